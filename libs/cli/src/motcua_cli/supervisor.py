@@ -1,0 +1,112 @@
+"""Starting the stage services as separate OS processes and stopping them in order. `motcua up`
+and the end-to-end tests both use it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from motcua_cli.embedded import die_with_parent, free_port, wait_for_port
+
+
+@dataclass
+class ServiceProcess:
+    name: str  # e.g. "appraisal" or "appraisal.STP"
+    stage: str
+    agency: str | None
+    metrics_port: int
+    log_path: Path
+    env: dict[str, str]
+    http_port: int | None = None
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", f"motcua_{self.stage}"]
+        if self.agency:
+            command += ["--agency", self.agency]
+        prefix = self.stage.upper()
+        env = {**os.environ, **self.env, f"{prefix}_METRICS_PORT": str(self.metrics_port),
+               f"{prefix}_METRICS_HOST": "127.0.0.1", "LOG_FORMAT": "json"}
+        if self.http_port:
+            env[f"{prefix}_HTTP_PORT"] = str(self.http_port)
+            env[f"{prefix}_HTTP_HOST"] = "127.0.0.1"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        assert self.process is not None
+        wait_for_port(self.metrics_port, timeout, self.process)
+        if self.http_port:
+            wait_for_port(self.http_port, timeout, self.process)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: what a crash looks like to everybody else."""
+        if self.alive():
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self, timeout: float = 20) -> None:
+        if not self.alive():
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
+                  agencies: dict[str, list[str]] | None = None) -> list[ServiceProcess]:
+    """One process per stage, intake first (it serves the HTTP API). `agencies` adds per-agency
+    instances of a stage, e.g. {"appraisal": ["STP"]}."""
+    from motcua_cli import SERVICES
+
+    planned = []
+    for stage in SERVICES:
+        own_instances = (agencies or {}).get(stage, [])
+        for agency in [None, *own_instances]:
+            name = stage if agency is None else f"{stage}.{agency}"
+            stage_env = dict(env)
+            if agency is None and own_instances:
+                stage_env[f"{stage.upper()}_EXCEPT_AGENCIES"] = ",".join(own_instances)
+            planned.append(ServiceProcess(
+                name=name, stage=stage, agency=agency, metrics_port=free_port(),
+                log_path=log_dir / f"{name}.log", env=stage_env,
+                http_port=api_port if stage == "intake" and agency is None else None))
+    return planned
+
+
+def start_all(services: list[ServiceProcess], timeout: float = 60) -> None:
+    for service in services:
+        service.start()
+    deadline = time.monotonic() + timeout
+    for service in services:
+        service.wait_ready(max(1.0, deadline - time.monotonic()))
+
+
+def stop_all(services: list[ServiceProcess]) -> None:
+    """SIGTERM to every service at once (each drains and closes in order), then wait."""
+    for service in services:
+        if service.alive():
+            service.process.send_signal(signal.SIGTERM)
+    for service in services:
+        service.stop()

@@ -1,0 +1,36 @@
+"""The shared language of motcua: the event envelope, every event on the dossier topic, and the
+national status codes. Pydantic and the standard library only, so any agency can depend on it."""
+
+from motcua_contracts.envelope import Event, Producer, canonical_json, event_hash, new_event, uuid7
+from motcua_contracts.lifecycle import STATUS_NAMES, Status, check_transition, IllegalTransition
+from motcua_contracts.topic import (
+    DLQ_SUFFIX,
+    DOSSIER_TOPIC,
+    EVENT_TYPES,
+    DossierEvent,
+    Headers,
+    UnsupportedEvent,
+    headers_for,
+    parse_event,
+)
+
+__all__ = [
+    "DLQ_SUFFIX",
+    "DOSSIER_TOPIC",
+    "EVENT_TYPES",
+    "STATUS_NAMES",
+    "DossierEvent",
+    "Event",
+    "Headers",
+    "IllegalTransition",
+    "Producer",
+    "Status",
+    "UnsupportedEvent",
+    "canonical_json",
+    "check_transition",
+    "event_hash",
+    "headers_for",
+    "new_event",
+    "parse_event",
+    "uuid7",
+]

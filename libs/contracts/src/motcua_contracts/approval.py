@@ -1,0 +1,30 @@
+"""Events emitted by approval (Phê duyệt), stage 3."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from motcua_contracts.dossier import DossierFacts
+from motcua_contracts.envelope import Event
+
+
+class DossierApproved(Event):
+    """The leader approved the drafted result. Status 4.
+
+    Emitted by approval; consumed by the agency's signing instance."""
+
+    type: Literal["DossierApproved"] = "DossierApproved"
+    dossier: DossierFacts
+    decision: str = Field(description="The approved decision, as it will be issued.")
+
+
+class DossierDenied(Event):
+    """The leader denied the application, with the reason. Status 4 until the notice is signed.
+
+    Emitted by approval; consumed by signing, which issues the signed refusal notice."""
+
+    type: Literal["DossierDenied"] = "DossierDenied"
+    dossier: DossierFacts
+    reason: str = Field(description="Why the application is denied, for the notice.")

@@ -1,0 +1,62 @@
+"""Value objects that several events share: who applied, what they filed, how the result goes back,
+and the dossier facts each stage hands on to the next so no stage has to ask another."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+Channel = Literal["online", "counter", "postal"]
+
+
+class Applicant(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    full_name: str = Field(min_length=1, max_length=200, description="Applicant's full name.",
+                           examples=["Nguyễn Văn An"])
+    id_number: str = Field(pattern=r"^[0-9]{9}$|^[0-9]{12}$",
+                           description="Citizen ID (12 digits) or old ID card (9 digits).",
+                           examples=["010203004567"])
+    phone: str = Field(pattern=r"^\+?[0-9]{9,12}$", description="Phone number.",
+                       examples=["0912345678"])
+    email: EmailStr | None = Field(default=None, description="E-mail for notifications.")
+    address: str = Field(min_length=1, max_length=500, description="Permanent or contact address.",
+                         examples=["Số 1 Hoàng Liên, phường Cốc Lếu, Lào Cai"])
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=300, description="Kind of document, as the "
+                      "procedure names it.", examples=["Tờ khai"])
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the scanned file (hex).")
+    size: int = Field(gt=0, le=50_000_000, description="File size in bytes.")
+
+
+class Delivery(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    channel: Literal["counter", "postal", "online"] = Field(
+        description="How the applicant wants the result back.")
+    address: str | None = Field(default=None, max_length=500,
+                                description="Postal address; required for the postal channel.")
+
+
+class DossierFacts(BaseModel):
+    """What a stage needs to know about a dossier to do its work, carried on every hand-off."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: str = Field(description="Dossier code `{agency e-ID}-{YYMMDD}-{NNNN}`.",
+                      examples=["000.00.15.H38-251124-0007"])
+    procedure_code: str = Field(description="Code of the administrative procedure.",
+                                examples=["1.001234"])
+    applicant_name: str = Field(description="Applicant's full name, for the result document.")
+    received_at: AwareDatetime = Field(description="When intake received the dossier.")
+    due_at: AwareDatetime | None = Field(
+        default=None, description="Appointment for the result (form 01); null before acceptance.")
+    delivery_channel: Literal["counter", "postal", "online"] = Field(
+        description="How the result goes back to the applicant.")
+    data: dict[str, Any] = Field(default_factory=dict,
+                                 description="Procedure-specific data the applicant submitted.")

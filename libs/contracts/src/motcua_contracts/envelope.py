@@ -1,0 +1,127 @@
+"""The envelope every event on the dossier topic carries, and how an event is built and hashed.
+
+The hash is SHA-256 over the canonical JSON of the event without its `hash` and `signature`
+(keys sorted, no whitespace, UTF-8). Each event also carries the hash of the event that caused it,
+so a dossier's history is a hash-linked chain an auditor can walk. Signing the hash with the
+producing agency's key is layered on top (see the audit issue); `signature` is its slot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+def uuid7() -> uuid.UUID:
+    """A time-ordered UUID (RFC 9562 version 7): 48 bits of Unix milliseconds, then randomness.
+
+    Python 3.11 has no uuid7; time order keeps outbox and inbox indexes append-mostly."""
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (millis & ((1 << 48) - 1)) << 80 | rand & ((1 << 80) - 1)
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 4122 variant
+    return uuid.UUID(int=value)
+
+
+class Producer(BaseModel):
+    """Who emitted an event: the stage service, the agency instance it ran for, and its key."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    service: str = Field(description="Stage service that emitted the event.", examples=["appraisal"])
+    agency: str | None = Field(
+        default=None,
+        description="Agency code of the emitting instance; null for an instance serving all agencies.",
+        examples=["STP"],
+    )
+    key_id: str | None = Field(
+        default=None, description="Id of the key that signed the event, once events are signed."
+    )
+
+
+class Event(BaseModel):
+    """Fields common to every event. Subclasses add `type` (a literal) and their payload."""
+
+    # Tolerant reader: a consumer ignores fields it does not know, so producers may add fields
+    # without a new schema version. Renaming or removing a field needs a new version.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event_id: uuid.UUID = Field(description="Unique id of this event (UUIDv7, time-ordered).")
+    type: str = Field(description="Event type, the discriminator of the topic's union.")
+    schema_version: int = Field(default=1, ge=1, description="Version of this type's schema.")
+    dossier_id: uuid.UUID = Field(description="The dossier this event belongs to; the Kafka key.")
+    agency: str = Field(
+        description="Code of the agency this event is addressed to: the one whose stage instance "
+        "acts on it next (the dossier's competent agency).",
+        examples=["STP"],
+    )
+    occurred_at: AwareDatetime = Field(description="When the fact happened, with its offset.")
+    producer: Producer = Field(description="The service instance that emitted the event.")
+    actor: str = Field(
+        default="auto",
+        description="Officer who took the decision, or `auto` for an automatic policy.",
+        examples=["auto", "officer:nguyenvana"],
+    )
+    causation_id: uuid.UUID | None = Field(
+        default=None, description="event_id of the event that caused this one; null for a root."
+    )
+    causation_hash: str | None = Field(
+        default=None, description="hash of the causing event: links the dossier's history."
+    )
+    hash: str | None = Field(
+        default=None, description="SHA-256 (hex) of the canonical JSON of this event."
+    )
+    signature: str | None = Field(
+        default=None, description="Producer's signature over `hash` (base64), once signed."
+    )
+
+
+E = TypeVar("E", bound=Event)
+
+
+def canonical_json(document: dict[str, Any]) -> bytes:
+    """Sorted keys, no insignificant whitespace, UTF-8: the same document gives the same bytes."""
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def event_hash(document: dict[str, Any]) -> str:
+    """Hash of an event as received (a JSON object): computed over the raw document, not over a
+    re-serialised model, so fields a reader does not know still count."""
+    unsigned = {k: v for k, v in document.items() if k not in ("hash", "signature")}
+    return hashlib.sha256(canonical_json(unsigned)).hexdigest()
+
+
+def new_event(
+    cls: type[E],
+    *,
+    dossier_id: uuid.UUID,
+    agency: str,
+    producer: Producer,
+    cause: Event | None = None,
+    actor: str = "auto",
+    occurred_at: datetime | None = None,
+    **payload: Any,
+) -> E:
+    """Build an event with a fresh id, the causal link to `cause`, and its hash filled in."""
+    draft = cls(
+        event_id=uuid7(),
+        dossier_id=dossier_id,
+        agency=agency,
+        occurred_at=occurred_at or datetime.now(timezone.utc),
+        producer=producer,
+        actor=actor,
+        causation_id=cause.event_id if cause else None,
+        causation_hash=cause.hash if cause else None,
+        **payload,
+    )
+    return draft.model_copy(update={"hash": event_hash(draft.model_dump(mode="json"))})

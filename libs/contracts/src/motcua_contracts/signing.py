@@ -1,0 +1,28 @@
+"""Events emitted by signing (Đóng dấu), stage 4."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from motcua_contracts.dossier import DossierFacts
+from motcua_contracts.envelope import Event
+
+
+class ResultSigned(Event):
+    """The result document was numbered and signed with the agency's seal. Status 9.
+
+    Emitted by signing; consumed by delivery. The document itself stays with signing."""
+
+    type: Literal["ResultSigned"] = "ResultSigned"
+    dossier: DossierFacts
+    outcome: Literal["approved", "denied"] = Field(
+        description="A licence/decision (approved) or a refusal notice (denied).")
+    result_number: str = Field(description="Số ký hiệu: the result's registry number.",
+                               examples=["0042/2026/QĐ-STP"])
+    document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$",
+                                 description="SHA-256 of the signed result document.")
+    signed_at: AwareDatetime = Field(description="Signing time.")
+    certificate_fingerprint: str | None = Field(
+        default=None, description="SHA-256 fingerprint of the agency certificate that signed it.")

@@ -1,0 +1,90 @@
+"""The dossier topic: its name, the union of every event on it, the Kafka headers that let a
+consumer skip what it does not handle before parsing a body, and the one way to parse a message."""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from motcua_contracts.appraisal import DossierAppraised
+from motcua_contracts.approval import DossierApproved, DossierDenied
+from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.envelope import Event
+from motcua_contracts.intake import DossierAccepted, DossierRefused, DossierSubmitted
+from motcua_contracts.signing import ResultSigned
+
+DOSSIER_TOPIC = "dossier.events"
+DLQ_SUFFIX = ".dlq"
+
+DossierEvent = Annotated[
+    Union[
+        DossierSubmitted,
+        DossierAccepted,
+        DossierRefused,
+        DossierAppraised,
+        DossierApproved,
+        DossierDenied,
+        ResultSigned,
+        ResultDelivered,
+    ],
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(DossierEvent)
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.model_fields["type"].default: cls
+    for cls in (DossierSubmitted, DossierAccepted, DossierRefused, DossierAppraised,
+                DossierApproved, DossierDenied, ResultSigned, ResultDelivered)
+}
+# The newest schema version of each type that this contracts package understands. A message with
+# a higher version goes to the dead-letter topic; an older one is upcast (none exist yet).
+SCHEMA_VERSIONS: dict[str, int] = {name: 1 for name in EVENT_TYPES}
+
+
+class Headers:
+    """Kafka header names. Values are UTF-8 strings."""
+
+    TYPE = "type"
+    SCHEMA_VERSION = "schema_version"
+    AGENCY = "agency"
+    DOSSIER_ID = "dossier_id"
+    EVENT_ID = "event_id"
+    # Set on dead-letter records:
+    DLQ_REASON = "dlq_reason"
+    DLQ_CONSUMER = "dlq_consumer"
+    DLQ_TOPIC = "dlq_original_topic"
+    DLQ_PARTITION = "dlq_original_partition"
+    DLQ_OFFSET = "dlq_original_offset"
+
+
+class UnsupportedEvent(ValueError):
+    """A message that is not a valid event of this contract: the reason says why."""
+
+
+def headers_for(event: Event) -> list[tuple[str, bytes]]:
+    return [
+        (Headers.TYPE, event.type.encode()),
+        (Headers.SCHEMA_VERSION, str(event.schema_version).encode()),
+        (Headers.AGENCY, event.agency.encode()),
+        (Headers.DOSSIER_ID, str(event.dossier_id).encode()),
+        (Headers.EVENT_ID, str(event.event_id).encode()),
+        ("content-type", b"application/json"),
+    ]
+
+
+def parse_event(body: bytes) -> Event:
+    """Parse and validate one message body, or raise UnsupportedEvent with a readable reason."""
+    try:
+        event = EVENT_ADAPTER.validate_json(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise UnsupportedEvent(f"invalid event: {where}: {first['msg']}") from None
+    newest = SCHEMA_VERSIONS[event.type]
+    if event.schema_version > newest:
+        raise UnsupportedEvent(
+            f"{event.type} schema_version {event.schema_version} is newer than {newest}, "
+            "the newest this service understands"
+        )
+    return event

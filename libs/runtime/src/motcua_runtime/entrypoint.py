@@ -1,0 +1,25 @@
+"""The `python -m motcua_<stage>` entry point every service shares: parse `--agency`, read the
+settings from the environment, configure logging, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from motcua_runtime.logging import configure_logging
+from motcua_runtime.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def service_main(stage: str, settings_class: type[S],
+                 run: Callable[[S], Awaitable[None]]) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m motcua_{stage}",
+                                     description=f"Run the {stage} stage service.")
+    parser.add_argument("--agency", help="act only on this agency's dossiers (agency code)")
+    args = parser.parse_args()
+    settings = settings_class(**({"agency": args.agency} if args.agency else {}))
+    configure_logging(stage, settings.agency, fmt=settings.log_format, level=settings.log_level)
+    asyncio.run(run(settings))

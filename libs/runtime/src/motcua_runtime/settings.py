@@ -1,0 +1,55 @@
+"""Settings every stage service reads. Shared infrastructure comes from the usual unprefixed
+variables (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, ...); a stage's own settings carry its name as
+prefix (APPRAISAL_AGENCY, INTAKE_HTTP_PORT, ...)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from motcua_contracts import DLQ_SUFFIX, DOSSIER_TOPIC
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    database_url: SecretStr = Field(
+        description="SQLAlchemy async URL, e.g. postgresql+asyncpg://user:pass@host/db",
+        validation_alias="DATABASE_URL")
+    dossier_topic: str = Field(default=DOSSIER_TOPIC, validation_alias="DOSSIER_TOPIC")
+    otlp_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto", validation_alias="LOG_FORMAT")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+    agency: str | None = Field(
+        default=None, description="Act only for this agency's dossiers; None serves all.")
+    except_agencies: Annotated[set[str], NoDecode] = Field(
+        default_factory=set,
+        description="For an instance serving all agencies: agencies that run their own instance "
+                    "of this stage, and so are left to it (comma-separated in the environment).")
+    metrics_port: int = Field(default=9100, description="Port of the Prometheus /metrics server.")
+    metrics_host: str = "0.0.0.0"
+    batch_max_records: int = Field(default=500, ge=1, le=10_000)
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+
+    @field_validator("except_agencies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return {part.strip() for part in value.split(",") if part.strip()}
+        return value
+
+    def serves(self, agency: str | None) -> bool:
+        """Whether this instance acts on events addressed to `agency`."""
+        if self.agency is not None:
+            return agency == self.agency
+        return agency not in self.except_agencies
+
+    @property
+    def dlq_topic(self) -> str:
+        return self.dossier_topic + DLQ_SUFFIX

@@ -1,0 +1,63 @@
+"""What a stage service is, for the shared consumer: its name, its handlers table, how it loads
+its state for a batch, and its outbox and inbox. Each service builds one in its `handlers.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua_contracts import Event, Producer, new_event
+from motcua_runtime.outbox import OutgoingMessage
+
+E = TypeVar("E", bound=Event)
+
+
+class Repository(Protocol):
+    async def preload(self, events: Sequence[Event]) -> None:
+        """Load, in as few queries as possible, the state a batch of events touches, so that
+        handlers (plain functions, no I/O) find it in memory."""
+
+
+class Rejected(Exception):
+    """A well-formed event that this stage cannot apply (illegal transition, wrong agency, ...).
+    It changes nothing and goes to the dead-letter topic with this message as the reason."""
+
+
+@dataclass
+class Emitter:
+    """Collects the events a handler emits; they are written to the outbox in the same
+    transaction as the state change."""
+
+    producer: Producer
+    topic: str
+    messages: list[OutgoingMessage] = field(default_factory=list)
+
+    def emit(self, cls: type[E], *, cause: Event, actor: str = "auto",
+             agency: str | None = None, **payload: Any) -> E:
+        event = new_event(cls, dossier_id=cause.dossier_id, agency=agency or cause.agency,
+                          producer=self.producer, cause=cause, actor=actor, **payload)
+        self.messages.append(OutgoingMessage.for_event(self.topic, event))
+        return event
+
+    def emit_root(self, event: Event) -> None:
+        """Emit an event that no other event caused (a submission over HTTP)."""
+        self.messages.append(OutgoingMessage.for_event(self.topic, event))
+
+
+Handler = Callable[[Any, Any, Emitter], None]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    handlers: Mapping[str, Handler]
+    open_repository: Callable[[AsyncSession], Repository]
+    outbox: Table
+    inbox: Table
+    # The stage that reads every event (intake's tracking view) also dead-letters messages that
+    # no stage could read: unknown types, missing headers. Others skip what they do not handle.
+    guards_topic: bool = False

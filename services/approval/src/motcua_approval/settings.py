@@ -1,0 +1,11 @@
+"""Approval's settings: the shared ones, read with the env prefix APPROVAL_ for its own."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from motcua_runtime.settings import ServiceSettings
+
+
+class ApprovalSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="APPROVAL_", extra="ignore", populate_by_name=True)

@@ -1,0 +1,20 @@
+"""Delivery's tables, in schema "delivery": its work items, outbox and inbox."""
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from motcua_delivery import STAGE
+from motcua_runtime.db import inbox_table, outbox_table
+from motcua_runtime.work_items import WorkItemColumns
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema=STAGE)
+
+
+class WorkItem(WorkItemColumns, Base):
+    pass
+
+
+OUTBOX = outbox_table(Base.metadata)
+INBOX = inbox_table(Base.metadata)

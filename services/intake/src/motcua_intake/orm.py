@@ -1,0 +1,67 @@
+"""Intake's tables, in schema "intake": the dossiers with their tracking view, their timeline,
+the per-unit daily counters behind dossier codes, and the outbox and inbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, MetaData, SmallInteger, String, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from motcua_intake import STAGE
+from motcua_runtime.db import inbox_table, outbox_table
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema=STAGE)
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    procedure_code: Mapped[str] = mapped_column(String(32), index=True)
+    agency: Mapped[str] = mapped_column(String(32), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    # Personal data stays here, in intake's schema; events carry only what stages need.
+    applicant: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    delivery: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The tracking view, folded from the dossier's events as they come back from the topic.
+    status_code: Mapped[int] = mapped_column(SmallInteger, default=1, index=True)
+    stage: Mapped[str | None] = mapped_column(String(16))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_event_type: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TimelineEntry(Base):
+    __tablename__ = "timeline"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Dossier.id), index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    agency: Mapped[str | None] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+
+
+class DailyCounter(Base):
+    """The NNNN of dossier codes: restarts every day for every receiving unit."""
+
+    __tablename__ = "daily_counters"
+
+    unit: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+OUTBOX = outbox_table(Base.metadata)
+INBOX = inbox_table(Base.metadata)

@@ -1,0 +1,47 @@
+"""Signing's storage for a batch: work items, issued documents and the numbering counters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua_catalogue.working_time import VIETNAM
+from motcua_contracts import Event
+from motcua_runtime.work_items import WorkItems
+from motcua_signing.orm import ResultCounter, ResultDocument, WorkItem
+
+
+class SigningRepository(WorkItems):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, WorkItem)
+        self._counters: dict[tuple[str, int], ResultCounter] = {}
+
+    async def preload(self, events: Sequence[Event]) -> None:
+        await super().preload(events)
+        keys = sorted({(event.agency, event.occurred_at.astimezone(VIETNAM).year)
+                       for event in events})
+        if not keys:
+            return
+        # Create missing counters, then lock them for this transaction: two signing instances
+        # of one agency never hand out the same number.
+        await self._session.execute(
+            insert(ResultCounter).values([{"agency": a, "year": y, "last": 0} for a, y in keys])
+            .on_conflict_do_nothing())
+        for agency, year in keys:
+            counter = await self._session.scalar(
+                select(ResultCounter).where(ResultCounter.agency == agency,
+                                            ResultCounter.year == year).with_for_update())
+            self._counters[(agency, year)] = counter
+
+    def next_number(self, agency: str, year: int) -> int:
+        counter = self._counters[(agency, year)]
+        counter.last += 1
+        return counter.last
+
+    def store(self, document: ResultDocument) -> None:
+        self._session.add(document)
+

@@ -1,0 +1,11 @@
+"""Signing's settings: the shared ones, read with the env prefix SIGNING_ for its own."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from motcua_runtime.settings import ServiceSettings
+
+
+class SigningSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGNING_", extra="ignore", populate_by_name=True)
