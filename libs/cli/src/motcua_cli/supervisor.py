@@ -4,10 +4,12 @@ and the end-to-end tests both use it."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,10 +51,29 @@ class ServiceProcess:
                                             stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
 
     def wait_ready(self, timeout: float = 60) -> None:
+        """Ready means consuming: its consumer holds partitions (and intake's API listens)."""
         assert self.process is not None
+        deadline = time.monotonic() + timeout
         wait_for_port(self.metrics_port, timeout, self.process)
         if self.http_port:
             wait_for_port(self.http_port, timeout, self.process)
+        while self.assigned_partitions() == 0:
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; "
+                                   f"see {self.log_path}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} has not joined its consumer group after "
+                                   f"{timeout:.0f}s; see {self.log_path}")
+            time.sleep(0.2)
+
+    def assigned_partitions(self) -> int:
+        try:
+            with urllib.request.urlopen(self.metrics_url, timeout=2) as response:
+                text = response.read().decode()
+        except OSError:
+            return 0
+        match = re.search(r"^motcua_assigned_partitions\{[^}]*\} ([0-9.]+)$", text, re.M)
+        return int(float(match.group(1))) if match else 0
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

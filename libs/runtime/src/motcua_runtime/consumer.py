@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 import structlog
+from aiokafka import ConsumerRebalanceListener
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -39,6 +40,19 @@ _POSITION_NAMESPACE = uuid.UUID("6f1d2a43-9c3e-4b8e-9a57-0f3d6b1c2e10")
 class DeadLetter:
     record: ConsumerRecord
     reason: str
+
+
+class _AssignmentGauge(ConsumerRebalanceListener):
+    """Publishes how many partitions this instance holds: > 0 means it is consuming."""
+
+    def __init__(self, service: str) -> None:
+        self._gauge = metrics.ASSIGNED_PARTITIONS.labels(service)
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        self._gauge.set(0)
+
+    async def on_partitions_assigned(self, assigned: list) -> None:
+        self._gauge.set(len(assigned))
 
 
 def group_id(stage_name: str, agency: str | None) -> str:
@@ -70,6 +84,7 @@ class BatchProcessor:
             ack_policy=AckPolicy.MANUAL,
             session_timeout_ms=15_000,
             heartbeat_interval_ms=3_000,
+            listener=_AssignmentGauge(self.stage.name),
         )
 
         @subscriber

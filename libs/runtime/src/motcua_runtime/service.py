@@ -37,8 +37,9 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 async def run_stage(settings: ServiceSettings, stage: Stage, *,
                     companion: Companion | None = None,
                     stop: asyncio.Event | None = None) -> None:
-    stop = stop or asyncio.Event()
-    stop_on_signals(stop)
+    if stop is None:  # run as a process: SIGINT and SIGTERM stop it
+        stop = asyncio.Event()
+        stop_on_signals(stop)
     engine = create_engine(settings.database_url.get_secret_value())
     producer = create_producer(settings.kafka_bootstrap_servers, client_id=stage.name)
     relay = OutboxRelay(engine, stage.outbox, producer, batch_size=settings.relay_batch_size)

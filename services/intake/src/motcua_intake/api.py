@@ -57,6 +57,14 @@ class DossierView(BaseModel):
     timeline: list[TimelineItem]
 
 
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+
+
 def _first_error_message(error: RequestValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:
@@ -71,12 +79,7 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
 
     app = FastAPI(title="motcua intake", version="1",
                   description="File dossiers and follow them by id or code.")
-
-    async def session() -> AsyncIterator[AsyncSession]:
-        async with sessions() as s:
-            yield s
-
-    SessionDep = Annotated[AsyncSession, Depends(session)]
+    app.state.sessions = sessions
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,226 @@
+"""The envelope: building, serialising, parsing and hashing events; ids; the order of events."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from motcua_contracts import (
+    EVENT_TYPES, IllegalTransition, Producer, UnsupportedEvent, check_transition, event_hash,
+    new_event, parse_event, uuid7,
+)
+
+VN = timezone(timedelta(hours=7))
+RECEIVED = datetime(2026, 4, 29, 9, 15, tzinfo=VN)
+FACTS = {
+    "code": "000.00.15.H38-260429-0007", "procedure_code": "2.000488",
+    "applicant_name": "Nguyễn Văn An", "received_at": RECEIVED,
+    "due_at": datetime(2026, 5, 14, 9, 15, tzinfo=VN), "delivery_channel": "online",
+    "data": {"purpose": "Xin việc", "copies": 2},
+}
+SHA = "ab" * 32
+PAYLOADS: dict[str, dict[str, Any]] = {
+    "DossierSubmitted": {
+        "code": FACTS["code"], "procedure_code": "2.000488", "channel": "online",
+        "applicant": {"full_name": "Nguyễn Văn An", "id_number": "010203004567",
+                      "phone": "0912345678", "address": "Số 1 Hoàng Liên, Lào Cai"},
+        "documents": [{"name": "Tờ khai", "sha256": SHA, "size": 1024}],
+        "delivery": {"channel": "online"}, "data": {"purpose": "Xin việc"},
+        "received_at": RECEIVED,
+    },
+    "DossierAccepted": {"dossier": FACTS},
+    "DossierRefused": {"reason": "Hồ sơ thiếu giấy tờ bắt buộc: Tờ khai",
+                       "missing_documents": ["Tờ khai"]},
+    "DossierAppraised": {"dossier": FACTS, "recommendation": "approve",
+                         "findings": "Hồ sơ đủ điều kiện"},
+    "DossierApproved": {"dossier": FACTS, "decision": "Chấp thuận"},
+    "DossierDenied": {"dossier": FACTS, "reason": "Không đủ điều kiện"},
+    "ResultSigned": {"dossier": FACTS, "outcome": "approved", "result_number": "0042/2026/QĐ-STP",
+                     "document_sha256": SHA, "signed_at": RECEIVED + timedelta(days=3)},
+    "ResultDelivered": {"channel": "online", "delivered_at": RECEIVED + timedelta(days=4),
+                        "on_time": True},
+}
+PRODUCER = Producer(service="appraisal", agency="STP")
+
+
+def make(event_type: str, **overrides: Any):
+    payload = {**PAYLOADS[event_type], **overrides}
+    return new_event(EVENT_TYPES[event_type], dossier_id=uuid7(), agency="STP",
+                     producer=PRODUCER, **payload)
+
+
+def raw(event) -> dict[str, Any]:
+    """The event as a consumer receives it: the JSON document on the wire."""
+    return json.loads(event.model_dump_json())
+
+
+def test_there_is_a_sample_payload_for_every_event_type():
+    assert set(PAYLOADS) == set(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
+def test_every_event_type_survives_a_round_trip_through_json(event_type: str):
+    event = make(event_type)
+
+    parsed = parse_event(event.model_dump_json().encode())
+
+    assert type(parsed) is EVENT_TYPES[event_type]
+    assert parsed == event
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
+def test_hash_over_the_raw_json_equals_the_hash_field(event_type: str):
+    document = raw(make(event_type))
+
+    assert document["hash"] == event_hash(document)
+    assert len(document["hash"]) == 64
+
+
+def test_the_causing_event_is_linked_by_id_and_hash():
+    cause = make("DossierAccepted")
+
+    effect = new_event(EVENT_TYPES["DossierAppraised"], dossier_id=cause.dossier_id,
+                       agency=cause.agency, producer=PRODUCER, cause=cause,
+                       **PAYLOADS["DossierAppraised"])
+
+    assert effect.causation_id == cause.event_id
+    assert effect.causation_hash == cause.hash
+    assert make("DossierSubmitted").causation_id is None
+
+
+def test_hash_changes_when_one_byte_of_a_payload_value_changes():
+    document = raw(make("DossierRefused"))
+    tampered = {**document, "reason": document["reason"].replace("Tờ khai", "Tờ khaj")}
+
+    assert event_hash(tampered) != document["hash"]
+
+
+def test_hash_changes_when_a_nested_payload_value_changes():
+    document = raw(make("DossierAccepted"))
+    tampered = json.loads(json.dumps(document))
+    tampered["dossier"]["data"]["copies"] = 3
+
+    assert event_hash(tampered) != document["hash"]
+
+
+def test_hash_ignores_the_hash_and_signature_fields_themselves():
+    document = raw(make("DossierDenied"))
+
+    assert event_hash({**document, "signature": "c2lnbmF0dXJl"}) == document["hash"]
+
+
+def test_a_reader_ignores_an_unknown_field_and_the_raw_hash_still_verifies():
+    # A newer producer added an optional field (no new schema version) and hashed it too.
+    document = raw(make("DossierApproved"))
+    document["priority"] = "urgent"
+    document["hash"] = event_hash(document)
+
+    parsed = parse_event(json.dumps(document).encode())
+
+    assert parsed.decision == "Chấp thuận"
+    assert not hasattr(parsed, "priority")
+    assert event_hash(document) == parsed.hash
+    # Why the hash is taken over the raw document: the re-serialised model lost the field.
+    assert event_hash(parsed.model_dump(mode="json")) != parsed.hash
+
+
+def test_a_newer_schema_version_is_refused_with_a_readable_reason():
+    body = json.dumps({**raw(make("DossierAppraised")), "schema_version": 2}).encode()
+
+    with pytest.raises(UnsupportedEvent) as caught:
+        parse_event(body)
+
+    assert str(caught.value) == ("DossierAppraised schema_version 2 is newer than 1, "
+                                 "the newest this service understands")
+
+
+def test_invalid_json_is_an_unsupported_event():
+    with pytest.raises(UnsupportedEvent, match="invalid event"):
+        parse_event(b'{"type": "DossierSubmitted", ')
+
+
+def test_an_unknown_event_type_is_an_unsupported_event():
+    body = json.dumps({**raw(make("DossierDenied")), "type": "DossierWithdrawn"}).encode()
+
+    with pytest.raises(UnsupportedEvent, match="DossierWithdrawn"):
+        parse_event(body)
+
+
+def test_a_missing_required_field_is_named_in_the_reason():
+    document = raw(make("ResultDelivered"))
+    del document["on_time"]
+
+    with pytest.raises(UnsupportedEvent, match="on_time"):
+        parse_event(json.dumps(document).encode())
+
+
+def test_a_naive_timestamp_is_refused():
+    document = {**raw(make("ResultDelivered")), "delivered_at": "2026-05-03T09:00:00"}
+
+    with pytest.raises(UnsupportedEvent, match="delivered_at"):
+        parse_event(json.dumps(document).encode())
+
+
+def test_uuid7_is_version_7_with_the_rfc_variant_and_the_current_millisecond():
+    before = time.time_ns() // 1_000_000
+    value = uuid7()
+    after = time.time_ns() // 1_000_000
+
+    assert value.version == 7
+    assert value.variant == uuid.RFC_4122
+    assert before <= value.int >> 80 <= after
+
+
+def test_uuid7_ids_are_time_ordered_across_milliseconds():
+    ids = []
+    for _ in range(20):
+        ids.append(uuid7())
+        time.sleep(0.002)
+
+    assert ids == sorted(ids)
+    assert ids == sorted(ids, key=str)  # also as text, the form stored in logs and headers
+
+
+def test_uuid7_ids_are_unique():
+    assert len({uuid7() for _ in range(10_000)}) == 10_000
+
+
+HAPPY_PATHS = [
+    ["DossierSubmitted", "DossierAccepted", "DossierAppraised", "DossierApproved",
+     "ResultSigned", "ResultDelivered"],
+    ["DossierSubmitted", "DossierAccepted", "DossierAppraised", "DossierDenied",
+     "ResultSigned", "ResultDelivered"],
+    ["DossierSubmitted", "DossierRefused"],
+]
+
+
+@pytest.mark.parametrize("path", HAPPY_PATHS, ids=lambda p: "-".join(p[-3:]))
+def test_check_transition_allows_the_lifecycle(path: list[str]):
+    last = None
+    for event_type in path:
+        check_transition(last, event_type)
+        last = event_type
+
+
+@pytest.mark.parametrize("last, following", [
+    ("DossierSubmitted", "DossierApproved"),
+    ("DossierSubmitted", "DossierSubmitted"),
+    ("DossierAccepted", "ResultSigned"),
+    ("DossierAppraised", "DossierAppraised"),
+    (None, "DossierAccepted"),
+])
+def test_check_transition_refuses_an_out_of_order_event(last, following):
+    with pytest.raises(IllegalTransition, match=f"{following} cannot follow {last or 'nothing'}"):
+        check_transition(last, following)
+
+
+@pytest.mark.parametrize("terminal", ["ResultDelivered", "DossierRefused"])
+@pytest.mark.parametrize("following", sorted(EVENT_TYPES))
+def test_nothing_follows_a_terminal_event(terminal: str, following: str):
+    with pytest.raises(IllegalTransition, match="expected one of none"):
+        check_transition(terminal, following)

@@ -1,0 +1,119 @@
+"""The whole pipeline on real parts: the embedded broker, the embedded Postgres, and the five
+stage services as five OS processes, driven over HTTP like the portal drives them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from motcua_contracts import DLQ_SUFFIX, Headers, event_hash, uuid7
+from tests.support import (
+    file_dossiers, header, read_topic, running_stack, statuses, wait_for_statuses,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def delivered_per_dossier(records) -> Counter:
+    return Counter(header(r, Headers.DOSSIER_ID) for r in records
+                   if header(r, Headers.TYPE) == "ResultDelivered")
+
+
+async def test_two_hundred_dossiers_filed_over_http_are_all_delivered(infra, log_dir):
+    database_url, topic = await infra.isolated("happy")
+    with running_stack(infra, database_url, topic, log_dir) as stack:
+        ids = await file_dossiers(stack.api_url, 200)
+        final = await wait_for_statuses(stack.api_url, ids, {10}, timeout=180)
+        assert Counter(final.values()) == {10: 200}
+        assert all(service.alive() for service in stack.services)
+    records = await read_topic(infra.bootstrap_servers, topic)
+    types = Counter(header(r, Headers.TYPE) for r in records)
+    for event_type in ("DossierSubmitted", "DossierAccepted", "DossierAppraised",
+                       "DossierApproved", "ResultSigned", "ResultDelivered"):
+        assert types[event_type] == 200, (event_type, types)
+    assert set(delivered_per_dossier(records).values()) == {1}
+
+
+async def test_incomplete_dossiers_are_refused_and_the_rest_delivered(infra, log_dir):
+    database_url, topic = await infra.isolated("refusal")
+    with running_stack(infra, database_url, topic, log_dir) as stack:
+        refused = await file_dossiers(stack.api_url, 10, seed=3, complete=False)
+        delivered = await file_dossiers(stack.api_url, 10, seed=4)
+        final = await wait_for_statuses(stack.api_url, refused + delivered, {3, 10}, timeout=120)
+    assert {final[i] for i in refused} == {3}
+    assert {final[i] for i in delivered} == {10}
+
+
+async def test_a_stage_killed_mid_run_loses_and_duplicates_nothing(infra, log_dir):
+    database_url, topic = await infra.isolated("sigkill")
+    with running_stack(infra, database_url, topic, log_dir) as stack:
+        signing = stack.service("signing")
+        ids: list[str] = []
+        filing = asyncio.create_task(file_dossiers(stack.api_url, 200, seed=11, into=ids))
+        # Kill signing with SIGKILL while dossiers stream through it: some are delivered,
+        # some are inside signing's batch, the rest are still being filed.
+        while len(ids) < 200 and Counter((await statuses(stack.api_url, ids[:20])).values())[10] < 20:
+            await asyncio.sleep(0.05)
+        signing.kill()
+        assert not filing.done(), "filing finished before the kill: nothing was mid-run"
+        await filing
+        signing.start()
+        signing.wait_ready()
+        final = await wait_for_statuses(stack.api_url, ids, {10}, timeout=240)
+        assert len(final) == 200
+    records = await read_topic(infra.bootstrap_servers, topic)
+    per_dossier = delivered_per_dossier(records)
+    assert len(per_dossier) == 200
+    assert set(per_dossier.values()) == {1}, "a dossier was delivered twice or not at all"
+
+
+async def test_bad_messages_go_to_the_dead_letter_topic_and_processing_goes_on(infra, log_dir):
+    database_url, topic = await infra.isolated("dlq")
+    with running_stack(infra, database_url, topic, log_dir) as stack:
+        first = await file_dossiers(stack.api_url, 3, seed=21)
+        await wait_for_statuses(stack.api_url, first, {10}, timeout=120)
+        accepted = next(r for r in await read_topic(infra.bootstrap_servers, topic, quiet_seconds=1)
+                        if header(r, Headers.TYPE) == "DossierAccepted")
+        # A stale hand-off: the same acceptance again under a new id, after delivery.
+        replayed = json.loads(accepted.value) | {"event_id": str(uuid7())}
+        replayed["hash"] = event_hash(replayed)
+        producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap_servers)
+        await producer.start()
+        try:
+            key = str(uuid7()).encode()
+            await producer.send_and_wait(topic, b"{not json", key=key, headers=[
+                ("type", b"DossierAccepted"), ("agency", b"STP"), ("dossier_id", key)])
+            await producer.send_and_wait(topic, b'{"type": "DossierTeleported"}', key=key,
+                                         headers=[("type", b"DossierTeleported")])
+            await producer.send_and_wait(topic, json.dumps(replayed).encode(), key=accepted.key,
+                                         headers=list(accepted.headers))
+        finally:
+            await producer.stop()
+        later = await file_dossiers(stack.api_url, 5, seed=22)
+        final = await wait_for_statuses(stack.api_url, later, {10}, timeout=120)
+        assert set(final.values()) == {10}
+        await asyncio.sleep(1.5)  # let the last dead letters leave the outboxes
+        intake_log = stack.logs("intake")
+    dead = await read_topic(infra.bootstrap_servers, topic + DLQ_SUFFIX)
+
+    def letters(value: bytes) -> dict[str, str]:
+        return {header(r, Headers.DLQ_CONSUMER): header(r, Headers.DLQ_REASON)
+                for r in dead if r.value == value}
+
+    malformed = letters(b"{not json")
+    assert set(malformed) == {"intake", "appraisal"}
+    assert all("Invalid JSON" in reason for reason in malformed.values())
+    unknown = letters(b'{"type": "DossierTeleported"}')
+    assert unknown == {"intake": "unknown event type 'DossierTeleported'"}
+    stale = letters(json.dumps(replayed).encode())
+    assert "DossierAccepted cannot follow ResultDelivered" in stale["intake"]
+    assert "already handed to appraisal" in stale["appraisal"]
+    assert len(dead) == 5, [(header(r, Headers.DLQ_CONSUMER), header(r, Headers.DLQ_REASON))
+                            for r in dead]
+    assert all(header(r, Headers.DLQ_TOPIC) == topic for r in dead)
+    assert "dead-letter" in intake_log
+    assert json.loads(intake_log.splitlines()[-1])["service"] == "intake"

@@ -1,0 +1,145 @@
+"""Helpers the integration and end-to-end tests share: a stack of real processes on the
+embedded broker and Postgres, reading a topic from offset 0, filing sample dossiers."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+
+from motcua_cli.embedded import create_database, free_port
+from motcua_cli.samples import sample_submission
+from motcua_cli.supervisor import ServiceProcess, plan_services, start_all, stop_all
+from motcua_cli.up import migrate_all
+from motcua_contracts import DLQ_SUFFIX
+from motcua_runtime.kafka import create_topics
+
+
+@dataclass
+class Infrastructure:
+    """The session's Postgres server and broker; each stack gets its own database and topic."""
+
+    server_url: str
+    bootstrap_servers: str
+
+    async def isolated(self, name: str) -> tuple[str, str]:
+        suffix = uuid.uuid4().hex[:8]
+        database_url = await create_database(self.server_url, f"{name}_{suffix}")
+        topic = f"{name}.{suffix}.dossier.events"
+        await create_topics(self.bootstrap_servers, topic, topic + DLQ_SUFFIX, partitions=6)
+        await asyncio.to_thread(migrate_all, database_url)
+        return database_url, topic
+
+
+@dataclass
+class RunningStack:
+    api_url: str
+    database_url: str
+    topic: str
+    bootstrap_servers: str
+    services: list[ServiceProcess]
+
+    def service(self, name: str) -> ServiceProcess:
+        return next(s for s in self.services if s.name == name)
+
+    def logs(self, name: str) -> str:
+        return self.service(name).log_path.read_text(errors="replace")
+
+
+@contextmanager
+def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir: Path,
+                  agencies: dict[str, list[str]] | None = None) -> Iterator[RunningStack]:
+    api_port = free_port()
+    env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,
+           "DOSSIER_TOPIC": topic, "LOG_LEVEL": "INFO"}
+    services = plan_services(env, log_dir, api_port=api_port, agencies=agencies)
+    try:
+        start_all(services)
+        yield RunningStack(f"http://127.0.0.1:{api_port}", database_url, topic,
+                           infra.bootstrap_servers, services)
+    finally:
+        stop_all(services)
+
+
+async def file_dossiers(api_url: str, count: int, *, seed: int = 7, complete: bool = True,
+                        into: list[str] | None = None) -> list[str]:
+    """File `count` sample dossiers one after another; `into` sees each id as it is filed."""
+    rng = random.Random(seed)
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
+        procedures = (await client.get("/api/procedures")).raise_for_status().json()
+        ids = into if into is not None else []
+        for _ in range(count):
+            response = await client.post("/api/dossiers", json=sample_submission(
+                rng.choice(procedures), rng, complete=complete))
+            assert response.status_code == 202, response.text
+            ids.append(response.json()["dossier_id"])
+        return ids
+
+
+async def statuses(api_url: str, ids: list[str]) -> dict[str, int]:
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
+        semaphore = asyncio.Semaphore(16)
+
+        async def one(dossier_id: str) -> tuple[str, int]:
+            async with semaphore:
+                body = (await client.get(f"/api/dossiers/{dossier_id}")).raise_for_status().json()
+            return dossier_id, body["status"]["code"]
+
+        return dict(await asyncio.gather(*(one(i) for i in ids)))
+
+
+async def wait_for_statuses(api_url: str, ids: list[str], wanted: set[int],
+                            timeout: float) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        current = await statuses(api_url, ids)
+        if all(code in wanted for code in current.values()):
+            return current
+        if time.monotonic() > deadline:
+            stuck = {i: c for i, c in current.items() if c not in wanted}
+            raise AssertionError(f"{len(stuck)} dossiers not in {wanted} after {timeout}s: "
+                                 f"{list(stuck.items())[:5]}")
+        await asyncio.sleep(0.5)
+
+
+async def read_topic(bootstrap_servers: str, topic: str, *, quiet_seconds: float = 2.0,
+                     timeout: float = 60) -> list[ConsumerRecord]:
+    """Every record of `topic` from offset 0, with no consumer group, as an auditor reads it."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None,
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = [TopicPartition(topic, p)
+                          for p in consumer.partitions_for_topic(topic) or []]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records: list[ConsumerRecord] = []
+        deadline = time.monotonic() + timeout
+        last_new = time.monotonic()
+        while time.monotonic() - last_new < quiet_seconds and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for part in batch.values():
+                records.extend(part)
+                last_new = time.monotonic()
+        return records
+    finally:
+        await consumer.stop()
+
+
+def header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers:
+        if key == name:
+            return value.decode()
+    return None
