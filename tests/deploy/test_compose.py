@@ -104,6 +104,16 @@ def test_per_agency_instances_pass_their_agency():
         assert command == ["python", "-m", f"motcua_{stage}", "--agency", agency.upper()]
 
 
+def test_an_instance_for_all_agencies_leaves_out_those_with_their_own():
+    services = load_compose()["services"]
+    stages = stage_services(services)
+    for stage in STAGES:
+        own = sorted(name.split("-", 1)[1].upper() for name, (s, _) in stages.items()
+                     if s == stage and "-" in name)
+        excluded = services[stage]["environment"].get(f"{stage.upper()}_EXCEPT_AGENCIES", "")
+        assert sorted(filter(None, excluded.split(","))) == own, stage
+
+
 def test_every_motcua_container_gets_kafka_and_database_settings():
     services = load_compose()["services"]
     for name in [*stage_services(services), *SETUP_JOBS]:
