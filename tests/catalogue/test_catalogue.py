@@ -126,8 +126,6 @@ def test_a_duplicate_procedure_code_names_the_file_and_the_code(tmp_path: Path):
     assert "procedure 2.000488 appears twice" in message
 
 
-@pytest.mark.xfail(strict=True, reason="source bug: catalogue.py _unique() reports a duplicate "
-                                       "code without its line number")
 def test_a_duplicate_code_names_the_line_of_the_second_row(tmp_path: Path):
     message = error_of(tmp_path, [STP, CAT, STP], [procedure_row()])
 
@@ -143,8 +141,6 @@ def test_an_unknown_agency_names_both_files_and_the_agency(tmp_path: Path):
     assert "procedure 2.000488 names agency CAT" in message
 
 
-@pytest.mark.xfail(strict=True, reason="source bug: load_catalogue() reports an unknown agency "
-                                       "without the line number of the procedure row")
 def test_an_unknown_agency_names_the_line_of_the_procedure(tmp_path: Path):
     message = error_of(tmp_path, [STP, CAT],
                        [procedure_row(), procedure_row("2.000489", agency="SXD", coordinating="")])
@@ -153,9 +149,6 @@ def test_an_unknown_agency_names_the_line_of_the_procedure(tmp_path: Path):
     assert "agency SXD" in message
 
 
-@pytest.mark.xfail(strict=True, reason="source bug: catalogue.py _read_rows() opens files as "
-                                       "'utf-8', so a byte-order mark (Excel's 'CSV UTF-8') "
-                                       "glues onto the first header: use 'utf-8-sig'")
 def test_a_file_saved_with_a_byte_order_mark_loads(tmp_path: Path):
     agencies = write(tmp_path, "agencies.csv", "\ufeff" + AGENCIES_HEADER, STP, CAT)
     procedures = write(tmp_path, "procedures.csv", "\ufeff" + PROCEDURES_HEADER, procedure_row())

@@ -102,10 +102,6 @@ def test_undescribed_fields_finds_a_nested_field_without_description():
     assert "DossierFacts.code" in undescribed_fields(schema)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "source bug: fields without a description: `type` of all 8 events (the Literal override drops "
-    "Event.type's Field), DossierSubmitted.applicant, DossierSubmitted.delivery, and `dossier` "
-    "of DossierAppraised, DossierApproved, DossierDenied, ResultSigned"))
 def test_every_field_of_every_event_is_described():
     missing = {name: undescribed_fields(schema) for name, schema in schemas().items()}
 

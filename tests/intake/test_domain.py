@@ -62,9 +62,6 @@ def test_an_unrelated_document_does_not_stand_in_for_a_required_one():
     assert missing_documents(BIRTH, filed) == ["Giấy chứng sinh"]
 
 
-@pytest.mark.xfail(strict=True, reason="source bug: intake/domain.py missing_documents() compares "
-                                       "names without Unicode normalisation, so a name typed in "
-                                       "decomposed form (NFD, e.g. from macOS) is 'missing'")
 def test_missing_documents_ignores_unicode_composition():
     filed = [document(unicodedata.normalize("NFD", "Tờ khai đăng ký khai sinh")),
              document(unicodedata.normalize("NFD", "Giấy chứng sinh"))]

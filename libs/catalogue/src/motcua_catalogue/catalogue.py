@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -97,9 +97,10 @@ class Catalogue:
     procedures: dict[str, Procedure]
 
 
-def _read_rows(path: Path, model: type[BaseModel]) -> list[BaseModel]:
+def _read_rows(path: Path, model: type[BaseModel]) -> list[tuple[int, Any]]:
+    """(line number, validated row) for every row of a CSV file."""
     items = []
-    with path.open(newline="", encoding="utf-8") as file:
+    with path.open(newline="", encoding="utf-8-sig") as file:  # tolerate Excel's BOM
         reader = csv.DictReader(file)
         for row in reader:
             line = reader.line_num
@@ -107,7 +108,7 @@ def _read_rows(path: Path, model: type[BaseModel]) -> list[BaseModel]:
                 raise CatalogueError(f"{path}:{line}: expected {len(reader.fieldnames or [])} "
                                      "columns as in the header")
             try:
-                items.append(model.model_validate({k: v for k, v in row.items() if v != ""}))
+                items.append((line, model.model_validate({k: v for k, v in row.items() if v != ""})))
             except ValidationError as error:
                 first = error.errors()[0]
                 where = ".".join(str(p) for p in first["loc"]) or "row"
@@ -115,12 +116,13 @@ def _read_rows(path: Path, model: type[BaseModel]) -> list[BaseModel]:
     return items
 
 
-def _unique(path: Path, items: list, kind: str) -> dict:
-    by_code: dict = {}
-    for item in items:
+def _unique(path: Path, rows: list[tuple[int, Any]], kind: str) -> dict[str, tuple[int, Any]]:
+    by_code: dict[str, tuple[int, Any]] = {}
+    for line, item in rows:
         if item.code in by_code:
-            raise CatalogueError(f"{path}: {kind} {item.code} appears twice")
-        by_code[item.code] = item
+            raise CatalogueError(f"{path}:{line}: {kind} {item.code} appears twice (first on "
+                                 f"line {by_code[item.code][0]})")
+        by_code[item.code] = (line, item)
     return by_code
 
 
@@ -131,12 +133,13 @@ def load_catalogue(agencies_file: Path | None = None,
     procedures_path = Path(procedures_file or str(data / "procedures.csv"))
     agencies = _unique(agencies_path, _read_rows(agencies_path, Agency), "agency")
     procedures = _unique(procedures_path, _read_rows(procedures_path, Procedure), "procedure")
-    for procedure in procedures.values():
+    for line, procedure in procedures.values():
         for code in (procedure.agency, *procedure.coordinating_agencies):
             if code not in agencies:
-                raise CatalogueError(f"{procedures_path}: procedure {procedure.code} names "
+                raise CatalogueError(f"{procedures_path}:{line}: procedure {procedure.code} names "
                                      f"agency {code}, which is not in {agencies_path}")
-    return Catalogue(agencies, procedures)
+    return Catalogue({code: item for code, (_, item) in agencies.items()},
+                     {code: item for code, (_, item) in procedures.items()})
 
 
 @cache

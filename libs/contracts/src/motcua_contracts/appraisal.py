@@ -15,8 +15,9 @@ class DossierAppraised(Event):
 
     Emitted by appraisal; consumed by the same agency's approval instance."""
 
-    type: Literal["DossierAppraised"] = "DossierAppraised"
-    dossier: DossierFacts
+    type: Literal["DossierAppraised"] = Field(
+        "DossierAppraised", description="Event type, the discriminator of the topic's union.")
+    dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     recommendation: Literal["approve", "deny"] = Field(
         description="What the specialist proposes to the leader.")
     findings: str = Field(description="The appraisal's findings, the basis of the draft.")

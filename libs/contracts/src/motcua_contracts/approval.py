@@ -15,8 +15,9 @@ class DossierApproved(Event):
 
     Emitted by approval; consumed by the agency's signing instance."""
 
-    type: Literal["DossierApproved"] = "DossierApproved"
-    dossier: DossierFacts
+    type: Literal["DossierApproved"] = Field(
+        "DossierApproved", description="Event type, the discriminator of the topic's union.")
+    dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     decision: str = Field(description="The approved decision, as it will be issued.")
 
 
@@ -25,6 +26,7 @@ class DossierDenied(Event):
 
     Emitted by approval; consumed by signing, which issues the signed refusal notice."""
 
-    type: Literal["DossierDenied"] = "DossierDenied"
-    dossier: DossierFacts
+    type: Literal["DossierDenied"] = Field(
+        "DossierDenied", description="Event type, the discriminator of the topic's union.")
+    dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     reason: str = Field(description="Why the application is denied, for the notice.")

@@ -14,7 +14,8 @@ class ResultDelivered(Event):
 
     Emitted by delivery; consumed by intake's tracking view (and auditors, reports)."""
 
-    type: Literal["ResultDelivered"] = "ResultDelivered"
+    type: Literal["ResultDelivered"] = Field(
+        "ResultDelivered", description="Event type, the discriminator of the topic's union.")
     channel: Literal["counter", "postal", "online"] = Field(description="How it was handed over.")
     delivered_at: AwareDatetime = Field(description="When the applicant received it.")
     on_time: bool = Field(description="Whether the dossier ended no later than its appointment.")

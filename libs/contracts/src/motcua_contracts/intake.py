@@ -15,13 +15,14 @@ class DossierSubmitted(Event):
 
     Emitted by intake's HTTP API; consumed by intake's completeness check."""
 
-    type: Literal["DossierSubmitted"] = "DossierSubmitted"
+    type: Literal["DossierSubmitted"] = Field(
+        "DossierSubmitted", description="Event type, the discriminator of the topic's union.")
     code: str = Field(description="Dossier code, assigned at submission and never changed.")
     procedure_code: str = Field(description="Procedure applied for.")
     channel: Channel = Field(description="How the dossier was filed.")
-    applicant: Applicant
+    applicant: Applicant = Field(description="Who applies (personal data: kept by intake).")
     documents: list[Document] = Field(description="Documents attached to the dossier.")
-    delivery: Delivery
+    delivery: Delivery = Field(description="How the applicant wants the result back.")
     data: dict[str, Any] = Field(default_factory=dict, description="Procedure-specific data.")
     received_at: AwareDatetime = Field(description="When intake received it.")
 
@@ -31,7 +32,8 @@ class DossierAccepted(Event):
 
     Emitted by intake; consumed by the competent agency's appraisal instance."""
 
-    type: Literal["DossierAccepted"] = "DossierAccepted"
+    type: Literal["DossierAccepted"] = Field(
+        "DossierAccepted", description="Event type, the discriminator of the topic's union.")
     dossier: DossierFacts = Field(description="The dossier, with its appointment (`due_at`).")
 
 
@@ -40,7 +42,8 @@ class DossierRefused(Event):
 
     Emitted by intake; consumed by intake's tracking view (and auditors)."""
 
-    type: Literal["DossierRefused"] = "DossierRefused"
+    type: Literal["DossierRefused"] = Field(
+        "DossierRefused", description="Event type, the discriminator of the topic's union.")
     reason: str = Field(description="Why, in words the applicant reads on form 03.")
     missing_documents: list[str] = Field(default_factory=list,
                                          description="Required documents that were not filed.")

@@ -15,8 +15,9 @@ class ResultSigned(Event):
 
     Emitted by signing; consumed by delivery. The document itself stays with signing."""
 
-    type: Literal["ResultSigned"] = "ResultSigned"
-    dossier: DossierFacts
+    type: Literal["ResultSigned"] = Field(
+        "ResultSigned", description="Event type, the discriminator of the topic's union.")
+    dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     outcome: Literal["approved", "denied"] = Field(
         description="A licence/decision (approved) or a refusal notice (denied).")
     result_number: str = Field(description="Số ký hiệu: the result's registry number.",

@@ -3,6 +3,7 @@ moves the tracking view."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,8 +22,13 @@ def dossier_code(unit_electronic_id: str, day: date, counter: int) -> str:
 
 def missing_documents(procedure: Procedure, documents: Sequence[Document]) -> list[str]:
     """Required documents of the procedure that the dossier does not include (by name)."""
-    filed = {document.name.casefold() for document in documents}
-    return [name for name in procedure.required_documents if name.casefold() not in filed]
+    filed = {_comparable(document.name) for document in documents}
+    return [name for name in procedure.required_documents if _comparable(name) not in filed]
+
+
+def _comparable(name: str) -> str:
+    # Vietnamese diacritics arrive composed or decomposed (NFD from some keyboards and macOS).
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def refusal_reason(missing: Sequence[str]) -> str:
