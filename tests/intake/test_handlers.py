@@ -35,6 +35,9 @@ class FakeDossiers:
     def get(self, dossier_id: uuid.UUID) -> Any | None:
         return self.dossiers.get(dossier_id)
 
+    def with_code(self, code: str) -> Any | None:
+        return next((d for d in self.dossiers.values() if d.code == code), None)
+
     def add(self, dossier: Any) -> None:
         self.dossiers[dossier.id] = dossier
 
@@ -196,3 +199,16 @@ def test_track_rejects_an_event_for_an_unknown_dossier(dossiers, emitter):
         track(stray, dossiers, emitter)
 
     assert dossiers.timeline == [] and emitter.messages == []
+
+
+def test_a_submission_reusing_another_dossiers_code_is_rejected(dossiers, emitter):
+    first = submitted()
+    on_dossier_submitted(first, dossiers, emitter, catalogue=CATALOGUE, calendar=CALENDAR)
+    emitted_before = list(emitter.messages)
+
+    with pytest.raises(Rejected, match="already belongs to dossier"):
+        on_dossier_submitted(submitted(), dossiers, emitter, catalogue=CATALOGUE,
+                             calendar=CALENDAR)
+
+    assert len(dossiers.dossiers) == 1
+    assert emitter.messages == emitted_before

@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
                       help="share of dossiers filed without a required document (refused)")
     demo.add_argument("--timeout", type=float, default=600)
 
+    bench = commands.add_parser("bench", help="measure dossiers/s from submission to delivery")
+    bench.add_argument("count", type=int, nargs="?", default=5000)
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+
     stack = commands.add_parser("stack", help="show what `motcua up` is running")
     stack.add_argument("--json", action="store_true")
 
@@ -66,6 +70,15 @@ def main(argv: list[str] | None = None) -> int:
         api = _require(current.api_url, "running API", "MOTCUA_API_URL")
         return asyncio.run(run_demo(api, args.count, incomplete_share=args.incomplete,
                                     timeout=args.timeout))
+    if args.command == "bench":
+        from motcua_cli.bench import bench as run_bench, show
+        from motcua_contracts import DOSSIER_TOPIC
+
+        _require(current.kafka_bootstrap_servers, "broker", "KAFKA_BOOTSTRAP_SERVERS")
+        result = asyncio.run(run_bench(current, os.environ.get("DOSSIER_TOPIC", DOSSIER_TOPIC),
+                                       args.count))
+        print(json.dumps(result)) if args.json else show(result)
+        return 0 if result["delivered"] == args.count else 1
     if args.command == "stack":
         if args.json:
             print(json.dumps(current.public(), indent=2))

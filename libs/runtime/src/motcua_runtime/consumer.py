@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 
 import structlog
@@ -40,6 +41,17 @@ _POSITION_NAMESPACE = uuid.UUID("6f1d2a43-9c3e-4b8e-9a57-0f3d6b1c2e10")
 class DeadLetter:
     record: ConsumerRecord
     reason: str
+    message_id: uuid.UUID  # its inbox key, so a redelivery does not dead-letter it twice
+
+    @classmethod
+    def at_position(cls, record: ConsumerRecord, reason: str) -> DeadLetter:
+        """For a message that has no readable event id: keyed by its place on the topic."""
+        return cls(record, reason, _position_id(record))
+
+
+class _Rejection(Exception):
+    def __init__(self, letter: DeadLetter) -> None:
+        self.letter = letter
 
 
 class _AssignmentGauge(ConsumerRebalanceListener):
@@ -94,11 +106,16 @@ class BatchProcessor:
 
     async def process(self, records: tuple[ConsumerRecord, ...]) -> None:
         """Apply a batch, retrying on infrastructure errors until it is applied."""
+        rejected: dict[uuid.UUID, DeadLetter] = {}
         backoff = 0.2
         while True:
             try:
-                await self._apply(records)
+                await self._apply(records, rejected)
                 return
+            except _Rejection as rejection:
+                # The transaction was rolled back with whatever the handler had changed; apply
+                # the batch again with this event as a dead letter.
+                rejected[rejection.letter.message_id] = rejection.letter
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -119,40 +136,45 @@ class BatchProcessor:
                 if self.stage.guards_topic and event_type not in EVENT_TYPES:
                     reason = ("no type header" if event_type is None
                               else f"unknown event type {event_type!r}")
-                    dead.append(DeadLetter(record, reason))
+                    dead.append(DeadLetter.at_position(record, reason))
                 continue
             if not self.settings.serves(headers.get(Headers.AGENCY)):
                 continue  # another agency's dossier: its own instance handles it
             try:
                 event = parse_event(record.value)
             except UnsupportedEvent as error:
-                dead.append(DeadLetter(record, str(error)))
+                dead.append(DeadLetter.at_position(record, str(error)))
                 continue
             if event.type != event_type:
-                dead.append(DeadLetter(record, f"type header {event_type!r} does not match body "
-                                               f"type {event.type!r}"))
+                dead.append(DeadLetter.at_position(
+                    record, f"type header {event_type!r} does not match body type {event.type!r}"))
                 continue
             wanted.append((record, event))
         return wanted, dead
 
-    async def _apply(self, records: tuple[ConsumerRecord, ...]) -> None:
+    async def _apply(self, records: tuple[ConsumerRecord, ...],
+                     rejected: dict[uuid.UUID, DeadLetter]) -> None:
         started = time.perf_counter()
         wanted, dead = self._select(records)
-        if not wanted and not dead:
-            return
-        emitter = Emitter(self.producer, self.settings.dossier_topic)
         unique: dict[uuid.UUID, tuple[ConsumerRecord, Event]] = {}
         for record, event in wanted:
-            unique.setdefault(event.event_id, (record, event))  # a copy inside one batch
-        positions = {_position_id(letter.record): letter for letter in dead}
+            if event.event_id in rejected:
+                dead.append(rejected[event.event_id])
+            else:
+                unique.setdefault(event.event_id, (record, event))  # a copy inside one batch
+        letters = {letter.message_id: letter for letter in dead}
+        if not unique and not letters:
+            return
+        emitter = Emitter(self.producer, self.settings.dossier_topic)
+        handled: Counter[str] = Counter()
         async with self._sessions() as session, session.begin():
             claimed = set((await session.scalars(
                 insert(self.stage.inbox)
-                .values([{"message_id": i} for i in [*unique, *positions]])
+                .values([{"message_id": i} for i in [*unique, *letters]])
                 .on_conflict_do_nothing().returning(self.stage.inbox.c.message_id)
             )).all())
             todo = [pair for event_id, pair in unique.items() if event_id in claimed]
-            fresh_dead = [letter for i, letter in positions.items() if i in claimed]
+            fresh_dead = [letter for i, letter in letters.items() if i in claimed]
             repository = self.stage.open_repository(session)
             await repository.preload([event for _, event in todo])
             for record, event in todo:
@@ -162,12 +184,14 @@ class BatchProcessor:
                     log.warning("event rejected", event_id=str(event.event_id),
                                 dossier_id=str(event.dossier_id), event_type=event.type,
                                 reason=str(error), exc_info=not isinstance(error, ValueError))
-                    fresh_dead.append(DeadLetter(record, f"{type(error).__name__}: {error}"))
-                    continue
-                metrics.EVENTS_HANDLED.labels(self.stage.name, event.type).inc()
+                    raise _Rejection(DeadLetter(record, f"{type(error).__name__}: {error}",
+                                                event.event_id)) from error
+                handled[event.type] += 1
             messages = emitter.messages + [self._dead_letter(d) for d in fresh_dead]
             if messages:
                 await session.execute(insert(self.stage.outbox), [m.as_row() for m in messages])
+        for event_type, count in handled.items():
+            metrics.EVENTS_HANDLED.labels(self.stage.name, event_type).inc(count)
         for letter in fresh_dead:
             metrics.DEAD_LETTERS.labels(self.stage.name).inc()
             log.error("message sent to the dead-letter topic", reason=letter.reason,

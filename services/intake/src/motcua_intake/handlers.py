@@ -43,6 +43,9 @@ def on_dossier_submitted(event: DossierSubmitted, dossiers: Dossiers, emitter: E
     refuse with the reason (form 03). A portal may publish submissions straight to the topic;
     those create the dossier here."""
     if dossiers.get(event.dossier_id) is None:
+        holder = dossiers.with_code(event.code)
+        if holder is not None:
+            raise Rejected(f"dossier code {event.code} already belongs to dossier {holder.id}")
         dossiers.add(dossier_from(event))
     track(event, dossiers, emitter)
     procedure = catalogue.procedures.get(event.procedure_code)

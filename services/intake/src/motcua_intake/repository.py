@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import Event
+from motcua_contracts.intake import DossierSubmitted
 from motcua_intake.orm import DailyCounter, Dossier, TimelineEntry
 
 
@@ -18,19 +19,30 @@ class Dossiers:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._loaded: dict[uuid.UUID, Dossier] = {}
+        self._by_code: dict[str, Dossier] = {}
 
     async def preload(self, events: Sequence[Event]) -> None:
+        """The batch's dossiers, by id, and by code those a submission claims (a portal that
+        publishes submissions itself could reuse a code)."""
         ids = {event.dossier_id for event in events}
+        codes = {event.code for event in events if isinstance(event, DossierSubmitted)}
         if ids:
-            rows = await self._session.scalars(select(Dossier).where(Dossier.id.in_(ids)))
-            self._loaded.update({dossier.id: dossier for dossier in rows})
+            rows = await self._session.scalars(
+                select(Dossier).where(or_(Dossier.id.in_(ids), Dossier.code.in_(codes))))
+            for dossier in rows:
+                self._loaded[dossier.id] = dossier
+                self._by_code[dossier.code] = dossier
 
     def get(self, dossier_id: uuid.UUID) -> Dossier | None:
         return self._loaded.get(dossier_id)
 
+    def with_code(self, code: str) -> Dossier | None:
+        return self._by_code.get(code)
+
     def add(self, dossier: Dossier) -> None:
         self._session.add(dossier)
         self._loaded[dossier.id] = dossier
+        self._by_code[dossier.code] = dossier
 
     def record(self, entry: TimelineEntry) -> None:
         self._session.add(entry)

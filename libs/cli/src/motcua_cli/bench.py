@@ -1,0 +1,112 @@
+"""`motcua bench`: how many dossiers per second the running stack carries from submission to
+delivery. Publishes N `DossierSubmitted` events straight onto the topic, as a portal may, and
+reads the topic until every one has its `ResultDelivered`. Reports throughput, end-to-end
+latency percentiles and the services' memory."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+from datetime import datetime, timezone
+
+import psutil
+from aiokafka import AIOKafkaConsumer
+from rich.console import Console
+from rich.table import Table
+
+from motcua_catalogue.catalogue import default_catalogue
+from motcua_cli.samples import sample_submission
+from motcua_cli.stackfile import Stack
+from motcua_contracts import Headers, Producer, new_event, uuid7
+from motcua_contracts.dossier import Applicant, Delivery, Document
+from motcua_contracts.intake import DossierSubmitted
+from motcua_intake.domain import dossier_code
+from motcua_runtime.kafka import create_producer
+from motcua_runtime.outbox import OutgoingMessage
+
+
+def _submissions(count: int, seed: int) -> list[DossierSubmitted]:
+    catalogue = default_catalogue()
+    procedures = [p.model_dump() for p in catalogue.procedures.values()]
+    rng = random.Random(seed)
+    today = datetime.now(timezone.utc)
+    run = int(time.time()) % 100_000  # keeps this run's codes apart from earlier runs'
+    events = []
+    for number in range(count):
+        body = sample_submission(rng.choice(procedures), rng)
+        agency = catalogue.agencies[catalogue.procedures[body["procedure_code"]].agency]
+        events.append(new_event(
+            DossierSubmitted, dossier_id=uuid7(), agency=agency.code,
+            producer=Producer(service="portal"), actor="portal",
+            # Counters far above a day's intake, so they never meet the codes intake gives.
+            code=dossier_code(agency.electronic_id, today.date(), (run * 10_000 + number) * 10),
+            procedure_code=body["procedure_code"], channel=body["channel"],
+            applicant=Applicant(**body["applicant"]),
+            documents=[Document(**d) for d in body["documents"]],
+            delivery=Delivery(**body["delivery"]), data=body["data"], received_at=today))
+    return events
+
+
+async def bench(stack: Stack, topic: str, count: int, *, seed: int = 1,
+                timeout: float = 900) -> dict[str, float]:
+    events = _submissions(count, seed)
+    wanted = {str(e.dossier_id) for e in events}
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.kafka_bootstrap_servers,
+                                group_id=f"bench-{uuid7()}", auto_offset_reset="earliest",
+                                enable_auto_commit=False)
+    await consumer.start()
+    producer = create_producer(stack.kafka_bootstrap_servers, "bench")
+    await producer.start()
+    delivered: dict[str, float] = {}
+    try:
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=200)
+        started = time.monotonic()
+        sent_at: dict[str, float] = {}
+        deliveries = []
+        for event in events:
+            message = OutgoingMessage.for_event(topic, event)
+            sent_at[str(event.dossier_id)] = time.monotonic()
+            deliveries.append(await producer.send(topic, message.value, key=message.key,
+                                                  headers=message.headers))
+        await asyncio.gather(*deliveries)
+        published = time.monotonic() - started
+        deadline = started + timeout
+        while len(delivered) < count and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
+                for record in records:
+                    headers = dict(record.headers)
+                    dossier = headers.get(Headers.DOSSIER_ID, b"").decode()
+                    if headers.get(Headers.TYPE) == b"ResultDelivered" and dossier in wanted:
+                        delivered.setdefault(dossier, time.monotonic())
+        elapsed = time.monotonic() - started
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    latencies = sorted(delivered[d] - sent_at[d] for d in delivered)
+    memory = {name: psutil.Process(int(info["pid"])).memory_info().rss / 2**20
+              for name, info in stack.services.items() if psutil.pid_exists(int(info["pid"]))}
+    return {
+        "dossiers": count,
+        "delivered": len(delivered),
+        "seconds": round(elapsed, 2),
+        "publish_seconds": round(published, 2),
+        "dossiers_per_second": round(len(delivered) / elapsed, 1),
+        # seven events per delivered dossier cross the topic (submitted .. delivered)
+        "events_per_second": round(len(delivered) * 7 / elapsed, 1),
+        "latency_p50_seconds": round(statistics.median(latencies), 2) if latencies else None,
+        "latency_p95_seconds": (round(latencies[int(len(latencies) * 0.95) - 1], 2)
+                                if latencies else None),
+        "max_service_rss_mib": round(max(memory.values()), 1) if memory else None,
+    }
+
+
+def show(result: dict[str, float]) -> None:
+    table = Table(title="motcua bench: submission to delivery")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in result.items():
+        table.add_row(key, str(value))
+    Console().print(table)
