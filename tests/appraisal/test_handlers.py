@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -11,29 +10,17 @@ import pytest
 
 from motcua_appraisal.handlers import on_dossier_accepted
 from motcua_catalogue import Catalogue, load_catalogue
-from motcua_contracts import DOSSIER_TOPIC, Producer, new_event, parse_event, uuid7
+from motcua_contracts import DOSSIER_TOPIC, Producer, new_event, uuid7
 from motcua_contracts.appraisal import DossierAppraised
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import DossierAccepted
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import DONE, OPEN
+from tests.fakes import FakeWorkItems, emitted
 
 VN = timezone(timedelta(hours=7))
 CATALOGUE = load_catalogue()
 PROCEDURE = CATALOGUE.procedures["2.000488"]  # criminal record certificate, STP; needs `purpose`
-
-
-class FakeWorkItems:
-    """In memory, with the methods handlers use of motcua_runtime.work_items.WorkItems."""
-
-    def __init__(self) -> None:
-        self.by_dossier: dict[uuid.UUID, list[Any]] = defaultdict(list)
-
-    def for_dossier(self, dossier_id: uuid.UUID) -> list[Any]:
-        return list(self.by_dossier[dossier_id])
-
-    def add(self, item: Any) -> None:
-        self.by_dossier[item.dossier_id].append(item)
 
 
 def accepted(dossier_id: uuid.UUID | None = None, procedure_code: str = PROCEDURE.code,
@@ -55,10 +42,6 @@ def items() -> FakeWorkItems:
 @pytest.fixture
 def emitter() -> Emitter:
     return Emitter(Producer(service="appraisal", agency="STP"), DOSSIER_TOPIC)
-
-
-def emitted(emitter: Emitter) -> list:
-    return [parse_event(message.value) for message in emitter.messages]
 
 
 def test_complete_data_is_appraised_for_approval_and_linked_to_its_cause(items, emitter):

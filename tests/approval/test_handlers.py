@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 
 from motcua_approval.handlers import on_dossier_appraised
 from motcua_catalogue import Catalogue, load_catalogue
-from motcua_contracts import DOSSIER_TOPIC, Producer, new_event, parse_event, uuid7
+from motcua_contracts import DOSSIER_TOPIC, Producer, new_event, uuid7
 from motcua_contracts.appraisal import DossierAppraised
 from motcua_contracts.approval import DossierApproved, DossierDenied
 from motcua_contracts.dossier import DossierFacts
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import DONE, OPEN
+from tests.fakes import FakeWorkItems, emitted
 
 VN = timezone(timedelta(hours=7))
 CATALOGUE = load_catalogue()
 PROCEDURE = CATALOGUE.procedures["1.009972"]  # building permit renewal, SXD
-
-
-class FakeWorkItems:
-    """In memory, with the methods handlers use of motcua_runtime.work_items.WorkItems."""
-
-    def __init__(self) -> None:
-        self.by_dossier: dict[uuid.UUID, list[Any]] = defaultdict(list)
-
-    def for_dossier(self, dossier_id: uuid.UUID) -> list[Any]:
-        return list(self.by_dossier[dossier_id])
-
-    def add(self, item: Any) -> None:
-        self.by_dossier[item.dossier_id].append(item)
 
 
 def appraised(recommendation: str = "approve", findings: str = "Hồ sơ đủ điều kiện",
@@ -56,10 +42,6 @@ def items() -> FakeWorkItems:
 @pytest.fixture
 def emitter() -> Emitter:
     return Emitter(Producer(service="approval", agency="SXD"), DOSSIER_TOPIC)
-
-
-def emitted(emitter: Emitter) -> list:
-    return [parse_event(message.value) for message in emitter.messages]
 
 
 def test_an_approve_recommendation_is_approved_and_linked_to_its_cause(items, emitter):

@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 
 from motcua_catalogue import Catalogue, load_catalogue
-from motcua_contracts import DOSSIER_TOPIC, Producer, new_event, parse_event, uuid7
+from motcua_contracts import DOSSIER_TOPIC, Producer, new_event, uuid7
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.signing import ResultSigned
 from motcua_delivery.handlers import on_result_signed
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import DONE, OPEN
+from tests.fakes import FakeWorkItems, emitted
 
 VN = timezone(timedelta(hours=7))
 CATALOGUE = load_catalogue()
 PROCEDURE = CATALOGUE.procedures["1.002809"]  # driving licence exchange, SGTVT
 DUE = datetime(2026, 5, 6, 17, 0, tzinfo=VN)
-
-
-class FakeWorkItems:
-    """In memory, with the methods handlers use of motcua_runtime.work_items.WorkItems."""
-
-    def __init__(self) -> None:
-        self.by_dossier: dict[uuid.UUID, list[Any]] = defaultdict(list)
-
-    def for_dossier(self, dossier_id: uuid.UUID) -> list[Any]:
-        return list(self.by_dossier[dossier_id])
-
-    def add(self, item: Any) -> None:
-        self.by_dossier[item.dossier_id].append(item)
 
 
 def signed(signed_at: datetime = DUE - timedelta(days=1), channel: str = "postal",
@@ -57,10 +43,6 @@ def items() -> FakeWorkItems:
 @pytest.fixture
 def emitter() -> Emitter:
     return Emitter(Producer(service="delivery", agency="SGTVT"), DOSSIER_TOPIC)
-
-
-def emitted(emitter: Emitter) -> list:
-    return [parse_event(message.value) for message in emitter.messages]
 
 
 def test_a_result_signed_before_the_appointment_is_delivered_on_time(items, emitter):

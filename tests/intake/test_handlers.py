@@ -10,13 +10,14 @@ import pytest
 
 from motcua_catalogue import Catalogue, WorkingCalendar, load_catalogue
 from motcua_contracts import (
-    DOSSIER_TOPIC, IllegalTransition, Producer, Status, new_event, parse_event, uuid7,
+    DOSSIER_TOPIC, IllegalTransition, Producer, Status, new_event, uuid7,
 )
 from motcua_contracts.approval import DossierApproved
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import DossierAccepted, DossierRefused, DossierSubmitted
 from motcua_intake.handlers import on_dossier_submitted, track
 from motcua_runtime.stage import Emitter, Rejected
+from tests.fakes import emitted
 
 VN = timezone(timedelta(hours=7))
 CATALOGUE = load_catalogue()
@@ -72,10 +73,6 @@ def dossiers() -> FakeDossiers:
 @pytest.fixture
 def emitter() -> Emitter:
     return Emitter(Producer(service="intake", agency="STP"), DOSSIER_TOPIC)
-
-
-def emitted(emitter: Emitter) -> list:
-    return [parse_event(message.value) for message in emitter.messages]
 
 
 def submit(event: DossierSubmitted, dossiers: FakeDossiers, emitter: Emitter,

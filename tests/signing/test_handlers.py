@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from motcua_catalogue import Catalogue, load_catalogue
-from motcua_contracts import DOSSIER_TOPIC, Producer, new_event, parse_event, uuid7
+from motcua_contracts import DOSSIER_TOPIC, Producer, new_event, uuid7
 from motcua_contracts.approval import DossierApproved, DossierDenied
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.signing import ResultSigned
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import DONE, OPEN
 from motcua_signing.handlers import on_decision
+from tests.fakes import FakeWorkItems, emitted
 
 VN = timezone(timedelta(hours=7))
 CATALOGUE = load_catalogue()
@@ -26,19 +27,13 @@ PROCEDURE = CATALOGUE.procedures["2.000488"]  # criminal record certificate, STP
 DECIDED_AT = datetime(2025, 12, 31, 18, 0, tzinfo=timezone.utc)
 
 
-class FakeSigningRepository:
+class FakeSigningRepository(FakeWorkItems):
     """In memory, with the methods handlers use of motcua_signing.repository.SigningRepository."""
 
     def __init__(self) -> None:
-        self.by_dossier: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        super().__init__()
         self.counters: dict[tuple[str, int], int] = defaultdict(int)
         self.documents: list[Any] = []
-
-    def for_dossier(self, dossier_id: uuid.UUID) -> list[Any]:
-        return list(self.by_dossier[dossier_id])
-
-    def add(self, item: Any) -> None:
-        self.by_dossier[item.dossier_id].append(item)
 
     def next_number(self, agency: str, year: int) -> int:
         self.counters[(agency, year)] += 1
@@ -69,10 +64,6 @@ def results() -> FakeSigningRepository:
 @pytest.fixture
 def emitter() -> Emitter:
     return Emitter(Producer(service="signing", agency="STP"), DOSSIER_TOPIC)
-
-
-def emitted(emitter: Emitter) -> list:
-    return [parse_event(message.value) for message in emitter.messages]
 
 
 def test_an_approval_is_numbered_rendered_stored_and_signed(results, emitter):

@@ -43,7 +43,7 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]]) -> int:
     try:
         database_url = os.environ.get("DATABASE_URL")
         if database_url:
-            step(f"Postgres: using DATABASE_URL")
+            step("Postgres: using DATABASE_URL")
         else:
             postgres = EmbeddedPostgres(data_dir / "postgres")
             server_url = postgres.start()

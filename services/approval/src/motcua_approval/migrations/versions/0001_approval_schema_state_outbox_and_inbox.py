@@ -1,7 +1,7 @@
 """approval schema: state, outbox and inbox
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 14:56:24.723840
 """
 

@@ -1,0 +1,38 @@
+"""The architecture's promises, checked on the source: stages never import each other, and the
+contracts depend on nothing but pydantic and the standard library (any agency can use them)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
+
+
+def imported_modules(package_dir: Path) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path in package_dir.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module
+                     else [])
+            for name in names:
+                found.setdefault(name.split(".")[0], set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_stage_imports_no_other_stage(stage):
+    imports = imported_modules(ROOT / "services" / stage / "src" / f"motcua_{stage}")
+    others = {f"motcua_{other}" for other in STAGES if other != stage}
+    assert not others & imports.keys(), {m: imports[m] for m in others & imports.keys()}
+
+
+def test_contracts_need_only_pydantic_and_the_standard_library():
+    imports = imported_modules(ROOT / "libs" / "contracts" / "src" / "motcua_contracts")
+    allowed = {"pydantic", "motcua_contracts", "__future__"} | set(sys.stdlib_module_names)
+    assert imports.keys() <= allowed, {m: imports[m] for m in imports.keys() - allowed}
