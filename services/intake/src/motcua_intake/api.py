@@ -68,6 +68,8 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 def _first_error_message(error: RequestValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:
+        if item["type"] == "json_invalid":
+            return "the request body is not valid JSON"
         location = ".".join(str(p) for p in item["loc"] if p not in ("body",))
         parts.append(f"{location or 'body'}: {item['msg']}")
     return "; ".join(parts)

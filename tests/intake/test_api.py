@@ -1,0 +1,91 @@
+"""Intake's HTTP API on a real Postgres (no broker needed: a submission ends in the outbox).
+Bad input is a 4xx whose message names the field; codes stay unique under concurrent intake."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from motcua_catalogue.catalogue import default_catalogue
+from motcua_cli.samples import sample_submission
+from motcua_intake.api import create_api
+from motcua_intake.orm import OUTBOX
+from motcua_runtime.db import create_engine
+
+PROCEDURE = default_catalogue().procedures["2.000488"].model_dump()
+
+
+@pytest.fixture
+async def api(infra):
+    database_url, topic = await infra.isolated("api")
+    engine = create_engine(database_url)
+    woken = []
+    app = create_api(async_sessionmaker(engine, expire_on_commit=False), default_catalogue(),
+                     topic, on_commit=lambda: woken.append(1))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://intake") as client:
+        yield client, engine, woken
+    await engine.dispose()
+
+
+def valid() -> dict:
+    return sample_submission(PROCEDURE, random.Random(1))
+
+
+async def test_a_valid_dossier_is_accepted_with_a_national_code_and_an_outbox_event(api):
+    client, engine, woken = api
+    response = await client.post("/api/dossiers", json=valid())
+    assert response.status_code == 202
+    body = response.json()
+    assert re.fullmatch(r"000\.00\.15\.H38-\d{6}-0001", body["code"])
+    assert body["status_url"] == f"/api/dossiers/{body['dossier_id']}"
+    view = (await client.get(body["status_url"])).json()
+    assert view["status"] == {"code": 1, "name": "Mới đăng ký"}
+    assert (await client.get(f"/api/dossiers/{body['code']}")).json()["dossier_id"] == \
+        body["dossier_id"]
+    async with engine.connect() as connection:
+        keys = (await connection.scalars(select(OUTBOX.c.key))).all()
+    assert keys == [body["dossier_id"].encode()] and woken == [1]
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda b: b.pop("channel"), "channel: Field required"),
+    (lambda b: b["applicant"].update(id_number="12AB"), "applicant.id_number"),
+    (lambda b: b["documents"][0].update(sha256="nope"), "documents.0.sha256"),
+    (lambda b: b.update(delivery={"channel": "postal"}), "delivery.address is required"),
+    (lambda b: b.update(surprise=1), "surprise: Extra inputs are not permitted"),
+])
+async def test_invalid_input_is_a_422_naming_the_field(api, change, field):
+    client, _, _ = api
+    body = valid()
+    change(body)
+    response = await client.post("/api/dossiers", json=body)
+    assert response.status_code == 422
+    assert field in response.json()["message"]
+
+
+async def test_an_unknown_procedure_is_a_422_and_a_bad_body_is_not_a_500(api):
+    client, _, _ = api
+    response = await client.post("/api/dossiers", json=valid() | {"procedure_code": "9.999999"})
+    assert response.status_code == 422
+    assert "9.999999" in response.json()["detail"]["message"]
+    garbage = await client.post("/api/dossiers", content=b"{oops",
+                                headers={"content-type": "application/json"})
+    assert garbage.status_code == 422
+    assert garbage.json()["message"] == "the request body is not valid JSON"
+    assert (await client.get("/api/dossiers/000.00.15.H38-000000-0000")).status_code == 404
+
+
+async def test_concurrent_intake_gives_every_dossier_its_own_consecutive_code(api):
+    client, _, _ = api
+    responses = await asyncio.gather(*(client.post("/api/dossiers", json=valid())
+                                       for _ in range(40)))
+    assert {r.status_code for r in responses} == {202}
+    counters = sorted(int(r.json()["code"].rsplit("-", 1)[1]) for r in responses)
+    assert counters == list(range(1, 41))
