@@ -63,7 +63,6 @@ class OutboxRelay:
         self._idle_poll = idle_poll_seconds
         self._lock_key = zlib.crc32(f"motcua.outbox.{outbox.schema}".encode())
         self._wakeup = asyncio.Event()
-        self.published = 0
 
     def wake(self) -> None:
         """Called after a commit that wrote outbox rows, so they go out without polling delay."""
@@ -113,5 +112,4 @@ class OutboxRelay:
                 update(outbox).where(outbox.c.id.in_([row.id for row in rows]))
                 .values(sent_at=func.now())
             )
-        self.published += len(rows)
         return len(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,11 +30,11 @@ class SigningRepository(WorkItems):
         await self._session.execute(
             insert(ResultCounter).values([{"agency": a, "year": y, "last": 0} for a, y in keys])
             .on_conflict_do_nothing())
-        for agency, year in keys:
-            counter = await self._session.scalar(
-                select(ResultCounter).where(ResultCounter.agency == agency,
-                                            ResultCounter.year == year).with_for_update())
-            self._counters[(agency, year)] = counter
+        counters = await self._session.scalars(
+            select(ResultCounter)
+            .where(tuple_(ResultCounter.agency, ResultCounter.year).in_(keys))
+            .order_by(ResultCounter.agency, ResultCounter.year).with_for_update())
+        self._counters = {(c.agency, c.year): c for c in counters}
 
     def next_number(self, agency: str, year: int) -> int:
         counter = self._counters[(agency, year)]
