@@ -110,7 +110,7 @@ async def test_bad_messages_go_to_the_dead_letter_topic_and_processing_goes_on(i
     unknown = letters(b'{"type": "DossierTeleported"}')
     assert unknown == {"intake": "unknown event type 'DossierTeleported'"}
     stale = letters(json.dumps(replayed).encode())
-    assert "DossierAccepted cannot follow ResultDelivered" in stale["intake"]
+    assert "DossierAccepted cannot happen now: the dossier has ended" in stale["intake"]
     assert "already handed to appraisal" in stale["appraisal"]
     assert len(dead) == 5, [(header(r, Headers.DLQ_CONSUMER), header(r, Headers.DLQ_REASON))
                             for r in dead]

@@ -6,13 +6,11 @@ import re
 import unicodedata
 from datetime import date, datetime, timezone
 
-import pytest
 
 from motcua_catalogue import load_catalogue
-from motcua_contracts import Status
 from motcua_contracts.dossier import Document
 from motcua_intake.domain import (
-    dossier_code, missing_documents, received_day, refusal_reason, status_after,
+    dossier_code, missing_documents, received_day, refusal_reason,
 )
 
 CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4,}$")
@@ -80,16 +78,3 @@ class _Event:
         self.type = type_
 
 
-@pytest.mark.parametrize("event_type, status, stage, name", [
-    ("DossierSubmitted", Status.SUBMITTED, "intake", "Mới đăng ký"),
-    ("DossierAccepted", Status.ACCEPTED, "appraisal", "Được tiếp nhận"),
-    ("DossierRefused", Status.REFUSED, None, "Không được tiếp nhận"),
-    ("DossierAppraised", Status.IN_PROGRESS, "approval", "Đang xử lý"),
-    ("DossierDenied", Status.IN_PROGRESS, "signing", "Đang xử lý"),
-    ("ResultSigned", Status.RESULT_READY, "delivery", "Đã xử lý xong"),
-    ("ResultDelivered", Status.DELIVERED, None, "Đã trả kết quả"),
-])
-def test_each_event_puts_the_dossier_in_its_national_status(event_type, status, stage, name):
-    view = status_after(_Event(event_type))
-
-    assert (view.status, view.stage, view.name) == (status, stage, name)

@@ -180,7 +180,7 @@ def test_track_refuses_an_illegal_transition_and_changes_nothing(dossiers, emitt
                          producer=Producer(service="approval", agency="STP"),
                          dossier=accepted.dossier, decision="Chấp thuận")
 
-    with pytest.raises(IllegalTransition, match="DossierApproved cannot follow DossierSubmitted"):
+    with pytest.raises(IllegalTransition, match="DossierApproved cannot happen now: the dossier is not at approval"):
         track(approved, dossiers, emitter)
 
     dossier = dossiers.get(event.dossier_id)

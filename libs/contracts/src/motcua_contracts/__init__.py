@@ -2,7 +2,14 @@
 national status codes. Pydantic and the standard library only, so any agency can depend on it."""
 
 from motcua_contracts.envelope import Event, Producer, canonical_json, event_hash, new_event, uuid7
-from motcua_contracts.lifecycle import STATUS_NAMES, Status, check_transition, IllegalTransition
+from motcua_contracts.lifecycle import (
+    PRODUCERS,
+    STATUS_NAMES,
+    DossierState,
+    IllegalTransition,
+    Status,
+    advance,
+)
 from motcua_contracts.topic import (
     DLQ_SUFFIX,
     DOSSIER_TOPIC,
@@ -20,14 +27,16 @@ __all__ = [
     "EVENT_TYPES",
     "STATUS_NAMES",
     "DossierEvent",
+    "DossierState",
     "Event",
     "Headers",
     "IllegalTransition",
+    "PRODUCERS",
     "Producer",
     "Status",
     "UnsupportedEvent",
     "canonical_json",
-    "check_transition",
+    "advance",
     "event_hash",
     "headers_for",
     "new_event",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
@@ -21,3 +21,58 @@ class DossierAppraised(Event):
     recommendation: Literal["approve", "deny"] = Field(
         description="What the specialist proposes to the leader.")
     findings: str = Field(description="The appraisal's findings, the basis of the draft.")
+
+
+class ConsultationRequested(Event):
+    """Liên thông: the lead agency asks a coordinating agency for its opinion, a sub-task with its
+    own allotted time. Status stays 4.
+
+    Emitted by the lead agency's appraisal with `agency` set to the consulted agency; consumed by
+    the consulted agency's appraisal instance."""
+
+    type: Literal["ConsultationRequested"] = Field(
+        "ConsultationRequested", description="Event type, the discriminator of the topic's union.")
+    dossier: DossierFacts = Field(description="The dossier, as the consulted agency needs it.")
+    lead_agency: str = Field(description="The agency that asks and assembles the result.")
+    question: str = Field(description="What the lead agency asks.")
+    respond_by: AwareDatetime = Field(description="When the answer is due.")
+
+
+class ConsultationAnswered(Event):
+    """The coordinating agency's answer to a consultation.
+
+    Emitted by the consulted agency's appraisal with `agency` set to the lead agency; consumed
+    by the lead agency's appraisal. `causation_id` is the request it answers."""
+
+    type: Literal["ConsultationAnswered"] = Field(
+        "ConsultationAnswered", description="Event type, the discriminator of the topic's union.")
+    consulted_agency: str = Field(description="The agency that answers.")
+    agrees: bool = Field(description="Whether the consulted agency raises no objection.")
+    answer: str = Field(description="The consulted agency's opinion.")
+
+
+class FeesRequested(Event):
+    """The applicant must pay fees or taxes before processing goes on. Status 6; the waiting
+    time does not count against the agency.
+
+    Emitted by the competent agency's appraisal; consumed by intake, which tells the applicant."""
+
+    type: Literal["FeesRequested"] = Field(
+        "FeesRequested", description="Event type, the discriminator of the topic's union.")
+    amount: int = Field(gt=0, description="Amount due, in đồng.")
+    reason: str = Field(description="What the fees are for.")
+
+
+class DelayApologized(Event):
+    """The responsible agency will be late: an apology with the reason and one new appointment
+    (form 04), issued at least one working day before the appointment, never twice. The dossier
+    still counts as late.
+
+    Emitted by the stage of the competent agency that holds the dossier (appraisal, approval or
+    signing); consumed by intake, which tells the applicant."""
+
+    type: Literal["DelayApologized"] = Field(
+        "DelayApologized", description="Event type, the discriminator of the topic's union.")
+    reason: str = Field(min_length=1, description="Why the dossier will be late.")
+    previous_due_at: AwareDatetime = Field(description="The appointment being replaced.")
+    new_due_at: AwareDatetime = Field(description="The one new appointment.")

@@ -30,3 +30,14 @@ class DossierDenied(Event):
         "DossierDenied", description="Event type, the discriminator of the topic's union.")
     dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     reason: str = Field(description="Why the application is denied, for the notice.")
+
+
+class DossierReturned(Event):
+    """The leader sent the draft back to appraisal, with the reason. Status stays 4.
+
+    Emitted by approval; consumed by the same agency's appraisal, which appraises again."""
+
+    type: Literal["DossierReturned"] = Field(
+        "DossierReturned", description="Event type, the discriminator of the topic's union.")
+    dossier: DossierFacts = Field(description="The dossier, as appraisal needs it again.")
+    reason: str = Field(min_length=1, description="What appraisal must look at again.")

@@ -60,3 +60,11 @@ class DossierFacts(BaseModel):
         description="How the result goes back to the applicant.")
     data: dict[str, Any] = Field(default_factory=dict,
                                  description="Procedure-specific data the applicant submitted.")
+    step_due_at: dict[str, AwareDatetime] = Field(
+        default_factory=dict,
+        description="Deadline of each stage by the procedure's step plan, counted in working "
+                    "hours from intake (stage name -> time).")
+    rescheduled_from: AwareDatetime | None = Field(
+        default=None,
+        description="The first appointment, once an apology (form 04) has set a new `due_at`. "
+                    "On-time is judged against it: a rescheduled dossier still counts as late.")

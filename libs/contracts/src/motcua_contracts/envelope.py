@@ -36,10 +36,12 @@ class Producer(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    service: str = Field(description="Stage service that emitted the event.", examples=["appraisal"])
+    service: str = Field(description="Stage service that emitted the event.",
+                         examples=["appraisal"])
     agency: str | None = Field(
         default=None,
-        description="Agency code of the emitting instance; null for an instance serving all agencies.",
+        description="Agency code of the emitting instance; null for an instance serving all "
+        "agencies.",
         examples=["STP"],
     )
     key_id: str | None = Field(

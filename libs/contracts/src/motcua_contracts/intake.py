@@ -25,6 +25,7 @@ class DossierSubmitted(Event):
     delivery: Delivery = Field(description="How the applicant wants the result back.")
     data: dict[str, Any] = Field(default_factory=dict, description="Procedure-specific data.")
     received_at: AwareDatetime = Field(description="When intake received it.")
+    fees_paid: int = Field(default=0, ge=0, description="Fees (đồng) paid when filing.")
 
 
 class DossierAccepted(Event):
@@ -47,3 +48,94 @@ class DossierRefused(Event):
     reason: str = Field(description="Why, in words the applicant reads on form 03.")
     missing_documents: list[str] = Field(default_factory=list,
                                          description="Required documents that were not filed.")
+
+
+class SupplementRequested(Event):
+    """The dossier lacks something; the applicant is asked, in writing, to complete it (form 02).
+    Status 5.
+
+    Emitted by intake (once, at the completeness check) or by the competent agency's appraisal;
+    consumed by intake, which notifies the applicant and watches the deadline."""
+
+    type: Literal["SupplementRequested"] = Field(
+        "SupplementRequested", description="Event type, the discriminator of the topic's union.")
+    requested_by: Literal["intake", "appraisal"] = Field(
+        description="The stage that asked, and that resumes when the supplement arrives.")
+    missing_documents: list[str] = Field(default_factory=list,
+                                         description="Documents to file.")
+    reason: str = Field(description="What is missing or must be corrected, as on form 02.")
+    respond_by: AwareDatetime = Field(
+        description="Deadline for the supplement; without it by then, the dossier is refused.")
+    clock: Literal["pause", "restart"] = Field(
+        description="Whether the processing clock pauses while waiting or restarts from the "
+                    "complete dossier (per procedure).")
+
+
+class SupplementProvided(Event):
+    """The applicant filed the supplement. Status 1 again (at intake) or 4 (at appraisal).
+
+    Emitted by intake; consumed by the stage that asked (`resumes`)."""
+
+    type: Literal["SupplementProvided"] = Field(
+        "SupplementProvided", description="Event type, the discriminator of the topic's union.")
+    resumes: Literal["intake", "appraisal"] = Field(description="The stage that asked.")
+    documents: list[Document] = Field(description="The documents filed as the supplement.")
+    dossier: DossierFacts | None = Field(
+        default=None, description="After acceptance: the dossier with its appointment and step "
+                                  "deadlines moved (pause) or counted again (restart).")
+
+
+class SupplementExpired(Event):
+    """The supplement did not arrive by its deadline. Before acceptance intake refuses the
+    dossier itself; after acceptance this event tells the competent agency, which ends the
+    dossier with a refusal. Emitted by intake's deadline watch."""
+
+    type: Literal["SupplementExpired"] = Field(
+        "SupplementExpired", description="Event type, the discriminator of the topic's union.")
+    respond_by: AwareDatetime = Field(description="The deadline that passed.")
+
+
+class FeesPaid(Event):
+    """The applicant paid the fees the agency asked for. Status 4 again.
+
+    Emitted by intake (the desk or the payment portal); consumed by the competent agency's
+    appraisal. Waiting time does not count against the agency: the appointment moves."""
+
+    type: Literal["FeesPaid"] = Field(
+        "FeesPaid", description="Event type, the discriminator of the topic's union.")
+    amount: int = Field(gt=0, description="Amount paid, in đồng.")
+    receipt_number: str = Field(min_length=1, description="Number of the payment receipt.")
+    dossier: DossierFacts = Field(description="The dossier with its appointment moved by the "
+                                              "waiting time.")
+
+
+class WithdrawalRequested(Event):
+    """The applicant asked to withdraw the dossier. Status 7.
+
+    Emitted by intake; consumed by the competent agency's appraisal, which confirms it (intake
+    confirms itself while the dossier has not been accepted)."""
+
+    type: Literal["WithdrawalRequested"] = Field(
+        "WithdrawalRequested", description="Event type, the discriminator of the topic's union.")
+    reason: str = Field(description="The applicant's reason, as written on the request.")
+
+
+class DossierStopped(Event):
+    """Processing stopped at the applicant's request (form 05). Status 8, terminal.
+
+    Emitted by the competent agency's appraisal (or intake, before acceptance); every stage
+    closes what it holds for the dossier."""
+
+    type: Literal["DossierStopped"] = Field(
+        "DossierStopped", description="Event type, the discriminator of the topic's union.")
+    reason: str = Field(description="Why processing stopped, as on form 05.")
+
+
+class DossierOverdue(Event):
+    """The appointment passed while the dossier was still being processed: it is late.
+
+    Emitted once per dossier by intake's deadline watch; read by reports and dashboards."""
+
+    type: Literal["DossierOverdue"] = Field(
+        "DossierOverdue", description="Event type, the discriminator of the topic's union.")
+    due_at: AwareDatetime = Field(description="The appointment that passed.")

@@ -1,11 +1,21 @@
-"""The national status codes and the order in which a dossier's events may happen.
+"""The national status codes, and the rules of a dossier's life: which event may happen in which
+state, and which stage may emit it.
 
 Every provincial system reports the same ten codes (DOMAIN.md); the stages map onto them:
-intake = 1/2/3, appraisal-approval-signing = 4, delivery = 9 then 10."""
+intake = 1/2/3/5, appraisal-approval-signing = 4 (6 while fees are due), delivery = 9 then 10,
+withdrawal = 7 then 8.
+
+`advance(state, event)` is a pure fold: intake's tracking view and the auditors' replay both walk
+a dossier's events through it, so they agree on what is legal. An event it refuses (stale, out of
+order, from the wrong stage) must change nothing and go to the dead-letter topic."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, replace
 from enum import IntEnum
+from typing import Any
+
+from motcua_contracts.envelope import Event
 
 
 class Status(IntEnum):
@@ -34,41 +44,243 @@ STATUS_NAMES: dict[Status, str] = {
     Status.DELIVERED: "Đã trả kết quả",
 }
 
-# For each event type: the status it puts the dossier in, and the stage that holds the dossier
-# afterwards (None once nothing more will happen).
-STATUS_AFTER: dict[str, tuple[Status, str | None]] = {
-    "DossierSubmitted": (Status.SUBMITTED, "intake"),
-    "DossierAccepted": (Status.ACCEPTED, "appraisal"),
-    "DossierRefused": (Status.REFUSED, None),
-    "DossierAppraised": (Status.IN_PROGRESS, "approval"),
-    "DossierApproved": (Status.IN_PROGRESS, "signing"),
-    "DossierDenied": (Status.IN_PROGRESS, "signing"),
-    "ResultSigned": (Status.RESULT_READY, "delivery"),
-    "ResultDelivered": (Status.DELIVERED, None),
+TERMINAL = frozenset({Status.REFUSED, Status.STOPPED, Status.DELIVERED})
+
+# The stage services entitled to emit each event type.
+PRODUCERS: dict[str, frozenset[str]] = {
+    "DossierSubmitted": frozenset({"intake"}),
+    "DossierAccepted": frozenset({"intake"}),
+    "DossierRefused": frozenset({"intake"}),
+    "SupplementRequested": frozenset({"intake", "appraisal"}),
+    "SupplementProvided": frozenset({"intake"}),
+    "SupplementExpired": frozenset({"intake"}),
+    "FeesRequested": frozenset({"appraisal"}),
+    "FeesPaid": frozenset({"intake"}),
+    "ConsultationRequested": frozenset({"appraisal"}),
+    "ConsultationAnswered": frozenset({"appraisal"}),
+    "DossierAppraised": frozenset({"appraisal"}),
+    "DossierReturned": frozenset({"approval"}),
+    "DossierApproved": frozenset({"approval"}),
+    "DossierDenied": frozenset({"approval"}),
+    "ResultSigned": frozenset({"signing"}),
+    "ResultDelivered": frozenset({"delivery"}),
+    "DelayApologized": frozenset({"appraisal", "approval", "signing"}),
+    "DossierOverdue": frozenset({"intake"}),
+    "WithdrawalRequested": frozenset({"intake"}),
+    "DossierStopped": frozenset({"intake", "appraisal"}),
 }
 
-# Which event may follow which, for one dossier. None stands for "no event yet".
-ALLOWED_AFTER: dict[str | None, frozenset[str]] = {
-    None: frozenset({"DossierSubmitted"}),
-    "DossierSubmitted": frozenset({"DossierAccepted", "DossierRefused"}),
-    "DossierAccepted": frozenset({"DossierAppraised"}),
-    "DossierAppraised": frozenset({"DossierApproved", "DossierDenied"}),
-    "DossierApproved": frozenset({"ResultSigned"}),
-    "DossierDenied": frozenset({"ResultSigned"}),
-    "ResultSigned": frozenset({"ResultDelivered"}),
-    "DossierRefused": frozenset(),
-    "ResultDelivered": frozenset(),
-}
+APPLICANT = "applicant"  # the holder while a supplement or fees are awaited
 
 
 class IllegalTransition(ValueError):
-    """An event that cannot follow the dossier's last event: stale, out of order or forged."""
+    """An event that cannot happen in the dossier's state: stale, out of order or forged."""
 
 
-def check_transition(last_event_type: str | None, next_event_type: str) -> None:
-    allowed = ALLOWED_AFTER.get(last_event_type, frozenset())
-    if next_event_type not in allowed:
-        after = last_event_type or "nothing"
+@dataclass(frozen=True)
+class DossierState:
+    """What the rules need to know about a dossier, folded from its events."""
+
+    progress: Status | None = None  # the status, leaving aside a pending withdrawal
+    holder: str | None = None  # the stage that acts next, or "applicant"
+    supplement_from: str | None = None  # the stage awaiting a supplement
+    intake_supplements: int = 0
+    supplements: int = 0  # a second request makes the dossier count as late
+    consultations: int = 0  # consultations sent and not yet answered
+    rescheduled: bool = False
+    overdue: bool = False
+    withdrawal_requested: bool = False
+
+    @property
+    def status(self) -> Status | None:
+        if self.withdrawal_requested and self.progress not in TERMINAL:
+            return Status.WITHDRAWAL_REQUESTED
+        return self.progress
+
+    @property
+    def ended(self) -> bool:
+        return self.progress in TERMINAL
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any] | None) -> DossierState:
+        if not document:
+            return cls()
+        values = dict(document)
+        if values.get("progress") is not None:
+            values["progress"] = Status(values["progress"])
+        return cls(**values)
+
+
+def advance(state: DossierState, event: Event) -> DossierState:
+    """The dossier's state after `event`, or IllegalTransition saying why it cannot happen."""
+    kind = event.type
+    allowed = PRODUCERS.get(kind, frozenset())
+    if event.producer.service not in allowed:
+        raise IllegalTransition(f"{kind} may be emitted by {', '.join(sorted(allowed))}, "
+                                f"not by {event.producer.service}")
+    if kind == "DossierSubmitted":
+        _expect(state.progress is None, kind, state, "the dossier was already submitted")
+        return DossierState(progress=Status.SUBMITTED, holder="intake")
+    _expect(state.progress is not None, kind, state, "no DossierSubmitted came first")
+    _expect(not state.ended, kind, state, f"the dossier has ended ({state.progress})")
+    rule = _RULES.get(kind)
+    if rule is None:
+        raise IllegalTransition(f"{kind} has no lifecycle rule")
+    return rule(state, event)
+
+
+def _expect(condition: bool, kind: str, state: DossierState, why: str) -> None:
+    if not condition:
+        status = state.status.value if state.status else "none"
         raise IllegalTransition(
-            f"{next_event_type} cannot follow {after}; expected one of {sorted(allowed) or 'none'}"
-        )
+            f"{kind} cannot happen now: {why} (status {status}, held by {state.holder})")
+
+
+def _held_by(state: DossierState, kind: str, stage: str, *progress: Status) -> None:
+    _expect(state.holder == stage, kind, state, f"the dossier is not at {stage}")
+    if progress:
+        _expect(state.progress in progress, kind, state,
+                f"status must be one of {[int(p) for p in progress]}")
+
+
+_WORKING = (Status.ACCEPTED, Status.IN_PROGRESS)
+
+
+def _accepted(state: DossierState, event: Event) -> DossierState:
+    _held_by(state, event.type, "intake", Status.SUBMITTED)
+    return replace(state, progress=Status.ACCEPTED, holder="appraisal")
+
+
+def _refused(state: DossierState, event: Event) -> DossierState:
+    waiting_at_intake = (state.progress == Status.SUPPLEMENT_REQUESTED
+                         and state.supplement_from == "intake")
+    _expect(state.progress == Status.SUBMITTED and state.holder == "intake" or waiting_at_intake,
+            event.type, state, "only a dossier not yet accepted can be refused at intake")
+    return replace(state, progress=Status.REFUSED, holder=None, supplement_from=None)
+
+
+def _supplement_requested(state: DossierState, event: Event) -> DossierState:
+    by: str = event.requested_by  # type: ignore[attr-defined]
+    _expect(by == event.producer.service, event.type, state,
+            f"requested_by {by} but emitted by {event.producer.service}")
+    if by == "intake":
+        _held_by(state, event.type, "intake", Status.SUBMITTED)
+        _expect(state.intake_supplements == 0, event.type, state,
+                "intake asks for a supplement only once")
+    else:
+        _held_by(state, event.type, "appraisal", *_WORKING)
+    return replace(state, progress=Status.SUPPLEMENT_REQUESTED, holder=APPLICANT,
+                   supplement_from=by, supplements=state.supplements + 1,
+                   intake_supplements=state.intake_supplements + (by == "intake"))
+
+
+def _supplement_provided(state: DossierState, event: Event) -> DossierState:
+    resumes: str = event.resumes  # type: ignore[attr-defined]
+    _expect(state.progress == Status.SUPPLEMENT_REQUESTED and state.supplement_from == resumes,
+            event.type, state, f"no supplement was requested by {resumes}")
+    progress = Status.SUBMITTED if resumes == "intake" else Status.IN_PROGRESS
+    return replace(state, progress=progress, holder=resumes, supplement_from=None)
+
+
+def _supplement_expired(state: DossierState, event: Event) -> DossierState:
+    _expect(state.progress == Status.SUPPLEMENT_REQUESTED and state.supplement_from == "appraisal",
+            event.type, state, "no supplement is awaited by appraisal")
+    return replace(state, progress=Status.IN_PROGRESS, holder="appraisal", supplement_from=None)
+
+
+def _fees_requested(state: DossierState, event: Event) -> DossierState:
+    _held_by(state, event.type, "appraisal", *_WORKING)
+    return replace(state, progress=Status.AWAITING_FEES, holder=APPLICANT)
+
+
+def _fees_paid(state: DossierState, event: Event) -> DossierState:
+    _expect(state.progress == Status.AWAITING_FEES, event.type, state, "no fees are due")
+    return replace(state, progress=Status.IN_PROGRESS, holder="appraisal")
+
+
+def _consultation_requested(state: DossierState, event: Event) -> DossierState:
+    _held_by(state, event.type, "appraisal", *_WORKING)
+    return replace(state, progress=Status.IN_PROGRESS, consultations=state.consultations + 1)
+
+
+def _consultation_answered(state: DossierState, event: Event) -> DossierState:
+    _expect(state.consultations > 0, event.type, state, "no consultation is awaiting an answer")
+    return replace(state, consultations=state.consultations - 1)
+
+
+def _appraised(state: DossierState, event: Event) -> DossierState:
+    _held_by(state, event.type, "appraisal", *_WORKING)
+    _expect(state.consultations == 0, event.type, state,
+            f"{state.consultations} consultation(s) are still unanswered")
+    return replace(state, progress=Status.IN_PROGRESS, holder="approval")
+
+
+def _returned(state: DossierState, event: Event) -> DossierState:
+    _held_by(state, event.type, "approval")
+    return replace(state, holder="appraisal")
+
+
+def _decided(state: DossierState, event: Event) -> DossierState:
+    _held_by(state, event.type, "approval")
+    return replace(state, holder="signing")
+
+
+def _signed(state: DossierState, event: Event) -> DossierState:
+    _held_by(state, event.type, "signing")
+    return replace(state, progress=Status.RESULT_READY, holder="delivery")
+
+
+def _delivered(state: DossierState, event: Event) -> DossierState:
+    _held_by(state, event.type, "delivery", Status.RESULT_READY)
+    return replace(state, progress=Status.DELIVERED, holder=None)
+
+
+def _apologized(state: DossierState, event: Event) -> DossierState:
+    _expect(not state.rescheduled, event.type, state, "the appointment was already reset once")
+    _expect(state.progress != Status.RESULT_READY, event.type, state, "the result is ready")
+    _expect(state.holder == event.producer.service, event.type, state,
+            f"only the stage holding the dossier apologises, not {event.producer.service}")
+    return replace(state, rescheduled=True)
+
+
+def _overdue(state: DossierState, event: Event) -> DossierState:
+    _expect(not state.overdue, event.type, state, "the dossier is already marked overdue")
+    _expect(state.progress != Status.RESULT_READY, event.type, state, "the result is ready")
+    return replace(state, overdue=True)
+
+
+def _withdrawal_requested(state: DossierState, event: Event) -> DossierState:
+    _expect(not state.withdrawal_requested, event.type, state, "a withdrawal is already pending")
+    _expect(state.progress != Status.RESULT_READY, event.type, state, "the result is ready")
+    return replace(state, withdrawal_requested=True)
+
+
+def _stopped(state: DossierState, event: Event) -> DossierState:
+    _expect(state.withdrawal_requested, event.type, state, "the applicant did not ask to withdraw")
+    return replace(state, progress=Status.STOPPED, holder=None, supplement_from=None)
+
+
+_RULES = {
+    "DossierAccepted": _accepted,
+    "DossierRefused": _refused,
+    "SupplementRequested": _supplement_requested,
+    "SupplementProvided": _supplement_provided,
+    "SupplementExpired": _supplement_expired,
+    "FeesRequested": _fees_requested,
+    "FeesPaid": _fees_paid,
+    "ConsultationRequested": _consultation_requested,
+    "ConsultationAnswered": _consultation_answered,
+    "DossierAppraised": _appraised,
+    "DossierReturned": _returned,
+    "DossierApproved": _decided,
+    "DossierDenied": _decided,
+    "ResultSigned": _signed,
+    "ResultDelivered": _delivered,
+    "DelayApologized": _apologized,
+    "DossierOverdue": _overdue,
+    "WithdrawalRequested": _withdrawal_requested,
+    "DossierStopped": _stopped,
+}

@@ -3,15 +3,32 @@ consumer skip what it does not handle before parsing a body, and the one way to 
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated, Union, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from motcua_contracts.appraisal import DossierAppraised
-from motcua_contracts.approval import DossierApproved, DossierDenied
+from motcua_contracts.appraisal import (
+    ConsultationAnswered,
+    ConsultationRequested,
+    DelayApologized,
+    DossierAppraised,
+    FeesRequested,
+)
+from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.envelope import Event
-from motcua_contracts.intake import DossierAccepted, DossierRefused, DossierSubmitted
+from motcua_contracts.intake import (
+    DossierAccepted,
+    DossierOverdue,
+    DossierRefused,
+    DossierStopped,
+    DossierSubmitted,
+    FeesPaid,
+    SupplementExpired,
+    SupplementProvided,
+    SupplementRequested,
+    WithdrawalRequested,
+)
 from motcua_contracts.signing import ResultSigned
 
 DOSSIER_TOPIC = "dossier.events"
@@ -22,20 +39,30 @@ DossierEvent = Annotated[
         DossierSubmitted,
         DossierAccepted,
         DossierRefused,
+        SupplementRequested,
+        SupplementProvided,
+        SupplementExpired,
+        FeesRequested,
+        FeesPaid,
+        ConsultationRequested,
+        ConsultationAnswered,
         DossierAppraised,
+        DossierReturned,
         DossierApproved,
         DossierDenied,
         ResultSigned,
         ResultDelivered,
+        DelayApologized,
+        DossierOverdue,
+        WithdrawalRequested,
+        DossierStopped,
     ],
     Field(discriminator="type"),
 ]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(DossierEvent)
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.model_fields["type"].default: cls
-    for cls in (DossierSubmitted, DossierAccepted, DossierRefused, DossierAppraised,
-                DossierApproved, DossierDenied, ResultSigned, ResultDelivered)
+    cls.model_fields["type"].default: cls for cls in get_args(get_args(DossierEvent)[0])
 }
 # The newest schema version of each type that this contracts package understands. A message with
 # a higher version goes to the dead-letter topic; an older one is upcast (none exist yet).

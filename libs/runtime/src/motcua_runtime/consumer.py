@@ -25,7 +25,15 @@ from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from motcua_contracts import EVENT_TYPES, Event, Headers, Producer, UnsupportedEvent, parse_event
+from motcua_contracts import (
+    EVENT_TYPES,
+    PRODUCERS,
+    Event,
+    Headers,
+    Producer,
+    UnsupportedEvent,
+    parse_event,
+)
 from motcua_runtime import metrics
 from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
 from motcua_runtime.settings import ServiceSettings
@@ -148,6 +156,10 @@ class BatchProcessor:
             if event.type != event_type:
                 dead.append(DeadLetter.at_position(
                     record, f"type header {event_type!r} does not match body type {event.type!r}"))
+                continue
+            if event.producer.service not in PRODUCERS[event.type]:
+                dead.append(DeadLetter.at_position(
+                    record, f"{event.type} may not be emitted by {event.producer.service}"))
                 continue
             wanted.append((record, event))
         return wanted, dead

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from motcua_catalogue import Procedure
 from motcua_catalogue.working_time import VIETNAM
-from motcua_contracts import STATUS_NAMES, Event, Status
 from motcua_contracts.dossier import Document
-from motcua_contracts.lifecycle import STATUS_AFTER
 
 
 def dossier_code(unit_electronic_id: str, day: date, counter: int) -> str:
@@ -33,21 +30,6 @@ def _comparable(name: str) -> str:
 
 def refusal_reason(missing: Sequence[str]) -> str:
     return "Hồ sơ thiếu giấy tờ bắt buộc: " + "; ".join(missing)
-
-
-@dataclass(frozen=True)
-class TrackedStatus:
-    status: Status
-    stage: str | None
-
-    @property
-    def name(self) -> str:
-        return STATUS_NAMES[self.status]
-
-
-def status_after(event: Event) -> TrackedStatus:
-    status, stage = STATUS_AFTER[event.type]
-    return TrackedStatus(status, stage)
 
 
 def received_day(received_at: datetime) -> date:

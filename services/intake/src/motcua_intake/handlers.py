@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import partial
 
 from motcua_catalogue import Catalogue, WorkingCalendar
-from motcua_contracts import Event, check_transition
+from motcua_contracts import DossierState, Event, advance
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import DossierAccepted, DossierRefused, DossierSubmitted
 from motcua_contracts.topic import EVENT_TYPES
@@ -22,18 +22,20 @@ def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> None:
     dossier = dossiers.get(event.dossier_id)
     if dossier is None:
         raise Rejected(f"no dossier {event.dossier_id} was submitted at intake")
-    check_transition(dossier.last_event_type, event.type)
-    view = domain.status_after(event)
-    dossier.status_code = int(view.status)
-    dossier.stage = view.stage
+    state = advance(DossierState.from_json(dossier.lifecycle), event)
+    dossier.lifecycle = state.to_json()
+    dossier.status_code = int(state.status)
+    dossier.stage = state.holder
     dossier.last_event_type = event.type
+    dossier.last_event_id, dossier.last_event_hash = event.event_id, event.hash
     dossier.updated_at = event.occurred_at
     if isinstance(event, DossierAccepted):
         dossier.due_at = event.dossier.due_at
     dossiers.record(TimelineEntry(
         event_id=event.event_id, dossier_id=event.dossier_id, type=event.type,
         at=event.occurred_at, agency=event.producer.agency or event.agency,
-        stage=event.producer.service, actor=event.actor,
+        stage=event.producer.service, actor=event.actor, hash=event.hash,
+        status_code=int(state.status),
     ))
 
 
@@ -76,7 +78,7 @@ def dossier_from(event: DossierSubmitted) -> Dossier:
         documents=[document.model_dump(mode="json") for document in event.documents],
         delivery=event.delivery.model_dump(mode="json"), data=event.data,
         received_at=event.received_at, status_code=1, stage="intake", last_event_type=None,
-        updated_at=event.occurred_at,
+        updated_at=event.occurred_at, lifecycle={}, fees_paid=event.fees_paid,
     )
 
 

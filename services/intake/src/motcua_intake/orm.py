@@ -7,7 +7,8 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, MetaData, SmallInteger, String, Uuid
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, MetaData, SmallInteger,
+                        String, Text, Uuid)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +40,19 @@ class Dossier(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_event_type: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # DossierState (motcua_contracts.lifecycle) as JSON: what the rules need to judge the next event.
+    lifecycle: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # The newest DossierFacts a stage handed on: appointment, step deadlines, rescheduling.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    last_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    last_event_hash: Mapped[str | None] = mapped_column(String(64))
+    fees_paid: Mapped[int] = mapped_column(Integer, default=0)
+    # Awaiting the applicant (a supplement or fees): since when, and the supplement's deadline.
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    supplement_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # When processing ended (status 9, else 10, 8 or 3) and whether that was on time.
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class TimelineEntry(Base):
@@ -51,6 +65,24 @@ class TimelineEntry(Base):
     agency: Mapped[str | None] = mapped_column(String(32))
     stage: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(128))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    # Status after the event, and what the citizen reads about it (a reason, a new appointment).
+    status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Rating(Base):
+    """The applicant's satisfaction with one delivered dossier (one rating per dossier)."""
+
+    __tablename__ = "ratings"
+
+    dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Dossier.id), primary_key=True)
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The 9 indicators, each 0, 1 or 2, in the order of DOMAIN.md.
+    indicators: Mapped[list[int]] = mapped_column(JSONB)
+    convenience: Mapped[str] = mapped_column(String(16))
+    overall: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
 
 
 class DailyCounter(Base):

@@ -1,0 +1,125 @@
+"""The lifecycle fold: every path DOMAIN.md describes is legal, and what is stale, out of order or
+from the wrong stage is refused with a reason."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from motcua_contracts import PRODUCERS, DossierState, IllegalTransition, Status, advance
+from motcua_contracts.topic import EVENT_TYPES
+
+
+def event(kind: str, by: str | None = None, **fields: object) -> SimpleNamespace:
+    """The parts of an event the rules read: its type, its producer, and the routing fields."""
+    service = by or sorted(PRODUCERS[kind])[0]
+    return SimpleNamespace(type=kind, producer=SimpleNamespace(service=service), **fields)
+
+
+def walk(*steps: SimpleNamespace) -> DossierState:
+    state = DossierState()
+    for step in steps:
+        state = advance(state, step)  # type: ignore[arg-type]
+    return state
+
+
+SUBMIT = event("DossierSubmitted")
+ACCEPT = event("DossierAccepted")
+APPRAISE = event("DossierAppraised")
+APPROVE = event("DossierApproved")
+SIGN = event("ResultSigned")
+DELIVER = event("ResultDelivered")
+ASK_AT_INTAKE = event("SupplementRequested", "intake", requested_by="intake")
+ASK_AT_APPRAISAL = event("SupplementRequested", "appraisal", requested_by="appraisal")
+PROVIDED_TO_INTAKE = event("SupplementProvided", resumes="intake")
+PROVIDED_TO_APPRAISAL = event("SupplementProvided", resumes="appraisal")
+
+PATHS = {
+    "happy": ([SUBMIT, ACCEPT, APPRAISE, APPROVE, SIGN, DELIVER], Status.DELIVERED),
+    "denied": ([SUBMIT, ACCEPT, APPRAISE, event("DossierDenied"), SIGN, DELIVER],
+               Status.DELIVERED),
+    "refused": ([SUBMIT, event("DossierRefused")], Status.REFUSED),
+    "supplement at intake, then accepted": (
+        [SUBMIT, ASK_AT_INTAKE, PROVIDED_TO_INTAKE, ACCEPT, APPRAISE], Status.IN_PROGRESS),
+    "supplement at intake expires": ([SUBMIT, ASK_AT_INTAKE, event("DossierRefused")],
+                                     Status.REFUSED),
+    "supplement at appraisal": ([SUBMIT, ACCEPT, ASK_AT_APPRAISAL, PROVIDED_TO_APPRAISAL,
+                                 APPRAISE], Status.IN_PROGRESS),
+    "appraisal supplement expires": ([SUBMIT, ACCEPT, ASK_AT_APPRAISAL,
+                                      event("SupplementExpired"), APPRAISE], Status.IN_PROGRESS),
+    "fees": ([SUBMIT, ACCEPT, event("FeesRequested")], Status.AWAITING_FEES),
+    "fees paid": ([SUBMIT, ACCEPT, event("FeesRequested"), event("FeesPaid"), APPRAISE],
+                  Status.IN_PROGRESS),
+    "consultation": ([SUBMIT, ACCEPT, event("ConsultationRequested"),
+                      event("ConsultationRequested"), event("ConsultationAnswered"),
+                      event("ConsultationAnswered"), APPRAISE], Status.IN_PROGRESS),
+    "returned to appraisal": ([SUBMIT, ACCEPT, APPRAISE, event("DossierReturned"), APPRAISE,
+                               APPROVE], Status.IN_PROGRESS),
+    "withdrawn": ([SUBMIT, ACCEPT, event("WithdrawalRequested"),
+                   event("DossierStopped", "appraisal")], Status.STOPPED),
+    "withdrawal pending while approval goes on": (
+        [SUBMIT, ACCEPT, APPRAISE, event("WithdrawalRequested"), APPROVE],
+        Status.WITHDRAWAL_REQUESTED),
+    "apology then delivery": ([SUBMIT, ACCEPT, event("DelayApologized", "appraisal"), APPRAISE,
+                               event("DossierOverdue"), APPROVE, SIGN, DELIVER],
+                              Status.DELIVERED),
+}
+
+
+@pytest.mark.parametrize("name", PATHS)
+def test_every_path_of_the_domain_is_legal(name: str):
+    steps, final = PATHS[name]
+    assert walk(*steps).status == final
+
+
+def test_the_state_survives_its_json_form():
+    state = walk(SUBMIT, ACCEPT, ASK_AT_APPRAISAL)
+    assert DossierState.from_json(state.to_json()) == state
+    assert DossierState.from_json(None) == DossierState()
+
+
+REFUSED = [
+    ([], ACCEPT, "no DossierSubmitted came first"),
+    ([SUBMIT], SUBMIT, "already submitted"),
+    ([SUBMIT], APPROVE, "not at approval"),
+    ([SUBMIT, ACCEPT], SIGN, "not at signing"),
+    ([SUBMIT, ACCEPT, APPRAISE], APPRAISE, "not at appraisal"),
+    ([SUBMIT, ASK_AT_INTAKE, PROVIDED_TO_INTAKE], ASK_AT_INTAKE, "only once"),
+    ([SUBMIT, ACCEPT, ASK_AT_APPRAISAL], PROVIDED_TO_INTAKE, "no supplement was requested by"),
+    ([SUBMIT, ACCEPT, ASK_AT_APPRAISAL], APPRAISE, "not at appraisal"),
+    ([SUBMIT, ACCEPT, event("ConsultationRequested")], APPRAISE, "still unanswered"),
+    ([SUBMIT, ACCEPT], event("ConsultationAnswered"), "no consultation"),
+    ([SUBMIT, ACCEPT], event("FeesPaid"), "no fees are due"),
+    ([SUBMIT, ACCEPT, event("DelayApologized", "appraisal")],
+     event("DelayApologized", "appraisal"), "already reset once"),
+    ([SUBMIT, ACCEPT], event("DelayApologized", "signing"), "only the stage holding"),
+    ([SUBMIT, ACCEPT], event("DossierStopped", "appraisal"), "did not ask to withdraw"),
+    ([SUBMIT, ACCEPT, APPRAISE, APPROVE, SIGN], event("WithdrawalRequested"), "result is ready"),
+    ([SUBMIT], event("DossierAccepted", "appraisal"), "may be emitted by intake, not by appraisal"),
+    ([SUBMIT, ACCEPT, APPRAISE], event("DossierApproved", "appraisal"), "not by appraisal"),
+    ([SUBMIT], event("SupplementRequested", "intake", requested_by="appraisal"),
+     "requested_by appraisal but emitted by intake"),
+]
+
+
+@pytest.mark.parametrize("before, step, reason", REFUSED, ids=[r[2] for r in REFUSED])
+def test_an_illegal_event_is_refused_with_the_reason(before, step, reason):
+    state = walk(*before)
+    with pytest.raises(IllegalTransition, match=reason):
+        advance(state, step)
+
+
+@pytest.mark.parametrize("ending", [[event("DossierRefused")],
+                                    [ACCEPT, APPRAISE, APPROVE, SIGN, DELIVER],
+                                    [event("WithdrawalRequested"), event("DossierStopped")]])
+@pytest.mark.parametrize("following", sorted(set(EVENT_TYPES) - {"DossierSubmitted"}))
+def test_nothing_happens_after_the_end(ending, following):
+    state = walk(SUBMIT, *ending)
+    assert state.ended
+    with pytest.raises(IllegalTransition, match="has ended"):
+        advance(state, event(following, requested_by="intake", resumes="intake"))
+
+
+def test_every_event_type_has_its_producers_and_a_rule():
+    assert set(PRODUCERS) == set(EVENT_TYPES)
