@@ -22,6 +22,7 @@ from motcua_cli.supervisor import ServiceProcess, plan_services, start_all, stop
 from motcua_cli.up import migrate_all
 from motcua_contracts import DLQ_SUFFIX
 from motcua_runtime.kafka import create_topics
+from motcua_runtime.officers import Officer, issue_token
 
 
 @dataclass
@@ -54,13 +55,20 @@ class RunningStack:
     def logs(self, name: str) -> str:
         return self.service(name).log_path.read_text(errors="replace")
 
+    def queue_url(self, name: str) -> str:
+        url = self.service(name).http_url
+        assert url, f"{name} serves no work queue"
+        return url
+
 
 @contextmanager
 def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir: Path,
-                  agencies: dict[str, list[str]] | None = None) -> Iterator[RunningStack]:
+                  agencies: dict[str, list[str]] | None = None,
+                  officers: bool = False) -> Iterator[RunningStack]:
     api_port = free_port()
     env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,
-           "DOSSIER_TOPIC": topic, "LOG_LEVEL": "INFO"}
+           "DOSSIER_TOPIC": topic, "LOG_LEVEL": "INFO", "MOTCUA_TOKEN_SECRET": TOKEN_SECRET,
+           "MOTCUA_OFFICERS": "1" if officers else "0"}
     services = plan_services(env, log_dir, api_port=api_port, agencies=agencies)
     try:
         start_all(services)
@@ -68,6 +76,14 @@ def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir:
                            infra.bootstrap_servers, services)
     finally:
         stop_all(services)
+
+
+TOKEN_SECRET = "test-secret-for-officer-tokens-0123456789"
+
+
+def officer_headers(agency: str, role: str, name: str = "can.bo") -> dict[str, str]:
+    token = issue_token(TOKEN_SECRET, Officer(name, agency, role))
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def file_dossiers(api_url: str, count: int, *, seed: int = 7, complete: bool = True,

@@ -62,7 +62,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
                         "previous_due_at": FACTS["due_at"],
                         "new_due_at": FACTS["due_at"] + timedelta(days=5)},
     "DossierOverdue": {"due_at": FACTS["due_at"]},
-    "WithdrawalRequested": {"reason": "Không còn nhu cầu"},
+    "WithdrawalRequested": {"reason": "Không còn nhu cầu", "confirmed_by": "appraisal"},
     "DossierStopped": {"reason": "Công dân rút hồ sơ"},
 }
 PRODUCER = Producer(service="appraisal", agency="STP")

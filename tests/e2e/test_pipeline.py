@@ -38,16 +38,6 @@ async def test_two_hundred_dossiers_filed_over_http_are_all_delivered(infra, log
     assert set(delivered_per_dossier(records).values()) == {1}
 
 
-async def test_incomplete_dossiers_are_refused_and_the_rest_delivered(infra, log_dir):
-    database_url, topic = await infra.isolated("refusal")
-    with running_stack(infra, database_url, topic, log_dir) as stack:
-        refused = await file_dossiers(stack.api_url, 10, seed=3, complete=False)
-        delivered = await file_dossiers(stack.api_url, 10, seed=4)
-        final = await wait_for_statuses(stack.api_url, refused + delivered, {3, 10}, timeout=120)
-    assert {final[i] for i in refused} == {3}
-    assert {final[i] for i in delivered} == {10}
-
-
 async def test_a_stage_killed_mid_run_loses_and_duplicates_nothing(infra, log_dir):
     database_url, topic = await infra.isolated("sigkill")
     with running_stack(infra, database_url, topic, log_dir) as stack:

@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from motcua_catalogue import WorkingCalendar
+from motcua_runtime.officers import officer_from_bearer
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.samples import sample_submission
 from motcua_intake.api import create_api
@@ -27,7 +29,8 @@ async def api(infra):
     engine = create_engine(database_url)
     woken = []
     app = create_api(async_sessionmaker(engine, expire_on_commit=False), default_catalogue(),
-                     topic, on_commit=lambda: woken.append(1))
+                     WorkingCalendar(), topic, on_commit=lambda: woken.append(1),
+                     current_officer=officer_from_bearer("test-secret"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://intake") as client:
         yield client, engine, woken

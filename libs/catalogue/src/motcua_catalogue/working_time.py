@@ -90,6 +90,23 @@ class WorkingCalendar:
             return self.closing_time(day)
         raise ValueError(f"unknown limit unit {limit_unit!r}")
 
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        """Office hours between two moments (negative when `end` comes first)."""
+        if end < start:
+            return -self.working_hours_between(end, start)
+        total = timedelta()
+        day = start.astimezone(VIETNAM).date()
+        last = end.astimezone(VIETNAM).date()
+        while day <= last:
+            if self.is_working_day(day):
+                for begin, finish in self.office_hours:
+                    opens = max(datetime.combine(day, begin, VIETNAM), start)
+                    closes = min(datetime.combine(day, finish, VIETNAM), end)
+                    if closes > opens:
+                        total += closes - opens
+            day += timedelta(days=1)
+        return total.total_seconds() / 3600
+
 
 def statutory_days_off(year: int) -> frozenset[date]:
     """Solar statutory holidays (Labour Code 2019, art. 112) with weekend compensation."""

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from motcua_cli.embedded import default_data_dir
 from motcua_cli import stackfile
+from motcua_cli.officer import add_officer_command, run_officer
+from motcua_cli.report import add_report_command, run_report
 
 
 def _agency_instances(values: list[str]) -> dict[str, list[str]]:
@@ -39,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--api-port", type=int, default=int(os.environ.get("MOTCUA_API_PORT", 8000)))
     up.add_argument("--instance", action="append", default=[], metavar="STAGE:AGENCY",
                     help="also run an agency's own instance of a stage (repeatable)")
+    up.add_argument("--officers", action="store_true",
+                    help="officers decide the stages each procedure assigns to them, from the "
+                         "work queues (default: every stage runs its automatic policy)")
 
     demo = commands.add_parser("demo", help="file N sample dossiers and watch them flow")
     demo.add_argument("count", type=int, nargs="?", default=20)
@@ -57,13 +62,20 @@ def main(argv: list[str] | None = None) -> int:
     topics = commands.add_parser("topics", help="create the topics (needs KAFKA_BOOTSTRAP_SERVERS)")
     topics.add_argument("--partitions", type=int, default=12)
 
+    add_officer_command(commands)
+    add_report_command(commands)
+
     args = parser.parse_args(argv)
     if args.command == "up":
         from motcua_cli.up import up as run_up
 
         return run_up(args.data_dir, api_port=args.api_port,
-                      agencies=_agency_instances(args.instance))
+                      agencies=_agency_instances(args.instance), officers=args.officers)
     current = stackfile.read(args.data_dir)
+    if args.command == "officer":
+        return run_officer(args, args.data_dir, current)
+    if args.command == "report":
+        return run_report(args, current)
     if args.command == "demo":
         from motcua_cli.demo import demo as run_demo
 

@@ -14,9 +14,11 @@ WARDS = ["Cốc Lếu", "Kim Tân", "Duyên Hải", "Bắc Cường", "Sa Pa", "
 
 
 def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
-                      complete: bool = True, channel: str | None = None) -> dict[str, Any]:
+                      complete: bool = True, channel: str | None = None,
+                      pay_fees: bool = True) -> dict[str, Any]:
     """A submission for `procedure` (as served by GET /api/procedures). An incomplete one lacks
-    its first required document, so intake refuses it."""
+    its first required document, so intake asks for a supplement. Fees are paid when filing
+    unless `pay_fees` is false (then the agency asks for them)."""
     documents = [
         {"name": name, "sha256": hashlib.sha256(f"{name}{rng.random()}".encode()).hexdigest(),
          "size": rng.randint(20_000, 3_000_000)}
@@ -26,9 +28,12 @@ def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
         documents = documents[1:]
     address = f"Số {rng.randint(1, 300)}, phường {rng.choice(WARDS)}, tỉnh Lào Cai"
     delivery = rng.choice(["counter", "postal", "online"])
+    channel = channel or rng.choice(["online", "online", "online", "counter", "postal"])
+    fee = procedure["fee_online"] if channel == "online" else procedure["fee_counter"]
     return {
         "procedure_code": procedure["code"],
-        "channel": channel or rng.choice(["online", "online", "online", "counter", "postal"]),
+        "channel": channel,
+        "fees_paid": fee if pay_fees else 0,
         "applicant": {
             "full_name": f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
             "id_number": "0" + "".join(rng.choice("0123456789") for _ in range(11)),

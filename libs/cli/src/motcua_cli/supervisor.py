@@ -35,6 +35,10 @@ class ServiceProcess:
     def metrics_url(self) -> str:
         return f"http://127.0.0.1:{self.metrics_port}/metrics"
 
+    @property
+    def http_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.http_port}" if self.http_port else None
+
     def start(self) -> None:
         command = [sys.executable, "-m", f"motcua_{self.stage}"]
         if self.agency:
@@ -97,8 +101,9 @@ class ServiceProcess:
 
 def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
                   agencies: dict[str, list[str]] | None = None) -> list[ServiceProcess]:
-    """One process per stage, intake first (it serves the HTTP API). `agencies` adds per-agency
-    instances of a stage, e.g. {"appraisal": ["STP"]}."""
+    """One process per stage, intake first (it serves the citizens' API on `api_port`); every
+    other instance serves its officers' work queue on a port of its own. `agencies` adds
+    per-agency instances of a stage, e.g. {"appraisal": ["STP"]}."""
     from motcua_cli import SERVICES
 
     planned = []
@@ -112,7 +117,7 @@ def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
             planned.append(ServiceProcess(
                 name=name, stage=stage, agency=agency, metrics_port=free_port(),
                 log_path=log_dir / f"{name}.log", env=stage_env,
-                http_port=api_port if stage == "intake" and agency is None else None))
+                http_port=api_port if stage == "intake" and agency is None else free_port()))
     return planned
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import threading
 from pathlib import Path
@@ -31,7 +32,19 @@ def migrate_all(database_url: str) -> None:
         upgrade(f"motcua_{service}", database_url)
 
 
-def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]]) -> int:
+def token_secret(data_dir: Path) -> str:
+    """The secret officers' tokens are signed with, kept in the data folder (owner-only) so that
+    `motcua officer token` and every service agree across restarts."""
+    path = data_dir / "token-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
+       officers: bool = False) -> int:
     data_dir = data_dir.resolve()
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -63,15 +76,19 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]]) -> int:
         step("Migrations: " + ", ".join(f"{s} at head" for s in SERVICES))
 
         env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-               "DOSSIER_TOPIC": topic}
+               "DOSSIER_TOPIC": topic, "MOTCUA_TOKEN_SECRET": token_secret(data_dir),
+               "MOTCUA_OFFICERS": "1" if officers else os.environ.get("MOTCUA_OFFICERS", "0")}
         services = plan_services(env, data_dir / "logs", api_port=api_port, agencies=agencies)
         start_all(services)
         for service in services:
-            step(f"{service.name}: pid {service.pid}, metrics {service.metrics_url}")
+            queue = f", work queue {service.http_url}" if service.stage != "intake" else ""
+            step(f"{service.name}: pid {service.pid}, metrics {service.metrics_url}{queue}")
         api_url = f"http://127.0.0.1:{api_port}"
         path = Stack(api_url=api_url, kafka_bootstrap_servers=bootstrap,
                      database_url=database_url, supervisor_pid=os.getpid(),
-                     services={s.name: {"pid": s.pid, "metrics_url": s.metrics_url}
+                     services={s.name: {"pid": s.pid, "metrics_url": s.metrics_url,
+                                        "http_url": s.http_url, "stage": s.stage,
+                                        "agency": s.agency}
                                for s in services}).write(data_dir)
         console.print(f"\n[bold green]motcua is up.[/] API {api_url} (docs {api_url}/docs)")
         console.print(f"Logs in {data_dir / 'logs'}; stack file {path}. "

@@ -60,6 +60,9 @@ class DossierFacts(BaseModel):
         description="How the result goes back to the applicant.")
     data: dict[str, Any] = Field(default_factory=dict,
                                  description="Procedure-specific data the applicant submitted.")
+    channel: Channel = Field(default="counter", description="How the dossier was filed (the "
+                                                            "fee depends on it).")
+    fees_paid: int = Field(default=0, ge=0, description="Fees (đồng) paid so far.")
     step_due_at: dict[str, AwareDatetime] = Field(
         default_factory=dict,
         description="Deadline of each stage by the procedure's step plan, counted in working "

@@ -118,6 +118,9 @@ class WithdrawalRequested(Event):
     type: Literal["WithdrawalRequested"] = Field(
         "WithdrawalRequested", description="Event type, the discriminator of the topic's union.")
     reason: str = Field(description="The applicant's reason, as written on the request.")
+    confirmed_by: Literal["intake", "appraisal"] = Field(
+        description="Who confirms: intake before acceptance, else the competent agency's "
+                    "appraisal.")
 
 
 class DossierStopped(Event):

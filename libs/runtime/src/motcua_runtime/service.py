@@ -11,6 +11,9 @@ import signal
 from collections.abc import Awaitable, Callable
 
 import structlog
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from faststream.kafka import KafkaBroker
 from prometheus_client import start_http_server
 
@@ -23,9 +26,11 @@ from motcua_runtime.stage import Stage
 
 log = structlog.get_logger(__name__)
 
-# Extra work a service runs beside its consumer (intake's HTTP server), given the relay and the
-# stop signal.
-Companion = Callable[[OutboxRelay, asyncio.Event], Awaitable[None]]
+# Builds the service's HTTP API, given sessions of its own pool and the relay to wake when a
+# request wrote to the outbox.
+ApiFactory = Callable[[async_sessionmaker[AsyncSession], OutboxRelay], FastAPI]
+# Work a service runs beside its consumer until stop is set (intake's deadline watch).
+Background = Callable[[AsyncEngine, OutboxRelay, asyncio.Event], Awaitable[None]]
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:
@@ -35,7 +40,7 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def run_stage(settings: ServiceSettings, stage: Stage, *,
-                    companion: Companion | None = None,
+                    api: ApiFactory | None = None, background: Background | None = None,
                     stop: asyncio.Event | None = None) -> None:
     if stop is None:  # run as a process: SIGINT and SIGTERM stop it
         stop = asyncio.Event()
@@ -53,8 +58,11 @@ async def run_stage(settings: ServiceSettings, stage: Stage, *,
 
     await producer.start()
     relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
-    companion_task = (asyncio.create_task(companion(relay, stop), name="companion")
-                      if companion else None)
+    extras = []
+    if api and settings.http_port:
+        extras.append(asyncio.create_task(serve_http(settings, api, relay, stop), name="http"))
+    if background:
+        extras.append(asyncio.create_task(background(engine, relay, stop), name="background"))
     await broker.start()
     log.info("service started", group=processor.group, topic=settings.dossier_topic,
              metrics_port=settings.metrics_port)
@@ -63,8 +71,8 @@ async def run_stage(settings: ServiceSettings, stage: Stage, *,
     finally:
         log.info("service stopping")
         await broker.stop()
-        if companion_task:
-            await companion_task
+        for task in extras:
+            await task
         relay_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await relay_task
@@ -73,3 +81,19 @@ async def run_stage(settings: ServiceSettings, stage: Stage, *,
         await producer.stop()
         await engine.dispose()
         log.info("service stopped")
+
+
+async def serve_http(settings: ServiceSettings, api: ApiFactory, relay: OutboxRelay,
+                     stop: asyncio.Event) -> None:
+    """Serve the API on its own connection pool until `stop` is set."""
+    engine = create_engine(settings.database_url.get_secret_value(), pool_size=10)
+    app = api(async_sessionmaker(engine, expire_on_commit=False), relay)
+    server = uvicorn.Server(uvicorn.Config(
+        app, host=settings.http_host, port=settings.http_port or 0, log_config=None,
+        access_log=False, lifespan="off"))
+    server.install_signal_handlers = lambda: None  # run_stage owns SIGINT/SIGTERM
+    serving = asyncio.create_task(server.serve())
+    await stop.wait()
+    server.should_exit = True
+    await serving
+    await engine.dispose()

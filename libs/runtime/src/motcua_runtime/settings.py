@@ -32,6 +32,19 @@ class ServiceSettings(BaseSettings):
         default_factory=set,
         description="For an instance serving all agencies: agencies that run their own instance "
                     "of this stage, and so are left to it (comma-separated in the environment).")
+    token_secret: SecretStr = Field(
+        default=SecretStr(""), validation_alias="MOTCUA_TOKEN_SECRET",
+        description="Secret that officers' tokens are signed with (HS256). Empty: no officer "
+                    "can authenticate, so the work queue answers 401.")
+    officers: bool = Field(
+        default=False, validation_alias="MOTCUA_OFFICERS",
+        description="Put officers in charge of the stages each procedure assigns to them "
+                    "(`officer_stages` in the catalogue); otherwise every stage runs its "
+                    "automatic policy.")
+    http_host: str = "0.0.0.0"
+    http_port: int | None = Field(
+        default=None, description="Port of the service's HTTP API (the officers' work queue); "
+                                  "None: no HTTP server.")
     metrics_port: int = Field(default=9100, description="Port of the Prometheus /metrics server.")
     metrics_host: str = "0.0.0.0"
     batch_max_records: int = Field(default=500, ge=1, le=10_000)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import Event, Producer, new_event
 from motcua_runtime.outbox import OutgoingMessage
+
+if TYPE_CHECKING:
+    from motcua_runtime.work_items import Cause
 
 E = TypeVar("E", bound=Event)
 
@@ -36,10 +39,11 @@ class Emitter:
     topic: str
     messages: list[OutgoingMessage] = field(default_factory=list)
 
-    def emit(self, cls: type[E], *, cause: Event, actor: str = "auto",
+    def emit(self, cls: type[E], *, cause: Event | Cause, actor: str = "auto",
              agency: str | None = None, **payload: Any) -> E:
         event = new_event(cls, dossier_id=cause.dossier_id, agency=agency or cause.agency,
-                          producer=self.producer, cause=cause, actor=actor, **payload)
+                          producer=self.producer, cause=cause, actor=actor,  # type: ignore[arg-type]
+                          **payload)
         self.messages.append(OutgoingMessage.for_event(self.topic, event))
         return event
 

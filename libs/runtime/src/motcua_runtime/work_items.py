@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,8 +20,13 @@ from motcua_contracts import Event, uuid7
 from motcua_contracts.dossier import DossierFacts
 from motcua_runtime.stage import Rejected
 
-OPEN = "open"
+OPEN = "open"  # the stage's turn: its automatic policy or an officer decides
+WAITING = "waiting"  # paused until answers arrive: a supplement, fees, consultations
 DONE = "done"
+
+DOSSIER = "dossier"  # the stage's own step on the dossier
+CONSULTATION = "consultation"  # liên thông: another agency asked this one for its opinion
+WITHDRAWAL = "withdrawal"  # the applicant asked to withdraw; the agency confirms
 
 
 class WorkItemColumns:
@@ -29,19 +35,53 @@ class WorkItemColumns:
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     dossier_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     agency: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default=DOSSIER)
     procedure_code: Mapped[str] = mapped_column(String(64))
     dossier: Mapped[dict[str, Any]] = mapped_column(JSONB, doc="DossierFacts as JSON")
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     opened_by_event: Mapped[uuid.UUID] = mapped_column(Uuid)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # The newest event that touched the item: what a decision taken on it answers (its cause).
+    cause_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    cause_hash: Mapped[str | None] = mapped_column(String(64))
+    # While WAITING: what for, and the ids of the requests this stage sent whose answers it awaits.
+    waiting_for: Mapped[str | None] = mapped_column(String(16))
+    awaiting: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    context: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, doc="What the opening event said (a question, a reason, ...)")
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(16), default=OPEN, index=True)
     outcome: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[str | None] = mapped_column(String(128))
+    # The event this stage emitted when it closed the item: a later hand-off back (a return
+    # from approval) must name it as its cause.
+    closed_with_event: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     @declared_attr.directive
     def __tablename__(cls) -> str:
         return "work_items"
+
+    def facts(self) -> DossierFacts:
+        return DossierFacts.model_validate(self.dossier)
+
+    def cause(self) -> Cause:
+        return Cause(self.cause_event_id or self.opened_by_event, self.cause_hash,
+                     self.dossier_id, self.agency)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The parts of an event that a new event's causal link needs: enough to emit from a work
+    item when the causing event itself is no longer at hand (an officer's decision over HTTP)."""
+
+    event_id: uuid.UUID
+    hash: str | None
+    dossier_id: uuid.UUID
+    agency: str
 
 
 class WorkItems:
@@ -59,7 +99,7 @@ class WorkItems:
             return
         rows = await self._session.scalars(
             select(self._model).where(self._model.dossier_id.in_(ids))
-            .order_by(self._model.opened_at))
+            .order_by(self._model.opened_at, self._model.id))
         for item in rows:
             self._by_dossier[item.dossier_id].append(item)
 
@@ -73,19 +113,74 @@ class WorkItems:
 
 
 def take_over(items: WorkItems, model: type[Any], event: Event, facts: DossierFacts,
-              stage: str) -> Any:
-    """Open the work item for a hand-off. A second hand-off of the same dossier to this stage
-    (a forged or replayed event under a new id) changes nothing."""
-    if items.for_dossier(event.dossier_id):
-        raise Rejected(f"{event.type}: dossier {facts.code} was already handed to {stage}")
-    item = model(id=uuid7(), dossier_id=event.dossier_id, agency=event.agency,
-                 procedure_code=facts.procedure_code, dossier=facts.model_dump(mode="json"),
-                 opened_at=event.occurred_at, opened_by_event=event.event_id, state=OPEN)
+              stage: str, *, kind: str = DOSSIER, agency: str | None = None,
+              context: dict[str, Any] | None = None) -> Any:
+    """Open the work item for a hand-off. The stage takes a dossier once, and again only when
+    the hand-off answers what the stage last sent (approval returning a draft names the draft as
+    its cause): a replayed or forged hand-off changes nothing."""
+    earlier = [item for item in items.for_dossier(event.dossier_id) if item.kind == kind]
+    if earlier:
+        latest = earlier[-1]
+        if latest.state != DONE or latest.closed_with_event != event.causation_id:
+            raise Rejected(f"{event.type}: dossier {facts.code} was already handed to {stage} "
+                           f"({kind}) and this hand-off does not answer what {stage} sent")
+    item = model(id=uuid7(), dossier_id=event.dossier_id, agency=agency or event.agency,
+                 kind=kind, procedure_code=facts.procedure_code,
+                 dossier=facts.model_dump(mode="json"), opened_at=event.occurred_at,
+                 opened_by_event=event.event_id, cause_event_id=event.event_id,
+                 cause_hash=event.hash, due_at=facts.step_due_at.get(stage, facts.due_at),
+                 state=OPEN, awaiting=[], answers=[], context=context or {})
     items.add(item)
     return item
 
 
+def current(items: WorkItems, dossier_id: uuid.UUID, kind: str = DOSSIER) -> Any | None:
+    """The item of that kind still open or waiting for the dossier, if any."""
+    return next((item for item in reversed(items.for_dossier(dossier_id))
+                 if item.kind == kind and item.state != DONE), None)
+
+
+def wait_for(item: Any, what: str, requests: Sequence[Event]) -> None:
+    """Pause the item until every request in `requests` is answered."""
+    item.state, item.waiting_for = WAITING, what
+    item.awaiting = [str(request.event_id) for request in requests]
+
+
+def resume(items: WorkItems, event: Event, what: str) -> Any:
+    """The waiting item that `event` answers (its cause is a request the item sent). The item is
+    open again once every request is answered. Anything else is stale or forged."""
+    cause = str(event.causation_id)
+    item = next((item for item in items.for_dossier(event.dossier_id)
+                 if item.state == WAITING and item.waiting_for == what
+                 and cause in (item.awaiting or [])), None)
+    if item is None:
+        raise Rejected(f"{event.type}: no {what} request of this stage is awaiting it "
+                       f"(cause {cause})")
+    item.awaiting = [request for request in item.awaiting if request != cause]
+    touch(item, event)
+    if not item.awaiting:
+        item.state, item.waiting_for = OPEN, None
+    return item
+
+
+def touch(item: Any, event: Event, facts: DossierFacts | None = None) -> None:
+    """Record `event` as the item's newest cause, and the dossier facts it brings."""
+    item.cause_event_id, item.cause_hash = event.event_id, event.hash
+    if facts is not None:
+        item.dossier = facts.model_dump(mode="json")
+
+
 def close(item: Any, *, outcome: str, reason: str | None, by: str = "auto",
-          at: datetime | None = None) -> None:
+          at: datetime | None = None, emitted: Event | None = None) -> None:
     item.state, item.outcome, item.reason = DONE, outcome, reason
     item.decided_at, item.decided_by = at or datetime.now(timezone.utc), by
+    item.waiting_for, item.awaiting = None, []
+    item.closed_with_event = emitted.event_id if emitted is not None else None
+
+
+def close_all(items: WorkItems, event: Event) -> None:
+    """Processing stopped (withdrawal): whatever the stage still holds for the dossier closes."""
+    for item in items.for_dossier(event.dossier_id):
+        if item.state != DONE:
+            close(item, outcome="stopped", reason=getattr(event, "reason", None),
+                  by=event.actor, at=event.occurred_at)

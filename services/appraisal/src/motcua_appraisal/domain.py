@@ -21,3 +21,24 @@ def appraise(facts: DossierFacts, procedure: Procedure) -> Appraisal:
     if missing:
         return Appraisal("deny", "Không đủ điều kiện: thiếu thông tin " + ", ".join(missing))
     return Appraisal("approve", f"Hồ sơ đủ điều kiện giải quyết thủ tục {procedure.name}")
+
+
+def fees_due(facts: DossierFacts, procedure: Procedure) -> int:
+    """What the applicant still owes: the fee for the way they filed, less what they paid."""
+    fee = procedure.fee_online if facts.channel == "online" else procedure.fee_counter
+    return max(fee - facts.fees_paid, 0)
+
+
+def consultation_hours(procedure: Procedure) -> float:
+    """Time a coordinating agency has to answer (liên thông): a quarter of the appraisal step,
+    at least half a working day, so the lead agency keeps time to assemble the result."""
+    return max(procedure.appraisal_hours / 4, 4.0)
+
+
+def with_answers(appraisal: Appraisal, answers: list[dict[str, object]]) -> Appraisal:
+    """A coordinating agency that objects makes the recommendation a denial, on its grounds."""
+    objections = [answer for answer in answers if not answer.get("agrees")]
+    if not objections:
+        return appraisal
+    grounds = "; ".join(f"{a['agency']}: {a['answer']}" for a in objections)
+    return Appraisal("deny", f"Cơ quan phối hợp không thống nhất — {grounds}")

@@ -1,36 +1,222 @@
-"""Appraisal's use cases; the table in `appraisal_stage` is all it does on the topic."""
+"""Appraisal's use cases. `appraisal_stage` is its whole behaviour on the topic;
+`appraisal_decisions` is what its specialists can decide from the work queue.
+
+Under the automatic policy a dossier goes: fees asked if still owed, coordinating agencies
+consulted (liên thông) if the procedure has any, then the rule in `domain.appraise` drafts the
+recommendation. With officers in charge the item waits in the queue for a specialist instead."""
 
 from __future__ import annotations
 
-from functools import partial
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from motcua_appraisal import STAGE, domain
+from motcua_appraisal import STAGE, decisions, domain
 from motcua_appraisal.orm import INBOX, OUTBOX, WorkItem
-from motcua_catalogue import Catalogue
-from motcua_contracts.appraisal import DossierAppraised
-from motcua_contracts.intake import DossierAccepted
-from motcua_runtime.stage import Emitter, Stage
-from motcua_runtime.work_items import WorkItems, close, take_over
+from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
+from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested
+from motcua_contracts.approval import DossierReturned
+from motcua_contracts.intake import (
+    DossierAccepted,
+    FeesPaid,
+    SupplementExpired,
+    SupplementProvided,
+    WithdrawalRequested,
+)
+from motcua_runtime.delays import apology_decision
+from motcua_runtime.stage import Emitter, Rejected, Stage
+from motcua_runtime.work_items import (
+    CONSULTATION,
+    OPEN,
+    WITHDRAWAL,
+    WorkItems,
+    close_all,
+    current,
+    resume,
+    take_over,
+    touch,
+)
+from motcua_runtime.work_queue import Decision, DecisionContext
 
 
-def on_dossier_accepted(event: DossierAccepted, items: WorkItems, emitter: Emitter, *,
-                        catalogue: Catalogue) -> None:
-    """Open the dossier at the competent agency; appraise it at once under the automatic policy,
-    or leave it in the specialists' queue."""
-    item = take_over(items, WorkItem, event, event.dossier, STAGE)
-    procedure = catalogue.procedures.get(event.dossier.procedure_code)
-    if procedure is None or procedure.decided_by_officer(STAGE):
-        return
-    appraisal = domain.appraise(event.dossier, procedure)
-    close(item, outcome=appraisal.recommendation, reason=appraisal.findings)
-    emitter.emit(DossierAppraised, cause=event, dossier=event.dossier,
-                 recommendation=appraisal.recommendation, findings=appraisal.findings)
+@dataclass(frozen=True)
+class Appraisal:
+    """The stage's handlers, with what they read: the catalogue, the calendar, and whether
+    officers are in charge of the stages the catalogue assigns to them."""
+
+    catalogue: Catalogue
+    calendar: WorkingCalendar
+    officers: bool = False
+
+    def automatic(self, procedure: Procedure) -> bool:
+        return not (self.officers and procedure.decided_by_officer(STAGE))
+
+    def procedure(self, item: Any) -> Procedure:
+        procedure = self.catalogue.procedures.get(item.procedure_code)
+        if procedure is None:
+            raise Rejected(f"procedure {item.procedure_code} is not in the catalogue")
+        return procedure
+
+    # -- the topic ----------------------------------------------------------------------------
+
+    def on_accepted(self, event: DossierAccepted | DossierReturned, items: WorkItems,
+                    emitter: Emitter) -> None:
+        """A dossier handed to the competent agency, first from intake, or back from approval."""
+        item = take_over(items, WorkItem, event, event.dossier, STAGE)
+        if isinstance(event, DossierReturned):
+            item.context = {"returned": event.reason}
+        self.proceed(item, emitter, event.occurred_at)
+
+    def on_supplement_provided(self, event: SupplementProvided, items: WorkItems,
+                               emitter: Emitter) -> None:
+        if event.resumes != STAGE:
+            return  # a supplement to intake's completeness check
+        item = resume(items, event, "supplement")
+        touch(item, event, event.dossier)
+        self.proceed(item, emitter, event.occurred_at)
+
+    def on_supplement_expired(self, event: SupplementExpired, items: WorkItems,
+                              emitter: Emitter) -> None:
+        """No supplement by its deadline: the dossier ends in a refusal (DOMAIN.md)."""
+        item = resume(items, event, "supplement")
+        decisions.recommend(item, emitter, recommendation="deny",
+                            findings="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu "
+                                     f"(hạn {event.respond_by:%d/%m/%Y %H:%M})")
+
+    def on_fees_paid(self, event: FeesPaid, items: WorkItems, emitter: Emitter) -> None:
+        item = resume(items, event, "fees")
+        touch(item, event, event.dossier)
+        self.proceed(item, emitter, event.occurred_at)
+
+    def on_consultation_requested(self, event: ConsultationRequested, items: WorkItems,
+                                  emitter: Emitter) -> None:
+        """Another agency asks this one for its opinion: a consultation item of this agency."""
+        item = take_over(items, WorkItem, event, event.dossier, STAGE, kind=CONSULTATION,
+                         context={"lead_agency": event.lead_agency, "question": event.question})
+        item.due_at = event.respond_by
+        procedure = self.procedure(item)
+        if self.automatic(procedure):
+            decisions.answer(item, emitter, agrees=True, now=event.occurred_at,
+                             text=f"{item.agency} thống nhất, không có ý kiến khác")
+
+    def on_consultation_answered(self, event: ConsultationAnswered, items: WorkItems,
+                                 emitter: Emitter) -> None:
+        item = resume(items, event, "consultation")
+        item.answers = [*(item.answers or []), {
+            "agency": event.consulted_agency, "agrees": event.agrees, "answer": event.answer,
+            "at": event.occurred_at.isoformat()}]
+        if item.state == OPEN:
+            self.proceed(item, emitter, event.occurred_at)
+
+    def on_withdrawal_requested(self, event: WithdrawalRequested, items: WorkItems,
+                                emitter: Emitter) -> None:
+        """The competent agency confirms a withdrawal (intake confirms its own)."""
+        if event.confirmed_by != STAGE:
+            return
+        held = current(items, event.dossier_id) or next(
+            iter(reversed(items.for_dossier(event.dossier_id))), None)
+        if held is None:
+            raise Rejected(f"appraisal never held dossier {event.dossier_id}")
+        item = take_over(items, WorkItem, event, held.facts(), STAGE, kind=WITHDRAWAL,
+                         context={"reason": event.reason})
+        if self.automatic(self.procedure(item)):
+            decisions.confirm_withdrawal(item, emitter, now=event.occurred_at,
+                                         reason="Dừng giải quyết theo đề nghị của công dân: "
+                                                + event.reason)
+
+    # -- the automatic policy -----------------------------------------------------------------
+
+    def proceed(self, item: Any, emitter: Emitter, now: datetime) -> None:
+        """Take the next automatic step on an open dossier item, unless officers decide."""
+        procedure = self.procedure(item)
+        if item.state != OPEN or not self.automatic(procedure):
+            return
+        facts = item.facts()
+        owed = domain.fees_due(facts, procedure)
+        if owed:
+            decisions.request_fees(item, emitter, amount=owed,
+                                   reason=f"Phí, lệ phí thủ tục {procedure.name}")
+            return
+        if procedure.coordinating_agencies and "consulted" not in (item.context or {}):
+            respond_by = self.calendar.add_working_hours(
+                now, domain.consultation_hours(procedure))
+            decisions.consult(item, emitter, agencies=list(procedure.coordinating_agencies),
+                              question=f"Đề nghị cho ý kiến phối hợp về hồ sơ {facts.code} "
+                                       f"({procedure.name})",
+                              respond_by=respond_by, known_agencies=set(self.catalogue.agencies))
+            return
+        appraisal = domain.with_answers(domain.appraise(facts, procedure), item.answers or [])
+        decisions.recommend(item, emitter, recommendation=appraisal.recommendation,
+                            findings=appraisal.findings, now=now)
+
+    # -- the specialists' decisions -----------------------------------------------------------
+
+    def work_queue(self) -> dict[str, Decision]:
+        def recommend(item: Any, body: decisions.Recommend, emitter: Emitter,
+                      context: DecisionContext) -> None:
+            decisions.recommend(item, emitter, recommendation=body.recommendation,
+                                findings=body.findings, actor=context.officer.actor,
+                                now=context.now)
+
+        def supplement(item: Any, body: decisions.RequestSupplement, emitter: Emitter,
+                       context: DecisionContext) -> None:
+            decisions.request_supplement(
+                item, emitter, reason=body.reason, missing=body.missing_documents,
+                respond_within_days=body.respond_within_days, procedure=self.procedure(item),
+                now=context.now, calendar=self.calendar, actor=context.officer.actor)
+
+        def fees(item: Any, body: decisions.RequestFees, emitter: Emitter,
+                 context: DecisionContext) -> None:
+            decisions.request_fees(item, emitter, amount=body.amount, reason=body.reason,
+                                   actor=context.officer.actor)
+
+        def consult(item: Any, body: decisions.Consult, emitter: Emitter,
+                    context: DecisionContext) -> None:
+            respond_by = self.calendar.add_working_hours(
+                context.now, domain.consultation_hours(self.procedure(item)))
+            decisions.consult(item, emitter, agencies=body.agencies, question=body.question,
+                              respond_by=respond_by, known_agencies=set(self.catalogue.agencies),
+                              actor=context.officer.actor)
+
+        def answer(item: Any, body: decisions.Answer, emitter: Emitter,
+                   context: DecisionContext) -> None:
+            decisions.answer(item, emitter, agrees=body.agrees, text=body.answer,
+                             actor=context.officer.actor, now=context.now)
+
+        def withdraw(item: Any, body: decisions.ConfirmWithdrawal, emitter: Emitter,
+                     context: DecisionContext) -> None:
+            decisions.confirm_withdrawal(item, emitter, reason=body.reason,
+                                         actor=context.officer.actor, now=context.now)
+
+        return {
+            "recommend": Decision(decisions.Recommend, recommend,
+                                  summary="Draft the result: approve or deny, with findings"),
+            "request-supplement": Decision(decisions.RequestSupplement, supplement),
+            "request-fees": Decision(decisions.RequestFees, fees),
+            "consult": Decision(decisions.Consult, consult),
+            "apologize": apology_decision(self.calendar),
+            "answer": Decision(decisions.Answer, answer, frozenset({CONSULTATION})),
+            "confirm-withdrawal": Decision(decisions.ConfirmWithdrawal, withdraw,
+                                           frozenset({WITHDRAWAL})),
+        }
 
 
-def appraisal_stage(catalogue: Catalogue) -> Stage:
-    return Stage(
-        name=STAGE,
-        handlers={"DossierAccepted": partial(on_dossier_accepted, catalogue=catalogue)},
-        open_repository=partial(WorkItems, model=WorkItem),
-        outbox=OUTBOX, inbox=INBOX,
-    )
+def appraisal_stage(appraisal: Appraisal) -> Stage:
+    handlers: dict[str, Any] = {
+        "DossierAccepted": appraisal.on_accepted,
+        "DossierReturned": appraisal.on_accepted,
+        "SupplementProvided": appraisal.on_supplement_provided,
+        "SupplementExpired": appraisal.on_supplement_expired,
+        "FeesPaid": appraisal.on_fees_paid,
+        "ConsultationRequested": appraisal.on_consultation_requested,
+        "ConsultationAnswered": appraisal.on_consultation_answered,
+        "WithdrawalRequested": appraisal.on_withdrawal_requested,
+        "DossierStopped": lambda event, items, _emitter: close_all(items, event),
+    }
+    return Stage(name=STAGE, handlers=handlers, open_repository=_work_items,
+                 outbox=OUTBOX, inbox=INBOX)
+
+
+def _work_items(session: Any) -> WorkItems:
+    return WorkItems(session, WorkItem)
+

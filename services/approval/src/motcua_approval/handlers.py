@@ -1,37 +1,121 @@
-"""Approval's use cases; the table in `approval_stage` is all it does on the topic."""
+"""Approval's use cases. `approval_stage` is its whole behaviour on the topic;
+`Approval.work_queue` is what leaders can decide from the work queue: approve the draft, deny
+with a reason, or send it back to appraisal with a reason."""
 
 from __future__ import annotations
 
-from functools import partial
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
 
 from motcua_approval import STAGE, domain
 from motcua_approval.orm import INBOX, OUTBOX, WorkItem
-from motcua_catalogue import Catalogue
+from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_contracts.appraisal import DossierAppraised
-from motcua_contracts.approval import DossierApproved, DossierDenied
-from motcua_runtime.stage import Emitter, Stage
-from motcua_runtime.work_items import WorkItems, close, take_over
+from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
+from motcua_runtime.delays import apology_decision
+from motcua_runtime.stage import Emitter, Rejected, Stage
+from motcua_runtime.work_items import WorkItems, close, close_all, take_over
+from motcua_runtime.work_queue import Decision, DecisionContext
 
 
-def on_dossier_appraised(event: DossierAppraised, items: WorkItems, emitter: Emitter, *,
-                         catalogue: Catalogue) -> None:
-    """Put the draft before the leader; under the automatic policy, decide at once."""
-    item = take_over(items, WorkItem, event, event.dossier, STAGE)
-    procedure = catalogue.procedures.get(event.dossier.procedure_code)
-    if procedure is None or procedure.decided_by_officer(STAGE):
-        return
-    decision = domain.decide(event, procedure)
-    close(item, outcome=decision.outcome, reason=decision.text)
-    if decision.outcome == "approved":
-        emitter.emit(DossierApproved, cause=event, dossier=event.dossier, decision=decision.text)
-    else:
-        emitter.emit(DossierDenied, cause=event, dossier=event.dossier, reason=decision.text)
+class Approve(BaseModel):
+    decision: str | None = Field(default=None, max_length=4000,
+                                 description="The decision as issued; default: the draft's.")
 
 
-def approval_stage(catalogue: Catalogue) -> Stage:
+class Deny(BaseModel):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class Return(BaseModel):
+    reason: str = Field(min_length=1, max_length=4000,
+                        description="What appraisal must look at again.")
+
+
+def approve(item: Any, emitter: Emitter, *, text: str, actor: str = "auto",
+            now: datetime | None = None) -> None:
+    event = emitter.emit(DossierApproved, cause=item.cause(), actor=actor, dossier=item.facts(),
+                         decision=text)
+    close(item, outcome="approved", reason=text, by=actor, at=now, emitted=event)
+
+
+def deny(item: Any, emitter: Emitter, *, reason: str, actor: str = "auto",
+         now: datetime | None = None) -> None:
+    event = emitter.emit(DossierDenied, cause=item.cause(), actor=actor, dossier=item.facts(),
+                         reason=reason)
+    close(item, outcome="denied", reason=reason, by=actor, at=now, emitted=event)
+
+
+def send_back(item: Any, emitter: Emitter, *, reason: str, actor: str,
+              now: datetime | None = None) -> None:
+    event = emitter.emit(DossierReturned, cause=item.cause(), actor=actor, dossier=item.facts(),
+                         reason=reason)
+    close(item, outcome="returned", reason=reason, by=actor, at=now, emitted=event)
+
+
+@dataclass(frozen=True)
+class Approval:
+    catalogue: Catalogue
+    calendar: WorkingCalendar
+    officers: bool = False
+
+    def automatic(self, procedure: Procedure) -> bool:
+        return not (self.officers and procedure.decided_by_officer(STAGE))
+
+    def on_appraised(self, event: DossierAppraised, items: WorkItems, emitter: Emitter) -> None:
+        """Put the draft before the leader; under the automatic policy, follow it at once."""
+        item = take_over(items, WorkItem, event, event.dossier, STAGE,
+                         context={"recommendation": event.recommendation,
+                                  "findings": event.findings})
+        procedure = self.catalogue.procedures.get(event.dossier.procedure_code)
+        if procedure is None:
+            raise Rejected(f"procedure {event.dossier.procedure_code} is not in the catalogue")
+        if not self.automatic(procedure):
+            return
+        decision = domain.decide(event, procedure)
+        if decision.outcome == "approved":
+            approve(item, emitter, text=decision.text, now=event.occurred_at)
+        else:
+            deny(item, emitter, reason=decision.text, now=event.occurred_at)
+
+    def work_queue(self) -> dict[str, Decision]:
+        def approving(item: Any, body: Approve, emitter: Emitter,
+                      context: DecisionContext) -> None:
+            facts = item.facts()
+            text = body.decision or (f"Chấp thuận: {self._name(item)} cho "
+                                     f"{facts.applicant_name}")
+            approve(item, emitter, text=text, actor=context.officer.actor, now=context.now)
+
+        def denying(item: Any, body: Deny, emitter: Emitter, context: DecisionContext) -> None:
+            deny(item, emitter, reason=body.reason, actor=context.officer.actor, now=context.now)
+
+        def returning(item: Any, body: Return, emitter: Emitter,
+                      context: DecisionContext) -> None:
+            send_back(item, emitter, reason=body.reason, actor=context.officer.actor,
+                      now=context.now)
+
+        return {
+            "approve": Decision(Approve, approving, summary="Approve the drafted result"),
+            "deny": Decision(Deny, denying, summary="Deny, with the reason"),
+            "return": Decision(Return, returning, summary="Send back to appraisal"),
+            "apologize": apology_decision(self.calendar),
+        }
+
+    def _name(self, item: Any) -> str:
+        procedure = self.catalogue.procedures.get(item.procedure_code)
+        return procedure.name if procedure else item.procedure_code
+
+
+def approval_stage(approval: Approval) -> Stage:
     return Stage(
         name=STAGE,
-        handlers={"DossierAppraised": partial(on_dossier_appraised, catalogue=catalogue)},
-        open_repository=partial(WorkItems, model=WorkItem),
+        handlers={
+            "DossierAppraised": approval.on_appraised,
+            "DossierStopped": lambda event, items, _emitter: close_all(items, event),
+        },
+        open_repository=lambda session: WorkItems(session, WorkItem),
         outbox=OUTBOX, inbox=INBOX,
     )

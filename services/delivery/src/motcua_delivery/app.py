@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 
 from motcua_catalogue.catalogue import default_catalogue
-from motcua_delivery.handlers import delivery_stage
+from motcua_delivery.handlers import Delivery, delivery_stage
+from motcua_delivery.orm import WorkItem
 from motcua_delivery.settings import DeliverySettings
 from motcua_runtime.service import run_stage
+from motcua_runtime.work_queue import work_queue_server
 
 
 async def run(settings: DeliverySettings, stop: asyncio.Event | None = None) -> None:
-    await run_stage(settings, delivery_stage(default_catalogue()), stop=stop)
+    policy = Delivery(default_catalogue(), officers=settings.officers)
+    stage = delivery_stage(policy)
+    api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
+    await run_stage(settings, stage, api=api, stop=stop)

@@ -5,22 +5,21 @@ Bad input is a 4xx with a message naming the field and the reason; never a 500."
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import structlog
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from motcua_catalogue import Catalogue
-from motcua_contracts import STATUS_NAMES, Status
-from motcua_intake import repository
+from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_contracts import Event
+from motcua_intake import applicant
 from motcua_intake.submissions import Submission, UnknownProcedure, submit
+from motcua_intake.tracking_api import create_tracking_router
+from motcua_runtime.http import install_error_handlers, session_from
+from motcua_runtime.officers import OfficerDependency
 
 log = structlog.get_logger(__name__)
 
@@ -31,73 +30,25 @@ class Accepted(BaseModel):
     status_url: str
 
 
-class StatusView(BaseModel):
-    code: int
-    name: str
-
-
-class TimelineItem(BaseModel):
+class ActionTaken(BaseModel):
+    event_id: uuid.UUID
     type: str
-    at: datetime
-    agency: str | None
-    stage: str
-    actor: str
 
 
-class DossierView(BaseModel):
-    dossier_id: uuid.UUID
-    code: str
-    procedure_code: str
-    agency: str
-    channel: str
-    status: StatusView
-    stage: str | None
-    received_at: datetime
-    due_at: datetime | None
-    timeline: list[TimelineItem]
+SessionDep = Annotated[AsyncSession, Depends(session_from)]
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(_session)]
-
-
-def _first_error_message(error: RequestValidationError) -> str:
-    parts = []
-    for item in error.errors()[:5]:
-        if item["type"] == "json_invalid":
-            return "the request body is not valid JSON"
-        location = ".".join(str(p) for p in item["loc"] if p not in ("body",))
-        parts.append(f"{location or 'body'}: {item['msg']}")
-    return "; ".join(parts)
-
-
-def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue, topic: str,
-               on_commit: Callable[[], None]) -> FastAPI:
-    """`on_commit` is called after a submission commits (it wakes the outbox relay)."""
+def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
+               calendar: WorkingCalendar, topic: str, on_commit: Callable[[], None], *,
+               current_officer: OfficerDependency) -> FastAPI:
+    """`on_commit` is called after a request wrote to the outbox (it wakes the relay)."""
 
     app = FastAPI(title="motcua intake", version="1",
                   description="File dossiers and follow them by id or code.")
     app.state.sessions = sessions
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={
-            "message": _first_error_message(error),
-            "detail": [{k: v for k, v in e.items() if k in ("loc", "msg", "type")}
-                       for e in error.errors()]})
-
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(DBAPIError)
-    @app.exception_handler(OSError)
-    async def unavailable(_request: Request, error: Exception) -> JSONResponse:
-        log.error("database unavailable", error=str(error))
-        return JSONResponse(status_code=503, content={
-            "message": "the dossier store is unavailable; retry shortly"},
-            headers={"Retry-After": "5"})
+    install_error_handlers(app, "dossier store")
+    # Following a dossier, the control sheet, the public lookup page, ratings and reports.
+    app.include_router(create_tracking_router(catalogue, calendar, current_officer))
 
     @app.post("/api/dossiers", status_code=202, response_model=Accepted,
               responses={422: {"description": "Invalid dossier or unknown procedure"}})
@@ -112,20 +63,46 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
         return Accepted(dossier_id=event.dossier_id, code=event.code,
                         status_url=f"/api/dossiers/{event.dossier_id}")
 
-    @app.get("/api/dossiers/{id_or_code}", response_model=DossierView)
-    async def follow_dossier(id_or_code: str, session: SessionDep) -> Any:
-        dossier = await repository.find(session, id_or_code)
-        if dossier is None:
-            raise HTTPException(404, detail={"message": f"no dossier {id_or_code!r}"})
-        entries = await repository.timeline(session, dossier.id)
-        status = Status(dossier.status_code)
-        return DossierView(
-            dossier_id=dossier.id, code=dossier.code, procedure_code=dossier.procedure_code,
-            agency=dossier.agency, channel=dossier.channel,
-            status=StatusView(code=status, name=STATUS_NAMES[status]), stage=dossier.stage,
-            received_at=dossier.received_at, due_at=dossier.due_at,
-            timeline=[TimelineItem(type=e.type, at=e.at, agency=e.agency, stage=e.stage,
-                                   actor=e.actor) for e in entries])
+    async def applicant_action(action: Callable[[], Awaitable[Event]]) -> ActionTaken:
+        try:
+            event = await action()
+        except applicant.NotFound as error:
+            raise HTTPException(404, detail={"message": str(error)}) from None
+        except applicant.NotNow as error:
+            raise HTTPException(409, detail={"message": str(error)}) from None
+        on_commit()
+        return ActionTaken(event_id=event.event_id, type=event.type)
+
+    @app.post("/api/dossiers/{code}/supplement", status_code=202, response_model=ActionTaken,
+              responses={404: {"description": "No such dossier for that ID number"},
+                         409: {"description": "The dossier is not waiting for a supplement"}})
+    async def file_supplement(code: str, filing: applicant.SupplementFiling,
+                              session: SessionDep) -> Any:
+        async def act() -> Event:
+            async with session.begin():
+                return await applicant.file_supplement(session, catalogue, calendar, topic, code,
+                                                       filing)
+        return await applicant_action(act)
+
+    @app.post("/api/dossiers/{code}/payment", status_code=202, response_model=ActionTaken,
+              responses={404: {"description": "No such dossier for that ID number"},
+                         409: {"description": "No fees are due"}})
+    async def pay_fees(code: str, payment: applicant.Payment, session: SessionDep) -> Any:
+        async def act() -> Event:
+            async with session.begin():
+                return await applicant.pay_fees(session, catalogue, calendar, topic, code,
+                                                payment)
+        return await applicant_action(act)
+
+    @app.post("/api/dossiers/{code}/withdrawal", status_code=202, response_model=ActionTaken,
+              responses={404: {"description": "No such dossier for that ID number"},
+                         409: {"description": "The dossier can no longer be withdrawn"}})
+    async def withdraw(code: str, request: applicant.WithdrawalRequest,
+                       session: SessionDep) -> Any:
+        async def act() -> Event:
+            async with session.begin():
+                return await applicant.withdraw(session, topic, code, request)
+        return await applicant_action(act)
 
     @app.get("/api/procedures")
     async def list_procedures() -> list[dict[str, Any]]:

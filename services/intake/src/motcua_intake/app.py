@@ -4,35 +4,32 @@ from __future__ import annotations
 
 import asyncio
 
-import uvicorn
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_intake.api import create_api
+from motcua_intake.deadline_watch import watch_deadlines
 from motcua_intake.handlers import intake_stage
 from motcua_intake.settings import IntakeSettings
-from motcua_runtime.db import create_engine
+from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.service import run_stage
 
 
 async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> None:
     catalogue = default_catalogue()
-    stage = intake_stage(catalogue, WorkingCalendar())
-    api_engine = create_engine(settings.database_url.get_secret_value(), pool_size=10)
+    calendar = WorkingCalendar()
+    stage = intake_stage(catalogue, calendar, supplement_days=settings.supplement_days)
 
-    async def serve_http(relay: OutboxRelay, stopping: asyncio.Event) -> None:
-        api = create_api(async_sessionmaker(api_engine, expire_on_commit=False), catalogue,
-                         settings.dossier_topic, on_commit=relay.wake)
-        server = uvicorn.Server(uvicorn.Config(
-            api, host=settings.http_host, port=settings.http_port, log_config=None,
-            access_log=False, lifespan="off"))
-        server.install_signal_handlers = lambda: None  # run_stage owns SIGINT/SIGTERM
-        serving = asyncio.create_task(server.serve())
-        await stopping.wait()
-        server.should_exit = True
-        await serving
-        await api_engine.dispose()
+    def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
+        return create_api(sessions, catalogue, calendar, settings.dossier_topic,
+                          on_commit=relay.wake, current_officer=officer_from_bearer(
+                              settings.token_secret.get_secret_value()))
 
-    await run_stage(settings, stage, companion=serve_http, stop=stop)
+    async def deadlines(engine: AsyncEngine, relay: OutboxRelay, stopping: asyncio.Event) -> None:
+        await watch_deadlines(engine, settings.dossier_topic, relay, stopping,
+                              every=settings.deadline_watch_seconds)
+
+    await run_stage(settings, stage, api=api, background=deadlines, stop=stop)

@@ -7,9 +7,21 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from motcua_catalogue import Procedure
+from motcua_catalogue import Procedure, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
-from motcua_contracts.dossier import Document
+from motcua_contracts import Event
+from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested, DelayApologized
+from motcua_contracts.appraisal import FeesRequested
+from motcua_contracts.approval import DossierDenied, DossierReturned
+from motcua_contracts.dossier import DossierFacts, Document
+from motcua_contracts.intake import (
+    DossierAccepted,
+    DossierRefused,
+    DossierStopped,
+    SupplementRequested,
+    WithdrawalRequested,
+)
+from motcua_contracts.signing import ResultSigned
 
 
 def dossier_code(unit_electronic_id: str, day: date, counter: int) -> str:
@@ -32,6 +44,97 @@ def refusal_reason(missing: Sequence[str]) -> str:
     return "Hồ sơ thiếu giấy tờ bắt buộc: " + "; ".join(missing)
 
 
+def supplement_reason(missing: Sequence[str]) -> str:
+    return "Đề nghị bổ sung giấy tờ còn thiếu: " + "; ".join(missing)
+
+
 def received_day(received_at: datetime) -> date:
     """The intake date in the province's time, the YYMMDD of the dossier code."""
     return received_at.astimezone(VIETNAM).date()
+
+
+# -- deadlines ------------------------------------------------------------------------------------
+
+def appointment(procedure: Procedure, calendar: WorkingCalendar,
+                start: datetime) -> tuple[datetime, dict[str, datetime]]:
+    """The appointment (form 01) for a complete dossier counted from `start`, and each stage's
+    deadline by the step plan: cumulative working hours from `start`, never past the
+    appointment (same-day and calendar-day limits are not sums of working hours)."""
+    due = calendar.due_at(start, procedure.limit_value, procedure.limit_unit)
+    steps: dict[str, datetime] = {}
+    elapsed = 0.0
+    for stage, hours in procedure.step_hours().items():
+        elapsed += hours
+        steps[stage] = min(calendar.add_working_hours(start, elapsed), due)
+    return due, steps
+
+
+def moved_by_waiting(facts: DossierFacts, procedure: Procedure, calendar: WorkingCalendar, *,
+                     waiting_since: datetime, now: datetime, clock: str) -> DossierFacts:
+    """The dossier's deadlines once the applicant answered: paused, they move by the working
+    hours spent waiting (the wait does not count against the agency); restarted, they are
+    counted again from the complete dossier."""
+    if clock == "restart":
+        due, steps = appointment(procedure, calendar, now)
+        return facts.model_copy(update={"due_at": due, "step_due_at": steps})
+    waited = max(calendar.working_hours_between(waiting_since, now), 0.0)
+    if not waited or facts.due_at is None:
+        return facts
+    return facts.model_copy(update={
+        "due_at": calendar.add_working_hours(facts.due_at, waited),
+        "step_due_at": {stage: calendar.add_working_hours(deadline, waited)
+                        for stage, deadline in facts.step_due_at.items()},
+    })
+
+
+def on_time(facts: DossierFacts | None, ended_at: datetime, supplements: int) -> bool | None:
+    """Processing ended no later than the first appointment. An apology that moved it, or a
+    second supplement request, makes the dossier count as late all the same (DOMAIN.md)."""
+    if facts is None or facts.due_at is None:
+        return None
+    first = facts.rescheduled_from or facts.due_at
+    return ended_at <= first and facts.rescheduled_from is None and supplements < 2
+
+
+def acting_agency(event: Event) -> str:
+    """The agency that took the step: the emitting instance's, else (an instance serving all
+    agencies) the one the event says acted; most events act for the agency they address."""
+    if event.producer.agency:
+        return event.producer.agency
+    if isinstance(event, ConsultationAnswered):
+        return event.consulted_agency
+    if isinstance(event, ConsultationRequested):
+        return event.lead_agency
+    return event.agency
+
+
+def note_for(event: Event) -> str | None:
+    """What the citizen reads about an event on the timeline."""
+    vn = "%H:%M %d/%m/%Y"
+    match event:
+        case DossierRefused() | DossierStopped() | DossierReturned():
+            return event.reason
+        case DossierDenied():
+            return event.reason
+        case SupplementRequested():
+            missing = "; ".join(event.missing_documents)
+            return (f"{event.reason}{' (' + missing + ')' if missing else ''} — hạn bổ sung "
+                    f"{event.respond_by.astimezone(VIETNAM).strftime(vn)}")
+        case FeesRequested():
+            return f"{event.reason}: {event.amount:,} đồng".replace(",", ".")
+        case DelayApologized():
+            return (f"{event.reason} — hẹn mới "
+                    f"{event.new_due_at.astimezone(VIETNAM).strftime(vn)}")
+        case DossierAccepted():
+            due = event.dossier.due_at
+            return f"Hẹn trả kết quả {due.astimezone(VIETNAM).strftime(vn)}" if due else None
+        case ConsultationRequested():
+            return (f"Lấy ý kiến {event.agency}: {event.question} — hạn trả lời "
+                    f"{event.respond_by.astimezone(VIETNAM).strftime(vn)}")
+        case ConsultationAnswered():
+            return f"{event.consulted_agency}: {event.answer}"
+        case WithdrawalRequested():
+            return event.reason
+        case ResultSigned():
+            return f"Số ký hiệu {event.result_number}"
+    return None

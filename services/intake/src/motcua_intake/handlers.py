@@ -1,73 +1,161 @@
-"""Intake's use cases on the topic: the completeness check on every submitted dossier, and the
-tracking view that folds every event of every dossier. The table at the end is the whole of
-intake's behaviour on the topic."""
+"""Intake's use cases on the topic: the completeness check on every submitted (or supplemented)
+dossier, the confirmation of withdrawals before acceptance, and the tracking view that folds every
+event of every dossier through the lifecycle rules. The table at the end is the whole of intake's
+behaviour on the topic."""
 
 from __future__ import annotations
 
-from functools import partial
+from dataclasses import dataclass
+from datetime import datetime
 
 from motcua_catalogue import Catalogue, WorkingCalendar
-from motcua_contracts import DossierState, Event, advance
-from motcua_contracts.dossier import DossierFacts
-from motcua_contracts.intake import DossierAccepted, DossierRefused, DossierSubmitted
+from motcua_catalogue.working_time import HOURS_PER_DAY
+from motcua_contracts import DossierState, Event, Status, advance
+from motcua_contracts.dossier import Document, DossierFacts
+from motcua_contracts.intake import (
+    DossierAccepted,
+    DossierRefused,
+    DossierStopped,
+    DossierSubmitted,
+    FeesPaid,
+    SupplementProvided,
+    SupplementRequested,
+    WithdrawalRequested,
+)
+from motcua_contracts.appraisal import DelayApologized, FeesRequested
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_intake import domain
 from motcua_intake.orm import INBOX, OUTBOX, Dossier, TimelineEntry
 from motcua_intake.repository import Dossiers
 from motcua_runtime.stage import Emitter, Rejected, Stage
+from motcua_runtime.work_items import Cause
+
+ENDING = {Status.RESULT_READY, Status.DELIVERED, Status.STOPPED, Status.REFUSED}
 
 
-def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> None:
-    """Fold any event into the dossier's status and timeline (what citizens see)."""
+def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> Dossier:
+    """Fold any event into the dossier's status, deadlines and timeline (what citizens see).
+    An event the lifecycle rules refuse raises, and so changes nothing."""
     dossier = dossiers.get(event.dossier_id)
     if dossier is None:
         raise Rejected(f"no dossier {event.dossier_id} was submitted at intake")
     state = advance(DossierState.from_json(dossier.lifecycle), event)
     dossier.lifecycle = state.to_json()
-    dossier.status_code = int(state.status)
+    dossier.status_code = int(state.status or Status.SUBMITTED)
     dossier.stage = state.holder
     dossier.last_event_type = event.type
     dossier.last_event_id, dossier.last_event_hash = event.event_id, event.hash
     dossier.updated_at = event.occurred_at
-    if isinstance(event, DossierAccepted):
-        dossier.due_at = event.dossier.due_at
+    _follow_deadlines(dossier, event, state)
     dossiers.record(TimelineEntry(
         event_id=event.event_id, dossier_id=event.dossier_id, type=event.type,
-        at=event.occurred_at, agency=event.producer.agency or event.agency,
+        at=event.occurred_at, agency=domain.acting_agency(event),
         stage=event.producer.service, actor=event.actor, hash=event.hash,
-        status_code=int(state.status),
+        status_code=dossier.status_code, holder=state.holder, note=domain.note_for(event),
     ))
+    return dossier
 
 
-def on_dossier_submitted(event: DossierSubmitted, dossiers: Dossiers, emitter: Emitter, *,
-                         catalogue: Catalogue, calendar: WorkingCalendar) -> None:
-    """Record the submission, then check completeness: accept with an appointment (form 01) or
-    refuse with the reason (form 03). A portal may publish submissions straight to the topic;
-    those create the dossier here."""
-    if dossiers.get(event.dossier_id) is None:
-        holder = dossiers.with_code(event.code)
-        if holder is not None:
-            raise Rejected(f"dossier code {event.code} already belongs to dossier {holder.id}")
-        dossiers.add(dossier_from(event))
-    track(event, dossiers, emitter)
-    procedure = catalogue.procedures.get(event.procedure_code)
-    if procedure is None:
-        emitter.emit(DossierRefused, cause=event,
-                     reason=f"Thủ tục {event.procedure_code} không có trong danh mục")
-        return
-    if procedure.decided_by_officer("intake"):
-        return  # a one-stop officer decides from the work queue
-    missing = domain.missing_documents(procedure, event.documents)
-    if missing:
-        emitter.emit(DossierRefused, cause=event, reason=domain.refusal_reason(missing),
-                     missing_documents=missing)
-        return
-    due_at = calendar.due_at(event.received_at, procedure.limit_value, procedure.limit_unit)
-    emitter.emit(DossierAccepted, cause=event, dossier=DossierFacts(
-        code=event.code, procedure_code=event.procedure_code,
-        applicant_name=event.applicant.full_name, received_at=event.received_at, due_at=due_at,
-        delivery_channel=event.delivery.channel, data=event.data,
-    ))
+def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> None:
+    facts: DossierFacts | None = getattr(event, "dossier", None)
+    if facts is not None:  # every hand-off carries the newest deadlines
+        dossier.facts = facts.model_dump(mode="json")
+        dossier.due_at = facts.due_at
+    if isinstance(event, SupplementRequested | FeesRequested):
+        dossier.waiting_since = event.occurred_at
+        dossier.waiting_on_event_id, dossier.waiting_on_event_hash = event.event_id, event.hash
+        dossier.supplement_due_at = getattr(event, "respond_by", None)
+    elif isinstance(event, SupplementProvided | FeesPaid) or event.type == "SupplementExpired":
+        dossier.waiting_since = dossier.supplement_due_at = None
+        dossier.waiting_on_event_id = dossier.waiting_on_event_hash = None
+    if isinstance(event, FeesPaid):
+        dossier.fees_paid += event.amount
+    if isinstance(event, DelayApologized) and dossier.facts is not None:
+        dossier.due_at = event.new_due_at
+        dossier.facts = {**dossier.facts, "due_at": event.new_due_at.isoformat(),
+                         "rescheduled_from": event.previous_due_at.isoformat()}
+    if state.progress in ENDING and dossier.ended_at is None:
+        # The end is the time of status 9, else 10, else 8 or the refusal (DOMAIN.md).
+        dossier.ended_at = event.occurred_at
+        dossier.supplement_due_at = None
+        facts_now = DossierFacts.model_validate(dossier.facts) if dossier.facts else None
+        dossier.on_time = domain.on_time(facts_now, event.occurred_at, state.supplements)
+
+
+@dataclass(frozen=True)
+class Intake:
+    catalogue: Catalogue
+    calendar: WorkingCalendar
+    supplement_days: int = 5  # working days the applicant has to complete a dossier
+
+    def on_submitted(self, event: DossierSubmitted, dossiers: Dossiers,
+                     emitter: Emitter) -> None:
+        """Record the submission, then check completeness. A portal may publish submissions
+        straight to the topic; those create the dossier here."""
+        if dossiers.get(event.dossier_id) is None:
+            holder = dossiers.with_code(event.code)
+            if holder is not None:
+                raise Rejected(f"dossier code {event.code} already belongs to dossier {holder.id}")
+            dossiers.add(dossier_from(event))
+        dossier = track(event, dossiers, emitter)
+        self.check(dossier, event, emitter, event.received_at)
+
+    def on_supplement_provided(self, event: SupplementProvided, dossiers: Dossiers,
+                               emitter: Emitter) -> None:
+        asked_at = (dossiers.get(event.dossier_id) or _missing(event)).waiting_since
+        dossier = track(event, dossiers, emitter)
+        if event.resumes == "intake":
+            dossier.documents = [*dossier.documents,
+                                 *(d.model_dump(mode="json") for d in event.documents)]
+            self.check(dossier, event, emitter, event.occurred_at, waited_since=asked_at)
+
+    def on_withdrawal_requested(self, event: WithdrawalRequested, dossiers: Dossiers,
+                                emitter: Emitter) -> None:
+        track(event, dossiers, emitter)
+        if event.confirmed_by == "intake":
+            emitter.emit(DossierStopped, cause=event,
+                         reason="Dừng giải quyết theo đề nghị của công dân: " + event.reason)
+
+    def check(self, dossier: Dossier, cause: Event, emitter: Emitter, now: datetime, *,
+              waited_since: datetime | None = None) -> None:
+        """Completeness: accept with the receipt and appointment (form 01), ask once in writing
+        for what is missing (form 02), or refuse with the reason (form 03)."""
+        procedure = self.catalogue.procedures.get(dossier.procedure_code)
+        if procedure is None:
+            emitter.emit(DossierRefused, cause=cause,
+                         reason=f"Thủ tục {dossier.procedure_code} không có trong danh mục")
+            return
+        documents = [Document.model_validate(d) for d in dossier.documents]
+        missing = domain.missing_documents(procedure, documents)
+        state = DossierState.from_json(dossier.lifecycle)
+        if missing and state.intake_supplements == 0:
+            emitter.emit(SupplementRequested, cause=cause, requested_by="intake",
+                         missing_documents=missing, reason=domain.supplement_reason(missing),
+                         respond_by=self.calendar.add_working_hours(
+                             now, self.supplement_days * HOURS_PER_DAY),
+                         clock=procedure.supplement_clock)
+            return
+        if missing:
+            emitter.emit(DossierRefused, cause=cause, reason=domain.refusal_reason(missing),
+                         missing_documents=missing)
+            return
+        # Restart: the clock runs from the complete dossier. Pause: from the first receipt,
+        # moved by the time spent waiting for the applicant.
+        start = now if procedure.supplement_clock == "restart" else dossier.received_at
+        due, steps = domain.appointment(procedure, self.calendar, start)
+        facts = DossierFacts(
+            code=dossier.code, procedure_code=dossier.procedure_code,
+            applicant_name=dossier.applicant["full_name"], received_at=dossier.received_at,
+            due_at=due, step_due_at=steps, delivery_channel=dossier.delivery["channel"],
+            channel=dossier.channel, fees_paid=dossier.fees_paid, data=dossier.data)
+        if waited_since is not None and procedure.supplement_clock == "pause":
+            facts = domain.moved_by_waiting(facts, procedure, self.calendar,
+                                            waiting_since=waited_since, now=now, clock="pause")
+        emitter.emit(DossierAccepted, cause=cause, dossier=facts)
+
+
+def _missing(event: Event) -> Dossier:
+    raise Rejected(f"no dossier {event.dossier_id} was submitted at intake")
 
 
 def dossier_from(event: DossierSubmitted) -> Dossier:
@@ -82,9 +170,24 @@ def dossier_from(event: DossierSubmitted) -> Dossier:
     )
 
 
-def intake_stage(catalogue: Catalogue, calendar: WorkingCalendar) -> Stage:
+def cause_of(dossier: Dossier, *, waiting: bool = False) -> Cause:
+    """The dossier's newest event (or the request the applicant answers), as a cause."""
+    if waiting:
+        if dossier.waiting_on_event_id is None:
+            raise Rejected(f"dossier {dossier.code} is not waiting for the applicant")
+        return Cause(dossier.waiting_on_event_id, dossier.waiting_on_event_hash, dossier.id,
+                     dossier.agency)
+    if dossier.last_event_id is None:
+        raise Rejected(f"dossier {dossier.code} has no event yet")
+    return Cause(dossier.last_event_id, dossier.last_event_hash, dossier.id, dossier.agency)
+
+
+def intake_stage(catalogue: Catalogue, calendar: WorkingCalendar, *,
+                 supplement_days: int = 5) -> Stage:
+    intake = Intake(catalogue, calendar, supplement_days)
     handlers = {event_type: track for event_type in EVENT_TYPES}
-    handlers["DossierSubmitted"] = partial(on_dossier_submitted, catalogue=catalogue,
-                                           calendar=calendar)
+    handlers["DossierSubmitted"] = intake.on_submitted
+    handlers["SupplementProvided"] = intake.on_supplement_provided
+    handlers["WithdrawalRequested"] = intake.on_withdrawal_requested
     return Stage(name="intake", handlers=handlers, open_repository=Dossiers,
                  outbox=OUTBOX, inbox=INBOX, guards_topic=True)

@@ -40,19 +40,24 @@ class Dossier(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_event_type: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # DossierState (motcua_contracts.lifecycle) as JSON: what the rules need to judge the next event.
+    # DossierState (motcua_contracts.lifecycle) as JSON: what the rules need to judge what comes.
     lifecycle: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     # The newest DossierFacts a stage handed on: appointment, step deadlines, rescheduling.
     facts: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     last_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     last_event_hash: Mapped[str | None] = mapped_column(String(64))
     fees_paid: Mapped[int] = mapped_column(Integer, default=0)
-    # Awaiting the applicant (a supplement or fees): since when, and the supplement's deadline.
+    # Awaiting the applicant (a supplement or fees): since when, the request to answer (the
+    # cause of the applicant's answer), and the supplement's deadline.
     waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    waiting_on_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    waiting_on_event_hash: Mapped[str | None] = mapped_column(String(64))
     supplement_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # When processing ended (status 9, else 10, 8 or 3) and whether that was on time.
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     on_time: Mapped[bool | None] = mapped_column(Boolean)
+    overdue_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), doc="When the deadline watch marked it overdue")
 
 
 class TimelineEntry(Base):
@@ -68,6 +73,7 @@ class TimelineEntry(Base):
     hash: Mapped[str | None] = mapped_column(String(64))
     # Status after the event, and what the citizen reads about it (a reason, a new appointment).
     status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    holder: Mapped[str | None] = mapped_column(String(16), doc="Stage holding it afterwards")
     note: Mapped[str | None] = mapped_column(Text)
 
 

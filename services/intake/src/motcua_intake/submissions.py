@@ -35,6 +35,9 @@ class Submission(BaseModel):
     delivery: Delivery
     data: dict[str, Any] = Field(default_factory=dict,
                                  description="Procedure-specific data (see the catalogue).")
+    fees_paid: int = Field(default=0, ge=0, le=1_000_000_000,
+                           description="Fees (đồng) paid when filing; the agency asks for the "
+                                       "rest (status 6).")
 
     @model_validator(mode="after")
     def _postal_needs_an_address(self) -> Submission:
@@ -63,6 +66,7 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
         procedure_code=procedure.code, channel=submission.channel,
         applicant=submission.applicant, documents=submission.documents,
         delivery=submission.delivery, data=submission.data, received_at=received_at,
+        fees_paid=submission.fees_paid,
     )
     session.add(dossier_from(event))
     await session.execute(insert(OUTBOX), [OutgoingMessage.for_event(topic, event).as_row()])

@@ -1,53 +1,94 @@
-"""Signing's use cases; the table in `signing_stage` is all it does on the topic."""
+"""Signing's use cases. `signing_stage` is its whole behaviour on the topic; `Signing.work_queue`
+is what the clerk (văn thư) can do from the work queue."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import partial
+from typing import Any
 
-from motcua_catalogue import Catalogue
+from pydantic import BaseModel
+
+from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import uuid7
 from motcua_contracts.approval import DossierApproved, DossierDenied
 from motcua_contracts.signing import ResultSigned
-from motcua_runtime.stage import Emitter, Stage
-from motcua_runtime.work_items import close, take_over
+from motcua_runtime.delays import apology_decision
+from motcua_runtime.stage import Emitter, Rejected, Stage
+from motcua_runtime.work_items import close, close_all, take_over
+from motcua_runtime.work_queue import Decision, DecisionContext
 from motcua_signing import STAGE, domain
 from motcua_signing.orm import INBOX, OUTBOX, ResultDocument, WorkItem
 from motcua_signing.repository import SigningRepository
 
 
-def on_decision(event: DossierApproved | DossierDenied, results: SigningRepository,
-                emitter: Emitter, *, catalogue: Catalogue) -> None:
-    """Number, render and seal the result: the decision when approved, the refusal notice when
-    denied. Under the automatic policy the clerk's step happens at once."""
-    item = take_over(results, WorkItem, event, event.dossier, STAGE)
-    procedure = catalogue.procedures.get(event.dossier.procedure_code)
-    if procedure is None or procedure.decided_by_officer(STAGE):
-        return
-    outcome = "approved" if isinstance(event, DossierApproved) else "denied"
-    signed_at = datetime.now(timezone.utc)
-    year = event.occurred_at.astimezone(VIETNAM).year  # the counter preload locked this year
-    number = domain.result_number(results.next_number(event.agency, year), year, outcome,
-                                  event.agency)
-    body = event.decision if isinstance(event, DossierApproved) else event.reason
-    text = domain.render_result(facts=event.dossier, procedure=procedure,
-                                agency=catalogue.agencies.get(event.agency), number=number,
-                                outcome=outcome, body=body, signed_at=signed_at)
-    results.store(ResultDocument(
-        id=uuid7(), dossier_id=event.dossier_id, agency=event.agency, result_number=number,
-        outcome=outcome, media_type=domain.MEDIA_TYPE, content=text.content, sha256=text.sha256,
-        signed_at=signed_at))
-    close(item, outcome=outcome, reason=number, at=signed_at)
-    emitter.emit(ResultSigned, cause=event, dossier=event.dossier, outcome=outcome,
-                 result_number=number, document_sha256=text.sha256, signed_at=signed_at)
+class Sign(BaseModel):
+    """The clerk numbers and seals the result as approved; nothing to add."""
 
 
-def signing_stage(catalogue: Catalogue) -> Stage:
-    handle = partial(on_decision, catalogue=catalogue)
+@dataclass(frozen=True)
+class Signing:
+    catalogue: Catalogue
+    calendar: WorkingCalendar
+    officers: bool = False
+
+    def automatic(self, procedure: Procedure) -> bool:
+        return not (self.officers and procedure.decided_by_officer(STAGE))
+
+    def procedure(self, item: Any) -> Procedure:
+        procedure = self.catalogue.procedures.get(item.procedure_code)
+        if procedure is None:
+            raise Rejected(f"procedure {item.procedure_code} is not in the catalogue")
+        return procedure
+
+    def on_decision(self, event: DossierApproved | DossierDenied, results: SigningRepository,
+                    emitter: Emitter) -> None:
+        """The leader decided: the result (or the refusal notice) waits for the seal; under the
+        automatic policy the clerk's step happens at once."""
+        approved = isinstance(event, DossierApproved)
+        item = take_over(results, WorkItem, event, event.dossier, STAGE, context={
+            "outcome": "approved" if approved else "denied",
+            "body": event.decision if approved else event.reason})
+        if self.automatic(self.procedure(item)):
+            self.sign(item, results, emitter, now=datetime.now(timezone.utc))
+
+    def sign(self, item: Any, results: SigningRepository, emitter: Emitter, *,
+             now: datetime, actor: str = "auto") -> None:
+        """Number, render and seal the result: the decision when approved, the refusal notice
+        when denied."""
+        outcome = item.context["outcome"]
+        year = now.astimezone(VIETNAM).year  # the counter preload locked this year
+        number = domain.result_number(results.next_number(item.agency, year), year, outcome,
+                                      item.agency)
+        facts = item.facts()
+        text = domain.render_result(facts=facts, procedure=self.procedure(item),
+                                    agency=self.catalogue.agencies.get(item.agency),
+                                    number=number, outcome=outcome, body=item.context["body"],
+                                    signed_at=now)
+        results.store(ResultDocument(
+            id=uuid7(), dossier_id=item.dossier_id, agency=item.agency, result_number=number,
+            outcome=outcome, media_type=domain.MEDIA_TYPE, content=text.content,
+            sha256=text.sha256, signed_at=now))
+        event = emitter.emit(ResultSigned, cause=item.cause(), actor=actor, dossier=facts,
+                             outcome=outcome, result_number=number,
+                             document_sha256=text.sha256, signed_at=now)
+        close(item, outcome=outcome, reason=number, by=actor, at=now, emitted=event)
+
+    def work_queue(self) -> dict[str, Decision]:
+        def signing(item: Any, _body: Sign, emitter: Emitter, context: DecisionContext) -> None:
+            self.sign(item, context.repository, emitter, now=context.now,
+                      actor=context.officer.actor)
+
+        return {"sign": Decision(Sign, signing, summary="Number and seal the result"),
+                "apologize": apology_decision(self.calendar)}
+
+
+def signing_stage(signing: Signing) -> Stage:
     return Stage(
         name=STAGE,
-        handlers={"DossierApproved": handle, "DossierDenied": handle},
+        handlers={"DossierApproved": signing.on_decision, "DossierDenied": signing.on_decision,
+                  "DossierStopped": lambda event, items, _emitter: close_all(items, event)},
         open_repository=SigningRepository,
         outbox=OUTBOX, inbox=INBOX,
     )

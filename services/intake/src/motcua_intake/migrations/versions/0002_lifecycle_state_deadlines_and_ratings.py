@@ -23,14 +23,19 @@ def upgrade() -> None:
     add(sa.Column('last_event_hash', sa.String(length=64), nullable=True))
     add(sa.Column('fees_paid', sa.Integer(), nullable=False, server_default='0'))
     add(sa.Column('waiting_since', sa.DateTime(timezone=True), nullable=True))
+    add(sa.Column('waiting_on_event_id', sa.Uuid(), nullable=True))
+    add(sa.Column('waiting_on_event_hash', sa.String(length=64), nullable=True))
     add(sa.Column('supplement_due_at', sa.DateTime(timezone=True), nullable=True))
     add(sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True))
     add(sa.Column('on_time', sa.Boolean(), nullable=True))
+    add(sa.Column('overdue_at', sa.DateTime(timezone=True), nullable=True))
     op.create_index(op.f('ix_intake_dossiers_supplement_due_at'), 'dossiers',
                     ['supplement_due_at'], unique=False, schema='intake')
     op.add_column('timeline', sa.Column('hash', sa.String(length=64), nullable=True),
                   schema='intake')
     op.add_column('timeline', sa.Column('status_code', sa.SmallInteger(), nullable=True),
+                  schema='intake')
+    op.add_column('timeline', sa.Column('holder', sa.String(length=16), nullable=True),
                   schema='intake')
     op.add_column('timeline', sa.Column('note', sa.Text(), nullable=True), schema='intake')
     op.create_table('ratings',
@@ -48,10 +53,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('ratings', schema='intake')
-    for column in ('note', 'status_code', 'hash'):
+    for column in ('note', 'holder', 'status_code', 'hash'):
         op.drop_column('timeline', column, schema='intake')
     op.drop_index(op.f('ix_intake_dossiers_supplement_due_at'), table_name='dossiers',
                   schema='intake')
-    for column in ('on_time', 'ended_at', 'supplement_due_at', 'waiting_since', 'fees_paid',
+    for column in ('overdue_at', 'on_time', 'ended_at', 'supplement_due_at', 'waiting_on_event_hash',
+                   'waiting_on_event_id', 'waiting_since', 'fees_paid',
                    'last_event_hash', 'last_event_id', 'facts', 'lifecycle'):
         op.drop_column('dossiers', column, schema='intake')

@@ -1,0 +1,139 @@
+"""`motcua officer`: an officer's work queue from a terminal.
+
+    motcua officer token   --agency STP --role appraisal [--name an]     print a token
+    motcua officer queue   --agency STP --stage appraisal [--state open]
+    motcua officer claim   ITEM --agency STP --stage appraisal
+    motcua officer decide  ITEM DECISION --agency STP --stage appraisal [--reason TEXT]
+                           [--set field=value ...]
+
+On the embedded default the token is signed with the data folder's secret; elsewhere pass one
+issued by the province's identity provider in MOTCUA_TOKEN. Each command is one HTTP call to the
+stage instance that serves the agency (found in the stack file), documented in the README."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from motcua_cli.stackfile import Stack
+from motcua_runtime.officers import ROLES, Officer, issue_token
+
+STAGES = ("appraisal", "approval", "signing", "delivery")
+
+
+def add_officer_command(commands: Any) -> None:
+    officer = commands.add_parser("officer", help="an officer's work queue from the terminal")
+    actions = officer.add_subparsers(dest="action", required=True)
+
+    def identity(parser: argparse.ArgumentParser, *, stage: bool = True) -> None:
+        parser.add_argument("--agency", required=True, help="your agency's code, e.g. STP")
+        parser.add_argument("--name", default=getpass.getuser(), help="your user name")
+        if stage:
+            parser.add_argument("--stage", required=True, choices=STAGES,
+                                help="the stage whose queue you work (your role)")
+
+    token = actions.add_parser("token", help="print a token for the embedded default")
+    identity(token, stage=False)
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--hours", type=float, default=12)
+    queue = actions.add_parser("queue", help="list your agency's items at a stage")
+    identity(queue)
+    queue.add_argument("--state", default="open", choices=("open", "waiting", "done", "all"))
+    queue.add_argument("--json", action="store_true")
+    claim = actions.add_parser("claim", help="claim an item")
+    identity(claim)
+    claim.add_argument("item")
+    decide = actions.add_parser("decide", help="take a decision on an item")
+    identity(decide)
+    decide.add_argument("item")
+    decide.add_argument("decision", help="e.g. recommend, approve, deny, return, sign, deliver")
+    decide.add_argument("--reason", help="sets `reason` (and `findings` for a recommendation)")
+    decide.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="another field of the decision (JSON values allowed)")
+
+
+def run_officer(args: argparse.Namespace, data_dir: Path, stack: Stack) -> int:
+    console = Console()
+    if args.action == "token":
+        print(_token(data_dir, Officer(args.name, args.agency, args.role), args.hours))
+        return 0
+    base = _queue_url(stack, args.stage, args.agency)
+    headers = {"Authorization": "Bearer " + (os.environ.get("MOTCUA_TOKEN") or _token(
+        data_dir, Officer(args.name, args.agency, args.stage)))}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        if args.action == "queue":
+            response = client.get("/api/work-items", params={"state": args.state})
+        elif args.action == "claim":
+            response = client.post(f"/api/work-items/{args.item}/claim")
+        else:
+            response = client.post(f"/api/work-items/{args.item}/decisions/{args.decision}",
+                                   json=_decision_body(args))
+    if response.status_code >= 400:
+        detail = response.json().get("detail", response.json()) if response.content else {}
+        message = detail.get("message") if isinstance(detail, dict) else detail
+        raise SystemExit(f"{response.status_code}: {message or response.text}")
+    body = response.json()
+    if args.action == "queue" and not args.json:
+        console.print(_table(body))
+    else:
+        print(json.dumps(body, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _token(data_dir: Path, officer: Officer, hours: float = 12) -> str:
+    from datetime import timedelta
+
+    secret_file = data_dir / "token-secret"
+    if not secret_file.exists():
+        raise SystemExit(f"no {secret_file}: start `motcua up` first, or set MOTCUA_TOKEN")
+    return issue_token(secret_file.read_text().strip(), officer,
+                       valid_for=timedelta(hours=hours))
+
+
+def _queue_url(stack: Stack, stage: str, agency: str) -> str:
+    """The instance serving the agency: its own instance of the stage if it runs one."""
+    services = stack.services or {}
+    for name in (f"{stage}.{agency}", stage):
+        url = services.get(name, {}).get("http_url")
+        if url:
+            return str(url)
+    raise SystemExit(f"no {stage} work queue is running: start `motcua up` first")
+
+
+def _decision_body(args: argparse.Namespace) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if args.reason:
+        body["reason"] = args.reason
+        if args.decision == "recommend":
+            body["findings"] = args.reason
+        if args.decision == "answer":
+            body["answer"] = args.reason
+    for assignment in args.set:
+        field, separator, value = assignment.partition("=")
+        if not separator or not field:
+            raise SystemExit(f"--set {assignment!r}: expected FIELD=VALUE")
+        try:
+            body[field] = json.loads(value)
+        except json.JSONDecodeError:
+            body[field] = value
+    return body
+
+
+def _table(items: list[dict[str, Any]]) -> Table:
+    table = Table("item", "dossier", "kind", "procedure", "state", "due", "claimed by",
+                  "decisions", title=f"{len(items)} item(s)")
+    for item in items:
+        due = (item.get("due_at") or "")[:16].replace("T", " ")
+        table.add_row(item["id"], item["code"], item["kind"], item["procedure_code"],
+                      item["state"] + (f" ({item['waiting_for']})" if item["waiting_for"] else ""),
+                      f"[red]{due}[/]" if item["overdue"] else due, item["claimed_by"] or "",
+                      ", ".join(item["decisions"]))
+    return table

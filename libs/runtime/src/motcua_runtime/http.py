@@ -1,0 +1,51 @@
+"""What every service's HTTP API shares: bad input is a 4xx with a message naming the field and
+the reason, a database outage is a 503 with Retry-After, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+log = structlog.get_logger(__name__)
+
+
+def first_error_message(error: RequestValidationError) -> str:
+    parts = []
+    for item in error.errors()[:5]:
+        if item["type"] == "json_invalid":
+            return "the request body is not valid JSON"
+        location = ".".join(str(p) for p in item["loc"] if p not in ("body",))
+        parts.append(f"{location or 'body'}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI, store: str) -> None:
+    """`store` names what is unavailable when the database is, in the 503's message."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={
+            "message": first_error_message(error),
+            "detail": [{k: v for k, v in e.items() if k in ("loc", "msg", "type")}
+                       for e in error.errors()]})
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(OSError)
+    async def unavailable(_request: Request, error: Exception) -> JSONResponse:
+        log.error("database unavailable", error=str(error))
+        return JSONResponse(status_code=503, content={
+            "message": f"the {store} is unavailable; retry shortly"},
+            headers={"Retry-After": "5"})
+
+
+async def session_from(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session from `app.state.sessions`, for one request."""
+    async with request.app.state.sessions() as session:
+        yield session

@@ -1,0 +1,111 @@
+"""What appraisal can decide on a work item: plain functions, no I/O. The automatic policy in
+`handlers.py` and the specialists' work queue over HTTP both call them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from motcua_appraisal import STAGE
+from motcua_catalogue import Procedure, WorkingCalendar
+from motcua_catalogue.working_time import HOURS_PER_DAY
+from motcua_contracts.appraisal import (
+    ConsultationAnswered,
+    ConsultationRequested,
+    DossierAppraised,
+    FeesRequested,
+)
+from motcua_contracts.intake import DossierStopped, SupplementRequested
+from motcua_runtime.stage import Emitter, Rejected
+from motcua_runtime.work_items import close, wait_for
+
+
+class Recommend(BaseModel):
+    recommendation: Literal["approve", "deny"]
+    findings: str = Field(min_length=1, max_length=4000,
+                          description="The basis of the draft; for a denial, the reason.")
+
+
+class RequestSupplement(BaseModel):
+    missing_documents: list[str] = Field(default_factory=list)
+    reason: str = Field(min_length=1, max_length=2000)
+    respond_within_days: int = Field(default=5, ge=1, le=30,
+                                     description="Working days the applicant has to respond.")
+
+
+class RequestFees(BaseModel):
+    amount: int = Field(gt=0, le=1_000_000_000)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Consult(BaseModel):
+    agencies: list[str] = Field(min_length=1)
+    question: str = Field(min_length=1, max_length=2000)
+
+
+class Answer(BaseModel):
+    agrees: bool
+    answer: str = Field(min_length=1, max_length=4000)
+
+
+class ConfirmWithdrawal(BaseModel):
+    reason: str = Field(default="Dừng giải quyết theo đề nghị rút hồ sơ của công dân",
+                        min_length=1, max_length=2000)
+
+
+def recommend(item: Any, emitter: Emitter, *, recommendation: str, findings: str,
+              actor: str = "auto", now: datetime | None = None) -> None:
+    event = emitter.emit(DossierAppraised, cause=item.cause(), actor=actor,
+                         dossier=item.facts(), recommendation=recommendation, findings=findings)
+    close(item, outcome=recommendation, reason=findings, by=actor, at=now, emitted=event)
+
+
+def request_supplement(item: Any, emitter: Emitter, *, reason: str, missing: list[str],
+                       respond_within_days: int, procedure: Procedure, now: datetime,
+                       calendar: WorkingCalendar, actor: str = "auto") -> None:
+    respond_by = calendar.add_working_hours(now, respond_within_days * HOURS_PER_DAY)
+    event = emitter.emit(SupplementRequested, cause=item.cause(), actor=actor,
+                         requested_by=STAGE, missing_documents=missing, reason=reason,
+                         respond_by=respond_by, clock=procedure.supplement_clock)
+    wait_for(item, "supplement", [event])
+
+
+def request_fees(item: Any, emitter: Emitter, *, amount: int, reason: str,
+                 actor: str = "auto") -> None:
+    event = emitter.emit(FeesRequested, cause=item.cause(), actor=actor, amount=amount,
+                         reason=reason)
+    wait_for(item, "fees", [event])
+
+
+def consult(item: Any, emitter: Emitter, *, agencies: list[str], question: str,
+            respond_by: datetime, known_agencies: set[str], actor: str = "auto") -> None:
+    unknown = sorted(set(agencies) - known_agencies)
+    if unknown:
+        raise Rejected(f"unknown agencies {unknown}")
+    if item.agency in agencies:
+        raise Rejected("an agency does not consult itself")
+    requests = [emitter.emit(ConsultationRequested, cause=item.cause(), actor=actor,
+                             agency=agency, dossier=item.facts(), lead_agency=item.agency,
+                             question=question, respond_by=respond_by)
+                for agency in dict.fromkeys(agencies)]
+    item.context = {**(item.context or {}), "consulted": sorted(set(agencies))}
+    wait_for(item, "consultation", requests)
+
+
+def answer(item: Any, emitter: Emitter, *, agrees: bool, text: str, actor: str = "auto",
+           now: datetime | None = None) -> None:
+    """The consulted agency's answer to a consultation item, sent back to the lead agency."""
+    lead = item.context["lead_agency"]
+    event = emitter.emit(ConsultationAnswered, cause=item.cause(), actor=actor, agency=lead,
+                         consulted_agency=item.agency, agrees=agrees, answer=text)
+    close(item, outcome="agrees" if agrees else "objects", reason=text, by=actor, at=now,
+          emitted=event)
+
+
+def confirm_withdrawal(item: Any, emitter: Emitter, *, reason: str, actor: str = "auto",
+                       now: datetime | None = None) -> None:
+    event = emitter.emit(DossierStopped, cause=item.cause(), actor=actor, reason=reason)
+    close(item, outcome="stopped", reason=reason, by=actor, at=now, emitted=event)
+

@@ -1,0 +1,121 @@
+"""What the applicant does after filing, at the desk or on the portal: file the supplement asked
+for, pay the fees asked for, ask to withdraw. Each is one transaction that checks the applicant
+(the dossier code is guessable, so the ID number must match), checks that the dossier is waiting
+for exactly this, and writes the event to the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_contracts import DossierState, Event, Producer, Status, new_event
+from motcua_contracts.dossier import Document, DossierFacts
+from motcua_contracts.intake import FeesPaid, SupplementProvided, WithdrawalRequested
+from motcua_intake import domain
+from motcua_intake.handlers import cause_of
+from motcua_intake.orm import OUTBOX, Dossier
+from motcua_runtime.outbox import OutgoingMessage
+
+INTAKE = Producer(service="intake")
+
+
+class NotFound(LookupError):
+    """No dossier with that code and ID number (the two cases look alike on purpose)."""
+
+
+class NotNow(ValueError):
+    """The dossier is not waiting for this (HTTP 409)."""
+
+
+class Identified(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id_number: str = Field(pattern=r"^[0-9]{9}$|^[0-9]{12}$",
+                           description="The applicant's citizen ID (12 digits) or ID card (9).")
+
+
+class SupplementFiling(Identified):
+    documents: list[Document] = Field(min_length=1, max_length=100)
+
+
+class Payment(Identified):
+    amount: int = Field(gt=0, le=1_000_000_000, description="Amount paid, in đồng.")
+    receipt_number: str = Field(min_length=1, max_length=64)
+
+
+class WithdrawalRequest(Identified):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+async def applicant_dossier(session: AsyncSession, code: str, id_number: str) -> Dossier:
+    dossier = await session.scalar(select(Dossier).where(Dossier.code == code)
+                                   .with_for_update())
+    if dossier is None or dossier.applicant.get("id_number") != id_number:
+        raise NotFound(f"no dossier {code!r} for that ID number")
+    return dossier
+
+
+async def file_supplement(session: AsyncSession, catalogue: Catalogue,
+                          calendar: WorkingCalendar, topic: str, code: str,
+                          filing: SupplementFiling) -> Event:
+    dossier = await applicant_dossier(session, code, filing.id_number)
+    state = DossierState.from_json(dossier.lifecycle)
+    if state.progress != Status.SUPPLEMENT_REQUESTED or state.supplement_from is None:
+        raise NotNow(f"dossier {code} is not waiting for a supplement")
+    facts = None
+    if state.supplement_from != "intake":
+        facts = _moved(dossier, catalogue, calendar, clock=_clock(dossier, catalogue))
+    return await _emit(session, topic, dossier, SupplementProvided,
+                       resumes=state.supplement_from, documents=filing.documents, dossier=facts)
+
+
+async def pay_fees(session: AsyncSession, catalogue: Catalogue, calendar: WorkingCalendar,
+                   topic: str, code: str, payment: Payment) -> Event:
+    dossier = await applicant_dossier(session, code, payment.id_number)
+    if DossierState.from_json(dossier.lifecycle).progress != Status.AWAITING_FEES:
+        raise NotNow(f"dossier {code} has no fees due")
+    facts = _moved(dossier, catalogue, calendar, clock="pause")  # waiting time is excluded
+    facts = facts.model_copy(update={"fees_paid": facts.fees_paid + payment.amount})
+    return await _emit(session, topic, dossier, FeesPaid, amount=payment.amount,
+                       receipt_number=payment.receipt_number, dossier=facts)
+
+
+async def withdraw(session: AsyncSession, topic: str, code: str,
+                   request: WithdrawalRequest) -> Event:
+    dossier = await applicant_dossier(session, code, request.id_number)
+    state = DossierState.from_json(dossier.lifecycle)
+    if state.ended or state.withdrawal_requested or state.progress == Status.RESULT_READY:
+        raise NotNow(f"dossier {code} can no longer be withdrawn (status {dossier.status_code})")
+    # Before acceptance the one-stop desk confirms; after, the competent agency does.
+    before_acceptance = state.progress == Status.SUBMITTED or state.supplement_from == "intake"
+    return await _emit(session, topic, dossier, WithdrawalRequested, reason=request.reason,
+                       confirmed_by="intake" if before_acceptance else "appraisal")
+
+
+def _clock(dossier: Dossier, catalogue: Catalogue) -> str:
+    procedure = catalogue.procedures.get(dossier.procedure_code)
+    return procedure.supplement_clock if procedure else "pause"
+
+
+def _moved(dossier: Dossier, catalogue: Catalogue, calendar: WorkingCalendar, *,
+           clock: str) -> DossierFacts:
+    """The dossier's facts with deadlines moved for the time the applicant took."""
+    facts = DossierFacts.model_validate(dossier.facts)
+    procedure = catalogue.procedures.get(dossier.procedure_code)
+    if procedure is None or dossier.waiting_since is None:
+        return facts
+    return domain.moved_by_waiting(facts, procedure, calendar, waiting_since=dossier.waiting_since,
+                                   now=datetime.now(timezone.utc), clock=clock)
+
+
+async def _emit(session: AsyncSession, topic: str, row: Dossier, cls: type[Event],
+                **payload: object) -> Event:
+    cause = cause_of(row, waiting=cls is not WithdrawalRequested)
+    event = new_event(cls, dossier_id=row.id, agency=row.agency, producer=INTAKE,
+                      cause=cause, actor="applicant", **payload)  # type: ignore[arg-type]
+    await session.execute(insert(OUTBOX), [OutgoingMessage.for_event(topic, event).as_row()])
+    return event

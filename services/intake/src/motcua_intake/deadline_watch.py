@@ -1,0 +1,76 @@
+"""Intake's deadline watch: deadlines pass without any event to say so, so a periodic sweep
+turns them into events. A supplement not filed by its deadline ends the dossier in a refusal
+(intake refuses it itself before acceptance; after, it tells the competent agency); a dossier
+still in progress past its appointment is marked overdue, once.
+
+Each sweep is one transaction over rows locked with SKIP LOCKED, so two intake instances never
+emit the same event; the row is marked in the same transaction, so a sweep never repeats one."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+import structlog
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from motcua_contracts import DossierState, Event, Producer, new_event
+from motcua_contracts.intake import DossierOverdue, DossierRefused, SupplementExpired
+from motcua_intake.handlers import cause_of
+from motcua_intake.orm import OUTBOX, Dossier
+from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
+
+log = structlog.get_logger(__name__)
+INTAKE = Producer(service="intake")
+IN_PROGRESS = (2, 4, 7)  # accepted, being processed, withdrawal pending: the clock runs
+
+
+async def sweep(session: AsyncSession, topic: str, now: datetime, limit: int = 500) -> list[Event]:
+    """Emit the events of the deadlines passed by `now`; the caller commits."""
+    events: list[Event] = []
+    expired = await session.scalars(
+        select(Dossier).where(Dossier.status_code == 5, Dossier.supplement_due_at < now)
+        .order_by(Dossier.supplement_due_at).limit(limit).with_for_update(skip_locked=True))
+    for dossier in expired:
+        state = DossierState.from_json(dossier.lifecycle)
+        cause = cause_of(dossier, waiting=True)
+        if state.supplement_from == "intake":
+            event: Event = new_event(
+                DossierRefused, dossier_id=dossier.id, agency=dossier.agency, producer=INTAKE,
+                cause=cause, reason="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu")
+        else:
+            event = new_event(SupplementExpired, dossier_id=dossier.id, agency=dossier.agency,
+                              producer=INTAKE, cause=cause, respond_by=dossier.supplement_due_at)
+        dossier.supplement_due_at = None  # emitted once
+        events.append(event)
+    overdue = await session.scalars(
+        select(Dossier).where(Dossier.status_code.in_(IN_PROGRESS), Dossier.due_at < now,
+                              Dossier.ended_at.is_(None), Dossier.overdue_at.is_(None))
+        .order_by(Dossier.due_at).limit(limit).with_for_update(skip_locked=True))
+    for dossier in overdue:
+        events.append(new_event(DossierOverdue, dossier_id=dossier.id, agency=dossier.agency,
+                                producer=INTAKE, cause=cause_of(dossier), due_at=dossier.due_at))
+        dossier.overdue_at = now
+    if events:
+        await session.execute(insert(OUTBOX),
+                              [OutgoingMessage.for_event(topic, e).as_row() for e in events])
+    return events
+
+
+async def watch_deadlines(engine: AsyncEngine, topic: str, relay: OutboxRelay,
+                          stop: asyncio.Event, every: float = 30.0) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    while not stop.is_set():
+        try:
+            async with sessions() as session, session.begin():
+                events = await sweep(session, topic, datetime.now(timezone.utc))
+            if events:
+                relay.wake()
+                log.info("deadlines passed", events=len(events))
+        except Exception:  # the database may be down for a while: try again next round
+            log.exception("deadline sweep failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        except asyncio.TimeoutError:
+            pass

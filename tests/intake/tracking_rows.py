@@ -1,0 +1,81 @@
+"""Rows of intake's tracking tables written straight into a test database, to build scenarios for
+the tracking API and the reports without running the stages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from motcua_intake.orm import Dossier, Rating, TimelineEntry
+
+VN = timezone(timedelta(hours=7))
+E_IDS = {"STP": "000.00.15.H38", "SKHDT": "000.00.12.H38"}
+PROCEDURES = {"STP": "2.000488", "SKHDT": "2.001610"}
+_counter = iter(range(1, 10_000))
+
+
+def dossier(agency: str = "STP", *, received_at: datetime, status: int, channel: str = "counter",
+            due_at: datetime | None = None, ended_at: datetime | None = None,
+            on_time: bool | None = None, rescheduled_from: datetime | None = None,
+            supplements: int = 0, id_number: str = "010203004567", stage: str | None = None,
+            overdue: bool = False) -> Dossier:
+    facts = None
+    if due_at is not None:
+        facts = {"due_at": due_at.isoformat(), "step_due_at": {},
+                 "rescheduled_from": rescheduled_from.isoformat() if rescheduled_from else None}
+    return Dossier(
+        id=uuid.uuid4(), code=f"{E_IDS[agency]}-{received_at:%y%m%d}-{next(_counter):04d}",
+        procedure_code=PROCEDURES[agency], agency=agency, channel=channel,
+        applicant={"full_name": "Nguyễn Văn An", "id_number": id_number, "phone": "0912345678",
+                   "email": None, "address": "Lào Cai"},
+        documents=[], delivery={"channel": "counter"}, data={}, received_at=received_at,
+        status_code=status, stage=stage, due_at=due_at, updated_at=received_at,
+        lifecycle={"supplements": supplements, "rescheduled": rescheduled_from is not None,
+                   "overdue": overdue},
+        facts=facts, ended_at=ended_at, on_time=on_time)
+
+
+def entry(of: Dossier, type: str, at: datetime, holder: str | None, *, stage: str = "intake",
+          actor: str = "auto", status: int | None = None, note: str | None = None,
+          agency: str | None = None) -> TimelineEntry:
+    return TimelineEntry(event_id=uuid.uuid4(), dossier_id=of.id, type=type, at=at,
+                         agency=agency or of.agency, stage=stage, actor=actor, status_code=status,
+                         holder=holder, note=note)
+
+
+def rating(of: Dossier, at: datetime, indicators: list[int], overall: str) -> Rating:
+    return Rating(dossier_id=of.id, rated_at=at, indicators=indicators, convenience=overall,
+                  overall=overall, comment=None)
+
+
+async def insert(engine: AsyncEngine, *rows: Any) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session, session.begin():
+        dossiers = [row for row in rows if isinstance(row, Dossier)]
+        session.add_all(dossiers)
+        await session.flush()
+        session.add_all([row for row in rows if not isinstance(row, Dossier)])
+
+
+SECRET = "test-secret-for-tracking-and-reports-0123456789"
+
+
+def tracking_app(engine: AsyncEngine, now: datetime) -> Any:
+    """Intake's tracking router on an app of its own, as the lead's create_api will include it."""
+    from fastapi import FastAPI
+
+    from motcua_catalogue import WorkingCalendar
+    from motcua_catalogue.catalogue import default_catalogue
+    from motcua_intake.tracking_api import create_tracking_router
+    from motcua_runtime.http import install_error_handlers
+    from motcua_runtime.officers import officer_from_bearer
+
+    app = FastAPI()
+    install_error_handlers(app, "dossier store")
+    app.state.sessions = async_sessionmaker(engine, expire_on_commit=False)
+    app.include_router(create_tracking_router(default_catalogue(), WorkingCalendar(),
+                                              officer_from_bearer(SECRET), clock=lambda: now))
+    return app
