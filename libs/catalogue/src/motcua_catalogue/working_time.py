@@ -135,8 +135,8 @@ class WorkingCalendar:
             # Calendar days skip nothing, but an appointment never falls on a day off: it moves
             # to the closing time of the next working day.
             day = local.date() + timedelta(days=limit_value)
-            while not self.is_working_day(day):
-                day += timedelta(days=1)
+            while not self.is_working_day(day) or self.closing_time(day) < local:
+                day += timedelta(days=1)  # (a 0-day limit after closing: the next working day)
             return self.closing_time(day)
         raise ValueError(f"unknown limit unit {limit_unit!r}")
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from motcua_cli.embedded import default_data_dir
+from motcua_cli import calendar as calendar_cli
 from motcua_cli import stackfile
 
 
@@ -57,13 +58,23 @@ def main(argv: list[str] | None = None) -> int:
     topics = commands.add_parser("topics", help="create the topics (needs KAFKA_BOOTSTRAP_SERVERS)")
     topics.add_argument("--partitions", type=int, default=12)
 
+    calendar_cli.register(commands)
+    procedures = commands.add_parser("procedures", help="list the catalogue of procedures")
+    procedures.add_argument("--json", action="store_true")
+
     args = parser.parse_args(argv)
+    if args.command == "procedures":
+        from motcua_cli.procedures import show
+
+        return show(args.json)
     if args.command == "up":
         from motcua_cli.up import up as run_up
 
         return run_up(args.data_dir, api_port=args.api_port,
                       agencies=_agency_instances(args.instance))
     current = stackfile.read(args.data_dir)
+    if args.command == "calendar":
+        return calendar_cli.run(args, current)
     if args.command == "demo":
         from motcua_cli.demo import demo as run_demo
 
