@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from motcua_catalogue import WorkingCalendar
+from motcua_catalogue.catalogue import default_catalogue
 
 VN = timezone(timedelta(hours=7))
 CALENDAR = WorkingCalendar()
@@ -45,8 +46,24 @@ def at(day: str, clock: str) -> datetime:
                  id="zero_working_days_during_office_hours_is_the_intake_time"),
     pytest.param("2026-04-29 16:00", 1, "working_days", "2026-05-04 16:00",
                  id="30_april_and_1_may_are_days_off"),
-    pytest.param("2026-09-01 16:00", 1, "working_days", "2026-09-04 16:00",
-                 id="2_september_and_the_adjacent_day_are_days_off"),
+    pytest.param("2025-08-29 16:00", 1, "working_days", "2025-09-03 16:00",
+                 id="2_september_2025_and_1_september_before_it_are_days_off"),
+    pytest.param("2026-09-01 16:00", 1, "working_days", "2026-09-03 17:00",
+                 id="intake_on_1_september_2026_counts_from_the_next_opening"),
+    pytest.param("2026-08-28 16:00", 1, "working_days", "2026-09-03 16:00",
+                 id="2026_national_day_break_runs_31_august_to_2_september"),
+    pytest.param("2026-02-13 10:00", 1, "working_days", "2026-02-23 10:00",
+                 id="tet_2026_civil_servants_off_14_to_22_february"),
+    pytest.param("2026-02-13 15:30", 0, "same_day", "2026-02-23 17:00",
+                 id="same_day_after_the_cutoff_before_tet_is_due_after_tet"),
+    pytest.param("2026-02-18 09:00", 2, "working_hours", "2026-02-23 09:00",
+                 id="intake_during_tet_counts_from_the_first_morning_after_it"),
+    pytest.param("2026-04-24 16:00", 1, "working_days", "2026-04-28 16:00",
+                 id="hung_kings_day_on_sunday_26_april_2026_gives_monday_off"),
+    pytest.param("2025-04-25 16:00", 1, "working_days", "2025-04-26 16:00",
+                 id="the_shipped_working_saturday_26_april_2025_counts"),
+    pytest.param("2026-02-10 10:00", 10, "calendar_days", "2026-02-23 17:00",
+                 id="calendar_days_ending_in_tet_move_to_the_first_day_after_it"),
     pytest.param("2026-12-31 16:00", 1, "working_days", "2027-01-04 16:00",
                  id="1_january_is_a_day_off"),
     pytest.param("2027-04-29 16:00", 1, "working_days", "2027-05-04 16:00",
@@ -79,14 +96,12 @@ def test_a_working_saturday_override_counts_as_a_working_day():
 
 
 def test_a_swapped_day_off_next_to_holidays_extends_the_break():
-    calendar = WorkingCalendar(overrides={date(2025, 4, 26): True, date(2025, 5, 2): False})
-
     # Tuesday 29 April; 30 April, 1 May (holidays), 2 May (swapped) and the weekend are off.
-    due = calendar.due_at(at("2025-04-29", "16:00"), 1, "working_days")
+    due = CALENDAR.due_at(at("2025-04-29", "16:00"), 1, "working_days")
 
     assert due == at("2025-05-05", "16:00")
-    without_swap = CALENDAR.due_at(at("2025-04-29", "16:00"), 1, "working_days")
-    assert without_swap == at("2025-05-02", "16:00")
+    undone = WorkingCalendar(overrides={date(2025, 5, 2): True})
+    assert undone.due_at(at("2025-04-29", "16:00"), 1, "working_days") == at("2025-05-02", "16:00")
 
 
 def test_an_extra_day_off_override_is_skipped():
@@ -109,7 +124,7 @@ def test_overrides_win_over_weekends_and_statutory_holidays():
 
 
 @pytest.mark.parametrize("day", ["2026-01-01", "2026-04-30", "2026-05-01", "2026-09-02",
-                                 "2026-09-03", "2027-05-03", "2026-03-14", "2026-03-15"])
+                                 "2026-09-01", "2027-05-03", "2026-03-14", "2026-03-15"])
 def test_days_off(day: str):
     assert not CALENDAR.is_working_day(date.fromisoformat(day))
 
@@ -130,8 +145,8 @@ MOMENTS = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 
 def in_office_hours(moment: datetime, calendar: WorkingCalendar = CALENDAR) -> bool:
     """On a working day, between an opening and a closing (closing included), in +07:00."""
     return (moment.utcoffset() == timedelta(hours=7)
-            and calendar.is_working_day(moment.date())
-            and any(start <= moment.time() <= end for start, end in calendar.office_hours))
+            and any(start <= moment.time() <= end
+                    for start, end in calendar.hours_on(moment.date())))
 
 
 @settings(database=None, deadline=None)
@@ -170,3 +185,69 @@ def test_calendar_day_appointments_never_fall_on_a_day_off(received, limit):
 
     assert in_office_hours(due)
     assert due > received
+
+
+# Working hours between two moments (the control sheet's used time) and per-step deadlines.
+
+@pytest.mark.parametrize("start, end, hours", [
+    ("2026-03-10 09:00", "2026-03-10 14:00", 3.0),
+    ("2026-03-13 16:00", "2026-03-16 08:00", 2.0),
+    ("2026-02-13 16:00", "2026-02-23 07:30", 1.5),
+    ("2026-03-10 18:00", "2026-03-10 20:00", 0.0),
+    ("2026-03-10 14:00", "2026-03-10 09:00", 0.0),
+])
+def test_working_hours_between(start: str, end: str, hours: float):
+    assert CALENDAR.working_hours_between(at(*start.split()), at(*end.split())) == hours
+
+
+def test_step_deadlines_add_each_stages_hours_from_intake():
+    # Land-use certificate already registered: 15 working days = 4 + 96 + 16 + 0 + 4 hours.
+    procedure = default_catalogue().procedures["1.012790"]
+
+    deadlines = CALENDAR.step_deadlines(procedure, at("2026-03-09", "07:00"))
+
+    assert deadlines == {
+        "intake": at("2026-03-09", "11:00"), "appraisal": at("2026-03-25", "11:00"),
+        "approval": at("2026-03-27", "11:00"), "signing": at("2026-03-27", "11:00"),
+        "delivery": at("2026-03-27", "17:00")}
+    assert deadlines["delivery"] == CALENDAR.due_at(at("2026-03-09", "07:00"), 15, "working_days")
+
+
+def test_same_day_step_deadlines_share_out_the_time_left_and_end_on_the_appointment():
+    procedure = default_catalogue().procedures["1.001193"]  # birth registration, 1+4+1+1+1 hours
+
+    deadlines = CALENDAR.step_deadlines(procedure, at("2026-03-10", "13:00"))
+
+    # 13:30-17:00 is 3.5 working hours, shared 1/8, 4/8, 1/8, 1/8, 1/8.
+    assert list(deadlines.values()) == [at("2026-03-10", t) for t in
+                                        ("13:56:15", "15:41:15", "16:07:30", "16:33:45", "17:00")]
+
+
+@settings(database=None, deadline=None, max_examples=60)
+@given(received=MOMENTS, hours=st.floats(min_value=0, max_value=200, allow_nan=False))
+def test_working_hours_between_undoes_add_working_hours(received, hours):
+    due = CALENDAR.add_working_hours(received, hours)
+
+    assert CALENDAR.working_hours_between(received, due) == pytest.approx(hours, abs=1e-6)
+
+
+OVERRIDES = st.dictionaries(st.dates(min_value=date(2024, 1, 1), max_value=date(2031, 3, 1)),
+                            st.booleans(), max_size=40)
+UNITS = st.sampled_from([("working_days", 30), ("working_hours", 200), ("calendar_days", 60),
+                         ("same_day", 0)])
+
+
+@settings(database=None, deadline=None, max_examples=150)
+@given(received=MOMENTS, unit=UNITS, limit=st.integers(min_value=0, max_value=200),
+       overrides=OVERRIDES, police=st.booleans())
+def test_a_due_date_is_never_on_a_day_off_nor_before_intake(received, unit, limit, overrides,
+                                                             police):
+    hours = default_catalogue().agencies["CAPCL" if police else "STP"].office_hours
+    calendar = WorkingCalendar(office_hours=hours, overrides=overrides)
+    name, most = unit
+
+    due = calendar.due_at(received, min(limit, most), name)
+
+    assert calendar.is_working_day(due.astimezone(VN).date())
+    assert in_office_hours(due, calendar)
+    assert due >= received

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS, OfficeHours
+
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 
 
@@ -33,6 +35,9 @@ class Agency(BaseModel):
     electronic_id: str = Field(pattern=r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$",
                                description="Electronic ID used as the dossier code's prefix.")
     stages: tuple[str, ...]
+    office_hours: OfficeHours = Field(
+        default=DEFAULT_OFFICE_HOURS,
+        description="e.g. `mon-fri 07:00-11:30 13:30-17:00; sat 07:00-11:30`; empty: the default.")
 
     _split_stages = field_validator("stages", mode="before")(_split)
 

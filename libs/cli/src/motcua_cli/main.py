@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from motcua_cli.embedded import default_data_dir
+from motcua_cli import calendar as calendar_cli
 from motcua_cli import stackfile
 from motcua_cli.officer import add_officer_command, run_officer
 from motcua_cli.report import add_report_command, run_report
@@ -64,8 +65,15 @@ def main(argv: list[str] | None = None) -> int:
 
     add_officer_command(commands)
     add_report_command(commands)
+    calendar_cli.register(commands)
+    procedures = commands.add_parser("procedures", help="list the catalogue of procedures")
+    procedures.add_argument("--json", action="store_true")
 
     args = parser.parse_args(argv)
+    if args.command == "procedures":
+        from motcua_cli.procedures import show
+
+        return show(args.json)
     if args.command == "up":
         from motcua_cli.up import up as run_up
 
@@ -76,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_officer(args, args.data_dir, current)
     if args.command == "report":
         return run_report(args, current)
+    if args.command == "calendar":
+        return calendar_cli.run(args, current)
     if args.command == "demo":
         from motcua_cli.demo import demo as run_demo
 

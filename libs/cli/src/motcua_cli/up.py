@@ -28,6 +28,8 @@ def step(message: str) -> None:
 
 
 def migrate_all(database_url: str) -> None:
+    # The calendar overrides (schema `calendar`) live with the catalogue package they extend.
+    upgrade("motcua_catalogue", database_url)
     for service in SERVICES:
         upgrade(f"motcua_{service}", database_url)
 
@@ -73,7 +75,7 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
         step(f"Topics: {topic}, {topic}{DLQ_SUFFIX}"
              + (" (created)" if created else " (already there)"))
         migrate_all(database_url)
-        step("Migrations: " + ", ".join(f"{s} at head" for s in SERVICES))
+        step("Migrations: " + ", ".join(f"{s} at head" for s in ("calendar", *SERVICES)))
 
         env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                "DOSSIER_TOPIC": topic, "MOTCUA_TOKEN_SECRET": token_secret(data_dir),

@@ -58,15 +58,9 @@ def received_day(received_at: datetime) -> date:
 def appointment(procedure: Procedure, calendar: WorkingCalendar,
                 start: datetime) -> tuple[datetime, dict[str, datetime]]:
     """The appointment (form 01) for a complete dossier counted from `start`, and each stage's
-    deadline by the step plan: cumulative working hours from `start`, never past the
-    appointment (same-day and calendar-day limits are not sums of working hours)."""
+    deadline by the step plan."""
     due = calendar.due_at(start, procedure.limit_value, procedure.limit_unit)
-    steps: dict[str, datetime] = {}
-    elapsed = 0.0
-    for stage, hours in procedure.step_hours().items():
-        elapsed += hours
-        steps[stage] = min(calendar.add_working_hours(start, elapsed), due)
-    return due, steps
+    return due, calendar.step_deadlines(procedure, start)
 
 
 def moved_by_waiting(facts: DossierFacts, procedure: Procedure, calendar: WorkingCalendar, *,

@@ -1,0 +1,132 @@
+"""The catalogue and calendar endpoints on a real Postgres, through their own small app: the
+router is what intake includes; the officer verifier here is a minimal HS256 one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import httpx
+import jwt
+import pytest
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from motcua_catalogue.calendar_store import OverrideStore
+from motcua_catalogue.catalogue import default_catalogue
+from motcua_intake.api import _first_error_message
+from motcua_intake.catalogue_api import create_catalogue_router
+from motcua_runtime.db import create_engine
+
+SECRET = "test-secret-that-is-long-enough-for-hs256"
+bearer = HTTPBearer(auto_error=False)
+
+
+async def current_officer(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> dict[str, Any]:
+    if credentials is None:
+        raise HTTPException(401, detail={"message": "a bearer token is required"})
+    try:
+        return jwt.decode(credentials.credentials, SECRET, algorithms=["HS256"])
+    except jwt.InvalidTokenError as error:
+        raise HTTPException(401, detail={"message": f"invalid token: {error}"}) from None
+
+
+def token(role: str, secret: str = SECRET) -> dict[str, str]:
+    claims = {"sub": "officer-1", "agency": "STP", "role": role}
+    return {"Authorization": f"Bearer {jwt.encode(claims, secret, algorithm='HS256')}"}
+
+
+@pytest.fixture
+async def client(infra):
+    database_url, _ = await infra.isolated("catalogue_api")
+    engine = create_engine(database_url)
+    changes: list[int] = []
+
+    async def changed() -> None:
+        changes.append(1)
+
+    app = FastAPI()
+    app.include_router(create_catalogue_router(default_catalogue(), OverrideStore(engine),
+                                               current_officer, on_calendar_change=changed))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"message": _first_error_message(error)})
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://intake") as http:
+        yield http, changes
+    await engine.dispose()
+
+
+async def test_a_procedure_in_full_and_a_404_for_an_unknown_one(client):
+    http, _ = client
+    body = (await http.get("/api/procedures/1.009975")).json()
+
+    assert body["step_plan"][1] == {"stage": "appraisal", "hours": 64}
+    assert body["limit"] == {"value": 12, "unit": "working_days"}
+    assert body["fees"] == {"counter": 75000, "online": 75000}
+    assert body["supplement_clock"] == "pause"
+    assert body["coordinating_agencies"] == [{"code": "UBNDCL",
+                                              "name": "Ủy ban nhân dân phường Cốc Lếu"}]
+    missing = await http.get("/api/procedures/9.999999")
+    assert missing.status_code == 404 and "9.999999" in missing.json()["detail"]["message"]
+
+
+async def test_agencies_with_their_electronic_id_stages_and_office_hours(client):
+    http, _ = client
+    agencies = {a["code"]: a for a in (await http.get("/api/agencies")).json()}
+
+    assert agencies["STP"]["electronic_id"] == "000.00.15.H38"
+    assert agencies["CAPCL"]["office_hours"]["sat"] == [["07:00", "11:30"]]
+    assert agencies["BUUDIEN"]["stages"] == ["intake", "delivery"]
+
+
+async def test_an_admin_sets_and_removes_a_day_and_the_year_shows_it(client):
+    http, changes = client
+    put = await http.put("/api/calendar/2026-03-14", headers=token("admin"),
+                         json={"working": True, "reason": "Làm bù"})
+    assert put.status_code == 200, put.text
+
+    days = {d["date"]: d for d in (await http.get("/api/calendar/2026")).json()["days"]}
+    assert days["2026-03-14"] == {"date": "2026-03-14", "working": True, "reason": "Làm bù",
+                                  "source": "override"}
+    assert days["2026-02-17"]["source"] == "statutory"
+    assert (await http.delete("/api/calendar/2026-03-14", headers=token("admin"))).status_code \
+        == 204
+    again = await http.delete("/api/calendar/2026-03-14", headers=token("admin"))
+    assert again.status_code == 404 and "2026-03-14" in again.json()["detail"]["message"]
+    assert changes == [1, 1]
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({}, 401), (token("admin", secret="another-secret-also-long-enough-for-hs256"), 401),
+    (token("appraiser"), 403),
+])
+async def test_only_an_admin_may_edit_the_calendar(client, headers, status):
+    http, changes = client
+    response = await http.put("/api/calendar/2026-03-14", headers=headers,
+                              json={"working": True, "reason": "x"})
+    assert response.status_code == status and response.json()["detail"]["message"]
+    assert changes == []
+
+
+@pytest.mark.parametrize("method, path, body, field", [
+    ("PUT", "/api/calendar/2026-02-30", {"working": True, "reason": "x"}, "date:"),
+    ("PUT", "/api/calendar/2026-03-14", {"working": "perhaps", "reason": "x"}, "working:"),
+    ("PUT", "/api/calendar/2026-03-14", {"working": True, "reason": " "}, "reason:"),
+    ("PUT", "/api/calendar/2026-03-14", {"working": True}, "reason: Field required"),
+    ("PUT", "/api/calendar/3000-01-01", {"working": True, "reason": "x"}, "year:"),
+    ("GET", "/api/calendar/1999", None, "year: 1999"),
+    ("GET", "/api/calendar/next", None, "year:"),
+])
+async def test_bad_input_is_a_422_naming_the_field(client, method, path, body, field):
+    http, _ = client
+    response = await http.request(method, path, json=body, headers=token("admin"))
+
+    assert response.status_code == 422
+    message = response.json().get("message") or response.json()["detail"]["message"]
+    assert field in message
