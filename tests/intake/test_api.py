@@ -43,15 +43,19 @@ def valid() -> dict:
 
 async def test_a_valid_dossier_is_accepted_with_a_national_code_and_an_outbox_event(api):
     client, engine, woken = api
-    response = await client.post("/api/dossiers", json=valid())
+    submission = valid()
+    response = await client.post("/api/dossiers", json=submission)
     assert response.status_code == 202
     body = response.json()
     assert re.fullmatch(r"000\.00\.15\.H38-\d{6}-0001", body["code"])
     assert body["status_url"] == f"/api/dossiers/{body['dossier_id']}"
     view = (await client.get(body["status_url"])).json()
     assert view["status"] == {"code": 1, "name": "Mới đăng ký"}
-    assert (await client.get(f"/api/dossiers/{body['code']}")).json()["dossier_id"] == \
-        body["dossier_id"]
+    # A code is guessable: following by code needs the applicant's ID number too.
+    assert (await client.get(f"/api/dossiers/{body['code']}")).status_code == 422
+    by_code = await client.get(f"/api/dossiers/{body['code']}",
+                               params={"id_number": submission["applicant"]["id_number"]})
+    assert by_code.json()["dossier_id"] == body["dossier_id"]
     async with engine.connect() as connection:
         keys = (await connection.scalars(select(OUTBOX.c.key))).all()
     assert keys == [body["dossier_id"].encode()] and woken == [1]
@@ -82,7 +86,8 @@ async def test_an_unknown_procedure_is_a_422_and_a_bad_body_is_not_a_500(api):
                                 headers={"content-type": "application/json"})
     assert garbage.status_code == 422
     assert garbage.json()["message"] == "the request body is not valid JSON"
-    assert (await client.get("/api/dossiers/000.00.15.H38-000000-0000")).status_code == 404
+    assert (await client.get("/api/dossiers/000.00.15.H38-000000-0000",
+                             params={"id_number": "010203004567"})).status_code == 404
 
 
 async def test_concurrent_intake_gives_every_dossier_its_own_consecutive_code(api):

@@ -3,40 +3,24 @@ router is what intake includes; the officer verifier here is a minimal HS256 one
 
 from __future__ import annotations
 
-from typing import Annotated, Any
 
 import httpx
-import jwt
 import pytest
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import FastAPI
 
 from motcua_catalogue.calendar_store import OverrideStore
 from motcua_catalogue.catalogue import default_catalogue
-from motcua_intake.api import _first_error_message
 from motcua_intake.catalogue_api import create_catalogue_router
 from motcua_runtime.db import create_engine
+from motcua_runtime.http import install_error_handlers
+from motcua_runtime.officers import Officer, issue_token, officer_from_bearer
 
 SECRET = "test-secret-that-is-long-enough-for-hs256"
-bearer = HTTPBearer(auto_error=False)
-
-
-async def current_officer(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> dict[str, Any]:
-    if credentials is None:
-        raise HTTPException(401, detail={"message": "a bearer token is required"})
-    try:
-        return jwt.decode(credentials.credentials, SECRET, algorithms=["HS256"])
-    except jwt.InvalidTokenError as error:
-        raise HTTPException(401, detail={"message": f"invalid token: {error}"}) from None
+current_officer = officer_from_bearer(SECRET)
 
 
 def token(role: str, secret: str = SECRET) -> dict[str, str]:
-    claims = {"sub": "officer-1", "agency": "STP", "role": role}
-    return {"Authorization": f"Bearer {jwt.encode(claims, secret, algorithm='HS256')}"}
+    return {"Authorization": f"Bearer {issue_token(secret, Officer('officer-1', 'STP', role))}"}
 
 
 @pytest.fixture
@@ -52,9 +36,7 @@ async def client(infra):
     app.include_router(create_catalogue_router(default_catalogue(), OverrideStore(engine),
                                                current_officer, on_calendar_change=changed))
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"message": _first_error_message(error)})
+    install_error_handlers(app, "catalogue")
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://intake") as http:
@@ -104,7 +86,7 @@ async def test_an_admin_sets_and_removes_a_day_and_the_year_shows_it(client):
 
 @pytest.mark.parametrize("headers, status", [
     ({}, 401), (token("admin", secret="another-secret-also-long-enough-for-hs256"), 401),
-    (token("appraiser"), 403),
+    (token("appraisal"), 403),
 ])
 async def test_only_an_admin_may_edit_the_calendar(client, headers, status):
     http, changes = client

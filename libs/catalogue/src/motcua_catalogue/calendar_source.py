@@ -32,6 +32,11 @@ class CalendarSource:
         """The calendar as of the last refresh, with an agency's office hours if given."""
         return WorkingCalendar(office_hours=office_hours, overrides=self._overrides)
 
+    def live(self, office_hours: OfficeHours = DEFAULT_OFFICE_HOURS) -> WorkingCalendar:
+        """A calendar that always reads the overrides of the last refresh: for the long-lived
+        policies of a stage service, built once at start."""
+        return WorkingCalendar(office_hours=office_hours, overrides=_Latest(self))
+
     async def refresh(self) -> None:
         """Reload now (the API calls it after a change, so its own process sees it at once)."""
         self._overrides = MappingProxyType(await self.store.load_all())
@@ -63,3 +68,19 @@ class CalendarSource:
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.stop()
+
+
+class _Latest(Mapping[date, bool]):
+    """The source's current overrides, read at each lookup (a refresh swaps them whole)."""
+
+    def __init__(self, source: CalendarSource) -> None:
+        self._source = source
+
+    def __getitem__(self, day: date) -> bool:
+        return self._source._overrides[day]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._source._overrides)
+
+    def __len__(self) -> int:
+        return len(self._source._overrides)

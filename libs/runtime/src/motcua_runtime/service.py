@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
 import uvicorn
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from faststream.kafka import KafkaBroker
 from prometheus_client import start_http_server
 
+from motcua_catalogue.calendar_source import CalendarSource
+from motcua_catalogue.calendar_store import OverrideStore
 from motcua_runtime.consumer import BatchProcessor
 from motcua_runtime.db import create_engine
 from motcua_runtime.kafka import create_producer
@@ -97,3 +99,14 @@ async def serve_http(settings: ServiceSettings, api: ApiFactory, relay: OutboxRe
     server.should_exit = True
     await serving
     await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def live_calendar(settings: ServiceSettings) -> AsyncIterator[CalendarSource]:
+    """The working calendar with the administrator's overrides, kept fresh for this process."""
+    engine = create_engine(settings.database_url.get_secret_value(), pool_size=1)
+    try:
+        async with CalendarSource(OverrideStore(engine)) as source:
+            yield source
+    finally:
+        await engine.dispose()

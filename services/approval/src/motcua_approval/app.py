@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_approval.handlers import Approval, approval_stage
 from motcua_approval.orm import WorkItem
 from motcua_approval.settings import ApprovalSettings
-from motcua_runtime.service import run_stage
+from motcua_runtime.service import live_calendar, run_stage
 from motcua_runtime.work_queue import work_queue_server
 
 
 async def run(settings: ApprovalSettings, stop: asyncio.Event | None = None) -> None:
-    policy = Approval(default_catalogue(), WorkingCalendar(), officers=settings.officers)
-    stage = approval_stage(policy)
-    api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
-    await run_stage(settings, stage, api=api, stop=stop)
+    async with live_calendar(settings) as calendar:
+        policy = Approval(default_catalogue(), calendar.live(), officers=settings.officers)
+        stage = approval_stage(policy)
+        api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
+        await run_stage(settings, stage, api=api, stop=stop)

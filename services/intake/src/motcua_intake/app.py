@@ -7,29 +7,40 @@ import asyncio
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from motcua_catalogue import WorkingCalendar
+from motcua_catalogue.calendar_store import OverrideStore
 from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS
 from motcua_intake.api import create_api
+from motcua_intake.catalogue_api import create_catalogue_router
 from motcua_intake.deadline_watch import watch_deadlines
-from motcua_intake.handlers import intake_stage
+from motcua_intake.handlers import Intake, intake_stage
 from motcua_intake.settings import IntakeSettings
 from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.outbox import OutboxRelay
-from motcua_runtime.service import run_stage
+from motcua_runtime.service import live_calendar, run_stage
 
 
 async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> None:
     catalogue = default_catalogue()
-    calendar = WorkingCalendar()
-    stage = intake_stage(catalogue, calendar, supplement_days=settings.supplement_days)
+    officer = officer_from_bearer(settings.token_secret.get_secret_value())
+    async with live_calendar(settings) as source:
+        calendar = source.live()
+        intake = Intake(catalogue, calendar, settings.supplement_days, agency_calendars={
+            code: source.live(agency.office_hours) for code, agency in catalogue.agencies.items()
+            if agency.office_hours != DEFAULT_OFFICE_HOURS})
+        stage = intake_stage(intake)
 
-    def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
-        return create_api(sessions, catalogue, calendar, settings.dossier_topic,
-                          on_commit=relay.wake, current_officer=officer_from_bearer(
-                              settings.token_secret.get_secret_value()))
+        def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
+            app = create_api(sessions, catalogue, calendar, settings.dossier_topic,
+                             on_commit=relay.wake, current_officer=officer)
+            store = OverrideStore(sessions.kw["bind"])
+            app.include_router(create_catalogue_router(catalogue, store, officer,
+                                                       on_calendar_change=source.refresh))
+            return app
 
-    async def deadlines(engine: AsyncEngine, relay: OutboxRelay, stopping: asyncio.Event) -> None:
-        await watch_deadlines(engine, settings.dossier_topic, relay, stopping,
-                              every=settings.deadline_watch_seconds)
+        async def deadlines(engine: AsyncEngine, relay: OutboxRelay,
+                            stopping: asyncio.Event) -> None:
+            await watch_deadlines(engine, settings.dossier_topic, relay, stopping,
+                                  every=settings.deadline_watch_seconds)
 
-    await run_stage(settings, stage, api=api, background=deadlines, stop=stop)
+        await run_stage(settings, stage, api=api, background=deadlines, stop=stop)

@@ -5,7 +5,8 @@ behaviour on the topic."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from motcua_catalogue import Catalogue, WorkingCalendar
@@ -87,6 +88,11 @@ class Intake:
     catalogue: Catalogue
     calendar: WorkingCalendar
     supplement_days: int = 5  # working days the applicant has to complete a dossier
+    # Agencies whose office hours differ from the calendar's (commune police on Saturdays).
+    agency_calendars: Mapping[str, WorkingCalendar] = field(default_factory=dict)
+
+    def calendar_of(self, agency: str) -> WorkingCalendar:
+        return self.agency_calendars.get(agency, self.calendar)
 
     def on_submitted(self, event: DossierSubmitted, dossiers: Dossiers,
                      emitter: Emitter) -> None:
@@ -125,13 +131,14 @@ class Intake:
             emitter.emit(DossierRefused, cause=cause,
                          reason=f"Thủ tục {dossier.procedure_code} không có trong danh mục")
             return
+        calendar = self.calendar_of(procedure.agency)
         documents = [Document.model_validate(d) for d in dossier.documents]
         missing = domain.missing_documents(procedure, documents)
         state = DossierState.from_json(dossier.lifecycle)
         if missing and state.intake_supplements == 0:
             emitter.emit(SupplementRequested, cause=cause, requested_by="intake",
                          missing_documents=missing, reason=domain.supplement_reason(missing),
-                         respond_by=self.calendar.add_working_hours(
+                         respond_by=calendar.add_working_hours(
                              now, self.supplement_days * HOURS_PER_DAY),
                          clock=procedure.supplement_clock)
             return
@@ -142,14 +149,14 @@ class Intake:
         # Restart: the clock runs from the complete dossier. Pause: from the first receipt,
         # moved by the time spent waiting for the applicant.
         start = now if procedure.supplement_clock == "restart" else dossier.received_at
-        due, steps = domain.appointment(procedure, self.calendar, start)
+        due, steps = domain.appointment(procedure, calendar, start)
         facts = DossierFacts(
             code=dossier.code, procedure_code=dossier.procedure_code,
             applicant_name=dossier.applicant["full_name"], received_at=dossier.received_at,
             due_at=due, step_due_at=steps, delivery_channel=dossier.delivery["channel"],
             channel=dossier.channel, fees_paid=dossier.fees_paid, data=dossier.data)
         if waited_since is not None and procedure.supplement_clock == "pause":
-            facts = domain.moved_by_waiting(facts, procedure, self.calendar,
+            facts = domain.moved_by_waiting(facts, procedure, calendar,
                                             waiting_since=waited_since, now=now, clock="pause")
         emitter.emit(DossierAccepted, cause=cause, dossier=facts)
 
@@ -182,9 +189,7 @@ def cause_of(dossier: Dossier, *, waiting: bool = False) -> Cause:
     return Cause(dossier.last_event_id, dossier.last_event_hash, dossier.id, dossier.agency)
 
 
-def intake_stage(catalogue: Catalogue, calendar: WorkingCalendar, *,
-                 supplement_days: int = 5) -> Stage:
-    intake = Intake(catalogue, calendar, supplement_days)
+def intake_stage(intake: Intake) -> Stage:
     handlers = {event_type: track for event_type in EVENT_TYPES}
     handlers["DossierSubmitted"] = intake.on_submitted
     handlers["SupplementProvided"] = intake.on_supplement_provided
