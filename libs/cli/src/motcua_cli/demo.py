@@ -17,7 +17,9 @@ from motcua_cli.samples import sample_submission
 from motcua_contracts import STATUS_NAMES, Status
 
 FINAL = {Status.REFUSED, Status.STOPPED, Status.DELIVERED}
-COLUMNS = ["intake", "appraisal", "approval", "signing", "delivery", "done"]
+# Waiting for the applicant (a supplement, fees): nothing moves until they act.
+SETTLED = FINAL | {Status.SUPPLEMENT_REQUESTED, Status.AWAITING_FEES}
+COLUMNS = ["intake", "appraisal", "approval", "signing", "delivery", "applicant", "done"]
 
 
 def _column(view: dict) -> str:
@@ -63,7 +65,7 @@ async def wait_until_final(client: httpx.AsyncClient, ids: list[str], *, timeout
             views[dossier_id] = response.json()
 
     while True:
-        pending = [i for i in ids if i not in views or views[i]["status"]["code"] not in FINAL]
+        pending = [i for i in ids if i not in views or views[i]["status"]["code"] not in SETTLED]
         if not pending:
             return views
         if time.monotonic() > deadline:

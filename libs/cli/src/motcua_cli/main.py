@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="file N sample dossiers and watch them flow")
     demo.add_argument("count", type=int, nargs="?", default=20)
     demo.add_argument("--incomplete", type=float, default=0.0,
-                      help="share of dossiers filed without a required document (refused)")
+                      help="share of dossiers filed without a required document (intake asks "
+                           "for a supplement)")
     demo.add_argument("--timeout", type=float, default=600)
 
     bench = commands.add_parser("bench", help="measure dossiers/s from submission to delivery")
