@@ -6,7 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from motcua_appraisal.domain import appraise
+from motcua_appraisal.domain import (
+    Appraisal, appraise, consultation_hours, fees_due, with_answers,
+)
 from motcua_catalogue import load_catalogue
 from motcua_contracts.dossier import DossierFacts
 
@@ -14,10 +16,14 @@ VN = timezone(timedelta(hours=7))
 WORK_PERMIT = load_catalogue().procedures["1.000105"]  # worker_name; passport_number; employer
 
 
-def facts(**data) -> DossierFacts:
+BUSINESS = load_catalogue().procedures["2.001610"]  # 50 000 đ at the counter, free online
+
+
+def facts(channel: str = "counter", fees_paid: int = 0, **data) -> DossierFacts:
     return DossierFacts(code="000.00.17.H38-260429-0001", procedure_code=WORK_PERMIT.code,
                         applicant_name="Công ty TNHH Sa Pa", received_at=datetime(
-                            2026, 4, 29, 9, 0, tzinfo=VN), delivery_channel="counter", data=data)
+                            2026, 4, 29, 9, 0, tzinfo=VN), delivery_channel="counter",
+                        channel=channel, fees_paid=fees_paid, data=data)
 
 
 COMPLETE = {"worker_name": "John Smith", "passport_number": "X1234567", "employer": "Sa Pa Ltd"}
@@ -54,3 +60,30 @@ def test_a_zero_or_false_answer_is_still_an_answer(falsy_but_given):
 
 def test_extra_data_does_not_matter():
     assert appraise(facts(**COMPLETE, note="khẩn"), WORK_PERMIT).recommendation == "approve"
+
+
+@pytest.mark.parametrize("channel, paid, owed", [
+    ("counter", 0, 50_000), ("online", 0, 0), ("counter", 30_000, 20_000),
+    ("counter", 80_000, 0)])
+def test_the_fee_owed_is_the_channels_fee_less_what_was_paid(channel, paid, owed):
+    assert fees_due(facts(channel, paid), BUSINESS) == owed
+
+
+def test_a_consulted_agency_has_a_quarter_of_the_appraisal_but_at_least_half_a_day():
+    assert consultation_hours(WORK_PERMIT) == 14  # 56 / 4
+    assert consultation_hours(BUSINESS) == 4  # 14 / 4 = 3.5, raised to 4
+
+
+def test_agreeing_answers_keep_the_recommendation():
+    draft = Appraisal("approve", "Đủ điều kiện")
+
+    assert with_answers(draft, [{"agency": "CAT", "agrees": True, "answer": "Đồng ý"}]) == draft
+
+
+def test_an_objection_turns_the_recommendation_into_a_denial_on_its_grounds():
+    answers = [{"agency": "CAT", "agrees": True, "answer": "Đồng ý"},
+               {"agency": "SXD", "agrees": False, "answer": "Sai quy hoạch"}]
+
+    appraisal = with_answers(Appraisal("approve", "Đủ điều kiện"), answers)
+
+    assert appraisal == Appraisal("deny", "Cơ quan phối hợp không thống nhất — SXD: Sai quy hoạch")

@@ -1,4 +1,4 @@
-"""Delivery's rule: on time means the result was ready no later than the appointment."""
+"""Delivery's rule: on time means the result was ready no later than the first appointment."""
 
 from __future__ import annotations
 
@@ -29,3 +29,7 @@ def test_a_dossier_without_appointment_is_on_time():
 def test_times_in_different_offsets_compare_as_instants():
     assert on_time(datetime(2026, 5, 14, 10, 0, tzinfo=timezone.utc), DUE)
     assert not on_time(datetime(2026, 5, 14, 10, 1, tzinfo=timezone.utc), DUE)
+
+
+def test_a_rescheduled_dossier_is_late_whenever_its_result_is_ready():
+    assert not on_time(DUE - timedelta(days=2), DUE, rescheduled=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
+import pytest
 
-from motcua_catalogue import load_catalogue
-from motcua_contracts.dossier import Document
+from motcua_catalogue import WorkingCalendar, load_catalogue
+from motcua_contracts.dossier import Document, DossierFacts
 from motcua_intake.domain import (
-    dossier_code, missing_documents, received_day, refusal_reason,
+    appointment, dossier_code, missing_documents, moved_by_waiting, on_time, received_day,
+    refusal_reason,
 )
 
 CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4,}$")
@@ -73,8 +75,60 @@ def test_the_refusal_reason_names_every_missing_document():
     assert reason == "Hồ sơ thiếu giấy tờ bắt buộc: Tờ khai đăng ký khai sinh; Giấy chứng sinh"
 
 
-class _Event:
-    def __init__(self, type_: str) -> None:
-        self.type = type_
+# -- deadlines and on-time ---------------------------------------------------------------------
+
+VN = timezone(timedelta(hours=7))
+CALENDAR = WorkingCalendar()
+RECORD = load_catalogue().procedures["2.000488"]  # 10 working days: 4 + 56 + 12 + 4 + 4 hours
+MONDAY = datetime(2025, 11, 24, 8, 0, tzinfo=VN)
+DUE = datetime(2025, 12, 8, 8, 0, tzinfo=VN)
 
 
+def facts(**changes) -> DossierFacts:
+    due, steps = appointment(RECORD, CALENDAR, MONDAY)
+    return DossierFacts(code="000.00.15.H38-251124-0001", procedure_code=RECORD.code,
+                        applicant_name="Trần Thị Bình", received_at=MONDAY, due_at=due,
+                        step_due_at=steps, delivery_channel="counter").model_copy(update=changes)
+
+
+def test_the_appointment_and_step_deadlines_follow_the_step_plan():
+    due, steps = appointment(RECORD, CALENDAR, MONDAY)
+
+    assert due == DUE
+    assert steps == {"intake": datetime(2025, 11, 24, 14, 0, tzinfo=VN),
+                     "appraisal": datetime(2025, 12, 3, 14, 0, tzinfo=VN),
+                     "approval": datetime(2025, 12, 5, 8, 0, tzinfo=VN),
+                     "signing": datetime(2025, 12, 5, 14, 0, tzinfo=VN), "delivery": DUE}
+
+
+def test_no_waiting_moves_nothing():
+    assert moved_by_waiting(facts(), RECORD, CALENDAR, waiting_since=MONDAY, now=MONDAY,
+                            clock="pause") == facts()
+
+
+def test_a_restarted_clock_ignores_the_old_deadlines():
+    restarted = moved_by_waiting(facts(), RECORD, CALENDAR, waiting_since=MONDAY,
+                                 now=MONDAY + timedelta(days=1), clock="restart")
+
+    assert restarted.due_at == datetime(2025, 12, 9, 8, 0, tzinfo=VN)
+    assert restarted.step_due_at["delivery"] == restarted.due_at
+
+
+@pytest.mark.parametrize("ended_at, rescheduled, supplements, expected", [
+    (DUE, False, 0, True),
+    (DUE + timedelta(seconds=1), False, 0, False),
+    (DUE - timedelta(days=3), True, 0, False),  # met the new appointment: still late
+    (DUE - timedelta(days=3), False, 1, True),
+    (DUE - timedelta(days=3), False, 2, False),  # a second supplement request
+])
+def test_on_time_is_judged_against_the_first_appointment(ended_at, rescheduled, supplements,
+                                                         expected):
+    judged = facts(due_at=DUE + timedelta(days=5), rescheduled_from=DUE) if rescheduled \
+        else facts()
+
+    assert on_time(judged, ended_at, supplements) is expected
+
+
+def test_a_dossier_without_appointment_is_not_judged():
+    assert on_time(None, MONDAY, 0) is None
+    assert on_time(facts(due_at=None), MONDAY, 0) is None

@@ -248,7 +248,8 @@ def test_a_restarted_clock_counts_again_from_the_complete_dossier(dossiers, emit
     facts = accepted.dossier
     assert facts.received_at == MONDAY  # the receipt keeps its date; only the clock restarts
     assert facts.due_at == datetime(2025, 12, 1, 10, 0, tzinfo=VN)  # 24 working hours later
-    assert facts.step_due_at["intake"] == CALENDAR.add_working_hours(answered, BUSINESS.intake_hours)
+    assert facts.step_due_at["intake"] == CALENDAR.add_working_hours(answered,
+                                                                     BUSINESS.intake_hours)
     assert facts.step_due_at["delivery"] == facts.due_at
 
 
