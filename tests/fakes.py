@@ -33,7 +33,7 @@ class FakeWorkItems:
 class FakeSigningRepository(FakeWorkItems):
     """In memory, with the methods handlers use of motcua_signing.repository.SigningRepository.
     As the real one, it hands out numbers only from the counters `preload` locked: those of the
-    batch's agencies and years (by each event's `occurred_at` in Vietnam time)."""
+    batch's agencies, for each event's year (Vietnam time) and this year."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -41,9 +41,10 @@ class FakeSigningRepository(FakeWorkItems):
         self.documents: list[Any] = []
 
     async def preload(self, events: Sequence[Any]) -> None:
+        this_year = datetime.now(VIETNAM).year
         for event in events:
-            key = (event.agency, event.occurred_at.astimezone(VIETNAM).year)
-            self.counters.setdefault(key, 0)
+            for year in (event.occurred_at.astimezone(VIETNAM).year, this_year):
+                self.counters.setdefault((event.agency, year), 0)
 
     def next_number(self, agency: str, year: int) -> int:
         self.counters[(agency, year)] += 1  # KeyError, as the real one, if not preloaded

@@ -311,9 +311,8 @@ def test_with_officers_the_consulted_agency_answers_from_its_queue(items, emitte
     assert (item.state, item.outcome, item.decided_by) == (DONE, "objects", "officer:hung")
 
 
-@pytest.mark.xfail(strict=True, reason="source bug: after a return, the lead consults again "
-                   "but the consulted agency's take_over rejects a second consultation")
-def test_a_consultation_asked_again_after_a_return_is_answered(items, emitter, cat):
+
+def test_after_a_return_the_answers_stand_and_the_draft_is_redone(items, emitter, cat):
     handed, request = to_consultation(items, emitter)
     at_cat = FakeWorkItems()
     APPRAISAL.on_consultation_requested(request, at_cat, cat)
@@ -323,9 +322,20 @@ def test_a_consultation_asked_again_after_a_return_is_answered(items, emitter, c
                      dossier=appraised.dossier, reason="Xác minh lại")
     APPRAISAL.on_accepted(returned, items, emitter)
     [again] = drain(emitter)
-    assert isinstance(again, ConsultationRequested)
+    assert isinstance(again, DossierAppraised)
+    assert items.for_dossier(handed.dossier_id)[-1].answers[0]["agency"] == "CAT"
 
-    APPRAISAL.on_consultation_requested(again, at_cat, cat)
+
+def test_an_agency_that_answered_can_be_consulted_again(items, emitter, cat):
+    handed, request = to_consultation(items, emitter)
+    at_cat = FakeWorkItems()
+    APPRAISAL.on_consultation_requested(request, at_cat, cat)
+    answer = drain(cat)[0]
+    second = event(ConsultationRequested, producer=by("appraisal", "STP"), cause=answer,
+                   agency="CAT", dossier=request.dossier, lead_agency="STP",
+                   question="Xác minh thêm", respond_by=request.respond_by)
+
+    APPRAISAL.on_consultation_requested(second, at_cat, cat)
 
     assert [e.type for e in emitted(cat)] == ["ConsultationAnswered"]
 
@@ -482,8 +492,7 @@ def test_a_supplement_not_delivered_in_time_is_recommended_for_denial(items, emi
     assert (item.state, item.outcome) == (DONE, "deny")
 
 
-@pytest.mark.xfail(strict=True, reason="source bug: the deadline in the findings is printed in "
-                   "the offset it arrived with (UTC from the database), not Vietnam time")
+
 def test_the_expired_deadline_is_printed_in_vietnam_time(items, emitter):
     item, request = ask_supplement(items, emitter)
     expired = event(SupplementExpired, producer=by("intake", "STP"), cause=request,

@@ -166,9 +166,7 @@ def test_the_clerks_sign_decision_numbers_with_the_repository_it_is_given(result
                                                                      signed.event_id)
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason="source bug: on_decision numbers in "
-                   "the year of the wall clock, but the counters preloaded (and locked) are "
-                   "those of the event's year")
+
 def test_a_decision_taken_last_year_and_signed_this_year_is_numbered(results, emitter):
     new_years_eve = datetime(this_year() - 1, 12, 31, 23, 0, tzinfo=VIETNAM)
 
@@ -182,8 +180,7 @@ def test_the_clerk_signs_or_apologises_on_dossier_items_only():
         "sign": {"dossier"}, "apologize": {"dossier"}}
 
 
-@pytest.mark.xfail(strict=True, reason="source bug: an apology moves the step deadlines in the "
-                   "item's facts but not the item's own due_at, which the work queue shows")
+
 def test_an_apology_moves_the_deadline_the_work_queue_shows(results, emitter):
     decided = decision()
     handle(BY_OFFICERS, decided, results, emitter)

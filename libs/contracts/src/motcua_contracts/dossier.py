@@ -63,6 +63,9 @@ class DossierFacts(BaseModel):
     channel: Channel = Field(default="counter", description="How the dossier was filed (the "
                                                             "fee depends on it).")
     fees_paid: int = Field(default=0, ge=0, description="Fees (đồng) paid so far.")
+    supplements_requested: int = Field(
+        default=0, ge=0, description="Supplement requests so far; a second one makes the dossier "
+                                     "count as late.")
     step_due_at: dict[str, AwareDatetime] = Field(
         default_factory=dict,
         description="Deadline of each stage by the procedure's step plan, counted in working "

@@ -42,6 +42,7 @@ def apologize(item: Any, emitter: Emitter, *, reason: str, new_due_at: datetime,
     item.dossier = facts.model_copy(update={
         "due_at": new_due_at, "rescheduled_from": due, "step_due_at": steps,
     }).model_dump(mode="json")
+    item.due_at = steps.get(emitter.producer.service, item.due_at)  # the queue shows it
     return event
 
 

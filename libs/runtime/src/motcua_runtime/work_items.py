@@ -121,7 +121,9 @@ def take_over(items: WorkItems, model: type[Any], event: Event, facts: DossierFa
     earlier = [item for item in items.for_dossier(event.dossier_id) if item.kind == kind]
     if earlier:
         latest = earlier[-1]
-        if latest.state != DONE or latest.closed_with_event != event.causation_id:
+        # An agency may be consulted again once it has answered (after a return, say).
+        answers_us = kind == CONSULTATION or latest.closed_with_event == event.causation_id
+        if latest.state != DONE or not answers_us:
             raise Rejected(f"{event.type}: dossier {facts.code} was already handed to {stage} "
                            f"({kind}) and this hand-off does not answer what {stage} sent")
     item = model(id=uuid7(), dossier_id=event.dossier_id, agency=agency or event.agency,
@@ -163,11 +165,15 @@ def resume(items: WorkItems, event: Event, what: str) -> Any:
     return item
 
 
-def touch(item: Any, event: Event, facts: DossierFacts | None = None) -> None:
-    """Record `event` as the item's newest cause, and the dossier facts it brings."""
+def touch(item: Any, event: Event, facts: DossierFacts | None = None, *,
+          stage: str | None = None) -> None:
+    """Record `event` as the item's newest cause, and the dossier facts it brings (with the
+    stage's deadline in them, moved when the applicant's wait moved it)."""
     item.cause_event_id, item.cause_hash = event.event_id, event.hash
     if facts is not None:
         item.dossier = facts.model_dump(mode="json")
+        if stage is not None:
+            item.due_at = facts.step_due_at.get(stage, facts.due_at)
 
 
 def close(item: Any, *, outcome: str, reason: str | None, by: str = "auto",

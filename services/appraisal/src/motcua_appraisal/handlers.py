@@ -14,6 +14,7 @@ from typing import Any
 from motcua_appraisal import STAGE, decisions, domain
 from motcua_appraisal.orm import INBOX, OUTBOX, WorkItem
 from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
+from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested
 from motcua_contracts.approval import DossierReturned
 from motcua_contracts.intake import (
@@ -62,9 +63,14 @@ class Appraisal:
     def on_accepted(self, event: DossierAccepted | DossierReturned, items: WorkItems,
                     emitter: Emitter) -> None:
         """A dossier handed to the competent agency, first from intake, or back from approval."""
+        earlier = [i for i in items.for_dossier(event.dossier_id) if i.kind == "dossier"]
         item = take_over(items, WorkItem, event, event.dossier, STAGE)
         if isinstance(event, DossierReturned):
-            item.context = {"returned": event.reason}
+            # What the agencies consulted answered still stands; the draft is what is redone.
+            previous = earlier[-1]
+            item.context = {**{k: v for k, v in (previous.context or {}).items()
+                               if k == "consulted"}, "returned": event.reason}
+            item.answers = list(previous.answers or [])
         self.proceed(item, emitter, event.occurred_at)
 
     def on_supplement_provided(self, event: SupplementProvided, items: WorkItems,
@@ -72,20 +78,21 @@ class Appraisal:
         if event.resumes != STAGE:
             return  # a supplement to intake's completeness check
         item = resume(items, event, "supplement")
-        touch(item, event, event.dossier)
+        touch(item, event, event.dossier, stage=STAGE)
         self.proceed(item, emitter, event.occurred_at)
 
     def on_supplement_expired(self, event: SupplementExpired, items: WorkItems,
                               emitter: Emitter) -> None:
         """No supplement by its deadline: the dossier ends in a refusal (DOMAIN.md)."""
         item = resume(items, event, "supplement")
+        deadline = event.respond_by.astimezone(VIETNAM)
         decisions.recommend(item, emitter, recommendation="deny",
                             findings="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu "
-                                     f"(hạn {event.respond_by:%d/%m/%Y %H:%M})")
+                                     f"(hạn {deadline:%d/%m/%Y %H:%M})")
 
     def on_fees_paid(self, event: FeesPaid, items: WorkItems, emitter: Emitter) -> None:
         item = resume(items, event, "fees")
-        touch(item, event, event.dossier)
+        touch(item, event, event.dossier, stage=STAGE)
         self.proceed(item, emitter, event.occurred_at)
 
     def on_consultation_requested(self, event: ConsultationRequested, items: WorkItems,

@@ -56,7 +56,8 @@ def deliver(item: Any, emitter: Emitter, *, now: datetime, actor: str = "auto",
     facts = item.facts()
     ready_at = datetime.fromisoformat(item.context["ready_at"])
     punctual = domain.on_time(ready_at, facts.rescheduled_from or facts.due_at,
-                              rescheduled=facts.rescheduled_from is not None)
+                              rescheduled=facts.rescheduled_from is not None,
+                              supplements=facts.supplements_requested)
     event = emitter.emit(ResultDelivered, cause=item.cause(), actor=actor,
                          channel=facts.delivery_channel, delivered_at=now, on_time=punctual)
     close(item, outcome="delivered", reason=note or (None if punctual else "late"), by=actor,

@@ -69,6 +69,7 @@ async def file_supplement(session: AsyncSession, catalogue: Catalogue,
     facts = None
     if state.supplement_from != "intake":
         facts = _moved(dossier, catalogue, calendar, clock=_clock(dossier, catalogue))
+        facts = facts.model_copy(update={"supplements_requested": state.supplements})
     return await _emit(session, topic, dossier, SupplementProvided,
                        resumes=state.supplement_from, documents=filing.documents, dossier=facts)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
@@ -21,8 +22,11 @@ class SigningRepository(WorkItems):
 
     async def preload(self, events: Sequence[Event]) -> None:
         await super().preload(events)
-        keys = sorted({(event.agency, event.occurred_at.astimezone(VIETNAM).year)
-                       for event in events})
+        # The event's year, and this year: a decision taken on 31 December may be signed on
+        # 1 January, numbered in the new year.
+        this_year = datetime.now(VIETNAM).year
+        keys = sorted({(event.agency, year) for event in events
+                       for year in (event.occurred_at.astimezone(VIETNAM).year, this_year)})
         if not keys:
             return
         # Create missing counters, then lock them for this transaction: two signing instances
