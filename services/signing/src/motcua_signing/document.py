@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape
 
 import segno
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
@@ -25,7 +26,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
-from xml.sax.saxutils import escape
 
 from motcua_catalogue.working_time import VIETNAM
 from motcua_signing.result_kinds import title_for
