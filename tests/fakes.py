@@ -30,6 +30,13 @@ class FakeWorkItems:
         self.by_dossier[item.dossier_id].append(item)
 
 
+class FakeDocumentStore(list):
+    """In memory, signing's DocumentStore port."""
+
+    def put(self, document: Any) -> None:
+        self.append(document)
+
+
 class FakeSigningRepository(FakeWorkItems):
     """In memory, with the methods handlers use of motcua_signing.repository.SigningRepository.
     As the real one, it hands out numbers only from the counters `preload` locked: those of the
@@ -38,7 +45,7 @@ class FakeSigningRepository(FakeWorkItems):
     def __init__(self) -> None:
         super().__init__()
         self.counters: dict[tuple[str, int], int] = {}
-        self.documents: list[Any] = []
+        self.documents = FakeDocumentStore()
 
     async def preload(self, events: Sequence[Any]) -> None:
         this_year = datetime.now(VIETNAM).year
@@ -50,8 +57,7 @@ class FakeSigningRepository(FakeWorkItems):
         self.counters[(agency, year)] += 1  # KeyError, as the real one, if not preloaded
         return self.counters[(agency, year)]
 
-    def store(self, document: Any) -> None:
-        self.documents.append(document)
+
 
 
 class FakeDossiers:

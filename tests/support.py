@@ -4,25 +4,41 @@ embedded broker and Postgres, reading a topic from offset 0, filing sample dossi
 from __future__ import annotations
 
 import asyncio
+import atexit
 import random
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.embedded import create_database, free_port
 from motcua_cli.samples import sample_submission
 from motcua_cli.supervisor import ServiceProcess, plan_services, start_all, stop_all
 from motcua_cli.up import migrate_all
 from motcua_contracts import DLQ_SUFFIX
+from motcua_pki import DEV_PASSPHRASE, PASSPHRASE_ENV, init_dev_pki
 from motcua_runtime.kafka import create_topics
 from motcua_runtime.officers import Officer, issue_token
+
+
+@cache
+def dev_pki() -> Path:
+    """A development PKI with a certificate for every agency, made once per test session (a
+    root and thirteen RSA keys take a second or two)."""
+    directory = Path(tempfile.mkdtemp(prefix="motcua-test-pki-"))
+    atexit.register(shutil.rmtree, directory, True)
+    init_dev_pki(directory, [(a.code, a.name) for a in default_catalogue().agencies.values()])
+    return directory
 
 
 @dataclass
@@ -68,7 +84,8 @@ def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir:
     api_port = free_port()
     env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,
            "DOSSIER_TOPIC": topic, "LOG_LEVEL": "INFO", "MOTCUA_TOKEN_SECRET": TOKEN_SECRET,
-           "MOTCUA_OFFICERS": "1" if officers else "0"}
+           "MOTCUA_OFFICERS": "1" if officers else "0",
+           "SIGNING_PKI_DIR": str(dev_pki()), PASSPHRASE_ENV: DEV_PASSPHRASE}
     services = plan_services(env, log_dir, api_port=api_port, agencies=agencies)
     try:
         start_all(services)

@@ -4,10 +4,12 @@ repository (work items, documents, result counters) and a real Emitter."""
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import hashlib
 import uuid
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,15 +27,23 @@ from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import DONE, OPEN
 from motcua_runtime.work_queue import DecisionContext
 from motcua_signing.handlers import Sign, Signing, signing_stage
+from motcua_pki import DEV_PASSPHRASE, Keystore
+from motcua_signing.issuer import ResultIssuer
+from motcua_signing.seal import Sealer
 from tests.fakes import FakeSigningRepository, by, emitted, event
+from tests.signing.pdf_tools import pdftotext
+from tests.support import dev_pki
 
 VN = timezone(timedelta(hours=7))
 CATALOGUE = default_catalogue()
 CALENDAR = WorkingCalendar()
 RECORD = CATALOGUE.procedures["2.000488"]  # STP; a clerk signs when officers are in charge
 PERMIT = CATALOGUE.procedures["1.009972"]  # SXD, always automatic
-SIGNING = Signing(CATALOGUE, CALENDAR)
-BY_OFFICERS = Signing(CATALOGUE, CALENDAR, officers=True)
+# The real issuer with the session's development PKI: results are rendered and sealed for real.
+ISSUER = ResultIssuer(Sealer(Keystore.load(dev_pki(), DEV_PASSPHRASE)),
+                      "https://dichvucong.laocai.gov.vn")
+SIGNING = Signing(CATALOGUE, CALENDAR, ISSUER)
+BY_OFFICERS = Signing(CATALOGUE, CALENDAR, ISSUER, officers=True)
 RECEIVED = datetime(2025, 11, 24, 8, 0, tzinfo=VN)
 
 
@@ -62,6 +72,11 @@ def handle(signing: Signing, decided: Any, results: FakeSigningRepository,
     signing.on_decision(decided, results, emitter)
 
 
+def text_of(pdf: bytes) -> str:
+    with tempfile.TemporaryDirectory() as directory:
+        return pdftotext(pdf, Path(directory))
+
+
 def this_year() -> int:
     return datetime.now(VIETNAM).year
 
@@ -78,7 +93,7 @@ def emitter() -> Emitter:
 
 def test_an_approval_is_numbered_rendered_stored_and_signed(results, emitter):
     decided = decision()
-    before = datetime.now(timezone.utc)
+    before = datetime.now(timezone.utc).replace(microsecond=0)  # PDF times are whole seconds
 
     handle(SIGNING, decided, results, emitter)
 
@@ -94,8 +109,9 @@ def test_an_approval_is_numbered_rendered_stored_and_signed(results, emitter):
         document.content).hexdigest()
     assert (document.result_number, document.dossier_id, document.agency) == (
         signed.result_number, decided.dossier_id, "STP")
-    text = document.content.decode("utf-8")
-    assert "QUYẾT ĐỊNH" in text and "Cấp Phiếu lý lịch tư pháp số 1" in text
+    assert document.certificate_fingerprint == signed.certificate_fingerprint
+    text = text_of(document.content)
+    assert "PHIẾU LÝ LỊCH TƯ PHÁP" in text and "Cấp Phiếu lý lịch tư pháp số 1" in text
     [item] = results.for_dossier(decided.dossier_id)
     assert (item.state, item.outcome, item.reason, item.closed_with_event) == (
         DONE, "approved", signed.result_number, signed.event_id)
@@ -106,8 +122,8 @@ def test_a_denial_is_issued_as_a_signed_refusal_notice(results, emitter):
 
     [signed] = emitted(emitter)
     assert (signed.outcome, signed.result_number) == ("denied", f"0001/{this_year()}/TB-STP")
-    text = results.documents[0].content.decode("utf-8")
-    assert "THÔNG BÁO TỪ CHỐI GIẢI QUYẾT HỒ SƠ" in text and text.endswith("Không đủ điều kiện")
+    text = text_of(results.documents[0].content)
+    assert "THÔNG BÁO" in text and "Không đủ điều kiện" in text
 
 
 def test_each_agency_numbers_its_results_in_its_own_sequence(results, emitter):

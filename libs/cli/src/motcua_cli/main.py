@@ -60,6 +60,17 @@ def main(argv: list[str] | None = None) -> int:
     stack = commands.add_parser("stack", help="show what `motcua up` is running")
     stack.add_argument("--json", action="store_true")
 
+    pki = commands.add_parser("pki", help="agency certificates: init, rotate, bench")
+    pki_commands = pki.add_subparsers(dest="pki_command", required=True)
+    pki_commands.add_parser("init", help="create the development PKI in the data folder "
+                                         "(or SIGNING_PKI_DIR)")
+    rotate = pki_commands.add_parser("rotate", help="issue an agency a new signing certificate")
+    rotate.add_argument("agency", help="agency code, e.g. STP")
+    pki_bench = pki_commands.add_parser("bench", help="result PDFs rendered and sealed per "
+                                                      "second on one core")
+    pki_bench.add_argument("count", type=int, nargs="?", default=200)
+    pki_bench.add_argument("--json", action="store_true")
+
     commands.add_parser("migrate", help="run every service's migrations (needs DATABASE_URL)")
     topics = commands.add_parser("topics", help="create the topics (needs KAFKA_BOOTSTRAP_SERVERS)")
     topics.add_argument("--partitions", type=int, default=12)
@@ -80,6 +91,16 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_up(args.data_dir, api_port=args.api_port,
                       agencies=_agency_instances(args.instance), officers=args.officers)
+    if args.command == "pki":
+        from motcua_cli import pki as pki_commands_
+
+        if args.pki_command == "init":
+            return pki_commands_.init(args.data_dir)
+        if args.pki_command == "rotate":
+            return pki_commands_.rotate_agency(args.data_dir, args.agency)
+        from motcua_signing.bench import main as sealing_bench
+
+        return sealing_bench([str(args.count)] + (["--json"] if args.json else []))
     current = stackfile.read(args.data_dir)
     if args.command == "officer":
         return run_officer(args, args.data_dir, current)

@@ -14,9 +14,11 @@ from rich.console import Console
 
 from motcua_cli import SERVICES
 from motcua_cli.embedded import EmbeddedBroker, EmbeddedPostgres, create_database, free_port
+from motcua_cli.pki import ensure_dev_pki, passphrase, pki_dir
 from motcua_cli.stackfile import Stack, remove
 from motcua_cli.supervisor import plan_services, start_all, stop_all
 from motcua_contracts import DLQ_SUFFIX, DOSSIER_TOPIC
+from motcua_pki import PASSPHRASE_ENV
 from motcua_runtime.kafka import create_topics
 from motcua_runtime.migrations import upgrade
 
@@ -80,6 +82,11 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
         env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                "DOSSIER_TOPIC": topic, "MOTCUA_TOKEN_SECRET": token_secret(data_dir),
                "MOTCUA_OFFICERS": "1" if officers else os.environ.get("MOTCUA_OFFICERS", "0")}
+        if not os.environ.get("SIGNING_CERTIFICATE_FILE"):
+            pki = pki_dir(data_dir)
+            issued = ensure_dev_pki(pki)
+            step(f"PKI: {pki}" + (f" (issued {', '.join(issued)})" if issued else ""))
+            env |= {"SIGNING_PKI_DIR": str(pki), PASSPHRASE_ENV: passphrase()}
         services = plan_services(env, data_dir / "logs", api_port=api_port, agencies=agencies)
         start_all(services)
         for service in services:

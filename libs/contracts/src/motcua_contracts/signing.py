@@ -13,7 +13,8 @@ from motcua_contracts.envelope import Event
 class ResultSigned(Event):
     """The result document was numbered and signed with the agency's seal. Status 9.
 
-    Emitted by signing; consumed by delivery. The document itself stays with signing."""
+    Emitted by signing; consumed by delivery. The document itself stays with signing (its
+    `results` table, by dossier); the event carries what proves which document it was."""
 
     type: Literal["ResultSigned"] = Field(
         "ResultSigned", description="Event type, the discriminator of the topic's union.")
@@ -22,8 +23,13 @@ class ResultSigned(Event):
         description="A licence/decision (approved) or a refusal notice (denied).")
     result_number: str = Field(description="Số ký hiệu: the result's registry number.",
                                examples=["0042/2026/QĐ-STP"])
-    document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$",
-                                 description="SHA-256 of the signed result document.")
-    signed_at: AwareDatetime = Field(description="Signing time.")
+    document_sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the signed result document (the PAdES-sealed PDF, bytes as "
+                    "stored and downloaded).")
+    signed_at: AwareDatetime = Field(
+        description="Signing time, as the PDF's signature states it (whole seconds).")
     certificate_fingerprint: str | None = Field(
-        default=None, description="SHA-256 fingerprint of the agency certificate that signed it.")
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the DER encoding of the agency certificate that sealed the "
+                    "document; null only on results issued before documents were sealed.")

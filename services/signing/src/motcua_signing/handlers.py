@@ -11,7 +11,6 @@ from pydantic import BaseModel
 
 from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
-from motcua_contracts import uuid7
 from motcua_contracts.approval import DossierApproved, DossierDenied
 from motcua_contracts.signing import ResultSigned
 from motcua_runtime.delays import apology_decision
@@ -19,7 +18,9 @@ from motcua_runtime.stage import Emitter, Rejected, Stage
 from motcua_runtime.work_items import close, close_all, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
 from motcua_signing import STAGE, domain
-from motcua_signing.orm import INBOX, OUTBOX, ResultDocument, WorkItem
+from motcua_signing.documents import StoredDocument
+from motcua_signing.issuer import ResultIssuer
+from motcua_signing.orm import INBOX, OUTBOX, WorkItem
 from motcua_signing.repository import SigningRepository
 
 
@@ -31,6 +32,7 @@ class Sign(BaseModel):
 class Signing:
     catalogue: Catalogue
     calendar: WorkingCalendar
+    issuer: ResultIssuer  # renders the result and seals it with the agency's certificate
     officers: bool = False
 
     def automatic(self, procedure: Procedure) -> bool:
@@ -57,22 +59,26 @@ class Signing:
              now: datetime, actor: str = "auto") -> None:
         """Number, render and seal the result: the decision when approved, the refusal notice
         when denied."""
+        # Whole seconds: the PDF's signing time (/M) has no finer grain, and the event states it.
+        now = now.replace(microsecond=0)
         outcome = item.context["outcome"]
         year = now.astimezone(VIETNAM).year  # the counter preload locked this year
         number = domain.result_number(results.next_number(item.agency, year), year, outcome,
                                       item.agency)
         facts = item.facts()
-        text = domain.render_result(facts=facts, procedure=self.procedure(item),
-                                    agency=self.catalogue.agencies.get(item.agency),
-                                    number=number, outcome=outcome, body=item.context["body"],
-                                    signed_at=now)
-        results.store(ResultDocument(
-            id=uuid7(), dossier_id=item.dossier_id, agency=item.agency, result_number=number,
-            outcome=outcome, media_type=domain.MEDIA_TYPE, content=text.content,
-            sha256=text.sha256, signed_at=now))
+        issued = self.issuer.issue(facts=facts, agency_code=item.agency,
+                                   agency=self.catalogue.agencies.get(item.agency),
+                                   procedure=self.procedure(item), number=number,
+                                   outcome=outcome, body=item.context["body"], signed_at=now)
+        results.documents.put(StoredDocument(
+            dossier_id=item.dossier_id, dossier_code=facts.code, agency=item.agency,
+            result_number=number, outcome=outcome, media_type=issued.media_type,
+            content=issued.content, sha256=issued.sha256,
+            certificate_fingerprint=issued.certificate_fingerprint, signed_at=now))
         event = emitter.emit(ResultSigned, cause=item.cause(), actor=actor, dossier=facts,
                              outcome=outcome, result_number=number,
-                             document_sha256=text.sha256, signed_at=now)
+                             document_sha256=issued.sha256, signed_at=now,
+                             certificate_fingerprint=issued.certificate_fingerprint)
         close(item, outcome=outcome, reason=number, by=actor, at=now, emitted=event)
 
     def work_queue(self) -> dict[str, Decision]:

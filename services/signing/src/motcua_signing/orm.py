@@ -23,19 +23,21 @@ class WorkItem(WorkItemColumns, Base):
 
 
 class ResultDocument(Base):
-    """An issued result. Kept here, behind the repository, so that a file or object store can
-    take over the bytes later without changing the events."""
+    """An issued result: the sealed PDF (rows from before PAdES signing hold UTF-8 text, as
+    their media type says). Written through `documents.DocumentStore`."""
 
     __tablename__ = "results"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     dossier_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    dossier_code: Mapped[str | None] = mapped_column(String(64), index=True)
     agency: Mapped[str] = mapped_column(String(32))
     result_number: Mapped[str] = mapped_column(String(64), unique=True)
     outcome: Mapped[str] = mapped_column(String(16))
     media_type: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
+    certificate_fingerprint: Mapped[str | None] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

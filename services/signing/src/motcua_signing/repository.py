@@ -1,4 +1,5 @@
-"""Signing's storage for a batch: work items, issued documents and the numbering counters."""
+"""Signing's storage for a batch: work items, the numbering counters, and the document store
+the issued documents go to."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Event
 from motcua_runtime.work_items import WorkItems
-from motcua_signing.orm import ResultCounter, ResultDocument, WorkItem
+from motcua_signing.documents import DocumentStore, PostgresDocumentStore
+from motcua_signing.orm import ResultCounter, WorkItem
 
 
 class SigningRepository(WorkItems):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, WorkItem)
         self._counters: dict[tuple[str, int], ResultCounter] = {}
+        self.documents: DocumentStore = PostgresDocumentStore(session)
 
     async def preload(self, events: Sequence[Event]) -> None:
         await super().preload(events)
@@ -44,7 +47,3 @@ class SigningRepository(WorkItems):
         counter = self._counters[(agency, year)]
         counter.last += 1
         return counter.last
-
-    def store(self, document: ResultDocument) -> None:
-        self._session.add(document)
-
