@@ -8,9 +8,10 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from motcua_appraisal.handlers import appraisal_stage
+from motcua_appraisal.handlers import Appraisal, appraisal_stage
 from motcua_appraisal.orm import OUTBOX, WorkItem
 from motcua_appraisal.settings import AppraisalSettings
+from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_contracts import Headers, Producer, headers_for, new_event, uuid7
 from motcua_contracts.dossier import DossierFacts
@@ -58,7 +59,7 @@ async def test_the_same_event_delivered_twice_changes_state_once_and_emits_once(
         await producer.stop()
 
     stop = asyncio.Event()
-    service = asyncio.create_task(run_stage(settings, appraisal_stage(default_catalogue()),
+    service = asyncio.create_task(run_stage(settings, appraisal_stage(Appraisal(default_catalogue(), WorkingCalendar())),
                                             stop=stop))
     engine = create_engine(database_url)
     try:
@@ -74,7 +75,7 @@ async def test_the_same_event_delivered_twice_changes_state_once_and_emits_once(
                    if header(r, Headers.EVENT_ID) == str(event.event_id)]
         assert len(records) == 2
         relay = OutboxRelay(engine, OUTBOX, None)  # never publishes here: nothing new to send
-        processor = BatchProcessor(appraisal_stage(default_catalogue()), engine, settings, relay)
+        processor = BatchProcessor(appraisal_stage(Appraisal(default_catalogue(), WorkingCalendar())), engine, settings, relay)
         await processor.process(tuple(records))
         assert await counts(engine, event.dossier_id) == (1, 1)
     finally:
