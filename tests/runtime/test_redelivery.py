@@ -26,11 +26,16 @@ from tests.support import header, read_topic
 
 def accepted_event() -> DossierAccepted:
     return new_event(
-        DossierAccepted, dossier_id=uuid7(), agency="STP", producer=Producer(service="intake"),
-        dossier=DossierFacts(code="000.00.15.H38-261124-0001", procedure_code="2.000488",
+        # Social insurance book: free, no coordinating agency, so appraisal drafts at once.
+        DossierAccepted, dossier_id=uuid7(), agency="BHXH", producer=Producer(service="intake"),
+        dossier=DossierFacts(code="000.00.22.H38-261124-0001", procedure_code="1.001612",
                              applicant_name="Lò Thị Mai", received_at="2026-11-24T08:00:00+07:00",
                              due_at="2026-12-08T08:00:00+07:00", delivery_channel="online",
-                             data={"purpose": "xin việc"}))
+                             data={"employer": "Công ty Mai Lan"}))
+
+
+def appraisal():
+    return appraisal_stage(Appraisal(default_catalogue(), WorkingCalendar()))
 
 
 async def counts(engine, dossier_id) -> tuple[int, int]:
@@ -59,8 +64,7 @@ async def test_the_same_event_delivered_twice_changes_state_once_and_emits_once(
         await producer.stop()
 
     stop = asyncio.Event()
-    service = asyncio.create_task(run_stage(settings, appraisal_stage(Appraisal(default_catalogue(), WorkingCalendar())),
-                                            stop=stop))
+    service = asyncio.create_task(run_stage(settings, appraisal(), stop=stop))
     engine = create_engine(database_url)
     try:
         for _ in range(300):
@@ -75,7 +79,7 @@ async def test_the_same_event_delivered_twice_changes_state_once_and_emits_once(
                    if header(r, Headers.EVENT_ID) == str(event.event_id)]
         assert len(records) == 2
         relay = OutboxRelay(engine, OUTBOX, None)  # never publishes here: nothing new to send
-        processor = BatchProcessor(appraisal_stage(Appraisal(default_catalogue(), WorkingCalendar())), engine, settings, relay)
+        processor = BatchProcessor(appraisal(), engine, settings, relay)
         await processor.process(tuple(records))
         assert await counts(engine, event.dossier_id) == (1, 1)
     finally:
