@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.samples import sample_submission
 from motcua_intake.api import create_api
+from tests.support import signer_of
 from motcua_intake.orm import OUTBOX
 from motcua_runtime.db import create_engine
 
@@ -27,7 +28,7 @@ async def api(infra):
     engine = create_engine(database_url)
     woken = []
     app = create_api(async_sessionmaker(engine, expire_on_commit=False), default_catalogue(),
-                     topic, on_commit=lambda: woken.append(1))
+                     topic, on_commit=lambda: woken.append(1), signer=signer_of("intake"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://intake") as client:
         yield client, engine, woken

@@ -20,16 +20,16 @@ from motcua_runtime.db import create_engine
 from motcua_runtime.kafka import create_producer
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.service import run_stage
-from tests.support import header, read_topic
+from tests.support import header, read_topic, signed
 
 
 def accepted_event() -> DossierAccepted:
-    return new_event(
+    return signed(new_event(
         DossierAccepted, dossier_id=uuid7(), agency="STP", producer=Producer(service="intake"),
         dossier=DossierFacts(code="000.00.15.H38-261124-0001", procedure_code="2.000488",
                              applicant_name="Lò Thị Mai", received_at="2026-11-24T08:00:00+07:00",
                              due_at="2026-12-08T08:00:00+07:00", delivery_channel="online",
-                             data={"purpose": "xin việc"}))
+                             data={"purpose": "xin việc"})))
 
 
 async def counts(engine, dossier_id) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from motcua_catalogue import Catalogue
 from motcua_contracts import STATUS_NAMES, Status
 from motcua_intake import repository
 from motcua_intake.submissions import Submission, UnknownProcedure, submit
+from motcua_runtime.keys import Signer
 
 log = structlog.get_logger(__name__)
 
@@ -76,8 +77,9 @@ def _first_error_message(error: RequestValidationError) -> str:
 
 
 def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue, topic: str,
-               on_commit: Callable[[], None]) -> FastAPI:
-    """`on_commit` is called after a submission commits (it wakes the outbox relay)."""
+               on_commit: Callable[[], None], signer: Signer) -> FastAPI:
+    """`on_commit` is called after a submission commits (it wakes the outbox relay); `signer`
+    is intake's key, which signs every `DossierSubmitted`."""
 
     app = FastAPI(title="motcua intake", version="1",
                   description="File dossiers and follow them by id or code.")
@@ -104,7 +106,7 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     async def file_dossier(submission: Submission, session: SessionDep) -> Any:
         try:
             async with session.begin():
-                event = await submit(session, catalogue, topic, submission)
+                event = await submit(session, catalogue, topic, submission, signer=signer)
         except UnknownProcedure as error:
             raise HTTPException(422, detail={"message": str(error)}) from None
         on_commit()
