@@ -21,7 +21,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from motcua_cli import SERVICES
+from motcua_cli import STAGES
 from motcua_cli.embedded import create_database, free_port
 from motcua_cli.samples import sample_submission
 from motcua_cli.supervisor import ServiceProcess, plan_services, start_all, stop_all
@@ -38,7 +38,7 @@ E = TypeVar("E", bound=Event)
 def create_test_keys(keys_dir: Path) -> Path:
     """A key for every stage's shared instance and for each agency's own instance."""
     agencies = [None, *default_catalogue().agencies]
-    ensure_keys(keys_dir, [(stage, agency) for stage in SERVICES for agency in agencies])
+    ensure_keys(keys_dir, [(stage, agency) for stage in STAGES for agency in agencies])
     return keys_dir
 
 

@@ -57,13 +57,27 @@ def main(argv: list[str] | None = None) -> int:
     topics = commands.add_parser("topics", help="create the topics (needs KAFKA_BOOTSTRAP_SERVERS)")
     topics.add_argument("--partitions", type=int, default=12)
 
+    from motcua_cli import audit, keys
+
+    keys.add_parser(commands)
+    audit.add_parser(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "keys":
+        from motcua_cli.up import keys_dir_of
+
+        return keys.run(args, keys_dir_of(args.data_dir),
+                        _agency_instances(args.instance) if args.keys_command == "init" else {})
     if args.command == "up":
         from motcua_cli.up import up as run_up
 
         return run_up(args.data_dir, api_port=args.api_port,
                       agencies=_agency_instances(args.instance))
     current = stackfile.read(args.data_dir)
+    if args.command == "audit":
+        from motcua_cli.up import keys_dir_of
+
+        return audit.run(args, current, args.data_dir, keys_dir_of(args.data_dir))
     if args.command == "demo":
         from motcua_cli.demo import demo as run_demo
 

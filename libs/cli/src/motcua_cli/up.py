@@ -11,12 +11,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from motcua_cli import SERVICES
+from motcua_cli import SERVICES, STAGES
 from motcua_cli.embedded import EmbeddedBroker, EmbeddedPostgres, create_database, free_port
 from motcua_cli.stackfile import Stack, remove
 from motcua_cli.supervisor import plan_services, start_all, stop_all
 from motcua_contracts import DLQ_SUFFIX, DOSSIER_TOPIC
 from motcua_runtime.kafka import create_topics
+from motcua_runtime.keys import ensure_keys
 from motcua_runtime.migrations import upgrade
 
 console = Console(highlight=False)
@@ -29,6 +30,19 @@ def step(message: str) -> None:
 def migrate_all(database_url: str) -> None:
     for service in SERVICES:
         upgrade(f"motcua_{service}", database_url)
+
+
+def keys_dir_of(data_dir: Path) -> Path:
+    """Where the signing keys and their registry are: MOTCUA_KEYS_DIR, else `<data>/keys`."""
+    configured = os.environ.get("MOTCUA_KEYS_DIR")
+    return Path(configured) if configured else data_dir / "keys"
+
+
+def ensure_dev_keys(keys_dir: Path, agencies: dict[str, list[str]]) -> list[str]:
+    """A key for each stage and each agency instance that has none yet; returns the new ids."""
+    instances = [(stage, None) for stage in STAGES]
+    instances += [(stage, agency) for stage, codes in agencies.items() for agency in codes]
+    return [record.key_id for record in ensure_keys(keys_dir, instances)]
 
 
 def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]]) -> int:
@@ -62,8 +76,12 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]]) -> int:
         migrate_all(database_url)
         step("Migrations: " + ", ".join(f"{s} at head" for s in SERVICES))
 
+        keys_dir = keys_dir_of(data_dir)
+        created = ensure_dev_keys(keys_dir, agencies)
+        step(f"Keys: {keys_dir}" + (f" (created {', '.join(created)})" if created else ""))
+
         env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-               "DOSSIER_TOPIC": topic}
+               "DOSSIER_TOPIC": topic, "MOTCUA_KEYS_DIR": str(keys_dir)}
         services = plan_services(env, data_dir / "logs", api_port=api_port, agencies=agencies)
         start_all(services)
         for service in services:
