@@ -123,19 +123,22 @@ class Auditor:
             self._report(dossier_id, where, verdict.kind, verdict.reason, document)
             if isinstance(dossier, _Open):
                 dossier.judged = False
+                # Its id is known, so the events citing it are not taken for orphans as well.
+                dossier.seen.setdefault(event_key, _hash_bytes(event.hash))
+                dossier.pending.pop(event_key, None)
             return
         if isinstance(dossier, _Ended):
             self._after_end(dossier, dossier_id, where, event, event_key, document)
             return
         if event_key in dossier.seen:
-            same = dossier.seen[event_key] == bytes.fromhex(event.hash or "")
+            same = dossier.seen[event_key] == _hash_bytes(event.hash)
             self._report(dossier_id, where, DUPLICATE,
                          f"event {event.event_id} appears twice "
                          f"({'an identical copy' if same else 'with different content'})",
                          document)
             return
         self._check_chain(dossier, dossier_id, where, event, document)
-        dossier.seen[event_key] = bytes.fromhex(event.hash or "")
+        dossier.seen[event_key] = _hash_bytes(event.hash)
         self._resolve_pending(dossier, dossier_id, where, event, event_key, document)
         if dossier.judged:
             try:
@@ -256,6 +259,13 @@ class Auditor:
         counts[finding.kind] = counts.get(finding.kind, 0) + 1
         if len(self.findings) < self.max_findings:
             self.findings.append(finding)
+
+
+def _hash_bytes(value: str | None) -> bytes:
+    try:
+        return bytes.fromhex(value or "")
+    except ValueError:
+        return b""
 
 
 def _key_text(key: bytes | None) -> str | None:
