@@ -114,8 +114,6 @@ class Auditor:
         verdict = self.verifier.check(document, event.occurred_at)
         dossier_key = event.dossier_id.bytes
         dossier = self.dossiers.get(dossier_key)
-        if dossier is None:
-            dossier = self.dossiers[dossier_key] = _Open()
         event_key = event.event_id.bytes
         if verdict is not None:
             # Not part of the history: a consumer dead-letters it and changes nothing. The rest
@@ -127,6 +125,8 @@ class Auditor:
                 dossier.seen.setdefault(event_key, _hash_bytes(event.hash))
                 dossier.pending.pop(event_key, None)
             return
+        if dossier is None:  # a dossier starts with its first verified event
+            dossier = self.dossiers[dossier_key] = _Open()
         if isinstance(dossier, _Ended):
             self._after_end(dossier, dossier_id, where, event, event_key, document)
             return
