@@ -10,6 +10,7 @@ import os
 import queue
 import resource
 import time
+import traceback
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -146,6 +147,10 @@ def _share_main(source: Source, registry_path: Path, database_url: str | None, s
                                           max_findings, progress))
     except (SourceError, KeyProblem) as error:
         result = ShareResult(error=str(error))
+    except Exception as error:  # a bug: show where, and let the parent stop cleanly
+        traceback.print_exc()
+        result = ShareResult(error=f"replay share {share} failed: {type(error).__name__}: "
+                                   f"{error}")
     results.put(result)
 
 

@@ -71,8 +71,11 @@ class TopicSource:
                 if records:
                     quiet_since = time.monotonic()
                     yield records
-                done = all(tp in ends and await consumer.position(tp) >= ends[tp]
-                           for tp in mine)
+                done = True
+                for tp in mine:
+                    if tp not in ends or await consumer.position(tp) < ends[tp]:
+                        done = False
+                        break
                 if done or (not records and time.monotonic() - quiet_since > 10):
                     return
         finally:
