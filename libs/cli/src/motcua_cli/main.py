@@ -89,8 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         from motcua_contracts import DOSSIER_TOPIC
 
         _require(current.kafka_bootstrap_servers, "broker", "KAFKA_BOOTSTRAP_SERVERS")
+        from motcua_cli.up import keys_dir_of
+        from motcua_runtime.keys import KeyProblem, signer_for
+
+        try:
+            signer = signer_for(keys_dir_of(args.data_dir), "intake", None)
+        except KeyProblem as problem:
+            raise SystemExit(str(problem)) from None
         result = asyncio.run(run_bench(current, os.environ.get("DOSSIER_TOPIC", DOSSIER_TOPIC),
-                                       args.count))
+                                       args.count, signer=signer))
         print(json.dumps(result)) if args.json else show(result)
         return 0 if result["delivered"] == args.count else 1
     if args.command == "stack":
