@@ -15,7 +15,6 @@ standard-library canonical form is tried before the event is declared altered.""
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
@@ -48,14 +47,20 @@ class Verdict:
 
 def canonical_bytes(document: dict[str, Any]) -> tuple[bytes, str]:
     """The bytes that are hashed and signed, and their SHA-256 (hex), taken fast."""
-    unsigned = {k: v for k, v in document.items() if k != "hash" and k != SIGNATURE}
-    body = orjson.dumps(unsigned, option=orjson.OPT_SORT_KEYS)
-    digest = hashlib.sha256(body).hexdigest()
-    if digest != document.get("hash"):
-        slow = canonical_json(unsigned)
-        if slow != body:
-            return slow, hashlib.sha256(slow).hexdigest()
-    return body, digest
+    claimed = document.get("hash")
+    # Serialise without the two fields by taking them out and putting them back: cheaper than
+    # copying the document, on a path every record takes.
+    removed = {k: document.pop(k) for k in ("hash", SIGNATURE) if k in document}
+    try:
+        body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.sha256(body).hexdigest()
+        if digest != claimed:
+            slow = canonical_json(document)
+            if slow != body:
+                return slow, hashlib.sha256(slow).hexdigest()
+        return body, digest
+    finally:
+        document.update(removed)
 
 
 def competent_agency(document: dict[str, Any]) -> str | None:
@@ -98,7 +103,7 @@ class Verifier:
             return Verdict(HASH, f"the content does not match its hash: recomputed {digest[:16]}…"
                                  f", the event says {str(document.get('hash'))[:16]}…")
         try:
-            raw_signature = base64.b64decode(signature, validate=True)
+            raw_signature = binascii.a2b_base64(signature, strict_mode=True)
             if len(raw_signature) != 64:
                 raise ValueError
             crypto_sign_open(raw_signature + body, record.public_key)

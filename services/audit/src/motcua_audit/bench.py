@@ -46,6 +46,11 @@ def bench(folder: Path, events: int, *, workers: int, seed: int = 1,
         "events_per_second": report["events_per_second"],
         "generated_events_per_second": (round(generated_per_second, 1)
                                         if generated_per_second else None),
+        # Capacity without the neighbours: events per second of CPU the replay processes used
+        # (on a shared machine wall-clock throughput also measures the other tenants).
+        "cpu_seconds": report["cpu_seconds"],
+        "events_per_cpu_second": round(report["events"] / report["cpu_seconds"], 1)
+        if report["cpu_seconds"] else None,
         "findings": report["findings_total"],
         "rss_first_half_max_mb": round(max(first, default=0) / 2**20, 1),
         "rss_second_half_max_mb": round(max(half, default=0) / 2**20, 1),

@@ -2,7 +2,8 @@
 catalogue's agencies on every path the lifecycle allows (accepted and delivered, refused,
 supplements at intake and at appraisal, fees, liên thông consultations between agencies, returns
 to appraisal, denials, apologies with a new appointment, overdue, withdrawal), each event signed
-by the key of the instance entitled to emit it, dossiers interleaved on the partitions as on the real topic."""
+by the key of the instance entitled to emit it, dossiers interleaved on the partitions as on
+the real topic."""
 
 from __future__ import annotations
 
@@ -175,7 +176,7 @@ def generate(signer_of: SignerOf, dossiers: int, *, seed: int = 1, window: int =
     catalogue = default_catalogue()
     procedures = list(catalogue.procedures.values())
     agencies = sorted(catalogue.agencies)
-    paths, weights = zip(*PATHS.items())
+    paths, weights = list(PATHS), list(PATHS.values())
     clock = start or datetime(2026, 3, 2, 8, tzinfo=timezone.utc)
     offsets = [0] * PARTITIONS
     active: list[list[Event]] = []

@@ -39,6 +39,7 @@ class ShareResult:
     statuses: dict[int, int] = field(default_factory=dict)  # status code -> dossiers
     in_database: int = 0
     peak_rss: int = 0  # bytes
+    cpu_seconds: float = 0.0  # user + system time of the share's process
     error: str | None = None
 
 
@@ -84,6 +85,7 @@ class Replay:
             "findings_listed": len(findings),
             "findings_total": sum(by_kind.values()),
             "peak_rss_bytes": sum(s.peak_rss for s in self.shares),
+            "cpu_seconds": round(sum(s.cpu_seconds for s in self.shares), 3),
             "rss_samples": [{"events": e, "rss_bytes": r} for e, r in self.rss_samples],
         }
 
@@ -169,11 +171,12 @@ async def _judge_share(source: Source, registry_path: Path, database_url: str | 
     if database_url:
         in_database = await _compare_with_intake(database_url, statuses, auditor)
     tally = auditor.tally
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return ShareResult(
         events=tally.events, dossiers=len(statuses), on_time=tally.on_time, late=tally.late,
         findings=auditor.findings, findings_by_kind=dict(tally.findings_by_kind),
         statuses=dict(Counter(statuses.values())), in_database=in_database,
-        peak_rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+        peak_rss=usage.ru_maxrss * 1024, cpu_seconds=usage.ru_utime + usage.ru_stime)
 
 
 async def _compare_with_intake(database_url: str, statuses: dict[uuid.UUID, int],
