@@ -5,6 +5,7 @@ status compared with the live intake database when one is reachable."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import os
 import queue
@@ -144,6 +145,10 @@ def _rss(pids: list[int]) -> int:
 def _share_main(source: Source, registry_path: Path, database_url: str | None, share: int,
                 shares: int, max_findings: int, progress: Any,
                 results: multiprocessing.Queue) -> None:
+    # The auditor's state holds no reference cycles: collecting less often saves CPU on a path
+    # that allocates a few objects per record, and freezing skips what was loaded at start.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     try:
         result = asyncio.run(_judge_share(source, registry_path, database_url, share, shares,
                                           max_findings, progress))
