@@ -11,7 +11,7 @@ import base64
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from motcua_audit.orm import EVENTS
 from motcua_audit.replay import replay
@@ -106,3 +106,24 @@ async def test_bad_events_are_dead_lettered_and_named_by_the_replay(infra, log_d
             expected, (source, report["findings"])
         assert report["events"] == len(records) and report["dossiers"] == 8
         assert report["statuses"] == {"10": 8}
+
+    # The intake database altered behind the log's back: the replay says where it differs.
+    altered, pruned = first[0], first[1]
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(
+                "UPDATE intake.dossiers SET status_code = 4 WHERE id = :id"), {"id": altered})
+            await connection.execute(text(
+                "DELETE FROM intake.timeline WHERE dossier_id = :id AND type = 'DossierApproved'"),
+                {"id": pruned})
+    finally:
+        await engine.dispose()
+    result = await asyncio.to_thread(replay, ArchiveSource(database_url, topic), registry,
+                                     workers=2, database_url=database_url)
+    database = {(f["dossier_id"], f["reason"]) for f in result.report()["findings"]
+                if f["kind"] == "database"}
+    assert database == {
+        (altered, "intake's database shows status 4; the log rebuilds status 10"),
+        (pruned, "intake's timeline holds 5 event(s), the log applied 6"),
+    }

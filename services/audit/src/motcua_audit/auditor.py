@@ -59,12 +59,35 @@ class _Open:
     first_due_at: datetime | None = None  # the appointment before an apology reset it
     ready_at: datetime | None = None  # status 9: the result is signed
     judged: bool = True  # False after its first finding: later transitions are not judged
+    timeline: Timeline = field(default_factory=lambda: Timeline(0, 0))
+
+
+@dataclass(slots=True, frozen=True)
+class Timeline:
+    """The events a dossier's history applied, in a form intake's timeline can be checked
+    against without keeping them: how many, and the XOR of their hashes' first 8 bytes."""
+
+    entries: int
+    fingerprint: int
+
+    def add(self, hash_bytes: bytes) -> Timeline:
+        return Timeline(self.entries + 1, self.fingerprint ^ int.from_bytes(hash_bytes[:8]))
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """A dossier as the log tells it; `judged` False when a finding stopped its fold."""
+
+    status: int
+    timeline: Timeline
+    judged: bool
 
 
 @dataclass(slots=True, frozen=True)
 class _Ended:
     status: int
     event_ids: bytes  # the dossier's event ids, 16 bytes each
+    timeline: Timeline
 
 
 @dataclass
@@ -138,11 +161,12 @@ class Auditor:
                          document)
             return
         self._check_chain(dossier, dossier_id, where, event, document)
-        dossier.seen[event_key] = _hash_bytes(event.hash)
+        hash_bytes = dossier.seen[event_key] = _hash_bytes(event.hash)
         self._resolve_pending(dossier, dossier_id, where, event, event_key, document)
         if dossier.judged:
             try:
                 dossier.state = advance(dossier.state, event)
+                dossier.timeline = dossier.timeline.add(hash_bytes)
             except IllegalTransition as error:
                 self._report(dossier_id, where, LIFECYCLE, str(error), document)
                 dossier.judged = False
@@ -150,7 +174,7 @@ class Auditor:
         if dossier.state.ended and not dossier.pending:
             status = dossier.state.status
             self.dossiers[dossier_key] = _Ended(int(status) if status else 0,
-                                                b"".join(dossier.seen))
+                                                b"".join(dossier.seen), dossier.timeline)
 
     def finish(self) -> None:
         """At the end of the log: causes that never appeared."""
@@ -162,15 +186,16 @@ class Auditor:
                         f"{kind} cites cause {uuid.UUID(bytes=cause)}, which never appears in "
                         "the log: an event was dropped", event_id, kind))
 
-    def statuses(self) -> dict[uuid.UUID, int]:
-        """Every dossier's status as the log tells it (0: no legal first event)."""
+    def rebuilt(self) -> dict[uuid.UUID, Rebuilt]:
+        """Every dossier as the log tells it: status, timeline, whether fully judged."""
         result = {}
         for key, dossier in self.dossiers.items():
             if isinstance(dossier, _Ended):
-                result[uuid.UUID(bytes=key)] = dossier.status
+                result[uuid.UUID(bytes=key)] = Rebuilt(dossier.status, dossier.timeline, True)
             else:
                 status = dossier.state.status
-                result[uuid.UUID(bytes=key)] = int(status) if status else 0
+                result[uuid.UUID(bytes=key)] = Rebuilt(int(status) if status else 0,
+                                                       dossier.timeline, dossier.judged)
         return result
 
     # ---- the checks ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 import psutil
 from sqlalchemy import text
 
-from motcua_audit.auditor import DATABASE, Auditor, Finding
+from motcua_audit.auditor import DATABASE, Auditor, Finding, Rebuilt, Timeline
 from motcua_audit.sources import Source, SourceError
 from motcua_runtime.db import create_engine
 from motcua_runtime.keys import KeyProblem, KeyRegistry
@@ -171,51 +171,68 @@ async def _judge_share(source: Source, registry_path: Path, database_url: str | 
         with progress.get_lock():
             progress.value += len(records)
     auditor.finish()
-    statuses = auditor.statuses()
+    rebuilt = auditor.rebuilt()
     in_database = 0
     if database_url:
-        in_database = await _compare_with_intake(database_url, statuses, auditor)
+        in_database = await _compare_with_intake(database_url, rebuilt, auditor)
     tally = auditor.tally
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return ShareResult(
-        events=tally.events, dossiers=len(statuses), on_time=tally.on_time, late=tally.late,
+        events=tally.events, dossiers=len(rebuilt), on_time=tally.on_time, late=tally.late,
         findings=auditor.findings, findings_by_kind=dict(tally.findings_by_kind),
-        statuses=dict(Counter(statuses.values())), in_database=in_database,
+        statuses=dict(Counter(r.status for r in rebuilt.values())), in_database=in_database,
         peak_rss=usage.ru_maxrss * 1024, cpu_seconds=usage.ru_utime + usage.ru_stime)
 
 
-async def _compare_with_intake(database_url: str, statuses: dict[uuid.UUID, int],
+async def _compare_with_intake(database_url: str, rebuilt: dict[uuid.UUID, Rebuilt],
                                auditor: Auditor) -> int:
-    """Each dossier's status rebuilt from the log against intake's tracking view."""
+    """Each dossier's status and timeline rebuilt from the log against intake's tracking view
+    (`intake.dossiers.status_code`, `intake.timeline`). Dossiers whose fold a finding stopped
+    are only looked up: their findings already say what is wrong."""
     engine = create_engine(database_url)
-    ids = list(statuses)
+    ids = list(rebuilt)
     found = 0
     try:
         async with engine.connect() as connection:
             for start in range(0, len(ids), 5000):
                 chunk = ids[start:start + 5000]
-                rows = (await connection.execute(
+                live = {row[0]: row[1] for row in await connection.execute(
                     text("SELECT id, status_code FROM intake.dossiers WHERE id = ANY(:ids)"),
-                    {"ids": chunk})).all()
-                live = {row[0]: row[1] for row in rows}
+                    {"ids": chunk})}
+                timelines: dict[uuid.UUID, Timeline] = {}
+                for dossier_id, hash_hex in await connection.execute(
+                        text("SELECT dossier_id, hash FROM intake.timeline "
+                             "WHERE dossier_id = ANY(:ids)"), {"ids": chunk}):
+                    timelines[dossier_id] = timelines.get(dossier_id, Timeline(0, 0)).add(
+                        bytes.fromhex(hash_hex or ""))
                 found += len(live)
                 for dossier_id in chunk:
-                    rebuilt = statuses[dossier_id]
-                    if dossier_id not in live:
-                        auditor.findings_append(Finding(
-                            str(dossier_id), None, None, DATABASE,
-                            "the log has this dossier; intake's database does not"))
-                    elif live[dossier_id] != rebuilt:
-                        auditor.findings_append(Finding(
-                            str(dossier_id), None, None, DATABASE,
-                            f"intake's database shows status {live[dossier_id]}; the log "
-                            f"rebuilds status {rebuilt}"))
+                    for reason in _differences(rebuilt[dossier_id], live.get(dossier_id),
+                                               timelines.get(dossier_id, Timeline(0, 0))):
+                        auditor.findings_append(Finding(str(dossier_id), None, None, DATABASE,
+                                                        reason))
     except SourceError:
         raise
     except Exception as error:
         raise SourceError(f"cannot compare with intake's database: {error}") from None
     finally:
         await engine.dispose()
+    return found
+
+
+def _differences(log: Rebuilt, status: int | None, timeline: Timeline) -> list[str]:
+    if status is None:
+        return ["the log has this dossier; intake's database does not"]
+    if not log.judged:
+        return []
+    found = []
+    if status != log.status:
+        found.append(f"intake's database shows status {status}; the log rebuilds status "
+                     f"{log.status}")
+    if timeline != log.timeline:
+        found.append(f"intake's timeline holds {timeline.entries} event(s), the log applied "
+                     f"{log.timeline.entries}" + ("" if timeline.entries != log.timeline.entries
+                                                  else ", but not the same ones"))
     return found
 
 
