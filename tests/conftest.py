@@ -11,9 +11,24 @@ from pathlib import Path
 import pytest
 
 from motcua_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
-from tests.support import Infrastructure
+from tests.support import Infrastructure, create_test_keys
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test signs and verifies like production: a key for each stage, shared and per
+    agency, in a registry that services (in-process or child processes) find through
+    MOTCUA_KEYS_DIR."""
+    keys_dir = create_test_keys(tmp_path_factory.mktemp("keys"))
+    previous = os.environ.get("MOTCUA_KEYS_DIR")
+    os.environ["MOTCUA_KEYS_DIR"] = str(keys_dir)
+    yield keys_dir
+    if previous is None:
+        os.environ.pop("MOTCUA_KEYS_DIR", None)
+    else:
+        os.environ["MOTCUA_KEYS_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

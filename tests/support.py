@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
+import hashlib
+import json
+import os
 import random
 import shutil
 import tempfile
@@ -14,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 from pathlib import Path
 
 import httpx
@@ -21,13 +26,15 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from motcua_catalogue.catalogue import default_catalogue
+from motcua_cli import STAGES
 from motcua_cli.embedded import create_database, free_port
 from motcua_cli.samples import sample_submission
 from motcua_cli.supervisor import ServiceProcess, plan_services, start_all, stop_all
 from motcua_cli.up import migrate_all
-from motcua_contracts import DLQ_SUFFIX
+from motcua_contracts import DLQ_SUFFIX, Event, canonical_json, seal
 from motcua_pki import DEV_PASSPHRASE, PASSPHRASE_ENV, init_dev_pki
 from motcua_runtime.kafka import create_topics
+from motcua_runtime.keys import Signer, ensure_keys, signer_for
 from motcua_runtime.officers import Officer, issue_token
 
 
@@ -39,6 +46,41 @@ def dev_pki() -> Path:
     atexit.register(shutil.rmtree, directory, True)
     init_dev_pki(directory, [(a.code, a.name) for a in default_catalogue().agencies.values()])
     return directory
+
+
+E = TypeVar("E", bound=Event)
+
+
+def create_test_keys(keys_dir: Path) -> Path:
+    """A key for every stage's shared instance and for each agency's own instance."""
+    agencies = [None, *default_catalogue().agencies]
+    ensure_keys(keys_dir, [(stage, agency) for stage in STAGES for agency in agencies])
+    return keys_dir
+
+
+@functools.cache
+def signer_of(service: str, agency: str | None = None) -> Signer:
+    """The test key of an instance (the session's MOTCUA_KEYS_DIR)."""
+    return signer_for(Path(os.environ["MOTCUA_KEYS_DIR"]), service, agency)
+
+
+def signed(event: E, service: str | None = None, agency: str | None = None) -> E:
+    """`event` signed with the test key of `service` (default: its producer's service) and
+    `agency` (default: its producer's agency), the producer set to that key's."""
+    signer = signer_of(service or event.producer.service,
+                       agency if service else event.producer.agency)
+    return seal(event.model_copy(update={"producer": signer.producer}), signer.sign)
+
+
+def resigned(document: dict, service: str, agency: str | None = None) -> bytes:
+    """A raw event document, hashed and signed again with a test key, as message bytes: what a
+    producer holding that key can publish."""
+    signer = signer_of(service, agency)
+    document = {**document, "producer": signer.producer.model_dump(mode="json")}
+    unsigned = {k: v for k, v in document.items() if k not in ("hash", "signature")}
+    body = canonical_json(unsigned)
+    return json.dumps({**unsigned, "hash": hashlib.sha256(body).hexdigest(),
+                       "signature": signer.sign(body)}, ensure_ascii=False).encode()
 
 
 @dataclass

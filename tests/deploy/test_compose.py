@@ -19,7 +19,7 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 SETUP_JOBS = ("migrate", "topics")
 # Consumer groups the cluster scales on: `<stage>` or `<stage>.<AGENCY>` for an agency's instance.
-SCALED_GROUPS = {"intake", "appraisal", "appraisal.STP", "approval", "signing", "delivery"}
+SCALED_GROUPS = {"intake", "appraisal", "appraisal.STP", "approval", "signing", "delivery", "audit"}
 
 
 def compose_binary() -> Path:

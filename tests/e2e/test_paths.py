@@ -19,7 +19,7 @@ from motcua_catalogue import WorkingCalendar
 from motcua_cli.samples import sample_submission
 from motcua_intake.deadline_watch import sweep
 from motcua_runtime.db import create_engine
-from tests.support import officer_headers, running_stack
+from tests.support import officer_headers, running_stack, signer_of
 
 pytestmark = pytest.mark.e2e
 
@@ -130,7 +130,7 @@ async def test_supplements_fees_consultation_withdrawal_and_expiry(infra, log_di
             engine = create_engine(database_url)
             try:
                 async with async_sessionmaker(engine)() as session, session.begin():
-                    emitted = await sweep(session, topic,
+                    emitted = await sweep(session, topic, signer_of("intake"),
                                           datetime.now(timezone.utc) + timedelta(days=40))
             finally:
                 await engine.dispose()

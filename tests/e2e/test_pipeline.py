@@ -10,9 +10,9 @@ from collections import Counter
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from motcua_contracts import DLQ_SUFFIX, Headers, event_hash, uuid7
+from motcua_contracts import DLQ_SUFFIX, Headers, uuid7
 from tests.support import (
-    file_dossiers, header, read_topic, running_stack, statuses, wait_for_statuses,
+    file_dossiers, header, read_topic, resigned, running_stack, statuses, wait_for_statuses,
 )
 
 pytestmark = pytest.mark.e2e
@@ -69,8 +69,8 @@ async def test_bad_messages_go_to_the_dead_letter_topic_and_processing_goes_on(i
         accepted = next(r for r in await read_topic(infra.bootstrap_servers, topic, quiet_seconds=1)
                         if header(r, Headers.TYPE) == "DossierAccepted")
         # A stale hand-off: the same acceptance again under a new id, after delivery.
-        replayed = json.loads(accepted.value) | {"event_id": str(uuid7())}
-        replayed["hash"] = event_hash(replayed)
+        replayed_document = json.loads(accepted.value) | {"event_id": str(uuid7())}
+        replayed = json.loads(resigned(replayed_document, "intake"))
         producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap_servers)
         await producer.start()
         try:

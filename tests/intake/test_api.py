@@ -17,6 +17,7 @@ from motcua_runtime.officers import officer_from_bearer
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.samples import sample_submission
 from motcua_intake.api import create_api
+from tests.support import signer_of
 from motcua_intake.orm import OUTBOX
 from motcua_runtime.db import create_engine
 
@@ -30,7 +31,8 @@ async def api(infra):
     woken = []
     app = create_api(async_sessionmaker(engine, expire_on_commit=False), default_catalogue(),
                      WorkingCalendar(), topic, on_commit=lambda: woken.append(1),
-                     current_officer=officer_from_bearer("test-secret"))
+                     current_officer=officer_from_bearer("test-secret"),
+                     signer=signer_of("intake"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://intake") as client:
         yield client, engine, woken

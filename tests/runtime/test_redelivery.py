@@ -21,17 +21,17 @@ from motcua_runtime.db import create_engine
 from motcua_runtime.kafka import create_producer
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.service import run_stage
-from tests.support import header, read_topic
+from tests.support import header, read_topic, signed
 
 
 def accepted_event() -> DossierAccepted:
-    return new_event(
+    return signed(new_event(
         # Social insurance book: free, no coordinating agency, so appraisal drafts at once.
         DossierAccepted, dossier_id=uuid7(), agency="BHXH", producer=Producer(service="intake"),
         dossier=DossierFacts(code="000.00.22.H38-261124-0001", procedure_code="1.001612",
                              applicant_name="Lò Thị Mai", received_at="2026-11-24T08:00:00+07:00",
                              due_at="2026-12-08T08:00:00+07:00", delivery_channel="online",
-                             data={"employer": "Công ty Mai Lan"}))
+                             data={"employer": "Công ty Mai Lan"})))
 
 
 def appraisal():

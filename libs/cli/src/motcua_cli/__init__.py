@@ -1,4 +1,7 @@
 """The `motcua` command: run the whole system on one machine (`up`), drive it (`demo`), and the
 one-shot setup steps production runs before the services (`migrate`, `topics`)."""
 
-SERVICES = ("intake", "appraisal", "approval", "signing", "delivery")
+STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
+# Every service process `motcua up` runs: the stages, then the audit archive (which emits
+# nothing, so needs no signing key).
+SERVICES = (*STAGES, "audit")

@@ -19,15 +19,16 @@ from rich.table import Table
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.samples import sample_submission
 from motcua_cli.stackfile import Stack
-from motcua_contracts import Headers, Producer, new_event, uuid7
+from motcua_contracts import Headers, new_event, uuid7
 from motcua_contracts.dossier import Applicant, Delivery, Document
 from motcua_contracts.intake import DossierSubmitted
 from motcua_intake.domain import dossier_code
 from motcua_runtime.kafka import create_producer
+from motcua_runtime.keys import Signer
 from motcua_runtime.outbox import OutgoingMessage
 
 
-def _submissions(count: int, seed: int) -> list[DossierSubmitted]:
+def _submissions(count: int, seed: int, signer: Signer) -> list[DossierSubmitted]:
     catalogue = default_catalogue()
     procedures = [p.model_dump() for p in catalogue.procedures.values()]
     rng = random.Random(seed)
@@ -39,7 +40,9 @@ def _submissions(count: int, seed: int) -> list[DossierSubmitted]:
         agency = catalogue.agencies[catalogue.procedures[body["procedure_code"]].agency]
         events.append(new_event(
             DossierSubmitted, dossier_id=uuid7(), agency=agency.code,
-            producer=Producer(service="portal"), actor="portal",
+            # Signed with intake's key: the portal files through intake, and consumers act only
+            # on events from a key entitled to emit them.
+            producer=signer.producer, sign=signer.sign, actor="portal",
             # Counters far above a day's intake, so they never meet the codes intake gives.
             code=dossier_code(agency.electronic_id, today.date(), (run * 10_000 + number) * 10),
             procedure_code=body["procedure_code"], channel=body["channel"],
@@ -49,9 +52,9 @@ def _submissions(count: int, seed: int) -> list[DossierSubmitted]:
     return events
 
 
-async def bench(stack: Stack, topic: str, count: int, *, seed: int = 1,
+async def bench(stack: Stack, topic: str, count: int, *, signer: Signer, seed: int = 1,
                 timeout: float = 900) -> dict[str, float]:
-    events = _submissions(count, seed)
+    events = _submissions(count, seed, signer)
     wanted = {str(e.dossier_id) for e in events}
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.kafka_bootstrap_servers,
                                 group_id=f"bench-{uuid7()}", auto_offset_reset="earliest",

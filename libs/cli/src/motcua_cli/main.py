@@ -81,11 +81,21 @@ def main(argv: list[str] | None = None) -> int:
     procedures = commands.add_parser("procedures", help="list the catalogue of procedures")
     procedures.add_argument("--json", action="store_true")
 
+    from motcua_cli import audit, keys
+
+    keys.add_parser(commands)
+    audit.add_parser(commands)
+
     args = parser.parse_args(argv)
     if args.command == "procedures":
         from motcua_cli.procedures import show
 
         return show(args.json)
+    if args.command == "keys":
+        from motcua_cli.up import keys_dir_of
+
+        return keys.run(args, keys_dir_of(args.data_dir),
+                        _agency_instances(args.instance) if args.keys_command == "init" else {})
     if args.command == "up":
         from motcua_cli.up import up as run_up
 
@@ -108,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_report(args, current)
     if args.command == "calendar":
         return calendar_cli.run(args, current)
+    if args.command == "audit":
+        from motcua_cli.up import keys_dir_of
+
+        return audit.run(args, current, args.data_dir, keys_dir_of(args.data_dir))
     if args.command == "demo":
         from motcua_cli.demo import demo as run_demo
 
@@ -119,8 +133,15 @@ def main(argv: list[str] | None = None) -> int:
         from motcua_contracts import DOSSIER_TOPIC
 
         _require(current.kafka_bootstrap_servers, "broker", "KAFKA_BOOTSTRAP_SERVERS")
+        from motcua_cli.up import keys_dir_of
+        from motcua_runtime.keys import KeyProblem, signer_for
+
+        try:
+            signer = signer_for(keys_dir_of(args.data_dir), "intake", None)
+        except KeyProblem as problem:
+            raise SystemExit(str(problem)) from None
         result = asyncio.run(run_bench(current, os.environ.get("DOSSIER_TOPIC", DOSSIER_TOPIC),
-                                       args.count))
+                                       args.count, signer=signer))
         print(json.dumps(result)) if args.json else show(result)
         return 0 if result["delivered"] == args.count else 1
     if args.command == "stack":

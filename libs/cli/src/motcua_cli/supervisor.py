@@ -117,8 +117,18 @@ def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
             planned.append(ServiceProcess(
                 name=name, stage=stage, agency=agency, metrics_port=free_port(),
                 log_path=log_dir / f"{name}.log", env=stage_env,
-                http_port=api_port if stage == "intake" and agency is None else free_port()))
+                http_port=_http_port(stage, agency, api_port)))
     return planned
+
+
+def _http_port(stage: str, agency: str | None, api_port: int) -> int | None:
+    """Intake's citizens' API on the given port; a work queue for each officers' stage."""
+    if stage == "intake":
+        return api_port if agency is None else None
+    return free_port() if stage in WORK_QUEUE_STAGES else None
+
+
+WORK_QUEUE_STAGES = ("appraisal", "approval", "signing", "delivery")
 
 
 def start_all(services: list[ServiceProcess], timeout: float = 60) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from motcua_cli import SERVICES
+from motcua_cli import SERVICES, STAGES
 from motcua_cli.embedded import EmbeddedBroker, EmbeddedPostgres, create_database, free_port
 from motcua_cli.pki import ensure_dev_pki, passphrase, pki_dir
 from motcua_cli.stackfile import Stack, remove
@@ -20,6 +20,7 @@ from motcua_cli.supervisor import plan_services, start_all, stop_all
 from motcua_contracts import DLQ_SUFFIX, DOSSIER_TOPIC
 from motcua_pki import PASSPHRASE_ENV
 from motcua_runtime.kafka import create_topics
+from motcua_runtime.keys import ensure_keys
 from motcua_runtime.migrations import upgrade
 
 console = Console(highlight=False)
@@ -45,6 +46,19 @@ def token_secret(data_dir: Path) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(32))
     return path.read_text().strip()
+
+
+def keys_dir_of(data_dir: Path) -> Path:
+    """Where the signing keys and their registry are: MOTCUA_KEYS_DIR, else `<data>/keys`."""
+    configured = os.environ.get("MOTCUA_KEYS_DIR")
+    return Path(configured) if configured else data_dir / "keys"
+
+
+def ensure_dev_keys(keys_dir: Path, agencies: dict[str, list[str]]) -> list[str]:
+    """A key for each stage and each agency instance that has none yet; returns the new ids."""
+    instances = [(stage, None) for stage in STAGES]
+    instances += [(stage, agency) for stage, codes in agencies.items() for agency in codes]
+    return [record.key_id for record in ensure_keys(keys_dir, instances)]
 
 
 def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
@@ -79,9 +93,14 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
         migrate_all(database_url)
         step("Migrations: " + ", ".join(f"{s} at head" for s in ("calendar", *SERVICES)))
 
+        keys_dir = keys_dir_of(data_dir)
+        created = ensure_dev_keys(keys_dir, agencies)
+        step(f"Keys: {keys_dir}" + (f" (created {', '.join(created)})" if created else ""))
+
         env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                "DOSSIER_TOPIC": topic, "MOTCUA_TOKEN_SECRET": token_secret(data_dir),
-               "MOTCUA_OFFICERS": "1" if officers else os.environ.get("MOTCUA_OFFICERS", "0")}
+               "MOTCUA_OFFICERS": "1" if officers else os.environ.get("MOTCUA_OFFICERS", "0"),
+               "MOTCUA_KEYS_DIR": str(keys_dir)}
         if not os.environ.get("SIGNING_CERTIFICATE_FILE"):
             pki = pki_dir(data_dir)
             issued = ensure_dev_pki(pki)

@@ -1,7 +1,9 @@
 """The shared language of motcua: the event envelope, every event on the dossier topic, and the
 national status codes. Pydantic and the standard library only, so any agency can depend on it."""
 
-from motcua_contracts.envelope import Event, Producer, canonical_json, event_hash, new_event, uuid7
+from motcua_contracts.envelope import (
+    Event, Producer, canonical_json, event_hash, new_event, seal, uuid7,
+)
 from motcua_contracts.lifecycle import (
     PRODUCERS,
     STATUS_NAMES,
@@ -40,6 +42,7 @@ __all__ = [
     "event_hash",
     "headers_for",
     "new_event",
+    "seal",
     "parse_event",
     "uuid7",
 ]

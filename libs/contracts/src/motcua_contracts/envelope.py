@@ -1,9 +1,11 @@
 """The envelope every event on the dossier topic carries, and how an event is built and hashed.
 
 The hash is SHA-256 over the canonical JSON of the event without its `hash` and `signature`
-(keys sorted, no whitespace, UTF-8). Each event also carries the hash of the event that caused it,
-so a dossier's history is a hash-linked chain an auditor can walk. Signing the hash with the
-producing agency's key is layered on top (see the audit issue); `signature` is its slot.
+(keys sorted by code point, no whitespace, UTF-8 with non-ASCII unescaped). Each event also
+carries the hash of the event that caused it, so a dossier's history is a hash-linked chain an
+auditor can walk. The producer signs those same canonical bytes (Ed25519; the key, the registry
+and verification live in motcua_runtime.keys and .trust): `sign` below is the producer's key,
+passed in as a function so that the contracts need no crypto library.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -45,7 +48,7 @@ class Producer(BaseModel):
         examples=["STP"],
     )
     key_id: str | None = Field(
-        default=None, description="Id of the key that signed the event, once events are signed."
+        default=None, description="Id of the key that signed the event, in the key registry."
     )
 
 
@@ -82,7 +85,10 @@ class Event(BaseModel):
         default=None, description="SHA-256 (hex) of the canonical JSON of this event."
     )
     signature: str | None = Field(
-        default=None, description="Producer's signature over `hash` (base64), once signed."
+        default=None,
+        description="Ed25519 signature (base64) of the producer's key `producer.key_id` over the "
+                    "canonical JSON of this event without `hash` and `signature`: the bytes "
+                    "whose SHA-256 is `hash`."
     )
 
 
@@ -112,9 +118,11 @@ def new_event(
     cause: Event | None = None,
     actor: str = "auto",
     occurred_at: datetime | None = None,
+    sign: Callable[[bytes], str] | None = None,
     **payload: Any,
 ) -> E:
-    """Build an event with a fresh id, the causal link to `cause`, and its hash filled in."""
+    """Build an event with a fresh id, the causal link to `cause`, its hash filled in, and its
+    signature if `sign` (the producer's key: canonical bytes -> base64 signature) is given."""
     draft = cls(
         event_id=uuid7(),
         dossier_id=dossier_id,
@@ -126,4 +134,15 @@ def new_event(
         causation_hash=cause.hash if cause else None,
         **payload,
     )
-    return draft.model_copy(update={"hash": event_hash(draft.model_dump(mode="json"))})
+    return seal(draft, sign)
+
+
+def seal(event: E, sign: Callable[[bytes], str] | None = None) -> E:
+    """`event` with its hash, and its signature when `sign` is given, computed over its content
+    as it stands (so set `producer.key_id` first: it is signed too)."""
+    document = event.model_dump(mode="json")
+    body = canonical_json({k: v for k, v in document.items() if k not in ("hash", "signature")})
+    update: dict[str, Any] = {"hash": hashlib.sha256(body).hexdigest(), "signature": None}
+    if sign is not None:
+        update["signature"] = sign(body)
+    return event.model_copy(update=update)

@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
+import orjson
 import structlog
 from aiokafka import ConsumerRebalanceListener
 from aiokafka.structs import ConsumerRecord
@@ -35,9 +36,11 @@ from motcua_contracts import (
     parse_event,
 )
 from motcua_runtime import metrics
+from motcua_runtime.keys import KeyRegistry, Signer, signer_from_settings
 from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.stage import Emitter, Stage
+from motcua_runtime.trust import Verifier
 
 log = structlog.get_logger(__name__)
 
@@ -85,12 +88,17 @@ def _position_id(record: ConsumerRecord) -> uuid.UUID:
 
 class BatchProcessor:
     def __init__(self, stage: Stage, engine: AsyncEngine, settings: ServiceSettings,
-                 relay: OutboxRelay) -> None:
+                 relay: OutboxRelay, *, signer: Signer | None = None,
+                 verifier: Verifier | None = None) -> None:
         self.stage = stage
         self.settings = settings
         self.relay = relay
         self.group = group_id(stage.name, settings.agency)
-        self.producer = Producer(service=stage.name, agency=settings.agency)
+        # Every event this stage emits is signed with its key; every event it acts on is
+        # verified against the key registry first (motcua_runtime.trust).
+        self.signer = signer or signer_from_settings(settings, stage.name)
+        self.verifier = verifier or Verifier(KeyRegistry.load(settings.registry_path()))
+        self.producer: Producer = self.signer.producer
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     def subscribe(self, broker: KafkaBroker) -> None:
@@ -161,6 +169,12 @@ class BatchProcessor:
                 dead.append(DeadLetter.at_position(
                     record, f"{event.type} may not be emitted by {event.producer.service}"))
                 continue
+            verdict = self.verifier.check(orjson.loads(record.value), event.occurred_at)
+            if verdict is not None:
+                # Keyed by its place on the topic: an unverified event's id cannot be trusted
+                # (a forged copy may reuse the id of a real event).
+                dead.append(DeadLetter.at_position(record, str(verdict)))
+                continue
             wanted.append((record, event))
         return wanted, dead
 
@@ -177,7 +191,7 @@ class BatchProcessor:
         letters = {letter.message_id: letter for letter in dead}
         if not unique and not letters:
             return
-        emitter = Emitter(self.producer, self.settings.dossier_topic)
+        emitter = Emitter(self.producer, self.settings.dossier_topic, sign=self.signer.sign)
         handled: Counter[str] = Counter()
         async with self._sessions() as session, session.begin():
             claimed = set((await session.scalars(

@@ -4,6 +4,7 @@ prefix (APPRAISAL_AGENCY, INTAKE_HTTP_PORT, ...)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -47,6 +48,15 @@ class ServiceSettings(BaseSettings):
                                   "None: no HTTP server.")
     metrics_port: int = Field(default=9100, description="Port of the Prometheus /metrics server.")
     metrics_host: str = "0.0.0.0"
+    keys_dir: Path | None = Field(
+        default=None, validation_alias="MOTCUA_KEYS_DIR",
+        description="Folder of the key registry (registry.json) and private keys (private/).")
+    key_registry: Path | None = Field(
+        default=None, validation_alias="MOTCUA_KEY_REGISTRY",
+        description="The key registry file; default: registry.json in MOTCUA_KEYS_DIR.")
+    signing_key: Path | None = Field(
+        default=None, description="This instance's private key (PEM, named <key id>.pem); "
+                                  "default: its current key in MOTCUA_KEYS_DIR.")
     batch_max_records: int = Field(default=500, ge=1, le=10_000)
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
 
@@ -62,6 +72,14 @@ class ServiceSettings(BaseSettings):
         if self.agency is not None:
             return agency == self.agency
         return agency not in self.except_agencies
+
+    def registry_path(self) -> Path:
+        if self.key_registry is not None:
+            return self.key_registry
+        if self.keys_dir is None:
+            raise ValueError("no key registry: set MOTCUA_KEYS_DIR (or MOTCUA_KEY_REGISTRY); "
+                             "`motcua keys init` creates one")
+        return self.keys_dir / "registry.json"
 
     @property
     def dlq_topic(self) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua_contracts import Event, Producer, new_event
+from motcua_contracts import Event, Producer, new_event, seal
 from motcua_runtime.outbox import OutgoingMessage
 
 if TYPE_CHECKING:
@@ -33,22 +33,27 @@ class Rejected(Exception):
 @dataclass
 class Emitter:
     """Collects the events a handler emits; they are written to the outbox in the same
-    transaction as the state change."""
+    transaction as the state change. `sign` is the service's key (see motcua_runtime.keys):
+    every event it emits is signed; unit tests of pure handlers may leave it out."""
 
     producer: Producer
     topic: str
     messages: list[OutgoingMessage] = field(default_factory=list)
+    sign: Callable[[bytes], str] | None = None
 
     def emit(self, cls: type[E], *, cause: Event | Cause, actor: str = "auto",
              agency: str | None = None, **payload: Any) -> E:
         event = new_event(cls, dossier_id=cause.dossier_id, agency=agency or cause.agency,
-                          producer=self.producer, cause=cause, actor=actor,  # type: ignore[arg-type]
+                          producer=self.producer, cause=cause, actor=actor, sign=self.sign,  # type: ignore[arg-type]
                           **payload)
         self.messages.append(OutgoingMessage.for_event(self.topic, event))
         return event
 
     def emit_root(self, event: Event) -> None:
-        """Emit an event that no other event caused (a submission over HTTP)."""
+        """Emit an event that no other event caused (a submission over HTTP), signed as this
+        service's."""
+        if self.sign is not None:
+            event = seal(event.model_copy(update={"producer": self.producer}), self.sign)
         self.messages.append(OutgoingMessage.for_event(self.topic, event))
 
 

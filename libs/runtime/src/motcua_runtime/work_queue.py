@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_contracts import Producer
 from motcua_runtime.http import install_error_handlers, session_from
+from motcua_runtime.keys import signer_from_settings
 from motcua_runtime.officers import Officer, OfficerDependency, officer_from_bearer
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.stage import Emitter, Rejected, Stage
@@ -95,7 +96,9 @@ class DecisionTaken(BaseModel):
 def create_work_queue_api(stage: Stage, model: type[Any], decisions: Mapping[str, Decision], *,
                           sessions: async_sessionmaker[AsyncSession], producer: Producer,
                           topic: str, current_officer: OfficerDependency,
-                          on_commit: Callable[[], None]) -> FastAPI:
+                          on_commit: Callable[[], None],
+                          sign: Callable[[bytes], str] | None = None) -> FastAPI:
+    """`producer` and `sign` are this instance's identity and key: decisions are signed."""
     app = FastAPI(title=f"motcua {stage.name}: officers' work queue", version="1")
     app.state.sessions = sessions
     install_error_handlers(app, f"{stage.name} database")
@@ -170,7 +173,7 @@ def create_work_queue_api(stage: Stage, model: type[Any], decisions: Mapping[str
                                                         f"{', '.join(sorted(decisions))}"})
         body = await _body(request, decision.body)
         now = datetime.now(timezone.utc)
-        emitter = Emitter(producer, topic)
+        emitter = Emitter(producer, topic, sign=sign)
         async with session.begin():
             item = await item_of(session, item_id, officer, lock=True)
             _claimable(item, officer)
@@ -232,12 +235,13 @@ def work_queue_server(settings: ServiceSettings, stage: Stage, model: type[Any],
     """The `api` a stage service passes to `run_stage`: its work queue, with officers' tokens
     checked against the configured secret, emitting as this instance."""
 
+    signer = signer_from_settings(settings, stage.name)
+
     def build(sessions: async_sessionmaker[AsyncSession], relay: Any) -> FastAPI:
         return create_work_queue_api(
-            stage, model, decisions, sessions=sessions,
-            producer=Producer(service=stage.name, agency=settings.agency),
+            stage, model, decisions, sessions=sessions, producer=signer.producer,
             topic=settings.dossier_topic,
             current_officer=officer_from_bearer(settings.token_secret.get_secret_value()),
-            on_commit=relay.wake)
+            on_commit=relay.wake, sign=signer.sign)
 
     return build

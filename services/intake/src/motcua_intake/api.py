@@ -20,6 +20,7 @@ from motcua_intake.submissions import Submission, UnknownProcedure, submit
 from motcua_intake.tracking_api import create_tracking_router
 from motcua_runtime.http import install_error_handlers, session_from
 from motcua_runtime.officers import OfficerDependency
+from motcua_runtime.keys import Signer
 
 log = structlog.get_logger(__name__)
 
@@ -40,13 +41,15 @@ SessionDep = Annotated[AsyncSession, Depends(session_from)]
 
 def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                calendar: WorkingCalendar, topic: str, on_commit: Callable[[], None], *,
-               current_officer: OfficerDependency) -> FastAPI:
-    """`on_commit` is called after a request wrote to the outbox (it wakes the relay)."""
+               current_officer: OfficerDependency, signer: Signer) -> FastAPI:
+    """`on_commit` is called after a request wrote to the outbox (it wakes the relay); `signer`
+    is intake's key, which signs every event the API emits."""
 
     app = FastAPI(title="motcua intake", version="1",
                   description="File dossiers and follow them by id or code.")
     app.state.sessions = sessions
     install_error_handlers(app, "dossier store")
+    outbox = applicant.Outbox(topic, signer)
     # Following a dossier, the control sheet, the public lookup page, ratings and reports.
     app.include_router(create_tracking_router(catalogue, calendar, current_officer))
 
@@ -55,7 +58,7 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     async def file_dossier(submission: Submission, session: SessionDep) -> Any:
         try:
             async with session.begin():
-                event = await submit(session, catalogue, topic, submission)
+                event = await submit(session, catalogue, topic, submission, signer=signer)
         except UnknownProcedure as error:
             raise HTTPException(422, detail={"message": str(error)}) from None
         on_commit()
@@ -80,7 +83,7 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                               session: SessionDep) -> Any:
         async def act() -> Event:
             async with session.begin():
-                return await applicant.file_supplement(session, catalogue, calendar, topic, code,
+                return await applicant.file_supplement(session, catalogue, calendar, outbox, code,
                                                        filing)
         return await applicant_action(act)
 
@@ -90,7 +93,7 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     async def pay_fees(code: str, payment: applicant.Payment, session: SessionDep) -> Any:
         async def act() -> Event:
             async with session.begin():
-                return await applicant.pay_fees(session, catalogue, calendar, topic, code,
+                return await applicant.pay_fees(session, catalogue, calendar, outbox, code,
                                                 payment)
         return await applicant_action(act)
 
@@ -101,7 +104,7 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                        session: SessionDep) -> Any:
         async def act() -> Event:
             async with session.begin():
-                return await applicant.withdraw(session, topic, code, request)
+                return await applicant.withdraw(session, outbox, code, request)
         return await applicant_action(act)
 
     @app.get("/api/procedures")

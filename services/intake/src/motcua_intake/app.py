@@ -16,6 +16,7 @@ from motcua_intake.deadline_watch import watch_deadlines
 from motcua_intake.handlers import Intake, intake_stage
 from motcua_intake.settings import IntakeSettings
 from motcua_runtime.officers import officer_from_bearer
+from motcua_runtime.keys import signer_from_settings
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.service import live_calendar, run_stage
 
@@ -23,6 +24,7 @@ from motcua_runtime.service import live_calendar, run_stage
 async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> None:
     catalogue = default_catalogue()
     officer = officer_from_bearer(settings.token_secret.get_secret_value())
+    signer = signer_from_settings(settings, "intake")
     async with live_calendar(settings) as source:
         calendar = source.live()
         intake = Intake(catalogue, calendar, settings.supplement_days, agency_calendars={
@@ -32,7 +34,7 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
 
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
             app = create_api(sessions, catalogue, calendar, settings.dossier_topic,
-                             on_commit=relay.wake, current_officer=officer)
+                             on_commit=relay.wake, current_officer=officer, signer=signer)
             store = OverrideStore(sessions.kw["bind"])
             app.include_router(create_catalogue_router(catalogue, store, officer,
                                                        on_calendar_change=source.refresh))
@@ -40,7 +42,7 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
 
         async def deadlines(engine: AsyncEngine, relay: OutboxRelay,
                             stopping: asyncio.Event) -> None:
-            await watch_deadlines(engine, settings.dossier_topic, relay, stopping,
+            await watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
                                   every=settings.deadline_watch_seconds)
 
         await run_stage(settings, stage, api=api, background=deadlines, stop=stop)

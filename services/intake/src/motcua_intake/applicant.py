@@ -5,6 +5,7 @@ for exactly this, and writes the event to the outbox."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,15 +13,21 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue, WorkingCalendar
-from motcua_contracts import DossierState, Event, Producer, Status, new_event
+from motcua_contracts import DossierState, Event, Status
 from motcua_contracts.dossier import Document, DossierFacts
 from motcua_contracts.intake import FeesPaid, SupplementProvided, WithdrawalRequested
 from motcua_intake import domain
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
-from motcua_runtime.outbox import OutgoingMessage
+from motcua_runtime.keys import Signer
+from motcua_runtime.stage import Emitter
 
-INTAKE = Producer(service="intake")
+@dataclass(frozen=True)
+class Outbox:
+    """Where intake's own events go: the topic, signed with intake's key."""
+
+    topic: str
+    signer: Signer
 
 
 class NotFound(LookupError):
@@ -60,7 +67,7 @@ async def applicant_dossier(session: AsyncSession, code: str, id_number: str) ->
 
 
 async def file_supplement(session: AsyncSession, catalogue: Catalogue,
-                          calendar: WorkingCalendar, topic: str, code: str,
+                          calendar: WorkingCalendar, outbox: Outbox, code: str,
                           filing: SupplementFiling) -> Event:
     dossier = await applicant_dossier(session, code, filing.id_number)
     state = DossierState.from_json(dossier.lifecycle)
@@ -70,22 +77,22 @@ async def file_supplement(session: AsyncSession, catalogue: Catalogue,
     if state.supplement_from != "intake":
         facts = _moved(dossier, catalogue, calendar, clock=_clock(dossier, catalogue))
         facts = facts.model_copy(update={"supplements_requested": state.supplements})
-    return await _emit(session, topic, dossier, SupplementProvided,
+    return await _emit(session, outbox, dossier, SupplementProvided,
                        resumes=state.supplement_from, documents=filing.documents, dossier=facts)
 
 
 async def pay_fees(session: AsyncSession, catalogue: Catalogue, calendar: WorkingCalendar,
-                   topic: str, code: str, payment: Payment) -> Event:
+                   outbox: Outbox, code: str, payment: Payment) -> Event:
     dossier = await applicant_dossier(session, code, payment.id_number)
     if DossierState.from_json(dossier.lifecycle).progress != Status.AWAITING_FEES:
         raise NotNow(f"dossier {code} has no fees due")
     facts = _moved(dossier, catalogue, calendar, clock="pause")  # waiting time is excluded
     facts = facts.model_copy(update={"fees_paid": facts.fees_paid + payment.amount})
-    return await _emit(session, topic, dossier, FeesPaid, amount=payment.amount,
+    return await _emit(session, outbox, dossier, FeesPaid, amount=payment.amount,
                        receipt_number=payment.receipt_number, dossier=facts)
 
 
-async def withdraw(session: AsyncSession, topic: str, code: str,
+async def withdraw(session: AsyncSession, outbox: Outbox, code: str,
                    request: WithdrawalRequest) -> Event:
     dossier = await applicant_dossier(session, code, request.id_number)
     state = DossierState.from_json(dossier.lifecycle)
@@ -93,7 +100,7 @@ async def withdraw(session: AsyncSession, topic: str, code: str,
         raise NotNow(f"dossier {code} can no longer be withdrawn (status {dossier.status_code})")
     # Before acceptance the one-stop desk confirms; after, the competent agency does.
     before_acceptance = state.progress == Status.SUBMITTED or state.supplement_from == "intake"
-    return await _emit(session, topic, dossier, WithdrawalRequested, reason=request.reason,
+    return await _emit(session, outbox, dossier, WithdrawalRequested, reason=request.reason,
                        confirmed_by="intake" if before_acceptance else "appraisal")
 
 
@@ -113,10 +120,10 @@ def _moved(dossier: Dossier, catalogue: Catalogue, calendar: WorkingCalendar, *,
                                    now=datetime.now(timezone.utc), clock=clock)
 
 
-async def _emit(session: AsyncSession, topic: str, row: Dossier, cls: type[Event],
+async def _emit(session: AsyncSession, outbox: Outbox, row: Dossier, cls: type[Event],
                 **payload: object) -> Event:
     cause = cause_of(row, waiting=cls is not WithdrawalRequested)
-    event = new_event(cls, dossier_id=row.id, agency=row.agency, producer=INTAKE,
-                      cause=cause, actor="applicant", **payload)  # type: ignore[arg-type]
-    await session.execute(insert(OUTBOX), [OutgoingMessage.for_event(topic, event).as_row()])
+    emitter = Emitter(outbox.signer.producer, outbox.topic, sign=outbox.signer.sign)
+    event = emitter.emit(cls, cause=cause, actor="applicant", **payload)  # type: ignore[arg-type]
+    await session.execute(insert(OUTBOX), [m.as_row() for m in emitter.messages])
     return event

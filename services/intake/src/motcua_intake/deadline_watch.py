@@ -15,19 +15,23 @@ import structlog
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from motcua_contracts import DossierState, Event, Producer, new_event
+from motcua_contracts import DossierState, Event
 from motcua_contracts.intake import DossierOverdue, DossierRefused, SupplementExpired
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
-from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
+from motcua_runtime.keys import Signer
+from motcua_runtime.outbox import OutboxRelay
+from motcua_runtime.stage import Emitter
 
 log = structlog.get_logger(__name__)
-INTAKE = Producer(service="intake")
 IN_PROGRESS = (2, 4, 7)  # accepted, being processed, withdrawal pending: the clock runs
 
 
-async def sweep(session: AsyncSession, topic: str, now: datetime, limit: int = 500) -> list[Event]:
-    """Emit the events of the deadlines passed by `now`; the caller commits."""
+async def sweep(session: AsyncSession, topic: str, signer: Signer, now: datetime,
+                limit: int = 500) -> list[Event]:
+    """Emit the events of the deadlines passed by `now`, signed with intake's key; the caller
+    commits."""
+    emitter = Emitter(signer.producer, topic, sign=signer.sign)
     events: list[Event] = []
     expired = await session.scalars(
         select(Dossier).where(Dossier.status_code == 5, Dossier.supplement_due_at < now)
@@ -36,12 +40,12 @@ async def sweep(session: AsyncSession, topic: str, now: datetime, limit: int = 5
         state = DossierState.from_json(dossier.lifecycle)
         cause = cause_of(dossier, waiting=True)
         if state.supplement_from == "intake":
-            event: Event = new_event(
-                DossierRefused, dossier_id=dossier.id, agency=dossier.agency, producer=INTAKE,
-                cause=cause, reason="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu")
+            event: Event = emitter.emit(
+                DossierRefused, cause=cause,
+                reason="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu")
         else:
-            event = new_event(SupplementExpired, dossier_id=dossier.id, agency=dossier.agency,
-                              producer=INTAKE, cause=cause, respond_by=dossier.supplement_due_at)
+            event = emitter.emit(SupplementExpired, cause=cause,
+                                 respond_by=dossier.supplement_due_at)
         dossier.supplement_due_at = None  # emitted once
         events.append(event)
     overdue = await session.scalars(
@@ -49,22 +53,21 @@ async def sweep(session: AsyncSession, topic: str, now: datetime, limit: int = 5
                               Dossier.ended_at.is_(None), Dossier.overdue_at.is_(None))
         .order_by(Dossier.due_at).limit(limit).with_for_update(skip_locked=True))
     for dossier in overdue:
-        events.append(new_event(DossierOverdue, dossier_id=dossier.id, agency=dossier.agency,
-                                producer=INTAKE, cause=cause_of(dossier), due_at=dossier.due_at))
+        events.append(emitter.emit(DossierOverdue, cause=cause_of(dossier),
+                                   due_at=dossier.due_at))
         dossier.overdue_at = now
-    if events:
-        await session.execute(insert(OUTBOX),
-                              [OutgoingMessage.for_event(topic, e).as_row() for e in events])
+    if emitter.messages:
+        await session.execute(insert(OUTBOX), [m.as_row() for m in emitter.messages])
     return events
 
 
-async def watch_deadlines(engine: AsyncEngine, topic: str, relay: OutboxRelay,
+async def watch_deadlines(engine: AsyncEngine, topic: str, signer: Signer, relay: OutboxRelay,
                           stop: asyncio.Event, every: float = 30.0) -> None:
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     while not stop.is_set():
         try:
             async with sessions() as session, session.begin():
-                events = await sweep(session, topic, datetime.now(timezone.utc))
+                events = await sweep(session, topic, signer, datetime.now(timezone.utc))
             if events:
                 relay.wake()
                 log.info("deadlines passed", events=len(events))

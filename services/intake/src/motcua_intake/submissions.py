@@ -11,13 +11,14 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue
-from motcua_contracts import Producer, new_event, uuid7
+from motcua_contracts import new_event, uuid7
 from motcua_contracts.dossier import Applicant, Delivery, Document
 from motcua_contracts.intake import DossierSubmitted
 from motcua_intake import domain
 from motcua_intake.handlers import dossier_from
 from motcua_intake.orm import OUTBOX
 from motcua_intake.repository import next_counter
+from motcua_runtime.keys import Signer
 from motcua_runtime.outbox import OutgoingMessage
 
 
@@ -51,7 +52,8 @@ class UnknownProcedure(LookupError):
 
 
 async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
-                 submission: Submission, *, actor: str = "portal") -> DossierSubmitted:
+                 submission: Submission, *, signer: Signer,
+                 actor: str = "portal") -> DossierSubmitted:
     procedure = catalogue.procedures.get(submission.procedure_code)
     if procedure is None:
         raise UnknownProcedure(f"procedure_code: {submission.procedure_code!r} is not in the "
@@ -61,7 +63,7 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
     counter = await next_counter(session, agency.electronic_id, domain.received_day(received_at))
     event = new_event(
         DossierSubmitted, dossier_id=uuid7(), agency=agency.code,
-        producer=Producer(service="intake"), actor=actor,
+        producer=signer.producer, sign=signer.sign, actor=actor,
         code=domain.dossier_code(agency.electronic_id, domain.received_day(received_at), counter),
         procedure_code=procedure.code, channel=submission.channel,
         applicant=submission.applicant, documents=submission.documents,

@@ -1,0 +1,298 @@
+"""The auditor: judges a stream of raw records, one at a time, keeping only a small state per
+dossier. Pure: no I/O; sources feed it, the replay runs one per share of the log.
+
+For each record, in order: schema and version; hash, signature, key validity at the event's time
+and entitlement (motcua_runtime.trust, the same checks the consumers make); duplicates; the hash
+chain (the cause was seen earlier and `causation_hash` is its hash); the lifecycle (the same
+`advance` fold the services use); and, when the dossier ends, the deadline (on time means the
+result was ready, status 9, no later than the appointment; a rescheduled appointment still
+counts as late) against what `ResultDelivered.on_time` claimed.
+
+Memory: an open dossier keeps its state and the ids and hashes of its events; an ended one
+shrinks to its final status and its event ids (~16 bytes each), so duplicates and stray events
+after the end are still recognised. Nothing is kept per event beyond that."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from motcua_contracts import DossierState, Event, IllegalTransition, advance
+from motcua_contracts.topic import EVENT_ADAPTER, SCHEMA_VERSIONS
+from motcua_runtime.trust import Verifier
+
+SCHEMA = "schema"
+DUPLICATE = "duplicate"
+CHAIN = "chain"
+LIFECYCLE = "lifecycle"
+DEADLINE = "deadline"
+DATABASE = "database"
+
+
+@dataclass(frozen=True)
+class Finding:
+    dossier_id: str | None
+    partition: int | None
+    offset: int | None
+    kind: str
+    reason: str
+    event_id: str | None = None
+    event_type: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class _Open:
+    """What the auditor keeps of a dossier still in progress."""
+
+    state: DossierState = field(default_factory=DossierState)
+    seen: dict[bytes, bytes] = field(default_factory=dict)  # event id -> its hash (raw bytes)
+    pending: dict[bytes, tuple[int, int, str, str | None]] = field(default_factory=dict)
+    due_at: datetime | None = None  # the current appointment
+    first_due_at: datetime | None = None  # the appointment before an apology reset it
+    ready_at: datetime | None = None  # status 9: the result is signed
+    judged: bool = True  # False after its first finding: later transitions are not judged
+    timeline: Timeline = field(default_factory=lambda: Timeline(0, 0))
+
+
+@dataclass(slots=True, frozen=True)
+class Timeline:
+    """The events a dossier's history applied, in a form intake's timeline can be checked
+    against without keeping them: how many, and the XOR of their hashes' first 8 bytes."""
+
+    entries: int
+    fingerprint: int
+
+    def add(self, hash_bytes: bytes) -> Timeline:
+        return Timeline(self.entries + 1, self.fingerprint ^ int.from_bytes(hash_bytes[:8]))
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """A dossier as the log tells it; `judged` False when a finding stopped its fold."""
+
+    status: int
+    timeline: Timeline
+    judged: bool
+
+
+@dataclass(slots=True, frozen=True)
+class _Ended:
+    status: int
+    event_ids: bytes  # the dossier's event ids, 16 bytes each
+    timeline: Timeline
+
+
+@dataclass
+class Tally:
+    events: int = 0
+    on_time: int = 0
+    late: int = 0
+    findings_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+class Auditor:
+    def __init__(self, verifier: Verifier, *, max_findings: int = 10_000) -> None:
+        self.verifier = verifier
+        self.max_findings = max_findings
+        self.findings: list[Finding] = []
+        self.tally = Tally()
+        self.dossiers: dict[bytes, _Open | _Ended] = {}
+
+    # ---- the stream ---------------------------------------------------------------------------
+
+    def feed(self, partition: int, offset: int, key: bytes | None, value: bytes) -> None:
+        self.tally.events += 1
+        where = (partition, offset)
+        try:
+            document = orjson.loads(value)
+            if not isinstance(document, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as error:
+            self._report(_key_text(key), where, SCHEMA, f"not a JSON event: {error}")
+            return
+        try:
+            event: Event = EVENT_ADAPTER.validate_python(document)
+        except ValidationError as error:
+            first = error.errors()[0]
+            place = ".".join(str(part) for part in first["loc"]) or "body"
+            self._report(str(document.get("dossier_id") or _key_text(key)), where, SCHEMA,
+                         f"invalid event: {place}: {first['msg']}", document)
+            return
+        dossier_id = str(event.dossier_id)
+        if event.schema_version > SCHEMA_VERSIONS[event.type]:
+            self._report(dossier_id, where, SCHEMA, f"{event.type} schema_version "
+                         f"{event.schema_version} is newer than this auditor knows", document)
+            return
+        if key is not None and key != dossier_id.encode():
+            self._report(dossier_id, where, SCHEMA, f"Kafka key {_key_text(key)!r} is not the "
+                         "dossier id: the event is outside its dossier's ordered history", document)
+        verdict = self.verifier.check(document, event.occurred_at)
+        dossier_key = event.dossier_id.bytes
+        dossier = self.dossiers.get(dossier_key)
+        event_key = event.event_id.bytes
+        if verdict is not None:
+            # Not part of the history: a consumer dead-letters it and changes nothing. The rest
+            # of this dossier is still checked for integrity, not judged against the lifecycle.
+            self._report(dossier_id, where, verdict.kind, verdict.reason, document)
+            if isinstance(dossier, _Open):
+                dossier.judged = False
+                # Its id is known, so the events citing it are not taken for orphans as well.
+                dossier.seen.setdefault(event_key, _hash_bytes(event.hash))
+                dossier.pending.pop(event_key, None)
+            return
+        if dossier is None:  # a dossier starts with its first verified event
+            dossier = self.dossiers[dossier_key] = _Open()
+        if isinstance(dossier, _Ended):
+            self._after_end(dossier, dossier_id, where, event, event_key, document)
+            return
+        if event_key in dossier.seen:
+            same = dossier.seen[event_key] == _hash_bytes(event.hash)
+            self._report(dossier_id, where, DUPLICATE,
+                         f"event {event.event_id} appears twice "
+                         f"({'an identical copy' if same else 'with different content'})",
+                         document)
+            return
+        self._check_chain(dossier, dossier_id, where, event, document)
+        hash_bytes = dossier.seen[event_key] = _hash_bytes(event.hash)
+        self._resolve_pending(dossier, dossier_id, where, event, event_key, document)
+        if dossier.judged:
+            try:
+                dossier.state = advance(dossier.state, event)
+                dossier.timeline = dossier.timeline.add(hash_bytes)
+            except IllegalTransition as error:
+                self._report(dossier_id, where, LIFECYCLE, str(error), document)
+                dossier.judged = False
+        self._track_deadline(dossier, dossier_id, where, event, document)
+        if dossier.state.ended and not dossier.pending:
+            status = dossier.state.status
+            self.dossiers[dossier_key] = _Ended(int(status) if status else 0,
+                                                b"".join(dossier.seen), dossier.timeline)
+
+    def finish(self) -> None:
+        """At the end of the log: causes that never appeared."""
+        for dossier_key, dossier in self.dossiers.items():
+            if isinstance(dossier, _Open):
+                for cause, (partition, offset, kind, event_id) in dossier.pending.items():
+                    self.findings_append(Finding(
+                        str(uuid.UUID(bytes=dossier_key)), partition, offset, CHAIN,
+                        f"{kind} cites cause {uuid.UUID(bytes=cause)}, which never appears in "
+                        "the log: an event was dropped", event_id, kind))
+
+    def rebuilt(self) -> dict[uuid.UUID, Rebuilt]:
+        """Every dossier as the log tells it: status, timeline, whether fully judged."""
+        result = {}
+        for key, dossier in self.dossiers.items():
+            if isinstance(dossier, _Ended):
+                result[uuid.UUID(bytes=key)] = Rebuilt(dossier.status, dossier.timeline, True)
+            else:
+                status = dossier.state.status
+                result[uuid.UUID(bytes=key)] = Rebuilt(int(status) if status else 0,
+                                                       dossier.timeline, dossier.judged)
+        return result
+
+    # ---- the checks ---------------------------------------------------------------------------
+
+    def _check_chain(self, dossier: _Open, dossier_id: str, where: tuple[int, int], event: Event,
+                     document: dict[str, Any]) -> None:
+        if event.causation_id is None:
+            if event.type != "DossierSubmitted":
+                self._report(dossier_id, where, CHAIN, f"{event.type} has no cause: only a "
+                             "DossierSubmitted starts a history", document)
+            return
+        cause_hash = dossier.seen.get(event.causation_id.bytes)
+        if cause_hash is None:
+            dossier.pending[event.causation_id.bytes] = (*where, event.type, str(event.event_id))
+        elif cause_hash.hex() != event.causation_hash:
+            self._report(dossier_id, where, CHAIN, f"causation_hash of {event.type} is not the "
+                         f"hash of its cause {event.causation_id}", document)
+
+    def _resolve_pending(self, dossier: _Open, dossier_id: str, where: tuple[int, int],
+                         event: Event, event_key: bytes, document: dict[str, Any]) -> None:
+        effect = dossier.pending.pop(event_key, None)
+        if effect is not None:
+            partition, offset, kind, _ = effect
+            self._report(dossier_id, where, CHAIN,
+                         f"out of order: {event.type} comes after {kind} (partition {partition} "
+                         f"offset {offset}), which it caused", document)
+            dossier.judged = False
+
+    def _after_end(self, dossier: _Ended, dossier_id: str, where: tuple[int, int], event: Event,
+                   event_key: bytes, document: dict[str, Any]) -> None:
+        ids = dossier.event_ids
+        if any(ids[i:i + 16] == event_key for i in range(0, len(ids), 16)):
+            self._report(dossier_id, where, DUPLICATE,
+                         f"event {event.event_id} appears twice (after the dossier ended)",
+                         document)
+        else:
+            self._report(dossier_id, where, LIFECYCLE, f"{event.type} after the dossier ended "
+                         f"(status {dossier.status})", document)
+
+    def _track_deadline(self, dossier: _Open, dossier_id: str, where: tuple[int, int],
+                        event: Event, document: dict[str, Any]) -> None:
+        facts = getattr(event, "dossier", None)
+        if facts is not None and facts.due_at is not None:
+            dossier.due_at = facts.due_at
+            if facts.rescheduled_from is not None:
+                dossier.first_due_at = dossier.first_due_at or facts.rescheduled_from
+        if event.type == "DelayApologized":
+            dossier.first_due_at = dossier.first_due_at or event.previous_due_at  # type: ignore
+        elif event.type == "ResultSigned":
+            dossier.ready_at = event.signed_at  # type: ignore[attr-defined]
+        elif event.type == "ResultDelivered":
+            appointment = dossier.first_due_at or dossier.due_at
+            ready = dossier.ready_at
+            if ready is None:
+                return  # no signed result: the lifecycle finding says so
+            punctual = appointment is None or ready <= appointment
+            if punctual:
+                self.tally.on_time += 1
+            else:
+                self.tally.late += 1
+            claimed = event.on_time  # type: ignore[attr-defined]
+            if claimed != punctual:
+                rescheduled = " (reset by an apology: still late)" if dossier.first_due_at else ""
+                self._report(dossier_id, where, DEADLINE,
+                             f"ResultDelivered says on_time={claimed}, but the result was ready "
+                             f"at {ready.isoformat()} against the appointment "
+                             f"{appointment.isoformat() if appointment else 'none'}{rescheduled}",
+                             document)
+        elif event.type in ("DossierStopped", "DossierRefused") and dossier.due_at is not None:
+            if event.occurred_at <= (dossier.first_due_at or dossier.due_at):
+                self.tally.on_time += 1
+            else:
+                self.tally.late += 1
+
+    # ---- findings -----------------------------------------------------------------------------
+
+    def _report(self, dossier_id: str | None, where: tuple[int, int], kind: str, reason: str,
+                document: dict[str, Any] | None = None) -> None:
+        document = document or {}
+        event_id = document.get("event_id")
+        self.findings_append(Finding(dossier_id, where[0], where[1], kind, reason,
+                                     str(event_id) if event_id else None, document.get("type")))
+
+    def findings_append(self, finding: Finding) -> None:
+        counts = self.tally.findings_by_kind
+        counts[finding.kind] = counts.get(finding.kind, 0) + 1
+        if len(self.findings) < self.max_findings:
+            self.findings.append(finding)
+
+
+def _hash_bytes(value: str | None) -> bytes:
+    try:
+        return bytes.fromhex(value or "")
+    except ValueError:
+        return b""
+
+
+def _key_text(key: bytes | None) -> str | None:
+    return key.decode(errors="replace") if key is not None else None
+

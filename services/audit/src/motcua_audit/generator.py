@@ -1,0 +1,200 @@
+"""A realistic signed event log, for the replay benchmark and the tamper tests: dossiers of the
+catalogue's agencies on every path the lifecycle allows (accepted and delivered, refused,
+supplements at intake and at appraisal, fees, liên thông consultations between agencies, returns
+to appraisal, denials, apologies with a new appointment, overdue, withdrawal), each event signed
+by the key of the instance entitled to emit it, dossiers interleaved on the partitions as on
+the real topic."""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from motcua_catalogue.catalogue import default_catalogue
+from motcua_contracts import Event, new_event, uuid7
+from motcua_contracts.appraisal import (
+    ConsultationAnswered, ConsultationRequested, DelayApologized, DossierAppraised, FeesRequested,
+)
+from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
+from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.dossier import Applicant, Delivery, Document, DossierFacts
+from motcua_contracts.intake import (
+    DossierAccepted, DossierOverdue, DossierRefused, DossierStopped, DossierSubmitted, FeesPaid,
+    SupplementProvided, SupplementRequested, WithdrawalRequested,
+)
+from motcua_contracts.signing import ResultSigned
+from motcua_runtime.keys import Signer, ensure_keys, signer_for
+
+PARTITIONS = 12
+STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
+PATHS = {  # path -> weight (share of dossiers)
+    "delivered": 50, "refused": 8, "intake_supplement": 6, "appraisal_supplement": 6,
+    "fees": 6, "consultation": 6, "returned": 5, "denied": 5, "apology": 3, "withdrawal": 3,
+    "overdue": 2,
+}
+
+SignerOf = Callable[[str, str | None], Signer]
+
+
+def prepare_keys(keys_dir: Path) -> SignerOf:
+    """Keys for every stage's shared instance and, for half the agencies, their own instances
+    of appraisal, approval, signing and delivery (as a province runs them)."""
+    agencies = sorted(default_catalogue().agencies)
+    own = set(agencies[::2])
+    instances = [(stage, None) for stage in STAGES]
+    instances += [(stage, a) for a in sorted(own) for stage in STAGES[1:]]
+    ensure_keys(keys_dir, instances)
+    signers = {(s, a): signer_for(keys_dir, s, a) for s, a in instances}
+
+    def signer_of(stage: str, agency: str | None) -> Signer:
+        return signers.get((stage, agency)) or signers[(stage, None)]
+
+    return signer_of
+
+
+class _Journey:
+    """One dossier's history, built event by event with its causal links and signatures."""
+
+    def __init__(self, rng: random.Random, signer_of: SignerOf, agency: str, start: datetime,
+                 procedure: str, code: str) -> None:
+        self.rng = rng
+        self.signer_of = signer_of
+        self.agency = agency
+        self.dossier_id = uuid7()
+        self.now = start
+        self.events: list[Event] = []
+        self.facts = DossierFacts(code=code, procedure_code=procedure,
+                                  applicant_name="Nguyễn Thị Hoa", received_at=start,
+                                  due_at=start + timedelta(days=10), delivery_channel="online",
+                                  data={"mục đích": "kinh doanh", "diện tích": 120})
+
+    def emit(self, cls: type[Event], stage: str, *, cause: Event | None, hours: float | None = None,
+             key_agency: str | None = None, agency: str | None = None, **payload: Any) -> Event:
+        self.now += timedelta(hours=hours if hours is not None else self.rng.uniform(0.5, 20))
+        signer = self.signer_of(stage, key_agency or self.agency)
+        event = new_event(cls, dossier_id=self.dossier_id, agency=agency or self.agency,
+                          producer=signer.producer, cause=cause, occurred_at=self.now,
+                          sign=signer.sign, **payload)
+        self.events.append(event)
+        return event
+
+    def sha(self) -> str:
+        return f"{self.rng.getrandbits(256):064x}"
+
+
+def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
+    rng, start = j.rng, j.now
+    last = j.emit(DossierSubmitted, "intake", cause=None, hours=0, code=j.facts.code,
+                  procedure_code=j.facts.procedure_code, channel="online",
+                  applicant=Applicant(full_name="Nguyễn Thị Hoa", id_number="010203004567",
+                                      phone="0912345678", address="Số 1 Hoàng Liên, Lào Cai"),
+                  documents=[Document(name="Tờ khai", sha256=j.sha(), size=120_000)],
+                  delivery=Delivery(channel="online"), data=dict(j.facts.data),
+                  received_at=start)
+    if path == "refused":
+        j.emit(DossierRefused, "intake", cause=last, reason="Thiếu giấy tờ",
+               missing_documents=["Bản sao CCCD"])
+        return j.events
+    if path == "intake_supplement":
+        last = j.emit(SupplementRequested, "intake", cause=last, requested_by="intake",
+                      missing_documents=["Bản sao CCCD"], reason="Thiếu CCCD",
+                      respond_by=j.now + timedelta(days=3), clock="restart")
+        last = j.emit(SupplementProvided, "intake", cause=last, resumes="intake",
+                      documents=[Document(name="Bản sao CCCD", sha256=j.sha(), size=50_000)])
+        j.facts = j.facts.model_copy(update={"due_at": j.now + timedelta(days=10)})
+    last = j.emit(DossierAccepted, "intake", cause=last, dossier=j.facts)
+    if path == "withdrawal":
+        last = j.emit(WithdrawalRequested, "intake", cause=last, reason="Không còn nhu cầu")
+        j.emit(DossierStopped, "appraisal", cause=last, reason="Công dân rút hồ sơ")
+        return j.events
+    if path == "appraisal_supplement":
+        last = j.emit(SupplementRequested, "appraisal", cause=last, requested_by="appraisal",
+                      missing_documents=[], reason="Bản vẽ chưa rõ",
+                      respond_by=j.now + timedelta(days=3), clock="pause")
+        wait = timedelta(hours=rng.uniform(2, 40))
+        j.facts = j.facts.model_copy(update={"due_at": j.facts.due_at + wait})
+        last = j.emit(SupplementProvided, "intake", cause=last, hours=wait.total_seconds() / 3600,
+                      resumes="appraisal", dossier=j.facts,
+                      documents=[Document(name="Bản vẽ", sha256=j.sha(), size=900_000)])
+    if path == "fees":
+        last = j.emit(FeesRequested, "appraisal", cause=last, amount=100_000, reason="Lệ phí")
+        wait = timedelta(hours=rng.uniform(2, 40))
+        j.facts = j.facts.model_copy(update={"due_at": j.facts.due_at + wait})
+        last = j.emit(FeesPaid, "intake", cause=last, hours=wait.total_seconds() / 3600,
+                      amount=100_000, receipt_number=f"BL-{rng.randrange(10**6):06d}",
+                      dossier=j.facts)
+    if path == "consultation":
+        request = j.emit(ConsultationRequested, "appraisal", cause=last, agency=consulted,
+                         dossier=j.facts, lead_agency=j.agency, question="Ý kiến về quy hoạch?",
+                         respond_by=j.now + timedelta(days=3))
+        last = j.emit(ConsultationAnswered, "appraisal", cause=request, key_agency=consulted,
+                      agency=j.agency, consulted_agency=consulted, agrees=True,
+                      answer="Thống nhất")
+    if path == "apology":
+        old = j.facts.due_at
+        new = old + timedelta(days=5)
+        last = j.emit(DelayApologized, "appraisal", cause=last, reason="Cần xác minh thêm",
+                      previous_due_at=old, new_due_at=new)
+        j.facts = j.facts.model_copy(update={"due_at": new, "rescheduled_from": old})
+        j.now = old + timedelta(hours=rng.uniform(1, 48))  # the work runs past the appointment
+    deny = path == "denied"
+    last = j.emit(DossierAppraised, "appraisal", cause=last, dossier=j.facts,
+                  recommendation="deny" if deny else "approve", findings="Đủ điều kiện")
+    if path == "returned":
+        last = j.emit(DossierReturned, "approval", cause=last, dossier=j.facts,
+                      reason="Bổ sung căn cứ pháp lý")
+        last = j.emit(DossierAppraised, "appraisal", cause=last, dossier=j.facts,
+                      recommendation="approve", findings="Đã bổ sung căn cứ")
+    if path == "overdue":
+        j.now = j.facts.due_at
+        last = j.emit(DossierOverdue, "intake", cause=last, due_at=j.facts.due_at, hours=1)
+    if deny:
+        last = j.emit(DossierDenied, "approval", cause=last, dossier=j.facts,
+                      reason="Không đủ điều kiện")
+    else:
+        last = j.emit(DossierApproved, "approval", cause=last, dossier=j.facts,
+                      decision="Cấp phép")
+    signed = j.emit(ResultSigned, "signing", cause=last, dossier=j.facts,
+                    outcome="denied" if deny else "approved",
+                    result_number=f"{rng.randrange(10**4):04d}/2026/QĐ-{j.agency}",
+                    document_sha256=j.sha(), signed_at=j.now)
+    appointment = j.facts.rescheduled_from or j.facts.due_at
+    j.emit(ResultDelivered, "delivery", cause=signed, channel="online", delivered_at=j.now,
+           on_time=signed.signed_at <= appointment)
+    return j.events
+
+
+def generate(signer_of: SignerOf, dossiers: int, *, seed: int = 1, window: int = 500,
+             start: datetime | None = None) -> Iterator[tuple[int, int, bytes, bytes]]:
+    """(partition, offset, key, value) records of `dossiers` histories; `window` of them are in
+    progress at any time, their events interleaved in time order as on the real topic."""
+    rng = random.Random(seed)
+    catalogue = default_catalogue()
+    procedures = list(catalogue.procedures.values())
+    agencies = sorted(catalogue.agencies)
+    paths, weights = list(PATHS), list(PATHS.values())
+    clock = start or datetime(2026, 3, 2, 8, tzinfo=timezone.utc)
+    offsets = [0] * PARTITIONS
+    active: list[list[Event]] = []
+    made = 0
+    while made < dossiers or active:
+        while made < dossiers and len(active) < window:
+            procedure = rng.choice(procedures)
+            journey = _Journey(rng, signer_of, procedure.agency, clock, procedure.code,
+                               f"000.00.15.H38-{clock:%y%m%d}-{made % 10_000:04d}")
+            consulted = rng.choice([a for a in agencies if a != procedure.agency])
+            active.append(_journey(journey, rng.choices(paths, weights)[0], consulted))
+            clock += timedelta(seconds=30)
+            made += 1
+        history = active[rng.randrange(len(active))]
+        event = history.pop(0)
+        if not history:
+            active.remove(history)
+        key = str(event.dossier_id).encode()
+        partition = zlib.crc32(key) % PARTITIONS
+        yield partition, offsets[partition], key, event.model_dump_json().encode()
+        offsets[partition] += 1

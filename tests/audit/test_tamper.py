@@ -1,0 +1,188 @@
+"""Tampering with a signed log, each kind detected and named by the replay: one byte changed, an
+event dropped, two events swapped, a duplicate replayed, an event forged with another agency's
+key, an event signed with a revoked key. The log is generated (every path, real signatures) and
+judged in memory; one test runs the command on a file, with its JSON and HTML reports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import datetime, timedelta
+
+import pytest
+
+from motcua_audit.auditor import Auditor
+from motcua_audit.generator import generate, prepare_keys
+from motcua_audit.sources import write_log
+from motcua_cli.main import main
+from motcua_contracts import canonical_json
+from motcua_runtime.keys import load_registry, revoke
+from motcua_runtime.trust import Verifier
+
+
+@pytest.fixture(scope="module")
+def signed_log(tmp_path_factory):
+    keys_dir = tmp_path_factory.mktemp("tamper-keys")
+    signer_of = prepare_keys(keys_dir)
+    return keys_dir, signer_of, list(generate(signer_of, 120, seed=5, window=20))
+
+
+def judge(keys_dir, records):
+    auditor = Auditor(Verifier(load_registry(keys_dir)))
+    for record in records:
+        auditor.feed(*record)
+    auditor.finish()
+    return auditor.findings
+
+
+def types_of(record):
+    return json.loads(record[3])["type"]
+
+
+def position(records, event_type, skip=0):
+    """Index of the `skip`-th record of `event_type` among approved-and-delivered dossiers."""
+    approved = {r[2] for r in records if types_of(r) == "DossierApproved"}
+    matches = [i for i, r in enumerate(records) if types_of(r) == event_type and r[2] in approved]
+    return matches[skip]
+
+
+def at(records, index):
+    partition, offset, key, _ = records[index]
+    return key.decode(), partition, offset
+
+
+def kinds(findings):
+    return {f.kind for f in findings}
+
+
+def test_the_untouched_log_has_no_finding(signed_log):
+    keys_dir, _, records = signed_log
+    assert judge(keys_dir, records) == []
+
+
+def test_one_byte_changed_is_named_a_hash_mismatch(signed_log):
+    keys_dir, _, records = signed_log
+    records = list(records)
+    index = position(records, "DossierAppraised")
+    partition, offset, key, value = records[index]
+    spot = value.index(b'"applicant_name":"N') + len(b'"applicant_name":"')
+    records[index] = (partition, offset, key, value[:spot] + b"M" + value[spot + 1:])
+    findings = judge(keys_dir, records)
+    assert [(f.dossier_id, f.partition, f.offset, f.kind) for f in findings] == \
+        [(*at(records, index), "hash")]
+
+
+def test_a_dropped_event_is_named_a_missing_cause(signed_log):
+    keys_dir, _, records = signed_log
+    index = position(records, "DossierApproved")
+    dossier, partition, _ = at(records, index)
+    findings = judge(keys_dir, records[:index] + records[index + 1:])
+    chain = [f for f in findings if f.kind == "chain"]
+    assert len(chain) == 1 and chain[0].dossier_id == dossier
+    assert chain[0].event_type == "ResultSigned"
+    assert "never appears in the log: an event was dropped" in chain[0].reason
+    assert kinds(findings) == {"chain", "lifecycle"}
+
+
+def test_two_swapped_events_are_named_out_of_order(signed_log):
+    keys_dir, _, records = signed_log
+    records = list(records)
+    first = position(records, "DossierAppraised")
+    dossier = records[first][2]
+    second = next(i for i in range(first + 1, len(records))
+                  if records[i][2] == dossier and types_of(records[i]) == "DossierApproved")
+    # Swap the events but keep their places in the log (partition, offset).
+    (p1, o1, k1, v1), (p2, o2, k2, v2) = records[first], records[second]
+    records[first], records[second] = (p1, o1, k1, v2), (p2, o2, k2, v1)
+    findings = judge(keys_dir, records)
+    chain = [f for f in findings if f.kind == "chain"]
+    assert [(f.offset, f.event_type) for f in chain] == [(o2, "DossierAppraised")]
+    assert "out of order: DossierAppraised comes after DossierApproved" in chain[0].reason
+    assert {f.dossier_id for f in findings} == {dossier.decode()}
+
+
+def test_a_replayed_duplicate_is_named(signed_log):
+    keys_dir, _, records = signed_log
+    index = position(records, "DossierAccepted", skip=3)
+    partition, _, key, value = records[index]
+    copy = (partition, 10_000, key, value)
+    findings = judge(keys_dir, records[:index + 5] + [copy] + records[index + 5:])
+    assert [(f.offset, f.kind) for f in findings] == [(10_000, "duplicate")]
+    assert "appears twice (an identical copy)" in findings[0].reason
+
+
+def test_an_event_forged_with_another_agencys_key_is_named(signed_log):
+    keys_dir, signer_of, records = signed_log
+    records = list(records)
+    index = position(records, "DossierApproved", skip=1)
+    document = json.loads(records[index][3])
+    other = next(code for code in ("STP", "SXD", "CAT", "SKHDT", "SGTVT", "STNMT")
+                 if code != document["agency"]
+                 and signer_of("approval", code).producer.agency == code)
+    forger = signer_of("approval", other)
+    document = {k: v for k, v in document.items() if k not in ("hash", "signature")}
+    document |= {"decision": "Cấp phép (giả mạo)",
+                 "producer": forger.producer.model_dump(mode="json")}
+    body = canonical_json(document)
+    document |= {"hash": hashlib.sha256(body).hexdigest(), "signature": forger.sign(body)}
+    partition, offset, key, _ = records[index]
+    records[index] = (partition, offset, key, json.dumps(document).encode())
+    findings = judge(keys_dir, records)
+    assert (findings[0].offset, findings[0].kind) == (offset, "entitlement")
+    assert f"signed with key approval.{other}-1 of agency {other}" in findings[0].reason
+    # The real decision it replaced was what the next event cited.
+    assert [(f.event_type, f.kind) for f in findings[1:]] == [("ResultSigned", "chain")]
+    assert "not the hash of its cause" in findings[1].reason
+
+
+def test_an_event_signed_with_a_revoked_key_is_named(signed_log, tmp_path):
+    keys_dir, _, records = signed_log
+    index = position(records, "ResultSigned", skip=2)
+    document = json.loads(records[index][3])
+    key_id = document["producer"]["key_id"]
+    revoked_dir = tmp_path / "keys"
+    shutil.copytree(keys_dir, revoked_dir)
+    revoked_at = datetime.fromisoformat(document["occurred_at"]) - timedelta(seconds=1)
+    revoke(revoked_dir, key_id, at=revoked_at)
+    findings = judge(revoked_dir, records)
+    mine = [f for f in findings if f.offset == records[index][1] and f.kind == "key"
+            and f.dossier_id == records[index][2].decode()]
+    assert mine and f"key {key_id} was revoked at" in mine[0].reason
+    assert kinds(findings) == {"key"}  # and every later event it signed
+
+
+def test_the_command_reports_as_json_and_html_and_exits_1_on_findings(signed_log, tmp_path,
+                                                                       monkeypatch):
+    keys_dir, _, records = signed_log
+    monkeypatch.setenv("MOTCUA_KEYS_DIR", str(keys_dir))
+    clean, tampered = tmp_path / "clean.tsv", tmp_path / "tampered.tsv"
+    write_log(clean, records)
+    index = position(records, "DossierAccepted")
+    write_log(tampered, records + [records[index]])
+    report, page = tmp_path / "report.json", tmp_path / "report.html"
+    argv = ["--data-dir", str(tmp_path), "audit", "replay", "--workers", "2",
+            "--json", str(report), "--html", str(page)]
+    assert main(argv + ["--from", str(clean)]) == 0
+    assert json.loads(report.read_text())["findings"] == []
+    assert main(argv + ["--from", str(tampered)]) == 1
+    body = json.loads(report.read_text())
+    assert body["events"] == len(records) + 1 and body["dossiers"] == 120
+    assert body["events_per_second"] > 0
+    assert [{k: f[k] for k in ("dossier_id", "offset", "kind")} for f in body["findings"]] == \
+        [{"dossier_id": records[index][2].decode(), "offset": records[index][1],
+          "kind": "duplicate"}]
+    assert "duplicate" in page.read_text() and records[index][2].decode() in page.read_text()
+
+
+def test_user_errors_are_messages_not_tracebacks(tmp_path, monkeypatch):
+    with pytest.raises(SystemExit, match="not `topic`, `archive` or a log file"):
+        main(["--data-dir", str(tmp_path), "audit", "replay", "--from", "nowhere.tsv"])
+    (tmp_path / "bad.tsv").write_text("garbage\n")
+    with pytest.raises(SystemExit, match="bad.tsv:1: not a log line"):
+        main(["--data-dir", str(tmp_path), "audit", "replay", "--from",
+              str(tmp_path / "bad.tsv")])
+    monkeypatch.delenv("MOTCUA_KEYS_DIR")
+    with pytest.raises(SystemExit, match="no key registry .* run `motcua keys init`"):
+        main(["--data-dir", str(tmp_path / "empty"), "audit", "replay", "--from",
+              str(tmp_path / "bad.tsv")])
