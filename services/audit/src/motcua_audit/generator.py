@@ -108,7 +108,8 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
         j.facts = j.facts.model_copy(update={"due_at": j.now + timedelta(days=10)})
     last = j.emit(DossierAccepted, "intake", cause=last, dossier=j.facts)
     if path == "withdrawal":
-        last = j.emit(WithdrawalRequested, "intake", cause=last, reason="Không còn nhu cầu")
+        last = j.emit(WithdrawalRequested, "intake", cause=last, reason="Không còn nhu cầu",
+                      confirmed_by="appraisal")
         j.emit(DossierStopped, "appraisal", cause=last, reason="Công dân rút hồ sơ")
         return j.events
     if path == "appraisal_supplement":
