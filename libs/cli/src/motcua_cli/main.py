@@ -102,12 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_up(args.data_dir, api_port=args.api_port,
                       agencies=_agency_instances(args.instance), officers=args.officers)
     if args.command == "pki":
-        from motcua_cli import pki as pki_commands_
+        from motcua_cli import pki as pki_cli
 
         if args.pki_command == "init":
-            return pki_commands_.init(args.data_dir)
+            return pki_cli.init(args.data_dir)
         if args.pki_command == "rotate":
-            return pki_commands_.rotate_agency(args.data_dir, args.agency)
+            return pki_cli.rotate_agency(args.data_dir, args.agency)
         from motcua_signing.bench import main as sealing_bench
 
         return sealing_bench([str(args.count)] + (["--json"] if args.json else []))

@@ -16,6 +16,7 @@ import argparse
 import getpass
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +90,6 @@ def run_officer(args: argparse.Namespace, data_dir: Path, stack: Stack) -> int:
 
 
 def _token(data_dir: Path, officer: Officer, hours: float = 12) -> str:
-    from datetime import timedelta
-
     secret_file = data_dir / "token-secret"
     if not secret_file.exists():
         raise SystemExit(f"no {secret_file}: start `motcua up` first, or set MOTCUA_TOKEN")

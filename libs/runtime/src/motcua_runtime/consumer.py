@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from motcua_contracts import (
     EVENT_TYPES,
-    PRODUCERS,
     Event,
     Headers,
     Producer,
@@ -164,10 +163,6 @@ class BatchProcessor:
             if event.type != event_type:
                 dead.append(DeadLetter.at_position(
                     record, f"type header {event_type!r} does not match body type {event.type!r}"))
-                continue
-            if event.producer.service not in PRODUCERS[event.type]:
-                dead.append(DeadLetter.at_position(
-                    record, f"{event.type} may not be emitted by {event.producer.service}"))
                 continue
             verdict = self.verifier.check(orjson.loads(record.value), event.occurred_at)
             if verdict is not None:

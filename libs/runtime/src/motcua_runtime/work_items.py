@@ -136,12 +136,6 @@ def take_over(items: WorkItems, model: type[Any], event: Event, facts: DossierFa
     return item
 
 
-def current(items: WorkItems, dossier_id: uuid.UUID, kind: str = DOSSIER) -> Any | None:
-    """The item of that kind still open or waiting for the dossier, if any."""
-    return next((item for item in reversed(items.for_dossier(dossier_id))
-                 if item.kind == kind and item.state != DONE), None)
-
-
 def wait_for(item: Any, what: str, requests: Sequence[Event]) -> None:
     """Pause the item until every request in `requests` is answered."""
     item.state, item.waiting_for = WAITING, what

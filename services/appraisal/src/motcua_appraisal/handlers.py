@@ -25,6 +25,7 @@ from motcua_contracts.intake import (
     WithdrawalRequested,
 )
 from motcua_runtime.delays import apology_decision
+from motcua_runtime.policy import procedure_of, runs_automatically
 from motcua_runtime.stage import Emitter, Rejected, Stage
 from motcua_runtime.work_items import (
     CONSULTATION,
@@ -32,7 +33,6 @@ from motcua_runtime.work_items import (
     WITHDRAWAL,
     WorkItems,
     close_all,
-    current,
     resume,
     take_over,
     touch,
@@ -50,13 +50,10 @@ class Appraisal:
     officers: bool = False
 
     def automatic(self, procedure: Procedure) -> bool:
-        return not (self.officers and procedure.decided_by_officer(STAGE))
+        return runs_automatically(procedure, STAGE, self.officers)
 
     def procedure(self, item: Any) -> Procedure:
-        procedure = self.catalogue.procedures.get(item.procedure_code)
-        if procedure is None:
-            raise Rejected(f"procedure {item.procedure_code} is not in the catalogue")
-        return procedure
+        return procedure_of(self.catalogue, item.procedure_code)
 
     # -- the topic ----------------------------------------------------------------------------
 
@@ -120,11 +117,10 @@ class Appraisal:
         """The competent agency confirms a withdrawal (intake confirms its own)."""
         if event.confirmed_by != STAGE:
             return
-        held = current(items, event.dossier_id) or next(
-            iter(reversed(items.for_dossier(event.dossier_id))), None)
-        if held is None:
+        held = items.for_dossier(event.dossier_id)
+        if not held:
             raise Rejected(f"appraisal never held dossier {event.dossier_id}")
-        item = take_over(items, WorkItem, event, held.facts(), STAGE, kind=WITHDRAWAL,
+        item = take_over(items, WorkItem, event, held[-1].facts(), STAGE, kind=WITHDRAWAL,
                          context={"reason": event.reason})
         if self.automatic(self.procedure(item)):
             decisions.confirm_withdrawal(item, emitter, now=event.occurred_at,

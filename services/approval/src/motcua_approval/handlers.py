@@ -16,7 +16,8 @@ from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_contracts.appraisal import DossierAppraised
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
 from motcua_runtime.delays import apology_decision
-from motcua_runtime.stage import Emitter, Rejected, Stage
+from motcua_runtime.policy import procedure_of, runs_automatically
+from motcua_runtime.stage import Emitter, Stage
 from motcua_runtime.work_items import WorkItems, close, close_all, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
 
@@ -63,16 +64,14 @@ class Approval:
     officers: bool = False
 
     def automatic(self, procedure: Procedure) -> bool:
-        return not (self.officers and procedure.decided_by_officer(STAGE))
+        return runs_automatically(procedure, STAGE, self.officers)
 
     def on_appraised(self, event: DossierAppraised, items: WorkItems, emitter: Emitter) -> None:
         """Put the draft before the leader; under the automatic policy, follow it at once."""
         item = take_over(items, WorkItem, event, event.dossier, STAGE,
                          context={"recommendation": event.recommendation,
                                   "findings": event.findings})
-        procedure = self.catalogue.procedures.get(event.dossier.procedure_code)
-        if procedure is None:
-            raise Rejected(f"procedure {event.dossier.procedure_code} is not in the catalogue")
+        procedure = procedure_of(self.catalogue, event.dossier.procedure_code)
         if not self.automatic(procedure):
             return
         decision = domain.decide(event, procedure)

@@ -14,7 +14,8 @@ from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.signing import ResultSigned
 from motcua_delivery import STAGE, domain
 from motcua_delivery.orm import INBOX, OUTBOX, WorkItem
-from motcua_runtime.stage import Emitter, Rejected, Stage
+from motcua_runtime.policy import procedure_of, runs_automatically
+from motcua_runtime.stage import Emitter, Stage
 from motcua_runtime.work_items import WorkItems, close, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
 
@@ -30,17 +31,14 @@ class Delivery:
     officers: bool = False
 
     def automatic(self, procedure: Procedure) -> bool:
-        return not (self.officers and procedure.decided_by_officer(STAGE))
+        return runs_automatically(procedure, STAGE, self.officers)
 
     def on_result_signed(self, event: ResultSigned, items: WorkItems, emitter: Emitter) -> None:
         """The result is ready (status 9); under the automatic policy it is handed over at once
         through the channel the applicant chose."""
         item = take_over(items, WorkItem, event, event.dossier, STAGE, context={
             "result_number": event.result_number, "ready_at": event.signed_at.isoformat()})
-        procedure = self.catalogue.procedures.get(item.procedure_code)
-        if procedure is None:
-            raise Rejected(f"procedure {item.procedure_code} is not in the catalogue")
-        if self.automatic(procedure):
+        if self.automatic(procedure_of(self.catalogue, item.procedure_code)):
             deliver(item, emitter, now=datetime.now(timezone.utc))
 
     def work_queue(self) -> dict[str, Decision]:

@@ -66,9 +66,12 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
         return Accepted(dossier_id=event.dossier_id, code=event.code,
                         status_url=f"/api/dossiers/{event.dossier_id}")
 
-    async def applicant_action(action: Callable[[], Awaitable[Event]]) -> ActionTaken:
+    async def applicant_action(session: AsyncSession,
+                               action: Callable[[], Awaitable[Event]]) -> ActionTaken:
+        """Run one of the applicant's actions in its own transaction; 404 or 409 as it says."""
         try:
-            event = await action()
+            async with session.begin():
+                event = await action()
         except applicant.NotFound as error:
             raise HTTPException(404, detail={"message": str(error)}) from None
         except applicant.NotNow as error:
@@ -81,31 +84,23 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                          409: {"description": "The dossier is not waiting for a supplement"}})
     async def file_supplement(code: str, filing: applicant.SupplementFiling,
                               session: SessionDep) -> Any:
-        async def act() -> Event:
-            async with session.begin():
-                return await applicant.file_supplement(session, catalogue, calendar, outbox, code,
-                                                       filing)
-        return await applicant_action(act)
+        return await applicant_action(session, lambda: applicant.file_supplement(
+            session, catalogue, calendar, outbox, code, filing))
 
     @app.post("/api/dossiers/{code}/payment", status_code=202, response_model=ActionTaken,
               responses={404: {"description": "No such dossier for that ID number"},
                          409: {"description": "No fees are due"}})
     async def pay_fees(code: str, payment: applicant.Payment, session: SessionDep) -> Any:
-        async def act() -> Event:
-            async with session.begin():
-                return await applicant.pay_fees(session, catalogue, calendar, outbox, code,
-                                                payment)
-        return await applicant_action(act)
+        return await applicant_action(session, lambda: applicant.pay_fees(
+            session, catalogue, calendar, outbox, code, payment))
 
     @app.post("/api/dossiers/{code}/withdrawal", status_code=202, response_model=ActionTaken,
               responses={404: {"description": "No such dossier for that ID number"},
                          409: {"description": "The dossier can no longer be withdrawn"}})
     async def withdraw(code: str, request: applicant.WithdrawalRequest,
                        session: SessionDep) -> Any:
-        async def act() -> Event:
-            async with session.begin():
-                return await applicant.withdraw(session, outbox, code, request)
-        return await applicant_action(act)
+        return await applicant_action(session, lambda: applicant.withdraw(
+            session, outbox, code, request))
 
     @app.get("/api/procedures")
     async def list_procedures() -> list[dict[str, Any]]:

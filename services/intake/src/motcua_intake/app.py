@@ -7,7 +7,6 @@ import asyncio
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from motcua_catalogue.calendar_store import OverrideStore
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS
 from motcua_intake.api import create_api
@@ -35,8 +34,7 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
             app = create_api(sessions, catalogue, calendar, settings.dossier_topic,
                              on_commit=relay.wake, current_officer=officer, signer=signer)
-            store = OverrideStore(sessions.kw["bind"])
-            app.include_router(create_catalogue_router(catalogue, store, officer,
+            app.include_router(create_catalogue_router(catalogue, source.store, officer,
                                                        on_calendar_change=source.refresh))
             return app
 

@@ -19,6 +19,7 @@ from motcua_contracts.intake import (
     DossierStopped,
     DossierSubmitted,
     FeesPaid,
+    SupplementExpired,
     SupplementProvided,
     SupplementRequested,
     WithdrawalRequested,
@@ -66,7 +67,7 @@ def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> No
         dossier.waiting_since = event.occurred_at
         dossier.waiting_on_event_id, dossier.waiting_on_event_hash = event.event_id, event.hash
         dossier.supplement_due_at = getattr(event, "respond_by", None)
-    elif isinstance(event, SupplementProvided | FeesPaid) or event.type == "SupplementExpired":
+    elif isinstance(event, SupplementProvided | FeesPaid | SupplementExpired):
         dossier.waiting_since = dossier.supplement_due_at = None
         dossier.waiting_on_event_id = dossier.waiting_on_event_hash = None
     if isinstance(event, FeesPaid):
@@ -108,7 +109,8 @@ class Intake:
 
     def on_supplement_provided(self, event: SupplementProvided, dossiers: Dossiers,
                                emitter: Emitter) -> None:
-        asked_at = (dossiers.get(event.dossier_id) or _missing(event)).waiting_since
+        waiting = dossiers.get(event.dossier_id)
+        asked_at = waiting.waiting_since if waiting else None  # track() clears it
         dossier = track(event, dossiers, emitter)
         if event.resumes == "intake":
             dossier.documents = [*dossier.documents,
@@ -160,10 +162,6 @@ class Intake:
             facts = domain.moved_by_waiting(facts, procedure, calendar,
                                             waiting_since=waited_since, now=now, clock="pause")
         emitter.emit(DossierAccepted, cause=cause, dossier=facts)
-
-
-def _missing(event: Event) -> Dossier:
-    raise Rejected(f"no dossier {event.dossier_id} was submitted at intake")
 
 
 def dossier_from(event: DossierSubmitted) -> Dossier:

@@ -14,7 +14,8 @@ from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts.approval import DossierApproved, DossierDenied
 from motcua_contracts.signing import ResultSigned
 from motcua_runtime.delays import apology_decision
-from motcua_runtime.stage import Emitter, Rejected, Stage
+from motcua_runtime.policy import procedure_of, runs_automatically
+from motcua_runtime.stage import Emitter, Stage
 from motcua_runtime.work_items import close, close_all, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
 from motcua_signing import STAGE, domain
@@ -36,13 +37,10 @@ class Signing:
     officers: bool = False
 
     def automatic(self, procedure: Procedure) -> bool:
-        return not (self.officers and procedure.decided_by_officer(STAGE))
+        return runs_automatically(procedure, STAGE, self.officers)
 
     def procedure(self, item: Any) -> Procedure:
-        procedure = self.catalogue.procedures.get(item.procedure_code)
-        if procedure is None:
-            raise Rejected(f"procedure {item.procedure_code} is not in the catalogue")
-        return procedure
+        return procedure_of(self.catalogue, item.procedure_code)
 
     def on_decision(self, event: DossierApproved | DossierDenied, results: SigningRepository,
                     emitter: Emitter) -> None:
