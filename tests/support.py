@@ -122,12 +122,14 @@ class RunningStack:
 @contextmanager
 def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir: Path,
                   agencies: dict[str, list[str]] | None = None,
-                  officers: bool = False) -> Iterator[RunningStack]:
+                  officers: bool = False,
+                  env: dict[str, str] | None = None) -> Iterator[RunningStack]:
+    """`env` adds to (or overrides) every service's environment (e.g. SMTP_HOST)."""
     api_port = free_port()
     env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,
            "DOSSIER_TOPIC": topic, "LOG_LEVEL": "INFO", "MOTCUA_TOKEN_SECRET": TOKEN_SECRET,
            "MOTCUA_OFFICERS": "1" if officers else "0",
-           "SIGNING_PKI_DIR": str(dev_pki()), PASSPHRASE_ENV: DEV_PASSPHRASE}
+           "SIGNING_PKI_DIR": str(dev_pki()), PASSPHRASE_ENV: DEV_PASSPHRASE, **(env or {})}
     services = plan_services(env, log_dir, api_port=api_port, agencies=agencies)
     try:
         start_all(services)

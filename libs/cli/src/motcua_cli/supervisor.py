@@ -118,6 +118,12 @@ def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
                 name=name, stage=stage, agency=agency, metrics_port=free_port(),
                 log_path=log_dir / f"{name}.log", env=stage_env,
                 http_port=_http_port(stage, agency, api_port)))
+    # Intake fetches delivered results from signing's internal endpoint (any instance: they
+    # share signing's schema). SMTP_* and NOTIFY_FROM reach intake from the environment.
+    signing = next(s for s in planned if s.stage == "signing" and s.agency is None)
+    for service in planned:
+        if service.stage == "intake":
+            service.env.setdefault("INTAKE_SIGNING_URL", signing.http_url or "")
     return planned
 
 

@@ -54,6 +54,9 @@ class NotificationColumns:
 
 def notification(model: type, *, recipient: str, message: Message, dossier_id: uuid.UUID,
                  event_id: uuid.UUID | None = None):
-    """A queued notification, to `session.add` in the batch's transaction."""
-    return model(id=uuid7(), dossier_id=dossier_id, event_id=event_id, kind=message.kind,
-                 recipient=recipient, subject=message.subject, body=message.body, attempts=0)
+    """A queued notification, to `session.add` in the batch's transaction. Its id (and so the
+    mail's Message-ID) is the causing event's id when there is one: one notice per event, and a
+    second row for the same event cannot be queued."""
+    return model(id=event_id or uuid7(), dossier_id=dossier_id, event_id=event_id,
+                 kind=message.kind, recipient=recipient, subject=message.subject,
+                 body=message.body, attempts=0)

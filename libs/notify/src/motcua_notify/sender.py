@@ -29,7 +29,8 @@ class SmtpSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SMTP_", extra="ignore", populate_by_name=True)
 
-    host: str = "127.0.0.1"
+    host: str | None = Field(default=None, description=(
+        "The mail server; None: no mail server is configured, notifications stay queued."))
     port: int = 25
     username: str | None = None
     password: SecretStr | None = None
@@ -53,6 +54,12 @@ def _is_permanent(error: Exception) -> bool:
             and 500 <= error.code < 600)
 
 
+def _code(error: Exception) -> int | None:
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return error.recipients[0].code if error.recipients else None
+    return getattr(error, "code", None)
+
+
 class NotificationSender:
     def __init__(self, engine: AsyncEngine, model: type, settings: SmtpSettings, *,
                  batch_size: int = 50, poll_seconds: float = 2.0, backoff_base: float = 10.0,
@@ -65,13 +72,23 @@ class NotificationSender:
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self._wake = asyncio.Event()
 
+    @property
+    def configured(self) -> bool:
+        return bool(self.settings.host)
+
     def wake(self) -> None:
         """Look for due notifications now rather than at the next poll."""
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set. Database trouble is logged and retried at the next round:
-        the queue is in the database, so nothing is lost meanwhile."""
+        the queue is in the database, so nothing is lost meanwhile. Without a mail server
+        (SMTP_HOST unset) nothing is sent: rows stay queued until one is configured."""
+        if not self.configured:
+            log.warning("no mail server configured (SMTP_HOST): notifications stay queued "
+                        "in the notifications table, unsent")
+            await stop.wait()
+            return
         while not stop.is_set():
             try:
                 sent = await self.send_due()
@@ -130,8 +147,9 @@ class NotificationSender:
                         continue
                     row.attempts += 1
                     row.failed_at, row.last_error = now, f"{type(error).__name__}: {error}"
+                    # The error names the mailbox: it stays in the row, not in the logs.
                     log.error("notification refused for good", notification_id=str(row.id),
-                              kind=row.kind, error=row.last_error)
+                              kind=row.kind, smtp_code=_code(error))
                     continue
                 row.attempts += 1
                 row.sent_at, row.last_error = now, None

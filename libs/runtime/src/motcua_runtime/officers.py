@@ -14,7 +14,12 @@ from datetime import datetime, timedelta, timezone
 import jwt
 from fastapi import HTTPException, Request
 
-ROLES = ("intake", "appraisal", "approval", "signing", "delivery", "admin", "manager")
+# A service calling another's internal endpoint (intake fetching a signed result from signing)
+# carries a token with a service role: no officer's role opens those endpoints, and a service
+# role acts at no stage.
+SERVICE_ROLES = ("service:intake",)
+ROLES = ("intake", "appraisal", "approval", "signing", "delivery", "admin", "manager",
+         *SERVICE_ROLES)
 ALGORITHM = "HS256"
 
 

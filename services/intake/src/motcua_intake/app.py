@@ -13,7 +13,12 @@ from motcua_intake.api import create_api
 from motcua_intake.catalogue_api import create_catalogue_router
 from motcua_intake.deadline_watch import watch_deadlines
 from motcua_intake.handlers import Intake, intake_stage
+from motcua_intake.notices import Notices
+from motcua_intake.orm import Notification
+from motcua_intake.result_api import create_result_router
+from motcua_intake.result_documents import SigningDocuments
 from motcua_intake.settings import IntakeSettings
+from motcua_notify import NotificationSender, SmtpSettings
 from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.keys import signer_from_settings
 from motcua_runtime.outbox import OutboxRelay
@@ -22,13 +27,17 @@ from motcua_runtime.service import live_calendar, run_stage
 
 async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> None:
     catalogue = default_catalogue()
-    officer = officer_from_bearer(settings.token_secret.get_secret_value())
+    secret = settings.token_secret.get_secret_value()
+    officer = officer_from_bearer(secret)
     signer = signer_from_settings(settings, "intake")
+    documents = (SigningDocuments(settings.signing_url, secret).fetch
+                 if settings.signing_url else None)
     async with live_calendar(settings) as source:
         calendar = source.live()
         intake = Intake(catalogue, calendar, settings.supplement_days, agency_calendars={
             code: source.live(agency.office_hours) for code, agency in catalogue.agencies.items()
-            if agency.office_hours != DEFAULT_OFFICE_HOURS})
+            if agency.office_hours != DEFAULT_OFFICE_HOURS},
+            notices=Notices(catalogue, settings.public_base_url))
         stage = intake_stage(intake)
 
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
@@ -36,11 +45,19 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
                              on_commit=relay.wake, current_officer=officer, signer=signer)
             app.include_router(create_catalogue_router(catalogue, source.store, officer,
                                                        on_calendar_change=source.refresh))
+            app.include_router(create_result_router(documents))
             return app
 
-        async def deadlines(engine: AsyncEngine, relay: OutboxRelay,
-                            stopping: asyncio.Event) -> None:
-            await watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
-                                  every=settings.deadline_watch_seconds)
+        async def background(engine: AsyncEngine, relay: OutboxRelay,
+                             stopping: asyncio.Event) -> None:
+            # Both loops survive their own failures (database, mail server) and end on `stopping`.
+            mail = NotificationSender(
+                engine, Notification, SmtpSettings(), poll_seconds=settings.notify_poll_seconds,
+                backoff_base=settings.notify_retry_seconds,
+                backoff_cap=settings.notify_retry_max_seconds)
+            await asyncio.gather(
+                watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
+                                every=settings.deadline_watch_seconds),
+                mail.run(stopping))
 
-        await run_stage(settings, stage, api=api, background=deadlines, stop=stop)
+        await run_stage(settings, stage, api=api, background=background, stop=stop)

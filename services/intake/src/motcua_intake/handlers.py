@@ -1,6 +1,7 @@
 """Intake's use cases on the topic: the completeness check on every submitted (or supplemented)
-dossier, the confirmation of withdrawals before acceptance, and the tracking view that folds every
-event of every dossier through the lifecycle rules. The table at the end is the whole of intake's
+dossier, the confirmation of withdrawals before acceptance, the tracking view that folds every
+event of every dossier through the lifecycle rules, and the applicant's e-mail each step calls for
+(queued in the same transaction, see notices.py). The table at the end is the whole of intake's
 behaviour on the topic."""
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import structlog
 
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.working_time import HOURS_PER_DAY
@@ -25,13 +28,18 @@ from motcua_contracts.intake import (
     WithdrawalRequested,
 )
 from motcua_contracts.appraisal import DelayApologized, FeesRequested
+from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.signing import ResultSigned
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_intake import domain
-from motcua_intake.orm import INBOX, OUTBOX, Dossier, TimelineEntry
+from motcua_intake.notices import Notices
+from motcua_intake.orm import INBOX, OUTBOX, Dossier, Notification, TimelineEntry
 from motcua_intake.repository import Dossiers
+from motcua_notify import notification
 from motcua_runtime.stage import Emitter, Rejected, Stage
 from motcua_runtime.work_items import Cause
 
+log = structlog.get_logger(__name__)
 ENDING = {Status.RESULT_READY, Status.DELIVERED, Status.STOPPED, Status.REFUSED}
 
 
@@ -72,6 +80,10 @@ def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> No
         dossier.waiting_on_event_id = dossier.waiting_on_event_hash = None
     if isinstance(event, FeesPaid):
         dossier.fees_paid += event.amount
+    if isinstance(event, ResultSigned):
+        dossier.result_sha256 = event.document_sha256
+    if isinstance(event, ResultDelivered):
+        dossier.delivered_via = event.channel
     if isinstance(event, DelayApologized) and dossier.facts is not None:
         dossier.due_at = event.new_due_at
         dossier.facts = {**dossier.facts, "due_at": event.new_due_at.isoformat(),
@@ -91,9 +103,34 @@ class Intake:
     supplement_days: int = 5  # working days the applicant has to complete a dossier
     # Agencies whose office hours differ from the calendar's (commune police on Saturdays).
     agency_calendars: Mapping[str, WorkingCalendar] = field(default_factory=dict)
+    # The applicant's e-mails; None: none are queued.
+    notices: Notices | None = None
 
     def calendar_of(self, agency: str) -> WorkingCalendar:
         return self.agency_calendars.get(agency, self.calendar)
+
+    def follow(self, event: Event, dossiers: Dossiers, emitter: Emitter) -> None:
+        """Any event of the topic, intake's own included once they come back: track it, then
+        queue the e-mail it calls for."""
+        dossier = track(event, dossiers, emitter)
+        self.notify(event, dossier, dossiers)
+
+    def notify(self, event: Event, dossier: Dossier, dossiers: Dossiers) -> None:
+        """Queue the applicant's e-mail about `event`, keyed by the event's id (the inbox makes
+        each event handled once, so each e-mail is queued once)."""
+        if self.notices is None or (recipient := self.notices.recipient(dossier)) is None:
+            return
+        try:
+            message = self.notices.message_for(event, dossier)
+        except Exception:
+            # A notice is a courtesy beside the record: a fault in writing one must not send the
+            # event to the dead-letter topic and leave the dossier's status behind.
+            log.exception("notice not queued", dossier_id=str(event.dossier_id),
+                          event_id=str(event.event_id), event_type=event.type)
+            return
+        if message is not None:
+            dossiers.queue(notification(Notification, recipient=recipient, message=message,
+                                        dossier_id=event.dossier_id, event_id=event.event_id))
 
     def on_submitted(self, event: DossierSubmitted, dossiers: Dossiers,
                      emitter: Emitter) -> None:
@@ -189,7 +226,7 @@ def cause_of(dossier: Dossier, *, waiting: bool = False) -> Cause:
 
 
 def intake_stage(intake: Intake) -> Stage:
-    handlers = {event_type: track for event_type in EVENT_TYPES}
+    handlers = {event_type: intake.follow for event_type in EVENT_TYPES}
     handlers["DossierSubmitted"] = intake.on_submitted
     handlers["SupplementProvided"] = intake.on_supplement_provided
     handlers["WithdrawalRequested"] = intake.on_withdrawal_requested

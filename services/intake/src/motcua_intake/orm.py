@@ -1,5 +1,6 @@
 """Intake's tables, in schema "intake": the dossiers with their tracking view, their timeline,
-the per-unit daily counters behind dossier codes, and the outbox and inbox."""
+the per-unit daily counters behind dossier codes, the applicants' e-mail queue, and the outbox
+and inbox."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from motcua_intake import STAGE
+from motcua_notify import NotificationColumns
 from motcua_runtime.db import inbox_table, outbox_table
 
 
@@ -58,6 +60,10 @@ class Dossier(Base):
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     overdue_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), doc="When the deadline watch marked it overdue")
+    # The result as ResultSigned described it: a downloaded copy must have this SHA-256.
+    result_sha256: Mapped[str | None] = mapped_column(String(64))
+    # How ResultDelivered says the result was handed over (online: the applicant may download).
+    delivered_via: Mapped[str | None] = mapped_column(String(16))
 
 
 class TimelineEntry(Base):
@@ -99,6 +105,10 @@ class DailyCounter(Base):
     unit: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class Notification(NotificationColumns, Base):
+    """An e-mail to the applicant, queued with the event that caused it (motcua_notify)."""
 
 
 OUTBOX = outbox_table(Base.metadata)

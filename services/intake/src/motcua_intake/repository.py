@@ -1,4 +1,5 @@
-"""Intake's storage: dossiers and their timeline for the consumer, and the code counter."""
+"""Intake's storage: dossiers, their timeline and the applicant's e-mails for the consumer,
+and the code counter."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import Event
 from motcua_contracts.intake import DossierSubmitted
-from motcua_intake.orm import DailyCounter, Dossier, TimelineEntry
+from motcua_intake.orm import DailyCounter, Dossier, Notification, TimelineEntry
 
 
 class Dossiers:
@@ -46,6 +47,10 @@ class Dossiers:
 
     def record(self, entry: TimelineEntry) -> None:
         self._session.add(entry)
+
+    def queue(self, notice: Notification) -> None:
+        """An e-mail to the applicant, sent after this batch commits (motcua_notify.sender)."""
+        self._session.add(notice)
 
 
 async def next_counter(session: AsyncSession, unit: str, day: date) -> int:

@@ -1,4 +1,6 @@
-"""Intake's settings: the shared ones plus its HTTP server (env prefix INTAKE_)."""
+"""Intake's settings: the shared ones plus its HTTP server (env prefix INTAKE_), the public base
+URL the applicant's e-mails link to, and where signing serves the result documents. The mail
+server's settings are motcua_notify's (SMTP_*, NOTIFY_FROM)."""
 
 from __future__ import annotations
 
@@ -16,3 +18,15 @@ class IntakeSettings(ServiceSettings):
         "Working days an applicant has to file a supplement (verify against local rules)."))
     deadline_watch_seconds: float = Field(default=30.0, gt=0, description=(
         "How often the deadline watch looks for expired supplements and overdue dossiers."))
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL",
+        description="Base of the public lookup page (/tra-cuu) the e-mails link to.")
+    signing_url: str | None = Field(default=None, description=(
+        "Signing's HTTP API (its internal documents endpoint), e.g. http://signing:8080; None: "
+        "result downloads answer 503."))
+    notify_poll_seconds: float = Field(default=2.0, gt=0, description=(
+        "How often the queue of e-mails is looked at."))
+    notify_retry_seconds: float = Field(default=10.0, gt=0, description=(
+        "First wait before an e-mail is retried after the mail server failed; doubles each "
+        "time, up to INTAKE_NOTIFY_RETRY_MAX_SECONDS."))
+    notify_retry_max_seconds: float = Field(default=900.0, gt=0)

@@ -119,18 +119,25 @@ def _same_id(dossier: Dossier, id_number: str) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), id_number.strip().encode())
 
 
+async def find_for_applicant(session: AsyncSession, code: str, id_number: str | None
+                             ) -> Dossier:
+    """The dossier of that code, if the applicant's ID number matches: 422 without a number,
+    404 for a wrong one exactly as for an unknown code."""
+    if id_number is None:
+        raise HTTPException(422, detail={"message": "id_number: required with a dossier code "
+                                         "(the applicant's CCCD/CMND number)"})
+    dossier = await session.scalar(select(Dossier).where(Dossier.code == code))
+    if dossier is None or not _same_id(dossier, id_number):
+        raise HTTPException(404, detail={"message": NOT_FOUND})
+    return dossier
+
+
 async def _find(session: AsyncSession, id_or_code: str, id_number: str | None) -> Dossier:
     """By id: nothing else needed. By code: the applicant's ID number must match (404 alike)."""
     try:
         dossier_id = uuid.UUID(id_or_code)
     except ValueError:
-        if id_number is None:
-            raise HTTPException(422, detail={"message": "id_number: required with a dossier code "
-                                             "(the applicant's CCCD/CMND number)"}) from None
-        dossier = await session.scalar(select(Dossier).where(Dossier.code == id_or_code))
-        if dossier is None or not _same_id(dossier, id_number):
-            raise HTTPException(404, detail={"message": NOT_FOUND}) from None
-        return dossier
+        return await find_for_applicant(session, id_or_code, id_number)
     dossier = await session.get(Dossier, dossier_id)
     if dossier is None:
         raise HTTPException(404, detail={"message": f"no dossier {id_or_code}"})

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from motcua_catalogue import Catalogue
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_pki import Keystore, KeystoreError
+from motcua_runtime.officers import officer_from_bearer
+from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.service import live_calendar, run_stage
 from motcua_runtime.work_queue import work_queue_server
 from motcua_signing import STAGE
+from motcua_signing.document_api import create_document_router
+from motcua_signing.documents import PostgresDocuments
 from motcua_signing.handlers import Signing, signing_stage
 from motcua_signing.issuer import ResultIssuer
 from motcua_signing.orm import WorkItem
@@ -58,5 +65,14 @@ async def run(settings: SigningSettings, stop: asyncio.Event | None = None) -> N
     async with live_calendar(settings) as calendar:
         policy = Signing(catalogue, calendar.live(), issuer, officers=settings.officers)
         stage = signing_stage(policy)
-        api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
+        work_queue = work_queue_server(settings, stage, WorkItem, policy.work_queue())
+
+        def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
+            # The officers' work queue, and the issued documents intake hands to applicants.
+            app = work_queue(sessions, relay)
+            app.include_router(create_document_router(
+                PostgresDocuments(sessions).for_dossier,
+                officer_from_bearer(settings.token_secret.get_secret_value())))
+            return app
+
         await run_stage(settings, stage, api=api, stop=stop)

@@ -51,8 +51,10 @@ class PostgresDocumentStore:
 class PostgresDocuments:
     """Reading issued documents back, outside any batch (a download endpoint, an auditor)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+    def __init__(self, source: AsyncEngine | async_sessionmaker[AsyncSession]) -> None:
+        """`source`: an engine, or the sessions of a pool already made (the HTTP API's)."""
+        self._sessions = (source if isinstance(source, async_sessionmaker)
+                          else async_sessionmaker(source, expire_on_commit=False))
 
     async def for_dossier(self, dossier_id: uuid.UUID) -> StoredDocument | None:
         return await self._one(ResultDocument.dossier_id == dossier_id)

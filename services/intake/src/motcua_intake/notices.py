@@ -1,0 +1,71 @@
+"""Which events the applicant hears about by e-mail, and what the mail says (motcua_notify's
+Vietnamese templates). Pure: the tracking handler queues the message as one more row of its
+batch, so a notice exists exactly when the event was applied, and a mail server's trouble
+never touches event handling.
+
+    DossierAccepted       acceptance (form 01), with the appointment
+    SupplementRequested   supplement request (form 02), with what is missing and the deadline
+    DelayApologized       apology and the one new appointment (form 04)
+    ResultSigned          result ready, and how it will reach the applicant
+    ResultDelivered       result handed over (counter, post or online)
+
+Every other event is silent: the applicant caused it, or it is the agencies' business."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from motcua_catalogue import Catalogue
+from motcua_contracts import Event
+from motcua_contracts.appraisal import DelayApologized
+from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.intake import DossierAccepted, SupplementRequested
+from motcua_contracts.signing import ResultSigned
+from motcua_intake.domain import acting_agency
+from motcua_intake.orm import Dossier
+from motcua_notify import templates
+from motcua_notify.templates import Message
+
+
+@dataclass(frozen=True)
+class Notices:
+    catalogue: Catalogue
+    public_base_url: str  # where the lookup page (/tra-cuu) is, as the citizen reaches it
+
+    def recipient(self, dossier: Dossier) -> str | None:
+        """The applicant's e-mail address, when they gave one."""
+        return (dossier.applicant or {}).get("email") or None
+
+    def message_for(self, event: Event, dossier: Dossier) -> Message | None:
+        """The mail `event` calls for, or None when the applicant is not told of it."""
+        about = self._about(dossier)
+        match event:
+            case DossierAccepted():
+                return templates.acceptance(about, received_at=dossier.received_at,
+                                            due_at=event.dossier.due_at)
+            case SupplementRequested():
+                return templates.supplement_request(
+                    about, reason=event.reason, missing_documents=event.missing_documents,
+                    respond_by=event.respond_by)
+            case DelayApologized():
+                agency = self.catalogue.agencies.get(acting_agency(event))
+                return templates.apology(
+                    about, agency_name=agency.name if agency else acting_agency(event),
+                    reason=event.reason, previous_due_at=event.previous_due_at,
+                    new_due_at=event.new_due_at)
+            case ResultSigned():
+                return templates.result_ready(
+                    about, outcome=event.outcome, result_number=event.result_number,
+                    channel=event.dossier.delivery_channel)
+            case ResultDelivered():
+                return templates.delivered(about, channel=event.channel,
+                                           delivered_at=event.delivered_at, on_time=event.on_time)
+        return None
+
+    def _about(self, dossier: Dossier) -> templates.Dossier:
+        procedure = self.catalogue.procedures.get(dossier.procedure_code)
+        return templates.Dossier(
+            code=dossier.code, applicant_name=(dossier.applicant or {}).get("full_name", ""),
+            procedure_name=procedure.name if procedure else dossier.procedure_code,
+            lookup_url=f"{self.public_base_url.rstrip('/')}/tra-cuu?code={quote(dossier.code)}")

@@ -1,0 +1,58 @@
+"""Fetching a dossier's signed result from signing, which keeps the sealed PDFs (and the agencies'
+keys) and serves them only to services: a short-lived token with the `service:intake` role,
+signed with the shared token secret (MOTCUA_TOKEN_SECRET), on its internal endpoint."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+
+from motcua_runtime.officers import Officer, issue_token
+
+SERVICE = Officer(name="intake", agency="*", role="service:intake")
+
+
+@dataclass(frozen=True)
+class FetchedDocument:
+    content: bytes
+    media_type: str
+    sha256: str | None  # as signing states it; the caller checks the bytes against its own
+
+
+class SigningUnavailable(Exception):
+    """Signing cannot answer now (down, overloaded, misconfigured): try again later."""
+
+
+class DocumentMissing(Exception):
+    """Signing answered, and holds no document for the dossier."""
+
+
+FetchDocument = Callable[[uuid.UUID], Awaitable[FetchedDocument]]
+
+
+class SigningDocuments:
+    def __init__(self, base_url: str, token_secret: str, *, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token_secret = token_secret
+        self.timeout = timeout
+
+    async def fetch(self, dossier_id: uuid.UUID) -> FetchedDocument:
+        token = issue_token(self.token_secret, SERVICE, valid_for=timedelta(minutes=2))
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.get(f"{self.base_url}/internal/documents/{dossier_id}",
+                                            headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError as error:
+            raise SigningUnavailable(f"signing unreachable: {type(error).__name__}") from error
+        if response.status_code == 404:
+            raise DocumentMissing(f"signing has no document for dossier {dossier_id}")
+        if response.status_code != 200:  # 401/403: a secret out of step; 5xx: signing's trouble
+            raise SigningUnavailable(f"signing answered {response.status_code}")
+        return FetchedDocument(
+            content=response.content,
+            media_type=response.headers.get("content-type", "application/octet-stream"),
+            sha256=response.headers.get("x-document-sha256"))
