@@ -547,7 +547,7 @@ def test_the_stage_table_tracks_every_event_type_and_routes_intakes_own():
     stage = intake_stage(INTAKE)
 
     assert stage.guards_topic is True
-    assert stage.handlers["DossierAccepted"] is track
+    assert stage.handlers["DossierAccepted"].__name__ == "follow"  # track, then the e-mail
     assert stage.handlers["DossierSubmitted"].__name__ == "on_submitted"
     assert stage.handlers["SupplementProvided"].__name__ == "on_supplement_provided"
     assert stage.handlers["WithdrawalRequested"].__name__ == "on_withdrawal_requested"

@@ -35,15 +35,17 @@ FetchDocument = Callable[[uuid.UUID], Awaitable[FetchedDocument]]
 
 
 class SigningDocuments:
-    def __init__(self, base_url: str, token_secret: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, token_secret: str, *, timeout: float = 10.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token_secret = token_secret
         self.timeout = timeout
+        self.transport = transport  # tests: signing's app in the same process
 
     async def fetch(self, dossier_id: uuid.UUID) -> FetchedDocument:
         token = issue_token(self.token_secret, SERVICE, valid_for=timedelta(minutes=2))
         try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
                 response = await client.get(f"{self.base_url}/internal/documents/{dossier_id}",
                                             headers={"Authorization": f"Bearer {token}"})
         except httpx.HTTPError as error:
