@@ -5,15 +5,11 @@ delays mail, which arrives once it is back; a permanent refusal stops retries fo
 from __future__ import annotations
 
 import asyncio
-import email
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
-from email import policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
@@ -24,6 +20,7 @@ from motcua_notify import NotificationColumns, NotificationSender, SmtpSettings,
 from motcua_notify.sender import backoff
 from motcua_notify.templates import Dossier, acceptance, result_ready
 from motcua_runtime.db import create_engine
+from tests.notify.smtp import smtp_server
 
 SCHEMA = "notify_test"
 DOSSIER = Dossier(code="000.00.15.H38-261124-0009", applicant_name="Giàng Seo Phử",
@@ -39,23 +36,6 @@ class Notification(NotificationColumns, Base):
     """What a service declares in its own orm.py."""
 
 
-class Inbox:
-    """aiosmtpd handler: keeps every message it accepts; refuses mailboxes named `nobody`."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("nobody@"):
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture(scope="module")
 async def engine(infra) -> AsyncIterator[AsyncEngine]:
     url = await create_database(infra.server_url, f"notify_{uuid.uuid4().hex[:8]}")
@@ -65,13 +45,6 @@ async def engine(infra) -> AsyncIterator[AsyncEngine]:
         await connection.run_sync(Base.metadata.create_all)
     yield engine
     await engine.dispose()
-
-
-def smtp_server(port: int) -> tuple[Controller, Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller, inbox
 
 
 async def queue(engine: AsyncEngine, *items) -> list[uuid.UUID]:
@@ -196,3 +169,28 @@ async def test_a_rolled_back_batch_queues_nothing(engine):
 def test_backoff_doubles_up_to_the_cap():
     assert [backoff(n, base=10, cap=60).total_seconds() for n in range(1, 6)] == [
         10, 20, 40, 60, 60]
+
+
+async def test_without_a_mail_server_configured_mail_stays_queued(engine):
+    [waiting] = await queue(engine, ("phu@example.vn", acceptance(
+        DOSSIER, received_at=DOSSIER_TIME, due_at=None)))
+    notifier = NotificationSender(engine, Notification, SmtpSettings(), poll_seconds=0.05)
+    assert SmtpSettings().host is None and not notifier.configured
+
+    stop = asyncio.Event()
+    running = asyncio.create_task(notifier.run(stop))
+    await asyncio.sleep(0.3)
+    assert not running.done()  # it waits for the stop, and sends nothing meanwhile
+    stop.set()
+    await asyncio.wait_for(running, 5)
+
+    [still] = await rows(engine, [waiting])
+    assert still.sent_at is None and still.attempts == 0 and still.failed_at is None
+
+
+def test_a_notice_caused_by_an_event_is_keyed_by_it():
+    event_id = uuid7()
+    notice = notification(Notification, recipient="phu@example.vn", dossier_id=uuid7(),
+                          event_id=event_id, message=acceptance(
+                              DOSSIER, received_at=DOSSIER_TIME, due_at=None))
+    assert notice.id == notice.event_id == event_id
