@@ -22,7 +22,7 @@ from motcua_intake.result_documents import (DocumentMissing, FetchedDocument, Si
                                             SigningUnavailable)
 from motcua_runtime.db import create_engine
 from motcua_runtime.http import install_error_handlers
-from tests.intake.tracking_rows import VN, dossier, insert
+from tests.intake.tracking_rows import VN, dossier, insert, tracking_app
 
 MONDAY = datetime(2025, 11, 24, 8, 0, tzinfo=VN)
 ID = "010203004567"
@@ -166,3 +166,16 @@ async def test_without_a_signing_url_downloads_are_503(engine):
 
     assert response.status_code == 503
     assert "INTAKE_SIGNING_URL" in response.json()["detail"]["message"]
+
+
+async def test_the_lookup_page_offers_the_download_only_when_it_is_available(engine):
+    app = tracking_app(engine, MONDAY + timedelta(days=20))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://intake") as client:
+        ready = await client.get("/tra-cuu", params={"code": DELIVERED.code, "id_number": ID})
+        counter = await client.get("/tra-cuu", params={"code": AT_COUNTER.code, "id_number": ID})
+
+    assert ready.status_code == counter.status_code == 200
+    assert f'action="/api/dossiers/{DELIVERED.code}/result"' in ready.text
+    assert "Tải kết quả (PDF, đã ký số)" in ready.text and ID not in ready.text
+    assert "/result" not in counter.text

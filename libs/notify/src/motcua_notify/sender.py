@@ -16,7 +16,7 @@ from email.utils import format_datetime
 
 import aiosmtplib
 import structlog
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -39,6 +39,12 @@ class SmtpSettings(BaseSettings):
     timeout: float = 30.0
     sender: str = Field(default="Trung tâm Phục vụ hành chính công <motcua@localhost>",
                         validation_alias="NOTIFY_FROM")
+
+    @field_validator("host", "username", "password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Compose passes `${SMTP_USERNAME:-}` as an empty string: that means none, not "".
+        return None if value == "" else value
 
 
 def backoff(attempts: int, *, base: float, cap: float) -> timedelta:

@@ -15,6 +15,7 @@ from datetime import date, datetime, timezone
 from importlib import resources
 from string import Template
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -30,6 +31,7 @@ from motcua_intake import reports
 from motcua_intake.control_sheet import (IN_PROGRESS, LATE, control_sheet,
                                          first_appointment, judge_end, running_late)
 from motcua_intake.orm import Dossier, Rating, TimelineEntry
+from motcua_intake.result_availability import not_downloadable
 from motcua_runtime.http import session_from
 from motcua_runtime.officers import Officer, OfficerDependency
 
@@ -230,7 +232,9 @@ def create_tracking_router(catalogue: Catalogue, calendar: WorkingCalendar,
                        "lại mã hồ sơ trên Giấy tiếp nhận và hẹn trả kết quả.")
             return _page("Không tìm thấy hồ sơ", _error(message) + _form(code, id_number), 404)
         view = await view_of(session, dossier)
-        return _page(f"Hồ sơ {view.code}", _dossier_html(view, catalogue) + _form(code, ""))
+        download = _download_form(view.code) if not_downloadable(dossier) is None else ""
+        return _page(f"Hồ sơ {view.code}",
+                     _dossier_html(view, catalogue) + download + _form(code, ""))
 
     return router
 
@@ -316,6 +320,17 @@ def _form(code: str, id_number: str) -> str:
         f'<input id="id_number" name="id_number" value="{e(id_number)}" required '
         'inputmode="numeric" autocomplete="off">'
         '<button type="submit">Tra cứu</button></form></section>')
+
+
+def _download_form(code: str) -> str:
+    # The ID number is asked again rather than echoed into the page.
+    return (
+        '<section><h2>Tải kết quả điện tử</h2>'
+        f'<form method="get" action="/api/dossiers/{e(quote(code))}/result">'
+        '<label for="result_id_number">Số CCCD/CMND của người nộp</label>'
+        '<input id="result_id_number" name="id_number" required inputmode="numeric" '
+        'autocomplete="off"><button type="submit">Tải kết quả (PDF, đã ký số)</button></form>'
+        '</section>')
 
 
 def _error(message: str) -> str:
