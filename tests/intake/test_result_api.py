@@ -48,6 +48,7 @@ BY_POST = online(4, sha256=None, wanted="postal")
 IN_PROGRESS = online(4, sha256=None, due_at=datetime(2025, 12, 8, 17, 0, tzinfo=VN))
 SIGNED = online(9)
 REFUSED = online(3, sha256=None)
+LEGACY = online(10, delivered_via=None, sha256=None)  # tracked before the hash was kept
 
 
 async def fake_signing(dossier_id: uuid.UUID) -> FetchedDocument:
@@ -65,7 +66,7 @@ async def engine(infra):
     database_url, _ = await infra.isolated("results")
     engine = create_engine(database_url)
     await insert(engine, DELIVERED, TAMPERED, MISSING, AT_COUNTER, BY_POST, IN_PROGRESS, SIGNED,
-                 REFUSED)
+                 REFUSED, LEGACY)
     yield engine
     await engine.dispose()
 
@@ -116,7 +117,8 @@ async def test_the_id_number_is_checked_as_for_tracking(engine):
      "thời gian hẹn trả kết quả: 17:00 08/12/2025"),
     (SIGNED, "being delivered online; it can be downloaded within minutes", "sau ít phút"),
     (REFUSED, "ended without a result document", "không có văn bản kết quả"),
-], ids=["counter", "postal", "in-progress", "signed", "refused"])
+    (LEGACY, "delivered before downloads were offered", "liên hệ Trung tâm"),
+], ids=["counter", "postal", "in-progress", "signed", "refused", "legacy"])
 async def test_a_result_not_delivered_online_says_when_and_how_it_comes(engine, row, english,
                                                                        vietnamese):
     async with client_with(engine, fake_signing) as client:

@@ -24,8 +24,13 @@ def not_downloadable(dossier: Dossier) -> tuple[str, str] | None:
         english, vietnamese = HANDED.get(channel, (f"by {channel}", f"qua {channel}"))
         return (f"this dossier's result is handed over {english}, not online",
                 f"Kết quả của hồ sơ này được trả {vietnamese}, không tải trực tuyến.")
-    if status == Status.DELIVERED and dossier.result_sha256:
-        return None
+    if status == Status.DELIVERED:
+        if dossier.result_sha256:
+            return None
+        # Tracked before intake kept the result's hash: nothing to check a copy against.
+        return ("this result was delivered before downloads were offered; the centre can give "
+                "a copy", "Kết quả này được trả trước khi có chức năng tải về; xin liên hệ Trung "
+                "tâm để nhận bản sao.")
     if status == Status.RESULT_READY:
         return ("the result is signed and being delivered online; it can be downloaded "
                 "within minutes",
