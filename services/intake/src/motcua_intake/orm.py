@@ -58,6 +58,9 @@ class Dossier(Base):
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     overdue_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), doc="When the deadline watch marked it overdue")
+    # W3C traceparent of the root of the dossier's trace (the filing request): the applicant's
+    # later actions and the deadline watch continue that trace, so one dossier is one trace.
+    trace_parent: Mapped[str | None] = mapped_column(String(64))
 
 
 class TimelineEntry(Base):
