@@ -94,7 +94,8 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
         step(f"Topics: {topic}, {topic}{DLQ_SUFFIX}"
              + (" (created)" if created else " (already there)"))
         migrate_all(database_url)
-        step("Migrations: " + ", ".join(f"{s} at head" for s in ("calendar", "telemetry", *SERVICES)))
+        step("Migrations: " + ", ".join(f"{schema} at head"
+                                        for schema in ("calendar", "telemetry", *SERVICES)))
 
         keys_dir = keys_dir_of(data_dir)
         created = ensure_dev_keys(keys_dir, agencies)

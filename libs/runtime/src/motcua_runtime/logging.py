@@ -59,12 +59,17 @@ def add_trace_context(_logger: Any, _method: str, event_dict: EventDict) -> Even
     return event_dict
 
 
+_ANSI = re.compile(r"(\x1b\[[0-9;]*m)")
+
+
 def _masked_exceptions(formatter: ExceptionRenderer) -> ExceptionRenderer:
-    """The console renderer draws tracebacks itself (with local variables): mask what it draws."""
+    """The console renderer draws tracebacks itself (with local variables): mask what it draws.
+    It colours numbers, so the text between colour codes is masked piece by piece."""
     def render(sio: Any, exc_info: Any) -> None:
         buffer = StringIO()
         formatter(buffer, exc_info)
-        sio.write(mask_text(buffer.getvalue()))
+        sio.write("".join(part if _ANSI.fullmatch(part) else mask_text(part)
+                          for part in _ANSI.split(buffer.getvalue())))
     return render
 
 
