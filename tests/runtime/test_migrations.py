@@ -15,6 +15,7 @@ from motcua_runtime.db import create_engine
 
 SCHEMAS = {
     "calendar": "motcua_catalogue.calendar_store:metadata",
+    "telemetry": "motcua_telemetry.store:metadata",
     "intake": "motcua_intake.orm:Base.metadata",
     "appraisal": "motcua_appraisal.orm:Base.metadata",
     "approval": "motcua_approval.orm:Base.metadata",

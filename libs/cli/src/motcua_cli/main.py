@@ -14,6 +14,7 @@ from motcua_cli import calendar as calendar_cli
 from motcua_cli import stackfile
 from motcua_cli.officer import add_officer_command, run_officer
 from motcua_cli.report import add_report_command, run_report
+from motcua_cli.trace import add_trace_command, run_trace
 
 
 def _agency_instances(values: list[str]) -> dict[str, list[str]]:
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_officer_command(commands)
     add_report_command(commands)
+    add_trace_command(commands)
     calendar_cli.register(commands)
     procedures = commands.add_parser("procedures", help="list the catalogue of procedures")
     procedures.add_argument("--json", action="store_true")
@@ -116,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_officer(args, args.data_dir, current)
     if args.command == "report":
         return run_report(args, current)
+    if args.command == "trace":
+        return run_trace(args, current)
     if args.command == "calendar":
         return calendar_cli.run(args, current)
     if args.command == "audit":

@@ -33,6 +33,9 @@ def step(message: str) -> None:
 def migrate_all(database_url: str) -> None:
     # The calendar overrides (schema `calendar`) live with the catalogue package they extend.
     upgrade("motcua_catalogue", database_url)
+    # The local span store (schema `telemetry`), where services keep their spans when no OTLP
+    # endpoint is configured.
+    upgrade("motcua_telemetry", database_url)
     for service in SERVICES:
         upgrade(f"motcua_{service}", database_url)
 
@@ -91,7 +94,8 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
         step(f"Topics: {topic}, {topic}{DLQ_SUFFIX}"
              + (" (created)" if created else " (already there)"))
         migrate_all(database_url)
-        step("Migrations: " + ", ".join(f"{s} at head" for s in ("calendar", *SERVICES)))
+        step("Migrations: " + ", ".join(f"{schema} at head"
+                                        for schema in ("calendar", "telemetry", *SERVICES)))
 
         keys_dir = keys_dir_of(data_dir)
         created = ensure_dev_keys(keys_dir, agencies)

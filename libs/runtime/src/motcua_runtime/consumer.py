@@ -23,6 +23,7 @@ from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry.trace import Span, use_span
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -40,6 +41,7 @@ from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.stage import Emitter, Stage
 from motcua_runtime.trust import Verifier
+from motcua_telemetry import spans
 
 log = structlog.get_logger(__name__)
 
@@ -175,7 +177,7 @@ class BatchProcessor:
 
     async def _apply(self, records: tuple[ConsumerRecord, ...],
                      rejected: dict[uuid.UUID, DeadLetter]) -> None:
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), spans.now()
         wanted, dead = self._select(records)
         unique: dict[uuid.UUID, tuple[ConsumerRecord, Event]] = {}
         for record, event in wanted:
@@ -188,7 +190,8 @@ class BatchProcessor:
             return
         emitter = Emitter(self.producer, self.settings.dossier_topic, sign=self.signer.sign)
         handled: Counter[str] = Counter()
-        async with self._sessions() as session, session.begin():
+        async with spans.batch_transaction(self.stage.name, started_at) as processing, \
+                self._sessions() as session, session.begin():
             claimed = set((await session.scalars(
                 insert(self.stage.inbox)
                 .values([{"message_id": i} for i in [*unique, *letters]])
@@ -199,14 +202,8 @@ class BatchProcessor:
             repository = self.stage.open_repository(session)
             await repository.preload([event for _, event in todo])
             for record, event in todo:
-                try:
-                    self.stage.handlers[event.type](event, repository, emitter)
-                except Exception as error:  # handlers do no I/O: a failure here is the message's
-                    log.warning("event rejected", event_id=str(event.event_id),
-                                dossier_id=str(event.dossier_id), event_type=event.type,
-                                reason=str(error), exc_info=not isinstance(error, ValueError))
-                    raise _Rejection(DeadLetter(record, f"{type(error).__name__}: {error}",
-                                                event.event_id)) from error
+                processing.append(self._handle(record, event, repository, emitter,
+                                               started_at, len(records)))
                 handled[event.type] += 1
             messages = emitter.messages + [self._dead_letter(d) for d in fresh_dead]
             if messages:
@@ -220,6 +217,28 @@ class BatchProcessor:
         metrics.BATCH_SECONDS.labels(self.stage.name).observe(time.perf_counter() - started)
         if messages:
             self.relay.wake()
+
+    def _handle(self, record: ConsumerRecord, event: Event, repository: object,
+                emitter: Emitter, started_at: int, batch_size: int) -> Span:
+        """Run the event's handler inside its consume span (a child of the publish that sent
+        it), with its ids on every log line, so that what it emits carries this span's context.
+        Returns the span, ended once the batch is committed."""
+        span = spans.start_consume(record.headers, event, start_time=started_at,
+                                   batch_size=batch_size)
+        with use_span(span, record_exception=False, set_status_on_exception=False), \
+                structlog.contextvars.bound_contextvars(
+                    dossier_id=str(event.dossier_id), event_id=str(event.event_id),
+                    event_type=event.type):
+            try:
+                self.stage.handlers[event.type](event, repository, emitter)
+            except Exception as error:  # handlers do no I/O: a failure here is the message's
+                log.warning("event rejected", reason=str(error),
+                            exc_info=not isinstance(error, ValueError))
+                spans.fail(span, error)
+                span.end()
+                raise _Rejection(DeadLetter(record, f"{type(error).__name__}: {error}",
+                                            event.event_id)) from error
+        return span
 
     def _dead_letter(self, letter: DeadLetter) -> OutgoingMessage:
         record = letter.record

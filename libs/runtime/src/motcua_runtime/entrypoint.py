@@ -1,5 +1,5 @@
 """The `python -m motcua_<stage>` entry point every service shares: parse `--agency`, read the
-settings from the environment, configure logging, run."""
+settings from the environment, configure logging and tracing, run."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from motcua_runtime.logging import configure_logging
 from motcua_runtime.settings import ServiceSettings
+from motcua_telemetry import configure_tracing
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -22,4 +23,10 @@ def service_main(stage: str, settings_class: type[S],
     args = parser.parse_args()
     settings = settings_class(**({"agency": args.agency} if args.agency else {}))
     configure_logging(stage, settings.agency, fmt=settings.log_format, level=settings.log_level)
-    asyncio.run(run(settings))
+    tracing = configure_tracing(stage, settings.agency, otlp_endpoint=settings.otlp_endpoint,
+                                database_url=settings.database_url.get_secret_value())
+    try:
+        asyncio.run(run(settings))
+    finally:
+        if tracing is not None:
+            tracing.shutdown()  # exports the spans still queued

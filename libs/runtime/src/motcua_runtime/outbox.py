@@ -15,10 +15,12 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import Span, set_span_in_context
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from motcua_contracts import Event, headers_for
+from motcua_telemetry import spans
 
 log = structlog.get_logger(__name__)
 
@@ -32,8 +34,10 @@ class OutgoingMessage:
 
     @classmethod
     def for_event(cls, topic: str, event: Event) -> OutgoingMessage:
+        """The event as a record, carrying the trace context of the current span (the consume
+        span or the request that emitted it): the relay continues the trace from there."""
         return cls(topic, str(event.dossier_id).encode(), event.model_dump_json().encode(),
-                   headers_for(event))
+                   spans.with_trace_context(headers_for(event)))
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -91,6 +95,7 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Send up to one batch of unsent rows and mark them sent; returns how many were sent."""
         outbox = self._outbox
+        started = spans.now()
         async with self._engine.begin() as conn:
             if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
                 return 0  # another instance of this stage is publishing
@@ -100,16 +105,33 @@ class OutboxRelay:
             )).all()
             if not rows:
                 return 0
-            # send() only queues the record; awaiting every delivery future together lets the
-            # producer pipeline the batch. Each record keeps its key, so its partition.
-            deliveries = [
-                await self._producer.send(row.topic, row.value, key=row.key,
-                                          headers=_decode_headers(row.headers))
-                for row in rows
-            ]
-            await asyncio.gather(*deliveries)
+            # One PRODUCER span per record, a child of the context the row stored; the record
+            # carries the span's own context, so the consumer's span is the publish's child.
+            publishing: list[Span] = []
+            try:
+                # send() only queues the record; awaiting every delivery future together lets
+                # the producer pipeline the batch. Each record keeps its key, so its partition.
+                deliveries = []
+                for row in rows:
+                    headers = _decode_headers(row.headers)
+                    publishing.append(spans.start_publish(row.topic, headers))
+                    deliveries.append(await self._producer.send(
+                        row.topic, row.value, key=row.key, headers=spans.with_trace_context(
+                            headers, set_span_in_context(publishing[-1]))))
+                await asyncio.gather(*deliveries)
+            except BaseException as error:
+                for span in publishing:
+                    spans.fail(span, error)
+                    span.end()
+                spans.record_transaction(f"outbox {outbox.schema}", start_time=started,
+                                         carried=publishing, error=error)
+                raise
+            for span in publishing:
+                span.end()  # the broker has them: published
             await conn.execute(
                 update(outbox).where(outbox.c.id.in_([row.id for row in rows]))
                 .values(sent_at=func.now())
             )
+        spans.record_transaction(f"outbox {outbox.schema}", start_time=started,
+                                 carried=publishing, rows=len(rows))
         return len(rows)

@@ -25,6 +25,7 @@ from motcua_runtime.kafka import create_producer
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.stage import Stage
+from motcua_telemetry.http import TracingMiddleware
 
 log = structlog.get_logger(__name__)
 
@@ -90,6 +91,7 @@ async def serve_http(settings: ServiceSettings, api: ApiFactory, relay: OutboxRe
     """Serve the API on its own connection pool until `stop` is set."""
     engine = create_engine(settings.database_url.get_secret_value(), pool_size=10)
     app = api(async_sessionmaker(engine, expire_on_commit=False), relay)
+    app.add_middleware(TracingMiddleware)  # a SERVER span per request (motcua_telemetry.http)
     server = uvicorn.Server(uvicorn.Config(
         app, host=settings.http_host, port=settings.http_port or 0, log_config=None,
         access_log=False, lifespan="off"))

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import structlog
+from opentelemetry import trace
 from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +22,7 @@ from motcua_intake.tracking_api import create_tracking_router
 from motcua_runtime.http import install_error_handlers, session_from
 from motcua_runtime.officers import OfficerDependency
 from motcua_runtime.keys import Signer
+from motcua_telemetry import spans
 
 log = structlog.get_logger(__name__)
 
@@ -56,13 +58,19 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     @app.post("/api/dossiers", status_code=202, response_model=Accepted,
               responses={422: {"description": "Invalid dossier or unknown procedure"}})
     async def file_dossier(submission: Submission, session: SessionDep) -> Any:
+        # This request's span is the root of the dossier's trace: every stage continues it.
+        root = spans.current_traceparent()
         try:
-            async with session.begin():
-                event = await submit(session, catalogue, topic, submission, signer=signer)
+            async with spans.transaction("intake"), session.begin():
+                event = await submit(session, catalogue, topic, submission, signer=signer,
+                                     trace_parent=root)
         except UnknownProcedure as error:
             raise HTTPException(422, detail={"message": str(error)}) from None
         on_commit()
-        log.info("dossier submitted", dossier_id=str(event.dossier_id), code=event.code)
+        trace.get_current_span().set_attributes(spans.event_attributes(event))
+        structlog.contextvars.bind_contextvars(dossier_id=str(event.dossier_id),
+                                               event_id=str(event.event_id))
+        log.info("dossier submitted", code=event.code)
         return Accepted(dossier_id=event.dossier_id, code=event.code,
                         status_url=f"/api/dossiers/{event.dossier_id}")
 
@@ -70,13 +78,16 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                                action: Callable[[], Awaitable[Event]]) -> ActionTaken:
         """Run one of the applicant's actions in its own transaction; 404 or 409 as it says."""
         try:
-            async with session.begin():
+            async with spans.transaction("intake"), session.begin():
                 event = await action()
         except applicant.NotFound as error:
             raise HTTPException(404, detail={"message": str(error)}) from None
         except applicant.NotNow as error:
             raise HTTPException(409, detail={"message": str(error)}) from None
         on_commit()
+        structlog.contextvars.bind_contextvars(dossier_id=str(event.dossier_id),
+                                               event_id=str(event.event_id))
+        log.info("applicant action taken", event_type=event.type)
         return ActionTaken(event_id=event.event_id, type=event.type)
 
     @app.post("/api/dossiers/{code}/supplement", status_code=202, response_model=ActionTaken,

@@ -21,6 +21,7 @@ from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
 from motcua_runtime.keys import Signer
 from motcua_runtime.stage import Emitter
+from motcua_telemetry import names, spans
 
 @dataclass(frozen=True)
 class Outbox:
@@ -124,6 +125,10 @@ async def _emit(session: AsyncSession, outbox: Outbox, row: Dossier, cls: type[E
                 **payload: object) -> Event:
     cause = cause_of(row, waiting=cls is not WithdrawalRequested)
     emitter = Emitter(outbox.signer.producer, outbox.topic, sign=outbox.signer.sign)
-    event = emitter.emit(cls, cause=cause, actor="applicant", **payload)  # type: ignore[arg-type]
+    # In the dossier's own trace, linked to this request: the event continues the journey.
+    with spans.in_dossier_trace(row.trace_parent, f"applicant {cls.__name__}",
+                                {names.DOSSIER_CODE: row.code}) as span:
+        event = emitter.emit(cls, cause=cause, actor="applicant", **payload)  # type: ignore[arg-type]
+        span.set_attributes(spans.event_attributes(event))
     await session.execute(insert(OUTBOX), [m.as_row() for m in emitter.messages])
     return event

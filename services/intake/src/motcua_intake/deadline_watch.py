@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from typing import Any
 
 import structlog
 from sqlalchemy import insert, select
@@ -22,6 +23,7 @@ from motcua_intake.orm import OUTBOX, Dossier
 from motcua_runtime.keys import Signer
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.stage import Emitter
+from motcua_telemetry import names, spans
 
 log = structlog.get_logger(__name__)
 IN_PROGRESS = (2, 4, 7)  # accepted, being processed, withdrawal pending: the clock runs
@@ -40,12 +42,11 @@ async def sweep(session: AsyncSession, topic: str, signer: Signer, now: datetime
         state = DossierState.from_json(dossier.lifecycle)
         cause = cause_of(dossier, waiting=True)
         if state.supplement_from == "intake":
-            event: Event = emitter.emit(
-                DossierRefused, cause=cause,
-                reason="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu")
+            event: Event = _emit(emitter, dossier, DossierRefused, cause=cause,
+                                 reason="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu")
         else:
-            event = emitter.emit(SupplementExpired, cause=cause,
-                                 respond_by=dossier.supplement_due_at)
+            event = _emit(emitter, dossier, SupplementExpired, cause=cause,
+                          respond_by=dossier.supplement_due_at)
         dossier.supplement_due_at = None  # emitted once
         events.append(event)
     overdue = await session.scalars(
@@ -53,12 +54,21 @@ async def sweep(session: AsyncSession, topic: str, signer: Signer, now: datetime
                               Dossier.ended_at.is_(None), Dossier.overdue_at.is_(None))
         .order_by(Dossier.due_at).limit(limit).with_for_update(skip_locked=True))
     for dossier in overdue:
-        events.append(emitter.emit(DossierOverdue, cause=cause_of(dossier),
-                                   due_at=dossier.due_at))
+        events.append(_emit(emitter, dossier, DossierOverdue, cause=cause_of(dossier),
+                            due_at=dossier.due_at))
         dossier.overdue_at = now
     if emitter.messages:
         await session.execute(insert(OUTBOX), [m.as_row() for m in emitter.messages])
     return events
+
+
+def _emit(emitter: Emitter, dossier: Dossier, cls: type[Event], **arguments: Any) -> Event:
+    """Emit in the dossier's own trace, linked to the sweep that found the deadline passed."""
+    with spans.in_dossier_trace(dossier.trace_parent, f"deadline {cls.__name__}",
+                                {names.DOSSIER_CODE: dossier.code}) as span:
+        event = emitter.emit(cls, **arguments)
+        span.set_attributes(spans.event_attributes(event))
+    return event
 
 
 async def watch_deadlines(engine: AsyncEngine, topic: str, signer: Signer, relay: OutboxRelay,
@@ -66,7 +76,8 @@ async def watch_deadlines(engine: AsyncEngine, topic: str, signer: Signer, relay
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     while not stop.is_set():
         try:
-            async with sessions() as session, session.begin():
+            async with spans.transaction("intake deadline sweep"), sessions() as session, \
+                    session.begin():
                 events = await sweep(session, topic, signer, datetime.now(timezone.utc))
             if events:
                 relay.wake()

@@ -38,6 +38,7 @@ from motcua_intake.repository import Dossiers
 from motcua_notify import notification
 from motcua_runtime.stage import Emitter, Rejected, Stage
 from motcua_runtime.work_items import Cause
+from motcua_telemetry import spans
 
 log = structlog.get_logger(__name__)
 ENDING = {Status.RESULT_READY, Status.DELIVERED, Status.STOPPED, Status.REFUSED}
@@ -201,7 +202,8 @@ class Intake:
         emitter.emit(DossierAccepted, cause=cause, dossier=facts)
 
 
-def dossier_from(event: DossierSubmitted) -> Dossier:
+def dossier_from(event: DossierSubmitted, trace_parent: str | None = None) -> Dossier:
+    """The dossier's row; `trace_parent` roots its trace (default: the current span's)."""
     return Dossier(
         id=event.dossier_id, code=event.code, procedure_code=event.procedure_code,
         agency=event.agency, channel=event.channel,
@@ -210,6 +212,7 @@ def dossier_from(event: DossierSubmitted) -> Dossier:
         delivery=event.delivery.model_dump(mode="json"), data=event.data,
         received_at=event.received_at, status_code=1, stage="intake", last_event_type=None,
         updated_at=event.occurred_at, lifecycle={}, fees_paid=event.fees_paid,
+        trace_parent=trace_parent or spans.current_traceparent(),
     )
 
 

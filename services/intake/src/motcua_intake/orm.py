@@ -64,6 +64,9 @@ class Dossier(Base):
     result_sha256: Mapped[str | None] = mapped_column(String(64))
     # How ResultDelivered says the result was handed over (online: the applicant may download).
     delivered_via: Mapped[str | None] = mapped_column(String(16))
+    # W3C traceparent of the root of the dossier's trace (the filing request): the applicant's
+    # later actions and the deadline watch continue that trace, so one dossier is one trace.
+    trace_parent: Mapped[str | None] = mapped_column(String(64))
 
 
 class TimelineEntry(Base):

@@ -52,8 +52,9 @@ class UnknownProcedure(LookupError):
 
 
 async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
-                 submission: Submission, *, signer: Signer,
-                 actor: str = "portal") -> DossierSubmitted:
+                 submission: Submission, *, signer: Signer, actor: str = "portal",
+                 trace_parent: str | None = None) -> DossierSubmitted:
+    """`trace_parent` is the context the dossier's trace starts from: the filing request."""
     procedure = catalogue.procedures.get(submission.procedure_code)
     if procedure is None:
         raise UnknownProcedure(f"procedure_code: {submission.procedure_code!r} is not in the "
@@ -70,6 +71,6 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
         delivery=submission.delivery, data=submission.data, received_at=received_at,
         fees_paid=submission.fees_paid,
     )
-    session.add(dossier_from(event))
+    session.add(dossier_from(event, trace_parent))
     await session.execute(insert(OUTBOX), [OutgoingMessage.for_event(topic, event).as_row()])
     return event
