@@ -13,6 +13,7 @@ from motcua_intake.api import create_api
 from motcua_intake.catalogue_api import create_catalogue_router
 from motcua_intake.deadline_watch import watch_deadlines
 from motcua_intake.handlers import Intake, intake_stage
+from motcua_intake.repository import waiting_at_intake
 from motcua_intake.settings import IntakeSettings
 from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.keys import signer_from_settings
@@ -43,4 +44,5 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             await watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
                                   every=settings.deadline_watch_seconds)
 
-        await run_stage(settings, stage, api=api, background=deadlines, stop=stop)
+        await run_stage(settings, stage, api=api, background=deadlines,
+                        open_work=waiting_at_intake, stop=stop)

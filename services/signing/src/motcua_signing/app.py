@@ -7,6 +7,7 @@ import asyncio
 from motcua_catalogue import Catalogue
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_pki import Keystore, KeystoreError
+from motcua_runtime.gauges import open_work_items
 from motcua_runtime.service import live_calendar, run_stage
 from motcua_runtime.work_queue import work_queue_server
 from motcua_signing import STAGE
@@ -59,4 +60,4 @@ async def run(settings: SigningSettings, stop: asyncio.Event | None = None) -> N
         policy = Signing(catalogue, calendar.live(), issuer, officers=settings.officers)
         stage = signing_stage(policy)
         api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
-        await run_stage(settings, stage, api=api, stop=stop)
+        await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem), stop=stop)

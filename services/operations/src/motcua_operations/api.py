@@ -1,0 +1,71 @@
+"""The operations centre's HTTP side: the live dashboard page, a dossier's page (timeline and
+trace), and the JSON they poll. Bad input is a 4xx with a message, never a 500."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from motcua_operations import overview as figures
+from motcua_operations.scrape import Scraper
+from motcua_runtime.http import install_error_handlers, session_from
+
+SessionDep = Annotated[AsyncSession, Depends(session_from)]
+_STATIC = resources.files("motcua_operations") / "static"
+
+
+def _page(name: str) -> HTMLResponse:
+    return HTMLResponse((_STATIC / name).read_text(encoding="utf-8"),
+                        headers={"Cache-Control": "no-store"})
+
+
+def create_dashboard(sessions: async_sessionmaker[AsyncSession], scraper: Scraper, *,
+                     due_soon_hours: float, agency_names: dict[str, str]) -> FastAPI:
+    app = FastAPI(title="motcua operations", version="1",
+                  description="Where every dossier is, where the system is slow or stuck, and "
+                              "which agency is behind.")
+    app.state.sessions = sessions
+    install_error_handlers(app, "operations view")
+    app.mount("/static", StaticFiles(packages=[("motcua_operations", "static")]), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def dashboard() -> HTMLResponse:
+        return _page("dashboard.html")
+
+    @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def dossier_page(dossier_id: str) -> HTMLResponse:
+        # The page loads its figures from the API, which answers 404/422 for a bad id.
+        return _page("dossier.html")
+
+    @app.get("/api/overview")
+    async def overview(session: SessionDep) -> dict[str, Any]:
+        period = figures.Period.at(datetime.now(timezone.utc), due_soon_hours)
+        body = await figures.overview(session, period, agency_names)
+        services = [health.as_json() for health in scraper.latest.values()]
+        return {**body, "services": services,
+                "dead_letters": sum(s["dead_letters"] for s in services)}
+
+    @app.get("/api/dossiers/{dossier_id}", responses={404: {"description": "Unknown dossier"}})
+    async def dossier(dossier_id: uuid.UUID, session: SessionDep) -> Any:
+        found = await figures.dossier(session, dossier_id)
+        if found is None:
+            return JSONResponse(status_code=404, content={
+                "message": f"no dossier {dossier_id} in the operations view"})
+        return found
+
+    @app.get("/api/dossiers/{dossier_id}/trace",
+             responses={404: {"description": "No trace for this dossier"}})
+    async def trace(dossier_id: uuid.UUID) -> Any:
+        # INTEGRATION POINT: the dossier's journey as spans, from telemetry.spans through
+        # motcua_telemetry.load_trace(engine, dossier_id=...), once that reader is merged.
+        # dossier.html renders whatever list of spans this returns into #trace.
+        return JSONResponse(status_code=404, content={"message": "traces not available"})
+
+    return app

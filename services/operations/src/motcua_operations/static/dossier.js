@@ -1,0 +1,56 @@
+// A dossier's page: where it is, its timeline, and its trace across services.
+"use strict";
+
+const dossierId = decodeURIComponent(location.pathname.split("/").pop());
+
+function fact(list, term, value) {
+  list.append(h("dt", {}, term), h("dd", {}, value));
+}
+
+async function loadDossier() {
+  const response = await fetch(`/api/dossiers/${encodeURIComponent(dossierId)}`);
+  const body = await response.json();
+  if (!response.ok) {
+    document.getElementById("summary").textContent = body.message || `lỗi ${response.status}`;
+    return;
+  }
+  document.getElementById("code").textContent = body.code;
+  document.title = `${body.code} – trung tâm điều hành`;
+  document.getElementById("summary").textContent =
+    `${body.status} (${body.status_code}) · ${stageName(body.holder)}`;
+  const facts = document.getElementById("facts");
+  facts.replaceChildren();
+  fact(facts, "Cơ quan giải quyết", body.agency);
+  fact(facts, "Thủ tục", body.procedure_code);
+  fact(facts, "Nộp lúc", when(body.submitted_at));
+  fact(facts, "Hẹn trả", when(body.due_at));
+  fact(facts, "Hạn bước hiện tại", when(body.step_due));
+  fact(facts, "Kết thúc", when(body.ended_at));
+  fact(facts, "Đúng hạn", body.on_time === null ? "–" : (body.on_time ? "có" : "không"));
+  document.querySelector("#timeline tbody").replaceChildren(...body.timeline.map(e =>
+    h("tr", {"data-type": e.type},
+      h("td", {}, when(e.at)), h("td", {}, e.type), h("td", {}, stageName(e.service)),
+      h("td", {}, e.agency), h("td", {}, e.actor), h("td", {}, e.status_code),
+      h("td", {}, e.note || ""))));
+}
+
+// The trace: spans of the dossier's journey, as the telemetry store returns them.
+async function loadTrace() {
+  const target = document.getElementById("trace");
+  const response = await fetch(`/api/dossiers/${encodeURIComponent(dossierId)}/trace`);
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    target.textContent = `Chưa có vết xử lý (${body.message || response.status}).`;
+    return;
+  }
+  const spans = body.spans || [];
+  target.replaceChildren(h("table", {},
+    h("thead", {}, h("tr", {}, h("th", {}, "Bắt đầu"), h("th", {}, "Dịch vụ"),
+                    h("th", {}, "Thao tác"), h("th", {}, "ms"), h("th", {}, "Kết quả"))),
+    h("tbody", {}, ...spans.map(span => h("tr", {},
+      h("td", {}, when(span.start_time)), h("td", {}, span.service), h("td", {}, span.name),
+      h("td", {}, span.duration_ms ?? ""), h("td", {}, span.error || span.status || "")))));
+}
+
+loadDossier();
+loadTrace();
