@@ -13,7 +13,7 @@ function dossierRows(table, dossiers, empty) {
   const rows = dossiers.map(d => h("tr", {class: d.status_code >= 9 ? "done" : null},
     h("td", {}, h("a", {href: `/dossiers/${d.dossier_id}`, class: "dossier-link"}, d.code)),
     h("td", {}, d.agency),
-    h("td", {title: d.status}, stageName(d.holder) + " · " + d.status_code),
+    h("td", {title: d.status}, `${d.holder ? stageName(d.holder) : d.status} · ${d.status_code}`),
     h("td", {}, when(d.due_at)),
     h("td", {}, when(d.step_due))));
   if (!rows.length) rows.push(h("tr", {}, h("td", {colspan: 5, class: "empty"}, empty)));

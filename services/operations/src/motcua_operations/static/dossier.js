@@ -17,7 +17,7 @@ async function loadDossier() {
   document.getElementById("code").textContent = body.code;
   document.title = `${body.code} – trung tâm điều hành`;
   document.getElementById("summary").textContent =
-    `${body.status} (${body.status_code}) · ${stageName(body.holder)}`;
+    `${body.status} (${body.status_code})` + (body.holder ? ` · ${stageName(body.holder)}` : "");
   const facts = document.getElementById("facts");
   facts.replaceChildren();
   fact(facts, "Cơ quan giải quyết", body.agency);
@@ -49,7 +49,7 @@ async function loadTrace() {
                     h("th", {}, "Thao tác"), h("th", {}, "ms"), h("th", {}, "Kết quả"))),
     h("tbody", {}, ...spans.map(span => h("tr", {},
       h("td", {}, when(span.start_time)), h("td", {}, span.service), h("td", {}, span.name),
-      h("td", {}, span.duration_ms ?? ""), h("td", {}, span.error || span.status || "")))));
+      h("td", {}, span.duration_ms ?? ""), h("td", {}, span.error || span.status || ""))))));
 }
 
 loadDossier();
