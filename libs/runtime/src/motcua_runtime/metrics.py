@@ -20,7 +20,8 @@ DEAD_LETTERS = Counter("motcua_dead_letters_total",
 BATCH_RETRIES = Counter("motcua_batch_retries_total",
                         "Batches retried after an infrastructure error.", ["service"])
 BATCH_SECONDS = Histogram("motcua_batch_seconds", "Time to apply one batch, commit included.",
-                          ["service"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+                          ["service"],
+                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
 # What an operator means by "slow": from the moment the producer put the event on the topic
 # (the Kafka record timestamp) to the commit of the transaction that applied it here. It adds
 # the wait in the topic (lag), the batch and the commit; a handler's own time is in
