@@ -17,7 +17,9 @@ from motcua_operations.scrape import Scraper, ServiceHealth
 from motcua_runtime.db import create_engine
 from tests.operations.test_projection import journey
 
-NOW = datetime.now(timezone.utc)
+# Two minutes into a Vietnam day: "today" and the last hour hold the same rows whenever it runs.
+NOW = datetime.now(timezone(timedelta(hours=7))).replace(hour=0, minute=2).astimezone(
+    timezone.utc)
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +40,14 @@ async def client(infra):
             for one in events:
                 session.add(fold(view, one))
             view.due_at = due
-            view.submitted_at = NOW - timedelta(minutes=3)
+            view.submitted_at = NOW - timedelta(seconds=2)
             if view.delivered_at:
-                view.delivered_at = NOW - timedelta(minutes=1)
+                view.delivered_at = NOW - timedelta(seconds=1)
     scraper = Scraper({})
     scraper.latest = {"intake": ServiceHealth("intake", "http://i/metrics", up=True, lag=3,
                                               dead_letters=2)}
-    app = create_dashboard(sessions, scraper, due_soon_hours=24, agency_names={"STP": "Sở Tư pháp"})
+    app = create_dashboard(sessions, scraper, due_soon_hours=24,
+                           agency_names={"STP": "Sở Tư pháp"}, clock=lambda: NOW)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://test") as http:
         yield http, {"delivered": delivered[0].dossier_id, "overdue": overdue[0].dossier_id,

@@ -4,6 +4,7 @@ trace), and the JSON they poll. Bad input is a 4xx with a message, never a 500."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Annotated, Any
@@ -26,8 +27,13 @@ def _page(name: str) -> HTMLResponse:
                         headers={"Cache-Control": "no-store"})
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def create_dashboard(sessions: async_sessionmaker[AsyncSession], scraper: Scraper, *,
-                     due_soon_hours: float, agency_names: dict[str, str]) -> FastAPI:
+                     due_soon_hours: float, agency_names: dict[str, str],
+                     clock: Callable[[], datetime] = _utc_now) -> FastAPI:
     app = FastAPI(title="motcua operations", version="1",
                   description="Where every dossier is, where the system is slow or stuck, and "
                               "which agency is behind.")
@@ -46,7 +52,7 @@ def create_dashboard(sessions: async_sessionmaker[AsyncSession], scraper: Scrape
 
     @app.get("/api/overview")
     async def overview(session: SessionDep) -> dict[str, Any]:
-        period = figures.Period.at(datetime.now(timezone.utc), due_soon_hours)
+        period = figures.Period.at(clock(), due_soon_hours)
         body = await figures.overview(session, period, agency_names)
         services = [health.as_json() for health in scraper.latest.values()]
         return {**body, "services": services,
