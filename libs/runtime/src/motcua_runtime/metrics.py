@@ -69,7 +69,10 @@ class ConsumerLag:
             highwater = consumer.highwater(tp)  # type: ignore[attr-defined]
             if highwater is None:
                 continue  # nothing fetched from it yet
-            position = await consumer.position(tp)  # type: ignore[attr-defined]
+            try:
+                position = await consumer.position(tp)  # type: ignore[attr-defined]
+            except Exception:  # revoked by a rebalance meanwhile: its new owner reports it
+                continue
             CONSUMER_LAG.labels(self.service, self.group, tp.topic,
                                 str(tp.partition)).set(max(0, highwater - position))
 
