@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from motcua_catalogue.catalogue import default_catalogue
-from motcua_cli import STAGES
+from motcua_cli import SERVICES, STAGES
 from motcua_cli.embedded import create_database, free_port
 from motcua_cli.samples import sample_submission
 from motcua_cli.supervisor import ServiceProcess, plan_services, start_all, stop_all
@@ -122,15 +122,19 @@ class RunningStack:
 @contextmanager
 def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir: Path,
                   agencies: dict[str, list[str]] | None = None,
-                  officers: bool = False,
+                  officers: bool = False, operations: bool = False,
                   env: dict[str, str] | None = None) -> Iterator[RunningStack]:
-    """`env` adds to (or overrides) every service's environment (e.g. SMTP_HOST)."""
+    """Every service as `motcua up` runs it; `env` adds to (or overrides) every service's
+    environment (e.g. SMTP_HOST). The operations view only when asked: it is one
+    more consumer that dead-letters what it cannot apply, and the tests that count dead letters
+    per consumer (and the suite's time) are written for the stages and the archive."""
     api_port = free_port()
     env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,
            "DOSSIER_TOPIC": topic, "LOG_LEVEL": "INFO", "MOTCUA_TOKEN_SECRET": TOKEN_SECRET,
            "MOTCUA_OFFICERS": "1" if officers else "0",
            "SIGNING_PKI_DIR": str(dev_pki()), PASSPHRASE_ENV: DEV_PASSPHRASE, **(env or {})}
-    services = plan_services(env, log_dir, api_port=api_port, agencies=agencies)
+    services = plan_services(env, log_dir, api_port=api_port, agencies=agencies, services=tuple(
+        name for name in SERVICES if operations or name != "operations"))
     try:
         start_all(services)
         yield RunningStack(f"http://127.0.0.1:{api_port}", database_url, topic,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("intake", "appraisal", "approval", "signing", "delivery", "audit")
+STAGES = ("intake", "appraisal", "approval", "signing", "delivery", "audit", "operations")
 
 
 def imported_modules(package_dir: Path) -> dict[str, set[str]]:

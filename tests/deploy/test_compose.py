@@ -19,7 +19,8 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 SETUP_JOBS = ("migrate", "topics")
 # Consumer groups the cluster scales on: `<stage>` or `<stage>.<AGENCY>` for an agency's instance.
-SCALED_GROUPS = {"intake", "appraisal", "appraisal.STP", "approval", "signing", "delivery", "audit"}
+SCALED_GROUPS = {"intake", "appraisal", "appraisal.STP", "approval", "signing", "delivery", "audit",
+                 "operations"}
 
 
 def compose_binary() -> Path:

@@ -21,6 +21,7 @@ SCHEMAS = {
     "approval": "motcua_approval.orm:Base.metadata",
     "signing": "motcua_signing.orm:Base.metadata",
     "delivery": "motcua_delivery.orm:Base.metadata",
+    "operations": "motcua_operations.orm:Base.metadata",
 }
 
 

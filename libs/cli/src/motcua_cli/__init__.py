@@ -2,6 +2,6 @@
 one-shot setup steps production runs before the services (`migrate`, `topics`)."""
 
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
-# Every service process `motcua up` runs: the stages, then the audit archive (which emits
-# nothing, so needs no signing key).
-SERVICES = (*STAGES, "audit")
+# Every service process `motcua up` runs: the stages, then the audit archive and the operations
+# centre's view (which emit nothing, so need no signing key).
+SERVICES = (*STAGES, "audit", "operations")

@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
 
     up = commands.add_parser("up", help="run the whole system on this machine")
     up.add_argument("--api-port", type=int, default=int(os.environ.get("MOTCUA_API_PORT", 8000)))
+    up.add_argument("--dashboard-port", type=int,
+                    default=int(os.environ.get("MOTCUA_DASHBOARD_PORT", 8090)),
+                    help="the operations dashboard (a free port if this one is taken)")
     up.add_argument("--instance", action="append", default=[], metavar="STAGE:AGENCY",
                     help="also run an agency's own instance of a stage (repeatable)")
     up.add_argument("--officers", action="store_true",
@@ -102,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         from motcua_cli.up import up as run_up
 
         return run_up(args.data_dir, api_port=args.api_port,
-                      agencies=_agency_instances(args.instance), officers=args.officers)
+                      agencies=_agency_instances(args.instance), officers=args.officers,
+                      dashboard_port=args.dashboard_port)
     if args.command == "pki":
         from motcua_cli import pki as pki_cli
 

@@ -100,14 +100,18 @@ class ServiceProcess:
 
 
 def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
-                  agencies: dict[str, list[str]] | None = None) -> list[ServiceProcess]:
+                  agencies: dict[str, list[str]] | None = None,
+                  dashboard_port: int | None = None,
+                  services: tuple[str, ...] | None = None) -> list[ServiceProcess]:
     """One process per stage, intake first (it serves the citizens' API on `api_port`); every
-    other instance serves its officers' work queue on a port of its own. `agencies` adds
-    per-agency instances of a stage, e.g. {"appraisal": ["STP"]}."""
+    other instance serves its officers' work queue on a port of its own, and the operations
+    view its dashboard on `dashboard_port` (default: a free one), scraping every process's
+    metrics. `agencies` adds per-agency instances of a stage, e.g. {"appraisal": ["STP"]};
+    `services` picks fewer than all of SERVICES."""
     from motcua_cli import SERVICES
 
     planned = []
-    for stage in SERVICES:
+    for stage in services or SERVICES:
         own_instances = (agencies or {}).get(stage, [])
         for agency in [None, *own_instances]:
             name = stage if agency is None else f"{stage}.{agency}"
@@ -117,20 +121,27 @@ def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
             planned.append(ServiceProcess(
                 name=name, stage=stage, agency=agency, metrics_port=free_port(),
                 log_path=log_dir / f"{name}.log", env=stage_env,
-                http_port=_http_port(stage, agency, api_port)))
+                http_port=_http_port(stage, agency, api_port, dashboard_port)))
     # Intake fetches delivered results from signing's internal endpoint (any instance: they
     # share signing's schema). SMTP_* and NOTIFY_FROM reach intake from the environment.
-    signing = next(s for s in planned if s.stage == "signing" and s.agency is None)
+    signing = next((s for s in planned if s.stage == "signing" and s.agency is None), None)
+    targets = ",".join(f"{s.name}={s.metrics_url}" for s in planned)
     for service in planned:
-        if service.stage == "intake":
+        if service.stage == "intake" and signing is not None:
             service.env.setdefault("INTAKE_SIGNING_URL", signing.http_url or "")
+        if service.stage == "operations":
+            service.env["OPERATIONS_METRICS_TARGETS"] = targets
     return planned
 
 
-def _http_port(stage: str, agency: str | None, api_port: int) -> int | None:
-    """Intake's citizens' API on the given port; a work queue for each officers' stage."""
+def _http_port(stage: str, agency: str | None, api_port: int,
+               dashboard_port: int | None) -> int | None:
+    """Intake's citizens' API on the given port; a work queue for each officers' stage; the
+    operations dashboard."""
     if stage == "intake":
         return api_port if agency is None else None
+    if stage == "operations":
+        return dashboard_port or free_port()
     return free_port() if stage in WORK_QUEUE_STAGES else None
 
 

@@ -65,7 +65,7 @@ def ensure_dev_keys(keys_dir: Path, agencies: dict[str, list[str]]) -> list[str]
 
 
 def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
-       officers: bool = False) -> int:
+       officers: bool = False, dashboard_port: int = 8090) -> int:
     data_dir = data_dir.resolve()
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -110,11 +110,14 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
             issued = ensure_dev_pki(pki)
             step(f"PKI: {pki}" + (f" (issued {', '.join(issued)})" if issued else ""))
             env |= {"SIGNING_PKI_DIR": str(pki), PASSPHRASE_ENV: passphrase()}
-        services = plan_services(env, data_dir / "logs", api_port=api_port, agencies=agencies)
+        services = plan_services(env, data_dir / "logs", api_port=api_port, agencies=agencies,
+                                 dashboard_port=free_port(dashboard_port))
         start_all(services)
         for service in services:
-            queue = f", work queue {service.http_url}" if service.stage != "intake" else ""
-            step(f"{service.name}: pid {service.pid}, metrics {service.metrics_url}{queue}")
+            http = {"intake": "", "operations": f", dashboard {service.http_url}"}.get(
+                service.stage, f", work queue {service.http_url}" if service.http_url else "")
+            step(f"{service.name}: pid {service.pid}, metrics {service.metrics_url}{http}")
+        dashboard = next(s.http_url for s in services if s.stage == "operations")
         api_url = f"http://127.0.0.1:{api_port}"
         path = Stack(api_url=api_url, kafka_bootstrap_servers=bootstrap,
                      database_url=database_url, supervisor_pid=os.getpid(),
@@ -122,7 +125,8 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
                                         "http_url": s.http_url, "stage": s.stage,
                                         "agency": s.agency}
                                for s in services}).write(data_dir)
-        console.print(f"\n[bold green]motcua is up.[/] API {api_url} (docs {api_url}/docs)")
+        console.print(f"\n[bold green]motcua is up.[/] API {api_url} (docs {api_url}/docs); "
+                      f"operations dashboard {dashboard}")
         console.print(f"Logs in {data_dir / 'logs'}; stack file {path}. "
                       "Try `motcua demo 20` in another terminal. Ctrl-C stops everything.")
         while not stopping.wait(1.0):

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import structlog
@@ -69,11 +70,13 @@ class _Rejection(Exception):
 class _AssignmentGauge(ConsumerRebalanceListener):
     """Publishes how many partitions this instance holds: > 0 means it is consuming."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, lag: metrics.ConsumerLag) -> None:
         self._gauge = metrics.ASSIGNED_PARTITIONS.labels(service)
+        self._lag = lag
 
-    async def on_partitions_revoked(self, revoked: object) -> None:
+    async def on_partitions_revoked(self, revoked: list) -> None:
         self._gauge.set(0)
+        self._lag.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: list) -> None:
         self._gauge.set(len(assigned))
@@ -81,6 +84,26 @@ class _AssignmentGauge(ConsumerRebalanceListener):
 
 def group_id(stage_name: str, agency: str | None) -> str:
     return stage_name if agency is None else f"{stage_name}.{agency}"
+
+
+def _type_header(record: ConsumerRecord) -> str:
+    for name, value in record.headers:
+        if name == Headers.TYPE:
+            return value.decode(errors="replace")
+    return "unknown"
+
+
+def _observe_handling(service: str, applied: list[tuple[ConsumerRecord, Event]]) -> None:
+    """Each applied event's time from its publication (record timestamp) to now, the commit."""
+    now_ms = time.time() * 1000
+    histograms: dict[str, Any] = {}  # .labels() costs more than .observe(): once per type
+    for record, event in applied:
+        if record.timestamp and record.timestamp > 0:
+            histogram = histograms.get(event.type)
+            if histogram is None:
+                histogram = histograms[event.type] = metrics.HANDLING_SECONDS.labels(
+                    service, event.type)
+            histogram.observe(max(0.0, now_ms - record.timestamp) / 1000)
 
 
 def _position_id(record: ConsumerRecord) -> uuid.UUID:
@@ -101,6 +124,7 @@ class BatchProcessor:
         self.verifier = verifier or Verifier(KeyRegistry.load(settings.registry_path()))
         self.producer: Producer = self.signer.producer
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._lag = metrics.ConsumerLag(stage.name, self.group)
 
     def subscribe(self, broker: KafkaBroker) -> None:
         subscriber = broker.subscriber(
@@ -113,13 +137,14 @@ class BatchProcessor:
             ack_policy=AckPolicy.MANUAL,
             session_timeout_ms=15_000,
             heartbeat_interval_ms=3_000,
-            listener=_AssignmentGauge(self.stage.name),
+            listener=_AssignmentGauge(self.stage.name, self._lag),
         )
 
         @subscriber
         async def on_dossier_events(message: KafkaMessage) -> None:
             await self.process(message.raw_message)
             await message.ack()  # commits offsets: only after the transaction committed
+            await self._lag.update(message.consumer)
 
     async def process(self, records: tuple[ConsumerRecord, ...]) -> None:
         """Apply a batch, retrying on infrastructure errors until it is applied."""
@@ -210,8 +235,9 @@ class BatchProcessor:
                 await session.execute(insert(self.stage.outbox), [m.as_row() for m in messages])
         for event_type, count in handled.items():
             metrics.EVENTS_HANDLED.labels(self.stage.name, event_type).inc(count)
+        _observe_handling(self.stage.name, todo)
         for letter in fresh_dead:
-            metrics.DEAD_LETTERS.labels(self.stage.name).inc()
+            metrics.DEAD_LETTERS.labels(self.stage.name, _type_header(letter.record)).inc()
             log.error("message sent to the dead-letter topic", reason=letter.reason,
                       partition=letter.record.partition, offset=letter.record.offset)
         metrics.BATCH_SECONDS.labels(self.stage.name).observe(time.perf_counter() - started)

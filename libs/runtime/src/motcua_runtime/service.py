@@ -21,7 +21,9 @@ from motcua_catalogue.calendar_source import CalendarSource
 from motcua_catalogue.calendar_store import OverrideStore
 from motcua_runtime.consumer import BatchProcessor
 from motcua_runtime.db import create_engine
+from motcua_runtime.gauges import GaugeWatch, OpenWork
 from motcua_runtime.kafka import create_producer
+from motcua_runtime.keys import Signer
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.stage import Stage
@@ -44,7 +46,10 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 async def run_stage(settings: ServiceSettings, stage: Stage, *,
                     api: ApiFactory | None = None, background: Background | None = None,
+                    open_work: OpenWork | None = None, signer: Signer | None = None,
                     stop: asyncio.Event | None = None) -> None:
+    """`open_work` is the query behind the open and overdue work gauges (gauges.py); `signer`
+    replaces the instance's key from the registry (a read model that emits nothing has none)."""
     if stop is None:  # run as a process: SIGINT and SIGTERM stop it
         stop = asyncio.Event()
         stop_on_signals(stop)
@@ -54,14 +59,15 @@ async def run_stage(settings: ServiceSettings, stage: Stage, *,
     broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id=stage.name,
                          logger=logging.getLogger(f"faststream.{stage.name}"),
                          request_timeout_ms=30_000)
-    processor = BatchProcessor(stage, engine, settings, relay)
+    processor = BatchProcessor(stage, engine, settings, relay, signer=signer)
     processor.subscribe(broker)
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.metrics_host)
 
     await producer.start()
     relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
-    extras = []
+    extras = [asyncio.create_task(GaugeWatch(engine, stage.name, stage.outbox, open_work)
+                                  .run(stop), name="gauges")]
     if api and settings.http_port:
         extras.append(asyncio.create_task(serve_http(settings, api, relay, stop), name="http"))
     if background:

@@ -21,7 +21,7 @@ def format_duration(seconds: float) -> str:
     return f"{seconds / 60:.1f} min"
 
 
-def _ordered(spans: Sequence[SpanRecord]) -> list[tuple[int, SpanRecord]]:
+def ordered(spans: Sequence[SpanRecord]) -> list[tuple[int, SpanRecord]]:
     """Depth-first, children by start time; a span whose parent is not in the set is a root."""
     ids = {span.span_id for span in spans}
     children: dict[str | None, list[SpanRecord]] = defaultdict(list)
@@ -49,7 +49,7 @@ def render_waterfall(spans: Sequence[SpanRecord], width: int = 120) -> str:
         return ""
     origin: datetime = min(span.start_time for span in spans)
     total = max((span.end_time - origin).total_seconds() for span in spans)
-    rows = _ordered(spans)
+    rows = ordered(spans)
     operation_width = min(MAX_OPERATION_WIDTH,
                           max(len("operation"), *(2 * d + len(s.name) for d, s in rows)))
     fixed = SERVICE_WIDTH + 1 + operation_width + 1 + 10 + 1 + 10 + 2

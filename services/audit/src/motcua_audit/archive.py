@@ -26,11 +26,13 @@ log = structlog.get_logger(__name__)
 class _Readiness(ConsumerRebalanceListener):
     """> 0 assigned partitions on /metrics means the archive is consuming."""
 
-    def __init__(self) -> None:
+    def __init__(self, lag: metrics.ConsumerLag) -> None:
         self._gauge = metrics.ASSIGNED_PARTITIONS.labels(STAGE)
+        self._lag = lag
 
-    async def on_partitions_revoked(self, revoked: object) -> None:
+    async def on_partitions_revoked(self, revoked: list) -> None:
         self._gauge.set(0)
+        self._lag.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: list) -> None:
         self._gauge.set(len(assigned))
@@ -69,7 +71,8 @@ async def archive(consumer: AIOKafkaConsumer, engine: AsyncEngine, topics: list[
                   stop: asyncio.Event, *, batch_max_records: int = 2000) -> None:
     """Consume `topics` into the archive until `stop` is set. Offsets are committed only after
     the records are stored, so a crash archives them again (and the insert skips the copies)."""
-    consumer.subscribe(topics, listener=_Readiness())
+    lag = metrics.ConsumerLag(STAGE, STAGE)  # the archive's group (create_consumer)
+    consumer.subscribe(topics, listener=_Readiness(lag))
     archived = metrics.EVENTS_HANDLED.labels(STAGE, "archived")
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=500, max_records=batch_max_records)
@@ -91,3 +94,4 @@ async def archive(consumer: AIOKafkaConsumer, engine: AsyncEngine, topics: list[
                 backoff = min(backoff * 2, 30.0)
         await consumer.commit()
         archived.inc(len(records))
+        await lag.update(consumer)

@@ -8,6 +8,7 @@ from motcua_catalogue.catalogue import default_catalogue
 from motcua_delivery.handlers import Delivery, delivery_stage
 from motcua_delivery.orm import WorkItem
 from motcua_delivery.settings import DeliverySettings
+from motcua_runtime.gauges import open_work_items
 from motcua_runtime.service import run_stage
 from motcua_runtime.work_queue import work_queue_server
 
@@ -16,4 +17,4 @@ async def run(settings: DeliverySettings, stop: asyncio.Event | None = None) -> 
     policy = Delivery(default_catalogue(), officers=settings.officers)
     stage = delivery_stage(policy)
     api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
-    await run_stage(settings, stage, api=api, stop=stop)
+    await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem), stop=stop)

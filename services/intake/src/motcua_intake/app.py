@@ -17,6 +17,7 @@ from motcua_intake.notices import Notices
 from motcua_intake.orm import Notification
 from motcua_intake.result_api import create_result_router
 from motcua_intake.result_documents import SigningDocuments
+from motcua_intake.repository import waiting_at_intake
 from motcua_intake.settings import IntakeSettings
 from motcua_notify import NotificationSender, SmtpSettings
 from motcua_runtime.officers import officer_from_bearer
@@ -60,4 +61,5 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
                                 every=settings.deadline_watch_seconds),
                 mail.run(stopping))
 
-        await run_stage(settings, stage, api=api, background=background, stop=stop)
+        await run_stage(settings, stage, api=api, background=background,
+                        open_work=waiting_at_intake, stop=stop)

@@ -7,11 +7,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua_contracts import Event
+from motcua_contracts import Event, Status
 from motcua_contracts.intake import DossierSubmitted
 from motcua_intake.orm import DailyCounter, Dossier, Notification, TimelineEntry
 
@@ -76,3 +76,16 @@ async def timeline(session: AsyncSession, dossier_id: uuid.UUID) -> list[Timelin
     rows = await session.scalars(select(TimelineEntry).where(TimelineEntry.dossier_id == dossier_id)
                                  .order_by(TimelineEntry.at, TimelineEntry.event_id))
     return list(rows)
+
+
+def waiting_at_intake() -> Select:
+    """Intake's open work for the gauges (motcua_runtime.gauges): rows (agency, state, count,
+    overdue). 'open': submitted, the completeness check to do (status 1); 'waiting': intake asked
+    for a supplement (status 5), overdue once its deadline passed. Both by the indexed status."""
+    waiting = Dossier.status_code == int(Status.SUPPLEMENT_REQUESTED)
+    state = case((waiting, "waiting"), else_="open")
+    return (select(Dossier.agency, state, func.count(),
+                   func.count().filter(Dossier.supplement_due_at < func.now()))
+            .where(or_(Dossier.status_code == int(Status.SUBMITTED),
+                       waiting & (Dossier.lifecycle["supplement_from"].astext == "intake")))
+            .group_by(Dossier.agency, state))

@@ -12,6 +12,7 @@ from motcua_catalogue.catalogue import default_catalogue
 from motcua_pki import Keystore, KeystoreError
 from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.outbox import OutboxRelay
+from motcua_runtime.gauges import open_work_items
 from motcua_runtime.service import live_calendar, run_stage
 from motcua_runtime.work_queue import work_queue_server
 from motcua_signing import STAGE
@@ -75,4 +76,5 @@ async def run(settings: SigningSettings, stop: asyncio.Event | None = None) -> N
                 officer_from_bearer(settings.token_secret.get_secret_value())))
             return app
 
-        await run_stage(settings, stage, api=api, stop=stop)
+        await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem),
+                        stop=stop)

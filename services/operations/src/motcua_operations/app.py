@@ -1,0 +1,43 @@
+"""The operations service's composition root: the read model's consumer (the shared batch
+consumer, one group `operations`), the scraper of every service's /metrics, and the dashboard
+on OPERATIONS_HTTP_PORT."""
+
+from __future__ import annotations
+
+import asyncio
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from motcua_catalogue.catalogue import default_catalogue
+from motcua_operations import STAGE
+from motcua_operations.api import create_dashboard
+from motcua_operations.handlers import operations_stage
+from motcua_operations.scrape import Scraper
+from motcua_operations.settings import OperationsSettings
+from motcua_runtime.keys import Signer
+from motcua_runtime.outbox import OutboxRelay
+from motcua_runtime.service import run_stage
+
+
+def no_signing_key() -> Signer:
+    """The view emits no event (only dead letters, which carry the original bytes), so it has no
+    key in the registry. The shared consumer still wants a signer: this one's key is made up
+    here and registered nowhere, so anything it signed would fail every verification."""
+    return Signer(f"{STAGE}-emits-nothing", STAGE, None, Ed25519PrivateKey.generate())
+
+
+async def run(settings: OperationsSettings, stop: asyncio.Event | None = None) -> None:
+    scraper = Scraper(settings.metrics_targets)
+    names = {code: agency.name for code, agency in default_catalogue().agencies.items()}
+
+    def api(sessions: async_sessionmaker[AsyncSession], _relay: OutboxRelay) -> FastAPI:
+        return create_dashboard(sessions, scraper, due_soon_hours=settings.due_soon_hours,
+                                agency_names=names)
+
+    async def scrape(_engine: AsyncEngine, _relay: OutboxRelay, stopping: asyncio.Event) -> None:
+        await scraper.run(stopping, settings.scrape_seconds)
+
+    await run_stage(settings, operations_stage(), api=api, background=scrape,
+                    signer=no_signing_key(), stop=stop)

@@ -1,0 +1,69 @@
+"""The operations schema: one row per dossier (the projection the dashboard counts), one row
+per applied event (the timeline an operator opens from a list), and the outbox (dead letters
+only: this service emits no event) and inbox every consumer keeps."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, Integer, MetaData, SmallInteger, String, Text, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from motcua_operations import STAGE
+from motcua_runtime.db import inbox_table, outbox_table
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema=STAGE)
+
+
+class DossierView(Base):
+    """Where a dossier is and how it stands against its deadlines, folded from its events."""
+
+    __tablename__ = "dossiers"
+
+    dossier_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    agency: Mapped[str] = mapped_column(String(32), index=True, doc="The competent agency")
+    channel: Mapped[str] = mapped_column(String(16))
+    status_code: Mapped[int] = mapped_column(SmallInteger, index=True)
+    holder: Mapped[str | None] = mapped_column(String(16), doc="Stage that acts next, or applicant")
+    # DossierState (motcua_contracts.lifecycle) as JSON: what the rules need to judge what comes.
+    lifecycle: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True,
+                                                    doc="The appointment (after any apology)")
+    step_due_at: Mapped[dict[str, Any]] = mapped_column(JSONB, doc="Each stage's deadline")
+    step_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                      doc="The holding stage's own deadline")
+    marked_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    on_time: Mapped[bool | None] = mapped_column(Boolean, doc="As delivery judged it")
+    last_event_type: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TimelineRow(Base):
+    __tablename__ = "timeline"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    service: Mapped[str] = mapped_column(String(16), doc="The stage that emitted it")
+    agency: Mapped[str] = mapped_column(String(32), doc="The agency it was addressed to")
+    actor: Mapped[str] = mapped_column(String(128))
+    status_code: Mapped[int] = mapped_column(SmallInteger, doc="Status after the event")
+    holder: Mapped[str | None] = mapped_column(String(16), doc="Holder after the event")
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+OUTBOX = outbox_table(Base.metadata)
+INBOX = inbox_table(Base.metadata)

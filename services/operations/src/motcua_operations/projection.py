@@ -1,0 +1,62 @@
+"""The fold behind the dashboard: each event moves a dossier's row through the same pure
+lifecycle rules intake and the auditors use (`motcua_contracts.lifecycle.advance`), and keeps
+what operators count: who holds it, for which agency, against which deadlines, and whether it
+was delivered on time. No I/O: the repository loads and stores the rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from motcua_contracts import DossierState, Event, Status, advance
+from motcua_contracts.appraisal import DelayApologized
+from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.dossier import DossierFacts
+from motcua_contracts.intake import DossierOverdue, DossierSubmitted
+from motcua_operations.orm import DossierView, TimelineRow
+
+# Open dossiers in these states wait on the applicant: the agency is not the one behind.
+WAITING_ON_APPLICANT = (int(Status.SUPPLEMENT_REQUESTED), int(Status.AWAITING_FEES))
+# Processing has ended (on-time judgement made at status 9); not counted as overdue any more.
+DONE_CODES = (int(Status.REFUSED), int(Status.STOPPED), int(Status.RESULT_READY),
+              int(Status.DELIVERED))
+ENDED_CODES = (int(Status.REFUSED), int(Status.STOPPED), int(Status.DELIVERED))
+
+
+def started(event: DossierSubmitted) -> DossierView:
+    """The row a submission opens, before the submission itself is folded into it."""
+    return DossierView(
+        dossier_id=event.dossier_id, code=event.code, procedure_code=event.procedure_code,
+        agency=event.agency, channel=event.channel, status_code=0, holder=None, lifecycle={},
+        received_at=event.received_at, submitted_at=event.occurred_at, due_at=None,
+        step_due_at={}, step_due=None, marked_overdue=False, ended_at=None, delivered_at=None,
+        on_time=None, last_event_type=event.type, updated_at=event.occurred_at, events=0)
+
+
+def fold(view: DossierView, event: Event) -> TimelineRow:
+    """Apply `event` to the dossier's row; returns its timeline entry. An event the lifecycle
+    refuses raises IllegalTransition and changes nothing (the consumer dead-letters it)."""
+    state = advance(DossierState.from_json(view.lifecycle), event)
+    view.lifecycle = state.to_json()
+    view.status_code = int(state.status or Status.SUBMITTED)
+    view.holder = state.holder
+    facts: DossierFacts | None = getattr(event, "dossier", None)
+    if isinstance(facts, DossierFacts):  # every hand-off carries the newest deadlines
+        view.due_at = facts.due_at
+        view.step_due_at = {stage: due.isoformat() for stage, due in facts.step_due_at.items()}
+    if isinstance(event, DelayApologized):
+        view.due_at = event.new_due_at
+    if isinstance(event, DossierOverdue):
+        view.marked_overdue = True
+    if isinstance(event, ResultDelivered):
+        view.delivered_at, view.on_time = event.occurred_at, event.on_time
+    if state.ended and view.ended_at is None:
+        view.ended_at = event.occurred_at
+    step_due = (view.step_due_at or {}).get(state.holder or "")
+    view.step_due = datetime.fromisoformat(step_due) if step_due else None
+    view.last_event_type, view.updated_at = event.type, event.occurred_at
+    view.events = (view.events or 0) + 1
+    return TimelineRow(
+        event_id=event.event_id, dossier_id=event.dossier_id, type=event.type,
+        at=event.occurred_at, service=event.producer.service, agency=event.agency,
+        actor=event.actor, status_code=view.status_code, holder=state.holder,
+        note=getattr(event, "reason", None))

@@ -1,0 +1,39 @@
+"""The operations service's settings: the shared ones, read with the env prefix OPERATIONS_ for
+its own (the dashboard's port, the services it scrapes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from motcua_runtime.settings import ServiceSettings
+
+
+class OperationsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="OPERATIONS_", extra="ignore",
+                                      populate_by_name=True)
+
+    http_port: int | None = 8090
+    metrics_targets: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="The services whose /metrics the dashboard shows, `name=url,name=url` "
+                    "(e.g. `intake=http://intake:9100/metrics`).")
+    scrape_seconds: float = Field(default=2.0, gt=0, le=60)
+    due_soon_hours: float = Field(default=24.0, gt=0, le=24 * 30, description=(
+        "A dossier is due soon when its appointment is within this many hours."))
+
+    @field_validator("metrics_targets", mode="before")
+    @classmethod
+    def _name_equals_url(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        targets = {}
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            name, equals, url = part.partition("=")
+            if not equals or not name.strip() or not url.strip().startswith(("http://",
+                                                                             "https://")):
+                raise ValueError(f"metrics target {part!r} is not name=http(s)://host:port/path")
+            targets[name.strip()] = url.strip()
+        return targets

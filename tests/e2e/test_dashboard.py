@@ -1,0 +1,156 @@
+"""The operations centre on a real stack: every service's /metrics carries consumer lag per
+group and partition, the outbox backlog and open/overdue work per agency; the dashboard, opened
+in a real headless browser (Debian's chromium through its chromedriver), shows live numbers that
+change without a reload as dossiers are filed, and one click on a dossier opens its timeline.
+The screenshots are kept in test-artifacts/."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import shutil
+import time
+
+import httpx
+import pytest
+
+from motcua_cli.samples import sample_submission
+from tests.conftest import ARTIFACTS
+from tests.support import file_dossiers, running_stack, wait_for_statuses
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def browser():
+    """Headless chromium driven through the system chromedriver: both paths given, so Selenium
+    Manager has nothing to look up or download."""
+    if not (os.path.exists(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.fail("the dashboard test needs Debian's chromium and chromium-driver: "
+                    "apt-get install chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", "--window-size=1400,1800", "--lang=vi-VN"):
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+
+def wait_until(driver, condition, timeout: float, what: str):
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.25).until(condition)
+    except TimeoutException:
+        console = [entry["message"] for entry in driver.get_log("browser")]
+        page = driver.find_element("tag name", "body").text[:500]
+        raise AssertionError(f"{what} (at {driver.current_url}; browser console: {console}; "
+                             f"page: {page!r})") from None
+
+
+def figure(driver, element_id: str) -> int | None:
+    text = driver.find_element("id", element_id).text.strip()
+    return int(text) if text.isdigit() else None
+
+
+async def file_waiting(api_url: str) -> None:
+    """One dossier intake waits on (a document missing) and one appraisal waits on (fees not
+    paid): open work that stays open, for the work gauges."""
+    rng = random.Random(5)
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
+        procedures = (await client.get("/api/procedures")).raise_for_status().json()
+        birth = next(p for p in procedures if p["code"] == "1.001193")  # at UBNDCL
+        fee = next(p for p in procedures if p["code"] == "1.009972")  # SXD, fees, no liên thông
+        for body in (sample_submission(birth, rng, complete=False),
+                     sample_submission(fee, rng, pay_fees=False, channel="counter")):
+            (await client.post("/api/dossiers", json=body)).raise_for_status()
+
+
+def series(text: str, name: str) -> list[dict[str, str]]:
+    """The label sets of every sample of `name` in an exposition text."""
+    return [dict(re.findall(r'(\w+)="([^"]*)"', labels))
+            for labels in re.findall(rf"^{name}\{{([^}}]*)\}} ", text, re.M)]
+
+
+async def test_metrics_and_the_live_dashboard(infra):
+    database_url, topic = await infra.isolated("dashboard")
+    log_dir = ARTIFACTS / "logs" / "test_dashboard"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with running_stack(infra, database_url, topic, log_dir, operations=True) as stack:
+        dashboard = stack.service("operations").http_url
+        driver = await asyncio.to_thread(browser)
+        try:
+            await asyncio.to_thread(driver.get, dashboard + "/")
+            await asyncio.to_thread(wait_until, driver,
+                                    lambda d: figure(d, "delivered-today") is not None, 30,
+                                    "the dashboard never showed its first figures")
+            before = figure(driver, "delivered-today")
+            driver.execute_script("window.notReloaded = true;")  # gone if the page reloads
+
+            ids = await file_dossiers(stack.api_url, 4, seed=41)
+            await file_waiting(stack.api_url)
+            await wait_for_statuses(stack.api_url, ids, {10}, timeout=120)
+            await asyncio.to_thread(
+                wait_until, driver, lambda d: figure(d, "delivered-today") == before + 4, 30,
+                "delivered today did not move on the page")
+            assert driver.execute_script("return window.notReloaded === true;")
+            # The services table is filled from the scrapes of every process.
+            await asyncio.to_thread(
+                wait_until, driver,
+                lambda d: "hoạt động" in d.find_element("id", "services").text, 15,
+                "the services table shows no running service")
+            ARTIFACTS.mkdir(exist_ok=True)
+            driver.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+
+            link = driver.find_element("css selector", "#recent-list a.dossier-link")
+            code = link.text
+            link.click()
+            await asyncio.to_thread(
+                wait_until, driver,
+                lambda d: "DossierSubmitted" in d.find_element("id", "timeline").text, 20,
+                "the dossier's timeline did not show")
+            assert "/dossiers/" in driver.current_url
+            assert driver.find_element("id", "code").text == code
+            # Its trace, from the span store: the filing request, then intake consuming it.
+            await asyncio.to_thread(
+                wait_until, driver,
+                lambda d: "process DossierSubmitted" in d.find_element("id", "trace").text, 20,
+                "the dossier's trace did not show")
+            assert "POST /api/dossiers" in driver.find_element("id", "trace").text
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-dossier.png"))
+        finally:
+            await asyncio.to_thread(driver.quit)
+
+        # The same processes' /metrics, as Prometheus and the dashboard read them.
+        deadline = time.monotonic() + 20
+        async with httpx.AsyncClient(timeout=5) as client:
+            while True:
+                texts = {s.name: (await client.get(s.metrics_url)).text for s in stack.services}
+                intake_work = series(texts["intake"], "motcua_open_work_items")
+                appraisal_work = series(texts["appraisal"], "motcua_open_work_items")
+                if (intake_work and appraisal_work) or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(1)
+    for name in ("intake", "appraisal", "delivery", "operations"):
+        lag = series(texts[name], "motcua_consumer_lag")
+        assert lag, f"{name} exposes no consumer lag"
+        assert {(s["service"], s["group"], s["topic"]) for s in lag} == {(name, name, topic)}
+        assert {int(s["partition"]) for s in lag} <= set(range(6))
+        assert series(texts[name], "motcua_outbox_backlog") == [{"service": name}]
+    waiting_at_intake = {"service": "intake", "agency": "UBNDCL", "state": "waiting"}
+    waiting_at_appraisal = {"service": "appraisal", "agency": "SXD", "state": "waiting"}
+    assert waiting_at_intake in intake_work, intake_work
+    assert waiting_at_intake in series(texts["intake"], "motcua_overdue_work_items")
+    assert waiting_at_appraisal in appraisal_work, appraisal_work
+    assert waiting_at_appraisal in series(texts["appraisal"], "motcua_overdue_work_items")
+    assert series(texts["audit"], "motcua_consumer_lag"), "the archive exposes no lag"
+    handled = series(texts["operations"], "motcua_event_handling_seconds_count")
+    assert {"service": "operations", "type": "ResultDelivered"} in handled
