@@ -1,4 +1,8 @@
-"""Events emitted by delivery (Trả kết quả), stage 5."""
+"""Events emitted by delivery (Trả kết quả), stage 5: the result goes back to the applicant at
+the counter, online, or by post. By post the one-stop desk of the competent agency hands the
+result to the post office (Decision 45/2016/QĐ-TTg), whose own delivery instance records the
+pick-up and the delivery: the same shape as a liên thông consultation, one agency handing a step
+to another on the shared topic."""
 
 from __future__ import annotations
 
@@ -6,16 +10,76 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
+from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
+
+# UPU S10, the international format of postal item identifiers that Vietnam Post uses: two
+# letters (the service), eight digits, a check digit, the country code.
+TRACKING_NUMBER = r"^[A-Z]{2}[0-9]{9}[A-Z]{2}$"
+
+
+class ResultHandedToPost(Event):
+    """The applicant chose the postal channel: the one-stop desk hands the signed result to the
+    post office, with the postal address. Status stays 9.
+
+    Emitted by the competent agency's delivery with `agency` set to the post office (so the post
+    office's delivery instance acts on it); consumed by the post office's delivery, and intake's
+    tracking view. Signed by the competent agency (`competent_agency`)."""
+
+    type: Literal["ResultHandedToPost"] = Field(
+        "ResultHandedToPost", description="Event type, the discriminator of the topic's union.")
+    dossier: DossierFacts = Field(description="The dossier, as the post office needs it.")
+    competent_agency: str = Field(description="The agency whose desk hands the result over.",
+                                  examples=["STP"])
+    address: str = Field(min_length=1, max_length=500, description="Where to deliver it.",
+                         examples=["Số 1 Hoàng Liên, phường Cốc Lếu, Lào Cai"])
+    result_number: str = Field(description="Số ký hiệu of the result being carried.")
+    ready_at: AwareDatetime = Field(
+        description="When the result was ready (status 9, the signing time): on time or late "
+                    "is judged against the appointment at that moment, not at delivery.")
+
+
+class ResultPickedUpByPost(Event):
+    """The post office picked the result up from the desk, under a tracking number. Status
+    stays 9.
+
+    Emitted by the post office's delivery with `agency` set back to the competent agency;
+    consumed by intake's tracking view (the applicant follows the item by its number)."""
+
+    type: Literal["ResultPickedUpByPost"] = Field(
+        "ResultPickedUpByPost", description="Event type, the discriminator of the topic's union.")
+    post_office: str = Field(description="The post office carrying the result.",
+                             examples=["BUUDIEN"])
+    tracking_number: str = Field(pattern=TRACKING_NUMBER,
+                                 description="The postal item's number (UPU S10).",
+                                 examples=["RR123456785VN"])
 
 
 class ResultDelivered(Event):
     """The result was handed over to the applicant. Status 10, terminal.
 
-    Emitted by delivery; consumed by intake's tracking view (and auditors, reports)."""
+    Emitted by delivery: at the counter and online by the competent agency's desk, by post by
+    the post office (`post_office`, which signs it); `agency` is the competent agency either
+    way. Consumed by intake's tracking view (and auditors, reports). Online, delivered means
+    the signed file is available for download."""
 
     type: Literal["ResultDelivered"] = Field(
         "ResultDelivered", description="Event type, the discriminator of the topic's union.")
     channel: Literal["counter", "postal", "online"] = Field(description="How it was handed over.")
-    delivered_at: AwareDatetime = Field(description="When the applicant received it.")
+    delivered_at: AwareDatetime = Field(description="When the applicant received it (online: "
+                                                    "when it became available).")
     on_time: bool = Field(description="Whether the dossier ended no later than its appointment.")
+    received_by: str | None = Field(
+        default=None, max_length=200,
+        description="Who received it: at the counter the person the officer handed it to, by "
+                    "post who signed for it; null under the automatic policy and online.")
+    receiver_relation: Literal["self", "authorised"] | None = Field(
+        default=None, description="At the counter: the applicant in person, or someone they "
+                                  "authorised (with a power of attorney).")
+    identity_checked: bool | None = Field(
+        default=None, description="At the counter: the officer checked the receiver's identity "
+                                  "paper. The paper's number is never recorded on the topic.")
+    post_office: str | None = Field(default=None,
+                                    description="By post: the post office that delivered it.")
+    tracking_number: str | None = Field(default=None, pattern=TRACKING_NUMBER,
+                                        description="By post: the postal item's number.")
