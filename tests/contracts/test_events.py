@@ -219,9 +219,10 @@ def test_a_postal_delivery_carries_the_post_office_and_a_well_formed_item_number
     delivered = make("ResultDelivered", channel="postal", post_office="BUUDIEN",
                      tracking_number="RR123456785VN", received_by="Lò Thị Mai")
     assert parse_event(delivered.model_dump_json().encode()) == delivered
-    document = {**raw(delivered), "tracking_number": "12345"}
-    with pytest.raises(UnsupportedEvent, match="tracking_number"):
-        parse_event(json.dumps(document).encode())
+    for wrong, reason in (("12345", "tracking_number"), ("RR123456784VN", "wrong check digit")):
+        document = {**raw(delivered), "tracking_number": wrong}
+        with pytest.raises(UnsupportedEvent, match=reason):
+            parse_event(json.dumps(document).encode())
 
 
 def test_a_delivery_written_before_the_postal_fields_still_reads():

@@ -6,16 +6,41 @@ to another on the shared topic."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
 
 # UPU S10, the international format of postal item identifiers that Vietnam Post uses: two
-# letters (the service), eight digits, a check digit, the country code.
+# letters (the service), an 8-digit serial, a check digit over the serial, the country code.
 TRACKING_NUMBER = r"^[A-Z]{2}[0-9]{9}[A-Z]{2}$"
+_S10 = re.compile(r"^([A-Z]{2})([0-9]{8})([0-9])([A-Z]{2})$")
+_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+
+
+def s10_check_digit(serial: str) -> int:
+    """The check digit of an 8-digit S10 serial."""
+    remainder = 11 - sum(int(d) * w for d, w in zip(serial, _S10_WEIGHTS, strict=True)) % 11
+    return {10: 0, 11: 5}.get(remainder, remainder)
+
+
+def check_tracking_number(number: str) -> str:
+    """The number, upper-cased, if it is a valid S10 item number; else ValueError saying why."""
+    number = number.strip().upper()
+    match = _S10.match(number)
+    if match is None:
+        raise ValueError(f"tracking number {number!r} is not a postal item number: two letters, "
+                         "nine digits, two letters (e.g. RR123456785VN)")
+    if int(match.group(3)) != s10_check_digit(match.group(2)):
+        raise ValueError(f"tracking number {number!r} has a wrong check digit: mistyped?")
+    return number
+
+
+def _valid_tracking_number(number: str | None) -> str | None:
+    return None if number is None else check_tracking_number(number)
 
 
 class ResultHandedToPost(Event):
@@ -54,6 +79,8 @@ class ResultPickedUpByPost(Event):
                                  description="The postal item's number (UPU S10).",
                                  examples=["RR123456785VN"])
 
+    _s10 = field_validator("tracking_number")(_valid_tracking_number)
+
 
 class ResultDelivered(Event):
     """The result was handed over to the applicant. Status 10, terminal.
@@ -83,3 +110,5 @@ class ResultDelivered(Event):
                                     description="By post: the post office that delivered it.")
     tracking_number: str | None = Field(default=None, pattern=TRACKING_NUMBER,
                                         description="By post: the postal item's number.")
+
+    _s10 = field_validator("tracking_number")(_valid_tracking_number)
