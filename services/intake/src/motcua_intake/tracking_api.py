@@ -61,7 +61,8 @@ class SheetRowView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     step: int
-    kind: str = Field(description="stage, applicant (a wait, not judged) or consultation")
+    kind: str = Field(description="stage, applicant (a wait, not judged), consultation or "
+                                  "postal (the post office carrying the result, not judged)")
     stage: str
     agency: str | None
     giver: str
