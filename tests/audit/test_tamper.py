@@ -61,6 +61,16 @@ def test_the_untouched_log_has_no_finding(signed_log):
     assert judge(keys_dir, records) == []
 
 
+def test_the_log_delivers_by_every_channel_and_the_post_office_signs_its_steps(signed_log):
+    _, _, records = signed_log
+    documents = [json.loads(record[3]) for record in records]
+    channels = {d["channel"] for d in documents if d["type"] == "ResultDelivered"}
+    assert channels == {"online", "counter", "postal"}
+    postal = [d for d in documents if d["type"] == "ResultPickedUpByPost"
+              or d["type"] == "ResultDelivered" and d["channel"] == "postal"]
+    assert postal and {d["producer"]["key_id"] for d in postal} == {"delivery.BUUDIEN-1"}
+
+
 def test_one_byte_changed_is_named_a_hash_mismatch(signed_log):
     keys_dir, _, records = signed_log
     records = list(records)

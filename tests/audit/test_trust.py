@@ -1,6 +1,6 @@
 """What a consumer checks before acting on an event, on real signatures: the signature, the key
 (known, valid at the event's time), the hash, and the entitlement of the key's service and
-agency, including liên thông consultations across agencies."""
+agency, including liên thông consultations and postal delivery across agencies."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from motcua_audit.generator import prepare_keys
 from motcua_contracts import new_event, uuid7
 from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested
 from motcua_contracts.approval import DossierApproved
+from motcua_contracts.delivery import ResultDelivered, ResultHandedToPost, ResultPickedUpByPost
 from motcua_contracts.dossier import DossierFacts
 from motcua_runtime.keys import load_registry, revoke
 from motcua_runtime.trust import Verifier
@@ -104,3 +105,53 @@ def test_a_key_revoked_before_the_event_is_refused(tmp_path):
     revoke(tmp_path, "approval.STP-1", at=AT - timedelta(hours=1))
     verdict = check(tmp_path, event)
     assert verdict.kind == "key" and "revoked" in verdict.reason
+
+
+# -- by post: the desk hands over, only the post office records pick-up and delivery ----------
+
+def postal(signer_of, kind, key_agency, **payload):
+    signer = signer_of("delivery", key_agency)
+    return new_event(kind, dossier_id=uuid7(), occurred_at=AT, producer=signer.producer,
+                     sign=signer.sign, **payload)
+
+
+def handed(signer_of, key_agency="STP"):
+    return postal(signer_of, ResultHandedToPost, key_agency, agency="BUUDIEN", dossier=FACTS,
+                  competent_agency="STP", address="Số 1 Hoàng Liên", result_number="1/QĐ-STP",
+                  ready_at=AT)
+
+
+def picked(signer_of, key_agency="BUUDIEN"):
+    return postal(signer_of, ResultPickedUpByPost, key_agency, agency="STP",
+                  post_office="BUUDIEN", tracking_number="RR123456785VN")
+
+
+def delivered(signer_of, key_agency, channel="postal"):
+    fields = {"post_office": "BUUDIEN", "tracking_number": "RR123456785VN"} \
+        if channel == "postal" else {}
+    return postal(signer_of, ResultDelivered, key_agency, agency="STP", channel=channel,
+                  delivered_at=AT, on_time=True, **fields)
+
+
+def test_the_desk_hands_over_and_the_post_office_picks_up_and_delivers(keys):
+    folder, signer_of = keys
+    assert check(folder, handed(signer_of)) is None
+    assert check(folder, picked(signer_of)) is None
+    assert check(folder, delivered(signer_of, "BUUDIEN")) is None
+    assert check(folder, delivered(signer_of, "STP", "counter")) is None
+
+
+@pytest.mark.parametrize("forge, reason", [
+    (lambda s: handed(s, key_agency="BUUDIEN"),
+     "ResultHandedToPost for agency STP signed with key delivery.BUUDIEN-1 of agency BUUDIEN"),
+    (lambda s: picked(s, key_agency="STP"),
+     "ResultPickedUpByPost for agency BUUDIEN signed with key delivery.STP-1 of agency STP"),
+    (lambda s: delivered(s, "STP"),
+     "ResultDelivered for agency BUUDIEN signed with key delivery.STP-1 of agency STP"),
+    (lambda s: delivered(s, "BUUDIEN", "counter"),
+     "ResultDelivered for agency STP signed with key delivery.BUUDIEN-1 of agency BUUDIEN"),
+])
+def test_the_desk_and_the_post_office_cannot_sign_each_others_steps(keys, forge, reason):
+    folder, signer_of = keys
+    verdict = check(folder, forge(signer_of))
+    assert (verdict.kind, verdict.reason) == ("entitlement", reason)

@@ -44,6 +44,11 @@ PAYLOADS: dict[str, dict[str, Any]] = {
                      "document_sha256": SHA, "signed_at": RECEIVED + timedelta(days=3)},
     "ResultDelivered": {"channel": "online", "delivered_at": RECEIVED + timedelta(days=4),
                         "on_time": True},
+    "ResultHandedToPost": {"dossier": FACTS, "competent_agency": "STP",
+                           "address": "Số 1 Hoàng Liên, Lào Cai",
+                           "result_number": "0042/2026/QĐ-STP",
+                           "ready_at": RECEIVED + timedelta(days=3)},
+    "ResultPickedUpByPost": {"post_office": "BUUDIEN", "tracking_number": "RR123456785VN"},
     "SupplementRequested": {"requested_by": "appraisal", "missing_documents": ["Tờ khai"],
                             "reason": "Tờ khai chưa ký", "clock": "pause",
                             "respond_by": RECEIVED + timedelta(days=3)},
@@ -208,3 +213,21 @@ def test_uuid7_ids_are_time_ordered_across_milliseconds():
 
 def test_uuid7_ids_are_unique():
     assert len({uuid7() for _ in range(10_000)}) == 10_000
+
+
+def test_a_postal_delivery_carries_the_post_office_and_a_well_formed_item_number():
+    delivered = make("ResultDelivered", channel="postal", post_office="BUUDIEN",
+                     tracking_number="RR123456785VN", received_by="Lò Thị Mai")
+    assert parse_event(delivered.model_dump_json().encode()) == delivered
+    for wrong, reason in (("12345", "tracking_number"), ("RR123456784VN", "wrong check digit")):
+        document = {**raw(delivered), "tracking_number": wrong}
+        with pytest.raises(UnsupportedEvent, match=reason):
+            parse_event(json.dumps(document).encode())
+
+
+def test_a_delivery_written_before_the_postal_fields_still_reads():
+    document = raw(make("ResultDelivered"))
+    for field in ("received_by", "receiver_relation", "identity_checked", "post_office",
+                  "tracking_number"):
+        document.pop(field)
+    assert parse_event(json.dumps(document).encode()).post_office is None

@@ -29,7 +29,7 @@ ACCEPT = event("DossierAccepted")
 APPRAISE = event("DossierAppraised")
 APPROVE = event("DossierApproved")
 SIGN = event("ResultSigned")
-DELIVER = event("ResultDelivered")
+DELIVER = event("ResultDelivered", channel="online", agency="STP")
 ASK_AT_INTAKE = event("SupplementRequested", "intake", requested_by="intake")
 ASK_AT_APPRAISAL = event("SupplementRequested", "appraisal", requested_by="appraisal")
 PROVIDED_TO_INTAKE = event("SupplementProvided", resumes="intake")
@@ -123,3 +123,74 @@ def test_nothing_happens_after_the_end(ending, following):
 
 def test_every_event_type_has_its_producers_and_a_rule():
     assert set(PRODUCERS) == set(EVENT_TYPES)
+
+
+# -- delivery by post: the desk hands over, the post office picks up and delivers --------------
+
+def submitted(channel: str) -> SimpleNamespace:
+    return event("DossierSubmitted", delivery=SimpleNamespace(channel=channel))
+
+
+def delivered(channel: str, agency: str = "STP", **fields: object) -> SimpleNamespace:
+    return event("ResultDelivered", channel=channel, agency=agency, **fields)
+
+
+ACCEPT_STP = event("DossierAccepted", agency="STP")
+READY = [ACCEPT_STP, APPRAISE, APPROVE, SIGN]
+HAND = event("ResultHandedToPost", agency="BUUDIEN", competent_agency="STP")
+PICK = event("ResultPickedUpByPost", post_office="BUUDIEN", tracking_number="RR123456785VN")
+POSTED = delivered("postal", post_office="BUUDIEN", tracking_number="RR123456785VN")
+
+
+def test_by_post_the_result_stays_ready_until_the_post_office_delivers_it():
+    state = walk(submitted("postal"), *READY, HAND)
+    assert (state.status, state.holder, state.post_office) == (Status.RESULT_READY, "delivery",
+                                                               "BUUDIEN")
+    state = advance(state, PICK)  # type: ignore[arg-type]
+    assert (state.status, state.tracking_number) == (Status.RESULT_READY, "RR123456785VN")
+    assert advance(state, POSTED).status == Status.DELIVERED  # type: ignore[arg-type]
+    assert DossierState.from_json(state.to_json()) == state
+
+
+@pytest.mark.parametrize("channel", ["counter", "online"])
+def test_at_the_counter_and_online_the_desk_delivers_directly(channel: str):
+    assert walk(submitted(channel), *READY, delivered(channel)).status == Status.DELIVERED
+
+
+POSTAL_REFUSED = [
+    ([submitted("postal"), ACCEPT_STP, APPRAISE, APPROVE], HAND, "not at delivery"),
+    ([submitted("postal"), *READY], PICK, "not handed to a post office"),
+    ([submitted("postal"), *READY], POSTED, "no post office picked the result up"),
+    ([submitted("postal"), *READY, HAND], POSTED, "no post office picked the result up"),
+    ([submitted("postal"), *READY, HAND], delivered("counter"), "chose postal delivery"),
+    ([SUBMIT, *READY, HAND], delivered("online"), "with the post office BUUDIEN"),
+    ([submitted("counter"), *READY], HAND, "chose counter delivery, not postal"),
+    ([submitted("postal"), *READY, HAND], HAND, "already handed to the post office"),
+    ([submitted("postal"), *READY],
+     event("ResultHandedToPost", agency="BUUDIEN", competent_agency="SXD"),
+     "hands over only its own results"),
+    ([submitted("postal"), *READY, HAND],
+     event("ResultPickedUpByPost", post_office="SXD", tracking_number="RR123456785VN"),
+     "handed to BUUDIEN, not to SXD"),
+    ([submitted("postal"), *READY, HAND, PICK], PICK, "already picked it up"),
+    ([submitted("postal"), *READY, HAND, PICK],
+     delivered("postal", post_office="SXD", tracking_number="RR123456785VN"),
+     "BUUDIEN carries it, not SXD"),
+    ([submitted("postal"), *READY, HAND, PICK],
+     delivered("postal", post_office="BUUDIEN", tracking_number="RR000000005VN"),
+     "is not the item picked up"),
+    ([submitted("counter"), *READY], delivered("counter", agency="SXD"),
+     "cannot be delivered as SXD's"),
+    ([submitted("postal"), *READY, HAND],
+     event("ResultPickedUpByPost", "signing", post_office="BUUDIEN"),
+     "may be emitted by delivery, not by signing"),
+    ([submitted("postal"), *READY, HAND], event("WithdrawalRequested"),
+     "result is ready"),
+]
+
+
+@pytest.mark.parametrize("before, step, reason", POSTAL_REFUSED,
+                         ids=[r[2] for r in POSTAL_REFUSED])
+def test_an_illegal_postal_step_is_refused_with_the_reason(before, step, reason):
+    with pytest.raises(IllegalTransition, match=reason):
+        advance(walk(*before), step)

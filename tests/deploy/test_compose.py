@@ -19,8 +19,8 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 SETUP_JOBS = ("migrate", "topics")
 # Consumer groups the cluster scales on: `<stage>` or `<stage>.<AGENCY>` for an agency's instance.
-SCALED_GROUPS = {"intake", "appraisal", "appraisal.STP", "approval", "signing", "delivery", "audit",
-                 "operations"}
+SCALED_GROUPS = {"intake", "appraisal", "appraisal.STP", "approval", "signing", "delivery",
+                 "delivery.BUUDIEN", "audit", "operations"}
 
 
 def compose_binary() -> Path:
@@ -174,6 +174,16 @@ def test_prometheus_scrapes_exactly_the_stage_services():
     assert scraped == set(stage_services(load_compose()["services"]))
 
 
+def test_operations_scrapes_every_compose_service():
+    services = load_compose()["services"]
+    value = services["operations"]["environment"]["OPERATIONS_METRICS_TARGETS"]
+    targets = dict(item.strip().split("=", 1) for item in value.split(","))
+    assert set(targets) == set(stage_services(services))
+    for name, url in targets.items():
+        host = url.split("//", 1)[1].split(":", 1)[0]
+        assert host == ("localhost" if name == "operations" else name), name
+
+
 # ---- Kubernetes --------------------------------------------------------------------------------
 
 def test_every_k8s_manifest_names_its_kind():
@@ -209,6 +219,41 @@ def test_each_scaled_object_scales_a_deployment_on_its_consumer_group():
         assert group == (f"{stage}.{args[1]}" if args[:1] == ["--agency"] else stage), target
     assert groups == SCALED_GROUPS
     assert {doc["spec"]["scaleTargetRef"]["name"] for doc in scaled} == set(deployments)
+
+
+def test_k8s_instance_for_all_agencies_leaves_out_those_with_their_own():
+    # Otherwise both instances would act on the agency's dossiers and emit every step twice.
+    containers = {}
+    for _, doc in k8s_documents():
+        if doc["kind"] == "Deployment":
+            (container,) = doc["spec"]["template"]["spec"]["containers"]
+            containers[doc["metadata"]["name"]] = container
+    for name, container in containers.items():
+        stage = container["command"][2].removeprefix("motcua_")
+        if stage not in STAGES or container.get("args"):
+            continue
+        own = sorted(c["args"][1] for c in containers.values()
+                     if c["command"] == container["command"] and c.get("args"))
+        env = {item["name"]: item.get("value", "") for item in container.get("env", [])}
+        excluded = env.get(f"{stage.upper()}_EXCEPT_AGENCIES", "")
+        assert sorted(filter(None, excluded.split(","))) == own, name
+
+
+def test_operations_scrapes_every_k8s_service():
+    documents = [doc for _, doc in k8s_documents()]
+    deployments = {doc["metadata"]["name"] for doc in documents if doc["kind"] == "Deployment"}
+    (operations,) = [doc for doc in documents
+                     if doc["kind"] == "Deployment" and doc["metadata"]["name"] == "operations"]
+    (container,) = operations["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item.get("value", "") for item in container["env"]}
+    # A folded YAML block joins its lines with spaces; the setting strips them.
+    targets = dict(item.strip().split("=", 1)
+                   for item in env["OPERATIONS_METRICS_TARGETS"].split(","))
+    assert set(targets) == deployments
+    services = {doc["metadata"]["name"] for doc in documents if doc["kind"] == "Service"}
+    for name, url in targets.items():
+        host = url.split("//", 1)[1].split(":", 1)[0]
+        assert host == "localhost" if name == "operations" else host in services, name
 
 
 def test_k8s_containers_take_database_url_from_the_secret():

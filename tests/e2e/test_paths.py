@@ -171,7 +171,7 @@ async def test_officers_decide_from_their_queues(infra, log_dir):
                 httpx.AsyncClient(base_url=stack.queue_url("signing")) as signing, \
                 httpx.AsyncClient(base_url=stack.queue_url("delivery")) as delivery:
             portal = await portal_for(client)
-            dossier = await portal.file(CRIMINAL_RECORD, channel="online")
+            dossier = await portal.file(CRIMINAL_RECORD, channel="online", delivery="counter")
             item = await queue_of(appraisal, specialist, dossier["code"])
             assert item["due_at"] and item["decisions"]
 
@@ -242,8 +242,9 @@ async def test_officers_decide_from_their_queues(infra, log_dir):
             assert (await decide(signing, clerk, sealed, "sign")).status_code == 200
             desk = officer_headers("STP", "delivery", "mot.cua")
             handover = await queue_of(delivery, desk, dossier["code"])
-            assert (await decide(delivery, desk, handover, "deliver",
-                                 note="Trả trực tuyến")).status_code == 200
+            assert (await decide(delivery, desk, handover, "hand-over",
+                                 receiver_name="Trần Thị Bình", identity_checked=True)
+                    ).status_code == 200
 
             view = await portal.wait(dossier, 10)
             events = types(view)

@@ -71,6 +71,26 @@ def test_each_hand_off_is_a_row_judged_early_on_time_or_late():
     assert [r.step for r in rows] == [1, 2, 3, 4, 5] and rows[-1].handed_on_at == delivered
 
 
+def test_by_post_the_post_office_carrying_the_result_is_a_row_of_its_own_not_judged():
+    signed = MONDAY + timedelta(hours=1)
+    handed = after(signed, 2)
+    delivered = after(handed, 20)  # the post takes days: not the agency's time
+    rows = sheet([
+        Entry("ResultSigned", signed, "delivery", "signing"),
+        Entry("ResultHandedToPost", handed, "delivery", "delivery", "officer:an",
+              note="Chuyển kết quả qua bưu chính (BUUDIEN) tới: Số 1 Hoàng Liên"),
+        Entry("ResultPickedUpByPost", after(handed, 1), "delivery", "delivery", agency="BUUDIEN"),
+        Entry("ResultDelivered", delivered, None, "delivery", "officer:buu.ta",
+              agency="BUUDIEN"),
+    ])
+    assert summary(rows) == [("stage", "delivery", 4, 2, "early"),
+                             ("postal", "delivery", None, 20, None)]
+    desk, post = rows
+    assert (desk.agency, desk.handed_on_at, desk.receiver_actor) == ("STP", handed, "officer:an")
+    assert (post.agency, post.giver, post.giver_actor, post.receiver_actor, post.handed_on_at) == (
+        "BUUDIEN", "delivery", "officer:an", "officer:buu.ta", delivered)
+
+
 def test_time_waiting_on_the_applicant_is_not_counted_against_the_stage():
     requested = MONDAY + timedelta(hours=2)  # Monday 10:00
     provided = requested + timedelta(days=2)  # Wednesday 10:00: 16 working hours later

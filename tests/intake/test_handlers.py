@@ -20,7 +20,7 @@ from motcua_contracts.appraisal import (
     FeesRequested,
 )
 from motcua_contracts.approval import DossierApproved
-from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.delivery import ResultDelivered, ResultHandedToPost, ResultPickedUpByPost
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import (
     DossierAccepted,
@@ -114,7 +114,8 @@ def test_a_complete_dossier_is_accepted_with_its_appointment_and_step_deadlines(
     due = datetime(2026, 5, 15, 16, 0, tzinfo=VN)
     assert accepted.dossier == DossierFacts(
         code=submission.code, procedure_code=RECORD.code, applicant_name="Trần Thị Bình",
-        received_at=HOLIDAY_EVE, due_at=due, delivery_channel="postal", channel="online",
+        received_at=HOLIDAY_EVE, due_at=due, delivery_channel="postal",
+        delivery_address="Số 1 Hoàng Liên", channel="online",
         fees_paid=0, data={"purpose": "Xin việc"},
         step_due_at={"intake": datetime(2026, 5, 4, 10, 0, tzinfo=VN),
                      "appraisal": datetime(2026, 5, 13, 10, 0, tzinfo=VN),
@@ -396,13 +397,45 @@ def test_a_result_signed_by_the_appointment_ends_the_dossier_on_time(dossiers, e
     assert (dossier.status_code, dossier.stage) == (int(Status.RESULT_READY), "delivery")
     assert (dossier.ended_at, dossier.on_time) == (signed.occurred_at, True)
 
-    track(event(ResultDelivered, producer=by("delivery", "STP"), cause=signed,
+    # By post: the desk hands the result to the post office, which picks it up and delivers it.
+    handed = event(ResultHandedToPost, producer=by("delivery", "STP"), cause=signed,
+                   agency="BUUDIEN", at=due + timedelta(hours=1), dossier=accepted.dossier,
+                   competent_agency="STP", address="Số 1 Hoàng Liên",
+                   result_number="0001/2026/QĐ-STP", ready_at=due)
+    picked = event(ResultPickedUpByPost, producer=by("delivery", None), cause=handed,
+                   agency="STP", at=due + timedelta(hours=2), post_office="BUUDIEN",
+                   tracking_number="RR123456785VN")
+    for step in (handed, picked):
+        track(step, dossiers, emitter)
+        assert dossiers.get(accepted.dossier_id).status_code == int(Status.RESULT_READY)
+    track(event(ResultDelivered, producer=by("delivery", "BUUDIEN"), cause=picked,
                 at=due + timedelta(days=3), channel="postal", delivered_at=due + timedelta(days=3),
-                on_time=True), dossiers, emitter)
+                on_time=True, post_office="BUUDIEN", tracking_number="RR123456785VN",
+                received_by="Trần Thị Bình"), dossiers, emitter)
 
     dossier = dossiers.get(accepted.dossier_id)
     assert dossier.status_code == int(Status.DELIVERED)
     assert dossier.ended_at == signed.occurred_at  # the end is status 9, not the hand-over
+    postal = [(e.type, e.agency, e.note) for e in dossiers.timeline[-3:]]
+    assert postal == [
+        ("ResultHandedToPost", "STP",
+         "Chuyển kết quả qua bưu chính (BUUDIEN) tới: Số 1 Hoàng Liên"),
+        ("ResultPickedUpByPost", "BUUDIEN",  # the shared instance acted for the post office
+         "Bưu điện BUUDIEN đã nhận kết quả, số hiệu bưu gửi RR123456785VN"),
+        ("ResultDelivered", "BUUDIEN",
+         "Bưu điện BUUDIEN đã phát cho Trần Thị Bình, số hiệu bưu gửi RR123456785VN")]
+
+
+def test_a_desk_cannot_deliver_a_postal_result_itself(dossiers, emitter):
+    accepted = accept(dossiers, emitter, submitted())
+    signed = run_to_result(dossiers, emitter, accepted, accepted.dossier,
+                           signed_at=accepted.dossier.due_at)
+
+    with pytest.raises(IllegalTransition, match="chose postal delivery, not counter"):
+        track(event(ResultDelivered, producer=by("delivery", "STP"), cause=signed,
+                    channel="counter", delivered_at=signed.occurred_at, on_time=True),
+              dossiers, emitter)
+    assert dossiers.get(accepted.dossier_id).status_code == int(Status.RESULT_READY)
 
 
 def test_a_result_signed_after_the_appointment_is_late(dossiers, emitter):

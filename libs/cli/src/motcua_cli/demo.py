@@ -97,4 +97,11 @@ async def demo(api_url: str, count: int, *, incomplete_share: float = 0.0, seed:
     for code, n in sorted(Counter(v["status"]["code"] for v in views.values()).items()):
         summary.add_row(str(code), STATUS_NAMES[Status(code)], str(n))
     console.print(summary)
+    by_post = [v for v in views.values()
+               if any(e["type"] == "ResultPickedUpByPost" for e in v.get("timeline", []))]
+    if by_post:
+        carriers = sorted({e["agency"] for v in by_post for e in v["timeline"]
+                           if e["type"] == "ResultPickedUpByPost"})
+        console.print(f"{len(by_post)} results went by post: picked up and delivered by "
+                      f"{', '.join(carriers)}")
     return 0

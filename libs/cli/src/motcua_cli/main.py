@@ -17,13 +17,18 @@ from motcua_cli.report import add_report_command, run_report
 from motcua_cli.trace import add_trace_command, run_trace
 
 
+# The post office runs its own delivery instance, so results sent by post visibly cross agencies.
+DEFAULT_INSTANCES = ["delivery:BUUDIEN"]
+
+
 def _agency_instances(values: list[str]) -> dict[str, list[str]]:
     instances: dict[str, list[str]] = {}
     for value in values:
         stage, _, agency = value.partition(":")
         if not agency:
             raise SystemExit(f"--instance {value!r}: expected STAGE:AGENCY, e.g. appraisal:STP")
-        instances.setdefault(stage, []).append(agency)
+        if agency not in instances.setdefault(stage, []):
+            instances[stage].append(agency)
     return instances
 
 
@@ -105,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         from motcua_cli.up import up as run_up
 
         return run_up(args.data_dir, api_port=args.api_port,
-                      agencies=_agency_instances(args.instance), officers=args.officers,
-                      dashboard_port=args.dashboard_port)
+                      agencies=_agency_instances([*DEFAULT_INSTANCES, *args.instance]),
+                      officers=args.officers, dashboard_port=args.dashboard_port)
     if args.command == "pki":
         from motcua_cli import pki as pki_cli
 

@@ -15,10 +15,12 @@ WARDS = ["Cốc Lếu", "Kim Tân", "Duyên Hải", "Bắc Cường", "Sa Pa", "
 
 def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
                       complete: bool = True, channel: str | None = None,
-                      pay_fees: bool = True) -> dict[str, Any]:
+                      pay_fees: bool = True, delivery: str | None = None) -> dict[str, Any]:
     """A submission for `procedure` (as served by GET /api/procedures). An incomplete one lacks
     its first required document, so intake asks for a supplement. Fees are paid when filing
-    unless `pay_fees` is false (then the agency asks for them)."""
+    unless `pay_fees` is false (then the agency asks for them). The result goes back through
+    `delivery` (counter, postal, online), else a channel drawn at random: demos send results
+    by every channel, postal ones through the post office."""
     documents = [
         {"name": name, "sha256": hashlib.sha256(f"{name}{rng.random()}".encode()).hexdigest(),
          "size": rng.randint(20_000, 3_000_000)}
@@ -27,7 +29,8 @@ def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
     if not complete and documents:
         documents = documents[1:]
     address = f"Số {rng.randint(1, 300)}, phường {rng.choice(WARDS)}, tỉnh Lào Cai"
-    delivery = rng.choice(["counter", "postal", "online"])
+    drawn = rng.choice(["counter", "postal", "online"])  # drawn anyway: same samples after
+    delivery = delivery or drawn
     channel = channel or rng.choice(["online", "online", "online", "counter", "postal"])
     fee = procedure["fee_online"] if channel == "online" else procedure["fee_counter"]
     return {

@@ -58,6 +58,9 @@ class DossierFacts(BaseModel):
         default=None, description="Appointment for the result (form 01); null before acceptance.")
     delivery_channel: Literal["counter", "postal", "online"] = Field(
         description="How the result goes back to the applicant.")
+    delivery_address: str | None = Field(
+        default=None, max_length=500,
+        description="Postal address for the postal channel (the post office delivers there).")
     data: dict[str, Any] = Field(default_factory=dict,
                                  description="Procedure-specific data the applicant submitted.")
     channel: Channel = Field(default="counter", description="How the dossier was filed (the "

@@ -2,8 +2,8 @@
 state, and which stage may emit it.
 
 Every provincial system reports the same ten codes (DOMAIN.md); the stages map onto them:
-intake = 1/2/3/5, appraisal-approval-signing = 4 (6 while fees are due), delivery = 9 then 10,
-withdrawal = 7 then 8.
+intake = 1/2/3/5, appraisal-approval-signing = 4 (6 while fees are due), delivery = 9 then 10
+(by post the result stays 9 while the post office carries it), withdrawal = 7 then 8.
 
 `advance(state, event)` is a pure fold: intake's tracking view and the auditors' replay both walk
 a dossier's events through it, so they agree on what is legal. An event it refuses (stale, out of
@@ -63,6 +63,10 @@ PRODUCERS: dict[str, frozenset[str]] = {
     "DossierApproved": frozenset({"approval"}),
     "DossierDenied": frozenset({"approval"}),
     "ResultSigned": frozenset({"signing"}),
+    # By post, the desk hands over and the post office's delivery picks up and delivers; which
+    # agency's key may sign each is motcua_runtime.trust's `competent_agency`.
+    "ResultHandedToPost": frozenset({"delivery"}),
+    "ResultPickedUpByPost": frozenset({"delivery"}),
     "ResultDelivered": frozenset({"delivery"}),
     "DelayApologized": frozenset({"appraisal", "approval", "signing"}),
     "DossierOverdue": frozenset({"intake"}),
@@ -90,6 +94,10 @@ class DossierState:
     rescheduled: bool = False
     overdue: bool = False
     withdrawal_requested: bool = False
+    agency: str | None = None  # the competent agency, once accepted
+    delivery_channel: str | None = None  # chosen at submission: counter, postal or online
+    post_office: str | None = None  # by post: the post office the desk handed the result to
+    tracking_number: str | None = None  # by post: the item's number, once picked up
 
     @property
     def status(self) -> Status | None:
@@ -123,7 +131,8 @@ def advance(state: DossierState, event: Event) -> DossierState:
                                 f"not by {event.producer.service}")
     if kind == "DossierSubmitted":
         _expect(state.progress is None, kind, state, "the dossier was already submitted")
-        return DossierState(progress=Status.SUBMITTED, holder="intake")
+        chosen = getattr(getattr(event, "delivery", None), "channel", None)
+        return DossierState(progress=Status.SUBMITTED, holder="intake", delivery_channel=chosen)
     _expect(state.progress is not None, kind, state, "no DossierSubmitted came first")
     _expect(not state.ended, kind, state, f"the dossier has ended ({state.progress})")
     rule = _RULES.get(kind)
@@ -151,7 +160,8 @@ _WORKING = (Status.ACCEPTED, Status.IN_PROGRESS)
 
 def _accepted(state: DossierState, event: Event) -> DossierState:
     _held_by(state, event.type, "intake", Status.SUBMITTED)
-    return replace(state, progress=Status.ACCEPTED, holder="appraisal")
+    return replace(state, progress=Status.ACCEPTED, holder="appraisal",
+                   agency=getattr(event, "agency", None))
 
 
 def _refused(state: DossierState, event: Event) -> DossierState:
@@ -233,8 +243,49 @@ def _signed(state: DossierState, event: Event) -> DossierState:
     return replace(state, progress=Status.RESULT_READY, holder="delivery")
 
 
+def _handed_to_post(state: DossierState, event: Event) -> DossierState:
+    _held_by(state, event.type, "delivery", Status.RESULT_READY)
+    _expect(state.delivery_channel in (None, "postal"), event.type, state,
+            f"the applicant chose {state.delivery_channel} delivery, not postal")
+    _expect(state.post_office is None, event.type, state,
+            f"the result was already handed to the post office {state.post_office}")
+    desk: str = event.competent_agency  # type: ignore[attr-defined]
+    _expect(state.agency in (None, desk), event.type, state,
+            f"the desk of {desk} hands over only its own results, this dossier is {state.agency}'s")
+    return replace(state, post_office=event.agency)
+
+
+def _picked_up_by_post(state: DossierState, event: Event) -> DossierState:
+    _held_by(state, event.type, "delivery", Status.RESULT_READY)
+    carrier: str = event.post_office  # type: ignore[attr-defined]
+    _expect(state.post_office is not None, event.type, state,
+            "the result was not handed to a post office")
+    _expect(carrier == state.post_office, event.type, state,
+            f"the result was handed to {state.post_office}, not to {carrier}")
+    _expect(state.tracking_number is None, event.type, state,
+            f"the post office already picked it up ({state.tracking_number})")
+    return replace(state, tracking_number=event.tracking_number)  # type: ignore[attr-defined]
+
+
 def _delivered(state: DossierState, event: Event) -> DossierState:
     _held_by(state, event.type, "delivery", Status.RESULT_READY)
+    channel: str = event.channel  # type: ignore[attr-defined]
+    _expect(state.delivery_channel in (None, channel), event.type, state,
+            f"the applicant chose {state.delivery_channel} delivery, not {channel}")
+    if channel == "postal":
+        _expect(state.tracking_number is not None, event.type, state,
+                "no post office picked the result up")
+        carrier = getattr(event, "post_office", None)
+        _expect(carrier == state.post_office, event.type, state,
+                f"the post office {state.post_office} carries it, not {carrier}")
+        number = getattr(event, "tracking_number", None)
+        _expect(number == state.tracking_number, event.type, state,
+                f"tracking number {number} is not the item picked up, {state.tracking_number}")
+    else:
+        _expect(state.post_office is None, event.type, state,
+                f"the result is with the post office {state.post_office}, which delivers it")
+    _expect(state.agency in (None, event.agency), event.type, state,
+            f"the result of {state.agency} cannot be delivered as {event.agency}'s")
     return replace(state, progress=Status.DELIVERED, holder=None)
 
 
@@ -278,6 +329,8 @@ _RULES = {
     "DossierApproved": _decided,
     "DossierDenied": _decided,
     "ResultSigned": _signed,
+    "ResultHandedToPost": _handed_to_post,
+    "ResultPickedUpByPost": _picked_up_by_post,
     "ResultDelivered": _delivered,
     "DelayApologized": _apologized,
     "DossierOverdue": _overdue,

@@ -15,7 +15,11 @@ from motcua_contracts.appraisal import (
     FeesRequested,
 )
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
-from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.delivery import (
+    ResultDelivered,
+    ResultHandedToPost,
+    ResultPickedUpByPost,
+)
 from motcua_contracts.envelope import Event
 from motcua_contracts.intake import (
     DossierAccepted,
@@ -51,6 +55,8 @@ DossierEvent = Annotated[
         DossierApproved,
         DossierDenied,
         ResultSigned,
+        ResultHandedToPost,
+        ResultPickedUpByPost,
         ResultDelivered,
         DelayApologized,
         DossierOverdue,

@@ -66,12 +66,19 @@ def canonical_bytes(document: dict[str, Any]) -> tuple[bytes, str]:
 def competent_agency(document: dict[str, Any]) -> str | None:
     """The agency whose key may sign this event. A hand-off is addressed to the dossier's
     competent agency and signed by it; a liên thông (consultation) crosses agencies: the lead
-    agency asks, the consulted agency answers."""
+    agency asks, the consulted agency answers. Postal delivery crosses them the same way: the
+    competent agency's desk hands the result to the post office, and only the post office
+    records the pick-up and the delivery."""
     kind = document.get("type")
     if kind == "ConsultationRequested":
         return document.get("lead_agency")
     if kind == "ConsultationAnswered":
         return document.get("consulted_agency")
+    if kind == "ResultHandedToPost":
+        return document.get("competent_agency")
+    if kind == "ResultPickedUpByPost" or (kind == "ResultDelivered"
+                                          and document.get("channel") == "postal"):
+        return document.get("post_office")
     return document.get("agency")
 
 

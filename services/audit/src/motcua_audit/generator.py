@@ -1,9 +1,10 @@
 """A realistic signed event log, for the replay benchmark and the tamper tests: dossiers of the
-catalogue's agencies on every path the lifecycle allows (accepted and delivered, refused,
-supplements at intake and at appraisal, fees, liên thông consultations between agencies, returns
-to appraisal, denials, apologies with a new appointment, overdue, withdrawal), each event signed
-by the key of the instance entitled to emit it, dossiers interleaved on the partitions as on
-the real topic."""
+catalogue's agencies on every path the lifecycle allows (accepted and delivered online, at the
+counter or by post, refused, supplements at intake and at appraisal, fees, liên thông
+consultations between agencies, returns to appraisal, denials, apologies with a new appointment,
+overdue, withdrawal), each event signed by the key of the instance entitled to emit it (by post,
+the post office's own delivery instance picks up and delivers), dossiers interleaved on the
+partitions as on the real topic."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from motcua_contracts.appraisal import (
     ConsultationAnswered, ConsultationRequested, DelayApologized, DossierAppraised, FeesRequested,
 )
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
-from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.delivery import (
+    ResultDelivered, ResultHandedToPost, ResultPickedUpByPost, s10_check_digit,
+)
 from motcua_contracts.dossier import Applicant, Delivery, Document, DossierFacts
 from motcua_contracts.intake import (
     DossierAccepted, DossierOverdue, DossierRefused, DossierStopped, DossierSubmitted, FeesPaid,
@@ -31,10 +34,12 @@ from motcua_runtime.keys import Signer, ensure_keys, signer_for
 
 PARTITIONS = 12
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
+POST_OFFICE = "BUUDIEN"
+ADDRESS = "Số 1 Hoàng Liên, Lào Cai"
 PATHS = {  # path -> weight (share of dossiers)
-    "delivered": 50, "refused": 8, "intake_supplement": 6, "appraisal_supplement": 6,
-    "fees": 6, "consultation": 6, "returned": 5, "denied": 5, "apology": 3, "withdrawal": 3,
-    "overdue": 2,
+    "delivered": 34, "counter": 8, "postal": 8, "refused": 8, "intake_supplement": 6,
+    "appraisal_supplement": 6, "fees": 6, "consultation": 6, "returned": 5, "denied": 5,
+    "apology": 3, "withdrawal": 3, "overdue": 2,
 }
 
 SignerOf = Callable[[str, str | None], Signer]
@@ -42,11 +47,13 @@ SignerOf = Callable[[str, str | None], Signer]
 
 def prepare_keys(keys_dir: Path) -> SignerOf:
     """Keys for every stage's shared instance and, for half the agencies, their own instances
-    of appraisal, approval, signing and delivery (as a province runs them)."""
+    of appraisal, approval, signing and delivery, and the post office's own delivery (as a
+    province runs them)."""
     agencies = sorted(default_catalogue().agencies)
     own = set(agencies[::2])
     instances = [(stage, None) for stage in STAGES]
     instances += [(stage, a) for a in sorted(own) for stage in STAGES[1:]]
+    instances += [("delivery", POST_OFFICE)] if POST_OFFICE not in own else []
     ensure_keys(keys_dir, instances)
     signers = {(s, a): signer_for(keys_dir, s, a) for s, a in instances}
 
@@ -60,7 +67,7 @@ class _Journey:
     """One dossier's history, built event by event with its causal links and signatures."""
 
     def __init__(self, rng: random.Random, signer_of: SignerOf, agency: str, start: datetime,
-                 procedure: str, code: str) -> None:
+                 procedure: str, code: str, channel: str = "online") -> None:
         self.rng = rng
         self.signer_of = signer_of
         self.agency = agency
@@ -69,7 +76,8 @@ class _Journey:
         self.events: list[Event] = []
         self.facts = DossierFacts(code=code, procedure_code=procedure,
                                   applicant_name="Nguyễn Thị Hoa", received_at=start,
-                                  due_at=start + timedelta(days=10), delivery_channel="online",
+                                  due_at=start + timedelta(days=10), delivery_channel=channel,
+                                  delivery_address=ADDRESS if channel == "postal" else None,
                                   data={"mục đích": "kinh doanh", "diện tích": 120})
 
     def emit(self, cls: type[Event], stage: str, *, cause: Event | None, hours: float | None = None,
@@ -93,7 +101,9 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
                   applicant=Applicant(full_name="Nguyễn Thị Hoa", id_number="010203004567",
                                       phone="0912345678", address="Số 1 Hoàng Liên, Lào Cai"),
                   documents=[Document(name="Tờ khai", sha256=j.sha(), size=120_000)],
-                  delivery=Delivery(channel="online"), data=dict(j.facts.data),
+                  delivery=Delivery(channel=j.facts.delivery_channel,
+                                    address=j.facts.delivery_address),
+                  data=dict(j.facts.data),
                   received_at=start)
     if path == "refused":
         j.emit(DossierRefused, "intake", cause=last, reason="Thiếu giấy tờ",
@@ -164,8 +174,23 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
                     result_number=f"{rng.randrange(10**4):04d}/2026/QĐ-{j.agency}",
                     document_sha256=j.sha(), signed_at=j.now)
     appointment = j.facts.rescheduled_from or j.facts.due_at
-    j.emit(ResultDelivered, "delivery", cause=signed, channel="online", delivered_at=j.now,
-           on_time=signed.signed_at <= appointment)
+    on_time = signed.signed_at <= appointment
+    channel = j.facts.delivery_channel
+    if channel != "postal":
+        j.emit(ResultDelivered, "delivery", cause=signed, channel=channel, delivered_at=j.now,
+               on_time=on_time, **({"received_by": "Nguyễn Thị Hoa", "receiver_relation": "self",
+                                    "identity_checked": True} if channel == "counter" else {}))
+        return j.events
+    handed = j.emit(ResultHandedToPost, "delivery", cause=signed, agency=POST_OFFICE,
+                    dossier=j.facts, competent_agency=j.agency, address=ADDRESS,
+                    result_number=signed.result_number, ready_at=signed.signed_at)
+    serial = f"{rng.randrange(10**8):08d}"
+    number = f"RR{serial}{s10_check_digit(serial)}VN"
+    picked = j.emit(ResultPickedUpByPost, "delivery", cause=handed, key_agency=POST_OFFICE,
+                    post_office=POST_OFFICE, tracking_number=number)
+    j.emit(ResultDelivered, "delivery", cause=picked, key_agency=POST_OFFICE, hours=30,
+           channel="postal", delivered_at=j.now + timedelta(hours=30), on_time=on_time,
+           received_by="Nguyễn Thị Hoa", post_office=POST_OFFICE, tracking_number=number)
     return j.events
 
 
@@ -185,10 +210,12 @@ def generate(signer_of: SignerOf, dossiers: int, *, seed: int = 1, window: int =
     while made < dossiers or active:
         while made < dossiers and len(active) < window:
             procedure = rng.choice(procedures)
+            path = rng.choices(paths, weights)[0]
             journey = _Journey(rng, signer_of, procedure.agency, clock, procedure.code,
-                               f"000.00.15.H38-{clock:%y%m%d}-{made % 10_000:04d}")
+                               f"000.00.15.H38-{clock:%y%m%d}-{made % 10_000:04d}",
+                               channel=path if path in ("counter", "postal") else "online")
             consulted = rng.choice([a for a in agencies if a != procedure.agency])
-            active.append(_journey(journey, rng.choices(paths, weights)[0], consulted))
+            active.append(_journey(journey, path, consulted))
             clock += timedelta(seconds=30)
             made += 1
         history = active[rng.randrange(len(active))]

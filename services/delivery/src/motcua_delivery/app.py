@@ -14,7 +14,11 @@ from motcua_runtime.work_queue import work_queue_server
 
 
 async def run(settings: DeliverySettings, stop: asyncio.Event | None = None) -> None:
-    policy = Delivery(default_catalogue(), officers=settings.officers)
+    catalogue = default_catalogue()
+    if settings.post_office not in catalogue.agencies:
+        raise ValueError(f"DELIVERY_POST_OFFICE {settings.post_office!r} is not an agency of the "
+                         "catalogue")
+    policy = Delivery(catalogue, officers=settings.officers, post_office=settings.post_office)
     stage = delivery_stage(policy)
     api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
     await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem), stop=stop)

@@ -1,5 +1,14 @@
 """Delivery's use cases. `delivery_stage` is its whole behaviour on the topic;
-`Delivery.work_queue` is what the one-stop desk (or the post office) records from the queue."""
+`Delivery.work_queue` is what the one-stop desk and the post office record from the queue.
+
+A signed result (status 9) opens the desk's item at the competent agency. Online it is made
+available at once. At the counter the desk hands it over. By post the desk hands it to the post
+office: the hand-off is addressed to the post office, so its own delivery instance (or the shared
+one) opens the post office's item, which records the pick-up and then the delivery. Under the
+automatic policy (the default) every step is taken at once, a generated item number standing in
+for the post office's; with officers in charge the desk and the post office decide from their
+queues. On time or late is judged against the appointment when the result was ready, whoever
+delivers it."""
 
 from __future__ import annotations
 
@@ -7,65 +16,94 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from motcua_catalogue import Catalogue, Procedure
-from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.delivery import ResultHandedToPost
 from motcua_contracts.signing import ResultSigned
-from motcua_delivery import STAGE, domain
+from motcua_delivery import STAGE, decisions, domain
+from motcua_delivery.decisions import POSTAL
 from motcua_delivery.orm import INBOX, OUTBOX, WorkItem
 from motcua_runtime.policy import procedure_of, runs_automatically
 from motcua_runtime.stage import Emitter, Stage
-from motcua_runtime.work_items import WorkItems, close, take_over
+from motcua_runtime.work_items import DOSSIER, WorkItems, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
-
-
-class Deliver(BaseModel):
-    note: str | None = Field(default=None, max_length=1000,
-                             description="Who received it, or the postal tracking number.")
-
 
 @dataclass(frozen=True)
 class Delivery:
     catalogue: Catalogue
     officers: bool = False
+    post_office: str = domain.POST_OFFICE
 
     def automatic(self, procedure: Procedure) -> bool:
         return runs_automatically(procedure, STAGE, self.officers)
 
     def on_result_signed(self, event: ResultSigned, items: WorkItems, emitter: Emitter) -> None:
-        """The result is ready (status 9); under the automatic policy it is handed over at once
-        through the channel the applicant chose."""
+        """The result is ready (status 9): the desk's item. Under the automatic policy it goes
+        out at once through the channel the applicant chose; online it always does."""
         item = take_over(items, WorkItem, event, event.dossier, STAGE, context={
             "result_number": event.result_number, "ready_at": event.signed_at.isoformat()})
+        automatic = self.automatic(procedure_of(self.catalogue, item.procedure_code))
+        now = datetime.now(timezone.utc)
+        channel = event.dossier.delivery_channel
+        if channel == "online":
+            decisions.make_available(item, emitter, now=now)
+        elif automatic and channel == "counter":
+            decisions.hand_over(item, emitter, now=now)
+        elif automatic:
+            decisions.hand_to_post(item, emitter, post_office=self.post_office, now=now)
+
+    def on_result_handed_to_post(self, event: ResultHandedToPost, items: WorkItems,
+                                 emitter: Emitter) -> None:
+        """The post office's item, of the post office's agency (the event is addressed to it).
+        Automatically it is picked up under a generated number and delivered at once."""
+        item = take_over(items, WorkItem, event, event.dossier, STAGE, kind=POSTAL, context={
+            "competent_agency": event.competent_agency, "address": event.address,
+            "result_number": event.result_number, "ready_at": event.ready_at.isoformat()})
         if self.automatic(procedure_of(self.catalogue, item.procedure_code)):
-            deliver(item, emitter, now=datetime.now(timezone.utc))
+            now = datetime.now(timezone.utc)
+            decisions.pick_up(item, emitter, now=now,
+                              tracking_number=domain.tracking_number_for(item.id))
+            decisions.deliver_by_post(item, emitter, delivered_at=now, now=now)
 
     def work_queue(self) -> dict[str, Decision]:
-        def delivering(item: Any, body: Deliver, emitter: Emitter,
-                       context: DecisionContext) -> None:
-            deliver(item, emitter, now=context.now, actor=context.officer.actor, note=body.note)
+        def hand_over(item: Any, body: decisions.HandOver, emitter: Emitter,
+                      context: DecisionContext) -> None:
+            decisions.hand_over(item, emitter, now=context.now, actor=context.officer.actor,
+                                body=body)
 
-        return {"deliver": Decision(Deliver, delivering, summary="Record the hand-over")}
+        def hand_to_post(item: Any, body: decisions.HandToPost, emitter: Emitter,
+                         context: DecisionContext) -> None:
+            decisions.hand_to_post(item, emitter, post_office=self.post_office, now=context.now,
+                                   actor=context.officer.actor, note=body.note)
 
+        def pick_up(item: Any, body: decisions.PickUp, emitter: Emitter,
+                    context: DecisionContext) -> None:
+            decisions.pick_up(item, emitter, tracking_number=body.tracking_number,
+                              now=context.now, actor=context.officer.actor)
 
-def deliver(item: Any, emitter: Emitter, *, now: datetime, actor: str = "auto",
-            note: str | None = None) -> None:
-    facts = item.facts()
-    ready_at = datetime.fromisoformat(item.context["ready_at"])
-    punctual = domain.on_time(ready_at, facts.rescheduled_from or facts.due_at,
-                              rescheduled=facts.rescheduled_from is not None,
-                              supplements=facts.supplements_requested)
-    event = emitter.emit(ResultDelivered, cause=item.cause(), actor=actor,
-                         channel=facts.delivery_channel, delivered_at=now, on_time=punctual)
-    close(item, outcome="delivered", reason=note or (None if punctual else "late"), by=actor,
-          at=now, emitted=event)
+        def deliver(item: Any, body: decisions.Deliver, emitter: Emitter,
+                    context: DecisionContext) -> None:
+            decisions.deliver_by_post(item, emitter, delivered_at=body.delivered_at,
+                                      recipient=body.recipient, now=context.now,
+                                      actor=context.officer.actor)
+
+        desk, post = frozenset({DOSSIER}), frozenset({POSTAL})
+        return {
+            "hand-over": Decision(decisions.HandOver, hand_over, desk,
+                                  summary="At the counter: who received it, identity checked"),
+            "hand-to-post": Decision(decisions.HandToPost, hand_to_post, desk,
+                                     summary="By post: hand the result to the post office"),
+            "pick-up": Decision(decisions.PickUp, pick_up, post,
+                                summary="The post office picks it up, with the item's number"),
+            "deliver": Decision(decisions.Deliver, deliver, post,
+                                summary="The post office delivered it: when, to whom"),
+        }
 
 
 def delivery_stage(delivery: Delivery) -> Stage:
     return Stage(
         name=STAGE,
-        handlers={"ResultSigned": delivery.on_result_signed},
+        handlers={"ResultSigned": delivery.on_result_signed,
+                  "ResultHandedToPost": delivery.on_result_handed_to_post},
         open_repository=lambda session: WorkItems(session, WorkItem),
         outbox=OUTBOX, inbox=INBOX,
     )

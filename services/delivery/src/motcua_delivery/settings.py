@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from motcua_delivery.domain import POST_OFFICE
 from motcua_runtime.settings import ServiceSettings
 
 
 class DeliverySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DELIVERY_", extra="ignore", populate_by_name=True)
+
+    post_office: str = Field(
+        default=POST_OFFICE,
+        description="Agency code of the post office that carries results by post "
+                    "(DELIVERY_POST_OFFICE); it must be in the catalogue.")

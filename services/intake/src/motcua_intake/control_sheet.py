@@ -42,6 +42,7 @@ _RESPOND_BY = re.compile(r"hạn trả lời (\d{2}:\d{2} \d{2}/\d{2}/\d{4})")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
 _CONSULTED = re.compile(r"^Lấy ý kiến (\S+):")
 _ANSWERED_BY = re.compile(r"^(\S+): ")
+_POST_OFFICE = re.compile(r"\((\S+)\) tới: ")
 
 
 class Entry(Protocol):
@@ -58,7 +59,8 @@ class Entry(Protocol):
 @dataclass(frozen=True)
 class SheetRow:
     step: int
-    kind: str  # "stage", "applicant" (a wait, not judged) or "consultation" (liên thông)
+    kind: str  # "stage", "applicant" (a wait, not judged), "consultation" (liên thông) or
+    # "postal" (the post office carrying the result, not judged)
     stage: str  # the stage holding the dossier in this row (the applicant while waiting)
     agency: str | None
     giver: str  # the stage (or "applicant") that handed the dossier over
@@ -185,6 +187,11 @@ def _consulted_agency(entry: Entry) -> str | None:
     return match.group(1) if match else entry.agency
 
 
+def _post_office(entry: Entry) -> str | None:
+    match = _POST_OFFICE.search(entry.note or "")
+    return match.group(1) if match else None
+
+
 def _answered_by(entry: Entry) -> str | None:
     match = _ANSWERED_BY.match(entry.note or "")
     return match.group(1) if match else None
@@ -216,6 +223,14 @@ def control_sheet(entries: Sequence[Entry], *, procedure: Procedure | None,
             answered = next((c for c in consultations if c.agency == by), consultations[0])
             consultations.remove(answered)
             answered.handed_on_at, answered.receiver_actor = entry.at, entry.actor
+        if entry.type == "ResultHandedToPost" and current is not None:
+            # By post the result changes hands between agencies while delivery holds it: the
+            # desk's row ends, the post office's begins (its transit is not judged: the
+            # dossier's time ended when the result was ready).
+            current.handed_on_at, current.receiver_actor = entry.at, entry.actor
+            current = open_visit("postal", current.stage, _post_office(entry), current.stage,
+                                 entry)
+            continue
         new_holder = _holder(entry, holder)
         if new_holder == holder and entry.type not in ENDING_EVENTS:
             continue

@@ -13,6 +13,7 @@ from motcua_contracts import Event
 from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested, DelayApologized
 from motcua_contracts.appraisal import FeesRequested
 from motcua_contracts.approval import DossierDenied, DossierReturned
+from motcua_contracts.delivery import ResultDelivered, ResultHandedToPost, ResultPickedUpByPost
 from motcua_contracts.dossier import DossierFacts, Document
 from motcua_contracts.intake import (
     DossierAccepted,
@@ -99,6 +100,12 @@ def acting_agency(event: Event) -> str:
         return event.consulted_agency
     if isinstance(event, ConsultationRequested):
         return event.lead_agency
+    if isinstance(event, ResultHandedToPost):
+        return event.competent_agency
+    if isinstance(event, ResultPickedUpByPost):
+        return event.post_office
+    if isinstance(event, ResultDelivered) and event.post_office:
+        return event.post_office
     return event.agency
 
 
@@ -131,4 +138,30 @@ def note_for(event: Event) -> str | None:
             return event.reason
         case ResultSigned():
             return f"Số ký hiệu {event.result_number}"
+        case ResultHandedToPost():
+            return f"{POSTAL_HAND_OFF} ({event.agency}) tới: {event.address}"
+        case ResultPickedUpByPost():
+            return (f"Bưu điện {event.post_office} đã nhận kết quả, số hiệu bưu gửi "
+                    f"{event.tracking_number}")
+        case ResultDelivered():
+            return delivered_note(event)
     return None
+
+
+POSTAL_HAND_OFF = "Chuyển kết quả qua bưu chính"  # the control sheet reads the post office here
+
+
+def delivered_note(event: ResultDelivered) -> str:
+    if event.channel == "online":
+        return "Kết quả điện tử đã sẵn sàng để tải về"
+    if event.channel == "postal":
+        return (f"Bưu điện {event.post_office} đã phát cho {event.received_by or 'người nhận'}, "
+                f"số hiệu bưu gửi {event.tracking_number}")
+    note = "Đã trả kết quả tại bộ phận một cửa"
+    if event.received_by:
+        note += f" cho {event.received_by}"
+        if event.receiver_relation == "authorised":
+            note += " (người được ủy quyền)"
+        if event.identity_checked:
+            note += ", đã kiểm tra giấy tờ tùy thân"
+    return note

@@ -194,8 +194,8 @@ class Intake:
             code=dossier.code, procedure_code=dossier.procedure_code,
             applicant_name=dossier.applicant["full_name"], received_at=dossier.received_at,
             due_at=due, step_due_at=steps, delivery_channel=dossier.delivery["channel"],
-            channel=dossier.channel, fees_paid=dossier.fees_paid, data=dossier.data,
-            supplements_requested=state.supplements)
+            delivery_address=dossier.delivery.get("address"), channel=dossier.channel,
+            fees_paid=dossier.fees_paid, data=dossier.data, supplements_requested=state.supplements)
         if waited_since is not None and procedure.supplement_clock == "pause":
             facts = domain.moved_by_waiting(facts, procedure, calendar,
                                             waiting_since=waited_since, now=now, clock="pause")

@@ -63,7 +63,8 @@ class SheetRowView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     step: int
-    kind: str = Field(description="stage, applicant (a wait, not judged) or consultation")
+    kind: str = Field(description="stage, applicant (a wait, not judged), consultation or "
+                                  "postal (the post office carrying the result, not judged)")
     stage: str
     agency: str | None
     giver: str
@@ -355,7 +356,7 @@ def _person(stage: str, actor: str | None) -> str:
 def _sheet_row(row: SheetRowView, catalogue: Catalogue) -> str:
     agency = catalogue.agencies.get(row.agency or "")
     result = RESULT_NAMES.get(row.result or "", "—")
-    kind = " (liên thông)" if row.kind == "consultation" else ""
+    kind = {"consultation": " (liên thông)", "postal": " (bưu chính)"}.get(row.kind, "")
     return (f"<tr><td>{row.step}</td><td>{e(STAGE_NAMES.get(row.stage, row.stage) + kind)}</td>"
             f"<td>{e(agency.name if agency else row.agency or '—')}</td>"
             f"<td>{_person(row.giver, row.giver_actor)}</td>"
