@@ -10,9 +10,12 @@ from collections import Counter
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from motcua_cli.bench import bench
+from motcua_cli.stackfile import Stack
 from motcua_contracts import DLQ_SUFFIX, Headers, uuid7
 from tests.support import (
-    file_dossiers, header, read_topic, resigned, running_stack, statuses, wait_for_statuses,
+    file_dossiers, header, read_topic, resigned, running_stack, signer_of, statuses,
+    wait_for_statuses,
 )
 
 pytestmark = pytest.mark.e2e
@@ -23,18 +26,25 @@ def delivered_per_dossier(records) -> Counter:
                    if header(r, Headers.TYPE) == "ResultDelivered")
 
 
-async def test_two_hundred_dossiers_filed_over_http_are_all_delivered(infra, log_dir):
+async def test_two_hundred_dossiers_filed_over_http_and_a_bench_are_all_delivered(infra, log_dir):
     database_url, topic = await infra.isolated("happy")
     with running_stack(infra, database_url, topic, log_dir) as stack:
         ids = await file_dossiers(stack.api_url, 200)
         final = await wait_for_statuses(stack.api_url, ids, {10}, timeout=180)
         assert Counter(final.values()) == {10: 200}
         assert all(service.alive() for service in stack.services)
+        # `motcua bench` on the same stack: events straight onto the topic, every one delivered
+        # (fees paid when filing, as its samples say; none waits on an applicant).
+        result = await bench(Stack(kafka_bootstrap_servers=infra.bootstrap_servers,
+                                   services={s.name: {"pid": s.pid} for s in stack.services}),
+                             topic, 60, signer=signer_of("intake"), timeout=120)
+        assert result["delivered"] == 60, result
+        assert result["events"] >= 60 * 6 and result["events_per_second"] > 0
     records = await read_topic(infra.bootstrap_servers, topic)
     types = Counter(header(r, Headers.TYPE) for r in records)
     for event_type in ("DossierSubmitted", "DossierAccepted", "DossierAppraised",
                        "DossierApproved", "ResultSigned", "ResultDelivered"):
-        assert types[event_type] == 200, (event_type, types)
+        assert types[event_type] == 260, (event_type, types)
     assert set(delivered_per_dossier(records).values()) == {1}
 
 

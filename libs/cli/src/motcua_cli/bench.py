@@ -48,7 +48,9 @@ def _submissions(count: int, seed: int, signer: Signer) -> list[DossierSubmitted
             procedure_code=body["procedure_code"], channel=body["channel"],
             applicant=Applicant(**body["applicant"]),
             documents=[Document(**d) for d in body["documents"]],
-            delivery=Delivery(**body["delivery"]), data=body["data"], received_at=today))
+            delivery=Delivery(**body["delivery"]), data=body["data"], received_at=today,
+            # Paid when filing, as the samples are: a bench dossier never waits on its applicant.
+            fees_paid=body["fees_paid"]))
     return events
 
 
@@ -63,6 +65,8 @@ async def bench(stack: Stack, topic: str, count: int, *, signer: Signer, seed: i
     producer = create_producer(stack.kafka_bootstrap_servers, "bench")
     await producer.start()
     delivered: dict[str, float] = {}
+    events_seen = 0  # of the bench's dossiers, on the topic: the path length varies (fees,
+    # consultation, postal delivery)
     try:
         while not consumer.assignment():
             await consumer.getmany(timeout_ms=200)
@@ -82,6 +86,7 @@ async def bench(stack: Stack, topic: str, count: int, *, signer: Signer, seed: i
                 for record in records:
                     headers = dict(record.headers)
                     dossier = headers.get(Headers.DOSSIER_ID, b"").decode()
+                    events_seen += dossier in wanted
                     if headers.get(Headers.TYPE) == b"ResultDelivered" and dossier in wanted:
                         delivered.setdefault(dossier, time.monotonic())
         elapsed = time.monotonic() - started
@@ -97,8 +102,8 @@ async def bench(stack: Stack, topic: str, count: int, *, signer: Signer, seed: i
         "seconds": round(elapsed, 2),
         "publish_seconds": round(published, 2),
         "dossiers_per_second": round(len(delivered) / elapsed, 1),
-        # seven events per delivered dossier cross the topic (submitted .. delivered)
-        "events_per_second": round(len(delivered) * 7 / elapsed, 1),
+        "events": events_seen,
+        "events_per_second": round(events_seen / elapsed, 1),
         "latency_p50_seconds": round(statistics.median(latencies), 2) if latencies else None,
         "latency_p95_seconds": (round(latencies[int(len(latencies) * 0.95) - 1], 2)
                                 if latencies else None),
