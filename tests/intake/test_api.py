@@ -92,6 +92,27 @@ async def test_an_unknown_procedure_is_a_422_and_a_bad_body_is_not_a_500(api):
                              params={"id_number": "010203004567"})).status_code == 404
 
 
+async def test_a_nul_character_is_a_422_and_stores_nothing(api):
+    client, engine, _ = api
+    body = valid()
+    body["applicant"]["address"] = "Số 1\x00 Hoàng Liên"  # valid JSON; Postgres text refuses it
+    response = await client.post("/api/dossiers", json=body)
+    assert response.status_code == 422 and "\\u0000" in response.json()["message"]
+    async with engine.connect() as connection:
+        assert (await connection.execute(select(OUTBOX))).all() == []
+
+
+async def test_withdrawing_a_dossier_intake_has_not_recorded_yet_is_a_409(api):
+    """Filed, but intake's consumer has not yet folded its DossierSubmitted (none runs here)."""
+    client, _, _ = api
+    body = valid()
+    code = (await client.post("/api/dossiers", json=body)).json()["code"]
+    response = await client.post(f"/api/dossiers/{code}/withdrawal", json={
+        "id_number": body["applicant"]["id_number"], "reason": "nộp nhầm thủ tục"})
+    assert response.status_code == 409
+    assert "still being recorded" in response.json()["detail"]["message"]
+
+
 async def test_concurrent_intake_gives_every_dossier_its_own_consecutive_code(api):
     client, _, _ = api
     responses = await asyncio.gather(*(client.post("/api/dossiers", json=valid())

@@ -69,8 +69,9 @@ def test_other_numbers_are_left_alone(text):
 
 async def test_a_filing_the_database_refuses_is_logged_without_the_applicants_numbers(
         infra, service_logging, capfd):
-    """A NUL character passes validation but not Postgres: the API logs the database's error,
-    whose text carries the statement's parameters, the applicant's ID and phone among them."""
+    """A NUL character passes validation but not Postgres: the API answers 422 and logs the
+    database's error, whose text carries the statement's parameters, the applicant's ID and
+    phone among them."""
     database_url, topic = await infra.isolated("pii")
     engine = create_engine(database_url)
     service_logging("json")
@@ -87,7 +88,7 @@ async def test_a_filing_the_database_refuses_is_logged_without_the_applicants_nu
             response = await client.post("/api/dossiers", json=body)
     finally:
         await engine.dispose()
-    assert response.status_code >= 400
+    assert response.status_code == 422 and "\\u0000" in response.json()["message"]
     output = capfd.readouterr()
     written = output.out + output.err
     [line] = [entry for entry in lines(written) if "INSERT INTO intake.dossiers" in

@@ -39,10 +39,27 @@ def install_error_handlers(app: FastAPI, store: str) -> None:
     @app.exception_handler(DBAPIError)
     @app.exception_handler(OSError)
     async def unavailable(_request: Request, error: Exception) -> JSONResponse:
+        if _is_bad_value(error):
+            # The request's data, not the database: e.g. a NUL character (\u0000), which JSON
+            # allows and Postgres text cannot hold. Nothing was written (the transaction rolled
+            # back); the applicant can send it again without the character.
+            log.warning("request value refused by the database", error=str(error))
+            return JSONResponse(status_code=422, content={
+                "message": "a value in the request cannot be stored (control characters such "
+                           "as \\u0000 are not allowed in text)"})
         log.error("database unavailable", error=str(error))
         return JSONResponse(status_code=503, content={
             "message": f"the {store} is unavailable; retry shortly"},
             headers={"Retry-After": "5"})
+
+
+def _is_bad_value(error: Exception) -> bool:
+    """SQLSTATE class 22 (data exception): the value was wrong, the database was fine."""
+    if not isinstance(error, DBAPIError):
+        return False
+    cause = error.orig
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause.__cause__, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("22")
 
 
 async def session_from(request: Request) -> AsyncIterator[AsyncSession]:

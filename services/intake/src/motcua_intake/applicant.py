@@ -20,7 +20,7 @@ from motcua_intake import domain
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
 from motcua_runtime.keys import Signer
-from motcua_runtime.stage import Emitter
+from motcua_runtime.stage import Emitter, Rejected
 from motcua_telemetry import names, spans
 
 @dataclass(frozen=True)
@@ -123,7 +123,12 @@ def _moved(dossier: Dossier, catalogue: Catalogue, calendar: WorkingCalendar, *,
 
 async def _emit(session: AsyncSession, outbox: Outbox, row: Dossier, cls: type[Event],
                 **payload: object) -> Event:
-    cause = cause_of(row, waiting=cls is not WithdrawalRequested)
+    try:
+        cause = cause_of(row, waiting=cls is not WithdrawalRequested)
+    except Rejected as error:
+        # Filed a moment ago and not yet recorded by intake's own consumer: a 409, not a 500.
+        raise NotNow(f"dossier {row.code} is still being recorded; try again in a few "
+                     f"seconds ({error})") from error
     emitter = Emitter(outbox.signer.producer, outbox.topic, sign=outbox.signer.sign)
     # In the dossier's own trace, linked to this request: the event continues the journey.
     with spans.in_dossier_trace(row.trace_parent, f"applicant {cls.__name__}",
