@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -19,6 +20,7 @@ from motcua_catalogue import WorkingCalendar
 from motcua_cli.samples import sample_submission
 from motcua_intake.deadline_watch import sweep
 from motcua_runtime.db import create_engine
+from motcua_telemetry import load_trace
 from tests.support import officer_headers, running_stack, signer_of
 
 pytestmark = pytest.mark.e2e
@@ -254,6 +256,18 @@ async def test_officers_decide_from_their_queues(infra, log_dir):
             assert {e["actor"] for e in view["timeline"]} >= {
                 "officer:chuyen.vien", "officer:cong.an", "officer:lanh.dao", "officer:van.thu",
                 "officer:mot.cua"}
+
+    # Officers decide over HTTP, later, from their queues; the dossier is still one trace: each
+    # decision continues it from the hand-off that opened the item (spans are flushed on stop).
+    engine = create_engine(database_url)
+    try:
+        spans = await load_trace(engine, dossier_id=uuid.UUID(dossier["dossier_id"]))
+    finally:
+        await engine.dispose()
+    assert len({span.trace_id for span in spans}) == 1
+    assert {f"decide {name}" for name in ("consult", "answer", "request-supplement", "apologize",
+                                          "recommend", "return", "approve", "sign", "hand-over")
+            } <= {span.name for span in spans}
 
 
 async def test_one_agency_instance_down_leaves_the_others_flowing(infra, log_dir):

@@ -84,3 +84,16 @@ def test_delivered_says_how_when_and_whether_late():
                      on_time=False)
 
     assert "(trực tuyến) lúc 10 giờ 00 ngày 09/12/2026, trễ hẹn" in late.body
+
+
+def test_delivered_online_says_where_to_download_and_by_post_gives_the_item_number():
+    online = delivered(DOSSIER, channel="online", delivered_at=datetime(2026, 12, 9, 10, tzinfo=VN),
+                       on_time=True)
+    posted = delivered(DOSSIER, channel="postal", delivered_at=datetime(2026, 12, 9, 10, tzinfo=VN),
+                       on_time=True, tracking_number="RR123456785VN")
+    counter = delivered(DOSSIER, channel="counter",
+                        delivered_at=datetime(2026, 12, 9, 10, tzinfo=VN), on_time=True)
+
+    assert "tải về tại địa chỉ tra cứu" in online.body and "RR" not in online.body
+    assert "Số hiệu bưu gửi: RR123456785VN." in posted.body
+    assert "tải về" not in counter.body and "bưu gửi" not in counter.body

@@ -98,10 +98,18 @@ def result_ready(dossier: Dossier, *, outcome: Literal["approved", "denied"],
 
 
 def delivered(dossier: Dossier, *, channel: Literal["counter", "postal", "online"],
-              delivered_at: datetime, on_time: bool) -> Message:
+              delivered_at: datetime, on_time: bool,
+              tracking_number: str | None = None) -> Message:
     timing = "đúng hẹn" if on_time else "trễ hẹn; Trung tâm thành thật xin lỗi Ông/Bà"
+    how = {
+        # Online, "delivered" means the signed file is there to download (with the ID number).
+        "online": "Bản điện tử có chữ ký số của kết quả đã sẵn sàng: Ông/Bà tải về tại địa chỉ "
+                  "tra cứu dưới đây, bằng mã hồ sơ và số định danh cá nhân.",
+        "postal": f"Số hiệu bưu gửi: {tracking_number}." if tracking_number else None,
+    }.get(channel)
     return _letter(
         dossier, "delivered", "Đã trả kết quả giải quyết hồ sơ",
         f"Kết quả đã được trả cho Ông/Bà ({CHANNELS[channel]}) lúc {_when(delivered_at)}, "
         f"{timing}.",
+        *([how] if how else []),
         "Mời Ông/Bà đánh giá mức độ hài lòng về việc giải quyết hồ sơ tại địa chỉ tra cứu.")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from motcua_contracts import Event, uuid7
 from motcua_contracts.dossier import DossierFacts
 from motcua_runtime.stage import Rejected
+from motcua_telemetry import spans
 
 OPEN = "open"  # the stage's turn: its automatic policy or an officer decides
 WAITING = "waiting"  # paused until answers arrive: a supplement, fees, consultations
@@ -112,6 +113,9 @@ class WorkItems:
         self._by_dossier[item.dossier_id].append(item)
 
 
+TRACE_PARENT = "trace_parent"  # key in a work item's context
+
+
 def take_over(items: WorkItems, model: type[Any], event: Event, facts: DossierFacts,
               stage: str, *, kind: str = DOSSIER, agency: str | None = None,
               context: dict[str, Any] | None = None) -> Any:
@@ -126,12 +130,17 @@ def take_over(items: WorkItems, model: type[Any], event: Event, facts: DossierFa
         if latest.state != DONE or not answers_us:
             raise Rejected(f"{event.type}: dossier {facts.code} was already handed to {stage} "
                            f"({kind}) and this hand-off does not answer what {stage} sent")
+    context = dict(context or {})
+    if (trace_parent := spans.current_traceparent()) is not None:
+        # The hand-off's consume span: an officer's decision on this item, made later over
+        # HTTP, continues the dossier's trace from here (motcua_runtime.work_queue).
+        context[TRACE_PARENT] = trace_parent
     item = model(id=uuid7(), dossier_id=event.dossier_id, agency=agency or event.agency,
                  kind=kind, procedure_code=facts.procedure_code,
                  dossier=facts.model_dump(mode="json"), opened_at=event.occurred_at,
                  opened_by_event=event.event_id, cause_event_id=event.event_id,
                  cause_hash=event.hash, due_at=facts.step_due_at.get(stage, facts.due_at),
-                 state=OPEN, awaiting=[], answers=[], context=context or {})
+                 state=OPEN, awaiting=[], answers=[], context=context)
     items.add(item)
     return item
 

@@ -28,12 +28,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_contracts import Producer
+from motcua_telemetry import names, spans
 from motcua_runtime.http import install_error_handlers, session_from
 from motcua_runtime.keys import signer_from_settings
 from motcua_runtime.officers import Officer, OfficerDependency, officer_from_bearer
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.stage import Emitter, Rejected, Stage
-from motcua_runtime.work_items import DOSSIER, DONE, OPEN
+from motcua_runtime.work_items import DOSSIER, DONE, OPEN, TRACE_PARENT
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,13 @@ def create_work_queue_api(stage: Stage, model: type[Any], decisions: Mapping[str
             repository = stage.open_repository(session)
             await repository.preload([_ItemAsEvent(item.dossier_id, item.agency, now)])
             try:
-                decision.apply(item, body, emitter, DecisionContext(officer, now, repository))
+                # In the dossier's trace (from the hand-off that opened the item), linked to
+                # this request: one dossier stays one trace when officers decide.
+                with spans.in_dossier_trace((item.context or {}).get(TRACE_PARENT),
+                                            f"decide {name}",
+                                            {names.DOSSIER_ID: str(item.dossier_id),
+                                             names.AGENCY: item.agency}):
+                    decision.apply(item, body, emitter, DecisionContext(officer, now, repository))
             except (Rejected, ValueError) as error:
                 raise HTTPException(409, detail={"message": str(error)}) from None
             if emitter.messages:

@@ -65,8 +65,8 @@ class Appraisal:
         if isinstance(event, DossierReturned):
             # What the agencies consulted answered still stands; the draft is what is redone.
             previous = earlier[-1]
-            item.context = {**{k: v for k, v in (previous.context or {}).items()
-                               if k == "consulted"}, "returned": event.reason}
+            item.context = {**item.context, **{k: v for k, v in (previous.context or {}).items()
+                                               if k == "consulted"}, "returned": event.reason}
             item.answers = list(previous.answers or [])
         self.proceed(item, emitter, event.occurred_at)
 

@@ -60,7 +60,8 @@ class Notices:
                     channel=event.dossier.delivery_channel)
             case ResultDelivered():
                 return templates.delivered(about, channel=event.channel,
-                                           delivered_at=event.delivered_at, on_time=event.on_time)
+                                           delivered_at=event.delivered_at, on_time=event.on_time,
+                                           tracking_number=event.tracking_number)
         return None
 
     def _about(self, dossier: Dossier) -> templates.Dossier:
