@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -17,15 +18,29 @@ from pathlib import Path
 import asyncpg
 
 
+# Listening ports are drawn from below Linux's ephemeral range (32768-60999 by default). A port
+# the kernel picks from that range is free only until the service binds it, seconds later; in
+# between, any client connection (to the broker, say) may take it as its own local port, and the
+# service then dies with "Address already in use". Outgoing connections never use this range.
+_LISTEN_RANGE = (20_000, 32_000)
+_handed_out: set[int] = set()  # a port given once in this process is not given again
+
+
 def free_port(preferred: int | None = None) -> int:
-    """`preferred` if nothing listens on it, else a port the kernel picks."""
-    for candidate in ([preferred] if preferred else []) + [0]:
+    """`preferred` if nothing listens on it, else a free port below the ephemeral range."""
+    rng = random.SystemRandom()
+    candidates = [preferred] if preferred else []
+    candidates += [rng.randint(*_LISTEN_RANGE) for _ in range(200)]
+    for candidate in candidates:
+        if candidate in _handed_out and candidate != preferred:
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", candidate))
             except OSError:
                 continue
-            return probe.getsockname()[1]
+        _handed_out.add(candidate)
+        return candidate
     raise RuntimeError("no free port")
 
 
