@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 from pathlib import Path
 
 import httpx
@@ -224,3 +224,25 @@ def header(record: ConsumerRecord, name: str) -> str | None:
         if key == name:
             return value.decode()
     return None
+
+
+# ---- Officers' work queues, over HTTP ----
+
+async def queue_of(client: httpx.AsyncClient, headers: dict[str, str], code: str,
+                   *, kind: str = "dossier", timeout: float = 60) -> dict[str, Any]:
+    """The open item of that dossier in the queue the headers' officer sees."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await client.get("/api/work-items", headers=headers)
+        assert response.status_code == 200, response.text
+        for item in response.json():
+            if item["code"] == code and item["kind"] == kind:
+                return item
+        assert time.monotonic() < deadline, f"no open {kind} item for {code}"
+        await asyncio.sleep(0.2)
+
+
+async def decide(client: httpx.AsyncClient, headers: dict[str, str], item: dict[str, Any],
+                 decision: str, **body: Any) -> httpx.Response:
+    return await client.post(f"/api/work-items/{item['id']}/decisions/{decision}",
+                             headers=headers, json=body)

@@ -22,7 +22,9 @@ from motcua_cli.samples import sample_submission
 from motcua_contracts import DLQ_SUFFIX, Headers, uuid7
 from motcua_contracts.delivery import check_tracking_number
 from motcua_runtime.kafka import create_producer
-from tests.support import header, officer_headers, read_topic, resigned, running_stack
+from tests.support import (
+    decide, header, officer_headers, queue_of, read_topic, resigned, running_stack,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -152,28 +154,6 @@ async def test_each_channel_delivers_from_the_agency_entitled_to_it(infra, log_d
             "delivery.BUUDIEN-1 of agency BUUDIEN")
 
 
-# -- officers -----------------------------------------------------------------------------------
-
-async def open_item(client: httpx.AsyncClient, headers: dict[str, str], code: str, *,
-                    kind: str = "dossier", timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = await client.get("/api/work-items", headers=headers)
-        assert response.status_code == 200, response.text
-        item = next((i for i in response.json() if i["code"] == code and i["kind"] == kind),
-                    None)
-        if item is not None:
-            return item
-        assert time.monotonic() < deadline, f"no open {kind} item for {code}"
-        await asyncio.sleep(0.3)
-
-
-async def decide(client: httpx.AsyncClient, headers: dict[str, str], item: dict[str, Any],
-                 decision: str, **body: Any) -> httpx.Response:
-    return await client.post(f"/api/work-items/{item['id']}/decisions/{decision}",
-                             headers=headers, json=body)
-
-
 async def test_the_desk_and_the_post_office_decide_from_their_queues(infra, log_dir):
     database_url, topic = await infra.isolated("desk")
     rng = random.Random(12)
@@ -193,17 +173,17 @@ async def test_the_desk_and_the_post_office_decide_from_their_queues(infra, log_
             counter = await file(client, LAND_CERTIFICATE, "counter", rng)
             postal = await file(client, LAND_CERTIFICATE, "postal", rng)
             for dossier in (counter, postal):  # to a signed result, as officers decide
-                item = await open_item(appraisal, specialist, dossier["code"])
+                item = await queue_of(appraisal, specialist, dossier["code"])
                 assert (await decide(appraisal, specialist, item, "recommend",
                                      recommendation="approve", findings="Đủ điều kiện")
                         ).status_code == 200
-                item = await open_item(approval, leader, dossier["code"])
+                item = await queue_of(approval, leader, dossier["code"])
                 assert (await decide(approval, leader, item, "approve")).status_code == 200
-                item = await open_item(signing, clerk, dossier["code"])
+                item = await queue_of(signing, clerk, dossier["code"])
                 assert (await decide(signing, clerk, item, "sign")).status_code == 200
 
             # At the counter: the wrong channel's decision and an unchecked identity are refused.
-            item = await open_item(delivery, desk, counter["code"])
+            item = await queue_of(delivery, desk, counter["code"])
             assert item["decisions"] == ["hand-over", "hand-to-post"]
             wrong = await decide(delivery, desk, item, "hand-to-post")
             assert wrong.status_code == 409
@@ -218,12 +198,12 @@ async def test_the_desk_and_the_post_office_decide_from_their_queues(infra, log_
             assert handed.json()["events"] == ["ResultDelivered"]
 
             # By post: the desk hands over; the post office picks up, then delivers.
-            item = await open_item(delivery, desk, postal["code"])
+            item = await queue_of(delivery, desk, postal["code"])
             assert (await decide(delivery, desk, item, "hand-over", receiver_name="A",
                                  identity_checked=True)).status_code == 409
             assert (await decide(delivery, desk, item, "hand-to-post")).json()["events"] == [
                 "ResultHandedToPost"]
-            parcel = await open_item(post, postman, postal["code"], kind="postal")
+            parcel = await queue_of(post, postman, postal["code"], kind="postal")
             assert parcel["agency"] == "BUUDIEN" and parcel["decisions"] == ["deliver", "pick-up"]
             url = f"/api/work-items/{parcel['id']}"
             assert (await post.get(url, headers=desk)).status_code == 403  # not the desk's item

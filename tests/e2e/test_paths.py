@@ -21,7 +21,7 @@ from motcua_cli.samples import sample_submission
 from motcua_intake.deadline_watch import sweep
 from motcua_runtime.db import create_engine
 from motcua_telemetry import load_trace
-from tests.support import officer_headers, running_stack, signer_of
+from tests.support import decide, officer_headers, queue_of, running_stack, signer_of
 
 pytestmark = pytest.mark.e2e
 
@@ -139,26 +139,6 @@ async def test_supplements_fees_consultation_withdrawal_and_expiry(infra, log_di
             assert [e.type for e in emitted] == ["DossierRefused"]
             view = await portal.wait(expiring, 3)
             assert types(view)[-1] == "DossierRefused"
-
-
-async def queue_of(client: httpx.AsyncClient, headers: dict[str, str], code: str,
-                   *, kind: str = "dossier", timeout: float = 30) -> dict[str, Any]:
-    """The open item of that dossier in the queue the headers' officer sees."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = await client.get("/api/work-items", headers=headers)
-        assert response.status_code == 200, response.text
-        for item in response.json():
-            if item["code"] == code and item["kind"] == kind:
-                return item
-        assert time.monotonic() < deadline, f"no open {kind} item for {code}"
-        await asyncio.sleep(0.2)
-
-
-async def decide(client: httpx.AsyncClient, headers: dict[str, str], item: dict[str, Any],
-                 decision: str, **body: Any) -> httpx.Response:
-    return await client.post(f"/api/work-items/{item['id']}/decisions/{decision}",
-                             headers=headers, json=body)
 
 
 async def test_officers_decide_from_their_queues(infra, log_dir):
