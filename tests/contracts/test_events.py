@@ -11,8 +11,13 @@ from typing import Any
 import pytest
 
 from motcua_contracts import (
-    EVENT_TYPES, Producer, UnsupportedEvent, event_hash,
-    new_event, parse_event, uuid7,
+    EVENT_TYPES,
+    Producer,
+    UnsupportedEvent,
+    event_hash,
+    new_event,
+    parse_event,
+    uuid7,
 )
 
 VN = timezone(timedelta(hours=7))
@@ -69,6 +74,9 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "DossierOverdue": {"due_at": FACTS["due_at"]},
     "WithdrawalRequested": {"reason": "Không còn nhu cầu", "confirmed_by": "appraisal"},
     "DossierStopped": {"reason": "Công dân rút hồ sơ"},
+    "DeadLetterResolved": {"consumer": "appraisal.STP", "resolution": "skipped",
+                           "refused_type": "DossierAccepted", "refusal": "Rejected: stale",
+                           "note": "nhập trùng", "released": 2},
 }
 PRODUCER = Producer(service="appraisal", agency="STP")
 

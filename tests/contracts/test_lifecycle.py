@@ -1,5 +1,5 @@
-"""The lifecycle fold: every path DOMAIN.md describes is legal, and what is stale, out of order or
-from the wrong stage is refused with a reason."""
+"""The lifecycle fold: every path docs/domain.md describes is legal, and what is stale, out of
+order or from the wrong stage is refused with a reason."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from motcua_contracts import PRODUCERS, DossierState, IllegalTransition, Status, advance
+from motcua_contracts.lifecycle import NEUTRAL
 from motcua_contracts.topic import EVENT_TYPES
 
 
@@ -113,12 +114,20 @@ def test_an_illegal_event_is_refused_with_the_reason(before, step, reason):
 @pytest.mark.parametrize("ending", [[event("DossierRefused")],
                                     [ACCEPT, APPRAISE, APPROVE, SIGN, DELIVER],
                                     [event("WithdrawalRequested"), event("DossierStopped")]])
-@pytest.mark.parametrize("following", sorted(set(EVENT_TYPES) - {"DossierSubmitted"}))
+@pytest.mark.parametrize("following", sorted(set(EVENT_TYPES) - {"DossierSubmitted"} - NEUTRAL))
 def test_nothing_happens_after_the_end(ending, following):
     state = walk(SUBMIT, *ending)
     assert state.ended
     with pytest.raises(IllegalTransition, match="has ended"):
         advance(state, event(following, requested_by="intake", resumes="intake"))
+
+
+@pytest.mark.parametrize("ending", [[], [ACCEPT, APPRAISE, APPROVE, SIGN, DELIVER]])
+def test_an_operator_resolving_a_dead_letter_changes_nothing_even_after_the_end(ending):
+    state = walk(SUBMIT, *ending) if ending else DossierState()
+    resolved = event("DeadLetterResolved", consumer="appraisal", resolution="skipped",
+                     refused_type="DossierAccepted", refusal="Rejected: stale")
+    assert advance(state, resolved) == state
 
 
 def test_every_event_type_has_its_producers_and_a_rule():

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-
 from motcua_contracts.schemas import SNAPSHOT_DIR, differences, main, render, schemas
 from motcua_contracts.topic import EVENT_TYPES
 

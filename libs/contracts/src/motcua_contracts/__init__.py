@@ -1,8 +1,16 @@
 """The shared language of motcua: the event envelope, every event on the dossier topic, and the
-national status codes. Pydantic and the standard library only, so any agency can depend on it."""
+national status codes. Pydantic, the standard library and `rfc8785` (canonical JSON) only, so any
+agency can depend on it."""
 
 from motcua_contracts.envelope import (
-    Event, Producer, canonical_json, event_hash, new_event, seal, uuid7,
+    JCS,
+    Event,
+    Producer,
+    canonical_json,
+    event_hash,
+    new_event,
+    seal,
+    uuid7,
 )
 from motcua_contracts.lifecycle import (
     PRODUCERS,
@@ -33,6 +41,7 @@ __all__ = [
     "Event",
     "Headers",
     "IllegalTransition",
+    "JCS",
     "PRODUCERS",
     "Producer",
     "Status",

@@ -63,16 +63,3 @@ class FeesRequested(Event):
     reason: str = Field(description="What the fees are for.")
 
 
-class DelayApologized(Event):
-    """The responsible agency will be late: an apology with the reason and one new appointment
-    (form 04), issued at least one working day before the appointment, never twice. The dossier
-    still counts as late.
-
-    Emitted by the stage of the competent agency that holds the dossier (appraisal, approval or
-    signing); consumed by intake, which tells the applicant."""
-
-    type: Literal["DelayApologized"] = Field(
-        "DelayApologized", description="Event type, the discriminator of the topic's union.")
-    reason: str = Field(min_length=1, description="Why the dossier will be late.")
-    previous_due_at: AwareDatetime = Field(description="The appointment being replaced.")
-    new_due_at: AwareDatetime = Field(description="The one new appointment.")

@@ -1,7 +1,11 @@
 """The envelope every event on the dossier topic carries, and how an event is built and hashed.
 
-The hash is SHA-256 over the canonical JSON of the event without its `hash` and `signature`
-(keys sorted by code point, no whitespace, UTF-8 with non-ASCII unescaped). Each event also
+The hash is SHA-256 over the canonical JSON of the event without its `hash` and `signature`:
+RFC 8785 (the JSON Canonicalization Scheme, JCS), so that an agency verifying in Java, Go or
+JavaScript with any JCS library gets the same bytes, floats and non-BMP keys included. Events
+written before JCS carry no `canonicalization` field and keep verifying in the form they were
+signed in (keys sorted by code point, no whitespace, UTF-8, Python's float text): the marker is
+itself signed, so it cannot be stripped to downgrade an event. Each event also
 carries the hash of the event that caused it, so a dossier's history is a hash-linked chain an
 auditor can walk. The producer signs those same canonical bytes (Ed25519; the key, the registry
 and verification live in motcua_runtime.keys and .trust): `sign` below is the producer's key,
@@ -19,7 +23,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
+import rfc8785
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+# The value of `canonicalization` on every event written since RFC 8785 was adopted.
+JCS = "RFC8785"
 
 
 def uuid7() -> uuid.UUID:
@@ -69,6 +77,13 @@ class Event(BaseModel):
         examples=["STP"],
     )
     occurred_at: AwareDatetime = Field(description="When the fact happened, with its offset.")
+    canonicalization: str | None = Field(
+        default=JCS,
+        description="How the event is canonicalised for `hash` and `signature`: `RFC8785` "
+                    "(JCS). Absent on events written before: sorted keys by code point, no "
+                    "whitespace, UTF-8.",
+        examples=[JCS],
+    )
     producer: Producer = Field(description="The service instance that emitted the event.")
     actor: str = Field(
         default="auto",
@@ -96,7 +111,10 @@ E = TypeVar("E", bound=Event)
 
 
 def canonical_json(document: dict[str, Any]) -> bytes:
-    """Sorted keys, no insignificant whitespace, UTF-8: the same document gives the same bytes."""
+    """The bytes an event's hash and signature cover: RFC 8785 when the event says so, else the
+    form of the events written before it (and of documents that are not events)."""
+    if document.get("canonicalization") == JCS:
+        return rfc8785.dumps(document)
     return json.dumps(
         document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode()

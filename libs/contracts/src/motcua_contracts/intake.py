@@ -9,6 +9,16 @@ from pydantic import AwareDatetime, Field
 from motcua_contracts.dossier import Applicant, Channel, Delivery, Document, DossierFacts
 from motcua_contracts.envelope import Event
 
+# What intake accepts in one filing, and so the most a DossierSubmitted (or SupplementProvided)
+# carries: with these, the largest event fits under the broker's record size with room to spare
+# (tests/intake/test_edge.py checks it against the default record limit,
+# motcua_runtime.kafka.DEFAULT_MAX_MESSAGE_BYTES; a limit set below ~220 KiB would need lower
+# limits here too).
+MAX_DATA_BYTES = 64 * 1024  # `data` as UTF-8 JSON, as it travels in the event
+MAX_DATA_FIELDS = 100  # keys of `data` itself
+MAX_DATA_DEPTH = 5  # objects and lists nested in `data`
+MAX_DOCUMENTS = 100  # documents in one filing or supplement
+
 
 class DossierSubmitted(Event):
     """A dossier was filed (online, at the counter, or by post). Status 1.
@@ -48,27 +58,6 @@ class DossierRefused(Event):
     reason: str = Field(description="Why, in words the applicant reads on form 03.")
     missing_documents: list[str] = Field(default_factory=list,
                                          description="Required documents that were not filed.")
-
-
-class SupplementRequested(Event):
-    """The dossier lacks something; the applicant is asked, in writing, to complete it (form 02).
-    Status 5.
-
-    Emitted by intake (once, at the completeness check) or by the competent agency's appraisal;
-    consumed by intake, which notifies the applicant and watches the deadline."""
-
-    type: Literal["SupplementRequested"] = Field(
-        "SupplementRequested", description="Event type, the discriminator of the topic's union.")
-    requested_by: Literal["intake", "appraisal"] = Field(
-        description="The stage that asked, and that resumes when the supplement arrives.")
-    missing_documents: list[str] = Field(default_factory=list,
-                                         description="Documents to file.")
-    reason: str = Field(description="What is missing or must be corrected, as on form 02.")
-    respond_by: AwareDatetime = Field(
-        description="Deadline for the supplement; without it by then, the dossier is refused.")
-    clock: Literal["pause", "restart"] = Field(
-        description="Whether the processing clock pauses while waiting or restarts from the "
-                    "complete dossier (per procedure).")
 
 
 class SupplementProvided(Event):
@@ -121,17 +110,6 @@ class WithdrawalRequested(Event):
     confirmed_by: Literal["intake", "appraisal"] = Field(
         description="Who confirms: intake before acceptance, else the competent agency's "
                     "appraisal.")
-
-
-class DossierStopped(Event):
-    """Processing stopped at the applicant's request (form 05). Status 8, terminal.
-
-    Emitted by the competent agency's appraisal (or intake, before acceptance); every stage
-    closes what it holds for the dossier."""
-
-    type: Literal["DossierStopped"] = Field(
-        "DossierStopped", description="Event type, the discriminator of the topic's union.")
-    reason: str = Field(description="Why processing stopped, as on form 05.")
 
 
 class DossierOverdue(Event):

@@ -1,7 +1,7 @@
 """The national status codes, and the rules of a dossier's life: which event may happen in which
 state, and which stage may emit it.
 
-Every provincial system reports the same ten codes (DOMAIN.md); the stages map onto them:
+Every provincial system reports the same ten codes (docs/domain.md); the stages map onto them:
 intake = 1/2/3/5, appraisal-approval-signing = 4 (6 while fees are due), delivery = 9 then 10
 (by post the result stays 9 while the post office carries it), withdrawal = 7 then 8.
 
@@ -72,7 +72,13 @@ PRODUCERS: dict[str, frozenset[str]] = {
     "DossierOverdue": frozenset({"intake"}),
     "WithdrawalRequested": frozenset({"intake"}),
     "DossierStopped": frozenset({"intake", "appraisal"}),
+    # Every stage that signs what it emits resolves its own dead letters (operations has no key).
+    "DeadLetterResolved": frozenset({"intake", "appraisal", "approval", "signing", "delivery"}),
 }
+
+# Events that record something about the processing, not the dossier: legal in any state, even
+# before the submission arrived or after the end, and they change nothing.
+NEUTRAL = frozenset({"DeadLetterResolved"})
 
 APPLICANT = "applicant"  # the holder while a supplement or fees are awaited
 
@@ -129,6 +135,8 @@ def advance(state: DossierState, event: Event) -> DossierState:
     if event.producer.service not in allowed:
         raise IllegalTransition(f"{kind} may be emitted by {', '.join(sorted(allowed))}, "
                                 f"not by {event.producer.service}")
+    if kind in NEUTRAL:
+        return state
     if kind == "DossierSubmitted":
         _expect(state.progress is None, kind, state, "the dossier was already submitted")
         chosen = getattr(getattr(event, "delivery", None), "channel", None)

@@ -24,10 +24,21 @@ SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "schemas"
 Schema = dict[str, Any]  # one JSON Schema document
 
 
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"  # what pydantic writes
+ID_PREFIX = "urn:motcua:contracts:"  # a name, not an address: nothing is fetched from it
+
+
+def identified(name: str, schema: Schema) -> Schema:
+    """The schema with its dialect and a stable id first, so a validator knows which draft it
+    reads and a document embedding it can refer to it by name."""
+    return {"$schema": JSON_SCHEMA_DIALECT, "$id": f"{ID_PREFIX}{name}", **schema}
+
+
 def schemas() -> dict[str, Schema]:
     """File name -> JSON Schema: one per event type, and the union of everything on the topic."""
-    produced = {f"{name}.json": cls.model_json_schema() for name, cls in EVENT_TYPES.items()}
-    produced[f"{DOSSIER_TOPIC}.json"] = EVENT_ADAPTER.json_schema()
+    produced = {f"{name}.json": identified(name, cls.model_json_schema())
+                for name, cls in EVENT_TYPES.items()}
+    produced[f"{DOSSIER_TOPIC}.json"] = identified(DOSSIER_TOPIC, EVENT_ADAPTER.json_schema())
     return produced
 
 

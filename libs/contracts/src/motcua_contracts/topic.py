@@ -10,11 +10,11 @@ from pydantic import Field, TypeAdapter, ValidationError
 from motcua_contracts.appraisal import (
     ConsultationAnswered,
     ConsultationRequested,
-    DelayApologized,
     DossierAppraised,
     FeesRequested,
 )
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
+from motcua_contracts.dead_letters import DeadLetterResolved
 from motcua_contracts.delivery import (
     ResultDelivered,
     ResultHandedToPost,
@@ -25,14 +25,13 @@ from motcua_contracts.intake import (
     DossierAccepted,
     DossierOverdue,
     DossierRefused,
-    DossierStopped,
     DossierSubmitted,
     FeesPaid,
     SupplementExpired,
     SupplementProvided,
-    SupplementRequested,
     WithdrawalRequested,
 )
+from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 
 DOSSIER_TOPIC = "dossier.events"
@@ -62,6 +61,7 @@ DossierEvent = Annotated[
         DossierOverdue,
         WithdrawalRequested,
         DossierStopped,
+        DeadLetterResolved,
     ],
     Field(discriminator="type"),
 ]
@@ -83,12 +83,21 @@ class Headers:
     AGENCY = "agency"
     DOSSIER_ID = "dossier_id"
     EVENT_ID = "event_id"
+    # The event's `hash` and `causation_hash`, so a consumer follows every dossier's chain
+    # without parsing the bodies it skips (motcua_runtime.chains). Absent on a root's cause.
+    EVENT_HASH = "event_hash"
+    CAUSATION_HASH = "causation_hash"
     # Set on dead-letter records:
     DLQ_REASON = "dlq_reason"
     DLQ_CONSUMER = "dlq_consumer"
     DLQ_TOPIC = "dlq_original_topic"
     DLQ_PARTITION = "dlq_original_partition"
     DLQ_OFFSET = "dlq_original_offset"
+    # A dead letter whose value was cut to fit the record limit: the full value's SHA-256 (hex)
+    # and size, and "true". The consumer's dead_letters row says which it kept.
+    DLQ_VALUE_SHA256 = "dlq_value_sha256"
+    DLQ_VALUE_BYTES = "dlq_value_bytes"
+    DLQ_TRUNCATED = "dlq_truncated"
 
 
 class UnsupportedEvent(ValueError):
@@ -102,6 +111,9 @@ def headers_for(event: Event) -> list[tuple[str, bytes]]:
         (Headers.AGENCY, event.agency.encode()),
         (Headers.DOSSIER_ID, str(event.dossier_id).encode()),
         (Headers.EVENT_ID, str(event.event_id).encode()),
+        *([(Headers.EVENT_HASH, event.hash.encode())] if event.hash else []),
+        *([(Headers.CAUSATION_HASH, event.causation_hash.encode())]
+          if event.causation_hash else []),
         ("content-type", b"application/json"),
     ]
 
