@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from motcua_notify.templates import (
-    Dossier, acceptance, apology, delivered, result_ready, supplement_request,
+    Dossier,
+    acceptance,
+    apology,
+    delivered,
+    result_ready,
+    supplement_request,
 )
 
 VN = timezone(timedelta(hours=7))

@@ -21,7 +21,7 @@ from motcua_runtime.db import create_engine
 from motcua_runtime.kafka import create_producer
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.service import run_stage
-from tests.support import header, read_topic, signed
+from tests.support import chained_after_root, header, read_topic, signed
 
 
 def accepted_event() -> DossierAccepted:
@@ -52,10 +52,12 @@ async def test_the_same_event_delivered_twice_changes_state_once_and_emits_once(
     database_url, topic = await infra.isolated("redelivery")
     settings = AppraisalSettings(DATABASE_URL=database_url, DOSSIER_TOPIC=topic,
                                  KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap_servers, metrics_port=0)
-    event = accepted_event()
+    root, event = chained_after_root(accepted_event())
     producer = create_producer(infra.bootstrap_servers, "test")
     await producer.start()
     try:
+        await producer.send_and_wait(topic, root.model_dump_json().encode(),
+                                     key=str(root.dossier_id).encode(), headers=headers_for(root))
         for _ in range(2):  # the same message twice on the topic, as a re-sending relay does
             await producer.send_and_wait(topic, event.model_dump_json().encode(),
                                          key=str(event.dossier_id).encode(),

@@ -22,8 +22,8 @@ from motcua_cli.samples import sample_submission
 from motcua_intake.api import create_api
 from motcua_intake.orm import OUTBOX, Dossier
 from motcua_runtime.db import create_engine
-from motcua_runtime.officers import officer_from_bearer
 from motcua_telemetry import http, names, spans
+from tests.officer_tokens import current_officer as officer_dependency
 from tests.support import signer_of
 
 
@@ -57,7 +57,7 @@ async def test_an_applicants_withdrawal_continues_the_dossiers_trace(infra, reco
     engine = create_engine(database_url)
     app = create_api(async_sessionmaker(engine, expire_on_commit=False), default_catalogue(),
                      WorkingCalendar(), topic, on_commit=lambda: None,
-                     current_officer=officer_from_bearer("secret"), signer=signer_of("intake"))
+                     current_officer=officer_dependency(), signer=signer_of("intake"))
     app.add_middleware(http.TracingMiddleware)
     body = sample_submission(default_catalogue().procedures["2.000488"].model_dump(),
                              random.Random(4))

@@ -29,7 +29,9 @@ async def test_exported_spans_are_read_back_as_the_dossiers_journey(infra):
                               kind=SpanKind.CONSUMER, attributes={
                                   names.DOSSIER_ID: str(dossier), names.EVENT_ID: str(event),
                                   names.EVENT_TYPE: "DossierAccepted"})
-    child.set_status(Status(StatusCode.ERROR, "Rejected: not waiting"))
+    child.set_status(Status(StatusCode.ERROR, "Rejected: not waiting for "
+                            "{'full_name': 'Lò Văn Sáng', 'phone': '0912-345-678'}"))
+    child.set_attribute("note", "gọi 84912345678 hoặc sang.lo@example.vn")
     child.end()
     root.end()
     other = tracer.start_span("process DossierAccepted", attributes={
@@ -51,8 +53,10 @@ async def test_exported_spans_are_read_back_as_the_dossiers_journey(infra):
         "server", "unset", "appraisal", "STP")
     assert len(first.trace_id) == 32 and len(first.span_id) == 16
     assert second.parent_span_id == first.span_id and second.trace_id == first.trace_id
-    assert (second.kind, second.status, second.error) == ("consumer", "error",
-                                                          "Rejected: not waiting")
+    # Stored as log lines are written: no name, phone or e-mail of an applicant.
+    assert (second.kind, second.status, second.error) == (
+        "consumer", "error", "Rejected: not waiting for {'full_name': '***', 'phone': '***'}")
+    assert second.attributes["note"] == "gọi ********678 hoặc ***@***"
     assert (second.dossier_id, second.event_id, second.event_type) == (
         dossier, event, "DossierAccepted")
     assert second.attributes[names.EVENT_TYPE] == "DossierAccepted"

@@ -3,7 +3,11 @@ procedures they handle, loaded from data files and validated at start-up; and th
 calendar that turns a procedure's time limit into an appointment and per-step deadlines."""
 
 from motcua_catalogue.catalogue import (
-    Agency, Catalogue, CatalogueError, Procedure, load_catalogue,
+    Agency,
+    Catalogue,
+    CatalogueError,
+    Procedure,
+    load_catalogue,
 )
 from motcua_catalogue.office_hours import OfficeHours
 from motcua_catalogue.working_time import VIETNAM, WorkingCalendar

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from types import MappingProxyType
 
@@ -79,7 +79,7 @@ class _Latest(Mapping[date, bool]):
     def __getitem__(self, day: date) -> bool:
         return self._source._overrides[day]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[date]:
         return iter(self._source._overrides)
 
     def __len__(self) -> int:

@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, MetaData, Table, Text, delete, func, select,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    MetaData,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine

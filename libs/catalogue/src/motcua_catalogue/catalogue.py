@@ -113,7 +113,8 @@ def _read_rows(path: Path, model: type[BaseModel]) -> list[tuple[int, Any]]:
                 raise CatalogueError(f"{path}:{line}: expected {len(reader.fieldnames or [])} "
                                      "columns as in the header")
             try:
-                items.append((line, model.model_validate({k: v for k, v in row.items() if v != ""})))
+                filled = {k: v for k, v in row.items() if v != ""}
+                items.append((line, model.model_validate(filled)))
             except ValidationError as error:
                 first = error.errors()[0]
                 where = ".".join(str(p) for p in first["loc"]) or "row"

@@ -30,8 +30,12 @@ _HORIZON = timedelta(days=400)
 class TimeLimited(Protocol):
     """What step_deadlines needs of a procedure (motcua_catalogue.Procedure has it)."""
 
-    limit_value: int
-    limit_unit: str
+    # Read-only properties, so that a narrower field (Procedure's Literal unit) satisfies them.
+    @property
+    def limit_value(self) -> int: ...
+
+    @property
+    def limit_unit(self) -> str: ...
 
     def step_hours(self) -> dict[str, float]: ...
 

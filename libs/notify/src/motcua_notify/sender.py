@@ -21,6 +21,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from motcua_notify.queue import NotificationColumns
+
 log = structlog.get_logger(__name__)
 
 
@@ -67,7 +69,8 @@ def _code(error: Exception) -> int | None:
 
 
 class NotificationSender:
-    def __init__(self, engine: AsyncEngine, model: type, settings: SmtpSettings, *,
+    def __init__(self, engine: AsyncEngine, model: type[NotificationColumns],
+                 settings: SmtpSettings, *,
                  batch_size: int = 50, poll_seconds: float = 2.0, backoff_base: float = 10.0,
                  backoff_cap: float = 900.0) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)

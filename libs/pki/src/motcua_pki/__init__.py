@@ -4,7 +4,13 @@ folder and loads the one each agency signs with."""
 
 from motcua_pki.issue import Credential, fingerprint
 from motcua_pki.keystore import (
-    DEV_PASSPHRASE, PASSPHRASE_ENV, AgencyKey, Keystore, KeystoreError, init_dev_pki, rotate,
+    DEV_PASSPHRASE,
+    PASSPHRASE_ENV,
+    AgencyKey,
+    Keystore,
+    KeystoreError,
+    init_dev_pki,
+    rotate,
 )
 
 __all__ = ["DEV_PASSPHRASE", "PASSPHRASE_ENV", "AgencyKey", "Credential", "Keystore",

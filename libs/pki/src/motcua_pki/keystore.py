@@ -20,9 +20,16 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from motcua_pki.issue import (
-    Credential, certificate_pem, encrypted_key_pem, fingerprint, issue_agency, load_key, new_root,
+    Credential,
+    certificate_pem,
+    encrypted_key_pem,
+    fingerprint,
+    issue_agency,
+    load_key,
+    new_root,
 )
 
 PASSPHRASE_ENV = "MOTCUA_PKI_PASSPHRASE"
@@ -156,7 +163,9 @@ def _store(directory: Path, agency: str, credential: Credential, passphrase: str
 def _pair(agency: str, certificate: x509.Certificate, key_path: Path,
           passphrase: str) -> AgencyKey:
     key = _decrypt(key_path, passphrase)
-    if key.public_key().public_numbers() != certificate.public_key().public_numbers():
+    public = certificate.public_key()
+    if (not isinstance(public, rsa.RSAPublicKey)  # our keys are RSA (load_key)
+            or key.public_key().public_numbers() != public.public_numbers()):
         raise KeystoreError(f"{key_path} is not the key of the certificate beside it")
     return AgencyKey(agency, Credential(certificate, key), fingerprint(certificate))
 
@@ -187,7 +196,7 @@ def _read_certificate(path: Path) -> x509.Certificate:
         raise KeystoreError(f"{path}: not a PEM certificate ({error})") from None
 
 
-def _decrypt(path: Path, passphrase: str):
+def _decrypt(path: Path, passphrase: str) -> rsa.RSAPrivateKey:
     try:
         return load_key(path.read_bytes(), passphrase)
     except FileNotFoundError:

@@ -1,44 +1,72 @@
 """The batch consumer every stage runs: one FastStream batch subscriber on the dossier topic,
 one consumer group per stage (and agency), one database transaction per batch.
 
-For each batch: skip, by headers alone, what this stage does not handle; parse the rest; claim
-the message ids in the inbox (a redelivery finds them there and is skipped); load the state the
-batch touches; run the handlers in order; write state, outbox rows and dead letters; commit; and
-only then commit the Kafka offsets. Database or broker trouble retries the same batch with
-backoff, so nothing is skipped; a message that can never be applied goes to the dead-letter
-topic with its reason, and the consumer moves on."""
+For each batch: skip, by headers alone, what this stage does not handle; read the rest, one
+record at a time, from raw bytes (motcua_runtime.records: a bad record never fails the batch);
+claim the message ids in the inbox (a redelivery finds them there and is skipped); load the
+state the batch touches; run the handlers in order; write state, outbox rows and dead letters;
+commit; and only then commit the Kafka offsets. Database or broker trouble retries the same
+batch with backoff, so nothing is skipped. Every record read is either applied or
+dead-lettered, never dropped.
+
+Who dead-letters what (the same answer from every consumer, so an operator can count):
+- a record whose `type` header names a known event type is dead-lettered, when it cannot be
+  applied, by every consumer that handles that type for that record's agency (its `agency`
+  header; a record without a readable one is every instance's), each in its own
+  `dead_letters` table and on the dead-letter topic. Reasons: not UTF-8 headers, missing
+  envelope headers, invalid or truncated JSON, not an object, not a valid event, a newer
+  schema_version, headers that disagree with the body (type, agency, ids), a bad hash,
+  signature, key or entitlement, or a handler that refused it;
+- a record with no `type` header, an unreadable one, or a type no contract knows is
+  dead-lettered by the topic guard only (intake, `Stage.guards_topic`); every other consumer
+  skips it, operations included.
+
+What is held back: a record that cannot be read or trusted is DEAD and holds back nothing (its
+dossier id cannot be believed). A trusted event its handler refused is PARKED with its dossier
+id; the later events of that dossier then wait in the same table (WAITING, in arrival order)
+instead of applying, while other dossiers flow, until an operator retries or skips the parked
+one (`motcua dlq`, motcua_runtime.dead_letter_desk).
+
+Before any of that, every record of the batch is followed along its dossier's chain
+(motcua_runtime.chains): an event whose cause this consumer does not know for its dossier is
+DEAD ("chain: ..."), however well it is signed."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import structlog
-from aiokafka import ConsumerRebalanceListener
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry.trace import Span, use_span
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from motcua_contracts import (
-    EVENT_TYPES,
-    Event,
-    Headers,
-    Producer,
-    UnsupportedEvent,
-    parse_event,
-)
+from motcua_contracts import EVENT_TYPES, Event, Headers, Producer
 from motcua_runtime import metrics
+from motcua_runtime.assignment import AssignmentGauge
+from motcua_runtime.chains import ROOT_TYPE, ChainBook
+from motcua_runtime.db import DEAD, PARKED, WAITING
+from motcua_runtime.kafka import fetch_limits
 from motcua_runtime.keys import KeyRegistry, Signer, signer_from_settings
 from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
+from motcua_runtime.records import (
+    RecordHeaders,
+    content_id,
+    kept_copy,
+    raw_batch,
+    raw_bodies,
+    read_event,
+)
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.stage import Emitter, Stage
 from motcua_runtime.trust import Verifier
@@ -46,40 +74,30 @@ from motcua_telemetry import spans
 
 log = structlog.get_logger(__name__)
 
-# Poison messages may carry no event id; their inbox key is derived from their topic position.
-_POSITION_NAMESPACE = uuid.UUID("6f1d2a43-9c3e-4b8e-9a57-0f3d6b1c2e10")
-
 
 @dataclass(frozen=True)
 class DeadLetter:
+    """A record this consumer will not apply. `event` is set for a trusted event its handler
+    refused (its dossier is parked behind it); None for one that could not be read or trusted."""
+
     record: ConsumerRecord
     reason: str
     message_id: uuid.UUID  # its inbox key, so a redelivery does not dead-letter it twice
+    event: Event | None = None
 
     @classmethod
-    def at_position(cls, record: ConsumerRecord, reason: str) -> DeadLetter:
-        """For a message that has no readable event id: keyed by its place on the topic."""
-        return cls(record, reason, _position_id(record))
+    def untrusted(cls, record: ConsumerRecord, reason: str, consumer: str) -> DeadLetter:
+        """Keyed by its content: an unverified event's id cannot be trusted (a forged copy may
+        reuse the id of a real event), and its offset is reused after a broker restart."""
+        return cls(record, reason, content_id(record, consumer))
 
 
-class _Rejection(Exception):
+class HandlerRefused(Exception):
+    """A handler raised on this event: whatever it changed is rolled back with the transaction,
+    and the work is done again with the event held back."""
+
     def __init__(self, letter: DeadLetter) -> None:
         self.letter = letter
-
-
-class _AssignmentGauge(ConsumerRebalanceListener):
-    """Publishes how many partitions this instance holds: > 0 means it is consuming."""
-
-    def __init__(self, service: str, lag: metrics.ConsumerLag) -> None:
-        self._gauge = metrics.ASSIGNED_PARTITIONS.labels(service)
-        self._lag = lag
-
-    async def on_partitions_revoked(self, revoked: list) -> None:
-        self._gauge.set(0)
-        self._lag.forget(revoked)
-
-    async def on_partitions_assigned(self, assigned: list) -> None:
-        self._gauge.set(len(assigned))
 
 
 def group_id(stage_name: str, agency: str | None) -> str:
@@ -89,7 +107,7 @@ def group_id(stage_name: str, agency: str | None) -> str:
 def _type_header(record: ConsumerRecord) -> str:
     for name, value in record.headers:
         if name == Headers.TYPE:
-            return value.decode(errors="replace")
+            return (value or b"").decode(errors="replace")
     return "unknown"
 
 
@@ -106,10 +124,6 @@ def _observe_handling(service: str, applied: list[tuple[ConsumerRecord, Event]])
             histogram.observe(max(0.0, now_ms - record.timestamp) / 1000)
 
 
-def _position_id(record: ConsumerRecord) -> uuid.UUID:
-    return uuid.uuid5(_POSITION_NAMESPACE, f"{record.topic}:{record.partition}:{record.offset}")
-
-
 class BatchProcessor:
     def __init__(self, stage: Stage, engine: AsyncEngine, settings: ServiceSettings,
                  relay: OutboxRelay, *, signer: Signer | None = None,
@@ -123,7 +137,7 @@ class BatchProcessor:
         self.signer = signer or signer_from_settings(settings, stage.name)
         self.verifier = verifier or Verifier(KeyRegistry.load(settings.registry_path()))
         self.producer: Producer = self.signer.producer
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._lag = metrics.ConsumerLag(stage.name, self.group)
 
     def subscribe(self, broker: KafkaBroker) -> None:
@@ -133,11 +147,15 @@ class BatchProcessor:
             batch=True,
             max_records=self.settings.batch_max_records,
             batch_timeout_ms=100,
-            auto_offset_reset="earliest",  # the embedded broker's "latest" is wrong (DESIGN.md)
+            auto_offset_reset="earliest",  # the embedded broker's "latest" is wrong (design.md)
             ack_policy=AckPolicy.MANUAL,
             session_timeout_ms=15_000,
             heartbeat_interval_ms=3_000,
-            listener=_AssignmentGauge(self.stage.name, self._lag),
+            listener=AssignmentGauge(self.stage.name, self._lag),
+            # Raw bytes in, nothing decoded before process(): see motcua_runtime.records.
+            parser=raw_batch,
+            decoder=raw_bodies,
+            **fetch_limits(),  # room for the largest record we produce (kafka.py)
         )
 
         @subscriber
@@ -154,7 +172,7 @@ class BatchProcessor:
             try:
                 await self._apply(records, rejected)
                 return
-            except _Rejection as rejection:
+            except HandlerRefused as rejection:
                 # The transaction was rolled back with whatever the handler had changed; apply
                 # the batch again with this event as a dead letter.
                 rejected[rejection.letter.message_id] = rejection.letter
@@ -167,88 +185,170 @@ class BatchProcessor:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
 
-    def _select(self, records: tuple[ConsumerRecord, ...]
+    def read(self, record: ConsumerRecord) -> Event | str | None:
+        """The record's event if this consumer acts on it; the reason if it must dead-letter
+        it; None if it is not this consumer's to judge (the rule in this module's docstring)."""
+        headers = RecordHeaders.of(record)
+        event_type = headers.get(Headers.TYPE)
+        if event_type not in self.stage.handlers:
+            if self.stage.guards_topic and event_type not in EVENT_TYPES:
+                if event_type is None:
+                    return ("type header is not UTF-8" if headers.not_utf8 == Headers.TYPE
+                            else "no type header")
+                return f"unknown event type {event_type!r}"
+            return None
+        agency = headers.get(Headers.AGENCY)
+        if agency is not None and not self.settings.serves(agency):
+            return None  # another agency's dossier: its own instance handles it
+        return read_event(record, headers, self.verifier)
+
+    def _select(self, reads: list[tuple[ConsumerRecord, Event | str | None]],
+                book: ChainBook | None
                 ) -> tuple[list[tuple[ConsumerRecord, Event]], list[DeadLetter]]:
+        """What to apply and what to dead-letter, in the batch's order; with a chain book,
+        every record is followed along its dossier's chain first."""
         wanted: list[tuple[ConsumerRecord, Event]] = []
         dead: list[DeadLetter] = []
-        for record in records:
-            headers = {name: value.decode(errors="replace") for name, value in record.headers}
-            event_type = headers.get(Headers.TYPE)
-            if event_type not in self.stage.handlers:
-                if self.stage.guards_topic and event_type not in EVENT_TYPES:
-                    reason = ("no type header" if event_type is None
-                              else f"unknown event type {event_type!r}")
-                    dead.append(DeadLetter.at_position(record, reason))
-                continue
-            if not self.settings.serves(headers.get(Headers.AGENCY)):
-                continue  # another agency's dossier: its own instance handles it
-            try:
-                event = parse_event(record.value)
-            except UnsupportedEvent as error:
-                dead.append(DeadLetter.at_position(record, str(error)))
-                continue
-            if event.type != event_type:
-                dead.append(DeadLetter.at_position(
-                    record, f"type header {event_type!r} does not match body type {event.type!r}"))
-                continue
-            verdict = self.verifier.check(orjson.loads(record.value), event.occurred_at)
-            if verdict is not None:
-                # Keyed by its place on the topic: an unverified event's id cannot be trusted
-                # (a forged copy may reuse the id of a real event).
-                dead.append(DeadLetter.at_position(record, str(verdict)))
-                continue
-            wanted.append((record, event))
+        for record, read in reads:
+            if isinstance(read, str):
+                dead.append(DeadLetter.untrusted(record, read, self.group))
+            elif read is not None:
+                broken = book.admit(read) if book is not None else None
+                if broken is not None:
+                    dead.append(DeadLetter.untrusted(record, broken, self.group))
+                else:
+                    wanted.append((record, read))
+            elif book is not None:
+                self._follow(record, book)
         return wanted, dead
+
+    def _follow(self, record: ConsumerRecord, book: ChainBook) -> None:
+        """A record this consumer does not act on, learned for the chain: a root or a record
+        without the chain headers read in full and verified, any other by its headers."""
+        headers = RecordHeaders.of(record)
+        dossier_id = _dossier_of(headers)
+        if dossier_id is None:
+            return
+        event_hash = headers.get(Headers.EVENT_HASH)
+        if headers.get(Headers.TYPE) == ROOT_TYPE or event_hash is None:
+            event = read_event(record, headers, self.verifier)
+            if isinstance(event, Event):
+                book.admit(event)
+            return
+        causation_hash = headers.get(Headers.CAUSATION_HASH)
+        if causation_hash is not None:
+            book.follow(dossier_id, event_hash, causation_hash)
+
+    async def held_dossiers(self, session: AsyncSession,
+                            dossier_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        """The dossiers among these whose events wait behind a parked one. FOR SHARE: an
+        operator's release of one of them (dead_letter_desk) commits before or after this batch,
+        never in between, so no event is left waiting behind a head that was just resolved."""
+        table = self.stage.dead_letters
+        if table is None or not dossier_ids:
+            return set()
+        rows = await session.scalars(
+            select(table.c.dossier_id)
+            .where(table.c.dossier_id.in_(dossier_ids), table.c.state.in_((PARKED, WAITING)))
+            .with_for_update(read=True))
+        return set(rows.all())
 
     async def _apply(self, records: tuple[ConsumerRecord, ...],
                      rejected: dict[uuid.UUID, DeadLetter]) -> None:
         started, started_at = time.perf_counter(), spans.now()
-        wanted, dead = self._select(records)
-        unique: dict[uuid.UUID, tuple[ConsumerRecord, Event]] = {}
-        for record, event in wanted:
-            if event.event_id in rejected:
-                dead.append(rejected[event.event_id])
-            else:
-                unique.setdefault(event.event_id, (record, event))  # a copy inside one batch
-        letters = {letter.message_id: letter for letter in dead}
-        if not unique and not letters:
+        chains = self.stage.chain_links
+        reads = [(record, self.read(record)) for record in records]
+        if chains is None:
+            wanted, dead = self._select(reads, None)
+            if not wanted and not dead:
+                return
+        elif all(read is None for _, read in reads):
+            # Nothing this consumer acts on: only what the chains learn, without a batch span.
+            async with self.sessions() as session, session.begin():
+                book = await ChainBook.load(session, chains, _dossiers_of(records))
+                self._select(reads, book)
+                await book.save(session, chains)
             return
         emitter = Emitter(self.producer, self.settings.dossier_topic, sign=self.signer.sign)
         handled: Counter[str] = Counter()
+        applied: list[tuple[ConsumerRecord, Event]] = []
+        held_back: list[tuple[DeadLetter, str]] = []  # (letter, state): PARKED or WAITING
+        to_dlq: list[DeadLetter] = []
+        messages: list[OutgoingMessage] = []
         async with spans.batch_transaction(self.stage.name, started_at) as processing, \
-                self._sessions() as session, session.begin():
+                self.sessions() as session, session.begin():
+            if chains is not None:
+                book = await ChainBook.load(session, chains, _dossiers_of(records))
+                wanted, dead = self._select(reads, book)
+                await book.save(session, chains)
+            unique: dict[uuid.UUID, tuple[ConsumerRecord, Event]] = {}
+            for record, event in wanted:
+                unique.setdefault(event.event_id, (record, event))  # a copy inside one batch
+            letters = {letter.message_id: letter for letter in dead}
+            if not unique and not letters:
+                return  # commits what the chains learned
             claimed = set((await session.scalars(
                 insert(self.stage.inbox)
                 .values([{"message_id": i} for i in [*unique, *letters]])
                 .on_conflict_do_nothing().returning(self.stage.inbox.c.message_id)
             )).all())
+            metrics.REDELIVERIES_SUPPRESSED.labels(self.stage.name).inc(len(unique) + len(letters) - len(claimed))  # noqa: E501
             todo = [pair for event_id, pair in unique.items() if event_id in claimed]
             fresh_dead = [letter for i, letter in letters.items() if i in claimed]
+            held = await self.held_dossiers(session, {event.dossier_id for _, event in todo})
             repository = self.stage.open_repository(session)
-            await repository.preload([event for _, event in todo])
+            await repository.preload([event for _, event in todo
+                                      if event.dossier_id not in held])
             for record, event in todo:
-                processing.append(self._handle(record, event, repository, emitter,
-                                               started_at, len(records)))
-                handled[event.type] += 1
-            messages = emitter.messages + [self._dead_letter(d) for d in fresh_dead]
+                refused = rejected.get(event.event_id)
+                if event.dossier_id in held:
+                    held_back.append((DeadLetter(record, f"waiting behind a refused event of "
+                                                 f"dossier {event.dossier_id}", event.event_id,
+                                                 event), WAITING))
+                elif refused is not None:
+                    if self.stage.dead_letters is not None:
+                        held.add(event.dossier_id)  # what follows waits behind it
+                    held_back.append((refused, PARKED))
+                else:
+                    processing.append(self.handle(record, event, repository, emitter,
+                                                  started_at, len(records)))
+                    handled[event.type] += 1
+                    applied.append((record, event))
+            to_dlq = fresh_dead + [letter for letter, state in held_back if state == PARKED]
+            messages = emitter.messages + [self.dead_letter_message(d) for d in to_dlq]
             if messages:
                 await session.execute(insert(self.stage.outbox), [m.as_row() for m in messages])
+            # In the batch's order: a dossier's waiting rows are released in id order.
+            position = {id(record): i for i, record in enumerate(records)}
+            rows = [self.dead_letter_row(d, state) for d, state in sorted(
+                [*((d, DEAD) for d in fresh_dead), *held_back],
+                key=lambda pair: position.get(id(pair[0].record), 0))]
+            if rows and self.stage.dead_letters is not None:
+                await session.execute(insert(self.stage.dead_letters)
+                                      .on_conflict_do_nothing(index_elements=["message_id"]), rows)
         for event_type, count in handled.items():
             metrics.EVENTS_HANDLED.labels(self.stage.name, event_type).inc(count)
-        _observe_handling(self.stage.name, todo)
-        for letter in fresh_dead:
+        _observe_handling(self.stage.name, applied)
+        for letter in to_dlq:
             metrics.DEAD_LETTERS.labels(self.stage.name, _type_header(letter.record)).inc()
             log.error("message sent to the dead-letter topic", reason=letter.reason,
-                      partition=letter.record.partition, offset=letter.record.offset)
+                      partition=letter.record.partition, offset=letter.record.offset,
+                      parked=letter.event is not None)
+        for letter, state in held_back:
+            if state == WAITING:
+                log.warning("event held back behind a parked one of its dossier",
+                            dossier_id=str(letter.event.dossier_id) if letter.event else None,
+                            event_id=str(letter.message_id))
         metrics.BATCH_SECONDS.labels(self.stage.name).observe(time.perf_counter() - started)
         if messages:
             self.relay.wake()
 
-    def _handle(self, record: ConsumerRecord, event: Event, repository: object,
-                emitter: Emitter, started_at: int, batch_size: int) -> Span:
+    def handle(self, record: ConsumerRecord, event: Event, repository: object,
+               emitter: Emitter, started_at: int, batch_size: int) -> Span:
         """Run the event's handler inside its consume span (a child of the publish that sent
         it), with its ids on every log line, so that what it emits carries this span's context.
-        Returns the span, ended once the batch is committed."""
+        Returns the span, ended once the batch is committed. A handler that raises makes this
+        raise HandlerRefused: the caller rolls back and goes again without the event."""
         span = spans.start_consume(record.headers, event, start_time=started_at,
                                    batch_size=batch_size)
         with use_span(span, record_exception=False, set_status_on_exception=False), \
@@ -262,18 +362,52 @@ class BatchProcessor:
                             exc_info=not isinstance(error, ValueError))
                 spans.fail(span, error)
                 span.end()
-                raise _Rejection(DeadLetter(record, f"{type(error).__name__}: {error}",
-                                            event.event_id)) from error
+                raise HandlerRefused(DeadLetter(record, f"{type(error).__name__}: {error}",
+                                            event.event_id, event)) from error
         return span
 
-    def _dead_letter(self, letter: DeadLetter) -> OutgoingMessage:
+    def dead_letter_message(self, letter: DeadLetter) -> OutgoingMessage:
+        """The copy for the dead-letter topic: never larger than the record limit (a value that
+        would not fit is cut to its first 4 KiB, its SHA-256 and size in the headers)."""
         record = letter.record
+        kept = kept_copy(record)
         extra = [
-            (Headers.DLQ_REASON, letter.reason.encode()),
+            (Headers.DLQ_REASON, letter.reason.encode()[:4096]),
             (Headers.DLQ_CONSUMER, self.group.encode()),
             (Headers.DLQ_TOPIC, record.topic.encode()),
             (Headers.DLQ_PARTITION, str(record.partition).encode()),
             (Headers.DLQ_OFFSET, str(record.offset).encode()),
         ]
-        return OutgoingMessage(self.settings.dlq_topic, record.key, record.value or b"",
-                               list(record.headers) + extra)
+        return OutgoingMessage(self.settings.dlq_topic, kept.key, kept.value,
+                               kept.headers + extra)
+
+    def dead_letter_row(self, letter: DeadLetter, state: str) -> dict[str, Any]:
+        """Its dead_letters row: the same bytes as the dead-letter topic's copy (whole up to the
+        record limit, else the first 4 KiB), so `motcua dlq retry` can re-read a parked event."""
+        record, event = letter.record, letter.event
+        kept = kept_copy(record)
+        return {
+            "message_id": letter.message_id,
+            "dossier_id": event.dossier_id if event is not None else None,
+            "event_type": event.type if event is not None else _readable_type(record),
+            "state": state, "reason": letter.reason,
+            "topic": record.topic, "partition": record.partition, "offset": record.offset,
+            "key": kept.key, "value": kept.value,
+            "headers": [[name, base64.b64encode(value).decode()] for name, value in kept.headers],
+        }
+
+
+def _dossier_of(headers: RecordHeaders) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(headers.get(Headers.DOSSIER_ID) or "")
+    except ValueError:
+        return None
+
+
+def _dossiers_of(records: tuple[ConsumerRecord, ...]) -> set[uuid.UUID]:
+    found = (_dossier_of(RecordHeaders.of(record)) for record in records)
+    return {dossier_id for dossier_id in found if dossier_id is not None}
+
+
+def _readable_type(record: ConsumerRecord) -> str | None:
+    return RecordHeaders.of(record).get(Headers.TYPE)

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, Field
 
 from motcua_catalogue.working_time import HOURS_PER_DAY, VIETNAM, WorkingCalendar
-from motcua_contracts.appraisal import DelayApologized
+from motcua_contracts.shared import DelayApologized
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_queue import Decision, DecisionContext
 

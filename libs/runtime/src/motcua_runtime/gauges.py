@@ -12,7 +12,9 @@ from sqlalchemy import Select, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from motcua_runtime import metrics
-from motcua_runtime.work_items import DONE
+from motcua_runtime.outbox import DROPPED
+from motcua_runtime.scope import AgencyScope
+from motcua_runtime.work_items import DONE, WorkItemColumns
 
 log = structlog.get_logger(__name__)
 
@@ -22,13 +24,16 @@ REFRESH_SECONDS = 5.0
 OpenWork = Callable[[], Select]
 
 
-def open_work_items(model: type) -> OpenWork:
+def open_work_items(model: type[WorkItemColumns], scope: AgencyScope) -> OpenWork:
     """Open work of a stage that keeps work items (motcua_runtime.work_items): every item not
-    done, overdue once its due time (the stage's step deadline, else the appointment) passed."""
+    done, overdue once its due time (the stage's step deadline, else the appointment) passed.
+    Only the agencies in `scope` (the instance's): every instance of a stage shares its table,
+    and each must count its own work, not its neighbours' as well."""
     def query() -> Select:
         return (select(model.agency, model.state, func.count(),
                        func.count().filter(model.due_at < func.now()))
-                .where(model.state != DONE).group_by(model.agency, model.state))
+                .where(model.state != DONE, scope.where(model.agency))
+                .group_by(model.agency, model.state))
     return query
 
 
@@ -63,8 +68,14 @@ class GaugeWatch:
                 backlog, oldest = (await connection.execute(
                     select(func.count(), func.extract(
                         "epoch", func.now() - func.min(outbox.c.created_at)))
-                    .where(outbox.c.sent_at.is_(None)))).one()
+                    .where(outbox.c.sent_at.is_(None), outbox.c.parked_at.is_(None)))).one()
                 metrics.OUTBOX_BACKLOG.labels(self._service).set(backlog)
+                parked = (await connection.execute(
+                    select(func.count()).where(outbox.c.parked_at.is_not(None),
+                                               outbox.c.sent_at.is_(None),
+                                               outbox.c.park_reason.not_like(f"{DROPPED}%"))
+                )).scalar_one()
+                metrics.OUTBOX_PARKED_ROWS.labels(self._service).set(parked)
                 metrics.OUTBOX_OLDEST.labels(self._service).set(float(oldest or 0))
             if self._open_work is not None:
                 rows = (await connection.execute(self._open_work())).all()

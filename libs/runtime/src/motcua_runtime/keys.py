@@ -3,26 +3,41 @@
 The registry is a JSON file (`registry.json` in the keys folder), not a database table: it is a
 trust list that every agency and every auditor must be able to read without trusting, or even
 reaching, any service's database, and that an administrator publishes like a certificate list.
-Each entry maps a key id to the service and agency it signs for (agency null = an instance
-serving all agencies), its public key, and its validity: `valid_from`, `valid_until`,
-`revoked_at`. Rotation adds a new key; the old one stays in the registry so past events still
-verify. Private keys are PKCS#8 PEM files, one per key id, readable by their owner only."""
+Each entry maps a key id to the service and agency it signs for, its public key, and its
+validity: `valid_from`, `valid_until`, `revoked_at`. Rotation adds a new key; the old one stays in
+the registry so past events still verify. Private keys are PKCS#8 PEM files, one per key id,
+readable by their owner only.
+
+What a key may sign for is stated in its entry (motcua_runtime.scope): `agency: "STP"` for an
+agency's own instance, that agency alone; `agency: null` for the shared instance, every agency
+but those in `except_agencies` (the agencies with an instance of their own). An entry without
+`except_agencies`, as written before scopes existed, means every agency, so an old log still
+verifies. A scope is never edited in place, which would re-judge what the key signed before:
+when the set of own instances changes, `ensure_keys` gives the shared instance a new key with
+the new scope and ends the old one at that moment. Fields the verifier does not know are refused
+rather than ignored: an unknown field may be a restriction it would fail to enforce."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import jwt
+import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from motcua_contracts import Producer
+from motcua_runtime.scope import AgencyScope
 from motcua_runtime.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
 
 REGISTRY_FILE = "registry.json"
 PRIVATE_DIR = "private"
@@ -41,10 +56,22 @@ class KeyRecord:
     valid_from: datetime
     valid_until: datetime | None = None
     revoked_at: datetime | None = None
+    # Only for a shared key (agency None): the agencies it may not sign for.
+    except_agencies: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.agency is not None and self.except_agencies:
+            raise ValueError(f"key {self.key_id} of agency {self.agency} cannot also list "
+                             "except_agencies: an agency's key signs for that agency alone")
 
     @property
     def instance(self) -> str:
         return instance_name(self.service, self.agency)
+
+    @property
+    def scope(self) -> AgencyScope:
+        """The agencies this key may sign for."""
+        return AgencyScope(self.agency, self.except_agencies)
 
     def problem_at(self, moment: datetime) -> str | None:
         """Why this key cannot vouch for an event that occurred at `moment`, or None.
@@ -67,6 +94,10 @@ class KeyRecord:
         for name in ("valid_from", "valid_until", "revoked_at"):
             value = document[name]
             document[name] = value.isoformat() if value else None
+        if self.agency is None:  # a shared key says whom it leaves out, even nobody
+            document["except_agencies"] = sorted(self.except_agencies)
+        else:
+            del document["except_agencies"]
         return document
 
     @classmethod
@@ -80,13 +111,29 @@ class KeyRecord:
                 raise ValueError(f"{name} {value!r} has no UTC offset")
             return parsed
 
+        unknown = set(document) - _FIELDS
+        if unknown:
+            raise ValueError(f"key {document.get('key_id')!r} has fields this version does not "
+                             f"know: {', '.join(sorted(unknown))} (a shared key's scope is "
+                             "`except_agencies`)")
         public_key = base64.b64decode(document["public_key"], validate=True)
         if len(public_key) != 32:
             raise ValueError("public_key is not a 32-byte Ed25519 key")
+        excluded = document.get("except_agencies") or []
+        if not isinstance(excluded, list) or not all(isinstance(a, str) for a in excluded):
+            raise ValueError(f"key {document['key_id']!r}: except_agencies is not a list of "
+                             "agency codes")
+        valid_from = moment("valid_from")
+        if valid_from is None:
+            raise ValueError(f"key {document['key_id']!r} has no valid_from: a key is trusted "
+                             "from a stated moment")
         return cls(key_id=document["key_id"], service=document["service"],
                    agency=document.get("agency"), public_key=public_key,
-                   valid_from=moment("valid_from"), valid_until=moment("valid_until"),
-                   revoked_at=moment("revoked_at"))
+                   valid_from=valid_from, valid_until=moment("valid_until"),
+                   revoked_at=moment("revoked_at"), except_agencies=frozenset(excluded))
+
+
+_FIELDS = {f.name for f in fields(KeyRecord)}
 
 
 def instance_name(service: str, agency: str | None) -> str:
@@ -168,6 +215,12 @@ class Signer:
     def sign(self, canonical: bytes) -> str:
         return base64.b64encode(self._private_key.sign(canonical)).decode()
 
+    def sign_token(self, claims: dict[str, Any]) -> str:
+        """A JWT (EdDSA) of this instance, `kid` = this key: a service token
+        (motcua_runtime.tokens, which says why the event key serves for both)."""
+        return jwt.encode(claims, self._private_key, algorithm="EdDSA",
+                          headers={"kid": self.key_id})
+
     @classmethod
     def load(cls, keys_dir: Path, record: KeyRecord) -> Signer:
         return cls.from_file(private_key_path(keys_dir, record.key_id), record)
@@ -208,8 +261,10 @@ def signer_for(keys_dir: Path, service: str, agency: str | None) -> Signer:
 
 
 def create_key(keys_dir: Path, service: str, agency: str | None, *,
-               valid_from: datetime | None = None) -> KeyRecord:
-    """A fresh key for an instance, added to the registry; its id counts the instance's keys."""
+               valid_from: datetime | None = None,
+               except_agencies: Iterable[str] = ()) -> KeyRecord:
+    """A fresh key for an instance, added to the registry; its id counts the instance's keys.
+    `except_agencies`: for a shared instance, the agencies its key may not sign for."""
     registry = _load_or_empty(keys_dir)
     instance = instance_name(service, agency)
     number = 1 + sum(1 for r in registry.keys.values() if r.instance == instance)
@@ -218,7 +273,8 @@ def create_key(keys_dir: Path, service: str, agency: str | None, *,
         key_id=f"{instance}-{number}", service=service, agency=agency,
         public_key=private_key.public_key().public_bytes(serialization.Encoding.Raw,
                                                          serialization.PublicFormat.Raw),
-        valid_from=valid_from or datetime(2000, 1, 1, tzinfo=timezone.utc))
+        valid_from=valid_from or datetime(2000, 1, 1, tzinfo=timezone.utc),
+        except_agencies=frozenset(except_agencies))
     private_dir = keys_dir / PRIVATE_DIR
     private_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(private_dir, 0o700)
@@ -234,24 +290,54 @@ def create_key(keys_dir: Path, service: str, agency: str | None, *,
     return record
 
 
-def ensure_keys(keys_dir: Path, instances: list[tuple[str, str | None]]) -> list[KeyRecord]:
+def own_instances(instances: Iterable[tuple[str, str | None]]) -> dict[str, frozenset[str]]:
+    """For each service, the agencies that run an instance of their own: what its shared
+    instance, and so its shared key, leaves out."""
+    own: dict[str, set[str]] = {}
+    for service, agency in instances:
+        own.setdefault(service, set())
+        if agency is not None:
+            own[service].add(agency)
+    return {service: frozenset(agencies) for service, agencies in own.items()}
+
+
+def ensure_keys(keys_dir: Path, instances: list[tuple[str, str | None]], *,
+                exclusions: Mapping[str, frozenset[str]] | None = None) -> list[KeyRecord]:
     """Create a key for each (service, agency) instance that has no usable one; returns the
-    keys created. Development convenience behind `motcua keys init` and `motcua up`."""
+    keys created. Development convenience behind `motcua keys init` and `motcua up`.
+
+    With `exclusions` (service -> agencies with their own instance, see `own_instances`), each
+    shared key must leave out exactly those agencies: a shared key with another scope is
+    replaced now by one with this scope, and stops signing now (no grace: during one the shared
+    instance could still sign for an agency that has just got its own). Without it, keys are
+    only created, unscoped: a test registry serving stacks of different shapes."""
     created = []
     for service, agency in instances:
         registry = _load_or_empty(keys_dir)
         record = registry.current(service, agency)
+        wanted = None if exclusions is None or agency is not None else \
+            exclusions.get(service, frozenset())
         if record is None or not private_key_path(keys_dir, record.key_id).exists():
-            created.append(create_key(keys_dir, service, agency))
+            created.append(create_key(keys_dir, service, agency, except_agencies=wanted or ()))
+        elif wanted is not None and record.except_agencies != wanted:
+            created.append(rotate(keys_dir, service, agency, grace=timedelta(0),
+                                  except_agencies=wanted))
     return created
 
 
 def rotate(keys_dir: Path, service: str, agency: str | None, *,
-           grace: timedelta = timedelta(hours=24)) -> KeyRecord:
+           grace: timedelta = timedelta(hours=24),
+           except_agencies: Iterable[str] | None = None) -> KeyRecord:
     """A new key for an instance; the old ones stop signing after `grace` (time for running
-    services to restart with the new key) and stay in the registry to verify the past."""
+    services to restart with the new key) and stay in the registry to verify the past. The new
+    key keeps the scope of the instance's newest key unless `except_agencies` is given."""
     now = datetime.now(timezone.utc)
-    new = create_key(keys_dir, service, agency, valid_from=now)
+    if except_agencies is None:
+        newest = max((r for r in _load_or_empty(keys_dir).keys.values()
+                      if r.instance == instance_name(service, agency)),
+                     key=lambda r: (r.valid_from, r.key_id), default=None)
+        except_agencies = newest.except_agencies if newest else ()
+    new = create_key(keys_dir, service, agency, valid_from=now, except_agencies=except_agencies)
     registry = load_registry(keys_dir)
     for key_id, record in list(registry.keys.items()):
         if record.instance == new.instance and key_id != new.key_id and (
@@ -291,6 +377,7 @@ def signer_from_settings(settings: ServiceSettings, service: str) -> Signer:
         if record.instance != instance:
             raise KeyProblem(f"signing key {record.key_id} belongs to {record.instance}, "
                              f"not to {instance}")
+        _check_scope(record, settings)
         return Signer.from_file(settings.signing_key, record)
     if settings.keys_dir is None:
         raise KeyProblem(f"no signing key for {instance}: set MOTCUA_KEYS_DIR or "
@@ -299,4 +386,21 @@ def signer_from_settings(settings: ServiceSettings, service: str) -> Signer:
     if record is None:
         raise KeyProblem(f"no valid key for {instance} in {registry.path}: "
                          "run `motcua keys init`")
+    _check_scope(record, settings)
     return Signer.load(settings.keys_dir, record)
+
+
+def _check_scope(record: KeyRecord, settings: ServiceSettings) -> None:
+    """Refuse to start an instance that serves an agency its key may not sign for: everything
+    it emitted for that agency would be refused by every consumer."""
+    if not record.scope.covers(settings.scope):
+        raise KeyProblem(f"key {record.key_id} may sign for {record.scope}, but "
+                         f"{record.instance} serves {settings.scope}: give the instance a key "
+                         "of its scope (`motcua keys init` with the instances you run) or set "
+                         f"{record.service.upper()}_EXCEPT_AGENCIES to match")
+    if record.scope != settings.scope:
+        # Tolerated (a registry from before scopes, a test registry), but such a key, if stolen,
+        # signs for the agencies that have their own instance too.
+        log.warning("signing key broader than the instance", key_id=record.key_id,
+                    key_scope=str(record.scope), serves=str(settings.scope),
+                    fix="`motcua keys init` with the instances you run")

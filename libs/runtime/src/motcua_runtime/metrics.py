@@ -17,6 +17,10 @@ DEAD_LETTERS = Counter("motcua_dead_letters_total",
                        "Messages this service failed for good and sent to the dead-letter topic, "
                        "by the type header of the message ('unknown' when it has none).",
                        ["service", "type"])
+REDELIVERIES_SUPPRESSED = Counter(
+    "motcua_redeliveries_suppressed_total",
+    "Messages offered again that the inbox already held (a redelivery after a crash, a restart "
+    "or a broker restore) and so were not applied twice.", ["service"])
 BATCH_RETRIES = Counter("motcua_batch_retries_total",
                         "Batches retried after an infrastructure error.", ["service"])
 BATCH_SECONDS = Histogram("motcua_batch_seconds", "Time to apply one batch, commit included.",
@@ -46,15 +50,30 @@ OVERDUE_WORK = Gauge("motcua_overdue_work_items",
                      "Open work items past their due time (the stage's step deadline, else the "
                      "appointment), per agency.", ["service", "agency", "state"])
 OUTBOX_BACKLOG = Gauge("motcua_outbox_backlog",
-                       "Outbox rows written and not yet published.", ["service"])
+                       "Outbox rows written and waiting to be published (parked ones apart).",
+                       ["service"])
 OUTBOX_OLDEST = Gauge("motcua_outbox_oldest_unsent_seconds",
-                      "Age of the oldest unpublished outbox row; 0 when none.", ["service"])
+                      "Age of the oldest outbox row waiting to be published; 0 when none.",
+                      ["service"])
+OUTBOX_PARKED = Counter("motcua_outbox_parked_total",
+                        "Outbox rows the relay set aside: too large, refused by the broker for "
+                        "good, or behind a parked row of the same dossier.", ["service"])
+OUTBOX_PARKED_ROWS = Gauge("motcua_outbox_parked_rows",
+                           "Parked outbox rows waiting for an operator (`motcua outbox`).",
+                           ["service"])
+DEAD_LETTER_ROWS = Gauge("motcua_dead_letter_rows",
+                         "Rows of this service's dead_letters table by state (dead, parked, "
+                         "waiting, retried, skipped, applied): `motcua dlq list`.",
+                         ["service", "state"])
+PARKED_DOSSIERS = Gauge("motcua_parked_dossiers",
+                        "Dossiers whose events this service holds back behind a refused one, "
+                        "waiting for an operator (`motcua dlq retry` or `skip`).", ["service"])
 
 
 class ConsumerLag:
     """Lag per partition of one consumer group. The embedded broker's ListOffsets(latest) is
-    wrong (DESIGN.md), so the end of a partition is the high-water mark its last fetch returned,
-    which every Kafka broker reports correctly."""
+    wrong (docs/design.md), so the end of a partition is the high-water mark its last fetch
+    returned, which every Kafka broker reports correctly."""
 
     def __init__(self, service: str, group: str) -> None:
         self.service, self.group = service, group

@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from motcua_runtime.db import engine_url
+
 
 def upgrade(package: str, database_url: str, revision: str = "head") -> None:
     """Upgrade `package`'s schema (e.g. "motcua_intake") to `revision`. Safe to run from several
@@ -40,7 +42,7 @@ def run_migrations(metadata: MetaData) -> None:
 async def _run(url: str, metadata: MetaData) -> None:
     schema = metadata.schema
     assert schema, "every service keeps its tables in a schema of its own"
-    engine = create_async_engine(url, poolclass=NullPool)
+    engine = create_async_engine(engine_url(url), poolclass=NullPool)
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT pg_advisory_lock(hashtext(:s))"), {"s": schema})

@@ -1,30 +1,38 @@
-"""Officers and their tokens. A token (HS256 JWT) says who the officer is, the agency they work
-for and their role; the role is the stage whose decisions they take ("appraisal" for a
-specialist, "approval" for a leader, "signing" for a clerk, "delivery" for the desk), or "admin"
-(calendar overrides) or "manager" (reports). An officer sees and acts on their agency's dossiers
-only. Production issues tokens from the province's identity provider with the same claims and
-secret; `motcua officer token` issues them for the embedded default."""
+"""Officers and the bearer tokens that say who is calling. A token says who the officer is, the
+agency they work for and their role; the role is the stage whose decisions they take
+("appraisal" for a specialist, "approval" for a leader, "signing" for a clerk, "delivery" for the
+desk), or "admin" (calendar overrides) or "manager" (reports). An officer sees and acts on their
+agency's dossiers only. A service calling another's internal endpoint carries a token with a
+service role instead (`service:<its service>`), which acts at no stage.
+
+How tokens are signed and checked (EdDSA, the issuer's key for officers, each service's own key
+for services) is motcua_runtime.tokens; this module is what the HTTP APIs see of them."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from typing import Annotated, Protocol
 
-import jwt
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-# A service calling another's internal endpoint (intake fetching a signed result from signing)
-# carries a token with a service role: no officer's role opens those endpoints, and a service
-# role acts at no stage.
-SERVICE_ROLES = ("service:intake",)
-ROLES = ("intake", "appraisal", "approval", "signing", "delivery", "admin", "manager",
-         *SERVICE_ROLES)
-ALGORITHM = "HS256"
+OFFICER_ROLES = ("intake", "appraisal", "approval", "signing", "delivery", "admin", "manager")
+ROLES = OFFICER_ROLES  # what an officer's token may carry (`motcua tokens officer --role`)
+# Every service that may call another: the role its own key's tokens carry, and nothing else.
+SERVICES = ("intake", "appraisal", "approval", "signing", "delivery", "audit", "operations")
+SERVICE_ROLES = tuple(f"service:{service}" for service in SERVICES)
+# `iss` and `aud` of officers' tokens unless MOTCUA_TOKEN_ISSUER / MOTCUA_TOKEN_AUDIENCE differ
+# (an identity provider names itself and its client).
+TOKEN_ISSUER = "motcua-tokens"
+TOKEN_AUDIENCE = "motcua"
 
 
 @dataclass(frozen=True)
 class Officer:
+    """The caller of a request: an officer, or a service (name = its instance, role
+    `service:<service>`, agency `*` unless the instance serves one agency)."""
+
     name: str
     agency: str
     role: str
@@ -34,49 +42,44 @@ class Officer:
         """How events record the officer who decided."""
         return f"officer:{self.name}"
 
-
-def issue_token(secret: str, officer: Officer, *, valid_for: timedelta = timedelta(hours=12),
-                now: datetime | None = None) -> str:
-    if officer.role not in ROLES:
-        raise ValueError(f"unknown role {officer.role!r}; roles: {', '.join(ROLES)}")
-    issued = now or datetime.now(timezone.utc)
-    claims = {"sub": officer.name, "agency": officer.agency, "role": officer.role,
-              "iat": issued, "exp": issued + valid_for}
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+    @property
+    def is_service(self) -> bool:
+        return self.role in SERVICE_ROLES
 
 
 class InvalidToken(ValueError):
     pass
 
 
-def read_token(secret: str, token: str) -> Officer:
-    try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
-                            options={"require": ["sub", "exp"]})
-    except jwt.ExpiredSignatureError:
-        raise InvalidToken("the token has expired") from None
-    except jwt.PyJWTError as error:
-        raise InvalidToken(f"invalid token: {error}") from None
-    agency, role = claims.get("agency"), claims.get("role")
-    if not isinstance(agency, str) or role not in ROLES:
-        raise InvalidToken("the token lacks an agency or a known role")
-    return Officer(name=str(claims["sub"]), agency=agency, role=role)
+class TokenReader(Protocol):
+    """Checks a bearer token and says who it names (motcua_runtime.tokens.TokenVerifier)."""
+
+    def read(self, token: str) -> Officer: ...
 
 
-OfficerDependency = Callable[[Request], Awaitable[Officer]]
+OfficerDependency = Callable[..., Awaitable[Officer]]
+
+# FastAPI's scheme, so every OpenAPI document declares the Bearer token on the routes that need
+# it. auto_error=False: a missing or non-Bearer header is our 401 (with WWW-Authenticate), not
+# FastAPI's 403.
+BEARER = HTTPBearer(
+    auto_error=False, scheme_name="bearerToken", bearerFormat="JWT",
+    description="An officer's token (`motcua tokens officer`) or a service's (signed by its "
+                "event key, five minutes, addressed to this service).")
 
 
-def officer_from_bearer(secret: str) -> OfficerDependency:
-    """A FastAPI dependency: the officer of the request's `Authorization: Bearer` token, or 401."""
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)]
 
-    async def current_officer(request: Request) -> Officer:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
+
+def officer_from_bearer(verifier: TokenReader) -> OfficerDependency:
+    """A FastAPI dependency: the caller of the request's `Authorization: Bearer` token, or 401."""
+
+    async def current_officer(credentials: BearerCredentials) -> Officer:
+        if credentials is None or not credentials.credentials.strip():
             raise HTTPException(401, detail={"message": "an officer's bearer token is required"},
                                 headers={"WWW-Authenticate": "Bearer"})
         try:
-            return read_token(secret, token.strip())
+            return verifier.read(credentials.credentials.strip())
         except InvalidToken as error:
             raise HTTPException(401, detail={"message": str(error)},
                                 headers={"WWW-Authenticate": "Bearer"}) from None

@@ -11,6 +11,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from motcua_contracts import DLQ_SUFFIX, DOSSIER_TOPIC
+from motcua_runtime.http_limits import DEFAULT_MAX_BODY_BYTES
+from motcua_runtime.officers import TOKEN_AUDIENCE, TOKEN_ISSUER
+from motcua_runtime.scope import AgencyScope
 
 
 class ServiceSettings(BaseSettings):
@@ -33,10 +36,21 @@ class ServiceSettings(BaseSettings):
         default_factory=set,
         description="For an instance serving all agencies: agencies that run their own instance "
                     "of this stage, and so are left to it (comma-separated in the environment).")
-    token_secret: SecretStr = Field(
-        default=SecretStr(""), validation_alias="MOTCUA_TOKEN_SECRET",
-        description="Secret that officers' tokens are signed with (HS256). Empty: no officer "
-                    "can authenticate, so the work queue answers 401.")
+    environment: str = Field(
+        default="production", validation_alias="MOTCUA_ENV",
+        description="`development` (what `motcua up` sets) accepts the published placeholder "
+                    "secrets; anything else, unset included, refuses to start with one "
+                    "(motcua_runtime.placeholders).")
+    token_issuer_public_key: Path | None = Field(
+        default=None, validation_alias="MOTCUA_TOKEN_ISSUER_PUBLIC_KEY",
+        description="The token issuer's public key(s), PEM (`issuer.pub` of `motcua tokens "
+                    "init`): officers' tokens are checked with it. Unset: no officer can "
+                    "authenticate (401), and outside development a service with an HTTP API "
+                    "refuses to start.")
+    token_issuer: str = Field(default=TOKEN_ISSUER, validation_alias="MOTCUA_TOKEN_ISSUER",
+                              description="`iss` of officers' tokens.")
+    token_audience: str = Field(default=TOKEN_AUDIENCE, validation_alias="MOTCUA_TOKEN_AUDIENCE",
+                                description="`aud` of officers' tokens.")
     officers: bool = Field(
         default=False, validation_alias="MOTCUA_OFFICERS",
         description="Put officers in charge of the stages each procedure assigns to them "
@@ -46,6 +60,10 @@ class ServiceSettings(BaseSettings):
     http_port: int | None = Field(
         default=None, description="Port of the service's HTTP API (the officers' work queue); "
                                   "None: no HTTP server.")
+    http_max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES, ge=1024, le=64 * 1024 * 1024,
+        description="Largest request body the HTTP API accepts (bytes, default 1 MiB); a larger "
+                    "one is a 413 before anything is stored.")
     metrics_port: int = Field(default=9100, description="Port of the Prometheus /metrics server.")
     metrics_host: str = "0.0.0.0"
     keys_dir: Path | None = Field(
@@ -67,8 +85,17 @@ class ServiceSettings(BaseSettings):
             return {part.strip() for part in value.split(",") if part.strip()}
         return value
 
+    @property
+    def scope(self) -> AgencyScope:
+        """The agencies this instance acts for (motcua_runtime.scope); an agency's own instance
+        ignores EXCEPT_AGENCIES."""
+        if self.agency is not None:
+            return AgencyScope(self.agency)
+        return AgencyScope.shared(self.except_agencies)
+
     def serves(self, agency: str | None) -> bool:
-        """Whether this instance acts on events addressed to `agency`."""
+        """Whether this instance acts on events addressed to `agency`: `scope.serves`, spelled
+        out because every record of the topic asks."""
         if self.agency is not None:
             return agency == self.agency
         return agency not in self.except_agencies
@@ -80,6 +107,10 @@ class ServiceSettings(BaseSettings):
             raise ValueError("no key registry: set MOTCUA_KEYS_DIR (or MOTCUA_KEY_REGISTRY); "
                              "`motcua keys init` creates one")
         return self.keys_dir / "registry.json"
+
+    @property
+    def development(self) -> bool:
+        return self.environment.strip().lower() == "development"
 
     @property
     def dlq_topic(self) -> str:

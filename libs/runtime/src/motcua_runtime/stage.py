@@ -67,6 +67,13 @@ class Stage:
     open_repository: Callable[[AsyncSession], Repository]
     outbox: Table
     inbox: Table
+    # What this consumer could not apply, and the later events of a dossier held behind it
+    # (motcua_runtime.db.dead_letters_table).
+    dead_letters: Table | None = None
     # The stage that reads every event (intake's tracking view) also dead-letters messages that
     # no stage could read: unknown types, missing headers. Others skip what they do not handle.
     guards_topic: bool = False
+    # The hashes of each dossier's history this consumer knows (motcua_runtime.chains): an
+    # event whose cause is not among them is dead-lettered. None: no chain is kept (tests of a
+    # consumer alone); every service's stage keeps one.
+    chain_links: Table | None = None

@@ -1,17 +1,23 @@
 """Verifying an event before acting on it: its hash, its signature, the key's validity at the
-event's time, and whether the key's owner is entitled to emit that event for that dossier.
+event's time, and whether the key's owner is entitled to emit that event for that dossier: its
+service may emit that type, and the key's scope in the trust list covers the agency the event is
+signed for (an agency's key that agency alone; a shared key every agency but those it lists in
+`except_agencies`, see motcua_runtime.keys).
 
-What is signed: the canonical JSON of the event as received, without `hash` and `signature` —
-object keys sorted by code point, no whitespace, UTF-8 without escaping non-ASCII
-(`motcua_contracts.canonical_json`), i.e. exactly the bytes whose SHA-256 is `hash`. The
-signature is Ed25519 (RFC 8032) over those bytes, base64 in `signature`; `producer.key_id` names
-the key and is itself signed. Fields a reader does not know are covered too.
+What is signed: the canonical JSON of the event as received, without `hash` and `signature`:
+RFC 8785 for events that say so in `canonicalization`, the older sorted-keys form for those
+written before (`motcua_contracts.canonical_json`), i.e. exactly the bytes whose SHA-256 is
+`hash`. The signature is Ed25519 (RFC 8032) over those bytes, base64 in `signature`;
+`producer.key_id` names the key and is itself signed. Fields a reader does not know are covered
+too.
 
 Speed: the consumers verify every record they handle and the replay every record of the log, so
 the JSON is re-serialised with orjson and verified with libsodium (PyNaCl), about twice as fast
-as OpenSSL's Ed25519 here. orjson's output equals the canonical form for every document our
-producers write; where it could differ (floats with exponents), the hash does not match and the
-standard-library canonical form is tried before the event is declared altered."""
+as OpenSSL's Ed25519 here. orjson's output with sorted keys equals RFC 8785 for every document
+without floats whose keys sort the same by code point and by UTF-16 unit (checked on random
+Unicode strings); where it could differ (a float, a key outside the basic multilingual plane),
+the hash does not match and the exact canonical form is computed before the event is declared
+altered."""
 
 from __future__ import annotations
 
@@ -126,12 +132,18 @@ def _entitlement(document: dict[str, Any], producer: dict[str, Any],
                                     f"event names producer "
                                     f"{producer.get('service')}.{producer.get('agency')}")
     kind = document.get("type")
-    allowed = PRODUCERS.get(kind, frozenset())
+    # An event without a type (or not a string) names nothing anyone may emit.
+    allowed = PRODUCERS.get(kind, frozenset()) if isinstance(kind, str) else frozenset()
     if record.service not in allowed:
         return Verdict(ENTITLEMENT, f"{kind} may be emitted by {', '.join(sorted(allowed))}, "
                                     f"not by {record.service} (key {record.key_id})")
+    # The key's scope (motcua_runtime.scope), spelled out on a path every record takes.
     agency = competent_agency(document)
     if record.agency is not None and record.agency != agency:
         return Verdict(ENTITLEMENT, f"{kind} for agency {agency} signed with key {record.key_id} "
                                     f"of agency {record.agency}")
+    if agency in record.except_agencies:
+        return Verdict(ENTITLEMENT, f"{kind} for agency {agency} signed with key {record.key_id} "
+                                    f"of {record.instance}, which may sign for {record.scope} "
+                                    f"({agency} has an instance of its own)")
     return None

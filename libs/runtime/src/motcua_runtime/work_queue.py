@@ -8,18 +8,21 @@ the outbox like any handler's.
     POST /api/work-items/{id}/claim
     POST /api/work-items/{id}/decisions/{decision}   body: the decision's fields
 
-401 without a valid token; 403 for another agency's item or another stage's role; 409 when the
-item is not open, is claimed by someone else, or the decision is not allowed now."""
+401 without a valid token; 403 for another agency's item or another stage's role; 404 for an
+item of an agency this instance does not serve (it has an instance of its own, or this is another
+agency's instance: every instance of a stage shares the stage's table, so the instance's scope,
+motcua_runtime.scope, is what keeps them apart); 409 when the item is not open, is claimed by
+someone else, or the decision is not allowed now."""
 
 # No `from __future__ import annotations` here: FastAPI resolves the endpoints' annotations,
-# which name dependencies defined inside `create_work_queue_api`.
+# which name dependencies defined inside `add_item_routes` and `add_decision_route`.
 
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, ValidationError
@@ -27,14 +30,18 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from motcua_contracts import Producer
-from motcua_telemetry import names, spans
+from motcua_contracts import Event, Producer
+from motcua_runtime.health import healthz
 from motcua_runtime.http import install_error_handlers, session_from
+from motcua_runtime.http_limits import DEFAULT_MAX_BODY_BYTES, limit_request_bodies
 from motcua_runtime.keys import signer_from_settings
 from motcua_runtime.officers import Officer, OfficerDependency, officer_from_bearer
+from motcua_runtime.scope import AgencyScope
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.stage import Emitter, Rejected, Stage
-from motcua_runtime.work_items import DOSSIER, DONE, OPEN, TRACE_PARENT
+from motcua_runtime.tokens import verifier_from_settings
+from motcua_runtime.work_items import DONE, DOSSIER, OPEN, TRACE_PARENT
+from motcua_telemetry import names, spans
 
 
 @dataclass(frozen=True)
@@ -94,19 +101,80 @@ class DecisionTaken(BaseModel):
     events: list[str]
 
 
+Session = Annotated[AsyncSession, Depends(session_from)]
+
+
 def create_work_queue_api(stage: Stage, model: type[Any], decisions: Mapping[str, Decision], *,
                           sessions: async_sessionmaker[AsyncSession], producer: Producer,
                           topic: str, current_officer: OfficerDependency,
                           on_commit: Callable[[], None],
-                          sign: Callable[[bytes], str] | None = None) -> FastAPI:
-    """`producer` and `sign` are this instance's identity and key: decisions are signed."""
+                          sign: Callable[[bytes], str] | None = None,
+                          max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                          scope: AgencyScope) -> FastAPI:
+    """`producer` and `sign` are this instance's identity and key: decisions are signed.
+    `scope`: the agencies this instance serves; it lists, shows and decides only their items."""
     app = FastAPI(title=f"motcua {stage.name}: officers' work queue", version="1")
+    limit_request_bodies(app, max_body_bytes)
     app.state.sessions = sessions
     install_error_handlers(app, f"{stage.name} database")
-    Session = Annotated[AsyncSession, Depends(session_from)]
+    queue = WorkQueue(stage, model, decisions, scope=scope, producer=producer, topic=topic,
+                      sign=sign, on_commit=on_commit)
+    add_item_routes(app, queue, current_officer)
+    add_decision_route(app, queue, current_officer)
+    app.add_api_route("/healthz", healthz)  # the database and the broker (motcua_runtime.health)
+    return app
+
+
+def add_item_routes(app: FastAPI, queue: "WorkQueue", current_officer: OfficerDependency) -> None:
+    """Listing the items, showing one, claiming one."""
     CurrentOfficer = Annotated[Officer, Depends(current_officer)]
 
-    def view(item: Any, now: datetime) -> ItemView:
+    @app.get("/api/work-items", response_model=list[ItemView])
+    async def list_items(officer: CurrentOfficer, session: Session,
+                         state: Literal["open", "waiting", "done", "all"] = "open",
+                         limit: int = 200) -> Any:
+        return await queue.list_items(session, officer, state, limit)
+
+    @app.get("/api/work-items/{item_id}", response_model=ItemView)
+    async def get_item(item_id: uuid.UUID, officer: CurrentOfficer, session: Session) -> Any:
+        queue.check_role(officer)
+        return queue.view(await queue.item_of(session, item_id, officer),
+                          datetime.now(timezone.utc))
+
+    @app.post("/api/work-items/{item_id}/claim", response_model=ItemView)
+    async def claim(item_id: uuid.UUID, officer: CurrentOfficer, session: Session) -> Any:
+        return await queue.claim(session, item_id, officer)
+
+
+def add_decision_route(app: FastAPI, queue: "WorkQueue",
+                       current_officer: OfficerDependency) -> None:
+    CurrentOfficer = Annotated[Officer, Depends(current_officer)]
+
+    @app.post("/api/work-items/{item_id}/decisions/{name}", response_model=DecisionTaken,
+              responses={409: {"description": "Not open, claimed by another, or not allowed"}})
+    async def decide(item_id: uuid.UUID, name: str, request: Request, officer: CurrentOfficer,
+                     session: Session) -> Any:
+        queue.check_role(officer)
+        decision = queue.decision(name)
+        body = await _body(request, decision.body)
+        return await queue.decide(session, item_id, name, decision, body, officer)
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    """One stage's work queue as its routes use it: the items of the agencies `scope` serves,
+    and the decisions on them, which emit as this instance (`producer`, `sign`) to `topic`."""
+
+    stage: Stage
+    model: type[Any]
+    decisions: Mapping[str, Decision]
+    scope: AgencyScope
+    producer: Producer
+    topic: str
+    sign: Callable[[bytes], str] | None
+    on_commit: Callable[[], None]
+
+    def view(self, item: Any, now: datetime) -> ItemView:
         facts = item.dossier
         return ItemView(
             id=item.id, dossier_id=item.dossier_id, code=facts.get("code", ""),
@@ -116,96 +184,106 @@ def create_work_queue_api(stage: Stage, model: type[Any], decisions: Mapping[str
             and item.due_at < now, claimed_by=item.claimed_by, outcome=item.outcome,
             reason=item.reason, decided_by=item.decided_by, context=item.context or {},
             answers=item.answers or [],
-            decisions=sorted(name for name, d in decisions.items() if item.kind in d.kinds)
+            decisions=sorted(name for name, d in self.decisions.items() if item.kind in d.kinds)
             if item.state == OPEN else [])
 
-    def check_role(officer: Officer) -> None:
-        if officer.role != stage.name:
+    def check_role(self, officer: Officer) -> None:
+        stage = self.stage.name
+        if officer.role != stage:
             raise HTTPException(403, detail={"message": f"role {officer.role} cannot act at "
-                                                        f"{stage.name}; a {stage.name} officer "
+                                                        f"{stage}; a {stage} officer "
                                                         "can"})
 
-    async def item_of(session: AsyncSession, item_id: uuid.UUID, officer: Officer, *,
+    async def item_of(self, session: AsyncSession, item_id: uuid.UUID, officer: Officer, *,
                       lock: bool = False) -> Any:
-        item = await session.get(model, item_id, with_for_update=lock)
+        item = await session.get(self.model, item_id, with_for_update=lock)
         if item is None:
             raise HTTPException(404, detail={"message": f"no work item {item_id}"})
+        if not self.scope.serves(item.agency):
+            raise HTTPException(404, detail={"message": self._served_elsewhere(item, item_id)})
         if item.agency != officer.agency:
             raise HTTPException(403, detail={"message": f"work item {item_id} belongs to agency "
                                                         f"{item.agency}, not {officer.agency}"})
         return item
 
-    @app.get("/api/work-items", response_model=list[ItemView])
-    async def list_items(officer: CurrentOfficer, session: Session,
-                         state: Literal["open", "waiting", "done", "all"] = "open",
-                         limit: int = 200) -> Any:
-        check_role(officer)
-        query = select(model).where(model.agency == officer.agency)
+    def _served_elsewhere(self, item: Any, item_id: uuid.UUID) -> str:
+        """Not found *here*: the item exists, but at another instance of this stage."""
+        stage, scope = self.stage.name, self.scope
+        elsewhere = (f"agency {item.agency} has its own {stage} instance"
+                     if scope.agency is None else
+                     f"agency {item.agency} is served by another {stage} instance")
+        return (f"work item {item_id} is not served by this {stage} instance, which serves "
+                f"{scope}: {elsewhere}; decide it there")
+
+    async def list_items(self, session: AsyncSession, officer: Officer, state: str,
+                         limit: int) -> list[ItemView]:
+        self.check_role(officer)
+        model = self.model
+        query = select(model).where(model.agency == officer.agency,
+                                    self.scope.where(model.agency))
         if state != "all":
             query = query.where(model.state == state)
         query = query.order_by(model.due_at.asc().nulls_last(), model.opened_at)
         now = datetime.now(timezone.utc)
-        return [view(item, now) for item in await session.scalars(query.limit(min(limit, 1000)))]
+        return [self.view(item, now)
+                for item in await session.scalars(query.limit(min(limit, 1000)))]
 
-    @app.get("/api/work-items/{item_id}", response_model=ItemView)
-    async def get_item(item_id: uuid.UUID, officer: CurrentOfficer, session: Session) -> Any:
-        check_role(officer)
-        return view(await item_of(session, item_id, officer), datetime.now(timezone.utc))
-
-    @app.post("/api/work-items/{item_id}/claim", response_model=ItemView)
-    async def claim(item_id: uuid.UUID, officer: CurrentOfficer, session: Session) -> Any:
-        check_role(officer)
+    async def claim(self, session: AsyncSession, item_id: uuid.UUID,
+                    officer: Officer) -> ItemView:
+        self.check_role(officer)
         now = datetime.now(timezone.utc)
         async with session.begin():
-            item = await item_of(session, item_id, officer, lock=True)
+            item = await self.item_of(session, item_id, officer, lock=True)
             _claimable(item, officer)
             item.claimed_by, item.claimed_at = officer.name, now
-        return view(item, now)
+        return self.view(item, now)
 
-    @app.post("/api/work-items/{item_id}/decisions/{name}", response_model=DecisionTaken,
-              responses={409: {"description": "Not open, claimed by another, or not allowed"}})
-    async def decide(item_id: uuid.UUID, name: str, request: Request, officer: CurrentOfficer,
-                     session: Session) -> Any:
-        check_role(officer)
-        decision = decisions.get(name)
+    def decision(self, name: str) -> Decision:
+        decision = self.decisions.get(name)
         if decision is None:
-            raise HTTPException(404, detail={"message": f"{stage.name} takes no decision "
+            raise HTTPException(404, detail={"message": f"{self.stage.name} takes no decision "
                                                         f"{name!r}; it takes: "
-                                                        f"{', '.join(sorted(decisions))}"})
-        body = await _body(request, decision.body)
+                                                        f"{', '.join(sorted(self.decisions))}"})
+        return decision
+
+    async def decide(self, session: AsyncSession, item_id: uuid.UUID, name: str,
+                     decision: Decision, body: Any, officer: Officer) -> DecisionTaken:
+        """The decision in one transaction with the item locked; its events to the outbox."""
         now = datetime.now(timezone.utc)
-        emitter = Emitter(producer, topic, sign=sign)
+        emitter = Emitter(self.producer, self.topic, sign=self.sign)
         async with session.begin():
-            item = await item_of(session, item_id, officer, lock=True)
+            item = await self.item_of(session, item_id, officer, lock=True)
             _claimable(item, officer)
             if item.kind not in decision.kinds:
                 raise HTTPException(409, detail={"message": f"{name} does not apply to a "
                                                             f"{item.kind} item"})
             item.claimed_by = item.claimed_by or officer.name
-            repository = stage.open_repository(session)
-            await repository.preload([_ItemAsEvent(item.dossier_id, item.agency, now)])
-            try:
-                # In the dossier's trace (from the hand-off that opened the item), linked to
-                # this request: one dossier stays one trace when officers decide.
-                with spans.in_dossier_trace((item.context or {}).get(TRACE_PARENT),
-                                            f"decide {name}",
-                                            {names.DOSSIER_ID: str(item.dossier_id),
-                                             names.AGENCY: item.agency}):
-                    decision.apply(item, body, emitter, DecisionContext(officer, now, repository))
-            except (Rejected, ValueError) as error:
-                raise HTTPException(409, detail={"message": str(error)}) from None
+            await self._apply(session, item, name, decision, body, emitter, officer, now)
             if emitter.messages:
-                await session.execute(insert(stage.outbox),
+                await session.execute(insert(self.stage.outbox),
                                       [message.as_row() for message in emitter.messages])
-        on_commit()
-        return DecisionTaken(item=view(item, now),
+        self.on_commit()
+        return DecisionTaken(item=self.view(item, now),
                              events=[_type_of(message.headers) for message in emitter.messages])
 
-    @app.get("/healthz")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    return app
+    async def _apply(self, session: AsyncSession, item: Any, name: str, decision: Decision,
+                     body: Any, emitter: Emitter, officer: Officer, now: datetime) -> None:
+        """Run the decision with the stage's repository preloaded for the item's dossier."""
+        repository = self.stage.open_repository(session)
+        # No event brought this decision: preload reads only an event's dossier_id, agency
+        # and occurred_at, which the stand-in carries.
+        stand_in = cast(Sequence[Event], [_ItemAsEvent(item.dossier_id, item.agency, now)])
+        await repository.preload(stand_in)
+        try:
+            # In the dossier's trace (from the hand-off that opened the item), linked to
+            # this request: one dossier stays one trace when officers decide.
+            with spans.in_dossier_trace((item.context or {}).get(TRACE_PARENT),
+                                        f"decide {name}",
+                                        {names.DOSSIER_ID: str(item.dossier_id),
+                                         names.AGENCY: item.agency}):
+                decision.apply(item, body, emitter, DecisionContext(officer, now, repository))
+        except (Rejected, ValueError) as error:
+            raise HTTPException(409, detail={"message": str(error)}) from None
 
 
 def _claimable(item: Any, officer: Officer) -> None:
@@ -240,15 +318,17 @@ def work_queue_server(settings: ServiceSettings, stage: Stage, model: type[Any],
                       decisions: Mapping[str, Decision]
                       ) -> Callable[[async_sessionmaker[AsyncSession], Any], FastAPI]:
     """The `api` a stage service passes to `run_stage`: its work queue, with officers' tokens
-    checked against the configured secret, emitting as this instance."""
+    checked against the token issuer's public key, emitting as this instance."""
 
     signer = signer_from_settings(settings, stage.name)
+    verifier = verifier_from_settings(settings, stage.name)
 
     def build(sessions: async_sessionmaker[AsyncSession], relay: Any) -> FastAPI:
         return create_work_queue_api(
             stage, model, decisions, sessions=sessions, producer=signer.producer,
             topic=settings.dossier_topic,
-            current_officer=officer_from_bearer(settings.token_secret.get_secret_value()),
-            on_commit=relay.wake, sign=signer.sign)
+            current_officer=officer_from_bearer(verifier),
+            on_commit=relay.wake, sign=signer.sign,
+            max_body_bytes=settings.http_max_body_bytes, scope=settings.scope)
 
     return build

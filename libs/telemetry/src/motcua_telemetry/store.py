@@ -24,6 +24,7 @@ from sqlalchemy import Column, DateTime, Index, MetaData, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 
+from motcua_runtime.logging import mask_text
 from motcua_telemetry import names
 
 SCHEMA = "telemetry"
@@ -69,6 +70,12 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 
 def _error(span: ReadableSpan) -> str | None:
+    """The span's error, masked as log lines are: an exception's text can carry a request."""
+    error = _raw_error(span)
+    return mask_text(error) if error else error
+
+
+def _raw_error(span: ReadableSpan) -> str | None:
     if span.status.status_code is not StatusCode.ERROR:
         return None
     if span.status.description:
@@ -83,9 +90,12 @@ def _error(span: ReadableSpan) -> str | None:
 def span_row(span: ReadableSpan) -> tuple[Any, ...]:
     """One row of `telemetry.spans`, in COLUMNS order."""
     context = span.get_span_context()
+    if context is None:  # an SDK span always has one; a stand-in without is a bug
+        raise ValueError(f"span {span.name!r} has no span context")
     attributes = dict(span.attributes or {})
     resource = span.resource.attributes
-    stored: dict[str, Any] = {key: value if isinstance(value, (str, int, float, bool)) else
+    stored: dict[str, Any] = {key: value if isinstance(value, (int, float, bool)) else
+                              mask_text(value) if isinstance(value, str) else
                               list(value) for key, value in attributes.items()}  # type: ignore[arg-type]
     if span.links:
         stored["links"] = [{"trace_id": format(link.context.trace_id, "032x"),
@@ -117,7 +127,8 @@ def connect_arguments(database_url: str) -> dict[str, Any]:
     url = make_url(database_url)
     return {"user": url.username, "password": url.password or None,
             "host": url.query.get("host") or url.host, "port": url.port,
-            "database": url.database}
+            "database": url.database,
+            "ssl": url.query.get("ssl") or url.query.get("sslmode")}  # TLS as DATABASE_URL asks
 
 
 class PostgresSpanExporter(SpanExporter):
