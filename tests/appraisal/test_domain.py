@@ -7,7 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from motcua_appraisal.domain import (
-    Appraisal, appraise, consultation_hours, fees_due, with_answers,
+    Appraisal,
+    appraise,
+    consultation_hours,
+    fees_due,
+    with_answers,
 )
 from motcua_catalogue import load_catalogue
 from motcua_contracts.dossier import DossierFacts

@@ -25,7 +25,6 @@ from motcua_contracts import DOSSIER_TOPIC, uuid7
 from motcua_contracts.appraisal import (
     ConsultationAnswered,
     ConsultationRequested,
-    DelayApologized,
     DossierAppraised,
     FeesRequested,
 )
@@ -33,13 +32,12 @@ from motcua_contracts.approval import DossierReturned
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import (
     DossierAccepted,
-    DossierStopped,
     FeesPaid,
     SupplementExpired,
     SupplementProvided,
-    SupplementRequested,
     WithdrawalRequested,
 )
+from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_runtime.delays import Apology
 from motcua_runtime.officers import Officer
 from motcua_runtime.stage import Emitter, Rejected

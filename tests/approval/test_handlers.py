@@ -16,7 +16,7 @@ from motcua_contracts import DOSSIER_TOPIC, uuid7
 from motcua_contracts.appraisal import DossierAppraised
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
 from motcua_contracts.dossier import DossierFacts
-from motcua_contracts.intake import DossierStopped
+from motcua_contracts.shared import DossierStopped
 from motcua_runtime.officers import Officer
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import DONE, OPEN

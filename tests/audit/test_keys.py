@@ -9,8 +9,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from motcua_runtime.keys import (
-    KeyProblem, KeyRegistry, create_key, ensure_keys, load_registry, private_key_path, revoke,
-    rotate, signer_for,
+    KeyProblem,
+    KeyRegistry,
+    create_key,
+    ensure_keys,
+    load_registry,
+    private_key_path,
+    revoke,
+    rotate,
+    signer_for,
 )
 
 NOW = datetime.now(timezone.utc)

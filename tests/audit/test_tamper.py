@@ -1,7 +1,8 @@
 """Tampering with a signed log, each kind detected and named by the replay: one byte changed, an
 event dropped, two events swapped, a duplicate replayed, an event forged with another agency's
-key, an event signed with a revoked key. The log is generated (every path, real signatures) and
-judged in memory; one test runs the command on a file, with its JSON and HTML reports."""
+key or with the shared instance's key for an agency with its own instance, an event signed with
+a revoked key. The log is generated (every path, real signatures) and judged in memory; one test
+runs the command on a file, with its JSON and HTML reports."""
 
 from __future__ import annotations
 
@@ -146,6 +147,29 @@ def test_an_event_forged_with_another_agencys_key_is_named(signed_log):
     assert "not the hash of its cause" in findings[1].reason
 
 
+def test_the_shared_instances_key_signing_for_an_agency_with_its_own_instance_is_named(
+        signed_log):
+    """The report's DelayApologized: the shared appraisal key (scoped in the trust list to every
+    agency but those with their own instance) signing for such an agency's dossier."""
+    keys_dir, signer_of, records = signed_log
+    records = list(records)
+    index = next(i for i in range(len(records)) if types_of(records[i]) == "DossierAppraised"
+                 and json.loads(records[i][3])["producer"]["agency"] is not None)
+    document = json.loads(records[index][3])
+    shared = signer_of("appraisal", None)
+    document = {k: v for k, v in document.items() if k not in ("hash", "signature")}
+    document |= {"producer": shared.producer.model_dump(mode="json")}
+    body = canonical_json(document)
+    document |= {"hash": hashlib.sha256(body).hexdigest(), "signature": shared.sign(body)}
+    partition, offset, key, _ = records[index]
+    records[index] = (partition, offset, key, json.dumps(document).encode())
+    findings = judge(keys_dir, records)
+    assert (findings[0].offset, findings[0].kind) == (offset, "entitlement")
+    assert (f"signed with key appraisal-1 of appraisal, which may sign for every agency but "
+            f"{', '.join(sorted(load_registry(keys_dir).keys['appraisal-1'].except_agencies))}"
+            f" ({document['agency']} has an instance of its own)") in findings[0].reason
+
+
 def test_an_event_signed_with_a_revoked_key_is_named(signed_log, tmp_path):
     keys_dir, _, records = signed_log
     index = position(records, "ResultSigned", skip=2)
@@ -196,3 +220,25 @@ def test_user_errors_are_messages_not_tracebacks(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="no key registry .* run `motcua keys init`"):
         main(["--data-dir", str(tmp_path / "empty"), "audit", "replay", "--from",
               str(tmp_path / "bad.tsv")])
+
+
+def test_an_operator_resolving_a_dead_letter_is_part_of_the_history_not_a_finding(signed_log):
+    """`motcua dlq retry|skip` leaves a DeadLetterResolved caused by the held event, even after
+    the dossier ended: the replay accepts it (it changes nothing in the lifecycle)."""
+    from motcua_contracts import Event, new_event
+    from motcua_contracts.dead_letters import DeadLetterResolved
+    from motcua_contracts.topic import EVENT_ADAPTER
+
+    keys_dir, signer_of, records = signed_log
+    index = position(records, "ResultDelivered")  # the dossier has ended here
+    partition, offset, key, value = records[index]
+    delivered: Event = EVENT_ADAPTER.validate_json(value)
+    signer = signer_of("intake", None)
+    resolved = new_event(DeadLetterResolved, dossier_id=delivered.dossier_id,
+                         agency=delivered.agency, producer=signer.producer, cause=delivered,
+                         actor="operator:quantri", sign=signer.sign, consumer="intake",
+                         resolution="skipped", refused_type="ResultDelivered",
+                         refusal="Rejected: stale", note="đã xử lý tay")
+    tail_offset = max(r[1] for r in records if r[0] == partition) + 1
+    extended = [*records, (partition, tail_offset, key, resolved.model_dump_json().encode())]
+    assert judge(keys_dir, extended) == []

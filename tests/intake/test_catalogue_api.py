@@ -1,26 +1,28 @@
 """The catalogue and calendar endpoints on a real Postgres, through their own small app: the
-router is what intake includes; the officer verifier here is a minimal HS256 one."""
+router is what intake includes; officers' tokens come from the session's test issuer
+(tests/officer_tokens.py)."""
 
 from __future__ import annotations
 
-
 import httpx
+import jwt
 import pytest
 from fastapi import FastAPI
 
 from motcua_catalogue.calendar_store import OverrideStore
 from motcua_catalogue.catalogue import default_catalogue
-from motcua_intake.catalogue_api import create_catalogue_router
+from motcua_intake.filing.catalogue_api import create_catalogue_router
 from motcua_runtime.db import create_engine
 from motcua_runtime.http import install_error_handlers
-from motcua_runtime.officers import Officer, issue_token, officer_from_bearer
+from motcua_runtime.officers import Officer
+from motcua_runtime.tokens import IssuerKey, ServiceTokens
+from tests import officer_tokens
+from tests.support import signer_of
 
-SECRET = "test-secret-that-is-long-enough-for-hs256"
-current_officer = officer_from_bearer(SECRET)
 
-
-def token(role: str, secret: str = SECRET) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(secret, Officer('officer-1', 'STP', role))}"}
+def token(role: str, issuer: IssuerKey = officer_tokens.ISSUER) -> dict[str, str]:
+    officer = Officer("officer-1", "STP", role)
+    return {"Authorization": f"Bearer {officer_tokens.officer_token(officer, issuer=issuer)}"}
 
 
 @pytest.fixture
@@ -34,7 +36,8 @@ async def client(infra):
 
     app = FastAPI()
     app.include_router(create_catalogue_router(default_catalogue(), OverrideStore(engine),
-                                               current_officer, on_calendar_change=changed))
+                                               officer_tokens.current_officer(),
+                                               on_calendar_change=changed))
 
     install_error_handlers(app, "catalogue")
 
@@ -55,7 +58,7 @@ async def test_a_procedure_in_full_and_a_404_for_an_unknown_one(client):
     assert body["coordinating_agencies"] == [{"code": "UBNDCL",
                                               "name": "Ủy ban nhân dân phường Cốc Lếu"}]
     missing = await http.get("/api/procedures/9.999999")
-    assert missing.status_code == 404 and "9.999999" in missing.json()["detail"]["message"]
+    assert missing.status_code == 404 and "9.999999" in missing.json()["detail"]
 
 
 async def test_agencies_with_their_electronic_id_stages_and_office_hours(client):
@@ -80,19 +83,34 @@ async def test_an_admin_sets_and_removes_a_day_and_the_year_shows_it(client):
     assert (await http.delete("/api/calendar/2026-03-14", headers=token("admin"))).status_code \
         == 204
     again = await http.delete("/api/calendar/2026-03-14", headers=token("admin"))
-    assert again.status_code == 404 and "2026-03-14" in again.json()["detail"]["message"]
+    assert again.status_code == 404 and "2026-03-14" in again.json()["detail"]
     assert changes == [1, 1]
 
 
 @pytest.mark.parametrize("headers, status", [
-    ({}, 401), (token("admin", secret="another-secret-also-long-enough-for-hs256"), 401),
+    ({}, 401), (token("admin", issuer=IssuerKey.generate()), 401),
     (token("appraisal"), 403),
 ])
 async def test_only_an_admin_may_edit_the_calendar(client, headers, status):
     http, changes = client
     response = await http.put("/api/calendar/2026-03-14", headers=headers,
                               json={"working": True, "reason": "x"})
-    assert response.status_code == status and response.json()["detail"]["message"]
+    assert response.status_code == status and response.json()["detail"]
+    assert changes == []
+
+
+async def test_a_service_token_cannot_act_as_admin(client):
+    """Any service holds its own key: its token, even addressed to intake, is never an admin's
+    (403 with its own role; 401 when it claims the admin role, or any role not its own)."""
+    http, changes = client
+    signer = signer_of("approval")
+    own = ServiceTokens(signer).for_audience("intake")
+    claims = jwt.decode(own, options={"verify_signature": False})
+    as_admin = signer.sign_token({**claims, "role": "admin", "agency": "*"})
+    for token, status in ((own, 403), (as_admin, 401)):
+        response = await http.put("/api/calendar/2026-03-14", json={"working": True,
+                                  "reason": "x"}, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == status, response.text
     assert changes == []
 
 
@@ -110,5 +128,5 @@ async def test_bad_input_is_a_422_naming_the_field(client, method, path, body, f
     response = await http.request(method, path, json=body, headers=token("admin"))
 
     assert response.status_code == 422
-    message = response.json().get("message") or response.json()["detail"]["message"]
+    message = response.json().get("message") or response.json()["detail"]
     assert field in message

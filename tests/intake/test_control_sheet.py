@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from motcua_catalogue import WorkingCalendar, load_catalogue
-from motcua_intake.control_sheet import control_sheet, judge_end, judge_step, running_late
+from motcua_intake.tracking.control_sheet import control_sheet, judge_end, judge_step, running_late
 
 VN = timezone(timedelta(hours=7))
 CALENDAR = WorkingCalendar()

@@ -11,7 +11,12 @@ import pytest
 from motcua_catalogue import WorkingCalendar, load_catalogue
 from motcua_contracts.dossier import Document, DossierFacts
 from motcua_intake.domain import (
-    appointment, dossier_code, missing_documents, moved_by_waiting, on_time, received_day,
+    appointment,
+    dossier_code,
+    missing_documents,
+    moved_by_waiting,
+    on_time,
+    received_day,
     refusal_reason,
 )
 

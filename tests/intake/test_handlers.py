@@ -15,7 +15,6 @@ from motcua_contracts import DOSSIER_TOPIC, IllegalTransition, Status, new_event
 from motcua_contracts.appraisal import (
     ConsultationAnswered,
     ConsultationRequested,
-    DelayApologized,
     DossierAppraised,
     FeesRequested,
 )
@@ -25,13 +24,12 @@ from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierRefused,
-    DossierStopped,
     DossierSubmitted,
     FeesPaid,
     SupplementProvided,
-    SupplementRequested,
     WithdrawalRequested,
 )
+from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_intake.handlers import Intake, intake_stage, track
 from motcua_runtime.stage import Emitter, Rejected
@@ -419,11 +417,11 @@ def test_a_result_signed_by_the_appointment_ends_the_dossier_on_time(dossiers, e
     postal = [(e.type, e.agency, e.note) for e in dossiers.timeline[-3:]]
     assert postal == [
         ("ResultHandedToPost", "STP",
-         "Chuyển kết quả qua bưu chính (BUUDIEN) tới: Số 1 Hoàng Liên"),
+         "Chuyển kết quả qua bưu chính (BUUDIEN) tới địa chỉ người nộp đã đăng ký"),
         ("ResultPickedUpByPost", "BUUDIEN",  # the shared instance acted for the post office
          "Bưu điện BUUDIEN đã nhận kết quả, số hiệu bưu gửi RR123456785VN"),
         ("ResultDelivered", "BUUDIEN",
-         "Bưu điện BUUDIEN đã phát cho Trần Thị Bình, số hiệu bưu gửi RR123456785VN")]
+         "Bưu điện BUUDIEN đã phát cho người nhận, số hiệu bưu gửi RR123456785VN")]
 
 
 def test_a_desk_cannot_deliver_a_postal_result_itself(dossiers, emitter):

@@ -11,11 +11,12 @@ import pytest
 
 from motcua_catalogue import WorkingCalendar, load_catalogue
 from motcua_contracts import DOSSIER_TOPIC, IllegalTransition, new_event, uuid7
-from motcua_contracts.appraisal import DelayApologized, DossierAppraised, FeesRequested
+from motcua_contracts.appraisal import DossierAppraised, FeesRequested
 from motcua_contracts.approval import DossierApproved
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import DossierFacts
-from motcua_contracts.intake import DossierAccepted, DossierSubmitted, SupplementRequested
+from motcua_contracts.intake import DossierAccepted, DossierSubmitted
+from motcua_contracts.shared import DelayApologized, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_intake.handlers import Intake, intake_stage
 from motcua_intake.notices import Notices

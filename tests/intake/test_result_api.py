@@ -17,18 +17,27 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_cli.embedded import free_port
 from motcua_intake.orm import Dossier
-from motcua_intake.result_api import create_result_router
-from motcua_intake.result_documents import (DocumentMissing, FetchedDocument, SigningDocuments,
-                                            SigningUnavailable)
+from motcua_intake.tracking.result_api import create_result_router
+from motcua_intake.tracking.result_documents import (
+    DocumentMissing,
+    FetchedDocument,
+    SigningDocuments,
+    SigningUnavailable,
+)
 from motcua_runtime.db import create_engine
 from motcua_runtime.http import install_error_handlers
+from motcua_runtime.tokens import ServiceTokens
 from tests.intake.tracking_rows import VN, dossier, insert, tracking_app
+from tests.support import signer_of
 
 MONDAY = datetime(2025, 11, 24, 8, 0, tzinfo=VN)
 ID = "010203004567"
 PDF = b"%PDF-1.7\n% a sealed result would be here\n%%EOF\n"
 PDF_SHA256 = hashlib.sha256(PDF).hexdigest()
-SECRET = "test-secret-for-service-tokens-0123456789"
+
+
+def tokens() -> ServiceTokens:
+    return ServiceTokens(signer_of("intake"))  # the session's keys exist only once it started
 
 
 def online(status: int, *, delivered_via: str | None = None, sha256: str | None = PDF_SHA256,
@@ -105,7 +114,7 @@ async def test_the_id_number_is_checked_as_for_tracking(engine):
         by_id = await client.get(f"/api/dossiers/{DELIVERED.id}/result",
                                  params={"id_number": ID})
 
-    assert missing.status_code == 422 and "id_number" in missing.json()["detail"]["message"]
+    assert missing.status_code == 422 and "id_number" in missing.json()["detail"]
     assert wrong.status_code == unknown.status_code == by_id.status_code == 404
     assert wrong.json() == unknown.json() == by_id.json()
 
@@ -125,8 +134,8 @@ async def test_a_result_not_delivered_online_says_when_and_how_it_comes(engine, 
         response = await client.get(url(row), params={"id_number": ID})
 
     assert response.status_code == 409
-    detail = response.json()["detail"]
-    assert english in detail["message"] and vietnamese in detail["message_vi"]
+    problem = response.json()
+    assert english in problem["detail"] and vietnamese in problem["message_vi"]
 
 
 async def test_a_document_that_is_not_the_one_signed_is_refused(engine):
@@ -135,18 +144,18 @@ async def test_a_document_that_is_not_the_one_signed_is_refused(engine):
         missing = await client.get(url(MISSING), params={"id_number": ID})
 
     assert tampered.status_code == missing.status_code == 502
-    assert "not the document announced" in tampered.json()["detail"]["message"]
-    assert "missing" in missing.json()["detail"]["message"]
+    assert "not the document announced" in tampered.json()["detail"]
+    assert "missing" in missing.json()["detail"]
     assert b"forged" not in tampered.content
 
 
 async def test_signing_unreachable_is_a_503_with_retry_after(engine):
-    nobody = SigningDocuments(f"http://127.0.0.1:{free_port()}", SECRET, timeout=2)
+    nobody = SigningDocuments(f"http://127.0.0.1:{free_port()}", tokens(), timeout=2)
     async with client_with(engine, nobody.fetch) as client:
         response = await client.get(url(DELIVERED), params={"id_number": ID})
 
     assert response.status_code == 503 and response.headers["retry-after"] == "30"
-    assert "retry shortly" in response.json()["detail"]["message"]
+    assert "retry shortly" in response.json()["detail"]
     with pytest.raises(SigningUnavailable, match="unreachable: ConnectError"):
         await nobody.fetch(DELIVERED.id)
 
@@ -155,7 +164,7 @@ async def test_signing_answering_with_an_error_is_a_503(engine):
     async def failing(request: httpx.Request) -> httpx.Response:
         return httpx.Response(500, json={"message": "boom"})
 
-    broken = SigningDocuments("http://signing", SECRET, transport=httpx.MockTransport(failing))
+    broken = SigningDocuments("http://signing", tokens(), transport=httpx.MockTransport(failing))
     async with client_with(engine, broken.fetch) as client:
         response = await client.get(url(DELIVERED), params={"id_number": ID})
 
@@ -167,7 +176,7 @@ async def test_without_a_signing_url_downloads_are_503(engine):
         response = await client.get(url(DELIVERED), params={"id_number": ID})
 
     assert response.status_code == 503
-    assert "INTAKE_SIGNING_URL" in response.json()["detail"]["message"]
+    assert "INTAKE_SIGNING_URL" in response.json()["detail"]
 
 
 async def test_the_lookup_page_offers_the_download_only_when_it_is_available(engine):

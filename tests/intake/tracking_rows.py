@@ -60,7 +60,6 @@ async def insert(engine: AsyncEngine, *rows: Any) -> None:
         session.add_all([row for row in rows if not isinstance(row, Dossier)])
 
 
-SECRET = "test-secret-for-tracking-and-reports-0123456789"
 
 
 def tracking_app(engine: AsyncEngine, now: datetime) -> Any:
@@ -69,13 +68,13 @@ def tracking_app(engine: AsyncEngine, now: datetime) -> Any:
 
     from motcua_catalogue import WorkingCalendar
     from motcua_catalogue.catalogue import default_catalogue
-    from motcua_intake.tracking_api import create_tracking_router
+    from motcua_intake.tracking.api import create_tracking_router
     from motcua_runtime.http import install_error_handlers
-    from motcua_runtime.officers import officer_from_bearer
+    from tests.officer_tokens import current_officer
 
     app = FastAPI()
     install_error_handlers(app, "dossier store")
     app.state.sessions = async_sessionmaker(engine, expire_on_commit=False)
     app.include_router(create_tracking_router(default_catalogue(), WorkingCalendar(),
-                                              officer_from_bearer(SECRET), clock=lambda: now))
+                                              current_officer(), clock=lambda: now))
     return app

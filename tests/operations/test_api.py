@@ -1,6 +1,7 @@
 """The dashboard's HTTP side on a real Postgres: the overview counts what the projection holds
-(open, overdue, due soon, per stage and agency, on-time share, throughput), a dossier's page
-shows its timeline, and bad input is a 4xx with a message, never a 500."""
+(open, overdue, due soon, per stage and agency, on-time share, throughput) for anyone, and names
+no dossier; the lists of dossiers and a dossier's timeline and trace are for a signed-in officer
+of its agency (or an admin); bad input is a 4xx with a message, never a 500."""
 
 from __future__ import annotations
 
@@ -15,11 +16,23 @@ from motcua_operations.api import create_dashboard
 from motcua_operations.projection import fold, started
 from motcua_operations.scrape import Scraper, ServiceHealth
 from motcua_runtime.db import create_engine
+from motcua_runtime.http_limits import DEFAULT_MAX_BODY_BYTES
+from motcua_runtime.officers import Officer
+from motcua_runtime.tokens import ServiceTokens
+from tests.officer_tokens import current_officer, officer_token
 from tests.operations.test_projection import journey
+from tests.support import signer_of
 
 # Two minutes into a Vietnam day: "today" and the last hour hold the same rows whenever it runs.
 NOW = datetime.now(timezone(timedelta(hours=7))).replace(hour=0, minute=2).astimezone(
     timezone.utc)
+
+
+def bearer(agency: str, role: str) -> dict[str, str]:
+    return {"Authorization": "Bearer " + officer_token(Officer("lan", agency, role))}
+
+
+STP_OFFICER, ADMIN = bearer("STP", "appraisal"), bearer("UBND", "admin")
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +58,10 @@ async def client(infra):
                 view.delivered_at = NOW - timedelta(seconds=1)
     scraper = Scraper({})
     scraper.latest = {"intake": ServiceHealth("intake", "http://i/metrics", up=True, lag=3,
-                                              dead_letters=2)}
+                                              dead_letters=2, parked_dossiers=1)}
     app = create_dashboard(sessions, scraper, due_soon_hours=24,
-                           agency_names={"STP": "Sở Tư pháp"}, clock=lambda: NOW)
+                           agency_names={"STP": "Sở Tư pháp"},
+                           current_officer=current_officer("operations"), clock=lambda: NOW)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://test") as http:
         yield http, {"delivered": delivered[0].dossier_id, "overdue": overdue[0].dossier_id,
@@ -61,9 +75,10 @@ async def test_the_overview_counts_open_overdue_due_soon_and_on_time(client):
 
     assert body["totals"] == {"open": 2, "overdue": 1, "due_soon": 1, "submitted_today": 3,
                               "delivered_today": 1}
-    assert [d["dossier_id"] for d in body["overdue"]] == [str(ids["overdue"])]
-    assert [d["dossier_id"] for d in body["due_soon"]] == [str(ids["soon"])]
-    assert {d["dossier_id"] for d in body["recent"]} == {str(i) for i in ids.values()}
+    lists = (await http.get("/api/overview/dossiers", headers=STP_OFFICER)).raise_for_status()
+    assert [d["dossier_id"] for d in lists.json()["overdue"]] == [str(ids["overdue"])]
+    assert [d["dossier_id"] for d in lists.json()["due_soon"]] == [str(ids["soon"])]
+    assert {d["dossier_id"] for d in lists.json()["recent"]} == {str(i) for i in ids.values()}
     assert {x["stage"]: x["count"] for x in body["by_stage"]}["appraisal"] == 2
     [stp] = body["by_agency"]
     assert (stp["agency"], stp["name"], stp["open"], stp["overdue"], stp["due_soon"]) == (
@@ -72,11 +87,13 @@ async def test_the_overview_counts_open_overdue_due_soon_and_on_time(client):
     assert sum(body["throughput"]["submitted"]) == 3
     assert sum(body["throughput"]["delivered"]) == 1
     assert body["services"][0]["lag"] == 3 and body["dead_letters"] == 2
+    assert body["parked_dossiers"] == 1
 
 
 async def test_a_dossier_shows_its_timeline(client):
     http, ids = client
-    body = (await http.get(f"/api/dossiers/{ids['delivered']}")).raise_for_status().json()
+    body = (await http.get(f"/api/dossiers/{ids['delivered']}", headers=STP_OFFICER)
+            ).raise_for_status().json()
 
     assert [e["type"] for e in body["timeline"]] == [
         "DossierSubmitted", "DossierAccepted", "DossierAppraised", "DossierApproved",
@@ -95,7 +112,7 @@ async def test_a_dossier_shows_its_timeline(client):
 ])
 async def test_bad_input_is_a_4xx_with_a_message(client, path, status, message):
     http, _ = client
-    response = await http.get(path)
+    response = await http.get(path, headers=ADMIN)
     assert response.status_code == status
     assert message in response.json()["message"]
 
@@ -109,3 +126,44 @@ async def test_the_pages_and_their_scripts_are_served_from_the_package(client):
     assert (await http.get("/static/nothing.js")).status_code == 404
     # Nothing the page needs comes from another host: the centre may be offline.
     assert "http" not in page.text.replace('http-equiv', '')
+
+
+async def test_a_body_over_the_limit_is_a_413_with_a_message(client):
+    http, _ = client
+    response = await http.post("/api/overview", content=b"x" * (DEFAULT_MAX_BODY_BYTES + 1))
+    assert response.status_code == 413
+    assert "bytes this API accepts" in response.json()["message"]
+
+
+async def test_without_an_officers_token_nothing_names_a_dossier(client):
+    http, ids = client
+    overview = await http.get("/api/overview")
+    assert overview.status_code == 200
+    assert not {"overdue", "due_soon", "recent"} & overview.json().keys()
+    for dossier_id in ids.values():
+        assert str(dossier_id) not in overview.text
+    delivered = ids["delivered"]
+    for path in ("/api/overview/dossiers", f"/api/dossiers/{delivered}",
+                 f"/api/dossiers/{delivered}/trace"):
+        for headers in ({}, {"Authorization": "Bearer forged.token.here"},
+                        {"Authorization": "Basic bGFuOmxhbg=="}):
+            refused = await http.get(path, headers=headers)
+            assert refused.status_code == 401, (path, headers, refused.text)
+            assert str(delivered) not in refused.text
+        # A service's own token, addressed to operations: still no officer.
+        token = ServiceTokens(signer_of("intake")).for_audience("operations")
+        service = await http.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert service.status_code == 403
+
+
+async def test_an_officer_sees_only_their_agencys_dossiers_and_an_admin_all(client):
+    http, ids = client
+    other = bearer("SXD", "appraisal")
+    lists = (await http.get("/api/overview/dossiers", headers=other)).raise_for_status().json()
+    assert lists == {"overdue": [], "due_soon": [], "recent": []}
+    assert (await http.get(f"/api/dossiers/{ids['soon']}", headers=other)).status_code == 404
+    assert (await http.get(f"/api/dossiers/{ids['soon']}/trace", headers=other)).status_code \
+        == 404
+    everything = (await http.get("/api/overview/dossiers", headers=ADMIN)).json()
+    assert {d["dossier_id"] for d in everything["recent"]} == {str(i) for i in ids.values()}
+    assert (await http.get(f"/api/dossiers/{ids['soon']}", headers=ADMIN)).status_code == 200

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from motcua_contracts import DOSSIER_TOPIC, IllegalTransition, Status, new_event, uuid7
-from motcua_contracts.appraisal import DelayApologized, DossierAppraised
+from motcua_contracts.appraisal import DossierAppraised
 from motcua_contracts.approval import DossierApproved
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import DossierAccepted, DossierOverdue, DossierSubmitted
+from motcua_contracts.shared import DelayApologized
 from motcua_contracts.signing import ResultSigned
 from motcua_operations.handlers import Views, on_event, operations_stage
 from motcua_operations.projection import fold, started

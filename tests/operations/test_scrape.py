@@ -36,6 +36,8 @@ def exposition() -> str:
           registry=registry).labels("appraisal", "STP", "open").set(1)
     Gauge("motcua_assigned_partitions", "a", ["service"], registry=registry).labels(
         "appraisal").set(6)
+    Gauge("motcua_parked_dossiers", "p", ["service"], registry=registry).labels(
+        "appraisal").set(2)
     return generate_latest(registry).decode()
 
 
@@ -49,6 +51,7 @@ def test_a_scrape_is_summed_into_the_dashboard_figures():
     assert (health.outbox_backlog, health.outbox_oldest_seconds) == (4, 12.5)
     assert (health.dead_letters, health.handled) == (3, 42)  # not the *_created samples
     assert (health.open_work, health.overdue_work, health.assigned_partitions) == (4, 1, 6)
+    assert health.parked_dossiers == 2
 
 
 def test_text_that_is_not_the_exposition_format_is_refused():

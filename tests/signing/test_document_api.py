@@ -1,6 +1,7 @@
-"""Signing's internal documents endpoint on real Postgres, called by intake's own client: only a
-service token with the `service:intake` role opens it (401 without or with a bad one, 403 for an
-officer), it answers the stored bytes with their SHA-256, and 404 when nothing was issued."""
+"""Signing's internal documents endpoint on real Postgres, called by intake's own client: only
+intake's service token, signed with intake's own key and addressed to signing, opens it (401
+without one or with a forged, expired or misaddressed one; 403 for an officer or another
+service), it answers the stored bytes with their SHA-256, and 404 when nothing was issued."""
 
 from __future__ import annotations
 
@@ -11,22 +12,29 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_cli.embedded import create_database
 from motcua_contracts import uuid7
-from motcua_intake.result_documents import (DocumentMissing, SigningDocuments,
-                                            SigningUnavailable)
+from motcua_intake.tracking.result_documents import (
+    DocumentMissing,
+    SigningDocuments,
+    SigningUnavailable,
+)
 from motcua_runtime.db import create_engine
 from motcua_runtime.http import install_error_handlers
+from motcua_runtime.keys import Signer
 from motcua_runtime.migrations import upgrade
-from motcua_runtime.officers import Officer, issue_token, officer_from_bearer
+from motcua_runtime.officers import Officer
+from motcua_runtime.tokens import ServiceTokens
 from motcua_signing.document_api import create_document_router
 from motcua_signing.documents import PostgresDocuments
 from motcua_signing.orm import ResultDocument
+from tests.officer_tokens import current_officer, officer_token
+from tests.support import signer_of
 
-SECRET = "test-secret-for-service-tokens-0123456789"
 PDF = b"%PDF-1.7\n% sealed bytes\n%%EOF\n"
 DOSSIER_ID = uuid7()
 
@@ -46,14 +54,15 @@ async def signing_app(infra):
     app = FastAPI()
     install_error_handlers(app, "signing database")
     app.include_router(create_document_router(PostgresDocuments(sessions).for_dossier,
-                                              officer_from_bearer(SECRET)))
+                                              current_officer("signing")))
     yield app
     await engine.dispose()
 
 
-def intake_client(app: FastAPI, secret: str = SECRET) -> SigningDocuments:
+def intake_client(app: FastAPI, signer: Signer | None = None) -> SigningDocuments:
     """Intake's real client, its requests answered by signing's app in this process."""
-    return SigningDocuments("http://signing", secret, transport=httpx.ASGITransport(app=app))
+    return SigningDocuments("http://signing", ServiceTokens(signer or signer_of("intake")),
+                            transport=httpx.ASGITransport(app=app))
 
 
 async def get(app: FastAPI, path: str, token: str | None) -> httpx.Response:
@@ -75,24 +84,28 @@ async def test_a_dossier_without_a_document_is_404(signing_app):
         await intake_client(signing_app).fetch(uuid7())
 
 
-async def test_only_a_service_token_opens_the_documents(signing_app):
+async def test_only_intakes_service_token_opens_the_documents(signing_app):
     path = f"/internal/documents/{DOSSIER_ID}"
-    officer = issue_token(SECRET, Officer("lan", "SXD", "signing"))
-    forged = issue_token("another-secret-of-the-same-length-0123456", Officer(
-        "intake", "*", "service:intake"))
-    expired = issue_token(SECRET, Officer("intake", "*", "service:intake"),
-                          now=datetime.now(timezone.utc) - timedelta(hours=1),
-                          valid_for=timedelta(minutes=2))
+    intake, appraisal = ServiceTokens(signer_of("intake")), signer_of("appraisal")
+    officer = officer_token(Officer("lan", "SXD", "signing"))
+    now = datetime.now(timezone.utc)
+    # Appraisal's key signing as intake: the key names its owner, whatever the token says.
+    impersonation = appraisal.sign_token({
+        "iss": "intake", "sub": "intake", "aud": "signing", "role": "service:intake",
+        "iat": now, "exp": now + timedelta(minutes=1)})
+    expired = intake.for_audience("signing", now=now - timedelta(hours=1))
+    misaddressed = intake.for_audience("delivery")
 
-    assert (await get(signing_app, path, None)).status_code == 401
-    assert (await get(signing_app, path, forged)).status_code == 401
-    assert (await get(signing_app, path, expired)).status_code == 401
-    refused = await get(signing_app, path, officer)
-    assert refused.status_code == 403 and "service:intake" in refused.json()["detail"]["message"]
-    assert PDF not in refused.content
+    for token in (None, impersonation, expired, misaddressed, "forged.token.here"):
+        assert (await get(signing_app, path, token)).status_code == 401, token
+    for token in (officer, ServiceTokens(appraisal).for_audience("signing")):
+        refused = await get(signing_app, path, token)
+        assert refused.status_code == 403
+        assert "service:intake" in refused.json()["detail"]
+        assert PDF not in refused.content
 
 
-async def test_intake_with_a_secret_out_of_step_finds_signing_unavailable(signing_app):
+async def test_intake_with_a_key_out_of_the_registry_finds_signing_unavailable(signing_app):
+    stranger = Signer("intake-99", "intake", None, Ed25519PrivateKey.generate())
     with pytest.raises(SigningUnavailable, match="signing answered 401"):
-        await intake_client(signing_app, "another-secret-of-the-same-length-0123456").fetch(
-            DOSSIER_ID)
+        await intake_client(signing_app, stranger).fetch(DOSSIER_ID)

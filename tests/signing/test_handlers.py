@@ -4,12 +4,12 @@ repository (work items, documents, result counters) and a real Emitter."""
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import hashlib
+import tempfile
 import uuid
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,15 +19,15 @@ from motcua_catalogue.catalogue import default_catalogue
 from motcua_contracts import DOSSIER_TOPIC, uuid7
 from motcua_contracts.approval import DossierApproved, DossierDenied
 from motcua_contracts.dossier import DossierFacts
-from motcua_contracts.intake import DossierStopped
+from motcua_contracts.shared import DossierStopped
 from motcua_contracts.signing import ResultSigned
+from motcua_pki import DEV_PASSPHRASE, Keystore
 from motcua_runtime.delays import Apology
 from motcua_runtime.officers import Officer
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import DONE, OPEN
 from motcua_runtime.work_queue import DecisionContext
 from motcua_signing.handlers import Sign, Signing, signing_stage
-from motcua_pki import DEV_PASSPHRASE, Keystore
 from motcua_signing.issuer import ResultIssuer
 from motcua_signing.seal import Sealer
 from tests.fakes import FakeSigningRepository, by, emitted, event

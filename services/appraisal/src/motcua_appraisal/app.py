@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from motcua_catalogue.catalogue import default_catalogue
 from motcua_appraisal.handlers import Appraisal, appraisal_stage
 from motcua_appraisal.orm import WorkItem
 from motcua_appraisal.settings import AppraisalSettings
+from motcua_catalogue.catalogue import default_catalogue
 from motcua_runtime.gauges import open_work_items
 from motcua_runtime.service import live_calendar, run_stage
 from motcua_runtime.work_queue import work_queue_server
@@ -18,4 +18,5 @@ async def run(settings: AppraisalSettings, stop: asyncio.Event | None = None) ->
         policy = Appraisal(default_catalogue(), calendar.live(), officers=settings.officers)
         stage = appraisal_stage(policy)
         api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
-        await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem), stop=stop)
+        await run_stage(settings, stage, api=api,
+                        open_work=open_work_items(WorkItem, settings.scope), stop=stop)

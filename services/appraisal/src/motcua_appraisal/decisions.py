@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -17,7 +17,8 @@ from motcua_contracts.appraisal import (
     DossierAppraised,
     FeesRequested,
 )
-from motcua_contracts.intake import DossierStopped, SupplementRequested
+from motcua_contracts.intake import MAX_DOCUMENTS
+from motcua_contracts.shared import DossierStopped, SupplementRequested
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import close, wait_for
 
@@ -28,8 +29,13 @@ class Recommend(BaseModel):
                           description="The basis of the draft; for a denial, the reason.")
 
 
+# Bounded like a filing's documents (motcua_contracts.intake): the list travels in the event.
+DocumentName = Annotated[str, Field(min_length=1, max_length=300)]
+
+
 class RequestSupplement(BaseModel):
-    missing_documents: list[str] = Field(default_factory=list)
+    missing_documents: list[DocumentName] = Field(default_factory=list,
+                                                  max_length=MAX_DOCUMENTS)
     reason: str = Field(min_length=1, max_length=2000)
     respond_within_days: int = Field(default=5, ge=1, le=30,
                                      description="Working days the applicant has to respond.")
@@ -41,7 +47,8 @@ class RequestFees(BaseModel):
 
 
 class Consult(BaseModel):
-    agencies: list[str] = Field(min_length=1)
+    agencies: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        min_length=1, max_length=50)
     question: str = Field(min_length=1, max_length=2000)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from motcua_appraisal import STAGE, decisions, domain
-from motcua_appraisal.orm import INBOX, OUTBOX, WorkItem
+from motcua_appraisal.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkItem
 from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested
@@ -80,7 +80,7 @@ class Appraisal:
 
     def on_supplement_expired(self, event: SupplementExpired, items: WorkItems,
                               emitter: Emitter) -> None:
-        """No supplement by its deadline: the dossier ends in a refusal (DOMAIN.md)."""
+        """No supplement by its deadline: the dossier ends in a refusal (docs/domain.md)."""
         item = resume(items, event, "supplement")
         deadline = event.respond_by.astimezone(VIETNAM)
         decisions.recommend(item, emitter, recommendation="deny",
@@ -217,7 +217,7 @@ def appraisal_stage(appraisal: Appraisal) -> Stage:
         "DossierStopped": lambda event, items, _emitter: close_all(items, event),
     }
     return Stage(name=STAGE, handlers=handlers, open_repository=_work_items,
-                 outbox=OUTBOX, inbox=INBOX)
+                 outbox=OUTBOX, inbox=INBOX, dead_letters=DEAD_LETTERS, chain_links=CHAIN_LINKS)
 
 
 def _work_items(session: Any) -> WorkItems:

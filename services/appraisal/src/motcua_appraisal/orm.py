@@ -4,7 +4,8 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from motcua_appraisal import STAGE
-from motcua_runtime.db import inbox_table, outbox_table
+from motcua_runtime.chains import chain_links_table
+from motcua_runtime.db import dead_letters_table, inbox_table, outbox_table
 from motcua_runtime.work_items import WorkItemColumns
 
 
@@ -18,3 +19,5 @@ class WorkItem(WorkItemColumns, Base):
 
 OUTBOX = outbox_table(Base.metadata)
 INBOX = inbox_table(Base.metadata)
+DEAD_LETTERS = dead_letters_table(Base.metadata)
+CHAIN_LINKS = chain_links_table(Base.metadata)

@@ -8,4 +8,5 @@ from motcua_runtime.settings import ServiceSettings
 
 
 class AppraisalSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="APPRAISAL_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="APPRAISAL_", extra="ignore",
+                                      populate_by_name=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from motcua_catalogue.catalogue import default_catalogue
 from motcua_approval.handlers import Approval, approval_stage
 from motcua_approval.orm import WorkItem
 from motcua_approval.settings import ApprovalSettings
+from motcua_catalogue.catalogue import default_catalogue
 from motcua_runtime.gauges import open_work_items
 from motcua_runtime.service import live_calendar, run_stage
 from motcua_runtime.work_queue import work_queue_server
@@ -18,4 +18,5 @@ async def run(settings: ApprovalSettings, stop: asyncio.Event | None = None) -> 
         policy = Approval(default_catalogue(), calendar.live(), officers=settings.officers)
         stage = approval_stage(policy)
         api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
-        await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem), stop=stop)
+        await run_stage(settings, stage, api=api,
+                        open_work=open_work_items(WorkItem, settings.scope), stop=stop)

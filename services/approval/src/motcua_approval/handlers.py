@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from motcua_approval import STAGE, domain
-from motcua_approval.orm import INBOX, OUTBOX, WorkItem
+from motcua_approval.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkItem
 from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_contracts.appraisal import DossierAppraised
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
@@ -116,5 +116,5 @@ def approval_stage(approval: Approval) -> Stage:
             "DossierStopped": lambda event, items, _emitter: close_all(items, event),
         },
         open_repository=lambda session: WorkItems(session, WorkItem),
-        outbox=OUTBOX, inbox=INBOX,
+        outbox=OUTBOX, inbox=INBOX, dead_letters=DEAD_LETTERS, chain_links=CHAIN_LINKS,
     )

@@ -11,31 +11,20 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
+from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from motcua_audit import STAGE
-from motcua_audit.orm import EVENTS
+from motcua_audit.orm import EVENTS, RESTORED
 from motcua_runtime import metrics
+from motcua_runtime.assignment import AssignmentGauge
+from motcua_runtime.kafka import fetch_limits
+from motcua_runtime.transport import kafka_client_options
 
 log = structlog.get_logger(__name__)
-
-
-class _Readiness(ConsumerRebalanceListener):
-    """> 0 assigned partitions on /metrics means the archive is consuming."""
-
-    def __init__(self, lag: metrics.ConsumerLag) -> None:
-        self._gauge = metrics.ASSIGNED_PARTITIONS.labels(STAGE)
-        self._lag = lag
-
-    async def on_partitions_revoked(self, revoked: list) -> None:
-        self._gauge.set(0)
-        self._lag.forget(revoked)
-
-    async def on_partitions_assigned(self, assigned: list) -> None:
-        self._gauge.set(len(assigned))
 
 
 def row_of(record: ConsumerRecord) -> dict[str, object]:
@@ -52,19 +41,31 @@ def row_of(record: ConsumerRecord) -> dict[str, object]:
 
 async def store(engine: AsyncEngine, records: Sequence[ConsumerRecord]) -> None:
     """Insert the records in arrival order; a redelivered one is already there and skipped
-    (ON CONFLICT DO NOTHING is an insert that does nothing: the append-only triggers allow it)."""
+    (ON CONFLICT DO NOTHING is an insert that does nothing: the append-only triggers allow it),
+    and so is a restore's copy, found at its place with its bytes in `audit.restored`."""
+    rows = [row_of(record) for record in records]
     async with engine.begin() as connection:
-        await connection.execute(
-            insert(EVENTS).on_conflict_do_nothing(constraint="events_record_once"),
-            [row_of(record) for record in records])
+        # A restore's copies of archived records (motcua_audit.restore) are archived already.
+        places = [(row["topic"], row["partition"], row["offset"]) for row in rows]
+        restored = set((await connection.execute(
+            select(RESTORED.c.topic, RESTORED.c.partition, RESTORED.c.offset,
+                   RESTORED.c.value_sha256)
+            .where(tuple_(RESTORED.c.topic, RESTORED.c.partition, RESTORED.c.offset)
+                   .in_(places)))).all())
+        rows = [row for row in rows if (row["topic"], row["partition"], row["offset"],
+                                        row["value_sha256"]) not in restored]
+        if rows:
+            await connection.execute(
+                insert(EVENTS).on_conflict_do_nothing(constraint="events_record_once"), rows)
 
 
 def create_consumer(bootstrap_servers: str, group: str = STAGE) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers, client_id=STAGE, group_id=group,
         enable_auto_commit=False,
-        auto_offset_reset="earliest",  # the embedded broker's "latest" is wrong (DESIGN.md)
-        session_timeout_ms=15_000, heartbeat_interval_ms=3_000, request_timeout_ms=30_000)
+        auto_offset_reset="earliest",  # the embedded broker's "latest" is wrong (docs/design.md)
+        session_timeout_ms=15_000, heartbeat_interval_ms=3_000, request_timeout_ms=30_000,
+        **fetch_limits(), **kafka_client_options(bootstrap_servers))
 
 
 async def archive(consumer: AIOKafkaConsumer, engine: AsyncEngine, topics: list[str],
@@ -72,7 +73,7 @@ async def archive(consumer: AIOKafkaConsumer, engine: AsyncEngine, topics: list[
     """Consume `topics` into the archive until `stop` is set. Offsets are committed only after
     the records are stored, so a crash archives them again (and the insert skips the copies)."""
     lag = metrics.ConsumerLag(STAGE, STAGE)  # the archive's group (create_consumer)
-    consumer.subscribe(topics, listener=_Readiness(lag))
+    consumer.subscribe(topics, listener=AssignmentGauge(STAGE, lag))
     archived = metrics.EVENTS_HANDLED.labels(STAGE, "archived")
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=500, max_records=batch_max_records)

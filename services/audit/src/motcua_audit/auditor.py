@@ -23,6 +23,7 @@ import orjson
 from pydantic import ValidationError
 
 from motcua_contracts import DossierState, Event, IllegalTransition, advance
+from motcua_contracts.lifecycle import NEUTRAL
 from motcua_contracts.topic import EVENT_ADAPTER, SCHEMA_VERSIONS
 from motcua_runtime.trust import Verifier
 
@@ -231,6 +232,8 @@ class Auditor:
             self._report(dossier_id, where, DUPLICATE,
                          f"event {event.event_id} appears twice (after the dossier ended)",
                          document)
+        elif event.type in NEUTRAL:
+            pass  # an operator resolving a dead letter of an ended dossier: legal, changes nothing
         else:
             self._report(dossier_id, where, LIFECYCLE, f"{event.type} after the dossier ended "
                          f"(status {dossier.status})", document)

@@ -18,19 +18,31 @@ from typing import Any
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_contracts import Event, new_event, uuid7
 from motcua_contracts.appraisal import (
-    ConsultationAnswered, ConsultationRequested, DelayApologized, DossierAppraised, FeesRequested,
+    ConsultationAnswered,
+    ConsultationRequested,
+    DossierAppraised,
+    FeesRequested,
 )
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
 from motcua_contracts.delivery import (
-    ResultDelivered, ResultHandedToPost, ResultPickedUpByPost, s10_check_digit,
+    ResultDelivered,
+    ResultHandedToPost,
+    ResultPickedUpByPost,
+    s10_check_digit,
 )
 from motcua_contracts.dossier import Applicant, Delivery, Document, DossierFacts
 from motcua_contracts.intake import (
-    DossierAccepted, DossierOverdue, DossierRefused, DossierStopped, DossierSubmitted, FeesPaid,
-    SupplementProvided, SupplementRequested, WithdrawalRequested,
+    DossierAccepted,
+    DossierOverdue,
+    DossierRefused,
+    DossierSubmitted,
+    FeesPaid,
+    SupplementProvided,
+    WithdrawalRequested,
 )
+from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
-from motcua_runtime.keys import Signer, ensure_keys, signer_for
+from motcua_runtime.keys import Signer, ensure_keys, own_instances, signer_for
 
 PARTITIONS = 12
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
@@ -54,7 +66,8 @@ def prepare_keys(keys_dir: Path) -> SignerOf:
     instances = [(stage, None) for stage in STAGES]
     instances += [(stage, a) for a in sorted(own) for stage in STAGES[1:]]
     instances += [("delivery", POST_OFFICE)] if POST_OFFICE not in own else []
-    ensure_keys(keys_dir, instances)
+    # Each shared key leaves out the agencies with their own instance, as `motcua up` makes it.
+    ensure_keys(keys_dir, instances, exclusions=own_instances(instances))
     signers = {(s, a): signer_for(keys_dir, s, a) for s, a in instances}
 
     def signer_of(stage: str, agency: str | None) -> Signer:

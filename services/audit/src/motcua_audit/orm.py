@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger, DateTime, Identity, Integer, LargeBinary, MetaData, Text, UniqueConstraint, func,
+    BigInteger,
+    DateTime,
+    Identity,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Text,
+    UniqueConstraint,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -40,4 +48,21 @@ class ArchivedRecord(Base):
                                                   server_default=func.now())
 
 
+class RestoredRecord(Base):
+    """An archived record a broker restore published again (motcua_audit.restore), at its new
+    place. The archive consumer reads it back there and keeps it out: it is archived already,
+    under `archived_id`, and a second copy would read as a duplicate to the replay."""
+
+    __tablename__ = "restored"
+
+    topic: Mapped[str] = mapped_column(Text, primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    value_sha256: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    archived_id: Mapped[int] = mapped_column(BigInteger)
+    restored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                  server_default=func.now())
+
+
 EVENTS = ArchivedRecord.__table__
+RESTORED = RestoredRecord.__table__

@@ -16,7 +16,8 @@ KIND_MEANINGS = {
     "hash": "content does not match its hash: altered after it was written",
     "signature": "unsigned, or the signature does not verify",
     "key": "unknown key, or key not valid (expired, revoked) at the event's time",
-    "entitlement": "the key's service or agency may not emit this event for this dossier",
+    "entitlement": "the key's service may not emit this type, or its scope (agency, or a "
+                   "shared key's except_agencies) does not cover this dossier's agency",
     "duplicate": "the same event id twice",
     "chain": "a cause missing, out of order, or not matching causation_hash",
     "lifecycle": "a transition the lifecycle does not allow",

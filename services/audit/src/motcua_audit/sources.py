@@ -19,6 +19,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 
 from motcua_runtime.db import create_engine
+from motcua_runtime.kafka import fetch_limits
+from motcua_runtime.transport import kafka_client_options
 
 Record = tuple[int, int, bytes | None, bytes]
 
@@ -38,7 +40,8 @@ class TopicSource:
     async def read(self, share: int, shares: int) -> AsyncIterator[list[Record]]:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=None,
                                     enable_auto_commit=False, auto_offset_reset="earliest",
-                                    request_timeout_ms=30_000, max_partition_fetch_bytes=4 << 20)
+                                    request_timeout_ms=30_000, **fetch_limits(),
+                                    **kafka_client_options(self.bootstrap_servers))
         try:
             await consumer.start()
         except Exception as error:
@@ -57,7 +60,7 @@ class TopicSource:
                 return
             consumer.assign(mine)
             await consumer.seek_to_beginning(*mine)
-            # The embedded broker's ListOffsets(latest) is wrong (DESIGN.md): the end of each
+            # The embedded broker's ListOffsets(latest) is wrong (docs/design.md): the end of each
             # partition is the high-water mark its first fetch reports.
             ends: dict[TopicPartition, int] = {}
             quiet_since = time.monotonic()

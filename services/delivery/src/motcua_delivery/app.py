@@ -21,4 +21,5 @@ async def run(settings: DeliverySettings, stop: asyncio.Event | None = None) -> 
     policy = Delivery(catalogue, officers=settings.officers, post_office=settings.post_office)
     stage = delivery_stage(policy)
     api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
-    await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem), stop=stop)
+    await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem, settings.scope),
+                    stop=stop)

@@ -21,11 +21,12 @@ from motcua_contracts.delivery import ResultHandedToPost
 from motcua_contracts.signing import ResultSigned
 from motcua_delivery import STAGE, decisions, domain
 from motcua_delivery.decisions import POSTAL
-from motcua_delivery.orm import INBOX, OUTBOX, WorkItem
+from motcua_delivery.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkItem
 from motcua_runtime.policy import procedure_of, runs_automatically
 from motcua_runtime.stage import Emitter, Stage
 from motcua_runtime.work_items import DOSSIER, WorkItems, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -105,5 +106,5 @@ def delivery_stage(delivery: Delivery) -> Stage:
         handlers={"ResultSigned": delivery.on_result_signed,
                   "ResultHandedToPost": delivery.on_result_handed_to_post},
         open_repository=lambda session: WorkItems(session, WorkItem),
-        outbox=OUTBOX, inbox=INBOX,
+        outbox=OUTBOX, inbox=INBOX, dead_letters=DEAD_LETTERS, chain_links=CHAIN_LINKS,
     )

@@ -10,28 +10,31 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS
 from motcua_intake.api import create_api
-from motcua_intake.catalogue_api import create_catalogue_router
 from motcua_intake.deadline_watch import watch_deadlines
+from motcua_intake.filing.catalogue_api import create_catalogue_router
 from motcua_intake.handlers import Intake, intake_stage
 from motcua_intake.notices import Notices
 from motcua_intake.orm import Notification
-from motcua_intake.result_api import create_result_router
-from motcua_intake.result_documents import SigningDocuments
 from motcua_intake.repository import waiting_at_intake
 from motcua_intake.settings import IntakeSettings
+from motcua_intake.tracking.result_api import create_result_router
+from motcua_intake.tracking.result_documents import SigningDocuments
 from motcua_notify import NotificationSender, SmtpSettings
-from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.keys import signer_from_settings
+from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.outbox import OutboxRelay
+from motcua_runtime.rate_limits import install_rate_limits
 from motcua_runtime.service import live_calendar, run_stage
+from motcua_runtime.tokens import ServiceTokens, verifier_from_settings
 
 
 async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> None:
     catalogue = default_catalogue()
-    secret = settings.token_secret.get_secret_value()
-    officer = officer_from_bearer(secret)
     signer = signer_from_settings(settings, "intake")
-    documents = (SigningDocuments(settings.signing_url, secret).fetch
+    verifier = verifier_from_settings(settings, "intake")
+    officer = officer_from_bearer(verifier)
+    # Signing opens its documents to intake's own service tokens, signed with intake's key.
+    documents = (SigningDocuments(settings.signing_url, ServiceTokens(signer)).fetch
                  if settings.signing_url else None)
     async with live_calendar(settings) as source:
         calendar = source.live()
@@ -43,10 +46,12 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
 
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
             app = create_api(sessions, catalogue, calendar, settings.dossier_topic,
-                             on_commit=relay.wake, current_officer=officer, signer=signer)
+                             on_commit=relay.wake, current_officer=officer, signer=signer,
+                             max_body_bytes=settings.http_max_body_bytes)
             app.include_router(create_catalogue_router(catalogue, source.store, officer,
                                                        on_calendar_change=source.refresh))
             app.include_router(create_result_router(documents))
+            install_rate_limits(app, settings, verifier)
             return app
 
         async def background(engine: AsyncEngine, relay: OutboxRelay,

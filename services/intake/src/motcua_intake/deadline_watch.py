@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua_contracts import DossierState, Event
 from motcua_contracts.intake import DossierOverdue, DossierRefused, SupplementExpired
+from motcua_intake.filing import idempotency
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
 from motcua_runtime.keys import Signer
@@ -78,7 +79,10 @@ async def watch_deadlines(engine: AsyncEngine, topic: str, signer: Signer, relay
         try:
             async with spans.transaction("intake deadline sweep"), sessions() as session, \
                     session.begin():
-                events = await sweep(session, topic, signer, datetime.now(timezone.utc))
+                now = datetime.now(timezone.utc)
+                events = await sweep(session, topic, signer, now)
+                # Idempotency keys of filings are kept 24 h (motcua_intake.filing.idempotency).
+                await idempotency.purge(session, now)
             if events:
                 relay.wake()
                 log.info("deadlines passed", events=len(events))

@@ -10,18 +10,12 @@ from datetime import date, datetime
 from motcua_catalogue import Procedure, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Event
-from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested, DelayApologized
-from motcua_contracts.appraisal import FeesRequested
+from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested, FeesRequested
 from motcua_contracts.approval import DossierDenied, DossierReturned
 from motcua_contracts.delivery import ResultDelivered, ResultHandedToPost, ResultPickedUpByPost
-from motcua_contracts.dossier import DossierFacts, Document
-from motcua_contracts.intake import (
-    DossierAccepted,
-    DossierRefused,
-    DossierStopped,
-    SupplementRequested,
-    WithdrawalRequested,
-)
+from motcua_contracts.dossier import Document, DossierFacts
+from motcua_contracts.intake import DossierAccepted, DossierRefused, WithdrawalRequested
+from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 
 
@@ -84,7 +78,7 @@ def moved_by_waiting(facts: DossierFacts, procedure: Procedure, calendar: Workin
 
 def on_time(facts: DossierFacts | None, ended_at: datetime, supplements: int) -> bool | None:
     """Processing ended no later than the first appointment. An apology that moved it, or a
-    second supplement request, makes the dossier count as late all the same (DOMAIN.md)."""
+    second supplement request, makes the dossier count as late all the same (docs/domain.md)."""
     if facts is None or facts.due_at is None:
         return None
     first = facts.rescheduled_from or facts.due_at
@@ -139,7 +133,8 @@ def note_for(event: Event) -> str | None:
         case ResultSigned():
             return f"Số ký hiệu {event.result_number}"
         case ResultHandedToPost():
-            return f"{POSTAL_HAND_OFF} ({event.agency}) tới: {event.address}"
+            # Never the address: the timeline is what a lookup shows.
+            return f"{POSTAL_HAND_OFF} ({event.agency}) tới địa chỉ người nộp đã đăng ký"
         case ResultPickedUpByPost():
             return (f"Bưu điện {event.post_office} đã nhận kết quả, số hiệu bưu gửi "
                     f"{event.tracking_number}")
@@ -155,13 +150,13 @@ def delivered_note(event: ResultDelivered) -> str:
     if event.channel == "online":
         return "Kết quả điện tử đã sẵn sàng để tải về"
     if event.channel == "postal":
-        return (f"Bưu điện {event.post_office} đã phát cho {event.received_by or 'người nhận'}, "
+        return (f"Bưu điện {event.post_office} đã phát cho người nhận, "
                 f"số hiệu bưu gửi {event.tracking_number}")
+    # Who received it stays in the event; the timeline a lookup shows names nobody.
     note = "Đã trả kết quả tại bộ phận một cửa"
     if event.received_by:
-        note += f" cho {event.received_by}"
-        if event.receiver_relation == "authorised":
-            note += " (người được ủy quyền)"
+        note += (" cho người được ủy quyền" if event.receiver_relation == "authorised"
+                 else " cho người nộp hồ sơ")
         if event.identity_checked:
             note += ", đã kiểm tra giấy tờ tùy thân"
     return note

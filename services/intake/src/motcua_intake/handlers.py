@@ -9,34 +9,42 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import structlog
 
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.working_time import HOURS_PER_DAY
 from motcua_contracts import DossierState, Event, Status, advance
-from motcua_contracts.dossier import Document, DossierFacts
+from motcua_contracts.appraisal import FeesRequested
+from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.dossier import Channel, Document, DossierFacts
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierRefused,
-    DossierStopped,
     DossierSubmitted,
     FeesPaid,
     SupplementExpired,
     SupplementProvided,
-    SupplementRequested,
     WithdrawalRequested,
 )
-from motcua_contracts.appraisal import DelayApologized, FeesRequested
-from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_intake import domain
 from motcua_intake.notices import Notices
-from motcua_intake.orm import INBOX, OUTBOX, Dossier, Notification, TimelineEntry
+from motcua_intake.orm import (
+    CHAIN_LINKS,
+    DEAD_LETTERS,
+    INBOX,
+    OUTBOX,
+    Dossier,
+    Notification,
+    TimelineEntry,
+)
 from motcua_intake.repository import Dossiers
 from motcua_notify import notification
-from motcua_runtime.stage import Emitter, Rejected, Stage
+from motcua_runtime.stage import Emitter, Handler, Rejected, Stage
 from motcua_runtime.work_items import Cause
 from motcua_telemetry import spans
 
@@ -90,7 +98,7 @@ def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> No
         dossier.facts = {**dossier.facts, "due_at": event.new_due_at.isoformat(),
                          "rescheduled_from": event.previous_due_at.isoformat()}
     if state.progress in ENDING and dossier.ended_at is None:
-        # The end is the time of status 9, else 10, else 8 or the refusal (DOMAIN.md).
+        # The end is the time of status 9, else 10, else 8 or the refusal (docs/domain.md).
         dossier.ended_at = event.occurred_at
         dossier.supplement_due_at = None
         facts_now = DossierFacts.model_validate(dossier.facts) if dossier.facts else None
@@ -194,7 +202,9 @@ class Intake:
             code=dossier.code, procedure_code=dossier.procedure_code,
             applicant_name=dossier.applicant["full_name"], received_at=dossier.received_at,
             due_at=due, step_due_at=steps, delivery_channel=dossier.delivery["channel"],
-            delivery_address=dossier.delivery.get("address"), channel=dossier.channel,
+            delivery_address=dossier.delivery.get("address"),
+            # The column holds what a validated DossierSubmitted said; DossierFacts checks it.
+            channel=cast(Channel, dossier.channel),
             fees_paid=dossier.fees_paid, data=dossier.data, supplements_requested=state.supplements)
         if waited_since is not None and procedure.supplement_clock == "pause":
             facts = domain.moved_by_waiting(facts, procedure, calendar,
@@ -229,9 +239,12 @@ def cause_of(dossier: Dossier, *, waiting: bool = False) -> Cause:
 
 
 def intake_stage(intake: Intake) -> Stage:
-    handlers = {event_type: intake.follow for event_type in EVENT_TYPES}
+    # Handler takes Any event: each handler reads its own event type, the one it is registered
+    # for, which a dict of Callable[[Event, ...]] could not hold.
+    handlers: dict[str, Handler] = {event_type: intake.follow for event_type in EVENT_TYPES}
     handlers["DossierSubmitted"] = intake.on_submitted
     handlers["SupplementProvided"] = intake.on_supplement_provided
     handlers["WithdrawalRequested"] = intake.on_withdrawal_requested
     return Stage(name="intake", handlers=handlers, open_repository=Dossiers,
-                 outbox=OUTBOX, inbox=INBOX, guards_topic=True)
+                 outbox=OUTBOX, inbox=INBOX, dead_letters=DEAD_LETTERS, chain_links=CHAIN_LINKS,
+                 guards_topic=True)

@@ -18,9 +18,9 @@ from urllib.parse import quote
 
 from motcua_catalogue import Catalogue
 from motcua_contracts import Event
-from motcua_contracts.appraisal import DelayApologized
 from motcua_contracts.delivery import ResultDelivered
-from motcua_contracts.intake import DossierAccepted, SupplementRequested
+from motcua_contracts.intake import DossierAccepted
+from motcua_contracts.shared import DelayApologized, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_intake.domain import acting_agency
 from motcua_intake.orm import Dossier

@@ -8,14 +8,27 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, MetaData, SmallInteger,
-                        String, Text, Uuid)
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from motcua_intake import STAGE
 from motcua_notify import NotificationColumns
-from motcua_runtime.db import inbox_table, outbox_table
+from motcua_runtime.chains import chain_links_table
+from motcua_runtime.db import dead_letters_table, inbox_table, outbox_table
 
 
 class Base(DeclarativeBase):
@@ -93,7 +106,7 @@ class Rating(Base):
 
     dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Dossier.id), primary_key=True)
     rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # The 9 indicators, each 0, 1 or 2, in the order of DOMAIN.md.
+    # The 9 indicators, each 0, 1 or 2, in the order of docs/domain.md.
     indicators: Mapped[list[int]] = mapped_column(JSONB)
     convenience: Mapped[str] = mapped_column(String(16))
     overall: Mapped[str] = mapped_column(String(16))
@@ -110,9 +123,26 @@ class DailyCounter(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+class IdempotentRequest(Base):
+    """The first answer given to a filing that carried an `Idempotency-Key`: the same key with
+    the same body gets this answer again; with another body, a 409."""
+
+    __tablename__ = "idempotent_requests"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_sha256: Mapped[bytes] = mapped_column(LargeBinary)
+    status_code: Mapped[int] = mapped_column(SmallInteger)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    dossier_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+
 class Notification(NotificationColumns, Base):
     """An e-mail to the applicant, queued with the event that caused it (motcua_notify)."""
 
 
 OUTBOX = outbox_table(Base.metadata)
 INBOX = inbox_table(Base.metadata)
+DEAD_LETTERS = dead_letters_table(Base.metadata)
+CHAIN_LINKS = chain_links_table(Base.metadata)

@@ -56,8 +56,7 @@ class Dossiers:
 async def next_counter(session: AsyncSession, unit: str, day: date) -> int:
     """Take the next number of the unit's daily counter. The row lock taken by the upsert makes
     concurrent intakes wait for each other, so no two dossiers share a code."""
-    statement = insert(DailyCounter).values(unit=unit, day=day, last=1)
-    statement = statement.on_conflict_do_update(
+    statement = insert(DailyCounter).values(unit=unit, day=day, last=1).on_conflict_do_update(
         index_elements=[DailyCounter.unit, DailyCounter.day],
         set_={"last": DailyCounter.last + 1},
     ).returning(DailyCounter.last)

@@ -17,8 +17,11 @@ from motcua_operations.handlers import operations_stage
 from motcua_operations.scrape import Scraper
 from motcua_operations.settings import OperationsSettings
 from motcua_runtime.keys import Signer
+from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.outbox import OutboxRelay
+from motcua_runtime.rate_limits import install_rate_limits
 from motcua_runtime.service import run_stage
+from motcua_runtime.tokens import verifier_from_settings
 
 
 def no_signing_key() -> Signer:
@@ -33,8 +36,12 @@ async def run(settings: OperationsSettings, stop: asyncio.Event | None = None) -
     names = {code: agency.name for code, agency in default_catalogue().agencies.items()}
 
     def api(sessions: async_sessionmaker[AsyncSession], _relay: OutboxRelay) -> FastAPI:
-        return create_dashboard(sessions, scraper, due_soon_hours=settings.due_soon_hours,
-                                agency_names=names)
+        verifier = verifier_from_settings(settings, STAGE)
+        app = create_dashboard(sessions, scraper, due_soon_hours=settings.due_soon_hours,
+                               agency_names=names, current_officer=officer_from_bearer(verifier),
+                               max_body_bytes=settings.http_max_body_bytes)
+        install_rate_limits(app, settings, verifier)
+        return app
 
     async def scrape(_engine: AsyncEngine, _relay: OutboxRelay, stopping: asyncio.Event) -> None:
         await scraper.run(stopping, settings.scrape_seconds)

@@ -15,7 +15,7 @@ from motcua_contracts import Event
 from motcua_contracts.intake import DossierSubmitted
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_operations import STAGE
-from motcua_operations.orm import INBOX, OUTBOX, DossierView
+from motcua_operations.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, DossierView
 from motcua_operations.projection import fold, started
 from motcua_runtime.stage import Emitter, Rejected, Stage
 
@@ -57,4 +57,5 @@ def on_event(event: Event, views: Views, _emitter: Emitter) -> None:
 
 def operations_stage() -> Stage:
     return Stage(name=STAGE, handlers={event_type: on_event for event_type in EVENT_TYPES},
-                 open_repository=Views, outbox=OUTBOX, inbox=INBOX)
+                 open_repository=Views, outbox=OUTBOX, inbox=INBOX, dead_letters=DEAD_LETTERS,
+                 chain_links=CHAIN_LINKS)

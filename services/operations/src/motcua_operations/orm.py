@@ -13,7 +13,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from motcua_operations import STAGE
-from motcua_runtime.db import inbox_table, outbox_table
+from motcua_runtime.chains import chain_links_table
+from motcua_runtime.db import dead_letters_table, inbox_table, outbox_table
 
 
 class Base(DeclarativeBase):
@@ -67,3 +68,5 @@ class TimelineRow(Base):
 
 OUTBOX = outbox_table(Base.metadata)
 INBOX = inbox_table(Base.metadata)
+DEAD_LETTERS = dead_letters_table(Base.metadata)
+CHAIN_LINKS = chain_links_table(Base.metadata)

@@ -109,9 +109,19 @@ async def overview(session: AsyncSession, period: Period,
                                                               a["agency"])),
         "on_time": {"today": today, "month": month},
         "throughput": await throughput(session, period.now),
-        "overdue": await dossier_list(session, overdue, D.due_at.asc()),
-        "due_soon": await dossier_list(session, due_soon, D.due_at.asc()),
-        "recent": await dossier_list(session, true(), D.updated_at.desc(), limit=RECENT_LIMIT),
+    }
+
+
+async def dossier_lists(session: AsyncSession, period: Period, *,
+                        agency: str | None) -> dict[str, Any]:
+    """The dossiers overdue, due soon and recently moved; of `agency` only unless it is None."""
+    overdue = and_(_ON_THE_CLOCK, D.due_at < period.now)
+    due_soon = and_(_ON_THE_CLOCK, D.due_at >= period.now, D.due_at < period.soon)
+    own = true() if agency is None else D.agency == agency
+    return {
+        "overdue": await dossier_list(session, and_(own, overdue), D.due_at.asc()),
+        "due_soon": await dossier_list(session, and_(own, due_soon), D.due_at.asc()),
+        "recent": await dossier_list(session, own, D.updated_at.desc(), limit=RECENT_LIMIT),
     }
 
 
@@ -147,9 +157,11 @@ async def dossier_list(session: AsyncSession, where: Any, order: Any, *,
     return [_listed(view) for view in rows]
 
 
-async def dossier(session: AsyncSession, dossier_id: uuid.UUID) -> dict[str, Any] | None:
+async def dossier(session: AsyncSession, dossier_id: uuid.UUID, *,
+                  agency: str | None) -> dict[str, Any] | None:
+    """The dossier and its timeline; None when unknown or not `agency`'s (None: any agency's)."""
     view = await session.get(D, dossier_id)
-    if view is None:
+    if view is None or (agency is not None and view.agency != agency):
         return None
     entries = await session.scalars(select(TimelineRow).where(TimelineRow.dossier_id == dossier_id)
                                     .order_by(TimelineRow.at, TimelineRow.event_id))

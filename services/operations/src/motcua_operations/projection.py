@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from motcua_contracts import DossierState, Event, Status, advance
-from motcua_contracts.appraisal import DelayApologized
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import DossierOverdue, DossierSubmitted
+from motcua_contracts.shared import DelayApologized
 from motcua_operations.orm import DossierView, TimelineRow
 
 # Open dossiers in these states wait on the applicant: the agency is not the one behind.

@@ -8,10 +8,11 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from motcua_runtime.rate_limits import RateLimitSettings
 from motcua_runtime.settings import ServiceSettings
 
 
-class OperationsSettings(ServiceSettings):
+class OperationsSettings(ServiceSettings, RateLimitSettings):
     model_config = SettingsConfigDict(env_prefix="OPERATIONS_", extra="ignore",
                                       populate_by_name=True)
 

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from motcua_catalogue import Catalogue
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_pki import Keystore, KeystoreError
+from motcua_runtime.gauges import open_work_items
 from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.outbox import OutboxRelay
-from motcua_runtime.gauges import open_work_items
 from motcua_runtime.service import live_calendar, run_stage
+from motcua_runtime.tokens import verifier_from_settings
 from motcua_runtime.work_queue import work_queue_server
 from motcua_signing import STAGE
 from motcua_signing.document_api import create_document_router
@@ -73,8 +74,8 @@ async def run(settings: SigningSettings, stop: asyncio.Event | None = None) -> N
             app = work_queue(sessions, relay)
             app.include_router(create_document_router(
                 PostgresDocuments(sessions).for_dossier,
-                officer_from_bearer(settings.token_secret.get_secret_value())))
+                officer_from_bearer(verifier_from_settings(settings, STAGE))))
             return app
 
-        await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem),
-                        stop=stop)
+        await run_stage(settings, stage, api=api,
+                        open_work=open_work_items(WorkItem, settings.scope), stop=stop)

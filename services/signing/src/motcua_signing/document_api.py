@@ -1,6 +1,7 @@
 """Signing's internal endpoint for issued results: intake fetches a delivered dossier's sealed
 PDF here to hand it to the applicant. Signing holds the agencies' keys and never faces citizens:
-only a service token (role `service:intake`, signed with the shared token secret) opens it.
+only intake's service token (role `service:intake`, signed with intake's own key and
+addressed to signing: motcua_runtime.tokens) opens it.
 
     GET /internal/documents/{dossier_id}   the document, its SHA-256 in `X-Document-SHA256`
 
@@ -29,7 +30,11 @@ def create_document_router(find: FindDocument, current_caller: OfficerDependency
     router = APIRouter()
     Caller = Annotated[Officer, Depends(current_caller)]
 
-    @router.get("/internal/documents/{dossier_id}", include_in_schema=False)
+    @router.get("/internal/documents/{dossier_id}", response_class=Response, responses={
+        200: {"content": {"application/pdf": {}},
+              "description": "The sealed result as signed, its SHA-256 in X-Document-SHA256"},
+        403: {"description": f"The caller is not {CALLER_ROLE}"},
+        404: {"description": "No document issued for this dossier"}})
     async def document(dossier_id: uuid.UUID, caller: Caller) -> Response:
         if caller.role != CALLER_ROLE:
             raise HTTPException(403, detail={"message": f"documents are served to the "

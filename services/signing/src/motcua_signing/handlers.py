@@ -21,7 +21,7 @@ from motcua_runtime.work_queue import Decision, DecisionContext
 from motcua_signing import STAGE, domain
 from motcua_signing.documents import StoredDocument
 from motcua_signing.issuer import ResultIssuer
-from motcua_signing.orm import INBOX, OUTBOX, WorkItem
+from motcua_signing.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkItem
 from motcua_signing.repository import SigningRepository
 
 
@@ -46,10 +46,12 @@ class Signing:
                     emitter: Emitter) -> None:
         """The leader decided: the result (or the refusal notice) waits for the seal; under the
         automatic policy the clerk's step happens at once."""
-        approved = isinstance(event, DossierApproved)
+        if isinstance(event, DossierApproved):
+            outcome, body = "approved", event.decision
+        else:
+            outcome, body = "denied", event.reason
         item = take_over(results, WorkItem, event, event.dossier, STAGE, context={
-            "outcome": "approved" if approved else "denied",
-            "body": event.decision if approved else event.reason})
+            "outcome": outcome, "body": body})
         if self.automatic(self.procedure(item)):
             self.sign(item, results, emitter, now=datetime.now(timezone.utc))
 
@@ -94,5 +96,5 @@ def signing_stage(signing: Signing) -> Stage:
         handlers={"DossierApproved": signing.on_decision, "DossierDenied": signing.on_decision,
                   "DossierStopped": lambda event, items, _emitter: close_all(items, event)},
         open_repository=SigningRepository,
-        outbox=OUTBOX, inbox=INBOX,
+        outbox=OUTBOX, inbox=INBOX, dead_letters=DEAD_LETTERS, chain_links=CHAIN_LINKS,
     )

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, LargeBinary, MetaData, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from motcua_runtime.db import inbox_table, outbox_table
+from motcua_runtime.chains import chain_links_table
+from motcua_runtime.db import dead_letters_table, inbox_table, outbox_table
 from motcua_runtime.work_items import WorkItemColumns
 from motcua_signing import STAGE
 
@@ -53,3 +54,5 @@ class ResultCounter(Base):
 
 OUTBOX = outbox_table(Base.metadata)
 INBOX = inbox_table(Base.metadata)
+DEAD_LETTERS = dead_letters_table(Base.metadata)
+CHAIN_LINKS = chain_links_table(Base.metadata)

@@ -1,4 +1,5 @@
-// The operations dashboard: polls /api/overview every two seconds and redraws in place.
+// The operations dashboard: polls /api/overview (public counts) every two seconds and, for a
+// signed-in officer, /api/overview/dossiers (the lists), and redraws in place.
 "use strict";
 
 const POLL_MS = 2000;
@@ -30,6 +31,7 @@ function render(data) {
   setText("on-time-today", percent(data.on_time.today.share));
   setText("on-time-month", percent(data.on_time.month.share));
   setText("dead-letters", data.dead_letters);
+  setText("parked-dossiers", data.parked_dossiers);
   setText("updated", when(data.generated_at));
 
   bars(document.getElementById("by-stage"),
@@ -50,23 +52,43 @@ function render(data) {
       h("td", {title: a.name}, `${a.agency} – ${a.name}`), h("td", {}, a.open),
       h("td", {}, a.overdue), h("td", {}, a.due_soon), h("td", {}, a.delivered_month),
       h("td", {}, percent(a.on_time_share_month)))));
-  dossierRows(document.getElementById("overdue-list"), data.overdue, "Không có hồ sơ quá hạn");
-  dossierRows(document.getElementById("due-soon-list"), data.due_soon, "Không có");
-  dossierRows(document.getElementById("recent-list"), data.recent, "Chưa có hồ sơ");
   document.querySelector("#services tbody").replaceChildren(...data.services.map(x =>
     h("tr", {class: x.up ? null : "behind"},
       h("td", {}, x.name), h("td", {title: x.error || ""}, x.up ? "hoạt động" : "không phản hồi"),
       h("td", {}, x.assigned_partitions), h("td", {}, x.lag), h("td", {}, x.outbox_backlog),
       h("td", {}, Math.round(x.outbox_oldest_seconds)), h("td", {}, x.handled),
-      h("td", {}, x.dead_letters), h("td", {}, x.batch_retries),
+      h("td", {}, x.dead_letters), h("td", {class: x.parked_dossiers ? "behind" : null},
+                                     x.parked_dossiers), h("td", {}, x.batch_retries),
       h("td", {}, `${x.open_work} / ${x.overdue_work}`))));
 }
+
+function renderLists(lists) {
+  document.getElementById("lists").hidden = !lists;
+  document.getElementById("lists-locked").hidden = !!lists;
+  if (!lists) return;
+  dossierRows(document.getElementById("overdue-list"), lists.overdue, "Không có hồ sơ quá hạn");
+  dossierRows(document.getElementById("due-soon-list"), lists.due_soon, "Không có");
+  dossierRows(document.getElementById("recent-list"), lists.recent, "Chưa có hồ sơ");
+}
+
+async function loadLists() {
+  const response = await officerFetch("/api/overview/dossiers");
+  if (response === null || response.status === 401) {
+    redrawSignIn();
+    return renderLists(null);
+  }
+  if (!response.ok) throw new Error((await response.json()).detail || response.status);
+  renderLists(await response.json());
+}
+
+const redrawSignIn = signInBox(document.getElementById("signin"), () => loadLists());
 
 async function poll() {
   try {
     const response = await fetch("/api/overview", {cache: "no-store"});
     if (!response.ok) throw new Error((await response.json()).message || response.status);
     render(await response.json());
+    await loadLists();
     setText("connection", "");
   } catch (error) {
     setText("connection", `· mất kết nối: ${error.message}`);

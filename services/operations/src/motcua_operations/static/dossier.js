@@ -7,11 +7,20 @@ function fact(list, term, value) {
   list.append(h("dt", {}, term), h("dd", {}, value));
 }
 
+// Everything on this page is about one dossier: only for a signed-in officer.
+const LOCKED = "Đăng nhập bằng tài khoản cán bộ để xem hồ sơ (sign in to see this dossier).";
+
 async function loadDossier() {
-  const response = await fetch(`/api/dossiers/${encodeURIComponent(dossierId)}`);
+  const response = await officerFetch(`/api/dossiers/${encodeURIComponent(dossierId)}`);
+  if (response === null || response.status === 401) {
+    redrawSignIn();
+    document.getElementById("summary").textContent = LOCKED;
+    return;
+  }
   const body = await response.json();
   if (!response.ok) {
-    document.getElementById("summary").textContent = body.message || `lỗi ${response.status}`;
+    document.getElementById("summary").textContent =
+      body.detail || body.message || `lỗi ${response.status}`;
     return;
   }
   document.getElementById("code").textContent = body.code;
@@ -37,7 +46,11 @@ async function loadDossier() {
 // The trace: spans of the dossier's journey, as the telemetry store returns them.
 async function loadTrace() {
   const target = document.getElementById("trace");
-  const response = await fetch(`/api/dossiers/${encodeURIComponent(dossierId)}/trace`);
+  const response = await officerFetch(`/api/dossiers/${encodeURIComponent(dossierId)}/trace`);
+  if (response === null || response.status === 401) {
+    target.textContent = LOCKED;
+    return;
+  }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     target.textContent = `Chưa có vết xử lý (${body.message || response.status}).`;
@@ -61,5 +74,10 @@ async function loadTrace() {
       h("td", {}, span.error || span.status || ""))))));
 }
 
-loadDossier();
-loadTrace();
+function load() {
+  loadDossier();
+  loadTrace();
+}
+
+const redrawSignIn = signInBox(document.getElementById("signin"), load);
+load();

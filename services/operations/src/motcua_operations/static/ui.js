@@ -95,3 +95,57 @@ function columns(container, labels, series) {
   });
   container.replaceChildren(svg);
 }
+
+// Signing in: an officer pastes the bearer token `motcua tokens officer` (or the province's
+// identity provider) issued. It is kept in sessionStorage, so it ends with the browser tab and
+// is never sent to any other host; the public figures need none.
+const TOKEN_KEY = "motcua.officer-token";
+
+function officerToken() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+}
+
+// A fetch with the officer's token; a 401 forgets the token (expired or refused).
+async function officerFetch(url) {
+  const token = officerToken();
+  if (!token) return null;
+  const response = await fetch(url, {cache: "no-store",
+                                     headers: {Authorization: `Bearer ${token}`}});
+  if (response.status === 401) signOut();
+  return response;
+}
+
+// The sign-in box of a page: a token field, or who is signed in and a sign-out button.
+function signInBox(container, onChange) {
+  function draw() {
+    const token = officerToken();
+    if (token) {
+      let who = "cán bộ";
+      try {
+        const claims = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+        who = `${claims.sub} (${claims.agency}, ${claims.role})`;
+      } catch (error) { /* shown as a plain officer */ }
+      const out = h("button", {type: "button", id: "sign-out"}, "Đăng xuất");
+      out.addEventListener("click", () => { signOut(); draw(); onChange(); });
+      container.replaceChildren(h("span", {id: "signed-in"}, `Đã đăng nhập: ${who} `), out);
+      return;
+    }
+    const input = h("input", {id: "token", type: "password", autocomplete: "off",
+                              placeholder: "mã đăng nhập của cán bộ (token)"});
+    const form = h("form", {id: "sign-in"}, input,
+                   h("button", {type: "submit"}, "Đăng nhập"));
+    form.addEventListener("submit", event => {
+      event.preventDefault();
+      if (input.value.trim()) sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+      draw();
+      onChange();
+    });
+    container.replaceChildren(form);
+  }
+  draw();
+  return draw;
+}

@@ -1,19 +1,18 @@
 """Fetching a dossier's signed result from signing, which keeps the sealed PDFs (and the agencies'
-keys) and serves them only to services: a short-lived token with the `service:intake` role,
-signed with the shared token secret (MOTCUA_TOKEN_SECRET), on its internal endpoint."""
+keys) and serves them only to services: a service token of intake's (signed with intake's own
+key, addressed to signing, five minutes long: motcua_runtime.tokens), on its internal endpoint."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import httpx
 
-from motcua_runtime.officers import Officer, issue_token
+from motcua_runtime.tokens import ServiceTokens
 
-SERVICE = Officer(name="intake", agency="*", role="service:intake")
+AUDIENCE = "signing"
 
 
 @dataclass(frozen=True)
@@ -35,15 +34,15 @@ FetchDocument = Callable[[uuid.UUID], Awaitable[FetchedDocument]]
 
 
 class SigningDocuments:
-    def __init__(self, base_url: str, token_secret: str, *, timeout: float = 10.0,
+    def __init__(self, base_url: str, tokens: ServiceTokens, *, timeout: float = 10.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.token_secret = token_secret
+        self.tokens = tokens
         self.timeout = timeout
         self.transport = transport  # tests: signing's app in the same process
 
     async def fetch(self, dossier_id: uuid.UUID) -> FetchedDocument:
-        token = issue_token(self.token_secret, SERVICE, valid_for=timedelta(minutes=2))
+        token = self.tokens.for_audience(AUDIENCE)
         try:
             async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
                 response = await client.get(f"{self.base_url}/internal/documents/{dossier_id}",
@@ -52,7 +51,7 @@ class SigningDocuments:
             raise SigningUnavailable(f"signing unreachable: {type(error).__name__}") from error
         if response.status_code == 404:
             raise DocumentMissing(f"signing has no document for dossier {dossier_id}")
-        if response.status_code != 200:  # 401/403: a secret out of step; 5xx: signing's trouble
+        if response.status_code != 200:  # 401/403: keys out of step; 5xx: signing's trouble
             raise SigningUnavailable(f"signing answered {response.status_code}")
         return FetchedDocument(
             content=response.content,

@@ -18,9 +18,13 @@ import structlog
 from fastapi import APIRouter, Depends, HTTPException, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua_intake.result_availability import not_downloadable
-from motcua_intake.result_documents import DocumentMissing, FetchDocument, SigningUnavailable
-from motcua_intake.tracking_api import find_for_applicant
+from motcua_intake.tracking.access import find_for_applicant
+from motcua_intake.tracking.result_availability import not_downloadable
+from motcua_intake.tracking.result_documents import (
+    DocumentMissing,
+    FetchDocument,
+    SigningUnavailable,
+)
 from motcua_runtime.http import session_from
 
 log = structlog.get_logger(__name__)

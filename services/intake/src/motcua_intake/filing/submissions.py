@@ -6,14 +6,22 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import rfc8785
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import to_json
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue
 from motcua_contracts import new_event, uuid7
 from motcua_contracts.dossier import Applicant, Delivery, Document
-from motcua_contracts.intake import DossierSubmitted
+from motcua_contracts.intake import (
+    MAX_DATA_BYTES,
+    MAX_DATA_DEPTH,
+    MAX_DATA_FIELDS,
+    MAX_DOCUMENTS,
+    DossierSubmitted,
+)
 from motcua_intake import domain
 from motcua_intake.handlers import dossier_from
 from motcua_intake.orm import OUTBOX
@@ -32,19 +40,59 @@ class Submission(BaseModel):
     channel: Literal["online", "counter", "postal"] = Field(
         description="How the dossier is filed.")
     applicant: Applicant
-    documents: list[Document] = Field(default_factory=list, max_length=100)
+    documents: list[Document] = Field(default_factory=list, max_length=MAX_DOCUMENTS)
     delivery: Delivery
-    data: dict[str, Any] = Field(default_factory=dict,
-                                 description="Procedure-specific data (see the catalogue).")
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description=f"Procedure-specific data (see the catalogue): at most {MAX_DATA_FIELDS} "
+                    f"fields, {MAX_DATA_DEPTH} levels deep, {MAX_DATA_BYTES} bytes as UTF-8 JSON.")
     fees_paid: int = Field(default=0, ge=0, le=1_000_000_000,
                            description="Fees (đồng) paid when filing; the agency asks for the "
                                        "rest (status 6).")
+
+    @field_validator("data")
+    @classmethod
+    def _data_within_limits(cls, data: dict[str, Any]) -> dict[str, Any]:
+        check_data(data)
+        return data
 
     @model_validator(mode="after")
     def _postal_needs_an_address(self) -> Submission:
         if self.delivery.channel == "postal" and not self.delivery.address:
             raise ValueError("delivery.address is required when delivery.channel is 'postal'")
         return self
+
+
+def check_data(data: dict[str, Any]) -> None:
+    """The limits of motcua_contracts.intake on a filing's `data`: it travels in every hand-off
+    (DossierFacts), so an oversized one would make records the broker refuses."""
+    if len(data) > MAX_DATA_FIELDS:
+        raise ValueError(f"has {len(data)} fields; at most {MAX_DATA_FIELDS} are accepted")
+    if _depth(data) > MAX_DATA_DEPTH:
+        raise ValueError(f"is nested more than {MAX_DATA_DEPTH} levels deep")
+    try:  # events are hashed as RFC 8785 JSON, which carries numbers as IEEE doubles
+        rfc8785.dumps(data)
+    except rfc8785.CanonicalizationError as error:
+        raise ValueError(f"cannot be carried exactly between agencies: {error}") from None
+    size = len(to_json(data))  # the bytes the event carries (pydantic's JSON, UTF-8)
+    if size > MAX_DATA_BYTES:
+        raise ValueError(f"is {size} bytes as JSON; at most {MAX_DATA_BYTES} are accepted")
+
+
+def _depth(value: Any) -> int:
+    """Levels of objects and lists, iteratively: a deep document must not exhaust the stack."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = (item.values() if isinstance(item, dict) else item
+                    if isinstance(item, list) else None)
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DATA_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 class UnknownProcedure(LookupError):

@@ -9,8 +9,8 @@ Definitions:
   received in it, by channel (online, counter, postal). Every received dossier ends up in exactly
   one of: resolved, refused, stopped (withdrawn), in progress at the end.
 - Resolved: a result came out (status 9) in the period; early / on time / late as in
-  motcua_intake.control_sheet. In progress: late if its first appointment has passed, it was
-  rescheduled, or it had a second supplement request.
+  motcua_intake.tracking.control_sheet. In progress: late if its first appointment has passed,
+  it was rescheduled, or it had a second supplement request.
 - Average processing time: working days (8 working hours) from intake to result, less the time
   waiting on the applicant, over the resolved dossiers.
 - Online share: online among those received in the period, in percent.
@@ -32,9 +32,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.working_time import HOURS_PER_DAY, VIETNAM
-from motcua_intake.control_sheet import (EARLY, LATE, ON_TIME, aware, judge_end, running_late,
-                                         waiting_intervals, working_waits)
 from motcua_intake.orm import Dossier, Rating, TimelineEntry
+from motcua_intake.tracking.control_sheet import (
+    EARLY,
+    LATE,
+    ON_TIME,
+    aware,
+    judge_end,
+    running_late,
+    waiting_intervals,
+    working_waits,
+)
 
 GroupBy = Literal["agency", "procedure", "field"]
 RESULT_READY, DELIVERED, REFUSED, STOPPED = 9, 10, 3, 8

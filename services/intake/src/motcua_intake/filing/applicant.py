@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_contracts import DossierState, Event, Status
 from motcua_contracts.dossier import Document, DossierFacts
-from motcua_contracts.intake import FeesPaid, SupplementProvided, WithdrawalRequested
+from motcua_contracts.intake import MAX_DOCUMENTS, FeesPaid, SupplementProvided, WithdrawalRequested
 from motcua_intake import domain
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
 from motcua_runtime.keys import Signer
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_telemetry import names, spans
+
 
 @dataclass(frozen=True)
 class Outbox:
@@ -47,7 +48,7 @@ class Identified(BaseModel):
 
 
 class SupplementFiling(Identified):
-    documents: list[Document] = Field(min_length=1, max_length=100)
+    documents: list[Document] = Field(min_length=1, max_length=MAX_DOCUMENTS)
 
 
 class Payment(Identified):

@@ -42,7 +42,7 @@ _RESPOND_BY = re.compile(r"hạn trả lời (\d{2}:\d{2} \d{2}/\d{2}/\d{4})")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
 _CONSULTED = re.compile(r"^Lấy ý kiến (\S+):")
 _ANSWERED_BY = re.compile(r"^(\S+): ")
-_POST_OFFICE = re.compile(r"\((\S+)\) tới: ")
+_POST_OFFICE = re.compile(r"\((\S+)\) tới[: ]")  # older rows wrote the address after "tới:"
 
 
 class Entry(Protocol):
