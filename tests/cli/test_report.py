@@ -1,4 +1,4 @@
-"""`motcua report`: its arguments, the token secret it needs, and the request it makes (the API
+"""`motcua report`: its arguments, the token issuer key it needs, and the request it makes (the API
 itself is tested in tests/intake/test_reports.py)."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import pytest
 from motcua_cli import report as report_command
 from motcua_cli.report import add_report_command, run_report
 from motcua_cli.stackfile import Stack
-from motcua_runtime.officers import read_token
+from motcua_cli.tokens import ensure_issuer
+from motcua_runtime import issuer_keys
+from motcua_runtime.tokens import TokenVerifier
 
-SECRET = "a-secret-of-the-stack-that-is-long-enough-0123"
 REPORT = {"from": "2025-11-01", "to": "2025-11-30", "by": "agency", "at": "x", "groups": [],
           "total": {"key": "*", "name": "Tổng cộng",
                     "received": {"total": 1, "carried_over": 0, "online": 1, "counter": 0,
@@ -53,9 +54,9 @@ def test_a_period_ending_before_it_starts_is_refused(tmp_path):
         run_report(args, Stack(api_url="http://intake"))
 
 
-def test_without_the_stack_secret_it_says_where_it_looked(tmp_path, monkeypatch):
-    monkeypatch.delenv("MOTCUA_TOKEN_SECRET", raising=False)
-    with pytest.raises(SystemExit, match=f"{tmp_path / 'token-secret'} is missing"):
+def test_without_the_issuer_key_it_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.delenv("MOTCUA_TOKEN_ISSUER_PRIVATE_KEY", raising=False)
+    with pytest.raises(SystemExit, match=f"no token issuer key {tmp_path / 'tokens'}"):
         run_report(parse(["report"], tmp_path), Stack(api_url="http://intake"))
     with pytest.raises(SystemExit, match="no running API"):
         run_report(parse(["report"], tmp_path), Stack())
@@ -64,13 +65,15 @@ def test_without_the_stack_secret_it_says_where_it_looked(tmp_path, monkeypatch)
 @pytest.mark.parametrize("flag", ["--csv", "--json", None])
 def test_it_asks_the_api_as_an_administrator_and_prints_the_answer(tmp_path, monkeypatch,
                                                                     capsys, flag):
-    monkeypatch.delenv("MOTCUA_TOKEN_SECRET", raising=False)
-    (tmp_path / "token-secret").write_text(SECRET + "\n")
+    monkeypatch.delenv("MOTCUA_TOKEN_ISSUER_PRIVATE_KEY", raising=False)
+    monkeypatch.delenv("MOTCUA_TOKEN_ISSUER_PUBLIC_KEY", raising=False)
+    verifier = TokenVerifier("intake", registry=None, issuer_keys=issuer_keys.load_public_keys(
+        ensure_issuer(tmp_path)))
     asked = {}
 
     def fake_get(url, *, params, headers, timeout):
         asked.update(url=url, params=params,
-                     officer=read_token(SECRET, headers["Authorization"].split()[1]))
+                     officer=verifier.read(headers["Authorization"].split()[1]))
         if params["format"] == "csv":
             return httpx.Response(200, text="key,name\r\n*,Tổng cộng\r\n")
         return httpx.Response(200, json=REPORT)
@@ -92,7 +95,8 @@ def test_it_asks_the_api_as_an_administrator_and_prints_the_answer(tmp_path, mon
 
 
 def test_an_api_refusal_is_shown_with_its_message(tmp_path, monkeypatch):
-    monkeypatch.setenv("MOTCUA_TOKEN_SECRET", SECRET)
+    monkeypatch.delenv("MOTCUA_TOKEN_ISSUER_PUBLIC_KEY", raising=False)
+    ensure_issuer(tmp_path)
     monkeypatch.setattr(report_command.httpx, "get", lambda *a, **k: httpx.Response(
         403, json={"detail": {"message": "reports are for the manager or admin role"}}))
     with pytest.raises(SystemExit, match="403: reports are for the manager or admin role"):

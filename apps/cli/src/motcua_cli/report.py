@@ -1,23 +1,19 @@
 """`motcua report`: the figures of form II.06a per agency, procedure or field over a period, from
 the running stack's intake API, as a table, JSON or CSV. It signs an administrator's token with the
-stack's secret (MOTCUA_TOKEN_SECRET, else the `token-secret` file `motcua up` writes in the data
-folder)."""
+token issuer's key (MOTCUA_TOKEN_ISSUER_PRIVATE_KEY, else the data folder's: motcua_cli.tokens)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from motcua_cli import stackfile
-from motcua_runtime.officers import Officer, issue_token
-
-SECRET_FILE = "token-secret"
+from motcua_cli.tokens import mint
+from motcua_runtime.officers import Officer
 
 
 def _day(text: str) -> date:
@@ -44,28 +40,13 @@ def add_report_command(commands: Any) -> argparse.ArgumentParser:
     return report
 
 
-def token_secret(data_dir: Path) -> str:
-    secret = os.environ.get("MOTCUA_TOKEN_SECRET", "").strip()
-    if secret:
-        return secret
-    path = data_dir / SECRET_FILE
-    try:
-        secret = path.read_text().strip()
-    except FileNotFoundError:
-        raise SystemExit(f"no token secret: {path} is missing (start `motcua up`, or set "
-                         "MOTCUA_TOKEN_SECRET to the stack's secret)") from None
-    if not secret:
-        raise SystemExit(f"no token secret: {path} is empty")
-    return secret
-
-
 def run_report(args: argparse.Namespace, stack: stackfile.Stack | None = None) -> int:
     if args.first and args.last and args.last < args.first:
         raise SystemExit(f"--to {args.last} is before --from {args.first}")
     stack = stack or stackfile.read(args.data_dir)
     if not stack.api_url:
         raise SystemExit("no running API: start `motcua up` or set MOTCUA_API_URL")
-    token = issue_token(token_secret(args.data_dir), Officer("motcua-report", "*", "admin"))
+    token = mint(args.data_dir, Officer("motcua-report", "*", "admin"), hours=0.25)
     params = {"by": args.by, "format": "csv" if args.csv else "json"}
     if args.first:
         params["from"] = args.first.isoformat()

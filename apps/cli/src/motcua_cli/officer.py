@@ -6,9 +6,10 @@
     motcua officer decide  ITEM DECISION --agency STP --stage appraisal [--reason TEXT]
                            [--set field=value ...]
 
-On the embedded default the token is signed with the data folder's secret; elsewhere pass one
-issued by the province's identity provider in MOTCUA_TOKEN. Each command is one HTTP call to the
-stage instance that serves the agency (found in the stack file), documented in the README."""
+The token is signed with the token issuer's key (`motcua tokens`; the data folder's on the
+embedded default), or pass one issued by the province's identity provider in MOTCUA_TOKEN. Each
+command is one HTTP call to the stage instance that serves the agency (found in the stack file),
+documented in the README."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import argparse
 import getpass
 import json
 import os
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,8 @@ from rich.console import Console
 from rich.table import Table
 
 from motcua_cli.stackfile import Stack
-from motcua_runtime.officers import ROLES, Officer, issue_token
+from motcua_cli.tokens import mint
+from motcua_runtime.officers import ROLES, Officer
 
 STAGES = ("appraisal", "approval", "signing", "delivery")
 
@@ -90,11 +91,7 @@ def run_officer(args: argparse.Namespace, data_dir: Path, stack: Stack) -> int:
 
 
 def _token(data_dir: Path, officer: Officer, hours: float = 12) -> str:
-    secret_file = data_dir / "token-secret"
-    if not secret_file.exists():
-        raise SystemExit(f"no {secret_file}: start `motcua up` first, or set MOTCUA_TOKEN")
-    return issue_token(secret_file.read_text().strip(), officer,
-                       valid_for=timedelta(hours=hours))
+    return mint(data_dir, officer, hours)
 
 
 def _queue_url(stack: Stack, stage: str, agency: str) -> str:

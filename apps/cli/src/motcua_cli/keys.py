@@ -17,7 +17,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     keys = commands.add_parser("keys", help="signing keys and their registry")
     actions = keys.add_subparsers(dest="keys_command", required=True)
     init = actions.add_parser("init", help="create a key for each stage (and agency instance) "
-                                           "that has none")
+                                           "that has none; each shared key may sign for every "
+                                           "agency but those given an --instance (a shared key "
+                                           "of another scope is replaced)")
     init.add_argument("--instance", action="append", default=[], metavar="STAGE:AGENCY",
                       help="also create a key for an agency's own instance (repeatable)")
     actions.add_parser("list", help="show the registry")
@@ -69,12 +71,12 @@ def show(keys_dir: Path, console: Console) -> None:
     registry = load_registry(keys_dir)
     now = datetime.now(timezone.utc)
     table = Table(title=f"Key registry {registry.path}", title_justify="left")
-    for column in ("key id", "service", "agency", "valid from", "valid until", "revoked",
-                   "now"):
+    for column in ("key id", "service", "may sign for", "valid from", "valid until",
+                   "revoked", "now"):
         table.add_column(column)
     for record in sorted(registry.keys.values(), key=lambda r: (r.instance, r.key_id)):
         problem = record.problem_at(now)
-        table.add_row(record.key_id, record.service, record.agency or "(all)",
+        table.add_row(record.key_id, record.service, str(record.scope),
                       record.valid_from.isoformat(), _iso(record.valid_until),
                       _iso(record.revoked_at), "[red]not valid[/]" if problem else "valid")
     console.print(table)

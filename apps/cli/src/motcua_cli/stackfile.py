@@ -21,6 +21,8 @@ class Stack:
     database_url: str | None = None
     services: dict[str, dict[str, object]] = field(default_factory=dict)
     supervisor_pid: int | None = None
+    supervisor_metrics_url: str | None = None  # the supervisor's restarts and restores
+    infrastructure: dict[str, dict[str, object]] = field(default_factory=dict)  # embedded pids
 
     def write(self, data_dir: Path) -> Path:
         path = data_dir / FILE_NAME

@@ -26,6 +26,7 @@ from motcua_intake.domain import dossier_code
 from motcua_runtime.kafka import create_producer
 from motcua_runtime.keys import Signer
 from motcua_runtime.outbox import OutgoingMessage
+from motcua_runtime.transport import kafka_client_options
 
 
 def _submissions(count: int, seed: int, signer: Signer) -> list[DossierSubmitted]:
@@ -60,7 +61,8 @@ async def bench(stack: Stack, topic: str, count: int, *, signer: Signer, seed: i
     wanted = {str(e.dossier_id) for e in events}
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.kafka_bootstrap_servers,
                                 group_id=f"bench-{uuid7()}", auto_offset_reset="earliest",
-                                enable_auto_commit=False)
+                                enable_auto_commit=False,
+                                **kafka_client_options(stack.kafka_bootstrap_servers))
     await consumer.start()
     producer = create_producer(stack.kafka_bootstrap_servers, "bench")
     await producer.start()
