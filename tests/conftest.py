@@ -4,12 +4,14 @@ MOTCUA_TEST_KAFKA_BOOTSTRAP_SERVERS), and stopped at the end."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from motcua_cli.db_roles import require_passwords
 from motcua_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from tests.support import Infrastructure, create_test_keys
 
@@ -39,6 +41,8 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
     if not server_url:
         postgres = EmbeddedPostgres(base / "pg")
         server_url = postgres.start()
+        # As `motcua up`: roles need their passwords, the superuser is this OS user's alone.
+        asyncio.run(require_passwords(postgres.data_dir, server_url))
     bootstrap = os.environ.get("MOTCUA_TEST_KAFKA_BOOTSTRAP_SERVERS")
     if not bootstrap:
         broker = EmbeddedBroker(free_port(), ARTIFACTS / "logs" / "broker.log")

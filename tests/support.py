@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -35,7 +35,9 @@ from motcua_contracts import DLQ_SUFFIX, Event, canonical_json, seal
 from motcua_pki import DEV_PASSPHRASE, PASSPHRASE_ENV, init_dev_pki
 from motcua_runtime.kafka import create_topics
 from motcua_runtime.keys import Signer, ensure_keys, signer_for
-from motcua_runtime.officers import Officer, issue_token
+from motcua_runtime.officers import Officer
+from motcua_runtime.roles import ensure_service_roles, generate_passwords
+from tests.officer_tokens import issuer_public_key_file, officer_token
 
 
 @cache
@@ -52,7 +54,10 @@ E = TypeVar("E", bound=Event)
 
 
 def create_test_keys(keys_dir: Path) -> Path:
-    """A key for every stage's shared instance and for each agency's own instance."""
+    """A key for every stage's shared instance and for each agency's own instance. The shared
+    keys are unscoped (every agency): one registry serves stacks of every shape in a session.
+    A stack that needs the scopes `motcua up` writes copies this folder and scopes it with
+    `ensure_dev_keys` (tests/e2e/test_agency_instances.py)."""
     agencies = [None, *default_catalogue().agencies]
     ensure_keys(keys_dir, [(stage, agency) for stage in STAGES for agency in agencies])
     return keys_dir
@@ -129,12 +134,25 @@ def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir:
     more consumer that dead-letters what it cannot apply, and the tests that count dead letters
     per consumer (and the suite's time) are written for the stages and the archive."""
     api_port = free_port()
+    env_given = env
     env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,
-           "DOSSIER_TOPIC": topic, "LOG_LEVEL": "INFO", "MOTCUA_TOKEN_SECRET": TOKEN_SECRET,
+           "DOSSIER_TOPIC": topic, "LOG_LEVEL": "INFO",
+           "MOTCUA_TOKEN_ISSUER_PUBLIC_KEY": str(issuer_public_key_file()),
+           # As `motcua up`: the development PKI's published passphrase is accepted.
+           "MOTCUA_ENV": "development",
            "MOTCUA_OFFICERS": "1" if officers else "0",
-           "SIGNING_PKI_DIR": str(dev_pki()), PASSPHRASE_ENV: DEV_PASSPHRASE, **(env or {})}
+           "SIGNING_PKI_DIR": str(dev_pki()), PASSPHRASE_ENV: DEV_PASSPHRASE,
+           # The suites file and poll hundreds of dossiers from here, as no citizen does; the
+           # limits themselves are tested in-process (tests/intake/test_rate_limits.py).
+           "INTAKE_RATE_LIMIT_EXEMPT": "127.0.0.1/32",
+           "OPERATIONS_RATE_LIMIT_EXEMPT": "127.0.0.1/32", **(env or {})}
     services = plan_services(env, log_dir, api_port=api_port, agencies=agencies, services=tuple(
         name for name in SERVICES if operations or name != "operations"))
+    # As `motcua up` does: each process logs in as its own role (unless a test overrides it).
+    if "DATABASE_URL" not in (env_given or {}):
+        urls = ensure_service_roles(database_url, TEST_ROLE_PASSWORDS)
+        for service in services:
+            service.env["DATABASE_URL"] = urls[service.stage]
     try:
         start_all(services)
         yield RunningStack(f"http://127.0.0.1:{api_port}", database_url, topic,
@@ -143,11 +161,13 @@ def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir:
         stop_all(services)
 
 
-TOKEN_SECRET = "test-secret-for-officer-tokens-0123456789"
+# Roles are cluster-wide and every test database shares the session's server: one password per
+# role for the whole session, so setting them for a new database never locks out a running one.
+TEST_ROLE_PASSWORDS = generate_passwords()
 
 
 def officer_headers(agency: str, role: str, name: str = "can.bo") -> dict[str, str]:
-    token = issue_token(TOKEN_SECRET, Officer(name, agency, role))
+    token = officer_token(Officer(name, agency, role))
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -246,3 +266,22 @@ async def decide(client: httpx.AsyncClient, headers: dict[str, str], item: dict[
                  decision: str, **body: Any) -> httpx.Response:
     return await client.post(f"/api/work-items/{item['id']}/decisions/{decision}",
                              headers=headers, json=body)
+
+
+def chained_after_root(event: E) -> tuple[Event, E]:
+    """A signed DossierSubmitted for `event`'s dossier and `event` re-made as its effect,
+    signed: what every consumer needs to see before it acts on a hand-off (motcua_runtime.chains
+    dead-letters an event whose cause it does not know)."""
+    from motcua_contracts import new_event
+    from motcua_contracts.intake import DossierSubmitted
+    root = signed(new_event(
+        DossierSubmitted, dossier_id=event.dossier_id, agency=event.agency,
+        producer=event.producer.model_copy(update={"service": "intake"}),
+        code="000.00.22.H38-261124-0001", procedure_code="1.001612", channel="online",
+        applicant={"full_name": "Lò Thị Mai", "id_number": "010203004567",
+                   "phone": "0912345678", "address": "Lào Cai"},
+        documents=[], delivery={"channel": "online"}, data={},
+        received_at=event.occurred_at), "intake", event.agency)
+    effect = event.model_copy(update={"causation_id": root.event_id,
+                                      "causation_hash": root.hash})
+    return root, signed(effect)

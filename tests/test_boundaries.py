@@ -34,5 +34,7 @@ def test_a_stage_imports_no_other_stage(stage):
 
 def test_contracts_need_only_pydantic_and_the_standard_library():
     imports = imported_modules(ROOT / "libs" / "contracts" / "src" / "motcua_contracts")
-    allowed = {"pydantic", "motcua_contracts", "__future__"} | set(sys.stdlib_module_names)
+    # rfc8785: the canonical JSON every agency must agree on (pure Python, no dependencies).
+    allowed = ({"pydantic", "rfc8785", "motcua_contracts", "__future__"}
+               | set(sys.stdlib_module_names))
     assert imports.keys() <= allowed, {m: imports[m] for m in imports.keys() - allowed}

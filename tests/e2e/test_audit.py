@@ -20,7 +20,12 @@ from motcua_contracts import DLQ_SUFFIX, Headers, uuid7
 from motcua_runtime.db import create_engine
 from motcua_runtime.kafka import create_producer
 from tests.support import (
-    file_dossiers, header, read_topic, resigned, running_stack, wait_for_statuses,
+    file_dossiers,
+    header,
+    read_topic,
+    resigned,
+    running_stack,
+    wait_for_statuses,
 )
 
 pytestmark = pytest.mark.e2e

@@ -1,8 +1,9 @@
 """The operations centre on a real stack: every service's /metrics carries consumer lag per
 group and partition, the outbox backlog and open/overdue work per agency; the dashboard, opened
 in a real headless browser (Debian's chromium through its chromedriver), shows live numbers that
-change without a reload as dossiers are filed, and one click on a dossier opens its timeline.
-The screenshots are kept in test-artifacts/."""
+change without a reload as dossiers are filed; the lists of dossiers appear only once an officer
+has signed in with a token, and then one click on a dossier opens its timeline. The screenshots
+are kept in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import httpx
 import pytest
 
 from motcua_cli.samples import sample_submission
+from motcua_runtime.officers import Officer
 from tests.conftest import ARTIFACTS
+from tests.officer_tokens import officer_token
 from tests.support import file_dossiers, running_stack, wait_for_statuses
 
 pytestmark = pytest.mark.e2e
@@ -44,16 +47,28 @@ def browser():
 
 
 def wait_until(driver, condition, timeout: float, what: str):
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    # The page redraws its lists on every refresh, so an element found a moment ago can be gone:
+    # the condition is simply tried again.
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.25).until(condition)
+        return WebDriverWait(driver, timeout, poll_frequency=0.25,
+                             ignored_exceptions=[StaleElementReferenceException]
+                             ).until(condition)
     except TimeoutException:
         console = [entry["message"] for entry in driver.get_log("browser")]
         page = driver.find_element("tag name", "body").text[:500]
         raise AssertionError(f"{what} (at {driver.current_url}; browser console: {console}; "
                              f"page: {page!r})") from None
+
+
+def open_first_dossier(driver) -> str:
+    """Click the first dossier of the recent list; its code. Raises if the list was redrawn."""
+    link = driver.find_element("css selector", "#recent-list a.dossier-link")
+    code = link.text
+    link.click()
+    return code
 
 
 def figure(driver, element_id: str) -> int | None:
@@ -108,11 +123,24 @@ async def test_metrics_and_the_live_dashboard(infra):
                 lambda d: "hoạt động" in d.find_element("id", "services").text, 15,
                 "the services table shows no running service")
             ARTIFACTS.mkdir(exist_ok=True)
+            # Not signed in: the counts, and no dossier's code or id anywhere on the page.
+            assert driver.find_element("id", "lists-locked").is_displayed()
+            assert not driver.find_elements("css selector", "a.dossier-link")
+            assert not any(i in driver.page_source for i in ids)
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-public.png"))
+
+            driver.find_element("id", "token").send_keys(officer_token(
+                Officer("dieu.hanh", "UBND", "admin")))
+            driver.find_element("css selector", "#sign-in button").click()
+            await asyncio.to_thread(
+                wait_until, driver,
+                lambda d: d.find_elements("css selector", "#recent-list a.dossier-link"), 15,
+                "the lists of dossiers did not show after signing in")
+            assert "dieu.hanh" in driver.find_element("id", "signed-in").text
             driver.save_screenshot(str(ARTIFACTS / "dashboard.png"))
 
-            link = driver.find_element("css selector", "#recent-list a.dossier-link")
-            code = link.text
-            link.click()
+            code = await asyncio.to_thread(
+                wait_until, driver, open_first_dossier, 15, "no dossier link could be opened")
             await asyncio.to_thread(
                 wait_until, driver,
                 lambda d: "DossierSubmitted" in d.find_element("id", "timeline").text, 20,
@@ -145,6 +173,7 @@ async def test_metrics_and_the_live_dashboard(infra):
         assert {(s["service"], s["group"], s["topic"]) for s in lag} == {(name, name, topic)}
         assert {int(s["partition"]) for s in lag} <= set(range(6))
         assert series(texts[name], "motcua_outbox_backlog") == [{"service": name}]
+        assert series(texts[name], "motcua_parked_dossiers") == [{"service": name}]
     waiting_at_intake = {"service": "intake", "agency": "UBNDCL", "state": "waiting"}
     waiting_at_appraisal = {"service": "appraisal", "agency": "SXD", "state": "waiting"}
     assert waiting_at_intake in intake_work, intake_work

@@ -83,4 +83,4 @@ async def test_a_result_delivered_online_downloads_as_the_sealed_pdf_it_was_sign
 
     assert wrong.status_code == 404
     assert at_counter.status_code == 409
-    assert "not online" in at_counter.json()["detail"]["message"]
+    assert "not online" in at_counter.json()["detail"]
