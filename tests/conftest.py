@@ -13,6 +13,7 @@ import pytest
 
 from motcua_cli.db_roles import require_passwords
 from motcua_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from motcua_runtime.keys import DEV_PASSPHRASE, PASSPHRASE_ENV, PASSPHRASE_FILE_ENV
 from tests.support import Infrastructure, create_test_keys
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -22,15 +23,19 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every test signs and verifies like production: a key for each stage, shared and per
     agency, in a registry that services (in-process or child processes) find through
-    MOTCUA_KEYS_DIR."""
+    MOTCUA_KEYS_DIR, encrypted under the development passphrase as `motcua up` writes them (in
+    MOTCUA_KEY_PASSPHRASE, so child processes and stacks read them too)."""
+    saved = {name: os.environ.get(name) for name in ("MOTCUA_KEYS_DIR", PASSPHRASE_ENV)}
+    if not os.environ.get(PASSPHRASE_FILE_ENV):
+        os.environ.setdefault(PASSPHRASE_ENV, DEV_PASSPHRASE)
     keys_dir = create_test_keys(tmp_path_factory.mktemp("keys"))
-    previous = os.environ.get("MOTCUA_KEYS_DIR")
     os.environ["MOTCUA_KEYS_DIR"] = str(keys_dir)
     yield keys_dir
-    if previous is None:
-        os.environ.pop("MOTCUA_KEYS_DIR", None)
-    else:
-        os.environ["MOTCUA_KEYS_DIR"] = previous
+    for name, previous in saved.items():
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
 
 
 @pytest.fixture(scope="session")

@@ -487,3 +487,115 @@ def test_k8s_runs_in_production_with_the_issuer_public_key_from_a_configmap():
         for container in pod["containers"]:
             assert {"name": "token-issuer", "mountPath": "/tokens", "readOnly": True} in \
                 container["volumeMounts"], (path.name, container["name"])
+
+
+# ---- each service holds only its own key -------------------------------------------------------
+
+OWN_KEY = "/keys/own/signing-key.pem"
+
+
+def instance_of(stage: str, command: list[str]) -> str:
+    """`appraisal` or `appraisal.STP`: the key registry's name for what a command runs."""
+    return f"{stage}.{command[command.index('--agency') + 1]}" if "--agency" in command else stage
+
+
+def key_mounts(service: dict) -> list[tuple[str, str]]:
+    """(host source, container target) of every bind into /keys."""
+    found = []
+    for volume in service.get("volumes") or []:
+        source, target = volume.rsplit(":", 2)[:2] if volume.endswith(":ro") else \
+            volume.rsplit(":", 1)
+        if target.startswith("/keys"):
+            assert volume.endswith(":ro"), volume
+            found.append((source, target))
+    return found
+
+
+def test_compose_mounts_the_registry_and_each_stage_its_own_private_key_alone():
+    services = load_compose()["services"]
+    stages = stage_services(services)
+    private_sources = {}
+    for name, service in services.items():
+        mounts = key_mounts(service)
+        assert all(source.rstrip("}").endswith((".json", ".pem")) for source, _ in mounts), \
+            (name, "a folder of keys is mounted")
+        if name not in stages:
+            assert all(target == "/keys/registry.json" for _, target in mounts), name
+            assert "secrets" not in service, name  # signs nothing, decrypts nothing
+            continue
+        stage, command = stages[name]
+        if stage in ("audit", "operations"):
+            assert [t for _, t in mounts] == ["/keys/registry.json"], name
+            continue
+        assert sorted(t for _, t in mounts) == [OWN_KEY, "/keys/registry.json"], name
+        own = next(source for source, target in mounts if target == OWN_KEY)
+        assert own.endswith(f"/private/{instance_of(stage, command)}-1.pem}}"), (name, own)
+        assert service["environment"][f"{stage.upper()}_SIGNING_KEY"] == OWN_KEY, name
+        assert "MOTCUA_KEYS_DIR" not in service["environment"], name
+        private_sources[name] = own
+    assert len(set(private_sources.values())) == len(private_sources) == 10, private_sources
+
+
+def test_compose_gives_each_signing_stage_the_passphrase_as_a_secret_file():
+    from motcua_runtime.keys import DEV_PASSPHRASE, PASSPHRASE_FILE_ENV, passphrase_from_env
+    from motcua_runtime.placeholders import environment_problems
+
+    document = load_compose()
+    stages = stage_services(document["services"])
+    for name, (stage, _) in stages.items():
+        service = document["services"][name]
+        if stage in ("audit", "operations"):
+            assert PASSPHRASE_FILE_ENV not in service["environment"], name
+            continue
+        assert service["secrets"] == ["motcua-key-passphrase"], name
+        assert service["environment"][PASSPHRASE_FILE_ENV] == \
+            "/run/secrets/motcua-key-passphrase", name
+        assert "MOTCUA_KEY_PASSPHRASE" not in service["environment"], name  # not in `inspect`
+    source = document["secrets"]["motcua-key-passphrase"]["file"]
+    default = ROOT / re.fullmatch(r"\$\{MOTCUA_KEY_PASSPHRASE_HOST_FILE:-\./([^}]+)\}",
+                                  source).group(1)
+    # The development default decrypts what `motcua keys init` wrote, and production refuses it.
+    assert passphrase_from_env({PASSPHRASE_FILE_ENV: str(default)}) == DEV_PASSPHRASE
+    assert environment_problems({PASSPHRASE_FILE_ENV: str(default)})
+    resolved = json.loads(compose_config(COMPOSE_FILE, None, "--format", "json").stdout)
+    assert resolved["secrets"]["motcua-key-passphrase"]["file"] == str(default)
+
+
+def k8s_deployments() -> dict[str, dict]:
+    return {doc["metadata"]["name"]: doc["spec"]["template"]["spec"]
+            for _, doc in k8s_documents() if doc["kind"] == "Deployment"}
+
+
+def test_k8s_each_stage_mounts_its_own_key_secret_and_the_registry_configmap():
+    config = next(doc for _, doc in k8s_documents() if doc["kind"] == "ConfigMap")["data"]
+    assert config["MOTCUA_KEY_REGISTRY"] == "/keys/registry/registry.json"
+    assert "MOTCUA_KEYS_DIR" not in config
+    key_secrets = {}
+    for name, pod in k8s_deployments().items():
+        volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
+        secrets = [v["secret"]["secretName"] for v in volumes.values() if "secret" in v]
+        assert "motcua-keys" not in secrets, name  # the old Secret of everybody's keys
+        if name in ("audit", "operations"):
+            assert not any(s.startswith("motcua-key") for s in secrets), name
+            continue
+        (container,) = pod["containers"]
+        stage = container["name"]
+        own = volumes["own-key"]["secret"]
+        assert own["secretName"] == f"motcua-key-{name}", name
+        assert own["items"] == [{"key": "signing-key.pem", "path": "signing-key.pem"}], name
+        assert [s for s in secrets if s.startswith("motcua-key-") and s !=
+                "motcua-key-passphrase"] == [own["secretName"]], name
+        assert volumes["key-registry"] == {"name": "key-registry",
+                                           "configMap": {"name": "motcua-key-registry"}}, name
+        mounts = {m["name"]: m for m in container["volumeMounts"]}
+        assert mounts["own-key"]["mountPath"] == "/keys/own" and mounts["own-key"]["readOnly"]
+        assert mounts["key-registry"]["mountPath"] == "/keys/registry"
+        assert "subPath" not in mounts["key-registry"], name  # updates must reach the pod
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env[f"{stage.upper()}_SIGNING_KEY"] == "/keys/own/signing-key.pem", name
+        passphrase = volumes["key-passphrase"]["secret"]
+        assert passphrase["secretName"] == "motcua-key-passphrase", name
+        assert env["MOTCUA_KEY_PASSPHRASE_FILE"] == \
+            mounts["key-passphrase"]["mountPath"] + "/" + passphrase["items"][0]["path"], name
+        key_secrets[name] = own["secretName"]
+    assert len(set(key_secrets.values())) == len(key_secrets) >= 7, key_secrets

@@ -47,6 +47,7 @@ from motcua_cli.supervisor import (
     stop_all,
 )
 from motcua_contracts import DLQ_SUFFIX, DOSSIER_TOPIC
+from motcua_runtime.keys import REGISTRY_FILE, load_registry
 from motcua_runtime.transport import KafkaTransport, TransportSettingError
 
 READY_TIMEOUT = float(os.environ.get("MOTCUA_READY_TIMEOUT", "300"))
@@ -103,6 +104,7 @@ class EmbeddedStack:
     def start(self) -> None:
         from motcua_cli import SERVICES
         from motcua_cli.db_roles import ensure_roles, require_passwords
+        from motcua_cli.keys import own_key_env, passphrase_env
         from motcua_cli.pki import ensure_dev_pki, passphrase, pki_dir
         from motcua_cli.tokens import ensure_issuer
         from motcua_cli.up import ensure_dev_keys, keys_dir_of, migrate_all
@@ -148,7 +150,8 @@ class EmbeddedStack:
                "MOTCUA_ENV": "development",
                "MOTCUA_TOKEN_ISSUER_PUBLIC_KEY": str(ensure_issuer(self.data_dir)),
                "MOTCUA_OFFICERS": "1" if self.officers else os.environ.get("MOTCUA_OFFICERS", "0"),
-               "MOTCUA_KEYS_DIR": str(keys_dir)}
+               # The public trust list; each service's own private key is added below.
+               "MOTCUA_KEY_REGISTRY": str(keys_dir / REGISTRY_FILE), **passphrase_env()}
         if not os.environ.get("SIGNING_CERTIFICATE_FILE"):
             pki = pki_dir(self.data_dir)
             issued = ensure_dev_pki(pki)
@@ -158,10 +161,15 @@ class EmbeddedStack:
             env, self.data_dir / "logs", api_port=self.api_port, agencies=self.agencies,
             dashboard_port=free_port(self.dashboard_port) if self.dashboard_port else None,
             services=self.only)
+        registry = load_registry(keys_dir)
         for service in self.services:
             # Each process logs in as its own role, never the admin; the supervisor's restore
             # reads every outbox and writes audit.restored, so it uses the admin's URL.
             service.env["DATABASE_URL"] = service_urls[service.stage]
+            # And is given its own private key file alone, as production mounts it (the audit
+            # archive and the operations view sign nothing and get none). A restart keeps this
+            # key: after `motcua keys rotate`, restart `motcua up` within the grace period.
+            service.env |= own_key_env(keys_dir, registry, service.stage, service.agency)
             service.start()
             self.supervisor.watch(service)
         if self.postgres:

@@ -1,5 +1,6 @@
 """`motcua keys`: the signing keys of this installation's service instances and their registry
-(see motcua_runtime.keys): create them for development, list, rotate, revoke."""
+(see motcua_runtime.keys): create them for development, list, rotate, revoke, and encrypt the
+private keys of a folder made before they were encrypted at rest."""
 
 from __future__ import annotations
 
@@ -10,7 +11,45 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from motcua_runtime.keys import KeyProblem, load_registry, revoke, rotate
+from motcua_runtime.keys import (
+    DEV_PASSPHRASE,
+    PASSPHRASE_ENV,
+    PASSPHRASE_FILE_ENV,
+    KeyProblem,
+    KeyRegistry,
+    encrypt_keys,
+    load_registry,
+    passphrase_from_env,
+    private_key_path,
+    revoke,
+    rotate,
+)
+
+
+def key_passphrase() -> str:
+    """MOTCUA_KEY_PASSPHRASE or MOTCUA_KEY_PASSPHRASE_FILE, else the published development one
+    (services refuse it outside development, motcua_runtime.placeholders)."""
+    return passphrase_from_env() or DEV_PASSPHRASE
+
+
+def own_key_env(keys_dir: Path, registry: KeyRegistry, stage: str,
+                agency: str | None) -> dict[str, str]:
+    """A service process's own private key, `<STAGE>_SIGNING_KEY` (the stage's settings
+    prefix), the only private key file it is told of; nothing for one without a key (the
+    audit archive and the operations view sign nothing)."""
+    own = registry.current(stage, agency)
+    if own is None:
+        return {}
+    return {f"{stage.upper()}_SIGNING_KEY": str(private_key_path(keys_dir, own.key_id))}
+
+
+def passphrase_env() -> dict[str, str]:
+    """What a child process must be given to read keys written with `key_passphrase()`:
+    nothing when the environment says it already (it inherits that), else the development
+    passphrase."""
+    if passphrase_from_env() is not None:
+        return {}
+    return {PASSPHRASE_ENV: DEV_PASSPHRASE}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -28,6 +67,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     rotate_.add_argument("instance", metavar="STAGE[.AGENCY]")
     rotate_.add_argument("--grace-hours", type=float, default=24.0)
     revoke_ = actions.add_parser("revoke", help="revoke a key from a time on (default now)")
+    actions.add_parser("encrypt", help=f"encrypt the private keys still written in clear, under "
+                                       f"{PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV}")
     revoke_.add_argument("key_id")
     revoke_.add_argument("--at", type=_moment, help="ISO time with offset, e.g. "
                                                     "2026-05-01T08:00:00+07:00")
@@ -57,11 +98,23 @@ def run(args: argparse.Namespace, keys_dir: Path, agencies: dict[str, list[str]]
         elif args.keys_command == "rotate":
             service, _, agency = args.instance.partition(".")
             record = rotate(keys_dir, service, agency or None,
-                            grace=timedelta(hours=args.grace_hours))
-            console.print(f"new key {record.key_id}; restart {record.instance} to sign with it")
+                            grace=timedelta(hours=args.grace_hours), passphrase=key_passphrase())
+            console.print(f"new key {record.key_id} (encrypted); give {record.instance} the file "
+                          f"{keys_dir / 'private' / (record.key_id + '.pem')} and the updated "
+                          f"registry, and restart it within {args.grace_hours:g} hours")
         elif args.keys_command == "revoke":
             record = revoke(keys_dir, args.key_id, args.at)
             console.print(f"{record.key_id} revoked from {record.revoked_at.isoformat()}")
+        elif args.keys_command == "encrypt":
+            if passphrase_from_env() is None:
+                raise KeyProblem(f"set {PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV}: the keys are "
+                                 "encrypted under it, and every service needs it to read them")
+            encrypted = encrypt_keys(keys_dir)
+            console.print(f"keys in {keys_dir}: " + (f"encrypted {', '.join(encrypted)}"
+                                                     if encrypted else "all already encrypted"))
+        if args.keys_command in ("init", "rotate") and passphrase_from_env() is None:
+            console.print(f"private keys encrypted with the development passphrase; set "
+                          f"{PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV} for your own")
     except KeyProblem as problem:
         raise SystemExit(str(problem)) from None
     return 0

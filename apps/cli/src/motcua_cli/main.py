@@ -229,11 +229,13 @@ def run_bench(args: argparse.Namespace, current: stackfile.Stack) -> int:
     from motcua_contracts import DOSSIER_TOPIC
 
     _require(current.kafka_bootstrap_servers, "broker", "KAFKA_BOOTSTRAP_SERVERS")
+    from motcua_cli.keys import key_passphrase
     from motcua_cli.up import keys_dir_of
     from motcua_runtime.keys import KeyProblem, signer_for
 
-    try:
-        signer = signer_for(keys_dir_of(args.data_dir), "intake", None)
+    try:  # the bench files dossiers as intake would: with intake's key, as `up` wrote it
+        signer = signer_for(keys_dir_of(args.data_dir), "intake", None,
+                            passphrase=key_passphrase())
     except KeyProblem as problem:
         raise SystemExit(str(problem)) from None
     result = asyncio.run(bench(current, os.environ.get("DOSSIER_TOPIC", DOSSIER_TOPIC),

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from motcua_cli import SERVICES, STAGES
 from motcua_cli.embedded_stack import READY_TIMEOUT, EmbeddedStack
+from motcua_cli.keys import key_passphrase
 from motcua_runtime.keys import ensure_keys, own_instances
 from motcua_runtime.migrations import upgrade
 
@@ -45,7 +46,8 @@ def ensure_dev_keys(keys_dir: Path, agencies: dict[str, list[str]]) -> list[str]
     replaced); returns the new ids."""
     instances = [(stage, None) for stage in STAGES]
     instances += [(stage, agency) for stage, codes in agencies.items() for agency in codes]
-    created = ensure_keys(keys_dir, instances, exclusions=own_instances(instances))
+    created = ensure_keys(keys_dir, instances, exclusions=own_instances(instances),
+                          passphrase=key_passphrase())
     return [record.key_id for record in created]
 
 

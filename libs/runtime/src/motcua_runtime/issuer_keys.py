@@ -18,6 +18,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from motcua_runtime import private_pem
+
 PRIVATE_FILE = "issuer.pem"
 PUBLIC_FILE = "issuer.pub"
 # Optional: encrypt the private key at rest (PKCS#8, the best encryption cryptography offers).
@@ -58,8 +60,7 @@ def load_public_keys(path: Path) -> dict[str, Ed25519PublicKey]:
 def load_private_key(path: Path, passphrase: str | None = None) -> Ed25519PrivateKey:
     passphrase = passphrase if passphrase is not None else os.environ.get(PASSPHRASE_ENV)
     try:
-        key = serialization.load_pem_private_key(
-            path.read_bytes(), password=passphrase.encode() if passphrase else None)
+        key = private_pem.read(path.read_bytes(), passphrase)
     except FileNotFoundError:
         raise IssuerKeyProblem(f"no token issuer key {path}: run `motcua tokens init` (or set "
                                "MOTCUA_TOKEN_ISSUER_PRIVATE_KEY)") from None
@@ -93,20 +94,10 @@ def rotate(directory: Path, *, passphrase: str | None = None) -> str:
 def _write(directory: Path, key: Ed25519PrivateKey, *, keep: list[Ed25519PublicKey],
            passphrase: str | None) -> None:
     passphrase = passphrase if passphrase is not None else os.environ.get(PASSPHRASE_ENV)
-    encryption = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
-                  else serialization.NoEncryption())
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
-    private = directory / PRIVATE_FILE
-    temporary = private.with_suffix(".tmp")
-    temporary.unlink(missing_ok=True)
-    # Owner-only from the first byte, then moved over the old key in one step.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(key.private_bytes(serialization.Encoding.PEM,
-                                     serialization.PrivateFormat.PKCS8, encryption))
     public = b"".join(k.public_bytes(serialization.Encoding.PEM,
                                      serialization.PublicFormat.SubjectPublicKeyInfo)
                       for k in [key.public_key(), *keep])
     (directory / PUBLIC_FILE).write_bytes(public)
-    temporary.replace(private)
+    private_pem.write(directory / PRIVATE_FILE, key, passphrase, replace=True)

@@ -6,7 +6,14 @@ reaching, any service's database, and that an administrator publishes like a cer
 Each entry maps a key id to the service and agency it signs for, its public key, and its
 validity: `valid_from`, `valid_until`, `revoked_at`. Rotation adds a new key; the old one stays in
 the registry so past events still verify. Private keys are PKCS#8 PEM files, one per key id,
-readable by their owner only.
+readable by their owner only and encrypted at rest under the passphrase in MOTCUA_KEY_PASSPHRASE
+or the file named by MOTCUA_KEY_PASSPHRASE_FILE (`motcua keys init` and `motcua up` use the
+published `dev-only-` one, which services refuse outside development). A key written before
+encryption still loads, with a warning: `motcua keys encrypt` encrypts it.
+
+A service is given the registry and its own key file only (`<STAGE>_SIGNING_KEY`, any file
+name: the key is found in the registry by its public half), never the folder of everybody's
+private keys; MOTCUA_KEYS_DIR, that whole folder, remains a development convenience.
 
 What a key may sign for is stated in its entry (motcua_runtime.scope): `agency: "STP"` for an
 agency's own instance, that agency alone; `agency: null` for the shared instance, every agency
@@ -34,6 +41,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from motcua_contracts import Producer
+from motcua_runtime import private_pem
 from motcua_runtime.scope import AgencyScope
 from motcua_runtime.settings import ServiceSettings
 
@@ -41,10 +49,41 @@ log = structlog.get_logger(__name__)
 
 REGISTRY_FILE = "registry.json"
 PRIVATE_DIR = "private"
+PASSPHRASE_ENV = "MOTCUA_KEY_PASSPHRASE"
+PASSPHRASE_FILE_ENV = "MOTCUA_KEY_PASSPHRASE_FILE"
+# Published here, so a placeholder (motcua_runtime.placeholders refuses it outside development):
+# what `motcua keys init` and `motcua up` encrypt with when neither variable is set.
+DEV_PASSPHRASE = "dev-only-motcua-event-keys"
+_SET_PASSPHRASE = f"set {PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV}"
 
 
 class KeyProblem(LookupError):
     """A key or registry that cannot be used; the message says what to do."""
+
+
+def passphrase_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The private keys' passphrase: MOTCUA_KEY_PASSPHRASE, or the contents of the file named by
+    MOTCUA_KEY_PASSPHRASE_FILE (a mounted secret; its final newline is not part of it). Both set
+    is refused rather than one silently preferred: they may disagree. Empty counts as unset."""
+    environ = os.environ if environ is None else environ
+    value, file = environ.get(PASSPHRASE_ENV, ""), environ.get(PASSPHRASE_FILE_ENV, "")
+    if value and file:
+        raise KeyProblem(f"both {PASSPHRASE_ENV} and {PASSPHRASE_FILE_ENV} are set: set one "
+                         "(the file where the platform mounts secrets as files)")
+    if not file:
+        return value or None
+    try:
+        contents = Path(file).read_text().rstrip("\r\n")
+    except OSError as error:
+        raise KeyProblem(f"{PASSPHRASE_FILE_ENV}={file}: cannot read it "
+                         f"({error.strerror or error})") from None
+    if not contents:
+        raise KeyProblem(f"{PASSPHRASE_FILE_ENV}={file} is empty")
+    return contents
+
+
+def _passphrase(given: str | None) -> str | None:
+    return given if given is not None else passphrase_from_env()
 
 
 @dataclass(frozen=True)
@@ -186,6 +225,9 @@ class KeyRegistry:
         self.path, self._stamp = path, _stamp(path)
         return path
 
+    def by_public_key(self, public_key: bytes) -> KeyRecord | None:
+        return next((r for r in self.keys.values() if r.public_key == public_key), None)
+
     def current(self, service: str, agency: str | None,
                 at: datetime | None = None) -> KeyRecord | None:
         """The newest key of an instance usable at `at` (now by default)."""
@@ -222,24 +264,52 @@ class Signer:
                           headers={"kid": self.key_id})
 
     @classmethod
-    def load(cls, keys_dir: Path, record: KeyRecord) -> Signer:
-        return cls.from_file(private_key_path(keys_dir, record.key_id), record)
+    def load(cls, keys_dir: Path, record: KeyRecord, passphrase: str | None = None) -> Signer:
+        return cls.from_file(private_key_path(keys_dir, record.key_id), record, passphrase)
 
     @classmethod
-    def from_file(cls, path: Path, record: KeyRecord) -> Signer:
-        try:
-            private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        except FileNotFoundError:
-            raise KeyProblem(f"no private key file {path}") from None
-        except ValueError as error:
-            raise KeyProblem(f"{path} is not a PEM private key: {error}") from None
-        if not isinstance(private_key, Ed25519PrivateKey):
-            raise KeyProblem(f"{path} is not an Ed25519 key")
-        public = private_key.public_key().public_bytes(serialization.Encoding.Raw,
-                                                       serialization.PublicFormat.Raw)
-        if public != record.public_key:
+    def from_file(cls, path: Path, record: KeyRecord, passphrase: str | None = None) -> Signer:
+        private_key = read_private_key(path, passphrase)
+        if _public_bytes(private_key) != record.public_key:
             raise KeyProblem(f"{path} does not match key {record.key_id} in the registry")
         return cls(record.key_id, record.service, record.agency, private_key)
+
+
+_warned_unencrypted: set[Path] = set()
+
+
+def read_private_key(path: Path, passphrase: str | None = None) -> Ed25519PrivateKey:
+    """An instance's private key from its PEM file, decrypted with `passphrase` (default: the
+    environment's, see `passphrase_from_env`)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:  # missing, or a directory Docker made for a missing bind mount
+        raise KeyProblem(f"cannot read the private key {path}: {error.strerror or error}") \
+            from None
+    encrypted = private_pem.is_encrypted(data)
+    passphrase = _passphrase(passphrase) if encrypted else None
+    if encrypted and not passphrase:
+        raise KeyProblem(f"{path} is encrypted and no passphrase is set: {_SET_PASSPHRASE}")
+    try:
+        key = private_pem.read(data, passphrase)
+    except (TypeError, ValueError) as error:
+        if encrypted:
+            raise KeyProblem(f"cannot decrypt {path} ({error}): the passphrase is wrong; "
+                             f"{_SET_PASSPHRASE} to the one it was written with") from None
+        raise KeyProblem(f"{path} is not a PEM private key: {error}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyProblem(f"{path} is not an Ed25519 key")
+    if not encrypted and path not in _warned_unencrypted:
+        # Still accepted, so a data folder made before encryption keeps working; once per file.
+        _warned_unencrypted.add(path)
+        log.warning("private key not encrypted at rest", path=str(path),
+                    fix=f"run `motcua keys encrypt` ({_SET_PASSPHRASE} first)")
+    return key
+
+
+def _public_bytes(private_key: Ed25519PrivateKey) -> bytes:
+    return private_key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                 serialization.PublicFormat.Raw)
 
 
 def private_key_path(keys_dir: Path, key_id: str) -> Path:
@@ -250,21 +320,28 @@ def load_registry(keys_dir: Path) -> KeyRegistry:
     return KeyRegistry.load(keys_dir / REGISTRY_FILE)
 
 
-def signer_for(keys_dir: Path, service: str, agency: str | None) -> Signer:
+def signer_for(keys_dir: Path, service: str, agency: str | None, *,
+               passphrase: str | None = None) -> Signer:
     """The current key of an instance, with its private half from the keys folder."""
     registry = load_registry(keys_dir)
     record = registry.current(service, agency)
     if record is None:
         raise KeyProblem(f"no valid key for {instance_name(service, agency)} in "
                         f"{registry.path}: run `motcua keys init`")
-    return Signer.load(keys_dir, record)
+    return Signer.load(keys_dir, record, passphrase)
 
 
 def create_key(keys_dir: Path, service: str, agency: str | None, *,
                valid_from: datetime | None = None,
-               except_agencies: Iterable[str] = ()) -> KeyRecord:
+               except_agencies: Iterable[str] = (),
+               passphrase: str | None = None) -> KeyRecord:
     """A fresh key for an instance, added to the registry; its id counts the instance's keys.
-    `except_agencies`: for a shared instance, the agencies its key may not sign for."""
+    `except_agencies`: for a shared instance, the agencies its key may not sign for. The
+    private key is written encrypted under `passphrase` (default: the environment's); without
+    one nothing is written."""
+    passphrase = _passphrase(passphrase)
+    if not passphrase:
+        raise KeyProblem(f"no passphrase to encrypt the new private key with: {_SET_PASSPHRASE}")
     registry = _load_or_empty(keys_dir)
     instance = instance_name(service, agency)
     number = 1 + sum(1 for r in registry.keys.values() if r.instance == instance)
@@ -278,13 +355,7 @@ def create_key(keys_dir: Path, service: str, agency: str | None, *,
     private_dir = keys_dir / PRIVATE_DIR
     private_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(private_dir, 0o700)
-    path = private_key_path(keys_dir, record.key_id)
-    # Created with owner-only permissions from the first byte, not chmod-ed afterwards.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(private_key.private_bytes(serialization.Encoding.PEM,
-                                             serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption()))
+    private_pem.write(private_key_path(keys_dir, record.key_id), private_key, passphrase)
     registry.keys[record.key_id] = record
     registry.save(keys_dir / REGISTRY_FILE)
     return record
@@ -302,7 +373,8 @@ def own_instances(instances: Iterable[tuple[str, str | None]]) -> dict[str, froz
 
 
 def ensure_keys(keys_dir: Path, instances: list[tuple[str, str | None]], *,
-                exclusions: Mapping[str, frozenset[str]] | None = None) -> list[KeyRecord]:
+                exclusions: Mapping[str, frozenset[str]] | None = None,
+                passphrase: str | None = None) -> list[KeyRecord]:
     """Create a key for each (service, agency) instance that has no usable one; returns the
     keys created. Development convenience behind `motcua keys init` and `motcua up`.
 
@@ -318,16 +390,18 @@ def ensure_keys(keys_dir: Path, instances: list[tuple[str, str | None]], *,
         wanted = None if exclusions is None or agency is not None else \
             exclusions.get(service, frozenset())
         if record is None or not private_key_path(keys_dir, record.key_id).exists():
-            created.append(create_key(keys_dir, service, agency, except_agencies=wanted or ()))
+            created.append(create_key(keys_dir, service, agency, except_agencies=wanted or (),
+                                      passphrase=passphrase))
         elif wanted is not None and record.except_agencies != wanted:
             created.append(rotate(keys_dir, service, agency, grace=timedelta(0),
-                                  except_agencies=wanted))
+                                  except_agencies=wanted, passphrase=passphrase))
     return created
 
 
 def rotate(keys_dir: Path, service: str, agency: str | None, *,
            grace: timedelta = timedelta(hours=24),
-           except_agencies: Iterable[str] | None = None) -> KeyRecord:
+           except_agencies: Iterable[str] | None = None,
+           passphrase: str | None = None) -> KeyRecord:
     """A new key for an instance; the old ones stop signing after `grace` (time for running
     services to restart with the new key) and stay in the registry to verify the past. The new
     key keeps the scope of the instance's newest key unless `except_agencies` is given."""
@@ -337,7 +411,8 @@ def rotate(keys_dir: Path, service: str, agency: str | None, *,
                       if r.instance == instance_name(service, agency)),
                      key=lambda r: (r.valid_from, r.key_id), default=None)
         except_agencies = newest.except_agencies if newest else ()
-    new = create_key(keys_dir, service, agency, valid_from=now, except_agencies=except_agencies)
+    new = create_key(keys_dir, service, agency, valid_from=now, except_agencies=except_agencies,
+                     passphrase=passphrase)
     registry = load_registry(keys_dir)
     for key_id, record in list(registry.keys.items()):
         if record.instance == new.instance and key_id != new.key_id and (
@@ -357,6 +432,21 @@ def revoke(keys_dir: Path, key_id: str, at: datetime | None = None) -> KeyRecord
     return record
 
 
+def encrypt_keys(keys_dir: Path, passphrase: str | None = None) -> list[str]:
+    """Encrypt every private key of the folder still written in clear (a folder made before
+    encryption); returns their ids. Each file is replaced in one step, never left half
+    written."""
+    passphrase = _passphrase(passphrase)
+    if not passphrase:
+        raise KeyProblem(f"no passphrase to encrypt the private keys with: {_SET_PASSPHRASE}")
+    encrypted = []
+    for path in sorted((keys_dir / PRIVATE_DIR).glob("*.pem")):
+        if not private_pem.is_encrypted(path.read_bytes()):
+            private_pem.write(path, read_private_key(path), passphrase, replace=True)
+            encrypted.append(path.stem)
+    return encrypted
+
+
 def _load_or_empty(keys_dir: Path) -> KeyRegistry:
     path = keys_dir / REGISTRY_FILE
     if not path.exists():
@@ -365,23 +455,32 @@ def _load_or_empty(keys_dir: Path) -> KeyRegistry:
 
 
 def signer_from_settings(settings: ServiceSettings, service: str) -> Signer:
-    """The key a service instance signs with: `<STAGE>_SIGNING_KEY` if set, else the
-    instance's current key in MOTCUA_KEYS_DIR."""
+    """The key a service instance signs with: its own key file `<STAGE>_SIGNING_KEY` if set
+    (what production mounts, alone), else the instance's current key in MOTCUA_KEYS_DIR."""
     registry = KeyRegistry.load(settings.registry_path())
     instance = instance_name(service, settings.agency)
     if settings.signing_key is not None:
-        record = registry.keys.get(settings.signing_key.stem)
+        path = settings.signing_key
+        private_key = read_private_key(path)
+        # Found by its public half, so the file's name may stay the same across rotations
+        # (a mounted Secret's key, a compose bind target).
+        record = registry.by_public_key(_public_bytes(private_key))
         if record is None:
-            raise KeyProblem(f"signing key {settings.signing_key.name}: no key "
-                             f"{settings.signing_key.stem!r} in {registry.path}")
+            raise KeyProblem(f"signing key {path}: its public key is in no entry of "
+                             f"{registry.path}: give {instance} its current key file "
+                             "(`motcua keys list`) and the registry that lists it")
         if record.instance != instance:
-            raise KeyProblem(f"signing key {record.key_id} belongs to {record.instance}, "
-                             f"not to {instance}")
+            raise KeyProblem(f"signing key {path} is {record.key_id}, which belongs to "
+                             f"{record.instance}, not to {instance}")
+        problem = record.problem_at(datetime.now(timezone.utc))
+        if problem is not None:  # all it signed would be refused by every consumer
+            raise KeyProblem(f"signing key {path}: {problem}; give {instance} its current key "
+                             "(`motcua keys list`)")
         _check_scope(record, settings)
-        return Signer.from_file(settings.signing_key, record)
+        return Signer(record.key_id, record.service, record.agency, private_key)
     if settings.keys_dir is None:
-        raise KeyProblem(f"no signing key for {instance}: set MOTCUA_KEYS_DIR or "
-                         f"{service.upper()}_SIGNING_KEY")
+        raise KeyProblem(f"no signing key for {instance}: set {service.upper()}_SIGNING_KEY "
+                         "(its own key file) or, in development, MOTCUA_KEYS_DIR")
     record = registry.current(service, settings.agency)
     if record is None:
         raise KeyProblem(f"no valid key for {instance} in {registry.path}: "

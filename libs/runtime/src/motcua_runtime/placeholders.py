@@ -4,12 +4,14 @@ repository; they are fine on a laptop and a hole anywhere else. So outside devel
 (MOTCUA_ENV is not `development`; unset counts as production) a service, and `motcua migrate`,
 refuse to start while any secret-looking variable holds one, while the retired shared token
 secret is still set, or when a service with an HTTP API has no token issuer key to check
-officers with. Messages name the variable, never its value."""
+officers with. A secret given as a file (`..._PASSPHRASE_FILE`, `..._PASSWORD_FILE`, as mounted
+secrets are) is judged by the file's contents. Messages name the variable, never its value."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 from motcua_runtime.issuer_keys import IssuerKeyProblem, load_public_keys
 from motcua_runtime.settings import ServiceSettings
@@ -38,9 +40,23 @@ def environment_problems(environ: Mapping[str, str]) -> list[str]:
         if marker and _SECRET_NAME.search(name):
             problems.append(f"{name} holds a published placeholder ({marker}...): set a real "
                             "secret")
+        elif name.endswith("_FILE") and _SECRET_NAME.search(name.removesuffix("_FILE")) and \
+                (marker := _file_marker(environ[name])):
+            problems.append(f"{name} names a file holding a published placeholder "
+                            f"({marker}...): put a real secret in it")
         elif name in RETIRED and value.strip():
             problems.append(f"{name} is no longer read ({RETIRED[name]}): remove it")
     return problems
+
+
+def _file_marker(path: str) -> str | None:
+    """The placeholder marker in a secret file, if any. An unreadable file is not judged here:
+    whoever reads the secret says so, naming the variable."""
+    try:
+        contents = Path(path).read_text(errors="replace").lower() if path else ""
+    except OSError:
+        return None
+    return next((m for m in MARKERS if m in contents), None)
 
 
 def settings_problems(settings: ServiceSettings, *, serves_http: bool) -> list[str]:

@@ -68,13 +68,19 @@ class ServiceSettings(BaseSettings):
     metrics_host: str = "0.0.0.0"
     keys_dir: Path | None = Field(
         default=None, validation_alias="MOTCUA_KEYS_DIR",
-        description="Folder of the key registry (registry.json) and private keys (private/).")
+        description="Folder of the key registry (registry.json) and every instance's private "
+                    "key (private/): a development convenience; production gives each "
+                    "service MOTCUA_KEY_REGISTRY and its own <STAGE>_SIGNING_KEY instead.")
     key_registry: Path | None = Field(
         default=None, validation_alias="MOTCUA_KEY_REGISTRY",
         description="The key registry file; default: registry.json in MOTCUA_KEYS_DIR.")
     signing_key: Path | None = Field(
-        default=None, description="This instance's private key (PEM, named <key id>.pem); "
-                                  "default: its current key in MOTCUA_KEYS_DIR.")
+        default=None, description="This instance's own private key file (<STAGE>_SIGNING_KEY: "
+                                  "PEM, encrypted under MOTCUA_KEY_PASSPHRASE[_FILE], any "
+                                  "name: the registry entry is found by its public key), "
+                                  "with MOTCUA_KEY_REGISTRY the only key files a service "
+                                  "needs; default (development): its current key in "
+                                  "MOTCUA_KEYS_DIR.")
     batch_max_records: int = Field(default=500, ge=1, le=10_000)
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
 

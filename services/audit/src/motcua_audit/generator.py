@@ -42,7 +42,7 @@ from motcua_contracts.intake import (
 )
 from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
-from motcua_runtime.keys import Signer, ensure_keys, own_instances, signer_for
+from motcua_runtime.keys import DEV_PASSPHRASE, Signer, ensure_keys, own_instances, signer_for
 
 PARTITIONS = 12
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
@@ -67,8 +67,11 @@ def prepare_keys(keys_dir: Path) -> SignerOf:
     instances += [(stage, a) for a in sorted(own) for stage in STAGES[1:]]
     instances += [("delivery", POST_OFFICE)] if POST_OFFICE not in own else []
     # Each shared key leaves out the agencies with their own instance, as `motcua up` makes it.
-    ensure_keys(keys_dir, instances, exclusions=own_instances(instances))
-    signers = {(s, a): signer_for(keys_dir, s, a) for s, a in instances}
+    # Throwaway keys of a synthetic log: the published development passphrase is enough.
+    ensure_keys(keys_dir, instances, exclusions=own_instances(instances),
+                passphrase=DEV_PASSPHRASE)
+    signers = {(s, a): signer_for(keys_dir, s, a, passphrase=DEV_PASSPHRASE)
+               for s, a in instances}
 
     def signer_of(stage: str, agency: str | None) -> Signer:
         return signers.get((stage, agency)) or signers[(stage, None)]
