@@ -131,6 +131,8 @@ async def test_metrics_and_the_live_dashboard(infra):
 
             driver.find_element("id", "token").send_keys(officer_token(
                 Officer("dieu.hanh", "UBND", "admin")))
+            # A poll or two while the token sits typed in the field: the page must not empty it.
+            await asyncio.sleep(4.5)
             driver.find_element("css selector", "#sign-in button").click()
             await asyncio.to_thread(
                 wait_until, driver,

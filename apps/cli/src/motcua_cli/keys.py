@@ -87,7 +87,8 @@ def _moment(value: str) -> datetime:
 def run(args: argparse.Namespace, keys_dir: Path, agencies: dict[str, list[str]]) -> int:
     from motcua_cli.up import ensure_dev_keys
 
-    console = Console(highlight=False)
+    # soft_wrap: a path is printed whole on one line, so it can be copied whatever the terminal.
+    console = Console(highlight=False, soft_wrap=True)
     try:
         if args.keys_command == "init":
             created = ensure_dev_keys(keys_dir, agencies)

@@ -120,9 +120,14 @@ async function officerFetch(url) {
 }
 
 // The sign-in box of a page: a token field, or who is signed in and a sign-out button.
+// Drawing again only when the token changed: the pages ask for a redraw on every poll, and a
+// form drawn anew would empty the field an officer is typing or pasting into.
 function signInBox(container, onChange) {
+  let drawnFor;
   function draw() {
     const token = officerToken();
+    if (drawnFor === token) return;
+    drawnFor = token;
     if (token) {
       let who = "cán bộ";
       try {
