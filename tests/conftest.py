@@ -13,6 +13,7 @@ import pytest
 
 from motcua_cli.db_roles import require_passwords
 from motcua_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from motcua_privacy import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, generate_master_key
 from motcua_runtime.keys import DEV_PASSPHRASE, PASSPHRASE_ENV, PASSPHRASE_FILE_ENV
 from tests.support import Infrastructure, create_test_keys
 
@@ -25,9 +26,13 @@ def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     agency, in a registry that services (in-process or child processes) find through
     MOTCUA_KEYS_DIR, encrypted under the development passphrase as `motcua up` writes them (in
     MOTCUA_KEY_PASSPHRASE, so child processes and stacks read them too)."""
-    saved = {name: os.environ.get(name) for name in ("MOTCUA_KEYS_DIR", PASSPHRASE_ENV)}
+    saved = {name: os.environ.get(name)
+             for name in ("MOTCUA_KEYS_DIR", PASSPHRASE_ENV, MASTER_KEY_ENV)}
     if not os.environ.get(PASSPHRASE_FILE_ENV):
         os.environ.setdefault(PASSPHRASE_ENV, DEV_PASSPHRASE)
+    # Personal data is sealed under a master key of the session (child processes inherit it).
+    if not os.environ.get(MASTER_KEY_FILE_ENV):
+        os.environ.setdefault(MASTER_KEY_ENV, generate_master_key())
     keys_dir = create_test_keys(tmp_path_factory.mktemp("keys"))
     os.environ["MOTCUA_KEYS_DIR"] = str(keys_dir)
     yield keys_dir

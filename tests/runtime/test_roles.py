@@ -15,7 +15,7 @@ from motcua_runtime.roles import AUDITOR, SERVICES, ensure_service_roles, login_
 from tests.support import TEST_ROLE_PASSWORDS
 
 ROLES = (*SERVICES, AUDITOR)
-SCHEMAS = (*SERVICES, "calendar", "telemetry")
+SCHEMAS = (*SERVICES, "calendar", "telemetry", "privacy")
 OPERATIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
 # Everything a role may do outside its own schema, written out here (not taken from the code
@@ -25,6 +25,10 @@ SHARED = {
     *{(role, "telemetry.spans", "INSERT") for role in SERVICES},
     *{("intake", "calendar.overrides", op) for op in OPERATIONS},
     ("operations", "telemetry.spans", "SELECT"),
+    # The key store of personal data: intake makes and erases keys, signing and delivery read.
+    *{("intake", "privacy.dossier_keys", op) for op in ("SELECT", "INSERT", "UPDATE")},
+    ("signing", "privacy.dossier_keys", "SELECT"),
+    ("delivery", "privacy.dossier_keys", "SELECT"),
     ("auditor", "audit.events", "SELECT"),
     ("auditor", "intake.dossiers", "SELECT"),
     ("auditor", "intake.timeline", "SELECT"),

@@ -104,7 +104,7 @@ class EmbeddedStack:
     def start(self) -> None:
         from motcua_cli import SERVICES
         from motcua_cli.db_roles import ensure_roles, require_passwords
-        from motcua_cli.keys import own_key_env, passphrase_env
+        from motcua_cli.keys import own_key_env, passphrase_env, privacy_master_key_env
         from motcua_cli.pki import ensure_dev_pki, passphrase, pki_dir
         from motcua_cli.tokens import ensure_issuer
         from motcua_cli.up import ensure_dev_keys, keys_dir_of, migrate_all
@@ -151,7 +151,10 @@ class EmbeddedStack:
                "MOTCUA_TOKEN_ISSUER_PUBLIC_KEY": str(ensure_issuer(self.data_dir)),
                "MOTCUA_OFFICERS": "1" if self.officers else os.environ.get("MOTCUA_OFFICERS", "0"),
                # The public trust list; each service's own private key is added below.
-               "MOTCUA_KEY_REGISTRY": str(keys_dir / REGISTRY_FILE), **passphrase_env()}
+               "MOTCUA_KEY_REGISTRY": str(keys_dir / REGISTRY_FILE), **passphrase_env(),
+               # The master key of personal data's key store: the published development one
+               # unless one is given (motcua_privacy.master).
+               **privacy_master_key_env()}
         if not os.environ.get("SIGNING_CERTIFICATE_FILE"):
             pki = pki_dir(self.data_dir)
             issued = ensure_dev_pki(pki)

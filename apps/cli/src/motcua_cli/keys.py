@@ -5,6 +5,7 @@ private keys of a folder made before they were encrypted at rest."""
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -50,6 +51,16 @@ def passphrase_env() -> dict[str, str]:
     if passphrase_from_env() is not None:
         return {}
     return {PASSPHRASE_ENV: DEV_PASSPHRASE}
+
+
+def privacy_master_key_env() -> dict[str, str]:
+    """What a child process must be given to seal and open personal data: nothing when the
+    environment names a master key (it inherits it), else the published development one."""
+    from motcua_privacy import DEV_MASTER_KEY, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV
+
+    if os.environ.get(MASTER_KEY_ENV) or os.environ.get(MASTER_KEY_FILE_ENV):
+        return {}
+    return {MASTER_KEY_ENV: DEV_MASTER_KEY}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

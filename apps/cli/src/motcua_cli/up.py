@@ -30,6 +30,8 @@ def migrate_all(database_url: str) -> None:
     # The local span store (schema `telemetry`), where services keep their spans when no OTLP
     # endpoint is configured.
     upgrade("motcua_telemetry", database_url)
+    # The key store of personal data (schema `privacy`): the dossiers' wrapped data keys.
+    upgrade("motcua_privacy", database_url)
     for service in SERVICES:
         upgrade(f"motcua_{service}", database_url)
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from motcua_runtime.db import engine_url
 
 SERVICES = ("intake", "appraisal", "approval", "signing", "delivery", "audit", "operations")
-SHARED_SCHEMAS = ("calendar", "telemetry")
+SHARED_SCHEMAS = ("calendar", "telemetry", "privacy")
 # Read-only role for auditors running `motcua audit replay` against the archive and intake.
 AUDITOR = "auditor"
 DML = ("SELECT", "INSERT", "UPDATE", "DELETE")
@@ -38,6 +38,12 @@ SHARED_RIGHTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     service: dict(_EVERYONE) for service in SERVICES}
 SHARED_RIGHTS["intake"][("calendar", "overrides")] = DML
 SHARED_RIGHTS["operations"][("telemetry", "spans")] = ("SELECT", "INSERT")
+# The key store of personal data (motcua_privacy): intake makes each dossier's data key when it
+# files it and erases it (`motcua privacy erase`, as intake); signing (the name on the result)
+# and delivery (the postal address, the receiver) read keys; no other role sees the table.
+SHARED_RIGHTS["intake"][("privacy", "dossier_keys")] = ("SELECT", "INSERT", "UPDATE")
+SHARED_RIGHTS["signing"][("privacy", "dossier_keys")] = ("SELECT",)
+SHARED_RIGHTS["delivery"][("privacy", "dossier_keys")] = ("SELECT",)
 # The replay reads the archive and compares it with intake's tracking view.
 SHARED_RIGHTS[AUDITOR] = {("audit", "events"): ("SELECT",), ("intake", "dossiers"): ("SELECT",),
                           ("intake", "timeline"): ("SELECT",)}
