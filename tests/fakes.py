@@ -3,6 +3,7 @@ for unit tests of handlers (plain functions, no database, no broker)."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -11,8 +12,10 @@ from typing import Any, TypeVar
 
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Event, Producer, event_hash, new_event, parse_event
+from motcua_intake import personal
 from motcua_runtime.stage import Emitter
 from motcua_runtime.work_items import Cause
+from tests.personal import TEST_KEYS, seal_personal
 
 E = TypeVar("E", bound=Event)
 
@@ -22,6 +25,7 @@ class FakeWorkItems:
 
     def __init__(self) -> None:
         self.by_dossier: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        self.keys = TEST_KEYS  # the data keys of the tests' dossiers (tests/personal.py)
 
     def for_dossier(self, dossier_id: uuid.UUID) -> list[Any]:
         return list(self.by_dossier[dossier_id])
@@ -79,6 +83,16 @@ class FakeDossiers:
     def record(self, entry: Any) -> None:
         self.timeline.append(entry)
 
+    # Personal data, opened and sealed with the tests' keys (tests/personal.py).
+    keys = TEST_KEYS
+
+    def person(self, dossier: Any) -> dict[str, Any] | None:
+        return personal.person(self.keys, dossier)
+
+    def seal_message(self, dossier: Any, recipient: str, message: Any) -> Any:
+        body = self.keys.seal(dossier.id, {"to": recipient, "body": message.body})
+        return dataclasses.replace(message, body=body.model_dump_json())
+
 
 def emitted(emitter: Emitter) -> list:
     """The events a handler emitted, parsed back as a consumer would read them."""
@@ -102,9 +116,11 @@ def event(cls: type[E], *, producer: Producer, cause: Event | Cause | None = Non
     """An event as another stage (or the applicant's desk) would emit it, linked to `cause`."""
     if cause is None and (dossier_id is None or agency is None):
         raise ValueError("a root event needs its dossier_id and agency")
-    return new_event(cls, dossier_id=dossier_id or cause.dossier_id,  # type: ignore[union-attr]
+    dossier_id = dossier_id or cause.dossier_id  # type: ignore[union-attr]
+    return new_event(cls, dossier_id=dossier_id,
                      agency=agency or cause.agency, producer=producer,  # type: ignore[union-attr]
-                     cause=cause, actor=actor, occurred_at=at, **payload)  # type: ignore[arg-type]
+                     cause=cause, actor=actor, occurred_at=at,  # type: ignore[arg-type]
+                     **seal_personal(dossier_id, payload))
 
 
 def at(emitted_event: E, when: datetime) -> E:

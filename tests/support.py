@@ -274,12 +274,14 @@ def chained_after_root(event: E) -> tuple[Event, E]:
     dead-letters an event whose cause it does not know)."""
     from motcua_contracts import new_event
     from motcua_contracts.intake import DossierSubmitted
+    from tests.personal import sealed
     root = signed(new_event(
         DossierSubmitted, dossier_id=event.dossier_id, agency=event.agency,
         producer=event.producer.model_copy(update={"service": "intake"}),
         code="000.00.22.H38-261124-0001", procedure_code="1.001612", channel="online",
-        applicant={"full_name": "Lò Thị Mai", "id_number": "010203004567",
-                   "phone": "0912345678", "address": "Lào Cai"},
+        applicant=sealed(event.dossier_id, {"full_name": "Lò Thị Mai",
+                                            "id_number": "010203004567",
+                                            "phone": "0912345678", "address": "Lào Cai"}),
         documents=[], delivery={"channel": "online"}, data={},
         received_at=event.occurred_at), "intake", event.agency)
     effect = event.model_copy(update={"causation_id": root.event_id,

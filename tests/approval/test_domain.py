@@ -28,7 +28,8 @@ def test_an_approve_recommendation_is_approved_for_the_applicant():
     decision = decide(appraised("approve", "Hồ sơ đủ điều kiện"), CRIMINAL_RECORD)
 
     assert decision.outcome == "approved"
-    assert decision.text == f"Chấp thuận: {CRIMINAL_RECORD.name} cho Trần Thị Bình"
+    # The dossier's code, never the applicant's name: the decision travels in clear.
+    assert decision.text == f"Chấp thuận: {CRIMINAL_RECORD.name}, hồ sơ {FACTS.code}"
 
 
 def test_a_deny_recommendation_is_denied_with_the_findings_as_the_reason():

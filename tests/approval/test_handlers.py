@@ -64,8 +64,8 @@ def test_an_approve_recommendation_is_approved_and_linked_to_its_cause(items, em
 
     [approved] = emitted(emitter)
     assert isinstance(approved, DossierApproved)
-    assert approved.decision == f"Chấp thuận: {RECORD.name} cho Trần Thị Bình"
-    assert (approved.dossier, approved.actor) == (FACTS, "auto")
+    assert approved.decision == f"Chấp thuận: {RECORD.name}, hồ sơ {FACTS.code}"
+    assert (approved.dossier, approved.actor) == (draft.dossier, "auto")
     assert (approved.causation_id, approved.causation_hash) == (draft.event_id, draft.hash)
     [item] = items.for_dossier(draft.dossier_id)
     assert (item.state, item.outcome, item.closed_with_event) == (DONE, "approved",
@@ -145,7 +145,7 @@ def test_the_leader_approves_with_the_decision_as_issued(waiting, emitter):
 def test_approving_without_text_issues_the_drafts_decision(waiting, emitter):
     DECISIONS["approve"].apply(waiting, Approve(), emitter, HOA)
 
-    assert emitted(emitter)[0].decision == f"Chấp thuận: {RECORD.name} cho Trần Thị Bình"
+    assert emitted(emitter)[0].decision == f"Chấp thuận: {RECORD.name}, hồ sơ {FACTS.code}"
 
 
 def test_the_leader_denies_with_the_reason(waiting, emitter):
@@ -164,7 +164,7 @@ def test_the_leader_sends_the_draft_back_and_takes_the_next_one(waiting, items, 
     [returned] = drain(emitter)
     assert isinstance(returned, DossierReturned)
     assert (returned.reason, returned.actor, returned.dossier) == (
-        "Xác minh lại nơi cư trú", "officer:hoa", FACTS)
+        "Xác minh lại nơi cư trú", "officer:hoa", waiting.facts())
     assert (waiting.state, waiting.outcome, waiting.closed_with_event) == (
         DONE, "returned", returned.event_id)
 

@@ -77,8 +77,10 @@ def test_one_byte_changed_is_named_a_hash_mismatch(signed_log):
     records = list(records)
     index = position(records, "DossierAppraised")
     partition, offset, key, value = records[index]
-    spot = value.index(b'"applicant_name":"N') + len(b'"applicant_name":"')
-    records[index] = (partition, offset, key, value[:spot] + b"M" + value[spot + 1:])
+    # A byte of the sealed applicant's ciphertext: the hash covers the ciphertext.
+    spot = value.index(b'"ciphertext":"') + len(b'"ciphertext":"')
+    value = value[:spot] + (b"M" if value[spot:spot + 1] != b"M" else b"N") + value[spot + 1:]
+    records[index] = (partition, offset, key, value)
     findings = judge(keys_dir, records)
     assert [(f.dossier_id, f.partition, f.offset, f.kind) for f in findings] == \
         [(*at(records, index), "hash")]

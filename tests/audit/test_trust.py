@@ -17,6 +17,7 @@ from motcua_contracts.delivery import ResultDelivered, ResultHandedToPost, Resul
 from motcua_contracts.dossier import DossierFacts
 from motcua_runtime.keys import load_registry, revoke
 from motcua_runtime.trust import Verifier
+from tests.personal import seal_personal
 
 AT = datetime(2026, 5, 4, 9, tzinfo=timezone.utc)
 FACTS = DossierFacts(code="000.00.15.H38-260504-0001", procedure_code="2.000488",
@@ -31,8 +32,11 @@ def keys(tmp_path_factory):
 
 def approved(signer_of, *, agency="STP", key_agency="STP", service="approval"):
     signer = signer_of(service, key_agency)
-    return new_event(DossierApproved, dossier_id=uuid7(), agency=agency, occurred_at=AT,
-                     producer=signer.producer, sign=signer.sign, dossier=FACTS, decision="Cấp")
+    dossier_id = uuid7()
+    return new_event(DossierApproved, dossier_id=dossier_id, agency=agency, occurred_at=AT,
+                     producer=signer.producer, sign=signer.sign,
+                     dossier=seal_personal(dossier_id, {"dossier": FACTS})["dossier"],
+                     decision="Cấp")
 
 
 def check(folder, event, **changes):

@@ -19,12 +19,20 @@ from motcua_contracts import (
     parse_event,
     uuid7,
 )
+from motcua_privacy import seal_json
 
+# Personal data travels sealed (motcua_contracts.sealed): under a data key of these tests.
+DATA_KEY = bytes(range(32))
+APPLICANT = {"full_name": "Nguyễn Văn An", "id_number": "010203004567", "phone": "0912345678",
+             "address": "Số 1 Hoàng Liên, Lào Cai"}
+DOSSIER_ID = uuid.UUID("0196a0b0-0000-7000-8000-000000000007")
+SEALED_APPLICANT = seal_json(DATA_KEY, DOSSIER_ID, APPLICANT).model_dump()
+SEALED_ADDRESS = seal_json(DATA_KEY, DOSSIER_ID, APPLICANT["address"]).model_dump()
 VN = timezone(timedelta(hours=7))
 RECEIVED = datetime(2026, 4, 29, 9, 15, tzinfo=VN)
 FACTS = {
     "code": "000.00.15.H38-260429-0007", "procedure_code": "2.000488",
-    "applicant_name": "Nguyễn Văn An", "received_at": RECEIVED,
+    "applicant": SEALED_APPLICANT, "received_at": RECEIVED,
     "due_at": datetime(2026, 5, 14, 9, 15, tzinfo=VN), "delivery_channel": "online",
     "data": {"purpose": "Xin việc", "copies": 2},
 }
@@ -32,8 +40,7 @@ SHA = "ab" * 32
 PAYLOADS: dict[str, dict[str, Any]] = {
     "DossierSubmitted": {
         "code": FACTS["code"], "procedure_code": "2.000488", "channel": "online",
-        "applicant": {"full_name": "Nguyễn Văn An", "id_number": "010203004567",
-                      "phone": "0912345678", "address": "Số 1 Hoàng Liên, Lào Cai"},
+        "applicant": SEALED_APPLICANT,
         "documents": [{"name": "Tờ khai", "sha256": SHA, "size": 1024}],
         "delivery": {"channel": "online"}, "data": {"purpose": "Xin việc"},
         "received_at": RECEIVED,
@@ -50,7 +57,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "ResultDelivered": {"channel": "online", "delivered_at": RECEIVED + timedelta(days=4),
                         "on_time": True},
     "ResultHandedToPost": {"dossier": FACTS, "competent_agency": "STP",
-                           "address": "Số 1 Hoàng Liên, Lào Cai",
+                           "address": SEALED_ADDRESS,
                            "result_number": "0042/2026/QĐ-STP",
                            "ready_at": RECEIVED + timedelta(days=3)},
     "ResultPickedUpByPost": {"post_office": "BUUDIEN", "tracking_number": "RR123456785VN"},
@@ -163,12 +170,12 @@ def test_a_reader_ignores_an_unknown_field_and_the_raw_hash_still_verifies():
 
 
 def test_a_newer_schema_version_is_refused_with_a_readable_reason():
-    body = json.dumps({**raw(make("DossierAppraised")), "schema_version": 2}).encode()
+    body = json.dumps({**raw(make("DossierAppraised")), "schema_version": 3}).encode()
 
     with pytest.raises(UnsupportedEvent) as caught:
         parse_event(body)
 
-    assert str(caught.value) == ("DossierAppraised schema_version 2 is newer than 1, "
+    assert str(caught.value) == ("DossierAppraised schema_version 3 is newer than 2, "
                                  "the newest this service understands")
 
 
@@ -225,7 +232,7 @@ def test_uuid7_ids_are_unique():
 
 def test_a_postal_delivery_carries_the_post_office_and_a_well_formed_item_number():
     delivered = make("ResultDelivered", channel="postal", post_office="BUUDIEN",
-                     tracking_number="RR123456785VN", received_by="Lò Thị Mai")
+                     tracking_number="RR123456785VN", received_by=SEALED_ADDRESS)
     assert parse_event(delivered.model_dump_json().encode()) == delivered
     for wrong, reason in (("12345", "tracking_number"), ("RR123456784VN", "wrong check digit")):
         document = {**raw(delivered), "tracking_number": wrong}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import DONE, DOSSIER, OPEN
 from motcua_runtime.work_queue import DecisionContext
 from tests.fakes import FakeWorkItems, by, drain, emitted, event
+from tests.personal import TEST_KEYS, opened
 
 VN = timezone(timedelta(hours=7))
 CATALOGUE = default_catalogue()
@@ -69,7 +71,9 @@ def post() -> Emitter:
 
 
 def officer(name: str, agency: str = "STP", now: datetime | None = None) -> DecisionContext:
-    return DecisionContext(Officer(name, agency, "delivery"), now=now or datetime.now(timezone.utc))
+    # The repository the work queue preloads: the keys the receiver's name is sealed under.
+    return DecisionContext(Officer(name, agency, "delivery"), now=now or datetime.now(timezone.utc),
+                           repository=SimpleNamespace(keys=TEST_KEYS))
 
 
 # -- the automatic policy, per channel --------------------------------------------------------
@@ -116,7 +120,9 @@ def test_by_post_the_desk_hands_the_result_to_the_post_office(items, emitter):
     assert isinstance(handed, ResultHandedToPost)
     assert (handed.agency, handed.competent_agency, handed.producer.agency) == (
         "BUUDIEN", "STP", "STP")
-    assert (handed.address, handed.result_number, handed.ready_at) == (
+    # The address as the facts carry it, sealed; the post office opens it.
+    assert handed.address == ready.dossier.delivery_address
+    assert (opened(handed.dossier_id, handed.address), handed.result_number, handed.ready_at) == (
         ADDRESS, "0007/2025/QĐ-STP", ready.signed_at)
     assert handed.dossier == ready.dossier
     assert handed.causation_id == ready.event_id
@@ -157,7 +163,7 @@ def test_the_post_office_picks_up_and_delivers_under_a_generated_number(items, e
     desk, office = items.for_dossier(ready.dossier_id)
     assert (office.kind, office.agency, office.state, office.closed_with_event) == (
         POSTAL, "BUUDIEN", DONE, delivered.event_id)
-    assert office.context["address"] == ADDRESS
+    assert opened(office.dossier_id, office.context["address"]) == ADDRESS
 
 
 def test_a_result_ready_after_the_appointment_is_late_by_post_too(items, emitter, post):
@@ -272,8 +278,9 @@ def test_the_counter_hand_over_records_the_receiver_judged_by_when_the_result_wa
     [delivered] = emitted(emitter)
     assert (delivered.on_time, delivered.delivered_at, delivered.actor) == (
         True, handed_at, "officer:an")
-    assert (delivered.channel, delivered.received_by, delivered.receiver_relation,
-            delivered.identity_checked) == ("counter", "Trần Thị Bình", "self", True)
+    assert (delivered.channel, opened(delivered.dossier_id, delivered.received_by),
+            delivered.receiver_relation, delivered.identity_checked) == (
+        "counter", "Trần Thị Bình", "self", True)
     assert (item.state, item.decided_by, item.closed_with_event) == (
         DONE, "officer:an", delivered.event_id)
 
@@ -359,7 +366,8 @@ def test_the_post_office_records_the_pick_up_then_the_delivery(items, emitter, p
     QUEUE["deliver"].apply(office, Deliver(delivered_at=signed_for, recipient="Trần Thị Bình"),
                            post, officer("buu.ta", "BUUDIEN", now=signed_for))
     [delivered] = drain(post)
-    assert (delivered.channel, delivered.delivered_at, delivered.received_by,
+    assert (delivered.channel, delivered.delivered_at,
+            opened(delivered.dossier_id, delivered.received_by),
             delivered.tracking_number, delivered.on_time) == (
         "postal", signed_for, "Trần Thị Bình", "RR123456785VN", True)
     assert delivered.causation_id == picked.event_id

@@ -175,10 +175,11 @@ async def test_the_largest_accepted_filing_makes_records_the_broker_takes(api):
     # The largest supplement, with the dossier's facts (the data again) on the hand-off.
     filing = SupplementFiling.model_validate(
         {"id_number": body["applicant"]["id_number"], "documents": body["documents"]})
+    sealed = DossierSubmitted.model_validate_json(row.value)  # as intake sealed them
     facts = DossierFacts(code="000.00.15.H38-251124-0007", procedure_code=body["procedure_code"],
-                         applicant_name=body["applicant"]["full_name"],
+                         applicant=sealed.applicant,
                          received_at=datetime.now(timezone.utc), delivery_channel="postal",
-                         delivery_address=body["delivery"]["address"], data=body["data"])
+                         delivery_address=sealed.delivery.address, data=body["data"])
     signer = signer_of("intake")
     emitter = Emitter(signer.producer, row.topic, sign=signer.sign)
     emitter.emit(SupplementProvided, cause=DossierSubmitted.model_validate_json(row.value),

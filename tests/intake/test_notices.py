@@ -16,13 +16,16 @@ from motcua_contracts.approval import DossierApproved
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import DossierAccepted, DossierSubmitted
+from motcua_contracts.sealed import Sealed
 from motcua_contracts.shared import DelayApologized, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_intake.handlers import Intake, intake_stage
 from motcua_intake.notices import Notices
 from motcua_intake.orm import Notification
+from motcua_intake.personal import SEALED_RECIPIENT
 from motcua_runtime.stage import Emitter
 from tests.fakes import FakeDossiers, at, by, drain, event
+from tests.personal import opened, sealed
 
 VN = timezone(timedelta(hours=7))
 CATALOGUE = load_catalogue()
@@ -42,6 +45,11 @@ class QueueingDossiers(FakeDossiers):
         self.queued: list[Notification] = []
 
     def queue(self, notice: Notification) -> None:
+        """Kept sealed as intake's queue keeps it (recipient and body under the dossier's key);
+        opened here for the tests to read, as the sender opens it."""
+        assert notice.recipient == SEALED_RECIPIENT and EMAIL not in notice.body
+        inside = opened(notice.dossier_id, Sealed.model_validate_json(notice.body))
+        notice.recipient, notice.body = inside["to"], inside["body"]
         self.queued.append(notice)
 
 
@@ -58,11 +66,13 @@ def emitter() -> Emitter:
 def submitted(*, email: str | None = EMAIL, documents: int | None = None,
               channel: str = "online") -> DossierSubmitted:
     names = RECORD.required_documents[:documents]
+    dossier_id = uuid7()
     return new_event(
-        DossierSubmitted, dossier_id=uuid7(), agency="STP", producer=by("intake", "STP"),
+        DossierSubmitted, dossier_id=dossier_id, agency="STP", producer=by("intake", "STP"),
         occurred_at=MONDAY, code=CODE, procedure_code=RECORD.code, channel="online",
-        applicant={"full_name": "Trần Thị Bình", "id_number": "010203004567",
-                   "phone": "0912345678", "email": email, "address": "Số 1 Hoàng Liên"},
+        applicant=sealed(dossier_id, {"full_name": "Trần Thị Bình", "id_number": "010203004567",
+                                      "phone": "0912345678", "email": email,
+                                      "address": "Số 1 Hoàng Liên"}),
         documents=[{"name": n, "sha256": "0" * 64, "size": 2048} for n in names],
         delivery={"channel": channel}, data={"purpose": "Xin việc"}, received_at=MONDAY)
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from motcua_intake.orm import Dossier, Rating, TimelineEntry
+from tests.personal import key_rows, seal_row
 
 VN = timezone(timedelta(hours=7))
 E_IDS = {"STP": "000.00.15.H38", "SKHDT": "000.00.12.H38"}
@@ -55,6 +56,11 @@ async def insert(engine: AsyncEngine, *rows: Any) -> None:
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as session, session.begin():
         dossiers = [row for row in rows if isinstance(row, Dossier)]
+        # Intake keeps personal data sealed, its dossiers' keys in the key store.
+        for row in dossiers:
+            seal_row(row)
+        if dossiers:
+            await session.execute(key_rows([row.id for row in dossiers]))
         session.add_all(dossiers)
         await session.flush()
         session.add_all([row for row in rows if not isinstance(row, Dossier)])

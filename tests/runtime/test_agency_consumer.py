@@ -19,7 +19,6 @@ from motcua_approval.settings import ApprovalSettings
 from motcua_cli.up import ensure_dev_keys
 from motcua_contracts import Headers, new_event, uuid7
 from motcua_contracts.appraisal import DossierAppraised
-from motcua_contracts.dossier import DossierFacts
 from motcua_runtime.consumer import BatchProcessor
 from motcua_runtime.db import create_engine
 from motcua_runtime.keys import load_registry, signer_for
@@ -27,6 +26,7 @@ from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.stage import Stage
 from motcua_runtime.trust import Verifier
 from motcua_runtime.work_items import WorkItems
+from tests.personal import facts
 from tests.runtime.test_rejection import record_of
 
 NOW = datetime.now(timezone.utc)
@@ -41,10 +41,11 @@ def scoped_keys(signing_keys, tmp_path):
 
 
 def appraised(signer, agency: str) -> DossierAppraised:
-    facts = DossierFacts(code="000.00.15.H38-260504-0001", procedure_code="2.000488",
-                         applicant_name="Lò Văn Sáng", received_at=NOW, delivery_channel="online")
-    return new_event(DossierAppraised, dossier_id=uuid7(), agency=agency,  # occurred now
-                     producer=signer.producer, sign=signer.sign, dossier=facts,
+    dossier_id = uuid7()
+    dossier = facts(dossier_id, code="000.00.15.H38-260504-0001", procedure_code="2.000488",
+                    applicant_name="Lò Văn Sáng", received_at=NOW, delivery_channel="online")
+    return new_event(DossierAppraised, dossier_id=dossier_id, agency=agency,  # occurred now
+                     producer=signer.producer, sign=signer.sign, dossier=dossier,
                      recommendation="approve", findings="Đủ điều kiện")
 
 

@@ -17,13 +17,13 @@ from motcua_appraisal.orm import WorkItem
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_contracts import uuid7
-from motcua_contracts.dossier import DossierFacts
 from motcua_runtime.db import create_engine
 from motcua_runtime.gauges import GaugeWatch, open_work_items
 from motcua_runtime.scope import AgencyScope
 from motcua_runtime.work_items import OPEN
 from motcua_runtime.work_queue import create_work_queue_api
 from tests.officer_tokens import current_officer
+from tests.personal import facts
 from tests.support import officer_headers, signer_of
 
 NOW = datetime.now(timezone.utc)
@@ -33,11 +33,12 @@ STAGE = appraisal_stage(POLICY)
 
 
 def item(agency: str, procedure: str, number: int, *, overdue: bool = False) -> WorkItem:
-    facts = DossierFacts(code=f"000.00.15.H38-260504-{number:04d}", procedure_code=procedure,
-                         applicant_name="Lò Văn Sáng", received_at=NOW - timedelta(days=3),
-                         delivery_channel="online")
-    return WorkItem(id=uuid7(), dossier_id=uuid7(), agency=agency, kind="dossier",
-                    procedure_code=procedure, dossier=facts.model_dump(mode="json"),
+    dossier_id = uuid7()
+    dossier = facts(dossier_id, code=f"000.00.15.H38-260504-{number:04d}",
+                    procedure_code=procedure, applicant_name="Lò Văn Sáng",
+                    received_at=NOW - timedelta(days=3), delivery_channel="online")
+    return WorkItem(id=uuid7(), dossier_id=dossier_id, agency=agency, kind="dossier",
+                    procedure_code=procedure, dossier=dossier.model_dump(mode="json"),
                     opened_at=NOW - timedelta(days=2), opened_by_event=uuid7(),
                     due_at=NOW + (-1 if overdue else 1) * timedelta(days=1), state=OPEN,
                     awaiting=[], answers=[], context={})

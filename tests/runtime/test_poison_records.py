@@ -69,7 +69,7 @@ def bad_records() -> dict[str, ConsumerRecord]:
         return [(n, new if n == name else v) for n, v in headers]
 
     changed = copy.deepcopy(document)
-    changed["dossier"]["applicant_name"] = "Kẻ Mạo Danh"
+    changed["dossier"]["code"] = "000.00.22.H38-261124-9999"  # altered after signing
     forged = {**document, "signature": base64.b64encode(b"\x01" * 64).decode()}
     newer = resigned({**document, "schema_version": 99}, "intake")
     return {

@@ -14,21 +14,22 @@ from motcua_appraisal.settings import AppraisalSettings
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_contracts import Headers, Producer, headers_for, new_event, uuid7
-from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import DossierAccepted
 from motcua_runtime.consumer import BatchProcessor
 from motcua_runtime.db import create_engine
 from motcua_runtime.kafka import create_producer
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.service import run_stage
+from tests.personal import facts
 from tests.support import chained_after_root, header, read_topic, signed
 
 
 def accepted_event() -> DossierAccepted:
+    dossier_id = uuid7()
     return signed(new_event(
         # Social insurance book: free, no coordinating agency, so appraisal drafts at once.
-        DossierAccepted, dossier_id=uuid7(), agency="BHXH", producer=Producer(service="intake"),
-        dossier=DossierFacts(code="000.00.22.H38-261124-0001", procedure_code="1.001612",
+        DossierAccepted, dossier_id=dossier_id, agency="BHXH", producer=Producer(service="intake"),
+        dossier=facts(dossier_id, code="000.00.22.H38-261124-0001", procedure_code="1.001612",
                              applicant_name="Lò Thị Mai", received_at="2026-11-24T08:00:00+07:00",
                              due_at="2026-12-08T08:00:00+07:00", delivery_channel="online",
                              data={"employer": "Công ty Mai Lan"})))

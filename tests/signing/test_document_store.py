@@ -27,16 +27,19 @@ from motcua_signing.orm import OUTBOX, ResultDocument
 from motcua_signing.repository import SigningRepository
 from motcua_signing.seal import verify
 from tests.fakes import emitted
+from tests.personal import key_rows, sealed
 
 VN = timezone(timedelta(hours=7))
 
 
 def approval(code: str) -> DossierApproved:
     received = datetime(2026, 11, 24, 8, tzinfo=VN)
+    dossier_id = uuid7()
     return new_event(
-        DossierApproved, dossier_id=uuid7(), agency="SXD",
+        DossierApproved, dossier_id=dossier_id, agency="SXD",
         producer=Producer(service="approval", agency="SXD"),
-        dossier=DossierFacts(code=code, procedure_code="1.009975", applicant_name="Vàng A Dế",
+        dossier=DossierFacts(code=code, procedure_code="1.009975",
+                             applicant=sealed(dossier_id, {"full_name": "Vàng A Dế"}),
                              received_at=received, due_at=received + timedelta(days=20),
                              delivery_channel="online", data={"land_parcel_id": "12/345"}),
         decision="Cấp giấy phép xây dựng nhà ở riêng lẻ")
@@ -46,10 +49,13 @@ async def test_a_sealed_result_is_stored_with_its_event_and_read_back_by_dossier
         infra, issuer, keystore):
     url = await create_database(infra.server_url, f"signing_store_{uuid.uuid4().hex[:8]}")
     await asyncio.to_thread(upgrade, "motcua_signing", url)
+    await asyncio.to_thread(upgrade, "motcua_privacy", url)
     engine = create_engine(url)
     events = [approval("000.00.14.H38-261124-0001"), approval("000.00.14.H38-261124-0002")]
     emitter = Emitter(Producer(service="signing", agency="SXD"), DOSSIER_TOPIC)
     try:
+        async with async_sessionmaker(engine)() as session, session.begin():
+            await session.execute(key_rows([event.dossier_id for event in events]))
         async with async_sessionmaker(engine)() as session, session.begin():
             results = SigningRepository(session)
             await results.preload(events)
@@ -64,6 +70,10 @@ async def test_a_sealed_result_is_stored_with_its_event_and_read_back_by_dossier
         missing = await documents.for_dossier_code("000.00.14.H38-261124-0003")
         async with engine.connect() as connection:
             stored = await connection.scalar(select(func.count()).select_from(ResultDocument))
+            at_rest = await connection.scalars(select(ResultDocument.content))
+            # The PDF prints the applicant's name: it is kept sealed under the dossier's key.
+            assert all(content.startswith(b"motcua-sealed-1:") and b"%PDF" not in content
+                       for content in at_rest)
             outbox = await connection.scalar(select(func.count()).select_from(OUTBOX))
     finally:
         await engine.dispose()

@@ -31,6 +31,7 @@ from motcua_signing.handlers import Sign, Signing, signing_stage
 from motcua_signing.issuer import ResultIssuer
 from motcua_signing.seal import Sealer
 from tests.fakes import FakeSigningRepository, by, emitted, event
+from tests.personal import sealed
 from tests.signing.pdf_tools import pdftotext
 from tests.support import dev_pki
 
@@ -47,9 +48,10 @@ BY_OFFICERS = Signing(CATALOGUE, CALENDAR, ISSUER, officers=True)
 RECEIVED = datetime(2025, 11, 24, 8, 0, tzinfo=VN)
 
 
-def facts(procedure=RECORD) -> DossierFacts:
+def facts(procedure=RECORD, dossier_id: uuid.UUID | None = None) -> DossierFacts:
     return DossierFacts(code="000.00.15.H38-251124-0003", procedure_code=procedure.code,
-                        applicant_name="Trần Thị Bình", received_at=RECEIVED,
+                        applicant=sealed(dossier_id or uuid7(), {"full_name": "Trần Thị Bình"}),
+                        received_at=RECEIVED,
                         due_at=CALENDAR.due_at(RECEIVED, procedure.limit_value,
                                                procedure.limit_unit),
                         step_due_at=CALENDAR.step_deadlines(procedure, RECEIVED),
@@ -60,9 +62,10 @@ def decision(cls: type = DossierApproved, procedure=RECORD, dossier_id: uuid.UUI
              occurred_at: datetime | None = None) -> Any:
     payload = ({"decision": "Cấp Phiếu lý lịch tư pháp số 1"} if cls is DossierApproved
                else {"reason": "Không đủ điều kiện"})
-    return event(cls, producer=by("approval", procedure.agency), dossier_id=dossier_id or uuid7(),
+    dossier_id = dossier_id or uuid7()
+    return event(cls, producer=by("approval", procedure.agency), dossier_id=dossier_id,
                  agency=procedure.agency, at=occurred_at or datetime.now(timezone.utc),
-                 dossier=facts(procedure), **payload)
+                 dossier=facts(procedure, dossier_id), **payload)
 
 
 def handle(signing: Signing, decided: Any, results: FakeSigningRepository,

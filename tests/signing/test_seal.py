@@ -32,7 +32,8 @@ def issue(issuer: ResultIssuer, agency: str = "STP", signed_at: datetime = SIGNE
     return issuer.issue(facts=FACTS, agency_code=agency, agency=CATALOGUE.agencies[agency],
                         procedure=CATALOGUE.procedures[FACTS.procedure_code],
                         number="0042/2026/QĐ-STP", outcome="approved",
-                        body="Cấp Phiếu lý lịch tư pháp số 42", signed_at=signed_at)
+                        body="Cấp Phiếu lý lịch tư pháp số 42", signed_at=signed_at,
+                        applicant_name="Hoàng Văn Sử")
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +122,7 @@ def test_the_seal_is_not_valid_without_a_signature(keystore):
 
     unsigned = render_pdf(ResultFacts(
         agency_name="Sở Tư pháp", result_number="1", dossier_code=FACTS.code,
-        applicant_name=FACTS.applicant_name, procedure_code=FACTS.procedure_code,
+        applicant_name="Hoàng Văn Sử", procedure_code=FACTS.procedure_code,
         procedure_name="x", outcome="approved", body="x", received_at=FACTS.received_at,
         issued_at=SIGNED_AT, lookup_url="https://x", signer_name="Sở Tư pháp"))
 

@@ -107,18 +107,24 @@ def filing(**applicant) -> dict:
 async def test_a_filing_the_database_refuses_is_logged_without_the_applicants_data(
         infra, service_logging, capfd):
     """A NUL character passes validation but not Postgres: the API answers 422 and logs the
-    database's error, whose text carries the statement's parameters, the applicant among them."""
+    database's error, whose text carries the statement's parameters (the applicant's sealed
+    values among them, and the procedure data with the NUL). The personal values themselves are
+    sealed before anything is stored; a NUL in them is refused before the database."""
     database_url, topic = await infra.isolated("pii")
     engine = create_engine(database_url)
     service_logging("json")
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=intake_app(engine, topic)),
                                      base_url="http://intake") as client:
-            response = await client.post("/api/dossiers", json=filing(
+            body = filing()
+            body["data"] = {**body["data"], "note": "bản sao\x00"}
+            response = await client.post("/api/dossiers", json=body)
+            refused = await client.post("/api/dossiers", json=filing(
                 address=APPLICANT["address"] + "\x00"))
     finally:
         await engine.dispose()
     assert response.status_code == 422 and "\\u0000" in response.json()["message"]
+    assert refused.status_code == 422 and "\\u0000" in refused.json()["message"]
     output = capfd.readouterr()
     written = output.out + output.err
     [line] = [entry for entry in lines(written)

@@ -15,21 +15,30 @@ import psutil
 from aiokafka import AIOKafkaConsumer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from motcua_catalogue.catalogue import default_catalogue
+from motcua_cli.keys import privacy_master_key
 from motcua_cli.samples import sample_submission
 from motcua_cli.stackfile import Stack
 from motcua_contracts import Headers, new_event, uuid7
-from motcua_contracts.dossier import Applicant, Delivery, Document
+from motcua_contracts.dossier import Applicant, DeliveryChoice, Document
 from motcua_contracts.intake import DossierSubmitted
 from motcua_intake.domain import dossier_code
+from motcua_privacy import DOSSIER_KEYS, Keyring, new_data_key, wrap
+from motcua_runtime.db import engine_url
 from motcua_runtime.kafka import create_producer
 from motcua_runtime.keys import Signer
 from motcua_runtime.outbox import OutgoingMessage
 from motcua_runtime.transport import kafka_client_options
 
 
-def _submissions(count: int, seed: int, signer: Signer) -> list[DossierSubmitted]:
+def _submissions(count: int, seed: int, signer: Signer,
+                 keys: Keyring | None = None) -> list[DossierSubmitted]:
+    """`keys` receives each dossier's new data key (the personal values are sealed under it;
+    `bench` stores them in the key store, as intake would)."""
+    keys = Keyring() if keys is None else keys
     catalogue = default_catalogue()
     procedures = [p.model_dump() for p in catalogue.procedures.values()]
     rng = random.Random(seed)
@@ -39,25 +48,49 @@ def _submissions(count: int, seed: int, signer: Signer) -> list[DossierSubmitted
     for number in range(count):
         body = sample_submission(rng.choice(procedures), rng)
         agency = catalogue.agencies[catalogue.procedures[body["procedure_code"]].agency]
+        dossier_id = uuid7()
+        keys.keys[dossier_id] = new_data_key()
+        delivery = body["delivery"]
         events.append(new_event(
-            DossierSubmitted, dossier_id=uuid7(), agency=agency.code,
+            DossierSubmitted, dossier_id=dossier_id, agency=agency.code,
             # Signed with intake's key: the portal files through intake, and consumers act only
             # on events from a key entitled to emit them.
             producer=signer.producer, sign=signer.sign, actor="portal",
             # Counters far above a day's intake, so they never meet the codes intake gives.
             code=dossier_code(agency.electronic_id, today.date(), (run * 10_000 + number) * 10),
             procedure_code=body["procedure_code"], channel=body["channel"],
-            applicant=Applicant(**body["applicant"]),
+            applicant=keys.seal(dossier_id, Applicant(**body["applicant"]).model_dump(mode="json")),
             documents=[Document(**d) for d in body["documents"]],
-            delivery=Delivery(**body["delivery"]), data=body["data"], received_at=today,
+            delivery=DeliveryChoice(channel=delivery["channel"], address=keys.seal(
+                dossier_id, delivery["address"]) if delivery.get("address") else None),
+            data=body["data"], received_at=today,
             # Paid when filing, as the samples are: a bench dossier never waits on its applicant.
             fees_paid=body["fees_paid"]))
     return events
 
 
+async def _store_keys(stack: Stack, keys: Keyring) -> None:
+    """The bench's dossiers' data keys, in the key store as intake writes them."""
+    if not stack.database_url:
+        raise SystemExit("the stack file names no database: the bench's data keys have nowhere "
+                         "to go")
+    master = privacy_master_key()
+    engine = create_async_engine(engine_url(stack.database_url))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(DOSSIER_KEYS), [
+                {"dossier_id": dossier_id, "created_at": datetime.now(timezone.utc),
+                 "wrapped_key": wrap(master, dossier_id, key)}
+                for dossier_id, key in keys.keys.items()])
+    finally:
+        await engine.dispose()
+
+
 async def bench(stack: Stack, topic: str, count: int, *, signer: Signer, seed: int = 1,
                 timeout: float = 900) -> dict[str, float]:
-    events = _submissions(count, seed, signer)
+    keys = Keyring()
+    events = _submissions(count, seed, signer, keys)
+    await _store_keys(stack, keys)
     wanted = {str(e.dossier_id) for e in events}
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.kafka_bootstrap_servers,
                                 group_id=f"bench-{uuid7()}", auto_offset_reset="earliest",

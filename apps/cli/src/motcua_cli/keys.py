@@ -63,6 +63,16 @@ def privacy_master_key_env() -> dict[str, str]:
     return {MASTER_KEY_ENV: DEV_MASTER_KEY}
 
 
+def privacy_master_key() -> bytes:
+    """The master key the CLI seals with: the environment's, else the published development
+    one that `motcua up` gives its services (privacy_master_key_env)."""
+    from motcua_privacy import master_key_from_env
+
+    return master_key_from_env({**os.environ, **privacy_master_key_env(),
+                                **({"MOTCUA_ENV": "development"} if privacy_master_key_env()
+                                   else {})})
+
+
 def add_parser(commands: argparse._SubParsersAction) -> None:
     keys = commands.add_parser("keys", help="signing keys and their registry")
     actions = keys.add_subparsers(dest="keys_command", required=True)

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
+from motcua_contracts.sealed import sealed_schema_version
 
 
 class DossierApproved(Event):
@@ -17,6 +18,7 @@ class DossierApproved(Event):
 
     type: Literal["DossierApproved"] = Field(
         "DossierApproved", description="Event type, the discriminator of the topic's union.")
+    schema_version: int = sealed_schema_version()
     dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     decision: str = Field(description="The approved decision, as it will be issued.")
 
@@ -28,6 +30,7 @@ class DossierDenied(Event):
 
     type: Literal["DossierDenied"] = Field(
         "DossierDenied", description="Event type, the discriminator of the topic's union.")
+    schema_version: int = sealed_schema_version()
     dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     reason: str = Field(description="Why the application is denied, for the notice.")
 
@@ -39,5 +42,6 @@ class DossierReturned(Event):
 
     type: Literal["DossierReturned"] = Field(
         "DossierReturned", description="Event type, the discriminator of the topic's union.")
+    schema_version: int = sealed_schema_version()
     dossier: DossierFacts = Field(description="The dossier, as appraisal needs it again.")
     reason: str = Field(min_length=1, description="What appraisal must look at again.")

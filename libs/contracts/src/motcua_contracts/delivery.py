@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, Field, field_validator
 
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
+from motcua_contracts.sealed import SealedField, sealed_schema_version
 
 # UPU S10, the international format of postal item identifiers that Vietnam Post uses: two
 # letters (the service), an 8-digit serial, a check digit over the serial, the country code.
@@ -53,11 +54,12 @@ class ResultHandedToPost(Event):
 
     type: Literal["ResultHandedToPost"] = Field(
         "ResultHandedToPost", description="Event type, the discriminator of the topic's union.")
+    schema_version: int = sealed_schema_version()
     dossier: DossierFacts = Field(description="The dossier, as the post office needs it.")
     competent_agency: str = Field(description="The agency whose desk hands the result over.",
                                   examples=["STP"])
-    address: str = Field(min_length=1, max_length=500, description="Where to deliver it.",
-                         examples=["Số 1 Hoàng Liên, phường Cốc Lếu, Lào Cai"])
+    address: SealedField = Field(description="Where to deliver it (sealed: the dossier's "
+                                             "`delivery_address`).")
     result_number: str = Field(description="Số ký hiệu of the result being carried.")
     ready_at: AwareDatetime = Field(
         description="When the result was ready (status 9, the signing time): on time or late "
@@ -96,10 +98,12 @@ class ResultDelivered(Event):
     delivered_at: AwareDatetime = Field(description="When the applicant received it (online: "
                                                     "when it became available).")
     on_time: bool = Field(description="Whether the dossier ended no later than its appointment.")
-    received_by: str | None = Field(
-        default=None, max_length=200,
-        description="Who received it: at the counter the person the officer handed it to, by "
-                    "post who signed for it; null under the automatic policy and online.")
+    schema_version: int = sealed_schema_version()
+    received_by: SealedField | None = Field(
+        default=None,
+        description="Who received it (a name, sealed under the dossier's data key): at the "
+                    "counter the person the officer handed it to, by post who signed for it; "
+                    "null under the automatic policy and online.")
     receiver_relation: Literal["self", "authorised"] | None = Field(
         default=None, description="At the counter: the applicant in person, or someone they "
                                   "authorised (with a power of attorney).")

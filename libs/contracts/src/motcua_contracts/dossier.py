@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from motcua_contracts.sealed import Sealed, SealedField
 
 Channel = Literal["online", "counter", "postal"]
 
@@ -43,6 +45,18 @@ class Delivery(BaseModel):
                                 description="Postal address; required for the postal channel.")
 
 
+class DeliveryChoice(BaseModel):
+    """How the applicant wants the result back, as events carry it: the postal address sealed
+    (personal data, motcua_contracts.sealed)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    channel: Literal["counter", "postal", "online"] = Field(
+        description="How the applicant wants the result back.")
+    address: SealedField | None = Field(
+        default=None, description="Postal address (sealed); present for the postal channel.")
+
+
 class DossierFacts(BaseModel):
     """What a stage needs to know about a dossier to do its work, carried on every hand-off."""
 
@@ -52,15 +66,18 @@ class DossierFacts(BaseModel):
                       examples=["000.00.15.H38-251124-0007"])
     procedure_code: str = Field(description="Code of the administrative procedure.",
                                 examples=["1.001234"])
-    applicant_name: str = Field(description="Applicant's full name, for the result document.")
+    applicant: SealedField = Field(
+        description="The applicant (an Applicant object, sealed under the dossier's data key): "
+                    "the name on the result document, the e-mail for notices.")
     received_at: AwareDatetime = Field(description="When intake received the dossier.")
     due_at: AwareDatetime | None = Field(
         default=None, description="Appointment for the result (form 01); null before acceptance.")
     delivery_channel: Literal["counter", "postal", "online"] = Field(
         description="How the result goes back to the applicant.")
-    delivery_address: str | None = Field(
-        default=None, max_length=500,
-        description="Postal address for the postal channel (the post office delivers there).")
+    delivery_address: SealedField | None = Field(
+        default=None,
+        description="Postal address for the postal channel (sealed; the post office delivers "
+                    "there).")
     data: dict[str, Any] = Field(default_factory=dict,
                                  description="Procedure-specific data the applicant submitted.")
     channel: Channel = Field(default="counter", description="How the dossier was filed (the "
@@ -77,3 +94,11 @@ class DossierFacts(BaseModel):
         default=None,
         description="The first appointment, once an apology (form 04) has set a new `due_at`. "
                     "On-time is judged against it: a rescheduled dossier still counts as late.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast_version_1(cls, data: Any) -> Any:
+        """Schema version 1 carried `applicant_name` in clear: read it as a clear `applicant`."""
+        if isinstance(data, dict) and "applicant" not in data and "applicant_name" in data:
+            data = {**data, "applicant": Sealed.clear("", {"full_name": data["applicant_name"]})}
+        return data

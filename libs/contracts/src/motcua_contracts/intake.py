@@ -6,8 +6,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field
 
-from motcua_contracts.dossier import Applicant, Channel, Delivery, Document, DossierFacts
+from motcua_contracts.dossier import Channel, DeliveryChoice, Document, DossierFacts
 from motcua_contracts.envelope import Event
+from motcua_contracts.sealed import SealedField, sealed_schema_version
 
 # What intake accepts in one filing, and so the most a DossierSubmitted (or SupplementProvided)
 # carries: with these, the largest event fits under the broker's record size with room to spare
@@ -30,9 +31,11 @@ class DossierSubmitted(Event):
     code: str = Field(description="Dossier code, assigned at submission and never changed.")
     procedure_code: str = Field(description="Procedure applied for.")
     channel: Channel = Field(description="How the dossier was filed.")
-    applicant: Applicant = Field(description="Who applies (personal data: kept by intake).")
+    schema_version: int = sealed_schema_version()
+    applicant: SealedField = Field(
+        description="Who applies: an Applicant object, sealed under the dossier's data key.")
     documents: list[Document] = Field(description="Documents attached to the dossier.")
-    delivery: Delivery = Field(description="How the applicant wants the result back.")
+    delivery: DeliveryChoice = Field(description="How the applicant wants the result back.")
     data: dict[str, Any] = Field(default_factory=dict, description="Procedure-specific data.")
     received_at: AwareDatetime = Field(description="When intake received it.")
     fees_paid: int = Field(default=0, ge=0, description="Fees (đồng) paid when filing.")
@@ -45,6 +48,7 @@ class DossierAccepted(Event):
 
     type: Literal["DossierAccepted"] = Field(
         "DossierAccepted", description="Event type, the discriminator of the topic's union.")
+    schema_version: int = sealed_schema_version()
     dossier: DossierFacts = Field(description="The dossier, with its appointment (`due_at`).")
 
 
@@ -69,6 +73,7 @@ class SupplementProvided(Event):
         "SupplementProvided", description="Event type, the discriminator of the topic's union.")
     resumes: Literal["intake", "appraisal"] = Field(description="The stage that asked.")
     documents: list[Document] = Field(description="The documents filed as the supplement.")
+    schema_version: int = sealed_schema_version()
     dossier: DossierFacts | None = Field(
         default=None, description="After acceptance: the dossier with its appointment and step "
                                   "deadlines moved (pause) or counted again (restart).")
@@ -94,6 +99,7 @@ class FeesPaid(Event):
         "FeesPaid", description="Event type, the discriminator of the topic's union.")
     amount: int = Field(gt=0, description="Amount paid, in đồng.")
     receipt_number: str = Field(min_length=1, description="Number of the payment receipt.")
+    schema_version: int = sealed_schema_version()
     dossier: DossierFacts = Field(description="The dossier with its appointment moved by the "
                                               "waiting time.")
 

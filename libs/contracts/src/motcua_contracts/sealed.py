@@ -55,3 +55,28 @@ def _legacy(value: Any) -> Any:
 
 # A sealed field: a clear value of schema version 1 is read as Sealed(alg="none").
 SealedField = Annotated[Sealed, BeforeValidator(_legacy)]
+
+# The schema version of every event type that carries a sealed field: 2 (version 1 carried the
+# same values in clear, read by the upcaster above).
+SEALED_SCHEMA_VERSION = 2
+
+
+def sealed_schema_version() -> Any:
+    """The `schema_version` field of an event type that carries personal data sealed."""
+    return Field(default=SEALED_SCHEMA_VERSION, ge=1,
+                 description="Version of this type's schema (2: personal data sealed).")
+
+
+def clear_values(model: BaseModel, where: str = "") -> list[str]:
+    """Where `model` holds a `Sealed` of alg none (a clear value): allowed only in events of
+    schema version 1, which the upcaster reads that way."""
+    found = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{where}{name}"
+        if isinstance(value, Sealed):
+            if value.alg == CLEAR:
+                found.append(path)
+        elif isinstance(value, BaseModel):
+            found.extend(clear_values(value, path + "."))
+    return found

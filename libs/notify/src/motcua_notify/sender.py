@@ -10,20 +10,24 @@ shows the copy as the same message."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 import aiosmtplib
 import structlog
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua_notify.queue import NotificationColumns
 
 log = structlog.get_logger(__name__)
+# A sealed queue's opener: rows -> {row id: (recipient, body)}.
+OpenRows = Callable[[AsyncSession, list[Any]], Awaitable[dict[Any, tuple[str, str]]]]
 
 
 class SmtpSettings(BaseSettings):
@@ -72,8 +76,12 @@ class NotificationSender:
     def __init__(self, engine: AsyncEngine, model: type[NotificationColumns],
                  settings: SmtpSettings, *,
                  batch_size: int = 50, poll_seconds: float = 2.0, backoff_base: float = 10.0,
-                 backoff_cap: float = 900.0) -> None:
+                 backoff_cap: float = 900.0, open_rows: OpenRows | None = None) -> None:
+        """`open_rows`: the rows' (recipient, body) by id, for a queue that keeps them sealed
+        (intake's: motcua_intake.notices.open_notifications); a row it leaves out is given up
+        (its dossier's personal data was erased)."""
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._open_rows = open_rows
         self.model = model
         self.settings = settings
         self.batch_size = batch_size
@@ -128,8 +136,14 @@ class NotificationSender:
             if not rows:
                 return 0
             now = await session.scalar(select(func.now()))
+            opened = None if self._open_rows is None else await self._open_rows(session, rows)
+            if opened is not None:
+                for row in rows:
+                    if row.id not in opened:
+                        row.failed_at, row.last_error = now, "personal data erased"
+                rows = [row for row in rows if row.id in opened]
             try:
-                return await self._send_all(rows, now)
+                return await self._send_all(rows, now, opened)
             except (OSError, aiosmtplib.SMTPException) as error:  # could not talk to the server
                 for row in rows:
                     if row.sent_at is None and row.failed_at is None:
@@ -138,7 +152,7 @@ class NotificationSender:
                             waiting=len(rows))
                 return sum(row.sent_at is not None for row in rows)
 
-    async def _send_all(self, rows: list, now) -> int:
+    async def _send_all(self, rows: list, now, opened: dict | None = None) -> int:
         settings = self.settings
         smtp = aiosmtplib.SMTP(
             hostname=settings.host, port=settings.port, use_tls=settings.tls,
@@ -148,7 +162,8 @@ class NotificationSender:
         async with smtp:
             for row in rows:
                 try:
-                    await smtp.send_message(self._message(row))
+                    await smtp.send_message(self._message(
+                        row, *(opened[row.id] if opened else (row.recipient, row.body))))
                 except (aiosmtplib.SMTPResponseException,
                         aiosmtplib.SMTPRecipientsRefused) as error:
                     if not _is_permanent(error):
@@ -171,14 +186,14 @@ class NotificationSender:
                                             cap=self.backoff_cap)
         row.last_error = f"{type(error).__name__}: {error}"
 
-    def _message(self, row) -> EmailMessage:
+    def _message(self, row, recipient: str, body: str) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self.settings.sender
-        message["To"] = row.recipient
+        message["To"] = recipient
         message["Subject"] = row.subject
         message["Date"] = format_datetime(row.created_at)
         domain = self.settings.sender.rsplit("@", 1)[-1].rstrip(">") or "motcua"
         message["Message-ID"] = f"<{row.id}@{domain}>"
         message["X-Motcua-Dossier"] = str(row.dossier_id)
-        message.set_content(row.body)  # UTF-8, quoted-printable or base64 as needed
+        message.set_content(body)  # UTF-8, quoted-printable or base64 as needed
         return message

@@ -18,7 +18,9 @@ from motcua_privacy.master import (
     MASTER_KEY_ENV,
     MASTER_KEY_FILE_ENV,
     generate_master_key,
+    master_key,
     master_key_from_env,
+    require_master_key,
 )
 from motcua_privacy.store import (
     DOSSIER_KEYS,
@@ -32,6 +34,6 @@ from motcua_privacy.store import (
 __all__ = [
     "DEV_MASTER_KEY", "DOSSIER_KEYS", "MASTER_KEY_ENV", "MASTER_KEY_FILE_ENV", "Keyring",
     "PersonalDataErased", "PrivacyProblem", "UnknownKey", "create_key", "erase_key",
-    "generate_master_key", "key_record", "load_keys", "master_key_from_env", "new_data_key",
-    "open_json", "seal_json", "unwrap", "wrap",
+    "generate_master_key", "key_record", "load_keys", "master_key", "master_key_from_env",
+    "new_data_key", "open_json", "require_master_key", "seal_json", "unwrap", "wrap",
 ]

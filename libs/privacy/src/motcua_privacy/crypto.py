@@ -82,6 +82,29 @@ def open_json(data_key: bytes, dossier_id: uuid.UUID, sealed: Sealed) -> Any:
     return json.loads(open_bytes(data_key, dossier_id, sealed))
 
 
+# A file sealed whole (a result PDF that prints the applicant's name): this prefix, the nonce,
+# then the ciphertext and tag, under the dossier's data key with its id as associated data.
+BLOB_PREFIX = b"motcua-sealed-1:"
+
+
+def seal_blob(data_key: bytes, dossier_id: uuid.UUID, content: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return BLOB_PREFIX + nonce + AESGCM(data_key).encrypt(nonce, content, _aad(dossier_id))
+
+
+def is_sealed_blob(content: bytes) -> bool:
+    return content.startswith(BLOB_PREFIX)
+
+
+def open_blob(data_key: bytes, dossier_id: uuid.UUID, blob: bytes) -> bytes:
+    body = blob[len(BLOB_PREFIX):]
+    try:
+        return AESGCM(data_key).decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], _aad(dossier_id))
+    except (InvalidTag, ValueError):
+        raise PrivacyProblem(f"a sealed file of dossier {dossier_id} does not open with its "
+                             "key") from None
+
+
 def wrap(master_key: bytes, dossier_id: uuid.UUID, data_key: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(master_key).encrypt(nonce, data_key, _WRAP_CONTEXT + _aad(dossier_id))

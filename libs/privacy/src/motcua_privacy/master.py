@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 import secrets
@@ -60,3 +61,18 @@ def master_key_from_env(environ: Mapping[str, str] | None = None) -> bytes:
     if len(key) != KEY_BYTES:
         raise PrivacyProblem(f"{source} is not {KEY_BYTES} bytes in base64: {_SET}")
     return key
+
+
+@functools.cache
+def master_key() -> bytes:
+    """This process's master key, read from its environment once, at first use (a service
+    reads it at start so a missing one stops it there)."""
+    return master_key_from_env()
+
+
+def require_master_key() -> bytes:
+    """The master key at a service's start, or SystemExit saying what to set."""
+    try:
+        return master_key()
+    except PrivacyProblem as problem:
+        raise SystemExit(f"refusing to start: {problem}") from None

@@ -33,13 +33,17 @@ from motcua_privacy.crypto import (
     PersonalDataErased,
     PrivacyProblem,
     UnknownKey,
+    is_sealed_blob,
     new_data_key,
+    open_blob,
     open_bytes,
     open_json,
+    seal_blob,
     seal_json,
     unwrap,
     wrap,
 )
+from motcua_privacy.master import master_key as configured_master_key
 
 SCHEMA = "privacy"
 metadata = MetaData(schema=SCHEMA)
@@ -92,15 +96,26 @@ class Keyring:
             return json.loads(open_bytes(b"", dossier_id, sealed))
         return open_json(self.key(dossier_id), dossier_id, sealed)
 
+    def seal_blob(self, dossier_id: uuid.UUID, content: bytes) -> bytes:
+        return seal_blob(self.key(dossier_id), dossier_id, content)
+
+    def open_blob(self, dossier_id: uuid.UUID, blob: bytes) -> bytes:
+        """A file sealed whole; one written before files were sealed is returned as it is."""
+        if not is_sealed_blob(blob):
+            return blob
+        return open_blob(self.key(dossier_id), dossier_id, blob)
+
     def update(self, other: Keyring) -> None:
         self.keys.update(other.keys)
         self.erased.update(other.erased)
 
 
-async def create_key(db: Db, master_key: bytes, dossier_id: uuid.UUID,
+async def create_key(db: Db, master_key: bytes | None, dossier_id: uuid.UUID,
                      dossier_code: str | None = None, *,
                      now: datetime | None = None) -> bytes:
     """A new data key for the dossier, stored wrapped; returns it unwrapped."""
+    if master_key is None:
+        master_key = configured_master_key()
     data_key = new_data_key()
     await db.execute(insert(DOSSIER_KEYS).values(
         dossier_id=dossier_id, dossier_code=dossier_code,
@@ -109,8 +124,12 @@ async def create_key(db: Db, master_key: bytes, dossier_id: uuid.UUID,
     return data_key
 
 
-async def load_keys(db: Db, master_key: bytes, dossier_ids: Iterable[uuid.UUID]) -> Keyring:
-    """The keys of these dossiers that the store has (erased ones as erased)."""
+async def load_keys(db: Db, master_key: bytes | None,
+                    dossier_ids: Iterable[uuid.UUID]) -> Keyring:
+    """The keys of these dossiers that the store has (erased ones as erased); `master_key`
+    None: this process's (motcua_privacy.master.master_key)."""
+    if master_key is None:
+        master_key = configured_master_key()
     ids = list(set(dossier_ids))
     ring = Keyring()
     if not ids:

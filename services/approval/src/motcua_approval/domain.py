@@ -17,6 +17,7 @@ class Decision:
 
 def decide(appraised: DossierAppraised, procedure: Procedure) -> Decision:
     if appraised.recommendation == "approve":
-        return Decision("approved", f"Chấp thuận: {procedure.name} cho "
-                                    f"{appraised.dossier.applicant_name}")
+        # The dossier's code, not the applicant's name: the decision travels in clear.
+        return Decision("approved", f"Chấp thuận: {procedure.name}, hồ sơ "
+                                    f"{appraised.dossier.code}")
     return Decision("denied", appraised.findings)

@@ -84,8 +84,7 @@ class Approval:
         def approving(item: Any, body: Approve, emitter: Emitter,
                       context: DecisionContext) -> None:
             facts = item.facts()
-            text = body.decision or (f"Chấp thuận: {self._name(item)} cho "
-                                     f"{facts.applicant_name}")
+            text = body.decision or (f"Chấp thuận: {self._name(item)}, hồ sơ {facts.code}")
             approve(item, emitter, text=text, actor=context.officer.actor, now=context.now)
 
         def denying(item: Any, body: Deny, emitter: Emitter, context: DecisionContext) -> None:

@@ -30,7 +30,7 @@ from motcua_contracts.delivery import (
     ResultPickedUpByPost,
     s10_check_digit,
 )
-from motcua_contracts.dossier import Applicant, Delivery, Document, DossierFacts
+from motcua_contracts.dossier import DeliveryChoice, Document, DossierFacts
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierOverdue,
@@ -40,14 +40,18 @@ from motcua_contracts.intake import (
     SupplementProvided,
     WithdrawalRequested,
 )
+from motcua_contracts.sealed import Sealed
 from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
+from motcua_privacy import new_data_key, seal_json
 from motcua_runtime.keys import DEV_PASSPHRASE, Signer, ensure_keys, own_instances, signer_for
 
 PARTITIONS = 12
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 POST_OFFICE = "BUUDIEN"
 ADDRESS = "Số 1 Hoàng Liên, Lào Cai"
+APPLICANT = {"full_name": "Nguyễn Thị Hoa", "id_number": "010203004567", "phone": "0912345678",
+             "address": ADDRESS}
 PATHS = {  # path -> weight (share of dossiers)
     "delivered": 34, "counter": 8, "postal": 8, "refused": 8, "intake_supplement": 6,
     "appraisal_supplement": 6, "fees": 6, "consultation": 6, "returned": 5, "denied": 5,
@@ -90,10 +94,14 @@ class _Journey:
         self.dossier_id = uuid7()
         self.now = start
         self.events: list[Event] = []
+        # Personal data sealed as intake seals it, under a data key of the journey's own that no
+        # key store keeps: the archive and the replay need none.
+        self.data_key = new_data_key()
         self.facts = DossierFacts(code=code, procedure_code=procedure,
-                                  applicant_name="Nguyễn Thị Hoa", received_at=start,
+                                  applicant=self.seal(APPLICANT), received_at=start,
                                   due_at=start + timedelta(days=10), delivery_channel=channel,
-                                  delivery_address=ADDRESS if channel == "postal" else None,
+                                  delivery_address=self.seal(ADDRESS) if channel == "postal"
+                                  else None,
                                   data={"mục đích": "kinh doanh", "diện tích": 120})
 
     def emit(self, cls: type[Event], stage: str, *, cause: Event | None, hours: float | None = None,
@@ -106,6 +114,9 @@ class _Journey:
         self.events.append(event)
         return event
 
+    def seal(self, value: Any) -> Sealed:
+        return seal_json(self.data_key, self.dossier_id, value)
+
     def sha(self) -> str:
         return f"{self.rng.getrandbits(256):064x}"
 
@@ -114,11 +125,10 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
     rng, start = j.rng, j.now
     last = j.emit(DossierSubmitted, "intake", cause=None, hours=0, code=j.facts.code,
                   procedure_code=j.facts.procedure_code, channel="online",
-                  applicant=Applicant(full_name="Nguyễn Thị Hoa", id_number="010203004567",
-                                      phone="0912345678", address="Số 1 Hoàng Liên, Lào Cai"),
+                  applicant=j.facts.applicant,
                   documents=[Document(name="Tờ khai", sha256=j.sha(), size=120_000)],
-                  delivery=Delivery(channel=j.facts.delivery_channel,
-                                    address=j.facts.delivery_address),
+                  delivery=DeliveryChoice(channel=j.facts.delivery_channel,
+                                          address=j.facts.delivery_address),
                   data=dict(j.facts.data),
                   received_at=start)
     if path == "refused":
@@ -194,11 +204,12 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
     channel = j.facts.delivery_channel
     if channel != "postal":
         j.emit(ResultDelivered, "delivery", cause=signed, channel=channel, delivered_at=j.now,
-               on_time=on_time, **({"received_by": "Nguyễn Thị Hoa", "receiver_relation": "self",
-                                    "identity_checked": True} if channel == "counter" else {}))
+               on_time=on_time, **({"received_by": j.seal("Nguyễn Thị Hoa"),
+                                    "receiver_relation": "self", "identity_checked": True}
+                                   if channel == "counter" else {}))
         return j.events
     handed = j.emit(ResultHandedToPost, "delivery", cause=signed, agency=POST_OFFICE,
-                    dossier=j.facts, competent_agency=j.agency, address=ADDRESS,
+                    dossier=j.facts, competent_agency=j.agency, address=j.facts.delivery_address,
                     result_number=signed.result_number, ready_at=signed.signed_at)
     serial = f"{rng.randrange(10**8):08d}"
     number = f"RR{serial}{s10_check_digit(serial)}VN"

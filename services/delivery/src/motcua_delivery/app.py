@@ -8,12 +8,14 @@ from motcua_catalogue.catalogue import default_catalogue
 from motcua_delivery.handlers import Delivery, delivery_stage
 from motcua_delivery.orm import WorkItem
 from motcua_delivery.settings import DeliverySettings
+from motcua_privacy import require_master_key
 from motcua_runtime.gauges import open_work_items
 from motcua_runtime.service import run_stage
 from motcua_runtime.work_queue import work_queue_server
 
 
 async def run(settings: DeliverySettings, stop: asyncio.Event | None = None) -> None:
+    require_master_key()  # personal data is opened with it: stop here without a usable one
     catalogue = default_catalogue()
     if settings.post_office not in catalogue.agencies:
         raise ValueError(f"DELIVERY_POST_OFFICE {settings.post_office!r} is not an agency of the "

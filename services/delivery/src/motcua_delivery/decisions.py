@@ -8,12 +8,14 @@ counter, makes it available online, or hands it to the post office. The post off
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from motcua_contracts.delivery import ResultDelivered, ResultHandedToPost, ResultPickedUpByPost
+from motcua_contracts.sealed import Sealed
 from motcua_delivery import domain
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import close, touch
@@ -100,14 +102,22 @@ def _delivered(item: Any, emitter: Emitter, *, now: datetime, actor: str, agency
     return event
 
 
+# Seals a personal value (the receiver's name) under the item's dossier's data key: the
+# repository's keys (motcua_delivery.repository.DeliveryItems.sealer).
+Seal = Callable[[str], Sealed]
+
+
 def hand_over(item: Any, emitter: Emitter, *, now: datetime, actor: str = "auto",
-              body: HandOver | None = None) -> ResultDelivered:
-    """At the counter. Under the automatic policy nobody is recorded as the receiver."""
+              body: HandOver | None = None, seal: Seal | None = None) -> ResultDelivered:
+    """At the counter. Under the automatic policy nobody is recorded as the receiver; an
+    officer records who received it, sealed (`seal`)."""
     _desk_channel(item, "hand-over", "counter")
     fields: dict[str, Any] = {}
     reason = None
     if body is not None:
-        fields = {"received_by": body.receiver_name, "receiver_relation": body.relation,
+        if seal is None:
+            raise Rejected("the receiver's name cannot be sealed: no key for the dossier")
+        fields = {"received_by": seal(body.receiver_name), "receiver_relation": body.relation,
                   "identity_checked": body.identity_checked}
         if body.relation == "authorised":
             if not body.authorisation:
@@ -160,7 +170,8 @@ def pick_up(item: Any, emitter: Emitter, *, tracking_number: str, now: datetime,
 
 
 def deliver_by_post(item: Any, emitter: Emitter, *, delivered_at: datetime, now: datetime,
-                    recipient: str | None = None, actor: str = "auto") -> ResultDelivered:
+                    recipient: str | None = None, actor: str = "auto",
+                    seal: Seal | None = None) -> ResultDelivered:
     _postal(item, "deliver")
     number = item.context.get("tracking_number")
     if number is None:
@@ -169,7 +180,10 @@ def deliver_by_post(item: Any, emitter: Emitter, *, delivered_at: datetime, now:
         raise Rejected("delivered_at is before the pick-up")
     if delivered_at > now + CLOCK_SKEW:
         raise Rejected("delivered_at is in the future")
+    if recipient is not None and seal is None:
+        raise Rejected("the recipient's name cannot be sealed: no key for the dossier")
     return _delivered(item, emitter, now=now, actor=actor,
                       agency=item.context["competent_agency"], channel="postal",
-                      delivered_at=delivered_at, received_by=recipient,
+                      delivered_at=delivered_at,
+                      received_by=None if recipient is None else seal(recipient),  # type: ignore[misc]
                       post_office=item.agency, tracking_number=number)

@@ -22,10 +22,19 @@ from motcua_contracts.signing import ResultSigned
 from motcua_delivery import STAGE, decisions, domain
 from motcua_delivery.decisions import POSTAL
 from motcua_delivery.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkItem
+from motcua_delivery.repository import DeliveryItems
 from motcua_runtime.policy import procedure_of, runs_automatically
 from motcua_runtime.stage import Emitter, Stage
 from motcua_runtime.work_items import DOSSIER, WorkItems, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
+
+
+def sealer(items: Any, item: Any) -> decisions.Seal | None:
+    """Sealing under the item's dossier's key, with the keys the repository loaded."""
+    keys = getattr(items, "keys", None)
+    if keys is None:
+        return None
+    return lambda value: keys.seal(item.dossier_id, value)
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,8 @@ class Delivery:
         """The post office's item, of the post office's agency (the event is addressed to it).
         Automatically it is picked up under a generated number and delivered at once."""
         item = take_over(items, WorkItem, event, event.dossier, STAGE, kind=POSTAL, context={
-            "competent_agency": event.competent_agency, "address": event.address,
+            "competent_agency": event.competent_agency,
+            "address": event.address.model_dump(mode="json"),  # sealed, as the event has it
             "result_number": event.result_number, "ready_at": event.ready_at.isoformat()})
         if self.automatic(procedure_of(self.catalogue, item.procedure_code)):
             now = datetime.now(timezone.utc)
@@ -69,7 +79,7 @@ class Delivery:
         def hand_over(item: Any, body: decisions.HandOver, emitter: Emitter,
                       context: DecisionContext) -> None:
             decisions.hand_over(item, emitter, now=context.now, actor=context.officer.actor,
-                                body=body)
+                                body=body, seal=sealer(context.repository, item))
 
         def hand_to_post(item: Any, body: decisions.HandToPost, emitter: Emitter,
                          context: DecisionContext) -> None:
@@ -85,7 +95,8 @@ class Delivery:
                     context: DecisionContext) -> None:
             decisions.deliver_by_post(item, emitter, delivered_at=body.delivered_at,
                                       recipient=body.recipient, now=context.now,
-                                      actor=context.officer.actor)
+                                      actor=context.officer.actor,
+                                      seal=sealer(context.repository, item))
 
         desk, post = frozenset({DOSSIER}), frozenset({POSTAL})
         return {
@@ -105,6 +116,6 @@ def delivery_stage(delivery: Delivery) -> Stage:
         name=STAGE,
         handlers={"ResultSigned": delivery.on_result_signed,
                   "ResultHandedToPost": delivery.on_result_handed_to_post},
-        open_repository=lambda session: WorkItems(session, WorkItem),
+        open_repository=DeliveryItems,
         outbox=OUTBOX, inbox=INBOX, dead_letters=DEAD_LETTERS, chain_links=CHAIN_LINKS,
     )

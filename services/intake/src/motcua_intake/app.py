@@ -13,13 +13,14 @@ from motcua_intake.api import create_api
 from motcua_intake.deadline_watch import watch_deadlines
 from motcua_intake.filing.catalogue_api import create_catalogue_router
 from motcua_intake.handlers import Intake, intake_stage
-from motcua_intake.notices import Notices
+from motcua_intake.notices import Notices, open_notifications
 from motcua_intake.orm import Notification
 from motcua_intake.repository import waiting_at_intake
 from motcua_intake.settings import IntakeSettings
 from motcua_intake.tracking.result_api import create_result_router
 from motcua_intake.tracking.result_documents import SigningDocuments
 from motcua_notify import NotificationSender, SmtpSettings
+from motcua_privacy import require_master_key
 from motcua_runtime.keys import signer_from_settings
 from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.outbox import OutboxRelay
@@ -31,6 +32,7 @@ from motcua_runtime.tokens import ServiceTokens, verifier_from_settings
 async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> None:
     catalogue = default_catalogue()
     signer = signer_from_settings(settings, "intake")
+    require_master_key()  # sealing personal data needs it: stop here without a usable one
     verifier = verifier_from_settings(settings, "intake")
     officer = officer_from_bearer(verifier)
     # Signing opens its documents to intake's own service tokens, signed with intake's key.
@@ -60,7 +62,7 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             mail = NotificationSender(
                 engine, Notification, SmtpSettings(), poll_seconds=settings.notify_poll_seconds,
                 backoff_base=settings.notify_retry_seconds,
-                backoff_cap=settings.notify_retry_max_seconds)
+                backoff_cap=settings.notify_retry_max_seconds, open_rows=open_notifications)
             await asyncio.gather(
                 watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
                                 every=settings.deadline_watch_seconds),

@@ -28,6 +28,7 @@ from motcua_contracts.intake import (
     SupplementProvided,
     WithdrawalRequested,
 )
+from motcua_contracts.sealed import Sealed
 from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_contracts.topic import EVENT_TYPES
@@ -42,6 +43,7 @@ from motcua_intake.orm import (
     Notification,
     TimelineEntry,
 )
+from motcua_intake.personal import SEALED_RECIPIENT
 from motcua_intake.repository import Dossiers
 from motcua_notify import notification
 from motcua_runtime.stage import Emitter, Handler, Rejected, Stage
@@ -127,10 +129,13 @@ class Intake:
     def notify(self, event: Event, dossier: Dossier, dossiers: Dossiers) -> None:
         """Queue the applicant's e-mail about `event`, keyed by the event's id (the inbox makes
         each event handled once, so each e-mail is queued once)."""
-        if self.notices is None or (recipient := self.notices.recipient(dossier)) is None:
+        if self.notices is None:
+            return
+        applicant = dossiers.person(dossier)  # None once erased: no more notices
+        if applicant is None or (recipient := self.notices.recipient(applicant)) is None:
             return
         try:
-            message = self.notices.message_for(event, dossier)
+            message = self.notices.message_for(event, dossier, applicant)
         except Exception:
             # A notice is a courtesy beside the record: a fault in writing one must not send the
             # event to the dead-letter topic and leave the dossier's status behind.
@@ -138,7 +143,9 @@ class Intake:
                           event_id=str(event.event_id), event_type=event.type)
             return
         if message is not None:
-            dossiers.queue(notification(Notification, recipient=recipient, message=message,
+            # Sealed under the dossier's key like the rest: the sender opens it (notices.py).
+            dossiers.queue(notification(Notification, recipient=SEALED_RECIPIENT,
+                                        message=dossiers.seal_message(dossier, recipient, message),
                                         dossier_id=event.dossier_id, event_id=event.event_id))
 
     def on_submitted(self, event: DossierSubmitted, dossiers: Dossiers,
@@ -198,11 +205,13 @@ class Intake:
         # moved by the time spent waiting for the applicant.
         start = now if procedure.supplement_clock == "restart" else dossier.received_at
         due, steps = domain.appointment(procedure, calendar, start)
+        # The personal values as the submission sealed them: intake hands the ciphertext on.
         facts = DossierFacts(
             code=dossier.code, procedure_code=dossier.procedure_code,
-            applicant_name=dossier.applicant["full_name"], received_at=dossier.received_at,
+            applicant=Sealed.model_validate(dossier.applicant), received_at=dossier.received_at,
             due_at=due, step_due_at=steps, delivery_channel=dossier.delivery["channel"],
-            delivery_address=dossier.delivery.get("address"),
+            delivery_address=None if dossier.delivery.get("address") is None
+            else Sealed.model_validate(dossier.delivery["address"]),
             # The column holds what a validated DossierSubmitted said; DossierFacts checks it.
             channel=cast(Channel, dossier.channel),
             fees_paid=dossier.fees_paid, data=dossier.data, supplements_requested=state.supplements)

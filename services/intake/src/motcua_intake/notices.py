@@ -14,18 +14,24 @@ Every other event is silent: the applicant caused it, or it is the agencies' bus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue
 from motcua_contracts import Event
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.intake import DossierAccepted
+from motcua_contracts.sealed import Sealed
 from motcua_contracts.shared import DelayApologized, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_intake.domain import acting_agency
 from motcua_intake.orm import Dossier
+from motcua_intake.personal import SEALED_RECIPIENT, keyring
 from motcua_notify import templates
 from motcua_notify.templates import Message
+from motcua_privacy import PrivacyProblem
 
 
 @dataclass(frozen=True)
@@ -33,13 +39,14 @@ class Notices:
     catalogue: Catalogue
     public_base_url: str  # where the lookup page (/tra-cuu) is, as the citizen reaches it
 
-    def recipient(self, dossier: Dossier) -> str | None:
-        """The applicant's e-mail address, when they gave one."""
-        return (dossier.applicant or {}).get("email") or None
+    def recipient(self, applicant: dict[str, Any]) -> str | None:
+        """The applicant's e-mail address (the opened applicant), when they gave one."""
+        return applicant.get("email") or None
 
-    def message_for(self, event: Event, dossier: Dossier) -> Message | None:
+    def message_for(self, event: Event, dossier: Dossier,
+                    applicant: dict[str, Any] | None = None) -> Message | None:
         """The mail `event` calls for, or None when the applicant is not told of it."""
-        about = self._about(dossier)
+        about = self._about(dossier, applicant or {})
         match event:
             case DossierAccepted():
                 return templates.acceptance(about, received_at=dossier.received_at,
@@ -64,9 +71,27 @@ class Notices:
                                            tracking_number=event.tracking_number)
         return None
 
-    def _about(self, dossier: Dossier) -> templates.Dossier:
+    def _about(self, dossier: Dossier, applicant: dict[str, Any]) -> templates.Dossier:
         procedure = self.catalogue.procedures.get(dossier.procedure_code)
         return templates.Dossier(
-            code=dossier.code, applicant_name=(dossier.applicant or {}).get("full_name", ""),
+            code=dossier.code, applicant_name=applicant.get("full_name", ""),
             procedure_name=procedure.name if procedure else dossier.procedure_code,
             lookup_url=f"{self.public_base_url.rstrip('/')}/tra-cuu?code={quote(dossier.code)}")
+
+
+async def open_notifications(session: AsyncSession, rows: list[Any]) -> dict[Any, tuple[str, str]]:
+    """The sender's hook (motcua_notify.NotificationSender): each queued notice's recipient and
+    body, opened with its dossier's key; a notice whose dossier was erased is left out (the
+    sender gives it up)."""
+    ring = await keyring(session, {row.dossier_id for row in rows})
+    opened = {}
+    for row in rows:
+        if row.recipient != SEALED_RECIPIENT:
+            opened[row.id] = (row.recipient, row.body)
+            continue
+        try:
+            sealed = ring.open(row.dossier_id, Sealed.model_validate_json(row.body))
+        except PrivacyProblem:
+            continue
+        opened[row.id] = (sealed["to"], sealed["body"])
+    return opened

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -13,7 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import Event, Status
 from motcua_contracts.intake import DossierSubmitted
+from motcua_intake import personal
 from motcua_intake.orm import DailyCounter, Dossier, Notification, TimelineEntry
+from motcua_notify.templates import Message
+from motcua_privacy import Keyring, load_keys
 
 
 class Dossiers:
@@ -21,6 +26,7 @@ class Dossiers:
         self._session = session
         self._loaded: dict[uuid.UUID, Dossier] = {}
         self._by_code: dict[str, Dossier] = {}
+        self.keys = Keyring()  # the data keys of the batch's dossiers (motcua_privacy)
 
     async def preload(self, events: Sequence[Event]) -> None:
         """The batch's dossiers, by id, and by code those a submission claims (a portal that
@@ -33,6 +39,7 @@ class Dossiers:
             for dossier in rows:
                 self._loaded[dossier.id] = dossier
                 self._by_code[dossier.code] = dossier
+            self.keys.update(await load_keys(self._session, None, ids))
 
     def get(self, dossier_id: uuid.UUID) -> Dossier | None:
         return self._loaded.get(dossier_id)
@@ -44,6 +51,16 @@ class Dossiers:
         self._session.add(dossier)
         self._loaded[dossier.id] = dossier
         self._by_code[dossier.code] = dossier
+
+    def person(self, dossier: Dossier) -> dict[str, Any] | None:
+        """The applicant in clear (motcua_intake.personal), None once erased."""
+        return personal.person(self.keys, dossier)
+
+    def seal_message(self, dossier: Dossier, recipient: str, message: Message) -> Message:
+        """A notice with its recipient and body sealed under the dossier's key, as the queue
+        keeps it (motcua_intake.notices.open_notification opens it to send)."""
+        body = self.keys.seal(dossier.id, {"to": recipient, "body": message.body})
+        return replace(message, body=body.model_dump_json())
 
     def record(self, entry: TimelineEntry) -> None:
         self._session.add(entry)

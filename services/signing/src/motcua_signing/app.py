@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from motcua_catalogue import Catalogue
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_pki import Keystore, KeystoreError
+from motcua_privacy import require_master_key
 from motcua_runtime.gauges import open_work_items
 from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.outbox import OutboxRelay
@@ -62,6 +63,7 @@ def build_issuer(settings: SigningSettings, catalogue: Catalogue) -> ResultIssue
 
 
 async def run(settings: SigningSettings, stop: asyncio.Event | None = None) -> None:
+    require_master_key()  # personal data is opened with it: stop here without a usable one
     catalogue = default_catalogue()
     issuer = build_issuer(settings, catalogue)
     async with live_calendar(settings) as calendar:

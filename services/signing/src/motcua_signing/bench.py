@@ -40,7 +40,8 @@ def bench(count: int, *, warmup: int = 5) -> dict[str, float]:
                               agency=catalogue.agencies[procedure.agency], procedure=procedure,
                               number=f"{i + 1:04d}/2026/QĐ-{procedure.agency}", outcome=outcome,
                               body="Chấp thuận theo đề nghị của người nộp hồ sơ",
-                              signed_at=datetime.now(timezone.utc).replace(microsecond=0))
+                              signed_at=datetime.now(timezone.utc).replace(microsecond=0),
+                              applicant_name="Nguyễn Thị Hương")
         return len(result.content)
 
     for i in range(warmup):  # font parsing and first-use caches are start-up cost, not per PDF

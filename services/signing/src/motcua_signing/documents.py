@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua_contracts import uuid7
+from motcua_privacy import Keyring, PrivacyProblem, load_keys
+from motcua_privacy.crypto import is_sealed_blob
 from motcua_signing.orm import ResultDocument
 
 
@@ -41,11 +43,18 @@ class DocumentStore(Protocol):
 class PostgresDocumentStore:
     """The batch's store: rows added to the batch's session."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, keys: Keyring | None = None) -> None:
+        """`keys`: the batch's data keys; the document is kept sealed under its dossier's (it
+        prints the applicant's name: erasing the key makes it unreadable, docs/privacy.md)."""
         self._session = session
+        self._keys = keys
 
     def put(self, document: StoredDocument) -> None:
-        self._session.add(ResultDocument(id=uuid7(), **vars(document)))
+        fields = vars(document)
+        if self._keys is not None:
+            fields = {**fields, "content": self._keys.seal_blob(document.dossier_id,
+                                                               document.content)}
+        self._session.add(ResultDocument(id=uuid7(), **fields))
 
 
 class PostgresDocuments:
@@ -68,7 +77,13 @@ class PostgresDocuments:
             row = (await session.scalars(select(ResultDocument).where(condition)
                                          .order_by(ResultDocument.signed_at.desc()).limit(1))
                    ).first()
-        if row is None:
-            return None
-        return StoredDocument(**{name: getattr(row, name)
-                                 for name in StoredDocument.__dataclass_fields__})
+            if row is None:
+                return None
+            fields = {name: getattr(row, name) for name in StoredDocument.__dataclass_fields__}
+            if is_sealed_blob(row.content):
+                try:
+                    ring = await load_keys(session, None, [row.dossier_id])
+                    fields["content"] = ring.open_blob(row.dossier_id, row.content)
+                except PrivacyProblem:
+                    return None  # its dossier's personal data was erased: the document too
+        return StoredDocument(**fields)

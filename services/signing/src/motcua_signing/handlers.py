@@ -3,6 +3,7 @@ is what the clerk (văn thư) can do from the work queue."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -12,10 +13,12 @@ from pydantic import BaseModel
 from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts.approval import DossierApproved, DossierDenied
+from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.signing import ResultSigned
+from motcua_privacy import Keyring, PersonalDataErased, PrivacyProblem
 from motcua_runtime.delays import apology_decision
 from motcua_runtime.policy import procedure_of, runs_automatically
-from motcua_runtime.stage import Emitter, Stage
+from motcua_runtime.stage import Emitter, Rejected, Stage
 from motcua_runtime.work_items import close, close_all, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
 from motcua_signing import STAGE, domain
@@ -27,6 +30,19 @@ from motcua_signing.repository import SigningRepository
 
 class Sign(BaseModel):
     """The clerk numbers and seals the result as approved; nothing to add."""
+
+
+ERASED_NAME = "(dữ liệu cá nhân đã được xóa)"  # printed when the applicant was erased first
+
+
+def applicant_name(keys: Keyring, dossier_id: uuid.UUID, facts: DossierFacts) -> str:
+    """The applicant's name for the result, opened from the facts' sealed applicant."""
+    try:
+        return str(keys.open(dossier_id, facts.applicant).get("full_name") or "")
+    except PersonalDataErased:
+        return ERASED_NAME
+    except PrivacyProblem as problem:
+        raise Rejected(f"cannot open the applicant's name: {problem}") from None
 
 
 @dataclass(frozen=True)
@@ -69,7 +85,9 @@ class Signing:
         issued = self.issuer.issue(facts=facts, agency_code=item.agency,
                                    agency=self.catalogue.agencies.get(item.agency),
                                    procedure=self.procedure(item), number=number,
-                                   outcome=outcome, body=item.context["body"], signed_at=now)
+                                   outcome=outcome, body=item.context["body"], signed_at=now,
+                                   applicant_name=applicant_name(results.keys, item.dossier_id,
+                                                                 facts))
         results.documents.put(StoredDocument(
             dossier_id=item.dossier_id, dossier_code=facts.code, agency=item.agency,
             result_number=number, outcome=outcome, media_type=issued.media_type,

@@ -27,10 +27,11 @@ class ResultIssuer:
 
     def issue(self, *, facts: DossierFacts, agency_code: str, agency: Agency | None,
               procedure: Procedure | None, number: str, outcome: str, body: str,
-              signed_at: datetime) -> IssuedResult:
+              signed_at: datetime, applicant_name: str) -> IssuedResult:
+        """`applicant_name`: opened from the facts' sealed applicant by the caller."""
         pdf = render_pdf(ResultFacts(
             agency_name=agency.name if agency else agency_code,
-            result_number=number, dossier_code=facts.code, applicant_name=facts.applicant_name,
+            result_number=number, dossier_code=facts.code, applicant_name=applicant_name,
             procedure_code=facts.procedure_code,
             procedure_name=procedure.name if procedure else facts.procedure_code,
             outcome=outcome, body=body, received_at=facts.received_at, issued_at=signed_at,

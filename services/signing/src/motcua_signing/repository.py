@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Event
+from motcua_privacy import Keyring, load_keys
 from motcua_runtime.work_items import WorkItems
 from motcua_signing.documents import DocumentStore, PostgresDocumentStore
 from motcua_signing.orm import ResultCounter, WorkItem
@@ -21,10 +22,15 @@ class SigningRepository(WorkItems):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, WorkItem)
         self._counters: dict[tuple[str, int], ResultCounter] = {}
-        self.documents: DocumentStore = PostgresDocumentStore(session)
+        # The batch's data keys: the result prints the applicant's name (sealed in the facts)
+        # and is kept sealed under the dossier's key.
+        self.keys = Keyring()
+        self.documents: DocumentStore = PostgresDocumentStore(session, self.keys)
 
     async def preload(self, events: Sequence[Event]) -> None:
         await super().preload(events)
+        self.keys.update(await load_keys(self._session, None,
+                                         {event.dossier_id for event in events}))
         # The event's year, and this year: a decision taken on 31 December may be signed on
         # 1 January, numbered in the new year.
         this_year = datetime.now(VIETNAM).year

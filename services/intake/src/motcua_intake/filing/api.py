@@ -22,7 +22,12 @@ from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_contracts import Event
 from motcua_contracts.intake import DossierSubmitted
 from motcua_intake.filing import applicant, idempotency
-from motcua_intake.filing.submissions import Submission, UnknownProcedure, submit
+from motcua_intake.filing.submissions import (
+    Submission,
+    UnknownProcedure,
+    UnstorableValue,
+    submit,
+)
 from motcua_runtime.http import session_from
 from motcua_telemetry import spans
 
@@ -92,7 +97,7 @@ async def file_once(session: AsyncSession, catalogue: Catalogue, outbox: applica
         async with spans.transaction("intake"), session.begin():
             event, accepted = await _record_filing(session, catalogue, outbox, submission,
                                                    idempotency_key, digest, root)
-    except UnknownProcedure as error:
+    except (UnknownProcedure, UnstorableValue) as error:
         raise HTTPException(422, detail={"message": str(error)}) from None
     except Replayed as replay:
         return _replay(replay.row, digest)

@@ -19,6 +19,7 @@ from motcua_contracts.intake import MAX_DOCUMENTS, FeesPaid, SupplementProvided,
 from motcua_intake import domain
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
+from motcua_intake.personal import person_of, same_id
 from motcua_runtime.keys import Signer
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_telemetry import names, spans
@@ -63,7 +64,7 @@ class WithdrawalRequest(Identified):
 async def applicant_dossier(session: AsyncSession, code: str, id_number: str) -> Dossier:
     dossier = await session.scalar(select(Dossier).where(Dossier.code == code)
                                    .with_for_update())
-    if dossier is None or dossier.applicant.get("id_number") != id_number:
+    if dossier is None or not same_id(await person_of(session, dossier), id_number):
         raise NotFound(f"no dossier {code!r} for that ID number")
     return dossier
 

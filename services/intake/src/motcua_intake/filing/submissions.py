@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue
 from motcua_contracts import new_event, uuid7
-from motcua_contracts.dossier import Applicant, Delivery, Document
+from motcua_contracts.dossier import Applicant, Delivery, DeliveryChoice, Document
 from motcua_contracts.intake import (
     MAX_DATA_BYTES,
     MAX_DATA_DEPTH,
@@ -26,6 +26,7 @@ from motcua_intake import domain
 from motcua_intake.handlers import dossier_from
 from motcua_intake.orm import OUTBOX
 from motcua_intake.repository import next_counter
+from motcua_privacy import create_key, seal_json
 from motcua_runtime.keys import Signer
 from motcua_runtime.outbox import OutgoingMessage
 
@@ -99,6 +100,10 @@ class UnknownProcedure(LookupError):
     pass
 
 
+class UnstorableValue(ValueError):
+    pass
+
+
 async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
                  submission: Submission, *, signer: Signer, actor: str = "portal",
                  trace_parent: str | None = None) -> DossierSubmitted:
@@ -107,17 +112,30 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
     if procedure is None:
         raise UnknownProcedure(f"procedure_code: {submission.procedure_code!r} is not in the "
                                "catalogue (GET /api/procedures lists them)")
+    personal = (submission.applicant.model_dump_json(), submission.delivery.address or "")
+    if any("\x00" in value or "\\u0000" in value for value in personal):
+        # Sealed, it would be stored; in clear Postgres text refused it (motcua_runtime.http),
+        # and the applicant still hears the same.
+        raise UnstorableValue("a value in the request cannot be stored (control characters "
+                               "such as \\u0000 are not allowed in text)")
     agency = catalogue.agencies[procedure.agency]
     received_at = datetime.now(timezone.utc)
     counter = await next_counter(session, agency.electronic_id, domain.received_day(received_at))
+    dossier_id = uuid7()
+    code = domain.dossier_code(agency.electronic_id, domain.received_day(received_at), counter)
+    # The dossier's data key, in the key store in this transaction: the personal data is sealed
+    # under it before it reaches the outbox, the row or the log (motcua_privacy).
+    data_key = await create_key(session, None, dossier_id, code, now=received_at)
+    address = submission.delivery.address
     event = new_event(
-        DossierSubmitted, dossier_id=uuid7(), agency=agency.code,
-        producer=signer.producer, sign=signer.sign, actor=actor,
-        code=domain.dossier_code(agency.electronic_id, domain.received_day(received_at), counter),
+        DossierSubmitted, dossier_id=dossier_id, agency=agency.code,
+        producer=signer.producer, sign=signer.sign, actor=actor, code=code,
         procedure_code=procedure.code, channel=submission.channel,
-        applicant=submission.applicant, documents=submission.documents,
-        delivery=submission.delivery, data=submission.data, received_at=received_at,
-        fees_paid=submission.fees_paid,
+        applicant=seal_json(data_key, dossier_id, submission.applicant.model_dump(mode="json")),
+        documents=submission.documents,
+        delivery=DeliveryChoice(channel=submission.delivery.channel, address=None
+                                if address is None else seal_json(data_key, dossier_id, address)),
+        data=submission.data, received_at=received_at, fees_paid=submission.fees_paid,
     )
     session.add(dossier_from(event, trace_parent))
     await session.execute(insert(OUTBOX), [OutgoingMessage.for_event(topic, event).as_row()])

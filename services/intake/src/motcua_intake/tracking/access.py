@@ -2,7 +2,6 @@
 anyone who has it; by its code (guessable) only with the applicant's ID number, and a wrong
 number answers exactly like an unknown code."""
 
-import hmac
 import uuid
 
 from fastapi import HTTPException
@@ -10,14 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_intake.orm import Dossier
+from motcua_intake.personal import person_of, same_id
 
 ID_NUMBER = r"^[0-9]{9}$|^[0-9]{12}$"
 NOT_FOUND = "no dossier matches this code and ID number"
-
-
-def same_id(dossier: Dossier, id_number: str) -> bool:
-    expected = str((dossier.applicant or {}).get("id_number", ""))
-    return bool(expected) and hmac.compare_digest(expected.encode(), id_number.strip().encode())
 
 
 async def find_for_applicant(session: AsyncSession, code: str, id_number: str | None
@@ -28,7 +23,7 @@ async def find_for_applicant(session: AsyncSession, code: str, id_number: str | 
         raise HTTPException(422, detail={"message": "id_number: required with a dossier code "
                                          "(the applicant's CCCD/CMND number)"})
     dossier = await session.scalar(select(Dossier).where(Dossier.code == code))
-    if dossier is None or not same_id(dossier, id_number):
+    if dossier is None or not same_id(await person_of(session, dossier), id_number):
         raise HTTPException(404, detail={"message": NOT_FOUND})
     return dossier
 

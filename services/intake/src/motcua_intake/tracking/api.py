@@ -21,6 +21,7 @@ from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Status
 from motcua_intake.orm import Dossier, Rating, TimelineEntry
+from motcua_intake.personal import erased_at, keyring, person, person_of
 from motcua_intake.tracking import reports
 from motcua_intake.tracking.access import ID_NUMBER, find, same_id
 from motcua_intake.tracking.lookup_page import (
@@ -80,7 +81,9 @@ async def view_of(session: AsyncSession, dossier: Dossier, catalogue: Catalogue,
     entries = list(await session.scalars(
         select(TimelineEntry).where(TimelineEntry.dossier_id == dossier.id)
         .order_by(TimelineEntry.at, TimelineEntry.event_id)))
-    return dossier_view(dossier, entries, catalogue, calendar, now())
+    ring = await keyring(session, [dossier.id])
+    return dossier_view(dossier, entries, catalogue, calendar, now(), person=person(ring, dossier),
+                        erased_at=erased_at(ring, dossier))
 
 
 # -- following a dossier ----------------------------------------------------------------------
@@ -199,7 +202,7 @@ async def look_up(session: AsyncSession, code: str, id_number: str, catalogue: C
         return html_page("Tra cứu hồ sơ",
                          error_section(problem) + lookup_form(code, id_number), 422)
     dossier = await session.scalar(select(Dossier).where(Dossier.code == code))
-    if dossier is None or not same_id(dossier, id_number):
+    if dossier is None or not same_id(await person_of(session, dossier), id_number):
         message = ("Không tìm thấy hồ sơ có mã và số CCCD/CMND đã nhập. Vui lòng kiểm tra "
                    "lại mã hồ sơ trên Giấy tiếp nhận và hẹn trả kết quả.")
         return html_page("Không tìm thấy hồ sơ",

@@ -6,6 +6,7 @@ addresses, whoever wrote them (older rows, an officer's reason, the applicant's 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,18 +81,22 @@ class DossierView(BaseModel):
                                             "and within its deadline")
     timeline: list[TimelineItem]
     control_sheet: list[SheetRowView]
+    personal_data_erased_at: datetime | None = Field(
+        default=None, description="When the applicant's personal data was erased (`motcua "
+                                  "privacy erase`): the dossier is kept without the person.")
 
 
 _PERSONAL = ("full_name", "id_number", "phone", "email", "address")
 
 
-def public_note(note: str | None, dossier: Dossier) -> str | None:
-    """`note` without the applicant's details (found by value) nor any ID number, phone or
-    e-mail address (found by shape)."""
+def public_note(note: str | None, person: dict[str, Any] | None) -> str | None:
+    """`note` without the applicant's details (found by value, when they are not erased: the
+    opened applicant, motcua_intake.personal) nor any ID number, phone or e-mail address (found
+    by shape)."""
     if not note:
         return note
-    values = [str(v) for v in ((dossier.applicant or {}).get(k) for k in _PERSONAL) if v]
-    values += [str(v) for v in [(dossier.delivery or {}).get("address")] if v]
+    values = [str(v) for v in ((person or {}).get(k) for k in _PERSONAL) if v]
+    values += [str(v) for v in [(person or {}).get("delivery_address")] if v]
     for value in sorted(values, key=len, reverse=True):
         if len(value.strip()) >= 3:
             note = note.replace(value.strip(), HIDDEN)
@@ -99,7 +104,9 @@ def public_note(note: str | None, dossier: Dossier) -> str | None:
 
 
 def dossier_view(dossier: Dossier, entries: Sequence[TimelineEntry], catalogue: Catalogue,
-                 calendar: WorkingCalendar, now: datetime) -> DossierView:
+                 calendar: WorkingCalendar, now: datetime, *,
+                 person: dict[str, Any] | None = None,
+                 erased_at: datetime | None = None) -> DossierView:
     facts, lifecycle = dossier.facts or {}, dossier.lifecycle or {}
     first = first_appointment(facts, dossier.due_at)
     rescheduled_from = facts.get("rescheduled_from")
@@ -126,6 +133,7 @@ def dossier_view(dossier: Dossier, entries: Sequence[TimelineEntry], catalogue: 
         overdue=bool(lifecycle.get("overdue")) or (
             dossier.ended_at is None and dossier.due_at is not None and now > dossier.due_at),
         verdict=verdict, timeline=[  # the control sheet reads the notes as stored
-            TimelineItem.model_validate(e).model_copy(update={"note": public_note(e.note, dossier)})
+            TimelineItem.model_validate(e).model_copy(update={"note": public_note(e.note, person)})
             for e in entries],
+        personal_data_erased_at=erased_at,
         control_sheet=[SheetRowView.model_validate(row) for row in rows])
