@@ -58,7 +58,8 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
         broker = EmbeddedBroker(free_port(), ARTIFACTS / "logs" / "broker.log")
         bootstrap = broker.start()
     try:
-        yield Infrastructure(server_url, bootstrap)
+        yield Infrastructure(server_url, bootstrap,
+                             data_dir=postgres.data_dir if postgres else None)
     finally:
         if broker:
             broker.stop()

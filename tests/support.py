@@ -94,6 +94,9 @@ class Infrastructure:
 
     server_url: str
     bootstrap_servers: str
+    # The embedded Postgres server's data folder (None for a server given by URL): the privacy
+    # test reads every file of it.
+    data_dir: Path | None = None
 
     async def isolated(self, name: str) -> tuple[str, str]:
         suffix = uuid.uuid4().hex[:8]

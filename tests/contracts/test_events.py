@@ -84,6 +84,8 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "DeadLetterResolved": {"consumer": "appraisal.STP", "resolution": "skipped",
                            "refused_type": "DossierAccepted", "refusal": "Rejected: stale",
                            "note": "nhập trùng", "released": 2},
+    "PersonalDataErased": {"reason": "Yêu cầu xóa số 12/2026", "lawful_request": True,
+                           "retention_until": RECEIVED + timedelta(days=5 * 365)},
 }
 PRODUCER = Producer(service="appraisal", agency="STP")
 

@@ -133,14 +133,15 @@ def add_procedures_command(commands: Commands) -> None:
 
 
 def add_admin_commands(commands: Commands) -> None:
-    """keys, tokens, audit, chaos, contracts: each module adds its own parser."""
-    from motcua_cli import audit, chaos, contracts, keys, tokens
+    """keys, tokens, audit, chaos, contracts, privacy: each module adds its own parser."""
+    from motcua_cli import audit, chaos, contracts, keys, privacy, tokens
 
     keys.add_parser(commands)
     tokens.add_parser(commands)
     audit.add_parser(commands)
     chaos.add_parser(commands)
     contracts.add_parser(commands)
+    privacy.add_parser(commands)
 
 
 # -- running a command: first those that need no running stack, then those that read it -------
@@ -244,6 +245,24 @@ def run_bench(args: argparse.Namespace, current: stackfile.Stack) -> int:
     return 0 if result["delivered"] == args.count else 1
 
 
+def run_privacy(args: argparse.Namespace, current: stackfile.Stack) -> int:
+    from motcua_cli import privacy
+    from motcua_cli.keys import key_passphrase
+    from motcua_cli.up import keys_dir_of
+    from motcua_contracts import DOSSIER_TOPIC
+    from motcua_runtime.keys import KeyProblem, signer_for
+
+    def intake_signer():
+        try:  # the erasure is intake's event: signed with intake's key, as `up` wrote it
+            return signer_for(keys_dir_of(args.data_dir), "intake", None,
+                              passphrase=key_passphrase())
+        except KeyProblem as problem:
+            raise SystemExit(str(problem)) from None
+
+    return privacy.run(args, current.database_url, intake_signer,
+                       os.environ.get("DOSSIER_TOPIC", DOSSIER_TOPIC))
+
+
 def run_stack(args: argparse.Namespace, current: stackfile.Stack) -> int:
     if args.json:
         print(json.dumps(current.public(), indent=2))
@@ -289,7 +308,7 @@ WITH_STACK: dict[str, Callable[[argparse.Namespace, stackfile.Stack], int]] = {
     "officer": lambda args, current: run_officer(args, args.data_dir, current),
     "outbox": run_outbox, "dlq": run_dlq, "report": run_report, "trace": run_trace,
     "calendar": calendar_cli.run, "audit": run_audit, "demo": run_demo, "bench": run_bench,
-    "stack": run_stack, "migrate": run_migrate, "topics": run_topics,
+    "stack": run_stack, "migrate": run_migrate, "topics": run_topics, "privacy": run_privacy,
 }
 
 

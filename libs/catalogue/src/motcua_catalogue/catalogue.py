@@ -70,6 +70,11 @@ class Procedure(BaseModel):
     supplement_clock: Literal["pause", "restart"]
     required_documents: tuple[str, ...] = ()
     required_data: tuple[str, ...] = ()
+    retention_years: int = Field(
+        default=5, ge=0, le=100,
+        description="Years the applicant's personal data is kept after the dossier ended; "
+                    "`motcua privacy erase` refuses earlier without a lawful request (column "
+                    "`retention_years`, optional: 5 when absent).")
     officer_stages: tuple[str, ...] = Field(
         default=(), description="Stages where an officer decides; the others run the automatic "
                                 "policy.")

@@ -126,3 +126,22 @@ class DossierOverdue(Event):
     type: Literal["DossierOverdue"] = Field(
         "DossierOverdue", description="Event type, the discriminator of the topic's union.")
     due_at: AwareDatetime = Field(description="The appointment that passed.")
+
+
+class PersonalDataErased(Event):
+    """The dossier's data key was destroyed (`motcua privacy erase`): every sealed personal value
+    of the dossier, on the topic, in the archive and in every read model, is unreadable from now
+    on (crypto-shredding, docs/privacy.md). The dossier itself stays, without the person.
+
+    Emitted by intake, on an operator's order, after the procedure's retention period or on a
+    lawful request; `actor` is the operator (`operator:<login>`). Every reader takes note."""
+
+    type: Literal["PersonalDataErased"] = Field(
+        "PersonalDataErased", description="Event type, the discriminator of the topic's union.")
+    reason: str = Field(min_length=1, max_length=500,
+                        description="Why: the retention rule or the lawful request's reference "
+                                    "(never the person's details).")
+    lawful_request: bool = Field(description="Erased on a lawful request, before the end of the "
+                                             "retention period.")
+    retention_until: AwareDatetime | None = Field(
+        default=None, description="When the procedure's retention period ends (or ended).")

@@ -74,11 +74,13 @@ PRODUCERS: dict[str, frozenset[str]] = {
     "DossierStopped": frozenset({"intake", "appraisal"}),
     # Every stage that signs what it emits resolves its own dead letters (operations has no key).
     "DeadLetterResolved": frozenset({"intake", "appraisal", "approval", "signing", "delivery"}),
+    # Crypto-shredding: intake holds the key store's write rights (motcua_privacy).
+    "PersonalDataErased": frozenset({"intake"}),
 }
 
 # Events that record something about the processing, not the dossier: legal in any state, even
 # before the submission arrived or after the end, and they change nothing.
-NEUTRAL = frozenset({"DeadLetterResolved"})
+NEUTRAL = frozenset({"DeadLetterResolved", "PersonalDataErased"})
 
 APPLICANT = "applicant"  # the holder while a supplement or fees are awaited
 

@@ -27,6 +27,7 @@ from motcua_contracts.intake import (
     DossierRefused,
     DossierSubmitted,
     FeesPaid,
+    PersonalDataErased,
     SupplementExpired,
     SupplementProvided,
     WithdrawalRequested,
@@ -63,6 +64,7 @@ DossierEvent = Annotated[
         WithdrawalRequested,
         DossierStopped,
         DeadLetterResolved,
+        PersonalDataErased,
     ],
     Field(discriminator="type"),
 ]

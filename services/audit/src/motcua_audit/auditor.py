@@ -152,7 +152,7 @@ class Auditor:
         if dossier is None:  # a dossier starts with its first verified event
             dossier = self.dossiers[dossier_key] = _Open()
         if isinstance(dossier, _Ended):
-            self._after_end(dossier, dossier_id, where, event, event_key, document)
+            self._after_end(dossier_key, dossier, dossier_id, where, event, event_key, document)
             return
         if event_key in dossier.seen:
             same = dossier.seen[event_key] == _hash_bytes(event.hash)
@@ -225,15 +225,20 @@ class Auditor:
                          f"offset {offset}), which it caused", document)
             dossier.judged = False
 
-    def _after_end(self, dossier: _Ended, dossier_id: str, where: tuple[int, int], event: Event,
-                   event_key: bytes, document: dict[str, Any]) -> None:
+    def _after_end(self, dossier_key: Any, dossier: _Ended, dossier_id: str,
+                   where: tuple[int, int], event: Event, event_key: bytes,
+                   document: dict[str, Any]) -> None:
         ids = dossier.event_ids
         if any(ids[i:i + 16] == event_key for i in range(0, len(ids), 16)):
             self._report(dossier_id, where, DUPLICATE,
                          f"event {event.event_id} appears twice (after the dossier ended)",
                          document)
         elif event.type in NEUTRAL:
-            pass  # an operator resolving a dead letter of an ended dossier: legal, changes nothing
+            # An operator resolving a dead letter of an ended dossier, or erasing its personal
+            # data: legal, changes nothing but the timeline intake keeps of it.
+            self.dossiers[dossier_key] = _Ended(
+                dossier.status, ids + event_key,
+                dossier.timeline.add(_hash_bytes(event.hash)))
         else:
             self._report(dossier_id, where, LIFECYCLE, f"{event.type} after the dossier ended "
                          f"(status {dossier.status})", document)

@@ -14,7 +14,12 @@ from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequest
 from motcua_contracts.approval import DossierDenied, DossierReturned
 from motcua_contracts.delivery import ResultDelivered, ResultHandedToPost, ResultPickedUpByPost
 from motcua_contracts.dossier import Document, DossierFacts
-from motcua_contracts.intake import DossierAccepted, DossierRefused, WithdrawalRequested
+from motcua_contracts.intake import (
+    DossierAccepted,
+    DossierRefused,
+    PersonalDataErased,
+    WithdrawalRequested,
+)
 from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 
@@ -140,6 +145,11 @@ def note_for(event: Event) -> str | None:
                     f"{event.tracking_number}")
         case ResultDelivered():
             return delivered_note(event)
+        case PersonalDataErased():
+            # Never the reason: it may cite the request; the event and the key store keep it.
+            return ("Dữ liệu cá nhân của người nộp hồ sơ đã được xóa "
+                    + ("theo yêu cầu hợp pháp" if event.lawful_request
+                       else "khi hết thời hạn lưu trữ"))
     return None
 
 
