@@ -547,7 +547,7 @@ def test_compose_gives_each_signing_stage_the_passphrase_as_a_secret_file():
         if stage in ("audit", "operations"):
             assert PASSPHRASE_FILE_ENV not in service["environment"], name
             continue
-        assert service["secrets"] == ["motcua-key-passphrase"], name
+        assert service["secrets"][0] == "motcua-key-passphrase", name
         assert service["environment"][PASSPHRASE_FILE_ENV] == \
             "/run/secrets/motcua-key-passphrase", name
         assert "MOTCUA_KEY_PASSPHRASE" not in service["environment"], name  # not in `inspect`
@@ -559,6 +559,46 @@ def test_compose_gives_each_signing_stage_the_passphrase_as_a_secret_file():
     assert environment_problems({PASSPHRASE_FILE_ENV: str(default)})
     resolved = json.loads(compose_config(COMPOSE_FILE, None, "--format", "json").stdout)
     assert resolved["secrets"]["motcua-key-passphrase"]["file"] == str(default)
+
+
+READS_PERSONAL_DATA = ("intake", "signing", "delivery")
+
+
+def test_only_the_stages_that_read_personal_data_get_its_master_key():
+    from motcua_privacy import DEV_MASTER_KEY, MASTER_KEY_FILE_ENV, PrivacyProblem
+    from motcua_privacy.master import master_key_from_env
+    from motcua_runtime.placeholders import environment_problems
+
+    document = load_compose()
+    for name, (stage, _) in stage_services(document["services"]).items():
+        service = document["services"][name]
+        given = "motcua-privacy-master-key" in service.get("secrets", [])
+        assert given == (stage in READS_PERSONAL_DATA), name
+        assert (service["environment"].get(MASTER_KEY_FILE_ENV) ==
+                "/run/secrets/motcua-privacy-master-key") == given, name
+        assert "MOTCUA_PRIVACY_MASTER_KEY" not in service["environment"], name
+    source = document["secrets"]["motcua-privacy-master-key"]["file"]
+    default = ROOT / re.fullmatch(
+        r"\$\{MOTCUA_PRIVACY_MASTER_KEY_HOST_FILE:-\./([^}]+)\}", source).group(1)
+    assert default.read_text().strip() == DEV_MASTER_KEY
+    master_key_from_env({MASTER_KEY_FILE_ENV: str(default), "MOTCUA_ENV": "development"})
+    with pytest.raises(PrivacyProblem, match="placeholder"):
+        master_key_from_env({MASTER_KEY_FILE_ENV: str(default)})
+    assert environment_problems({MASTER_KEY_FILE_ENV: str(default)})
+    for name, pod in k8s_deployments().items():
+        (container,) = pod["containers"]
+        volumes = {v["name"]: v for v in pod.get("volumes", [])}
+        env = {e["name"]: e.get("value") for e in container.get("env", [])}
+        given = "privacy-master-key" in volumes
+        assert given == (container["name"] in READS_PERSONAL_DATA), name
+        if given:
+            secret = volumes["privacy-master-key"]["secret"]
+            mounts = {m["name"]: m for m in container["volumeMounts"]}
+            assert secret["secretName"] == "motcua-privacy-master-key", name
+            assert env[MASTER_KEY_FILE_ENV] == (mounts["privacy-master-key"]["mountPath"] + "/"
+                                                + secret["items"][0]["path"]), name
+        else:
+            assert MASTER_KEY_FILE_ENV not in env, name
 
 
 def k8s_deployments() -> dict[str, dict]:
