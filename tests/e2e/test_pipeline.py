@@ -92,6 +92,7 @@ async def test_two_hundred_dossiers_filed_over_http_and_a_bench_are_all_delivere
     # `motcua bench` on the same stack: events straight onto the topic, every one delivered
     # (fees paid when filing, as its samples say; none waits on an applicant).
     result = await bench(Stack(kafka_bootstrap_servers=infra.bootstrap_servers,
+                               database_url=database_url,  # the dossiers' data keys go there
                                services={s.name: {"pid": s.pid} for s in stack.services}),
                          topic, 60, signer=signer_of("intake"), timeout=120)
     assert result["delivered"] == 60, result
