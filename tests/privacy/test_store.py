@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from motcua_privacy import (
     PersonalDataErased,
+    PrivacyProblem,
     create_key,
     erase_key,
     generate_master_key,
     key_record,
     load_keys,
+    rewrap_all,
 )
 from motcua_runtime.db import engine_url
 from motcua_runtime.roles import ensure_service_roles
@@ -62,6 +64,23 @@ async def test_a_key_is_made_with_the_dossier_and_destroyed_by_erasure(key_store
                                     "WHERE dossier_id = $1", dossier) is None
     finally:
         await admin.close()
+
+
+async def test_a_new_master_key_rewraps_every_living_key_and_the_old_one_opens_none(key_store):
+    _, engine = key_store
+    living, erased = uuid.uuid4(), uuid.uuid4()
+    async with engine.begin() as db:
+        key = await create_key(db, MASTER, living)
+        await create_key(db, MASTER, erased)
+        await erase_key(db, erased, reason="r", erased_by="x", lawful_request=True)
+    new = base64.b64decode(generate_master_key())
+    async with engine.begin() as db:
+        assert await rewrap_all(db, MASTER, new) >= 1
+    async with engine.begin() as db:
+        assert (await load_keys(db, new, [living])).key(living) == key
+        with pytest.raises(PrivacyProblem, match="master key"):
+            await load_keys(db, MASTER, [living])
+        assert (await load_keys(db, new, [erased])).is_erased(erased)
 
 
 @pytest.mark.parametrize("role", ["appraisal", "approval", "audit", "operations", "auditor"])

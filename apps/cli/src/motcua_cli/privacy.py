@@ -1,7 +1,9 @@
 """`motcua privacy`: crypto-shredding of an applicant's personal data (docs/privacy.md).
 
     motcua privacy erase CODE --reason TEXT [--lawful-request] [--by LOGIN]
+    motcua privacy sweep --reason TEXT   erase every dossier past its retention period
     motcua privacy master-key        a new master key for MOTCUA_PRIVACY_MASTER_KEY(_FILE)
+    motcua privacy rewrap NEW_KEY_FILE   wrap every living data key under a new master key
 
 `erase` destroys the dossier's data key in the key store (the row keeps who, when and why) and,
 in the same transaction, writes a `PersonalDataErased` into intake's outbox, signed with
@@ -28,7 +30,7 @@ from motcua_catalogue.catalogue import default_catalogue
 from motcua_contracts import new_event
 from motcua_contracts.intake import PersonalDataErased
 from motcua_intake.orm import OUTBOX, Dossier
-from motcua_privacy import PrivacyProblem, erase_key, generate_master_key
+from motcua_privacy import DOSSIER_KEYS, PrivacyProblem, erase_key, generate_master_key, rewrap_all
 from motcua_runtime.db import engine_url
 from motcua_runtime.keys import Signer
 from motcua_runtime.outbox import OutgoingMessage
@@ -112,6 +114,33 @@ async def erase(database_url: str, code: str, *, reason: str, by: str, lawful_re
     return Erased(dossier.id, code, record.erased_at, until, lawful_request, event.event_id)
 
 
+async def past_retention(database_url: str, catalogue: Catalogue | None = None,
+                         now: datetime | None = None) -> list[str]:
+    """The codes of the ended dossiers whose retention period is over and whose personal data
+    is not erased yet."""
+    catalogue = catalogue or default_catalogue()
+    now = now or datetime.now(timezone.utc)
+    engine = create_async_engine(engine_url(database_url))
+    try:
+        async with engine.connect() as db:
+            rows = (await db.execute(
+                select(Dossier.__table__).where(Dossier.ended_at.is_not(None))
+                .where(Dossier.id.in_(select(DOSSIER_KEYS.c.dossier_id).where(
+                    DOSSIER_KEYS.c.wrapped_key.is_not(None)))))).all()
+    finally:
+        await engine.dispose()
+    return sorted(row.code for row in rows if retention_until(row, catalogue) <= now)
+
+
+async def rewrap(database_url: str, old_master: bytes, new_master: bytes) -> int:
+    engine = create_async_engine(engine_url(database_url))
+    try:
+        async with engine.begin() as db:
+            return await rewrap_all(db, old_master, new_master)
+    finally:
+        await engine.dispose()
+
+
 def add_parser(commands: Any) -> None:
     privacy = commands.add_parser("privacy", help="erase an applicant's personal data "
                                                   "(crypto-shredding); the master key")
@@ -129,8 +158,18 @@ def add_parser(commands: Any) -> None:
     erase_command.add_argument("--by", default=None,
                                help="the operator's login (default: $USER)")
     erase_command.add_argument("--json", action="store_true")
+    sweep = actions.add_parser("sweep", help="erase every ended dossier whose retention period "
+                                             "is over")
+    sweep.add_argument("--reason", default="hết thời hạn lưu trữ (retention period over)")
+    sweep.add_argument("--by", default=None)
+    sweep.add_argument("--dry-run", action="store_true", help="list them, erase nothing")
     actions.add_parser("master-key", help="print a new master key (base64, 32 bytes) for "
                                           "MOTCUA_PRIVACY_MASTER_KEY or its _FILE")
+    rewrap_command = actions.add_parser(
+        "rewrap", help="wrap every living data key under a new master key (from the current "
+                       "one, MOTCUA_PRIVACY_MASTER_KEY or its _FILE); then give the services the "
+                       "new key and destroy the old")
+    rewrap_command.add_argument("new_key_file", help="a file holding the new master key")
 
 
 def run(args: argparse.Namespace, database_url: str | None, signer_of: Any,
@@ -143,6 +182,32 @@ def run(args: argparse.Namespace, database_url: str | None, signer_of: Any,
     import getpass
 
     by = f"operator:{args.by or getpass.getuser()}"
+    if args.privacy_command == "rewrap":
+        from motcua_cli.keys import privacy_master_key
+        from motcua_privacy import MASTER_KEY_FILE_ENV, master_key_from_env
+
+        try:
+            new = master_key_from_env({MASTER_KEY_FILE_ENV: args.new_key_file})
+            count = asyncio.run(rewrap(database_url, privacy_master_key(), new))
+        except PrivacyProblem as problem:
+            raise SystemExit(f"not rewrapped: {problem}") from None
+        print(f"{count} data keys wrapped under the new master key: give it to intake, signing "
+              "and delivery (MOTCUA_PRIVACY_MASTER_KEY_FILE), restart them, then destroy the "
+              "old one")
+        return 0
+    if args.privacy_command == "sweep":
+        codes = asyncio.run(past_retention(database_url))
+        for code in codes:
+            if args.dry_run:
+                print(code)
+                continue
+            try:
+                asyncio.run(erase(database_url, code, reason=args.reason, by=by,
+                                  lawful_request=False, signer=signer_of(), topic=topic))
+                print(f"erased {code}")
+            except ErasureRefused as refused:
+                print(f"not erased {code}: {refused}")
+        return 0
     try:
         erased = asyncio.run(erase(database_url, args.code, reason=args.reason, by=by,
                                    lawful_request=args.lawful_request, signer=signer_of(),

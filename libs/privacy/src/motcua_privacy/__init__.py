@@ -29,11 +29,12 @@ from motcua_privacy.store import (
     erase_key,
     key_record,
     load_keys,
+    rewrap_all,
 )
 
 __all__ = [
     "DEV_MASTER_KEY", "DOSSIER_KEYS", "MASTER_KEY_ENV", "MASTER_KEY_FILE_ENV", "Keyring",
     "PersonalDataErased", "PrivacyProblem", "UnknownKey", "create_key", "erase_key",
     "generate_master_key", "key_record", "load_keys", "master_key", "master_key_from_env",
-    "new_data_key", "open_json", "require_master_key", "seal_json", "unwrap", "wrap",
+    "new_data_key", "open_json", "require_master_key", "rewrap_all", "seal_json", "unwrap", "wrap",
 ]

@@ -183,3 +183,20 @@ async def erase_key(db: Db, dossier_id: uuid.UUID, *, reason: str, erased_by: st
         raise PrivacyProblem(f"dossier {dossier_id}'s key changed under the erasure: try again")
     return KeyRecord(dossier_id, record.dossier_code, record.created_at, moment, erased_by,
                      reason, lawful_request)
+
+
+async def rewrap_all(db: Db, old_master: bytes, new_master: bytes) -> int:
+    """Every living data key wrapped again under `new_master` (erased ones have none), in the
+    caller's transaction; returns how many. Once every service runs with the new master key,
+    destroying the old one makes the wrapped keys' old copies (WAL, dead rows, backups)
+    useless, those of erased dossiers included."""
+    rows = await db.execute(select(DOSSIER_KEYS.c.dossier_id, DOSSIER_KEYS.c.wrapped_key)
+                            .where(DOSSIER_KEYS.c.wrapped_key.is_not(None))
+                            .with_for_update())
+    count = 0
+    for dossier_id, wrapped in rows.all():
+        data_key = unwrap(old_master, dossier_id, wrapped)
+        await db.execute(update(DOSSIER_KEYS).where(DOSSIER_KEYS.c.dossier_id == dossier_id)
+                         .values(wrapped_key=wrap(new_master, dossier_id, data_key)))
+        count += 1
+    return count
