@@ -13,10 +13,16 @@ import pytest
 
 from motcua_cli.db_roles import require_passwords
 from motcua_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from motcua_runtime.kafka import MIN_SESSION_TIMEOUT_MS, SESSION_TIMEOUT_ENV
 from motcua_runtime.keys import DEV_PASSPHRASE, PASSPHRASE_ENV, PASSPHRASE_FILE_ENV
 from tests.support import Infrastructure, create_test_keys
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+# Every consumer the tests start (in-process, a stack's processes, `motcua chaos` and what it
+# starts) uses Apache Kafka's smallest session timeout: the embedded broker makes a new group
+# member wait about half of it, and the suite starts and restarts members dozens of times.
+os.environ.setdefault(SESSION_TIMEOUT_ENV, str(MIN_SESSION_TIMEOUT_MS))
 
 
 @pytest.fixture(scope="session", autouse=True)
