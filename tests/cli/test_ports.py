@@ -13,6 +13,7 @@ def test_ports_come_from_below_the_ephemeral_range_or_from_the_range_given(monke
     monkeypatch.setenv(PORT_RANGE_ENV, "24000-24099")
     ports = {free_port() for _ in range(20)}
     assert len(ports) == 20 and all(24000 <= port <= 24099 for port in ports)
+    assert 24000 <= free_port(9092) <= 24099
 
 
 @pytest.mark.parametrize("raw", ["24000", "a-b", "500-600", "30000-20000"])

@@ -45,11 +45,14 @@ def listen_range() -> tuple[int, int]:
 
 
 def free_port(preferred: int | None = None) -> int:
-    """`preferred` if nothing listens on it, else a free port below the ephemeral range (or in
-    MOTCUA_PORT_RANGE)."""
+    """`preferred` if nothing listens on it, else a free port below the ephemeral range. With
+    MOTCUA_PORT_RANGE, only a port of that range (`preferred` too: two such processes would both
+    find 9092 free before either binds it)."""
     rng = random.SystemRandom()
-    candidates = [preferred] if preferred else []
     first, last = listen_range()
+    if preferred and os.environ.get(PORT_RANGE_ENV) and not first <= preferred <= last:
+        preferred = None
+    candidates = [preferred] if preferred else []
     candidates += [rng.randint(first, last) for _ in range(200)]
     for candidate in candidates:
         if candidate in _handed_out and candidate != preferred:
