@@ -45,10 +45,12 @@ GENEROUS = RateLimitSettings(rate_limit_lookups="100000/minute",
 # Refusals no JSON Schema can state, answered 422 with this rule's own message: a procedure
 # code the catalogue does not hold (the catalogue is data, not the document), an integer in
 # the free-form `data` beyond what a JSON float carries exactly (stated in its description),
+# a postal delivery without an address (a rule between two fields),
 # and a report period that ends before it starts (a rule between two parameters). Any other
 # 422 to a schema-valid request is still a mismatch.
 SEMANTIC_422 = {"POST /api/dossiers": ("is not in the catalogue",
-                                       "exceeds safe integer domain for JSON floats"),
+                                       "exceeds safe integer domain for JSON floats",
+                                       "delivery.address is required when"),
                 "GET /api/reports": ("to: must not be before from",)}
 
 
