@@ -54,7 +54,7 @@ async def test_a_valid_dossier_is_accepted_with_a_national_code_and_an_outbox_ev
     view = (await client.get(body["status_url"])).json()
     assert view["status"] == {"code": 1, "name": "Mới đăng ký"}
     # A code is guessable: following by code needs the applicant's ID number too.
-    assert (await client.get(f"/api/dossiers/{body['code']}")).status_code == 422
+    assert (await client.get(f"/api/dossiers/{body['code']}")).status_code == 404
     by_code = await client.get(f"/api/dossiers/{body['code']}",
                                params={"id_number": submission["applicant"]["id_number"]})
     assert by_code.json()["dossier_id"] == body["dossier_id"]

@@ -28,8 +28,9 @@ class Applicant(BaseModel):
 class Document(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=300, description="Kind of document, as the "
-                      "procedure names it.", examples=["Tờ khai"])
+    # `\S`: not blank (the value is stripped before min_length counts).
+    name: str = Field(min_length=1, max_length=300, pattern=r"\S", description="Kind of "
+                      "document, as the procedure names it.", examples=["Tờ khai"])
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the scanned file (hex).")
     size: int = Field(gt=0, le=50_000_000, description="File size in bytes.")
 

@@ -20,6 +20,7 @@ from motcua_intake import domain
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
 from motcua_runtime.keys import Signer
+from motcua_runtime.request_types import JsonInt
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_telemetry import names, spans
 
@@ -52,7 +53,7 @@ class SupplementFiling(Identified):
 
 
 class Payment(Identified):
-    amount: int = Field(gt=0, le=1_000_000_000, description="Amount paid, in đồng.")
+    amount: JsonInt = Field(gt=0, le=1_000_000_000, description="Amount paid, in đồng.")
     receipt_number: str = Field(min_length=1, max_length=64)
 
 

@@ -28,6 +28,7 @@ from motcua_intake.orm import OUTBOX
 from motcua_intake.repository import next_counter
 from motcua_runtime.keys import Signer
 from motcua_runtime.outbox import OutgoingMessage
+from motcua_runtime.request_types import JsonInt
 
 
 class Submission(BaseModel):
@@ -45,8 +46,9 @@ class Submission(BaseModel):
     data: dict[str, Any] = Field(
         default_factory=dict,
         description=f"Procedure-specific data (see the catalogue): at most {MAX_DATA_FIELDS} "
-                    f"fields, {MAX_DATA_DEPTH} levels deep, {MAX_DATA_BYTES} bytes as UTF-8 JSON.")
-    fees_paid: int = Field(default=0, ge=0, le=1_000_000_000,
+                    f"fields, {MAX_DATA_DEPTH} levels deep, {MAX_DATA_BYTES} bytes as UTF-8 JSON, "
+                    "integers within ±(2^53 - 1) (what a JSON float carries exactly).")
+    fees_paid: JsonInt = Field(default=0, ge=0, le=1_000_000_000,
                            description="Fees (đồng) paid when filing; the agency asks for the "
                                        "rest (status 6).")
 
