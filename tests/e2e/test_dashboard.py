@@ -18,7 +18,7 @@ import time
 import httpx
 import pytest
 
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_runtime.officers import Officer
 from tests.conftest import ARTIFACTS
 from tests.officer_tokens import officer_token
@@ -85,6 +85,7 @@ async def file_waiting(api_url: str) -> None:
         procedures = (await client.get("/api/procedures")).raise_for_status().json()
         birth = next(p for p in procedures if p["code"] == "1.001193")  # at UBNDCL
         fee = next(p for p in procedures if p["code"] == "1.009972")  # SXD, fees, no liên thông
+        await upload_sample_files(client, [birth, fee])
         for body in (sample_submission(birth, rng, complete=False),
                      sample_submission(fee, rng, pay_fees=False, channel="counter")):
             (await client.post("/api/dossiers", json=body)).raise_for_status()

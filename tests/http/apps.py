@@ -28,7 +28,7 @@ from motcua_runtime.work_queue import create_work_queue_api
 from motcua_signing.document_api import create_document_router
 from motcua_signing.documents import PostgresDocuments
 from tests.officer_tokens import current_officer, officer_token, verifier
-from tests.support import signer_of
+from tests.support import dossier_files, signer_of
 
 NAMES = ("intake", "appraisal", "operations", "signing")
 LIMIT = 64 * 1024  # each app's body limit here, so the 413 is cheap to provoke
@@ -57,7 +57,8 @@ def _build(name: str, sessions: async_sessionmaker, topic: str) -> tuple[FastAPI
     if name == "intake":
         app = create_api(sessions, catalogue, calendar, topic, on_commit=lambda: None,
                          current_officer=current_officer("intake"),
-                         signer=signer_of("intake"), max_body_bytes=LIMIT)
+                         signer=signer_of("intake"),
+                         files=dossier_files(), max_body_bytes=LIMIT)
         engine = sessions.kw["bind"]
 
         async def refreshed() -> None:

@@ -23,6 +23,7 @@ from motcua_contracts.intake import (
     DossierSubmitted,
 )
 from motcua_intake import domain
+from motcua_intake.files.documents import FiledDocument
 from motcua_intake.handlers import dossier_from
 from motcua_intake.orm import OUTBOX
 from motcua_intake.repository import next_counter
@@ -41,7 +42,10 @@ class Submission(BaseModel):
     channel: Literal["online", "counter", "postal"] = Field(
         description="How the dossier is filed.")
     applicant: Applicant
-    documents: list[Document] = Field(default_factory=list, max_length=MAX_DOCUMENTS)
+    documents: list[FiledDocument] = Field(
+        default_factory=list, max_length=MAX_DOCUMENTS,
+        description="The dossier's documents, each naming a file stored before with "
+                    "`POST /api/files` by its sha256; size and type are the stored file's.")
     delivery: Delivery
     data: dict[str, Any] = Field(
         default_factory=dict,
@@ -102,9 +106,10 @@ class UnknownProcedure(LookupError):
 
 
 async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
-                 submission: Submission, *, signer: Signer, actor: str = "portal",
-                 trace_parent: str | None = None) -> DossierSubmitted:
-    """`trace_parent` is the context the dossier's trace starts from: the filing request."""
+                 submission: Submission, *, signer: Signer, documents: list[Document],
+                 actor: str = "portal", trace_parent: str | None = None) -> DossierSubmitted:
+    """`documents`: the submission's, as stored (motcua_intake.files.documents);
+    `trace_parent` is the context the dossier's trace starts from: the filing request."""
     procedure = catalogue.procedures.get(submission.procedure_code)
     if procedure is None:
         raise UnknownProcedure(f"procedure_code: {submission.procedure_code!r} is not in the "
@@ -117,7 +122,7 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
         producer=signer.producer, sign=signer.sign, actor=actor,
         code=domain.dossier_code(agency.electronic_id, domain.received_day(received_at), counter),
         procedure_code=procedure.code, channel=submission.channel,
-        applicant=submission.applicant, documents=submission.documents,
+        applicant=submission.applicant, documents=documents,
         delivery=submission.delivery, data=submission.data, received_at=received_at,
         fees_paid=submission.fees_paid,
     )
