@@ -12,12 +12,33 @@ from pathlib import Path
 import pytest
 
 from motcua_cli.db_roles import require_passwords
-from motcua_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from motcua_cli.embedded import (
+    LISTEN_RANGE,
+    PORT_RANGE_ENV,
+    EmbeddedBroker,
+    EmbeddedPostgres,
+    free_port,
+)
 from motcua_privacy import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, generate_master_key
+from motcua_runtime.kafka import MIN_SESSION_TIMEOUT_MS, SESSION_TIMEOUT_ENV
 from motcua_runtime.keys import DEV_PASSPHRASE, PASSPHRASE_ENV, PASSPHRASE_FILE_ENV
 from tests.support import Infrastructure, create_test_keys
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+# Every consumer the tests start (in-process, a stack's processes, `motcua chaos` and what it
+# starts) uses Apache Kafka's smallest session timeout: the embedded broker makes a new group
+# member wait about half of it, and the suite starts and restarts members dozens of times.
+os.environ.setdefault(SESSION_TIMEOUT_ENV, str(MIN_SESSION_TIMEOUT_MS))
+
+# Parallel workers (pytest-xdist: PYTEST_XDIST_WORKER gw0, gw1, ...; PYTEST_XDIST_WORKER_COUNT)
+# each listen on a part of the port range of their own, so two stacks never pick the same port;
+# the processes a worker starts inherit its part.
+if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    _index = int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    _first, _last = LISTEN_RANGE
+    _share = (_last - _first) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    os.environ[PORT_RANGE_ENV] = f"{_first + _index * _share}-{_first + (_index + 1) * _share - 1}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -55,7 +76,10 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
         asyncio.run(require_passwords(postgres.data_dir, server_url))
     bootstrap = os.environ.get("MOTCUA_TEST_KAFKA_BOOTSTRAP_SERVERS")
     if not bootstrap:
-        broker = EmbeddedBroker(free_port(), ARTIFACTS / "logs" / "broker.log")
+        # One broker per pytest-xdist worker (PYTEST_XDIST_WORKER: gw0, gw1, ...), one log each.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        log = ARTIFACTS / "logs" / f"broker{worker and '-'}{worker}.log"
+        broker = EmbeddedBroker(free_port(), log)
         bootstrap = broker.start()
     try:
         yield Infrastructure(server_url, bootstrap,

@@ -28,10 +28,12 @@ from aiokafka.structs import ConsumerRecord
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli import SERVICES, STAGES
 from motcua_cli.embedded import create_database, free_port
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_cli.supervisor import ServiceProcess, plan_services, start_all, stop_all
 from motcua_cli.up import migrate_all
 from motcua_contracts import DLQ_SUFFIX, Event, canonical_json, seal
+from motcua_files import FilesSettings, FilesystemStore
+from motcua_intake.files.documents import DossierFiles
 from motcua_pki import DEV_PASSPHRASE, PASSPHRASE_ENV, init_dev_pki
 from motcua_runtime.kafka import create_topics
 from motcua_runtime.keys import Signer, ensure_keys, signer_for
@@ -140,6 +142,8 @@ def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir:
     env_given = env
     env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,
            "DOSSIER_TOPIC": topic, "LOG_LEVEL": "INFO",
+           # Intake's file store, as `motcua up` has it under its data folder.
+           "FILES_STORE": "filesystem", "FILES_DIR": tempfile.mkdtemp(prefix="motcua-files-"),
            "MOTCUA_TOKEN_ISSUER_PUBLIC_KEY": str(issuer_public_key_file()),
            # As `motcua up`: the development PKI's published passphrase is accepted.
            "MOTCUA_ENV": "development",
@@ -169,6 +173,13 @@ def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir:
 TEST_ROLE_PASSWORDS = generate_passwords()
 
 
+def dossier_files(root: Path | None = None) -> DossierFiles:
+    """Intake's file store for an in-process app: a filesystem store (a new temporary folder
+    unless `root` is given), with the default limits."""
+    folder = root or Path(tempfile.mkdtemp(prefix="motcua-files-"))
+    return DossierFiles(FilesystemStore(folder), FilesSettings(dir=folder))
+
+
 def officer_headers(agency: str, role: str, name: str = "can.bo") -> dict[str, str]:
     token = officer_token(Officer(name, agency, role))
     return {"Authorization": f"Bearer {token}"}
@@ -180,6 +191,7 @@ async def file_dossiers(api_url: str, count: int, *, seed: int = 7, complete: bo
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
         procedures = (await client.get("/api/procedures")).raise_for_status().json()
+        await upload_sample_files(client, procedures)
         ids = into if into is not None else []
         for _ in range(count):
             response = await client.post("/api/dossiers", json=sample_submission(

@@ -248,3 +248,23 @@ def test_a_delivery_written_before_the_postal_fields_still_reads():
                   "tracking_number"):
         document.pop(field)
     assert parse_event(json.dumps(document).encode()).post_office is None
+
+
+def test_a_document_carries_the_stored_files_media_type():
+    documents = [{"name": "Tờ khai", "sha256": SHA, "size": 1024, "media_type": "application/pdf"}]
+    submitted = make("DossierSubmitted", documents=documents)
+    assert raw(submitted)["documents"] == documents
+    assert parse_event(submitted.model_dump_json().encode()) == submitted
+    document = {**raw(submitted), "documents": [{**documents[0], "media_type": "text/html"}]}
+    with pytest.raises(UnsupportedEvent, match="documents.0.media_type"):
+        parse_event(json.dumps(document).encode())
+
+
+def test_a_document_written_before_media_types_still_reads_and_serialises_as_written():
+    """Events filed before files were stored carry {name, sha256, size}: they validate, and a
+    reader that writes them out again (intake's dossier row) adds no `media_type: null`."""
+    old = raw(make("SupplementProvided"))
+    assert old["documents"] == [{"name": "Tờ khai", "sha256": SHA, "size": 2048}]
+    parsed = parse_event(json.dumps(old).encode())
+    assert parsed.documents[0].media_type is None
+    assert raw(parsed) == old and old["hash"] == event_hash(old)

@@ -2,8 +2,9 @@
 group and partition, the outbox backlog and open/overdue work per agency; the dashboard, opened
 in a real headless browser (Debian's chromium through its chromedriver), shows live numbers that
 change without a reload as dossiers are filed; the lists of dossiers appear only once an officer
-has signed in with a token, and then one click on a dossier opens its timeline. The screenshots
-are kept in test-artifacts/."""
+has signed in with a token, and then one click on a dossier opens its timeline; intake's API
+documentation (Swagger UI and ReDoc) renders from the package's own assets. The screenshots are
+kept in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import time
 import httpx
 import pytest
 
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_runtime.officers import Officer
 from tests.conftest import ARTIFACTS
 from tests.officer_tokens import officer_token
@@ -84,6 +85,7 @@ async def file_waiting(api_url: str) -> None:
         procedures = (await client.get("/api/procedures")).raise_for_status().json()
         birth = next(p for p in procedures if p["code"] == "1.001193")  # at UBNDCL
         fee = next(p for p in procedures if p["code"] == "1.009972")  # SXD, fees, no liên thông
+        await upload_sample_files(client, [birth, fee])
         for body in (sample_submission(birth, rng, complete=False),
                      sample_submission(fee, rng, pay_fees=False, channel="counter")):
             (await client.post("/api/dossiers", json=body)).raise_for_status()
@@ -156,6 +158,17 @@ async def test_metrics_and_the_live_dashboard(infra):
                 "the dossier's trace did not show")
             assert "POST /api/dossiers" in driver.find_element("id", "trace").text
             driver.save_screenshot(str(ARTIFACTS / "dashboard-dossier.png"))
+
+            # The API documentation renders from the package's own assets (no CDN is reachable
+            # from a closed network, nor from this machine).
+            for page, rendered in (("/docs", ".swagger-ui .opblock"), ("/redoc", ".redoc-wrap")):
+                await asyncio.to_thread(driver.get, stack.api_url + page)
+                await asyncio.to_thread(
+                    wait_until, driver,
+                    lambda d, css=rendered: d.find_elements("css selector", css), 20,
+                    f"{page} did not render")
+                assert "/api/dossiers" in driver.find_element("tag name", "body").text
+                driver.save_screenshot(str(ARTIFACTS / f"intake{page.replace('/', '-')}.png"))
         finally:
             await asyncio.to_thread(driver.quit)
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_contracts import DLQ_SUFFIX, Headers, uuid7
 from motcua_contracts.delivery import check_tracking_number
 from motcua_runtime.kafka import create_producer
@@ -42,6 +42,7 @@ POST_OFFICE = {"delivery": ["BUUDIEN"]}
 async def file(client: httpx.AsyncClient, procedure: str, delivery: str,
                rng: random.Random) -> dict[str, Any]:
     catalogue = {p["code"]: p for p in (await client.get("/api/procedures")).json()}
+    await upload_sample_files(client, [catalogue[procedure]])
     body = sample_submission(catalogue[procedure], rng, channel="online", delivery=delivery)
     response = await client.post("/api/dossiers", json=body)
     assert response.status_code == 202, response.text

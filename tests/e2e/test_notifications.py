@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_cli.embedded import free_port
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_intake.orm import Notification, TimelineEntry
 from motcua_runtime.db import create_engine
 from tests.notify.smtp import smtp_server
@@ -55,6 +55,7 @@ async def test_mail_waits_for_a_mail_server_that_is_down_and_never_holds_the_dos
     with running_stack(infra, database_url, topic, log_dir, env=env) as stack:
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
             procedure = (await client.get(f"/api/procedures/{BUSINESS}")).json()
+            await upload_sample_files(client, [procedure])
             body = sample_submission(procedure, random.Random(11), channel="online")
             body["delivery"] = {"channel": "online"}
             filed = (await client.post("/api/dossiers", json=body)).json()

@@ -6,6 +6,7 @@ apologies, 401/403), and two agencies' appraisal instances failing independently
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import time
 import uuid
@@ -17,7 +18,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_catalogue import WorkingCalendar
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_pdf, sample_submission, upload_sample_files
 from motcua_intake.deadline_watch import sweep
 from motcua_runtime.db import create_engine
 from motcua_telemetry import load_trace
@@ -68,12 +69,18 @@ def types(view: dict[str, Any]) -> list[str]:
     return [entry["type"] for entry in view["timeline"]]
 
 
+# Supplements' documents the catalogue does not require: their sample files are stored too.
+EXTRA = ["Giấy tờ khác", "Ảnh 4x6"]
+
+
 def document(name: str) -> dict[str, Any]:
-    return {"name": name, "sha256": "c" * 64, "size": 4096}
+    """A document naming the stored sample file of its kind (`portal_for` uploads them)."""
+    return {"name": name, "sha256": hashlib.sha256(sample_pdf(name)).hexdigest()}
 
 
 async def portal_for(client: httpx.AsyncClient) -> Portal:
     procedures = {p["code"]: p for p in (await client.get("/api/procedures")).json()}
+    await upload_sample_files(client, [*procedures.values(), {"required_documents": EXTRA}])
     return Portal(client, procedures)
 
 

@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
 from motcua_cli.bench import bench
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_cli.stackfile import Stack
 from motcua_contracts import DLQ_SUFFIX, Headers, uuid7
 from motcua_pki import DEV_PASSPHRASE, Keystore
@@ -204,6 +204,7 @@ async def test_a_20_mb_filing_is_a_413_and_the_next_dossier_is_delivered(stack: 
 async def file_for_delivery(client: httpx.AsyncClient, rng: random.Random,
                             delivery: str) -> dict[str, Any]:
     procedure = (await client.get(f"/api/procedures/{BUSINESS}")).json()
+    await upload_sample_files(client, [procedure])
     body = sample_submission(procedure, rng, channel="online")
     body["delivery"] = {"channel": delivery, "address": body["applicant"]["address"]}
     response = await client.post("/api/dossiers", json=body)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
@@ -19,30 +18,11 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from motcua_appraisal.handlers import Appraisal, appraisal_stage
-from motcua_appraisal.orm import WorkItem
-from motcua_catalogue import WorkingCalendar
-from motcua_catalogue.calendar_store import OverrideStore
-from motcua_catalogue.catalogue import default_catalogue
-from motcua_intake.api import create_api
-from motcua_intake.filing.catalogue_api import create_catalogue_router
-from motcua_intake.tracking.result_api import create_result_router
-from motcua_operations.api import create_dashboard
-from motcua_operations.scrape import Scraper
 from motcua_runtime.db import create_engine
-from motcua_runtime.http import install_error_handlers
-from motcua_runtime.officers import Officer
 from motcua_runtime.problems import PROBLEM_JSON
-from motcua_runtime.rate_limits import RateLimitSettings, install_rate_limits
-from motcua_runtime.scope import AgencyScope
-from motcua_runtime.tokens import ServiceTokens
-from motcua_runtime.work_queue import create_work_queue_api
-from motcua_signing.document_api import create_document_router
-from motcua_signing.documents import PostgresDocuments
-from tests.officer_tokens import current_officer, officer_token, verifier
-from tests.support import signer_of
+from motcua_runtime.rate_limits import RateLimitSettings
+from tests.http.apps import LIMIT, NAMES, build
 
-LIMIT = 64 * 1024  # each app's body limit here, so the 413 is cheap to provoke
 METHODS = ("get", "post", "put", "patch", "delete")
 NOWHERE = "postgresql+asyncpg://nobody@127.0.0.1:9/nothing"  # a port nothing listens on
 
@@ -53,53 +33,6 @@ class Api:
     app: FastAPI
     token: str  # an officer who may use most of its routes
     seen: dict[str, set[int]] = field(default_factory=dict)  # operation -> error statuses
-
-
-async def _nothing_signed(_dossier_id: uuid.UUID) -> Any:
-    raise AssertionError("no test reaches signing")
-
-
-def build(name: str, sessions: async_sessionmaker, topic: str) -> tuple[FastAPI, str]:
-    """Each service's HTTP app as its composition root (app.py) assembles it."""
-    catalogue, calendar = default_catalogue(), WorkingCalendar()
-    if name == "intake":
-        app = create_api(sessions, catalogue, calendar, topic, on_commit=lambda: None,
-                         current_officer=current_officer("intake"),
-                         signer=signer_of("intake"), max_body_bytes=LIMIT)
-        engine = sessions.kw["bind"]
-
-        async def refreshed() -> None:
-            return None
-        app.include_router(create_catalogue_router(catalogue, OverrideStore(engine),
-                                                   current_officer("intake"),
-                                                   on_calendar_change=refreshed))
-        app.include_router(create_result_router(_nothing_signed))
-        return app, officer_token(Officer("lan", "UBND", "admin"))
-    if name == "appraisal":
-        policy = Appraisal(catalogue, calendar, officers=True)
-        signer = signer_of("appraisal")
-        app = create_work_queue_api(
-            appraisal_stage(policy), WorkItem, policy.work_queue(), sessions=sessions,
-            producer=signer.producer, topic=topic, current_officer=current_officer("appraisal"),
-            on_commit=lambda: None, sign=signer.sign, max_body_bytes=LIMIT,
-            scope=AgencyScope.shared(set()))
-        return app, officer_token(Officer("lan", "STP", "appraisal"))
-    if name == "operations":
-        app = create_dashboard(sessions, Scraper({}), due_soon_hours=24, agency_names={},
-                               current_officer=current_officer("operations"),
-                               max_body_bytes=LIMIT)
-        return app, officer_token(Officer("lan", "UBND", "admin"))
-    if name == "signing":
-        app = FastAPI(title="motcua signing")
-        install_error_handlers(app, "signing database")
-        app.include_router(create_document_router(PostgresDocuments(sessions).for_dossier,
-                                                  current_officer("signing")))
-        # Intake is the one caller: its service token, as its document client sends it.
-        return app, ServiceTokens(signer_of("intake")).for_audience("signing")
-    raise ValueError(name)
-
-
-NAMES = ("intake", "appraisal", "operations", "signing")
 
 
 @pytest.fixture(scope="module")
@@ -172,8 +105,9 @@ async def walk(api: Api, client: httpx.AsyncClient, document: dict) -> None:
         if takes_body:
             assert response.status_code in (403, 404, 422), (api.name, method, path,
                                                              response.text[:300])
-        # A body over the limit.
-        if takes_body:
+        # A body over the limit (uploads stream theirs, limited by the files' own limits:
+        # tests/intake/test_files_api.py).
+        if takes_body and path != "/api/files":
             response = await client.request(method, url, headers={
                 **authorised, "content-type": "application/json"}, content=b" " * (LIMIT + 1))
             check(api, document, method, path, operation, response)
@@ -256,10 +190,8 @@ async def test_with_the_database_down_every_route_answers_a_declared_503(name):
 
 async def test_the_rate_limits_answer_a_declared_problem(databases):
     sessions, topic = databases["intake"]
-    app, _ = build("intake", sessions, topic)
-    install_rate_limits(app, RateLimitSettings(rate_limit_reads="2/minute",
-                                               rate_limit_lookups="2/minute"),
-                        verifier("intake"))
+    app, _ = build("intake", sessions, topic, rate_limits=RateLimitSettings(
+        rate_limit_reads="2/minute", rate_limit_lookups="2/minute"))
     document = app.openapi()
     api = Api("intake", app, "")
     path = "/api/dossiers/{id_or_code}"

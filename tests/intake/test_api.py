@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_intake.api import create_api
 from motcua_intake.orm import OUTBOX
 from motcua_runtime.db import create_engine
 from tests.officer_tokens import current_officer as officer_dependency
-from tests.support import signer_of
+from tests.support import dossier_files, signer_of
 
 PROCEDURE = default_catalogue().procedures["2.000488"].model_dump()
 
@@ -32,9 +32,11 @@ async def api(infra):
     app = create_api(async_sessionmaker(engine, expire_on_commit=False), default_catalogue(),
                      WorkingCalendar(), topic, on_commit=lambda: woken.append(1),
                      current_officer=officer_dependency(),
-                     signer=signer_of("intake"))
+                     signer=signer_of("intake"),
+                     files=dossier_files())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://intake") as client:
+        await upload_sample_files(client, [PROCEDURE])
         yield client, engine, woken
     await engine.dispose()
 
@@ -54,7 +56,7 @@ async def test_a_valid_dossier_is_accepted_with_a_national_code_and_an_outbox_ev
     view = (await client.get(body["status_url"])).json()
     assert view["status"] == {"code": 1, "name": "Mới đăng ký"}
     # A code is guessable: following by code needs the applicant's ID number too.
-    assert (await client.get(f"/api/dossiers/{body['code']}")).status_code == 422
+    assert (await client.get(f"/api/dossiers/{body['code']}")).status_code == 404
     by_code = await client.get(f"/api/dossiers/{body['code']}",
                                params={"id_number": submission["applicant"]["id_number"]})
     assert by_code.json()["dossier_id"] == body["dossier_id"]

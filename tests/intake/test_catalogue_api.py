@@ -115,12 +115,11 @@ async def test_a_service_token_cannot_act_as_admin(client):
 
 
 @pytest.mark.parametrize("method, path, body, field", [
-    ("PUT", "/api/calendar/2026-02-30", {"working": True, "reason": "x"}, "date:"),
+    ("PUT", "/api/calendar/2026-02-30", {"working": True, "reason": "x"}, "day:"),
     ("PUT", "/api/calendar/2026-03-14", {"working": "perhaps", "reason": "x"}, "working:"),
     ("PUT", "/api/calendar/2026-03-14", {"working": True, "reason": " "}, "reason:"),
     ("PUT", "/api/calendar/2026-03-14", {"working": True}, "reason: Field required"),
-    ("PUT", "/api/calendar/3000-01-01", {"working": True, "reason": "x"}, "year:"),
-    ("GET", "/api/calendar/1999", None, "year: 1999"),
+    ("GET", "/api/calendar/1999", None, "year: Input should be greater than or equal to 2021"),
     ("GET", "/api/calendar/next", None, "year:"),
 ])
 async def test_bad_input_is_a_422_naming_the_field(client, method, path, body, field):
@@ -130,3 +129,10 @@ async def test_bad_input_is_a_422_naming_the_field(client, method, path, body, f
     assert response.status_code == 422
     message = response.json().get("message") or response.json()["detail"]
     assert field in message
+
+
+async def test_a_day_outside_the_calendars_years_is_not_found(client):
+    http, _ = client
+    response = await http.put("/api/calendar/3000-01-01", json={"working": True, "reason": "x"},
+                              headers=token("admin"))
+    assert response.status_code == 404 and "3000" in response.json()["detail"]

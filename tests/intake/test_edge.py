@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
-from motcua_cli.samples import sample_submission
-from motcua_contracts.dossier import DossierFacts
+from motcua_cli.samples import sample_submission, upload_sample_files
+from motcua_contracts.dossier import Document, DossierFacts
 from motcua_contracts.intake import (
     MAX_DATA_BYTES,
     MAX_DATA_FIELDS,
@@ -30,7 +30,7 @@ from motcua_contracts.intake import (
 from motcua_intake.api import create_api
 from motcua_intake.deadline_watch import watch_deadlines
 from motcua_intake.filing.applicant import SupplementFiling
-from motcua_intake.orm import OUTBOX, Dossier, IdempotentRequest
+from motcua_intake.orm import OUTBOX, Dossier, IdempotentRequest, StoredUpload
 from motcua_runtime.db import create_engine
 from motcua_runtime.http_limits import DEFAULT_MAX_BODY_BYTES
 from motcua_runtime.kafka import DEFAULT_MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
@@ -38,7 +38,7 @@ from motcua_runtime.kafka import create_producer
 from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
 from motcua_runtime.stage import Emitter
 from tests.officer_tokens import current_officer as officer_dependency
-from tests.support import signer_of
+from tests.support import dossier_files, signer_of
 
 PROCEDURE = default_catalogue().procedures["2.000488"].model_dump()
 TWENTY_MB = 20 * 1024 * 1024
@@ -52,9 +52,11 @@ async def api(infra):
     app = create_api(async_sessionmaker(engine, expire_on_commit=False), default_catalogue(),
                      WorkingCalendar(), topic, on_commit=lambda: None,
                      current_officer=officer_dependency(),
-                     signer=signer_of("intake"))
+                     signer=signer_of("intake"),
+                     files=dossier_files())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://intake", timeout=60) as client:
+        await upload_sample_files(client, [PROCEDURE])
         yield client, engine
     await engine.dispose()
 
@@ -144,7 +146,9 @@ def largest_filing() -> dict:
     body["applicant"].update(full_name=WIDE * 200, address=WIDE * 500,
                              email="a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + ".vn")
     body["delivery"] = {"channel": "postal", "address": WIDE * 500}
-    body["documents"] = [{"name": WIDE * 300, "sha256": "f" * 64, "size": 50_000_000}
+    # A stored file (the test makes its row say the contract's largest size, as uploading
+    # 50 MB would), named by every document.
+    body["documents"] = [{"name": WIDE * 300, "sha256": body["documents"][0]["sha256"]}
                          ] * MAX_DOCUMENTS
     # As many bytes of data as accepted: one field of wide characters, padded with ASCII.
     overhead = len('{"x":""}')
@@ -162,6 +166,8 @@ def record_size(message: OutgoingMessage) -> int:
 async def test_the_largest_accepted_filing_makes_records_the_broker_takes(api):
     client, engine = api
     body = largest_filing()
+    async with engine.begin() as connection:
+        await connection.execute(update(StoredUpload).values(size=50_000_000))
     response = await client.post("/api/dossiers", json=body)
     assert response.status_code == 202, response.text
     async with engine.connect() as connection:
@@ -183,7 +189,9 @@ async def test_the_largest_accepted_filing_makes_records_the_broker_takes(api):
     signer = signer_of("intake")
     emitter = Emitter(signer.producer, row.topic, sign=signer.sign)
     emitter.emit(SupplementProvided, cause=DossierSubmitted.model_validate_json(row.value),
-                 actor="applicant", resumes="appraisal", documents=filing.documents,
+                 actor="applicant", resumes="appraisal", documents=[
+                     Document(name=d.name, sha256=d.sha256, size=50_000_000,
+                              media_type="application/pdf") for d in filing.documents],
                  dossier=facts)
     assert record_size(emitter.messages[0]) + 16 * 1024 < MAX_MESSAGE_BYTES
     # And one byte more of data is refused.

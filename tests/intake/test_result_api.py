@@ -114,7 +114,7 @@ async def test_the_id_number_is_checked_as_for_tracking(engine):
         by_id = await client.get(f"/api/dossiers/{DELIVERED.id}/result",
                                  params={"id_number": ID})
 
-    assert missing.status_code == 422 and "id_number" in missing.json()["detail"]
+    assert missing.status_code == 404 and "id_number" in missing.json()["detail"]
     assert wrong.status_code == unknown.status_code == by_id.status_code == 404
     assert wrong.json() == unknown.json() == by_id.json()
 

@@ -65,7 +65,7 @@ async def test_by_id_needs_nothing_else_and_keeps_the_old_fields(client):
 async def test_by_code_the_id_number_is_required_and_must_match(client):
     url = f"/api/dossiers/{DELIVERED.code}"
     missing = await client.get(url)
-    assert missing.status_code == 422 and "id_number" in missing.json()["detail"]
+    assert missing.status_code == 404 and "id_number" in missing.json()["detail"]
     found = await client.get(url, params={"id_number": ID})
     assert found.status_code == 200 and found.json()["dossier_id"] == str(DELIVERED.id)
     wrong = await client.get(url, params={"id_number": "999999999999"})

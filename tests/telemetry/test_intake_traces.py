@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_intake.api import create_api
 from motcua_intake.orm import OUTBOX, Dossier
 from motcua_runtime.db import create_engine
 from motcua_telemetry import http, names, spans
 from tests.officer_tokens import current_officer as officer_dependency
-from tests.support import signer_of
+from tests.support import dossier_files, signer_of
 
 
 @pytest.fixture
@@ -57,13 +57,17 @@ async def test_an_applicants_withdrawal_continues_the_dossiers_trace(infra, reco
     engine = create_engine(database_url)
     app = create_api(async_sessionmaker(engine, expire_on_commit=False), default_catalogue(),
                      WorkingCalendar(), topic, on_commit=lambda: None,
-                     current_officer=officer_dependency(), signer=signer_of("intake"))
+                     current_officer=officer_dependency(), signer=signer_of("intake"),
+                     files=dossier_files())
     app.add_middleware(http.TracingMiddleware)
     body = sample_submission(default_catalogue().procedures["2.000488"].model_dump(),
                              random.Random(4))
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url="http://intake") as client:
+            await upload_sample_files(client, [default_catalogue().procedures["2.000488"]
+                                               .model_dump()])
+            recorded.clear()  # the upload's own trace is not the dossier's
             filed = (await client.post("/api/dossiers", json=body)).json()
             assert (await client.get(filed["status_url"])).status_code == 200  # not traced
             await folded(engine)

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_intake.api import create_api
 from motcua_runtime.db import create_engine
 from motcua_runtime.logging import configure_logging, mask_text
 from tests.officer_tokens import current_officer as officer_dependency
-from tests.support import signer_of
+from tests.support import dossier_files, signer_of
 
 
 @pytest.fixture
@@ -93,7 +93,8 @@ def assert_nothing_personal(written: str) -> None:
 def intake_app(engine, topic):
     return create_api(async_sessionmaker(engine, expire_on_commit=False), default_catalogue(),
                       WorkingCalendar(), topic, on_commit=lambda: None,
-                      current_officer=officer_dependency(), signer=signer_of("intake"))
+                      current_officer=officer_dependency(), signer=signer_of("intake"),
+                      files=dossier_files())
 
 
 def filing(**applicant) -> dict:
@@ -116,6 +117,8 @@ async def test_a_filing_the_database_refuses_is_logged_without_the_applicants_da
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=intake_app(engine, topic)),
                                      base_url="http://intake") as client:
+            await upload_sample_files(client, [default_catalogue().procedures["2.000488"]
+                                               .model_dump()])
             body = filing()
             body["data"] = {**body["data"], "note": "bản sao\x00"}
             response = await client.post("/api/dossiers", json=body)
@@ -146,6 +149,8 @@ async def test_invalid_filings_with_the_applicant_in_them_log_nothing_personal(
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=intake_app(engine, topic)),
                                      base_url="http://intake") as client:
+            await upload_sample_files(client, [default_catalogue().procedures["2.000488"]
+                                               .model_dump()])
             answers = [await client.post("/api/dossiers", json=filing(id_number="12-34")),
                        await client.post("/api/dossiers", json=filing(email="not an e-mail")),
                        await client.post("/api/dossiers", json=unknown),

@@ -31,7 +31,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import text
 
 from motcua_cli.embedded import free_port
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_contracts import DLQ_SUFFIX, Headers, Status
 from motcua_contracts.lifecycle import TERMINAL
 from motcua_runtime.db import create_engine
@@ -156,10 +156,13 @@ class Chaos:
             delay = min(delay * 2, 5.0)
 
     async def _procedures(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
+        """The catalogue, with the sample documents' files stored (filings name them)."""
         for _ in range(100):
             try:
-                return (await client.get("/api/procedures")).raise_for_status().json()
-            except httpx.HTTPError:
+                procedures = (await client.get("/api/procedures")).raise_for_status().json()
+                await upload_sample_files(client, procedures)  # stored once, by their digest
+                return procedures
+            except (httpx.HTTPError, RuntimeError):
                 await asyncio.sleep(0.5)
         raise RuntimeError("intake's catalogue did not answer")
 

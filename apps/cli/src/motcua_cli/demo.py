@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_contracts import STATUS_NAMES, Status
 
 FINAL = {Status.REFUSED, Status.STOPPED, Status.DELIVERED}
@@ -49,6 +49,7 @@ async def _patiently(client: httpx.AsyncClient, method: str, url: str,
 async def submit_all(client: httpx.AsyncClient, count: int, incomplete_share: float,
                      seed: int) -> list[str]:
     procedures = (await client.get("/api/procedures")).raise_for_status().json()
+    await upload_sample_files(client, procedures)  # the documents' files, which filings name
     rng = random.Random(seed)
     semaphore = asyncio.Semaphore(16)
 

@@ -22,15 +22,38 @@ import psutil
 # the kernel picks from that range is free only until the service binds it, seconds later; in
 # between, any client connection (to the broker, say) may take it as its own local port, and the
 # service then dies with "Address already in use". Outgoing connections never use this range.
-_LISTEN_RANGE = (20_000, 32_000)
+LISTEN_RANGE = (20_000, 32_000)
+# Processes that start services side by side without knowing of each other (parallel test
+# workers, say) each take a part of the range of their own: MOTCUA_PORT_RANGE="FIRST-LAST".
+PORT_RANGE_ENV = "MOTCUA_PORT_RANGE"
 _handed_out: set[int] = set()  # a port given once in this process is not given again
 
 
+def listen_range() -> tuple[int, int]:
+    raw = os.environ.get(PORT_RANGE_ENV, "").strip()
+    if not raw:
+        return LISTEN_RANGE
+    try:
+        first, last = (int(part) for part in raw.split("-"))
+    except ValueError:
+        raise ValueError(f"{PORT_RANGE_ENV}={raw!r}: expected FIRST-LAST, e.g. 20000-25999"
+                         ) from None
+    if not 1024 <= first < last <= 65535:
+        raise ValueError(f"{PORT_RANGE_ENV}={raw!r}: ports between 1024 and 65535, "
+                         "first < last")
+    return first, last
+
+
 def free_port(preferred: int | None = None) -> int:
-    """`preferred` if nothing listens on it, else a free port below the ephemeral range."""
+    """`preferred` if nothing listens on it, else a free port below the ephemeral range. With
+    MOTCUA_PORT_RANGE, only a port of that range (`preferred` too: two such processes would both
+    find 9092 free before either binds it)."""
     rng = random.SystemRandom()
+    first, last = listen_range()
+    if preferred and os.environ.get(PORT_RANGE_ENV) and not first <= preferred <= last:
+        preferred = None
     candidates = [preferred] if preferred else []
-    candidates += [rng.randint(*_LISTEN_RANGE) for _ in range(200)]
+    candidates += [rng.randint(first, last) for _ in range(200)]
     for candidate in candidates:
         if candidate in _handed_out and candidate != preferred:
             continue

@@ -145,6 +145,8 @@ class EmbeddedStack:
         self.say(f"Keys: {keys_dir}" + (f" (created {', '.join(created)})" if created else ""))
         env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
                "DOSSIER_TOPIC": self.topic,
+               # The dossiers' files (intake's store): under the data folder, no server needed.
+               "FILES_STORE": "filesystem", "FILES_DIR": str(self.data_dir / "files"),
                # The embedded default is development: the PKI's published passphrase is fine
                # here. Officers' tokens: the data folder's issuer key (`motcua tokens`).
                "MOTCUA_ENV": "development",

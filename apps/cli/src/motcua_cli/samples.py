@@ -1,11 +1,16 @@
 """Sample dossiers for demos, tests and benchmarks: plausible applicants and complete documents
-for any procedure of the catalogue, or deliberately incomplete ones to exercise refusals."""
+for any procedure of the catalogue, or deliberately incomplete ones to exercise refusals.
+
+A filing's documents name files intake stored (`POST /api/files`): each kind of document has
+one small sample PDF (`sample_pdf`), the same bytes every time, so `upload_sample_files` stores
+them once for every procedure (content-addressed: a second upload stores nothing new)."""
 
 from __future__ import annotations
 
 import hashlib
 import random
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Lò", "Giàng"]
 MIDDLE = ["Văn", "Thị", "Minh", "Đức", "Thu", "Quang", "Ngọc", "Seo"]
@@ -21,11 +26,12 @@ def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
     unless `pay_fees` is false (then the agency asks for them). The result goes back through
     `delivery` (counter, postal, online), else a channel drawn at random: demos send results
     by every channel, postal ones through the post office."""
-    documents = [
-        {"name": name, "sha256": hashlib.sha256(f"{name}{rng.random()}".encode()).hexdigest(),
-         "size": rng.randint(20_000, 3_000_000)}
-        for name in procedure["required_documents"]
-    ]
+    documents = []
+    for name in procedure["required_documents"]:
+        rng.random(), rng.randint(20_000, 3_000_000)  # as drawn before: the same samples after
+        pdf = sample_pdf(name)
+        documents.append({"name": name, "sha256": hashlib.sha256(pdf).hexdigest(),
+                          "size": len(pdf), "media_type": "application/pdf"})
     if not complete and documents:
         documents = documents[1:]
     address = f"Số {rng.randint(1, 300)}, phường {rng.choice(WARDS)}, tỉnh Lào Cai"
@@ -48,3 +54,51 @@ def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
         "delivery": {"channel": delivery, "address": address if delivery == "postal" else None},
         "data": {name: f"{name}-{rng.randint(1000, 9999)}" for name in procedure["required_data"]},
     }
+
+
+def sample_pdf(document: str) -> bytes:
+    """A small, valid one-page PDF for a kind of document: the same bytes for the same name."""
+    text = document.encode("ascii", "replace").replace(b"(", b"[").replace(b")", b"]")
+    stream = b"BT /F1 18 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    pdf = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return pdf
+
+
+def sample_file_name(document: str) -> str:
+    """The sample's file name: the document's kind, without what a file name may not hold."""
+    return document.replace("/", "-").replace("\\", "-") + ".pdf"
+
+
+class _Client(Protocol):
+    async def post(self, url: str, **kwargs: Any) -> Any: ...
+
+
+async def upload_sample_files(client: _Client, procedures: Iterable[dict[str, Any]]) -> int:
+    """Store the sample PDF of every document the procedures require, through intake's
+    `POST /api/files` (an httpx client on intake's API); returns how many files were sent."""
+    names = sorted({name for procedure in procedures
+                    for name in procedure["required_documents"]})
+    for start in range(0, len(names), 50):
+        batch = names[start:start + 50]
+        response = await client.post("/api/files", files=[
+            ("file", (sample_file_name(name), sample_pdf(name), "application/pdf"))
+            for name in batch])
+        if response.status_code != 201:
+            raise RuntimeError(f"storing the sample files failed: {response.status_code} "
+                               f"{response.text}")
+    return len(names)

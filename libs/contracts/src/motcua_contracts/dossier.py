@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from motcua_contracts.sealed import Sealed, SealedField
 
 Channel = Literal["online", "counter", "postal"]
+# The files a dossier may hold, judged from their bytes when they were stored (motcua_files).
+MediaType = Literal["application/pdf", "image/jpeg", "image/png"]
 
 
 class Applicant(BaseModel):
@@ -30,10 +41,24 @@ class Applicant(BaseModel):
 class Document(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=300, description="Kind of document, as the "
-                      "procedure names it.", examples=["Tờ khai"])
+    # `\S`: not blank (the value is stripped before min_length counts).
+    name: str = Field(min_length=1, max_length=300, pattern=r"\S", description="Kind of "
+                      "document, as the procedure names it.", examples=["Tờ khai"])
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the scanned file (hex).")
     size: int = Field(gt=0, le=50_000_000, description="File size in bytes.")
+    media_type: MediaType | None = Field(
+        default=None, description="The stored file's type, judged from its bytes when intake "
+        "stored it. Absent on events written before files were stored (a compatible change: "
+        "schema version 1 still). The file itself never travels on the topic: whoever reads it "
+        "from the store checks it against `sha256`.")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_type(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # An old document serialises as it was written ({name, sha256, size}), not with a null.
+        document: dict[str, Any] = handler(self)
+        if document.get("media_type") is None:
+            document.pop("media_type", None)
+        return document
 
 
 class Delivery(BaseModel):

@@ -56,7 +56,7 @@ from motcua_runtime import metrics
 from motcua_runtime.assignment import AssignmentGauge
 from motcua_runtime.chains import ROOT_TYPE, ChainBook
 from motcua_runtime.db import DEAD, PARKED, WAITING
-from motcua_runtime.kafka import fetch_limits
+from motcua_runtime.kafka import fetch_limits, group_timing
 from motcua_runtime.keys import KeyRegistry, Signer, signer_from_settings
 from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
 from motcua_runtime.records import (
@@ -149,8 +149,7 @@ class BatchProcessor:
             batch_timeout_ms=100,
             auto_offset_reset="earliest",  # the embedded broker's "latest" is wrong (design.md)
             ack_policy=AckPolicy.MANUAL,
-            session_timeout_ms=15_000,
-            heartbeat_interval_ms=3_000,
+            **group_timing(),
             listener=AssignmentGauge(self.stage.name, self._lag),
             # Raw bytes in, nothing decoded before process(): see motcua_runtime.records.
             parser=raw_batch,

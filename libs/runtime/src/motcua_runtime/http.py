@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua_runtime.openapi import install_problem_docs
 from motcua_runtime.problems import from_http_detail, problem_response
+from motcua_runtime.query_parameters import refuse_unknown_query_parameters
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +36,7 @@ def install_error_handlers(app: FastAPI, store: str) -> None:
     """`store` names what is unavailable when the database is, in the 503's message. Also
     declares the problem responses in the app's OpenAPI document."""
     install_problem_docs(app)
+    refuse_unknown_query_parameters(app)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -3,6 +3,7 @@ announced by Content-Length or grown past it while streaming, is a 413 before th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,15 +27,28 @@ class BodySizeLimit:
     APIs of this project take small JSON documents, which they read whole anyway, so nothing is
     lost by buffering, and an app never sees (nor stores) part of an oversized request."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 streamed: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.streamed = dict(streamed or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         announced = _content_length(scope)
+        streamed = self.streamed.get(scope.get("path", ""))
+        if streamed is not None:
+            # A path that reads its body as it arrives and stops at its own, larger limits (file
+            # uploads: motcua_files.UploadCheck): not buffered here, refused here only when its
+            # Content-Length already says it is over.
+            if announced is not None and announced > streamed:
+                await self._refuse(scope, send, f"Content-Length says {announced} bytes",
+                                   streamed)
+                return
+            await self.app(scope, receive, send)
+            return
         if announced is not None and announced > self.max_bytes:
             await self._refuse(scope, send, f"Content-Length says {announced} bytes")
             return
@@ -59,11 +73,12 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 return messages
 
-    async def _refuse(self, scope: Scope, send: Send, why: str) -> None:
+    async def _refuse(self, scope: Scope, send: Send, why: str, limit: int | None = None
+                      ) -> None:
         # The server (uvicorn) reads and discards the rest of the body after this answer, so a
         # client still sending gets the 413 rather than a reset connection.
-        body = problem_bytes(413, f"the request body is over the {self.max_bytes} bytes "
-                                  f"this API accepts ({why})")
+        body = problem_bytes(413, f"the request body is over the {limit or self.max_bytes} "
+                                  f"bytes this API accepts ({why})")
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", PROBLEM_JSON.encode()),
                                 (b"content-length", str(len(body)).encode())]})
@@ -91,8 +106,10 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replayed
 
 
-def limit_request_bodies(app: Any, max_bytes: int) -> None:
+def limit_request_bodies(app: Any, max_bytes: int, streamed: Mapping[str, int] | None = None
+                         ) -> None:
     """Install the limit on a FastAPI/Starlette app (before it starts), declared in its
-    OpenAPI document."""
-    app.add_middleware(BodySizeLimit, max_bytes=max_bytes)
+    OpenAPI document; `streamed`: path -> the larger limit of a path that reads its body as it
+    arrives and limits it itself."""
+    app.add_middleware(BodySizeLimit, max_bytes=max_bytes, streamed=streamed)
     declare_everywhere(app, 413, TOO_LARGE, with_body_only=True)

@@ -25,6 +25,14 @@ MAX_MESSAGE_BYTES_ENV = "KAFKA_MAX_MESSAGE_BYTES"
 # aiokafka packs small records into batches of up to 16 KiB; a limit above that means a batch of
 # several records is never refused for its size, so a size refusal names the one record.
 MIN_MESSAGE_BYTES = 64 * 1024
+# How long a consumer may go silent before its group gives its partitions to another member. A
+# batch is applied on the event loop, so a long one delays heartbeats: the default leaves room
+# for a signing batch under load. Apache Kafka refuses less than 6 s (group.min.session.timeout.ms);
+# the embedded broker makes a new member wait about half of it before its first assignment, which
+# is why the test stacks use the minimum (each stack start and restart waits less).
+SESSION_TIMEOUT_ENV = "KAFKA_SESSION_TIMEOUT_MS"
+DEFAULT_SESSION_TIMEOUT_MS = 15_000
+MIN_SESSION_TIMEOUT_MS = 6_000
 # Events are kept for ever: auditors replay the topic from offset 0.
 KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
 
@@ -56,6 +64,26 @@ def create_producer(bootstrap_servers: str, client_id: str, *,
         enable_idempotence=False,
         **kafka_client_options(bootstrap_servers),
     )
+
+
+class GroupTiming(TypedDict):
+    """Consumer keyword arguments for its group membership (see SESSION_TIMEOUT_ENV)."""
+
+    session_timeout_ms: int
+    heartbeat_interval_ms: int
+
+
+def group_timing(environ: Mapping[str, str] | None = None) -> GroupTiming:
+    """KAFKA_SESSION_TIMEOUT_MS (default 15 s), heartbeats five times within it."""
+    raw = (os.environ if environ is None else environ).get(SESSION_TIMEOUT_ENV, "").strip()
+    try:
+        session = int(raw) if raw else DEFAULT_SESSION_TIMEOUT_MS
+    except ValueError:
+        raise ValueError(f"{SESSION_TIMEOUT_ENV}={raw!r} is not a number of milliseconds") from None
+    if not MIN_SESSION_TIMEOUT_MS <= session <= 300_000:
+        raise ValueError(f"{SESSION_TIMEOUT_ENV}={session}: between {MIN_SESSION_TIMEOUT_MS} and "
+                         "300000 ms (Apache Kafka's group limits)")
+    return GroupTiming(session_timeout_ms=session, heartbeat_interval_ms=session // 5)
 
 
 class FetchLimits(TypedDict):

@@ -1,7 +1,8 @@
 """Officers and the bearer tokens that say who is calling. A token says who the officer is, the
 agency they work for and their role; the role is the stage whose decisions they take
 ("appraisal" for a specialist, "approval" for a leader, "signing" for a clerk, "delivery" for the
-desk), or "admin" (calendar overrides) or "manager" (reports). An officer sees and acts on their
+desk), or "admin" (calendar overrides), "manager" (reports) or "auditor" (the access log of
+officers' reads of dossiers' files). An officer sees and acts on their
 agency's dossiers only. A service calling another's internal endpoint carries a token with a
 service role instead (`service:<its service>`), which acts at no stage.
 
@@ -17,7 +18,8 @@ from typing import Annotated, Protocol
 from fastapi import HTTPException, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-OFFICER_ROLES = ("intake", "appraisal", "approval", "signing", "delivery", "admin", "manager")
+OFFICER_ROLES = ("intake", "appraisal", "approval", "signing", "delivery", "admin", "manager",
+                 "auditor")
 ROLES = OFFICER_ROLES  # what an officer's token may carry (`motcua tokens officer --role`)
 # Every service that may call another: the role its own key's tokens carry, and nothing else.
 SERVICES = ("intake", "appraisal", "approval", "signing", "delivery", "audit", "operations")

@@ -8,6 +8,8 @@ we never send). This rewrites the generated document once, the first time it is 
 - every operation that reads a bearer token (motcua_runtime.officers.BEARER) declares 401;
 - every operation whose path names something (a dossier, a work item, a procedure) declares
   404 unless its route says more precisely what a 404 means there;
+- every operation with a request body declares 400 (a body that is not UTF-8 text: FastAPI
+  cannot parse it, before any validation);
 - every operation declares 503 (its database unavailable, with Retry-After);
 - the edge limits installed on the app declare theirs: 413 on every operation with a body
   (motcua_runtime.http_limits), 429 on every operation (motcua_runtime.rate_limits).
@@ -41,6 +43,7 @@ UNAVAILABLE = "The service's database is unavailable; retry after the Retry-Afte
 UNAUTHORISED = "No bearer token, or one that is expired, revoked or not addressed here"
 NOT_FOUND = "Nothing with this identifier (or nothing this caller may see)"
 TOO_LARGE = "The request body is larger than this API accepts"
+UNREADABLE = "The request body cannot be read (not UTF-8 text)"
 TOO_MANY = "Too many requests from this client (or guesses for this code); see Retry-After"
 
 
@@ -81,6 +84,8 @@ def declare_problems(schema: dict[str, Any],
                 responses.setdefault("401", {"description": UNAUTHORISED})
             if any(p.get("in") == "path" for p in operation.get("parameters", [])):
                 responses.setdefault("404", {"description": NOT_FOUND})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": UNREADABLE})
             responses.setdefault("503", {"description": UNAVAILABLE})
             for status, description, with_body_only in extra:
                 if not with_body_only or "requestBody" in operation:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, cast
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -132,7 +132,7 @@ def add_item_routes(app: FastAPI, queue: "WorkQueue", current_officer: OfficerDe
     @app.get("/api/work-items", response_model=list[ItemView])
     async def list_items(officer: CurrentOfficer, session: Session,
                          state: Literal["open", "waiting", "done", "all"] = "open",
-                         limit: int = 200) -> Any:
+                         limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Any:
         return await queue.list_items(session, officer, state, limit)
 
     @app.get("/api/work-items/{item_id}", response_model=ItemView)

@@ -19,6 +19,7 @@ from motcua_contracts.appraisal import (
 )
 from motcua_contracts.intake import MAX_DOCUMENTS
 from motcua_contracts.shared import DossierStopped, SupplementRequested
+from motcua_runtime.request_types import JsonInt
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import close, wait_for
 
@@ -37,12 +38,12 @@ class RequestSupplement(BaseModel):
     missing_documents: list[DocumentName] = Field(default_factory=list,
                                                   max_length=MAX_DOCUMENTS)
     reason: str = Field(min_length=1, max_length=2000)
-    respond_within_days: int = Field(default=5, ge=1, le=30,
+    respond_within_days: JsonInt = Field(default=5, ge=1, le=30,
                                      description="Working days the applicant has to respond.")
 
 
 class RequestFees(BaseModel):
-    amount: int = Field(gt=0, le=1_000_000_000)
+    amount: JsonInt = Field(gt=0, le=1_000_000_000)
     reason: str = Field(min_length=1, max_length=500)
 
 

@@ -21,7 +21,7 @@ from motcua_audit import STAGE
 from motcua_audit.orm import EVENTS, RESTORED
 from motcua_runtime import metrics
 from motcua_runtime.assignment import AssignmentGauge
-from motcua_runtime.kafka import fetch_limits
+from motcua_runtime.kafka import fetch_limits, group_timing
 from motcua_runtime.transport import kafka_client_options
 
 log = structlog.get_logger(__name__)
@@ -64,7 +64,7 @@ def create_consumer(bootstrap_servers: str, group: str = STAGE) -> AIOKafkaConsu
         bootstrap_servers=bootstrap_servers, client_id=STAGE, group_id=group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",  # the embedded broker's "latest" is wrong (docs/design.md)
-        session_timeout_ms=15_000, heartbeat_interval_ms=3_000, request_timeout_ms=30_000,
+        request_timeout_ms=30_000, **group_timing(),
         **fetch_limits(), **kafka_client_options(bootstrap_servers))
 
 

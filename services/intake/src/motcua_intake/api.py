@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_intake.files.api import UPLOAD_PATH, create_files_router, upload_limit
+from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing import applicant
 from motcua_intake.filing.api import create_filing_router
 from motcua_intake.tracking.api import create_tracking_router
@@ -24,20 +26,22 @@ from motcua_runtime.officers import OfficerDependency
 
 def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                calendar: WorkingCalendar, topic: str, on_commit: Callable[[], None], *,
-               current_officer: OfficerDependency, signer: Signer,
+               current_officer: OfficerDependency, signer: Signer, files: DossierFiles,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
     """`on_commit` is called after a request wrote to the outbox (it wakes the relay); `signer`
-    is intake's key, which signs every event the API emits."""
+    is intake's key, which signs every event the API emits; `files` the dossiers' file store."""
 
     app = FastAPI(title="motcua intake", version="1",
                   description="File dossiers and follow them by id or code.")
     app.state.sessions = sessions
     install_error_handlers(app, "dossier store")
-    limit_request_bodies(app, max_body_bytes)
+    limit_request_bodies(app, max_body_bytes, streamed={UPLOAD_PATH: upload_limit(files)})
     # Following a dossier, the control sheet, the public lookup page, ratings and reports.
     app.include_router(create_tracking_router(catalogue, calendar, current_officer))
     # Filing, the applicant's actions and the list of procedures.
     app.include_router(create_filing_router(catalogue, calendar,
-                                            applicant.Outbox(topic, signer), on_commit))
+                                            applicant.Outbox(topic, signer), on_commit, files))
+    # Uploads, the applicant's and officers' downloads of the dossiers' files, the access log.
+    app.include_router(create_files_router(files, current_officer))
     app.add_api_route("/healthz", healthz)  # the database and the broker (motcua_runtime.health)
     return app

@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS
+from motcua_files import FilesSettings, store_from_settings
 from motcua_intake.api import create_api
 from motcua_intake.deadline_watch import watch_deadlines
+from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing.catalogue_api import create_catalogue_router
 from motcua_intake.handlers import Intake, intake_stage
 from motcua_intake.notices import Notices, open_notifications
@@ -35,6 +37,11 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
     require_master_key()  # sealing personal data needs it: stop here without a usable one
     verifier = verifier_from_settings(settings, "intake")
     officer = officer_from_bearer(verifier)
+    # The dossiers' files (FILES_*): the data folder's files/ on the embedded default, an S3
+    # bucket in compose and production. Checked now, so a missing bucket fails the start.
+    files_settings = FilesSettings()
+    files = DossierFiles(store_from_settings(files_settings), files_settings)
+    await files.store.check()
     # Signing opens its documents to intake's own service tokens, signed with intake's key.
     documents = (SigningDocuments(settings.signing_url, ServiceTokens(signer)).fetch
                  if settings.signing_url else None)
@@ -49,7 +56,7 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
             app = create_api(sessions, catalogue, calendar, settings.dossier_topic,
                              on_commit=relay.wake, current_officer=officer, signer=signer,
-                             max_body_bytes=settings.http_max_body_bytes)
+                             files=files, max_body_bytes=settings.http_max_body_bytes)
             app.include_router(create_catalogue_router(catalogue, source.store, officer,
                                                        on_calendar_change=source.refresh))
             app.include_router(create_result_router(documents))

@@ -73,6 +73,7 @@ def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> Dossier:
         at=event.occurred_at, agency=domain.acting_agency(event),
         stage=event.producer.service, actor=event.actor, hash=event.hash,
         status_code=dossier.status_code, holder=state.holder, note=domain.note_for(event),
+        addressed_to=event.agency,
     ))
     return dossier
 
@@ -165,9 +166,10 @@ class Intake:
         waiting = dossiers.get(event.dossier_id)
         asked_at = waiting.waiting_since if waiting else None  # track() clears it
         dossier = track(event, dossiers, emitter)
+        # The dossier's files are all it was filed and supplemented with, whoever asked.
+        dossier.documents = [*dossier.documents,
+                             *(d.model_dump(mode="json") for d in event.documents)]
         if event.resumes == "intake":
-            dossier.documents = [*dossier.documents,
-                                 *(d.model_dump(mode="json") for d in event.documents)]
             self.check(dossier, event, emitter, event.occurred_at, waited_since=asked_at)
 
     def on_withdrawal_requested(self, event: WithdrawalRequested, dossiers: Dossiers,

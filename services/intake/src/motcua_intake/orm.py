@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -96,6 +97,9 @@ class TimelineEntry(Base):
     # Status after the event, and what the citizen reads about it (a reason, a new appointment).
     status_code: Mapped[int | None] = mapped_column(SmallInteger)
     holder: Mapped[str | None] = mapped_column(String(16), doc="Stage holding it afterwards")
+    # The agency the event is addressed to (whose stage holds the dossier next: the consulted
+    # agency of a consultation); with `agency`, who may read the dossier's files.
+    addressed_to: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
 
 
@@ -136,6 +140,37 @@ class IdempotentRequest(Base):
     dossier_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())
+
+
+class StoredUpload(Base):
+    """A file intake stored (motcua_files, content-addressed): what a filing's documents name.
+    Its size and media type are what the store measured and sniffed, never what a client said."""
+
+    __tablename__ = "files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(32))
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                server_default=func.now())
+
+
+class FileRead(Base):
+    """The access log: every read of a dossier's file by an officer (who, for which agency and
+    role, which dossier and file, when, from where), kept for the auditors. Only ever added to."""
+
+    __tablename__ = "file_reads"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                              server_default=func.now(), index=True)
+    officer: Mapped[str] = mapped_column(String(128), index=True)
+    agency: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(32))
+    dossier_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    dossier_code: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str | None] = mapped_column(String(64), doc="The caller's address")
 
 
 class Notification(NotificationColumns, Base):

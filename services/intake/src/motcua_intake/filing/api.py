@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_contracts import Event
 from motcua_contracts.intake import DossierSubmitted
+from motcua_intake.files.documents import DocumentsRefused, DossierFiles, stored_documents
 from motcua_intake.filing import applicant, idempotency
 from motcua_intake.filing.submissions import (
     Submission,
@@ -62,12 +63,13 @@ class Replayed(Exception):
 
 
 def create_filing_router(catalogue: Catalogue, calendar: WorkingCalendar,
-                         outbox: applicant.Outbox, on_commit: OnCommit) -> APIRouter:
+                         outbox: applicant.Outbox, on_commit: OnCommit,
+                         files: DossierFiles) -> APIRouter:
     """The front door's routes; `outbox` names the topic and intake's key, which signs every
-    event they emit."""
+    event they emit; `files` is where the documents' files were stored."""
     router = APIRouter()
-    add_filing_route(router, catalogue, outbox, on_commit)
-    add_applicant_routes(router, catalogue, calendar, outbox, on_commit)
+    add_filing_route(router, catalogue, outbox, on_commit, files)
+    add_applicant_routes(router, catalogue, calendar, outbox, on_commit, files)
     add_procedures_route(router, catalogue)
     return router
 
@@ -75,20 +77,23 @@ def create_filing_router(catalogue: Catalogue, calendar: WorkingCalendar,
 # -- filing -----------------------------------------------------------------------------------
 
 def add_filing_route(router: APIRouter, catalogue: Catalogue, outbox: applicant.Outbox,
-                     on_commit: OnCommit) -> None:
+                     on_commit: OnCommit, files: DossierFiles) -> None:
     @router.post("/api/dossiers", status_code=202, response_model=Accepted,
                  responses={409: {"description": "The Idempotency-Key was used for another body"},
-                            413: {"description": "The request body is too large"},
-                            422: {"description": "Invalid dossier or unknown procedure"}})
+                            413: {"description": "The request body is too large, or the "
+                                                 "documents' files together are over "
+                                                 "FILES_MAX_DOSSIER_BYTES"},
+                            422: {"description": "Invalid dossier, unknown procedure, or a "
+                                                 "document naming a file not stored"}})
     async def file_dossier(submission: Submission, session: SessionDep,
                            idempotency_key: IdempotencyKey = None) -> Any:
         return await file_once(session, catalogue, outbox, on_commit, submission,
-                               idempotency_key)
+                               idempotency_key, files)
 
 
 async def file_once(session: AsyncSession, catalogue: Catalogue, outbox: applicant.Outbox,
                     on_commit: OnCommit, submission: Submission,
-                    idempotency_key: str | None) -> Accepted | JSONResponse:
+                    idempotency_key: str | None, files: DossierFiles) -> Accepted | JSONResponse:
     """File the dossier, or answer a retry of the same filing as the first time."""
     # This request's span is the root of the dossier's trace: every stage continues it.
     root = spans.current_traceparent()
@@ -96,9 +101,11 @@ async def file_once(session: AsyncSession, catalogue: Catalogue, outbox: applica
     try:
         async with spans.transaction("intake"), session.begin():
             event, accepted = await _record_filing(session, catalogue, outbox, submission,
-                                                   idempotency_key, digest, root)
+                                                   idempotency_key, digest, root, files)
     except (UnknownProcedure, UnstorableValue) as error:
         raise HTTPException(422, detail={"message": str(error)}) from None
+    except DocumentsRefused as refused:
+        raise HTTPException(refused.status, detail={"message": refused.message}) from None
     except Replayed as replay:
         return _replay(replay.row, digest)
     on_commit()
@@ -111,15 +118,17 @@ async def file_once(session: AsyncSession, catalogue: Catalogue, outbox: applica
 
 async def _record_filing(session: AsyncSession, catalogue: Catalogue, outbox: applicant.Outbox,
                          submission: Submission, idempotency_key: str | None, digest: bytes,
-                         root: str | None) -> tuple[DossierSubmitted, Accepted]:
+                         root: str | None, files: DossierFiles
+                         ) -> tuple[DossierSubmitted, Accepted]:
     """Inside the filing's transaction: claim the key (Replayed if it was used before), submit,
     and keep the answer under the key."""
     if idempotency_key is not None:
         earlier = await idempotency.claim(session, idempotency_key, digest)
         if earlier is not None:
             raise Replayed(earlier)  # rolls back: nothing was written
+    documents = await stored_documents(session, files, submission.documents)
     event = await submit(session, catalogue, outbox.topic, submission, signer=outbox.signer,
-                         trace_parent=root)
+                         documents=documents, trace_parent=root)
     accepted = Accepted(dossier_id=event.dossier_id, code=event.code,
                         status_url=f"/api/dossiers/{event.dossier_id}")
     if idempotency_key is not None:
@@ -141,14 +150,20 @@ def _replay(row: idempotency.Earlier, digest: bytes) -> JSONResponse:
 # -- the applicant's actions after filing -----------------------------------------------------
 
 def add_applicant_routes(router: APIRouter, catalogue: Catalogue, calendar: WorkingCalendar,
-                         outbox: applicant.Outbox, on_commit: OnCommit) -> None:
+                         outbox: applicant.Outbox, on_commit: OnCommit,
+                         files: DossierFiles) -> None:
     @router.post("/api/dossiers/{code}/supplement", status_code=202, response_model=ActionTaken,
                  responses={404: {"description": "No such dossier for that ID number"},
-                            409: {"description": "The dossier is not waiting for a supplement"}})
+                            409: {"description": "The dossier is not waiting for a supplement"},
+                            413: {"description": "The request body is too large, or the "
+                                                 "dossier's files with these are over "
+                                                 "FILES_MAX_DOSSIER_BYTES"},
+                            422: {"description": "Invalid supplement, or a document naming a "
+                                                 "file not stored"}})
     async def file_supplement(code: str, filing: applicant.SupplementFiling,
                               session: SessionDep) -> Any:
         return await applicant_action(session, on_commit, lambda: applicant.file_supplement(
-            session, catalogue, calendar, outbox, code, filing))
+            session, catalogue, calendar, outbox, code, filing, files))
 
     @router.post("/api/dossiers/{code}/payment", status_code=202, response_model=ActionTaken,
                  responses={404: {"description": "No such dossier for that ID number"},
@@ -176,6 +191,8 @@ async def applicant_action(session: AsyncSession, on_commit: OnCommit,
         raise HTTPException(404, detail={"message": str(error)}) from None
     except applicant.NotNow as error:
         raise HTTPException(409, detail={"message": str(error)}) from None
+    except DocumentsRefused as refused:
+        raise HTTPException(refused.status, detail={"message": refused.message}) from None
     on_commit()
     structlog.contextvars.bind_contextvars(dossier_id=str(event.dossier_id),
                                            event_id=str(event.event_id))

@@ -14,13 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_contracts import DossierState, Event, Status
-from motcua_contracts.dossier import Document, DossierFacts
+from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import MAX_DOCUMENTS, FeesPaid, SupplementProvided, WithdrawalRequested
 from motcua_intake import domain
+from motcua_intake.files.documents import DossierFiles, FiledDocument, stored_documents
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
 from motcua_intake.personal import person_of, same_id
 from motcua_runtime.keys import Signer
+from motcua_runtime.request_types import JsonInt
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_telemetry import names, spans
 
@@ -49,11 +51,14 @@ class Identified(BaseModel):
 
 
 class SupplementFiling(Identified):
-    documents: list[Document] = Field(min_length=1, max_length=MAX_DOCUMENTS)
+    documents: list[FiledDocument] = Field(
+        min_length=1, max_length=MAX_DOCUMENTS,
+        description="The supplement's documents, each naming a file stored before with "
+                    "`POST /api/files` by its sha256.")
 
 
 class Payment(Identified):
-    amount: int = Field(gt=0, le=1_000_000_000, description="Amount paid, in đồng.")
+    amount: JsonInt = Field(gt=0, le=1_000_000_000, description="Amount paid, in đồng.")
     receipt_number: str = Field(min_length=1, max_length=64)
 
 
@@ -71,17 +76,19 @@ async def applicant_dossier(session: AsyncSession, code: str, id_number: str) ->
 
 async def file_supplement(session: AsyncSession, catalogue: Catalogue,
                           calendar: WorkingCalendar, outbox: Outbox, code: str,
-                          filing: SupplementFiling) -> Event:
+                          filing: SupplementFiling, files: DossierFiles) -> Event:
     dossier = await applicant_dossier(session, code, filing.id_number)
     state = DossierState.from_json(dossier.lifecycle)
     if state.progress != Status.SUPPLEMENT_REQUESTED or state.supplement_from is None:
         raise NotNow(f"dossier {code} is not waiting for a supplement")
+    documents = await stored_documents(session, files, filing.documents,
+                                       already=dossier.documents)
     facts = None
     if state.supplement_from != "intake":
         facts = _moved(dossier, catalogue, calendar, clock=_clock(dossier, catalogue))
         facts = facts.model_copy(update={"supplements_requested": state.supplements})
     return await _emit(session, outbox, dossier, SupplementProvided,
-                       resumes=state.supplement_from, documents=filing.documents, dossier=facts)
+                       resumes=state.supplement_from, documents=documents, dossier=facts)
 
 
 async def pay_fees(session: AsyncSession, catalogue: Catalogue, calendar: WorkingCalendar,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import Path as FastPath
 from pydantic import BaseModel, ConfigDict, Field
 
 from motcua_catalogue import Catalogue
@@ -33,12 +34,10 @@ def _not_found(message: str) -> HTTPException:
     return HTTPException(404, detail={"message": message})
 
 
-def _day(text: str) -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise HTTPException(422, detail={"message": f"date: {text!r} is not YYYY-MM-DD"}) from None
-    _year(day.year)
+def _day(day: date) -> date:
+    """A day the calendar covers; any other (a well-formed date) has no calendar: 404."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise _not_found(f"no working calendar for {day.year} (only {FIRST_YEAR}-{LAST_YEAR})")
     return day
 
 
@@ -94,7 +93,8 @@ def create_catalogue_router(catalogue: Catalogue, store: OverrideStore,
                 for a in catalogue.agencies.values()]
 
     @router.get("/api/calendar/{year}")
-    async def calendar_year(year: int) -> dict[str, Any]:
+    async def calendar_year(year: Annotated[int, FastPath(ge=FIRST_YEAR, le=LAST_YEAR)]
+                            ) -> dict[str, Any]:
         """Every day of the year that is not what a plain Monday-Friday week makes it, with
         the layer that decided it (statutory, government, override)."""
         overrides = {d.day: d for d in await store.list(_year(year))}
@@ -103,7 +103,7 @@ def create_catalogue_router(catalogue: Catalogue, store: OverrideStore,
              "source": e.source} for e in exceptional_days(year, overrides)]}
 
     @router.put("/api/calendar/{day}", dependencies=[Depends(admin)])
-    async def set_day(day: str, change: CalendarChange) -> dict[str, Any]:
+    async def set_day(day: date, change: CalendarChange) -> dict[str, Any]:
         decision = await store.set(_day(day), change.working, change.reason)
         if on_calendar_change:
             await on_calendar_change()
@@ -111,7 +111,7 @@ def create_catalogue_router(catalogue: Catalogue, store: OverrideStore,
                 "reason": decision.reason}
 
     @router.delete("/api/calendar/{day}", status_code=204, dependencies=[Depends(admin)])
-    async def remove_day(day: str) -> Response:
+    async def remove_day(day: date) -> Response:
         if not await store.remove(_day(day)):
             raise _not_found(f"no override on {day}")
         if on_calendar_change:

@@ -23,12 +23,14 @@ from motcua_contracts.intake import (
     DossierSubmitted,
 )
 from motcua_intake import domain
+from motcua_intake.files.documents import FiledDocument
 from motcua_intake.handlers import dossier_from
 from motcua_intake.orm import OUTBOX
 from motcua_intake.repository import next_counter
 from motcua_privacy import create_key, seal_json
 from motcua_runtime.keys import Signer
 from motcua_runtime.outbox import OutgoingMessage
+from motcua_runtime.request_types import JsonInt
 
 
 class Submission(BaseModel):
@@ -41,13 +43,17 @@ class Submission(BaseModel):
     channel: Literal["online", "counter", "postal"] = Field(
         description="How the dossier is filed.")
     applicant: Applicant
-    documents: list[Document] = Field(default_factory=list, max_length=MAX_DOCUMENTS)
+    documents: list[FiledDocument] = Field(
+        default_factory=list, max_length=MAX_DOCUMENTS,
+        description="The dossier's documents, each naming a file stored before with "
+                    "`POST /api/files` by its sha256; size and type are the stored file's.")
     delivery: Delivery
     data: dict[str, Any] = Field(
         default_factory=dict,
         description=f"Procedure-specific data (see the catalogue): at most {MAX_DATA_FIELDS} "
-                    f"fields, {MAX_DATA_DEPTH} levels deep, {MAX_DATA_BYTES} bytes as UTF-8 JSON.")
-    fees_paid: int = Field(default=0, ge=0, le=1_000_000_000,
+                    f"fields, {MAX_DATA_DEPTH} levels deep, {MAX_DATA_BYTES} bytes as UTF-8 JSON, "
+                    "integers within ±(2^53 - 1) (what a JSON float carries exactly).")
+    fees_paid: JsonInt = Field(default=0, ge=0, le=1_000_000_000,
                            description="Fees (đồng) paid when filing; the agency asks for the "
                                        "rest (status 6).")
 
@@ -105,9 +111,10 @@ class UnstorableValue(ValueError):
 
 
 async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
-                 submission: Submission, *, signer: Signer, actor: str = "portal",
-                 trace_parent: str | None = None) -> DossierSubmitted:
-    """`trace_parent` is the context the dossier's trace starts from: the filing request."""
+                 submission: Submission, *, signer: Signer, documents: list[Document],
+                 actor: str = "portal", trace_parent: str | None = None) -> DossierSubmitted:
+    """`documents`: the submission's, as stored (motcua_intake.files.documents);
+    `trace_parent` is the context the dossier's trace starts from: the filing request."""
     procedure = catalogue.procedures.get(submission.procedure_code)
     if procedure is None:
         raise UnknownProcedure(f"procedure_code: {submission.procedure_code!r} is not in the "
@@ -132,7 +139,7 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
         producer=signer.producer, sign=signer.sign, actor=actor, code=code,
         procedure_code=procedure.code, channel=submission.channel,
         applicant=seal_json(data_key, dossier_id, submission.applicant.model_dump(mode="json")),
-        documents=submission.documents,
+        documents=documents,
         delivery=DeliveryChoice(channel=submission.delivery.channel, address=None
                                 if address is None else seal_json(data_key, dossier_id, address)),
         data=submission.data, received_at=received_at, fees_paid=submission.fees_paid,

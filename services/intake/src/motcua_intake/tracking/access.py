@@ -17,10 +17,11 @@ NOT_FOUND = "no dossier matches this code and ID number"
 
 async def find_for_applicant(session: AsyncSession, code: str, id_number: str | None
                              ) -> Dossier:
-    """The dossier of that code, if the applicant's ID number matches: 422 without a number,
-    404 for a wrong one exactly as for an unknown code."""
+    """The dossier of that code, if the applicant's ID number matches: 404 for a wrong one
+    exactly as for an unknown code; 404 too without a number (the document makes `id_number`
+    optional, as a lookup by id needs none: without one a code finds nothing), saying so."""
     if id_number is None:
-        raise HTTPException(422, detail={"message": "id_number: required with a dossier code "
+        raise HTTPException(404, detail={"message": "id_number: required with a dossier code "
                                          "(the applicant's CCCD/CMND number)"})
     dossier = await session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None or not same_id(await person_of(session, dossier), id_number):

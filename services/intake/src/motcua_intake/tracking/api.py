@@ -10,9 +10,10 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Annotated, Any, Literal
 
+from annotated_types import Interval
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,7 @@ from motcua_intake.tracking.result_availability import not_downloadable
 from motcua_intake.tracking.views import DossierView, dossier_view
 from motcua_runtime.http import session_from
 from motcua_runtime.officers import Officer, OfficerDependency
+from motcua_runtime.request_types import JSON_INTEGER
 
 SessionDep = Annotated[AsyncSession, Depends(session_from)]
 Satisfaction = Literal["very_satisfied", "satisfied", "not_satisfied"]
@@ -45,7 +47,7 @@ class RatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id_number: str = Field(pattern=ID_NUMBER, description="The applicant's CCCD (12) or CMND (9).")
-    indicators: list[Annotated[StrictInt, Field(ge=0, le=2)]] = Field(
+    indicators: list[Annotated[int, Interval(ge=0, le=2), JSON_INTEGER]] = Field(
         min_length=9, max_length=9,
         description="The 9 indicators of docs/domain.md, each 0, 1 or 2.")
     convenience: Satisfaction
@@ -137,6 +139,8 @@ def add_reports_route(router: APIRouter, catalogue: Catalogue, calendar: Working
     OfficerDep = Annotated[Officer, Depends(current_officer)]
 
     @router.get("/api/reports", responses={
+        200: {"description": "The report: JSON, or with `format=csv` a CSV file",
+              "content": {"application/json": {}, "text/csv": {}}},
         401: {"description": "No valid officer token"},
         403: {"description": "Neither a manager nor an administrator"}})
     async def report(session: SessionDep, officer: OfficerDep,
