@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from motcua_audit.replay import replay
 from motcua_cli.privacy import ErasureRefused, erase
-from motcua_cli.samples import sample_submission
+from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_contracts import Headers
 from tests.support import read_topic, running_stack, signer_of, wait_for_statuses
 
@@ -92,6 +92,7 @@ async def test_an_erased_applicant_is_found_nowhere_and_the_replay_still_passes(
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
             procedures = (await client.get("/api/procedures")).raise_for_status().json()
             procedure = next(p for p in procedures if p["code"] == "2.000488")
+            await upload_sample_files(client, [procedure])  # the documents' files, first
             body = sample_submission(procedure, random.Random(5), delivery="postal",
                                      channel="online")
             body["applicant"] = person
