@@ -302,3 +302,18 @@ def chained_after_root(event: E) -> tuple[Event, E]:
     effect = event.model_copy(update={"causation_id": root.event_id,
                                       "causation_hash": root.hash})
     return root, signed(effect)
+
+
+async def view_at(client: httpx.AsyncClient, dossier: dict[str, Any], status: int,
+                  timeout: float = 120) -> dict[str, Any]:
+    """The dossier's view (`dossier`: a filing's answer) once it is at `status`; fails naming
+    where it stopped, with its timeline, after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        view = (await client.get(f"/api/dossiers/{dossier['dossier_id']}")).json()
+        if view["status"]["code"] == status:
+            return view
+        assert time.monotonic() < deadline, (
+            f"{dossier['code']} at {view['status']}, not {status}: "
+            f"{[e['type'] for e in view['timeline']]}")
+        await asyncio.sleep(0.3)

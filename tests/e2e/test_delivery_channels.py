@@ -8,10 +8,8 @@ the same decisions over HTTP, from the desk's and the post office's queues."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
-import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -30,6 +28,7 @@ from tests.support import (
     read_topic,
     resigned,
     running_stack,
+    view_at,
 )
 
 pytestmark = pytest.mark.e2e
@@ -47,19 +46,6 @@ async def file(client: httpx.AsyncClient, procedure: str, delivery: str,
     response = await client.post("/api/dossiers", json=body)
     assert response.status_code == 202, response.text
     return response.json()
-
-
-async def view_at(client: httpx.AsyncClient, dossier: dict[str, Any], status: int,
-                  timeout: float = 90) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        view = (await client.get(f"/api/dossiers/{dossier['dossier_id']}")).json()
-        if view["status"]["code"] == status:
-            return view
-        assert time.monotonic() < deadline, (
-            f"{dossier['code']} at {view['status']}, not {status}: "
-            f"{[e['type'] for e in view['timeline']]}")
-        await asyncio.sleep(0.3)
 
 
 def events_of(records: list, dossier_id: str) -> list[dict[str, Any]]:

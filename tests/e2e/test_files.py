@@ -6,35 +6,19 @@ officer's read in the access log."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import random
-import time
-from typing import Any
 
 import httpx
 import pytest
 
 from motcua_cli.samples import sample_submission
 from tests.files.data import pdf_of
-from tests.support import officer_headers, running_stack
+from tests.support import officer_headers, running_stack, view_at
 
 pytestmark = pytest.mark.e2e
 
 SOCIAL_INSURANCE = "1.001612"  # BHXH, free, automatic at every stage
-
-
-async def view_at(client: httpx.AsyncClient, dossier: dict[str, Any], status: int,
-                  timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        view = (await client.get(f"/api/dossiers/{dossier['dossier_id']}")).json()
-        if view["status"]["code"] == status:
-            return view
-        assert time.monotonic() < deadline, (
-            f"{dossier['code']} at {view['status']}, not {status}: "
-            f"{[e['type'] for e in view['timeline']]}")
-        await asyncio.sleep(0.3)
 
 
 async def test_a_dossier_with_two_uploaded_pdfs_is_delivered_and_its_files_read_as_allowed(
