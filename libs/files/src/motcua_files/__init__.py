@@ -17,7 +17,7 @@ from motcua_files.errors import (
     UnsupportedMediaType,
 )
 from motcua_files.filesystem import FilesystemStore
-from motcua_files.media import ACCEPTED, JPEG, PDF, PNG, check_media_type, sniff
+from motcua_files.media import ACCEPTED, EXTENSIONS, JPEG, PDF, PNG, check_media_type, sniff
 from motcua_files.names import validate_file_name
 from motcua_files.s3 import S3Store
 from motcua_files.settings import FilesSettings, store_from_settings
@@ -26,7 +26,8 @@ from motcua_files.streams import ByteSource, StoredFile, VerifiedFile
 from motcua_files.upload import AcceptedFile, UploadCheck
 
 __all__ = [
-    "ACCEPTED", "JPEG", "PDF", "PNG", "AcceptedFile", "ByteSource", "DossierFilesTooLarge",
+    "ACCEPTED", "EXTENSIONS", "JPEG", "PDF", "PNG", "AcceptedFile", "ByteSource",
+    "DossierFilesTooLarge",
     "FileError", "FileRejected", "FileStore", "FileStoreUnavailable", "FileTooLarge",
     "FilesSettings", "FilesystemStore",
     "InvalidDigest", "InvalidFileName", "MediaTypeMismatch", "S3Store", "StoredFile",

@@ -14,6 +14,8 @@ PNG = "image/png"
 # followed by the first marker's FF, and PNG's eight-byte signature.
 _SIGNATURES = ((PDF, b"%PDF-"), (JPEG, b"\xff\xd8\xff"), (PNG, b"\x89PNG\r\n\x1a\n"))
 ACCEPTED = frozenset(media_type for media_type, _ in _SIGNATURES)
+# The name a download of each accepted type gets after its dot.
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
 SNIFF_BYTES = max(len(signature) for _, signature in _SIGNATURES)
 
 # Types a client sends when it does not know: curl's and many browsers' default for a file part.

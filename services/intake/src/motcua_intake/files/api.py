@@ -31,6 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts.intake import MAX_DOCUMENTS
 from motcua_files import (
+    ACCEPTED,
+    EXTENSIONS,
     FileError,
     FileRejected,
     FileStoreUnavailable,
@@ -51,9 +53,8 @@ UPLOAD_PATH = "/api/files"
 AUDIT_ROLES = ("auditor", "admin")
 SHA256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$",
                              description="The file's SHA-256, as the dossier's documents name it")]
-_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 _FILE_CONTENT = {media_type: {"schema": {"type": "string", "format": "binary"}}
-                 for media_type in _EXTENSIONS}
+                 for media_type in sorted(ACCEPTED)}
 
 
 class UploadedFile(BaseModel):
@@ -101,7 +102,7 @@ def _store_problem(error: FileError) -> HTTPException:
 
 
 def _download(verified: VerifiedFile, dossier: Dossier, sha256: str) -> StreamingResponse:
-    extension = _EXTENSIONS.get(verified.media_type, "bin")
+    extension = EXTENSIONS.get(verified.media_type, "bin")
     return StreamingResponse(verified, media_type=verified.media_type, headers={
         "Content-Length": str(verified.size),
         "Content-Disposition": f'attachment; filename="{dossier.code}-{sha256[:12]}.{extension}"',
@@ -148,7 +149,7 @@ def create_files_router(files: DossierFiles, current_officer: OfficerDependency)
                 "type": "array", "items": {"type": "string", "format": "binary", "minLength": 1},
                 "minItems": 1, "maxItems": MAX_DOCUMENTS,
                 "description": f"One part per file, at most {MAX_DOCUMENTS}"}}},
-            "encoding": {"file": {"contentType": ", ".join(_EXTENSIONS)}}}}}})
+            "encoding": {"file": {"contentType": ", ".join(sorted(ACCEPTED))}}}}}})
     async def upload(request: Request, session: SessionDep) -> UploadedFiles:
         """Store the dossier's files before filing it (or its supplement): each part of the
         body is one file, stored under its SHA-256, which the filing's documents then name."""
