@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from motcua_appraisal.handlers import Appraisal, appraisal_stage
 from motcua_appraisal.orm import WorkItem
@@ -19,6 +19,7 @@ from motcua_intake.filing.catalogue_api import create_catalogue_router
 from motcua_intake.tracking.result_api import create_result_router
 from motcua_operations.api import create_dashboard
 from motcua_operations.scrape import Scraper
+from motcua_runtime.db import create_engine
 from motcua_runtime.http import install_error_handlers
 from motcua_runtime.officers import Officer
 from motcua_runtime.rate_limits import RateLimitSettings, install_rate_limits
@@ -34,6 +35,21 @@ NAMES = ("intake", "appraisal", "operations", "signing")
 LIMIT = 64 * 1024  # each app's body limit here, so the 413 is cheap to provoke
 # The services whose composition root installs the rate limits (their unauthenticated routes).
 RATE_LIMITED = ("intake", "operations")
+
+
+Databases = dict[str, tuple[async_sessionmaker, str]]  # app name -> (sessions, topic)
+
+
+async def isolated_databases(infra: Any, prefix: str) -> tuple[Databases, list[AsyncEngine]]:
+    """A database and topic of its own for each app of NAMES: (name -> (sessions, topic)), and
+    the engines, for the caller to dispose of on the loop that used them."""
+    made, engines = {}, []
+    for name in NAMES:
+        database_url, topic = await infra.isolated(f"{prefix}_{name}")
+        engine = create_engine(database_url)
+        engines.append(engine)
+        made[name] = (async_sessionmaker(engine, expire_on_commit=False), topic)
+    return made, engines
 
 
 async def _nothing_signed(_dossier_id: uuid.UUID) -> Any:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from motcua_runtime.db import create_engine
 from motcua_runtime.problems import PROBLEM_JSON
 from motcua_runtime.rate_limits import RateLimitSettings
-from tests.http.apps import LIMIT, NAMES, build
+from tests.http.apps import LIMIT, NAMES, build, isolated_databases
 
 METHODS = ("get", "post", "put", "patch", "delete")
 NOWHERE = "postgresql+asyncpg://nobody@127.0.0.1:9/nothing"  # a port nothing listens on
@@ -37,12 +37,7 @@ class Api:
 
 @pytest.fixture(scope="module")
 async def databases(infra) -> AsyncIterator[dict[str, tuple[async_sessionmaker, str]]]:
-    engines, made = [], {}
-    for name in NAMES:
-        database_url, topic = await infra.isolated(f"errors_{name}")
-        engine = create_engine(database_url)
-        engines.append(engine)
-        made[name] = (async_sessionmaker(engine, expire_on_commit=False), topic)
+    made, engines = await isolated_databases(infra, "errors")
     yield made
     for engine in engines:
         await engine.dispose()

@@ -23,11 +23,10 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS
 from schemathesis.python import asgi
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from motcua_runtime.db import create_engine
 from motcua_runtime.rate_limits import RateLimitSettings
-from tests.http.apps import NAMES, build
+from tests.http.apps import NAMES, build, isolated_databases
 
 MAX_EXAMPLES = 25  # per operation and generation mode
 CHECK_NAMES = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
@@ -80,13 +79,7 @@ class Report:
 
 @pytest.fixture(scope="module")
 async def databases(infra) -> Iterator[dict[str, tuple[async_sessionmaker, str]]]:
-    engines: list[AsyncEngine] = []
-    made = {}
-    for name in NAMES:
-        database_url, topic = await infra.isolated(f"fuzz_{name}")
-        engine = create_engine(database_url)
-        engines.append(engine)
-        made[name] = (async_sessionmaker(engine, expire_on_commit=False), topic)
+    made, engines = await isolated_databases(infra, "fuzz")
     yield made
     # The apps ran on schemathesis's event loop thread: their connections belong to it.
     portal = asgi._get_portal()
