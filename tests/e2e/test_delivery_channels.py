@@ -45,7 +45,7 @@ async def file(client: httpx.AsyncClient, procedure: str, delivery: str,
     body = sample_submission(catalogue[procedure], rng, channel="online", delivery=delivery)
     response = await client.post("/api/dossiers", json=body)
     assert response.status_code == 202, response.text
-    return response.json()
+    return {**response.json(), "address": body["delivery"]["address"]}
 
 
 def events_of(records: list, dossier_id: str) -> list[dict[str, Any]]:
@@ -198,6 +198,8 @@ async def test_the_desk_and_the_post_office_decide_from_their_queues(infra, log_
                 "ResultHandedToPost"]
             parcel = await queue_of(post, postman, postal["code"], kind="postal")
             assert parcel["agency"] == "BUUDIEN" and parcel["decisions"] == ["deliver", "pick-up"]
+            # Sealed at rest, opened for the post office that must deliver there.
+            assert parcel["context"]["address"] == postal["address"]
             url = f"/api/work-items/{parcel['id']}"
             assert (await post.get(url, headers=desk)).status_code == 403  # not the desk's item
             early = await decide(post, postman, parcel, "deliver", recipient="Lò Văn Sáng",

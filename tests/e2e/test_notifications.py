@@ -28,6 +28,7 @@ pytestmark = pytest.mark.e2e
 BUSINESS = "2.001610"  # Sở Kế hoạch và Đầu tư: automatic at every stage on the default
 SENDER = "Trung tâm Phục vụ hành chính công <motcua@laocai.gov.vn>"
 PUBLIC = "https://dichvucong.laocai.gov.vn"
+LIFECYCLE = ["acceptance", "result_ready", "delivered"]
 
 
 async def notices_of(database_url: str, dossier_id: uuid.UUID) -> tuple[list, dict[str, str]]:
@@ -35,8 +36,10 @@ async def notices_of(database_url: str, dossier_id: uuid.UUID) -> tuple[list, di
     engine = create_engine(database_url)
     try:
         async with async_sessionmaker(engine)() as session:
-            queued = list(await session.scalars(select(Notification).where(
-                Notification.dossier_id == dossier_id).order_by(Notification.created_at)))
+            # Notices queued in one transaction (a batch holding ResultSigned and
+            # ResultDelivered) share created_at, so the dossier's lifecycle gives the order.
+            queued = sorted(await session.scalars(select(Notification).where(
+                Notification.dossier_id == dossier_id)), key=lambda n: LIFECYCLE.index(n.kind))
             timeline = {str(e.event_id): e.type for e in await session.scalars(
                 select(TimelineEntry).where(TimelineEntry.dossier_id == dossier_id))}
     finally:

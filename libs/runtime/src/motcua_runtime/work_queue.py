@@ -19,7 +19,7 @@ someone else, or the decision is not allowed now."""
 
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, cast
@@ -75,6 +75,12 @@ class Decision:
     summary: str = ""
 
 
+# present(session, items) -> the context each item shows the officer, by item id. A stage whose
+# items keep personal data sealed at rest (the post office's address) opens it here, at the
+# moment an officer of the item's agency asks; without it the context is shown as stored.
+Present = Callable[[AsyncSession, Sequence[Any]], Awaitable[Mapping[uuid.UUID, dict[str, Any]]]]
+
+
 class ItemView(BaseModel):
     id: uuid.UUID
     dossier_id: uuid.UUID
@@ -110,15 +116,16 @@ def create_work_queue_api(stage: Stage, model: type[Any], decisions: Mapping[str
                           on_commit: Callable[[], None],
                           sign: Callable[[bytes], str] | None = None,
                           max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                          scope: AgencyScope) -> FastAPI:
+                          scope: AgencyScope, present: Present | None = None) -> FastAPI:
     """`producer` and `sign` are this instance's identity and key: decisions are signed.
-    `scope`: the agencies this instance serves; it lists, shows and decides only their items."""
+    `scope`: the agencies this instance serves; it lists, shows and decides only their items.
+    `present`: how the items' context is shown (Present)."""
     app = FastAPI(title=f"motcua {stage.name}: officers' work queue", version="1")
     limit_request_bodies(app, max_body_bytes)
     app.state.sessions = sessions
     install_error_handlers(app, f"{stage.name} database")
     queue = WorkQueue(stage, model, decisions, scope=scope, producer=producer, topic=topic,
-                      sign=sign, on_commit=on_commit)
+                      sign=sign, on_commit=on_commit, present=present)
     add_item_routes(app, queue, current_officer)
     add_decision_route(app, queue, current_officer)
     app.add_api_route("/healthz", healthz)  # the database and the broker (motcua_runtime.health)
@@ -138,8 +145,8 @@ def add_item_routes(app: FastAPI, queue: "WorkQueue", current_officer: OfficerDe
     @app.get("/api/work-items/{item_id}", response_model=ItemView)
     async def get_item(item_id: uuid.UUID, officer: CurrentOfficer, session: Session) -> Any:
         queue.check_role(officer)
-        return queue.view(await queue.item_of(session, item_id, officer),
-                          datetime.now(timezone.utc))
+        item = await queue.item_of(session, item_id, officer)
+        return (await queue.views(session, [item], datetime.now(timezone.utc)))[0]
 
     @app.post("/api/work-items/{item_id}/claim", response_model=ItemView)
     async def claim(item_id: uuid.UUID, officer: CurrentOfficer, session: Session) -> Any:
@@ -173,8 +180,14 @@ class WorkQueue:
     topic: str
     sign: Callable[[bytes], str] | None
     on_commit: Callable[[], None]
+    present: Present | None = None
 
-    def view(self, item: Any, now: datetime) -> ItemView:
+    async def views(self, session: AsyncSession, items: Sequence[Any],
+                    now: datetime) -> list[ItemView]:
+        shown = await self.present(session, items) if self.present and items else {}
+        return [self.view(item, now, shown.get(item.id)) for item in items]
+
+    def view(self, item: Any, now: datetime, context: dict[str, Any] | None = None) -> ItemView:
         facts = item.dossier
         return ItemView(
             id=item.id, dossier_id=item.dossier_id, code=facts.get("code", ""),
@@ -182,7 +195,8 @@ class WorkQueue:
             state=item.state, waiting_for=item.waiting_for, opened_at=item.opened_at,
             due_at=item.due_at, overdue=item.state != DONE and item.due_at is not None
             and item.due_at < now, claimed_by=item.claimed_by, outcome=item.outcome,
-            reason=item.reason, decided_by=item.decided_by, context=item.context or {},
+            reason=item.reason, decided_by=item.decided_by,
+            context=(item.context or {}) if context is None else context,
             answers=item.answers or [],
             decisions=sorted(name for name, d in self.decisions.items() if item.kind in d.kinds)
             if item.state == OPEN else [])
@@ -224,9 +238,8 @@ class WorkQueue:
         if state != "all":
             query = query.where(model.state == state)
         query = query.order_by(model.due_at.asc().nulls_last(), model.opened_at)
-        now = datetime.now(timezone.utc)
-        return [self.view(item, now)
-                for item in await session.scalars(query.limit(min(limit, 1000)))]
+        items = list(await session.scalars(query.limit(min(limit, 1000))))
+        return await self.views(session, items, datetime.now(timezone.utc))
 
     async def claim(self, session: AsyncSession, item_id: uuid.UUID,
                     officer: Officer) -> ItemView:
@@ -236,7 +249,7 @@ class WorkQueue:
             item = await self.item_of(session, item_id, officer, lock=True)
             _claimable(item, officer)
             item.claimed_by, item.claimed_at = officer.name, now
-        return self.view(item, now)
+        return (await self.views(session, [item], now))[0]
 
     def decision(self, name: str) -> Decision:
         decision = self.decisions.get(name)
@@ -263,7 +276,7 @@ class WorkQueue:
                 await session.execute(insert(self.stage.outbox),
                                       [message.as_row() for message in emitter.messages])
         self.on_commit()
-        return DecisionTaken(item=self.view(item, now),
+        return DecisionTaken(item=(await self.views(session, [item], now))[0],
                              events=[_type_of(message.headers) for message in emitter.messages])
 
     async def _apply(self, session: AsyncSession, item: Any, name: str, decision: Decision,
@@ -315,7 +328,7 @@ def _type_of(headers: list[tuple[str, bytes]]) -> str:
 
 
 def work_queue_server(settings: ServiceSettings, stage: Stage, model: type[Any],
-                      decisions: Mapping[str, Decision]
+                      decisions: Mapping[str, Decision], *, present: Present | None = None
                       ) -> Callable[[async_sessionmaker[AsyncSession], Any], FastAPI]:
     """The `api` a stage service passes to `run_stage`: its work queue, with officers' tokens
     checked against the token issuer's public key, emitting as this instance."""
@@ -329,6 +342,6 @@ def work_queue_server(settings: ServiceSettings, stage: Stage, model: type[Any],
             topic=settings.dossier_topic,
             current_officer=officer_from_bearer(verifier),
             on_commit=relay.wake, sign=signer.sign,
-            max_body_bytes=settings.http_max_body_bytes, scope=settings.scope)
+            max_body_bytes=settings.http_max_body_bytes, scope=settings.scope, present=present)
 
     return build

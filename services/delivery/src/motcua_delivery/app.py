@@ -7,6 +7,7 @@ import asyncio
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_delivery.handlers import Delivery, delivery_stage
 from motcua_delivery.orm import WorkItem
+from motcua_delivery.repository import open_addresses
 from motcua_delivery.settings import DeliverySettings
 from motcua_privacy import require_master_key
 from motcua_runtime.gauges import open_work_items
@@ -22,6 +23,7 @@ async def run(settings: DeliverySettings, stop: asyncio.Event | None = None) -> 
                          "catalogue")
     policy = Delivery(catalogue, officers=settings.officers, post_office=settings.post_office)
     stage = delivery_stage(policy)
-    api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
+    api = work_queue_server(settings, stage, WorkItem, policy.work_queue(),
+                            present=open_addresses)
     await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem, settings.scope),
                     stop=stop)
