@@ -120,7 +120,7 @@ def event(cls: type[E], *, producer: Producer, cause: Event | Cause | None = Non
     return new_event(cls, dossier_id=dossier_id,
                      agency=agency or cause.agency, producer=producer,  # type: ignore[union-attr]
                      cause=cause, actor=actor, occurred_at=at,  # type: ignore[arg-type]
-                     **seal_personal(dossier_id, payload))
+                     **seal_personal(dossier_id, payload, cls))
 
 
 def at(emitted_event: E, when: datetime) -> E:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 
 from motcua_contracts.dossier import DossierFacts
-from motcua_contracts.sealed import Sealed
+from motcua_contracts.sealed import Sealed, filled_fields
 from motcua_privacy import DOSSIER_KEYS, Keyring, master_key, new_data_key, seal_json, wrap
 
 TEST_KEYS = Keyring()
@@ -40,6 +40,8 @@ def seal_row(dossier: Any) -> Any:
     """An intake dossier row written in clear by a test, sealed as intake keeps it."""
     if is_clear(dossier.applicant):
         dossier.applicant = sealed(dossier.id, dossier.applicant)
+    if is_clear(dossier.data):
+        dossier.data = sealed(dossier.id, dossier.data)
     address = (dossier.delivery or {}).get("address")
     if is_clear(address):
         dossier.delivery = {**dossier.delivery, "address": sealed(dossier.id, address)}
@@ -69,10 +71,11 @@ def _sealed_value(dossier_id: uuid.UUID, value: Any) -> Any:
     return sealed(dossier_id, value) if is_clear(value) else value
 
 
-def seal_personal(dossier_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, Any]:
-    """An event's payload as a test wrote it, with clear personal values (the facts' applicant
-    and postal address, a hand-off's address, who received the result) sealed as a stage
-    would have them."""
+def seal_personal(dossier_id: uuid.UUID, payload: dict[str, Any],
+                  cls: type | None = None) -> dict[str, Any]:
+    """An event's payload as a test wrote it, with clear personal values (the facts' applicant,
+    postal address and form data, a submission's form data, a hand-off's address, who received
+    the result, a withdrawal's reason) sealed as a stage would have them."""
     payload = dict(payload)
     facts = payload.get("dossier")
     if facts is not None:
@@ -82,8 +85,15 @@ def seal_personal(dossier_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, A
         fields["applicant"] = _sealed_value(dossier_id, _as_sealed(fields.get("applicant")))
         fields["delivery_address"] = _sealed_value(
             dossier_id, _as_sealed(fields.get("delivery_address")))
+        form = _as_sealed(fields.get("data"))
+        if is_clear(form) and not isinstance(form, Sealed):
+            fields.setdefault("data_filled", filled_fields(form))
+        fields["data"] = _sealed_value(dossier_id, form)
         payload["dossier"] = DossierFacts.model_validate(fields)
-    for name in ("address", "received_by"):
+    names = ["address", "received_by", "data"]
+    if cls is not None and cls.__name__ == "WithdrawalRequested":
+        names.append("reason")
+    for name in names:
         if name in payload:
             payload[name] = _sealed_value(dossier_id, _as_sealed(payload[name]))
     return payload

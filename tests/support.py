@@ -297,7 +297,7 @@ def chained_after_root(event: E) -> tuple[Event, E]:
         applicant=sealed(event.dossier_id, {"full_name": "Lò Thị Mai",
                                             "id_number": "010203004567",
                                             "phone": "0912345678", "address": "Lào Cai"}),
-        documents=[], delivery={"channel": "online"}, data={},
+        documents=[], delivery={"channel": "online"}, data=sealed(event.dossier_id, {}),
         received_at=event.occurred_at), "intake", event.agency)
     effect = event.model_copy(update={"causation_id": root.event_id,
                                       "causation_hash": root.hash})

@@ -520,7 +520,9 @@ def test_a_withdrawal_the_agency_confirms_stops_the_dossier(items, emitter):
     [stopped] = emitted(emitter)
     assert isinstance(stopped, DossierStopped)
     assert stopped.causation_id == request.event_id
-    assert stopped.reason.endswith("Không còn nhu cầu")
+    # Form 05 says the applicant asked; their own words stay sealed in the request.
+    assert stopped.reason == "Dừng giải quyết theo đề nghị của công dân"
+    assert "Không còn nhu cầu" not in stopped.model_dump_json()
     confirmed = only(items, handed.dossier_id, WITHDRAWAL)
     assert (confirmed.state, confirmed.outcome, confirmed.closed_with_event) == (
         DONE, "stopped", stopped.event_id)

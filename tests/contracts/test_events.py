@@ -28,13 +28,14 @@ APPLICANT = {"full_name": "Nguyễn Văn An", "id_number": "010203004567", "phon
 DOSSIER_ID = uuid.UUID("0196a0b0-0000-7000-8000-000000000007")
 SEALED_APPLICANT = seal_json(DATA_KEY, DOSSIER_ID, APPLICANT).model_dump()
 SEALED_ADDRESS = seal_json(DATA_KEY, DOSSIER_ID, APPLICANT["address"]).model_dump()
+SEALED_DATA = seal_json(DATA_KEY, DOSSIER_ID, {"purpose": "Xin việc", "copies": 2}).model_dump()
 VN = timezone(timedelta(hours=7))
 RECEIVED = datetime(2026, 4, 29, 9, 15, tzinfo=VN)
 FACTS = {
     "code": "000.00.15.H38-260429-0007", "procedure_code": "2.000488",
     "applicant": SEALED_APPLICANT, "received_at": RECEIVED,
     "due_at": datetime(2026, 5, 14, 9, 15, tzinfo=VN), "delivery_channel": "online",
-    "data": {"purpose": "Xin việc", "copies": 2},
+    "data": SEALED_DATA, "data_filled": ["copies", "purpose"],
 }
 SHA = "ab" * 32
 PAYLOADS: dict[str, dict[str, Any]] = {
@@ -42,7 +43,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "code": FACTS["code"], "procedure_code": "2.000488", "channel": "online",
         "applicant": SEALED_APPLICANT,
         "documents": [{"name": "Tờ khai", "sha256": SHA, "size": 1024}],
-        "delivery": {"channel": "online"}, "data": {"purpose": "Xin việc"},
+        "delivery": {"channel": "online"}, "data": SEALED_DATA,
         "received_at": RECEIVED,
     },
     "DossierAccepted": {"dossier": FACTS},
@@ -79,7 +80,8 @@ PAYLOADS: dict[str, dict[str, Any]] = {
                         "previous_due_at": FACTS["due_at"],
                         "new_due_at": FACTS["due_at"] + timedelta(days=5)},
     "DossierOverdue": {"due_at": FACTS["due_at"]},
-    "WithdrawalRequested": {"reason": "Không còn nhu cầu", "confirmed_by": "appraisal"},
+    "WithdrawalRequested": {"reason": seal_json(DATA_KEY, DOSSIER_ID, "Không còn nhu cầu"),
+                            "confirmed_by": "appraisal"},
     "DossierStopped": {"reason": "Công dân rút hồ sơ"},
     "DeadLetterResolved": {"consumer": "appraisal.STP", "resolution": "skipped",
                            "refused_type": "DossierAccepted", "refusal": "Rejected: stale",
@@ -145,7 +147,7 @@ def test_hash_changes_when_one_byte_of_a_payload_value_changes():
 def test_hash_changes_when_a_nested_payload_value_changes():
     document = raw(make("DossierAccepted"))
     tampered = json.loads(json.dumps(document))
-    tampered["dossier"]["data"]["copies"] = 3
+    tampered["dossier"]["data_filled"] = ["purpose"]
 
     assert event_hash(tampered) != document["hash"]
 
@@ -172,12 +174,12 @@ def test_a_reader_ignores_an_unknown_field_and_the_raw_hash_still_verifies():
 
 
 def test_a_newer_schema_version_is_refused_with_a_readable_reason():
-    body = json.dumps({**raw(make("DossierAppraised")), "schema_version": 3}).encode()
+    body = json.dumps({**raw(make("DossierAppraised")), "schema_version": 4}).encode()
 
     with pytest.raises(UnsupportedEvent) as caught:
         parse_event(body)
 
-    assert str(caught.value) == ("DossierAppraised schema_version 3 is newer than 2, "
+    assert str(caught.value) == ("DossierAppraised schema_version 4 is newer than 3, "
                                  "the newest this service understands")
 
 

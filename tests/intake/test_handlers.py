@@ -69,7 +69,7 @@ def submitted(procedure=RECORD, documents: list[dict[str, Any]] | None = None,
                                       "phone": "0912345678", "address": "Số 1 Hoàng Liên"}),
         documents=documents_of(procedure) if documents is None else documents,
         delivery={"channel": "postal", "address": sealed(dossier_id, "Số 1 Hoàng Liên")},
-        data={"purpose": "Xin việc"}, received_at=received_at)
+        data=sealed(dossier_id, {"purpose": "Xin việc"}), received_at=received_at)
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_a_complete_dossier_is_accepted_with_its_appointment_and_step_deadlines(
         code=submission.code, procedure_code=RECORD.code, applicant=submission.applicant,
         received_at=HOLIDAY_EVE, due_at=due, delivery_channel="postal",
         delivery_address=submission.delivery.address, channel="online",
-        fees_paid=0, data={"purpose": "Xin việc"},
+        fees_paid=0, data=submission.data, data_filled=["purpose"],
         step_due_at={"intake": datetime(2026, 5, 4, 10, 0, tzinfo=VN),
                      "appraisal": datetime(2026, 5, 13, 10, 0, tzinfo=VN),
                      "approval": datetime(2026, 5, 14, 16, 0, tzinfo=VN),
@@ -303,7 +303,9 @@ def test_a_withdrawal_before_acceptance_is_confirmed_by_intake(dossiers, emitter
     assert isinstance(stopped, DossierStopped)
     assert stopped.producer.service == "intake"
     assert stopped.causation_id == withdrawal.event_id
-    assert stopped.reason.endswith("Đã có phiếu khác")
+    # Form 05 says the applicant asked; their own words stay sealed in the request.
+    assert stopped.reason == "Dừng giải quyết theo đề nghị của công dân"
+    assert "Đã có phiếu khác" not in stopped.model_dump_json()
     assert dossiers.get(withdrawal.dossier_id).status_code == int(Status.WITHDRAWAL_REQUESTED)
 
     track(stopped, dossiers, emitter)

@@ -22,6 +22,7 @@ from motcua_appraisal.settings import AppraisalSettings
 from motcua_cli.main import main as motcua
 from motcua_contracts import Headers, headers_for
 from motcua_contracts.appraisal import DossierAppraised
+from motcua_contracts.sealed import Sealed
 from motcua_runtime import metrics
 from motcua_runtime.consumer import BatchProcessor
 from motcua_runtime.db import APPLIED, DEAD, PARKED, RETRIED, SKIPPED, WAITING, create_engine
@@ -32,6 +33,7 @@ from motcua_runtime.service import run_stage
 from motcua_runtime.stage import Rejected, Stage
 from motcua_runtime.work_items import WorkItems
 from tests.runtime.test_redelivery import accepted_event, appraisal
+from tests.personal import sealed
 from tests.support import chained_after_root, resigned, signed
 
 _offsets = iter(range(10**6))
@@ -53,7 +55,8 @@ def record_of(event, offset: int | None = None) -> ConsumerRecord:
 
 def accepted_for(dossier_id: uuid.UUID, data: dict | None = None):
     event = accepted_event()
-    facts = event.dossier.model_copy(update={"data": data or {"n": str(uuid.uuid4())}})
+    facts = event.dossier.model_copy(update={"data": Sealed.model_validate(
+        sealed(dossier_id, data or {"n": str(uuid.uuid4())}))})
     return signed(event.model_copy(update={"dossier_id": dossier_id, "dossier": facts}))
 
 

@@ -41,7 +41,8 @@ def approval(code: str) -> DossierApproved:
         dossier=DossierFacts(code=code, procedure_code="1.009975",
                              applicant=sealed(dossier_id, {"full_name": "Vàng A Dế"}),
                              received_at=received, due_at=received + timedelta(days=20),
-                             delivery_channel="online", data={"land_parcel_id": "12/345"}),
+                             delivery_channel="online",
+                             data=sealed(dossier_id, {"land_parcel_id": "12/345"})),
         decision="Cấp giấy phép xây dựng nhà ở riêng lẻ")
 
 

@@ -109,8 +109,8 @@ async def test_a_filing_the_database_refuses_is_logged_without_the_applicants_da
         infra, service_logging, capfd):
     """A NUL character passes validation but not Postgres: the API answers 422 and logs the
     database's error, whose text carries the statement's parameters (the applicant's sealed
-    values among them, and the procedure data with the NUL). The personal values themselves are
-    sealed before anything is stored; a NUL in them is refused before the database."""
+    values among them, and a document's name with the NUL). The personal values and the form
+    data are sealed before anything is stored; a NUL in them is refused before the database."""
     database_url, topic = await infra.isolated("pii")
     engine = create_engine(database_url)
     service_logging("json")
@@ -120,14 +120,18 @@ async def test_a_filing_the_database_refuses_is_logged_without_the_applicants_da
             await upload_sample_files(client, [default_catalogue().procedures["2.000488"]
                                                .model_dump()])
             body = filing()
-            body["data"] = {**body["data"], "note": "bản sao\x00"}
+            body["documents"][0]["name"] += " bản sao\x00"
             response = await client.post("/api/dossiers", json=body)
+            in_data = filing()
+            in_data["data"] = {**in_data["data"], "note": "bản sao\x00"}
+            refused_data = await client.post("/api/dossiers", json=in_data)
             refused = await client.post("/api/dossiers", json=filing(
                 address=APPLICANT["address"] + "\x00"))
     finally:
         await engine.dispose()
     assert response.status_code == 422 and "\\u0000" in response.json()["message"]
     assert refused.status_code == 422 and "\\u0000" in refused.json()["message"]
+    assert refused_data.status_code == 422 and "\\u0000" in refused_data.json()["message"]
     output = capfd.readouterr()
     written = output.out + output.err
     [line] = [entry for entry in lines(written)

@@ -63,7 +63,7 @@ def _submissions(count: int, seed: int, signer: Signer,
             documents=[Document(**d) for d in body["documents"]],
             delivery=DeliveryChoice(channel=delivery["channel"], address=keys.seal(
                 dossier_id, delivery["address"]) if delivery.get("address") else None),
-            data=body["data"], received_at=today,
+            data=keys.seal(dossier_id, body["data"]), received_at=today,
             # Paid when filing, as the samples are: a bench dossier never waits on its applicant.
             fees_paid=body["fees_paid"]))
     return events

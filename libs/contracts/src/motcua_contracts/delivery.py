@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, Field, field_validator
 
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
-from motcua_contracts.sealed import SealedField, sealed_schema_version
+from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, SealedField, sealed_schema_version
 
 # UPU S10, the international format of postal item identifiers that Vietnam Post uses: two
 # letters (the service), an 8-digit serial, a check digit over the serial, the country code.
@@ -54,7 +54,7 @@ class ResultHandedToPost(Event):
 
     type: Literal["ResultHandedToPost"] = Field(
         "ResultHandedToPost", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version()
+    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, as the post office needs it.")
     competent_agency: str = Field(description="The agency whose desk hands the result over.",
                                   examples=["STP"])

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from motcua_contracts.sealed import Sealed, SealedField
+from motcua_contracts.sealed import Sealed, SealedData, SealedField, filled_fields
 
 Channel = Literal["online", "counter", "postal"]
 # The files a dossier may hold, judged from their bytes when they were stored (motcua_files).
@@ -103,8 +103,15 @@ class DossierFacts(BaseModel):
         default=None,
         description="Postal address for the postal channel (sealed; the post office delivers "
                     "there).")
-    data: dict[str, Any] = Field(default_factory=dict,
-                                 description="Procedure-specific data the applicant submitted.")
+    data: SealedData | None = Field(
+        default=None,
+        description="The procedure's form data the applicant submitted (an object: the child's "
+                    "name, a date of birth, a parcel's owner...), sealed under the dossier's data "
+                    "key: it identifies people. Schema version 3; before it, in clear.")
+    data_filled: list[str] = Field(
+        default_factory=list, max_length=100,
+        description="Which of the procedure's required form fields (catalogue names) were given "
+                    "a value: what appraisal's automatic rule checks, without opening `data`.")
     channel: Channel = Field(default="counter", description="How the dossier was filed (the "
                                                             "fee depends on it).")
     fees_paid: int = Field(default=0, ge=0, description="Fees (đồng) paid so far.")
@@ -122,8 +129,14 @@ class DossierFacts(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _upcast_version_1(cls, data: Any) -> Any:
-        """Schema version 1 carried `applicant_name` in clear: read it as a clear `applicant`."""
-        if isinstance(data, dict) and "applicant" not in data and "applicant_name" in data:
+    def _upcast(cls, data: Any) -> Any:
+        """Schema version 1 carried `applicant_name` in clear: read it as a clear `applicant`.
+        Versions 1 and 2 carried `data` in clear and no `data_filled`: it is what they filled."""
+        if not isinstance(data, dict):
+            return data
+        if "applicant" not in data and "applicant_name" in data:
             data = {**data, "applicant": Sealed.clear("", {"full_name": data["applicant_name"]})}
+        form = data.get("data")
+        if "data_filled" not in data and isinstance(form, dict) and "ciphertext" not in form:
+            data = {**data, "data_filled": filled_fields(form)}
         return data

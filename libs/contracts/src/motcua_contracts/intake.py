@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
 from motcua_contracts.dossier import Channel, DeliveryChoice, Document, DossierFacts
 from motcua_contracts.envelope import Event
-from motcua_contracts.sealed import SealedField, sealed_schema_version
+from motcua_contracts.sealed import (
+    DATA_SEALED_SCHEMA_VERSION,
+    SealedData,
+    SealedField,
+    sealed_schema_version,
+)
 
 # What intake accepts in one filing, and so the most a DossierSubmitted (or SupplementProvided)
 # carries: with these, the largest event fits under the broker's record size with room to spare
@@ -31,12 +36,14 @@ class DossierSubmitted(Event):
     code: str = Field(description="Dossier code, assigned at submission and never changed.")
     procedure_code: str = Field(description="Procedure applied for.")
     channel: Channel = Field(description="How the dossier was filed.")
-    schema_version: int = sealed_schema_version()
+    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     applicant: SealedField = Field(
         description="Who applies: an Applicant object, sealed under the dossier's data key.")
     documents: list[Document] = Field(description="Documents attached to the dossier.")
     delivery: DeliveryChoice = Field(description="How the applicant wants the result back.")
-    data: dict[str, Any] = Field(default_factory=dict, description="Procedure-specific data.")
+    data: SealedData | None = Field(
+        default=None, description="The procedure's form data (an object), sealed under the "
+                                  "dossier's data key (schema version 3; before it, in clear).")
     received_at: AwareDatetime = Field(description="When intake received it.")
     fees_paid: int = Field(default=0, ge=0, description="Fees (đồng) paid when filing.")
 
@@ -48,7 +55,7 @@ class DossierAccepted(Event):
 
     type: Literal["DossierAccepted"] = Field(
         "DossierAccepted", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version()
+    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, with its appointment (`due_at`).")
 
 
@@ -73,7 +80,7 @@ class SupplementProvided(Event):
         "SupplementProvided", description="Event type, the discriminator of the topic's union.")
     resumes: Literal["intake", "appraisal"] = Field(description="The stage that asked.")
     documents: list[Document] = Field(description="The documents filed as the supplement.")
-    schema_version: int = sealed_schema_version()
+    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts | None = Field(
         default=None, description="After acceptance: the dossier with its appointment and step "
                                   "deadlines moved (pause) or counted again (restart).")
@@ -99,7 +106,7 @@ class FeesPaid(Event):
         "FeesPaid", description="Event type, the discriminator of the topic's union.")
     amount: int = Field(gt=0, description="Amount paid, in đồng.")
     receipt_number: str = Field(min_length=1, description="Number of the payment receipt.")
-    schema_version: int = sealed_schema_version()
+    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier with its appointment moved by the "
                                               "waiting time.")
 
@@ -112,7 +119,11 @@ class WithdrawalRequested(Event):
 
     type: Literal["WithdrawalRequested"] = Field(
         "WithdrawalRequested", description="Event type, the discriminator of the topic's union.")
-    reason: str = Field(description="The applicant's reason, as written on the request.")
+    schema_version: int = sealed_schema_version()
+    reason: SealedField = Field(
+        description="The applicant's reason, as written on the request: their own words, so "
+                    "sealed under the dossier's data key (schema version 2; before it, in "
+                    "clear).")
     confirmed_by: Literal["intake", "appraisal"] = Field(
         description="Who confirms: intake before acceptance, else the competent agency's "
                     "appraisal.")

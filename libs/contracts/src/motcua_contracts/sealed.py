@@ -7,21 +7,29 @@ dossier's key leaves every copy of the ciphertext, on the topic, in the archive 
 read model, unreadable. Hashes and signatures cover the ciphertext, so the replay verifies every
 event without any key.
 
-The plaintext is UTF-8 JSON: the Applicant object, or a string. Schema version 1 of the events
-carried those values in clear; they are read as `Sealed` with `alg` "none" (the upcaster below),
-so the log written before stays readable, and `motcua privacy erase` says they cannot be erased.
-This module imports pydantic and the standard library only: the crypto is in motcua_privacy."""
+The plaintext is UTF-8 JSON: the Applicant object, a string, or the procedure's form data (an
+object). Each sealed field says from which schema version of its event type it is sealed
+(`SealedSince`): version 2 sealed the applicant, the postal address, who received the result and
+the applicant's withdrawal reason; version 3 sealed the form data (`data`). An event older than
+that carried the value in clear; it is read as `Sealed` with `alg` "none" (the upcaster below),
+so the log written before stays readable, and `motcua privacy erase` says such values cannot be
+erased. This module imports pydantic and the standard library only: the crypto is in
+motcua_privacy."""
 
 from __future__ import annotations
 
 import base64
 import json
-from typing import Annotated, Any, Final, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 AES_GCM: Final = "A256GCM"
 CLEAR: Final = "none"  # a value written in clear by schema version 1, read as it was
+# The largest sealed value: the form data, at most 64 KiB as UTF-8 JSON (motcua_contracts.intake
+# MAX_DATA_BYTES), with its 16-byte tag, in base64.
+MAX_CIPHERTEXT: Final = 4 * -(-(64 * 1024 + 16) // 3)
 
 
 class Sealed(BaseModel):
@@ -36,7 +44,7 @@ class Sealed(BaseModel):
     key_id: str = Field(description="The data key: the dossier's id, in the key store.")
     nonce: str = Field(default="", max_length=32,
                        description="AES-GCM nonce (96 bits), base64; empty for `none`.")
-    ciphertext: str = Field(max_length=8192,
+    ciphertext: str = Field(max_length=MAX_CIPHERTEXT,
                             description="Ciphertext and tag (base64) of the value as UTF-8 JSON.")
 
     @classmethod
@@ -47,36 +55,69 @@ class Sealed(BaseModel):
 
 
 def _legacy(value: Any) -> Any:
-    """Read a value of schema version 1 (a clear string or Applicant object) as `Sealed`."""
+    """Read a value written in clear (a string, an Applicant object, the form data) as `Sealed`."""
     if isinstance(value, str) or (isinstance(value, dict) and "ciphertext" not in value):
         return Sealed.clear("", value)
     return value
 
 
-# A sealed field: a clear value of schema version 1 is read as Sealed(alg="none").
-SealedField = Annotated[Sealed, BeforeValidator(_legacy)]
+@dataclass(frozen=True)
+class SealedSince:
+    """The schema version of the event type from which a field travels sealed: before it, the
+    field carried its value in clear (read as `alg` none); from it, a clear value is refused."""
 
-# The schema version of every event type that carries a sealed field: 2 (version 1 carried the
-# same values in clear, read by the upcaster above).
+    version: int
+
+
+# A sealed field: a clear value of an older schema version is read as Sealed(alg="none").
+SealedField = Annotated[Sealed, BeforeValidator(_legacy), SealedSince(2)]
+# The procedure's form data, sealed from schema version 3 of the types that carry it.
+SealedData = Annotated[Sealed, BeforeValidator(_legacy), SealedSince(3)]
+
+# The first schema version that sealed personal data (2: the applicant, the address, ...) and
+# the one that sealed the form data (3) too.
 SEALED_SCHEMA_VERSION = 2
+DATA_SEALED_SCHEMA_VERSION = 3
 
 
-def sealed_schema_version() -> Any:
+def sealed_schema_version(version: int = SEALED_SCHEMA_VERSION) -> Any:
     """The `schema_version` field of an event type that carries personal data sealed."""
-    return Field(default=SEALED_SCHEMA_VERSION, ge=1,
-                 description="Version of this type's schema (2: personal data sealed).")
+    meaning = {2: "personal data sealed", 3: "personal data and form data sealed"}[version]
+    return Field(default=version, ge=1,
+                 description=f"Version of this type's schema ({version}: {meaning}).")
 
 
-def clear_values(model: BaseModel, where: str = "") -> list[str]:
-    """Where `model` holds a `Sealed` of alg none (a clear value): allowed only in events of
-    schema version 1, which the upcaster reads that way."""
+def filled_fields(data: Any) -> list[str]:
+    """The names of the form fields given a value (not null, empty text or an empty list): what
+    appraisal's automatic rule checks, the values themselves being sealed."""
+    if not isinstance(data, dict):
+        return []
+    return sorted(str(name) for name, value in data.items() if value not in (None, "", []))
+
+
+def _sealed_since(annotations: list[Any]) -> int:
+    """The `SealedSince` of a field, looked for inside `X | None` and `Annotated[...]` too."""
+    while annotations:
+        item = annotations.pop()
+        if isinstance(item, SealedSince):
+            return item.version
+        annotations.extend(get_args(item))
+        annotations.extend(getattr(item, "__metadata__", ()))
+    return SEALED_SCHEMA_VERSION
+
+
+def clear_values(model: BaseModel, version: int, where: str = "") -> list[str]:
+    """Where `model`, in an event of schema `version`, holds a `Sealed` of alg none (a clear
+    value) in a field sealed from that version on; older versions carried those in clear, which
+    the upcaster reads that way."""
     found = []
-    for name in type(model).model_fields:
+    for name, info in type(model).model_fields.items():
         value = getattr(model, name)
         path = f"{where}{name}"
         if isinstance(value, Sealed):
-            if value.alg == CLEAR:
+            since = _sealed_since([*info.metadata, info.annotation])
+            if value.alg == CLEAR and version >= since:
                 found.append(path)
         elif isinstance(value, BaseModel):
-            found.extend(clear_values(value, path + "."))
+            found.extend(clear_values(value, version, path + "."))
     return found

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
-from motcua_contracts.sealed import sealed_schema_version
+from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, sealed_schema_version
 
 
 class ResultSigned(Event):
@@ -19,7 +19,7 @@ class ResultSigned(Event):
 
     type: Literal["ResultSigned"] = Field(
         "ResultSigned", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version()
+    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     outcome: Literal["approved", "denied"] = Field(
         description="A licence/decision (approved) or a refusal notice (denied).")

@@ -32,7 +32,7 @@ from motcua_contracts.intake import (
     SupplementProvided,
     WithdrawalRequested,
 )
-from motcua_contracts.sealed import SEALED_SCHEMA_VERSION, clear_values
+from motcua_contracts.sealed import clear_values
 from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 
@@ -75,8 +75,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 # The newest schema version of each type that this contracts package understands. A message with
 # a higher version goes to the dead-letter topic; an older one is upcast: version 2 of the types
-# that carry personal data seals it (motcua_contracts.sealed), and their version 1, which carried
-# it in clear, is read with the clear values as `Sealed` of alg "none".
+# that carry personal data seals it (motcua_contracts.sealed), version 3 seals the form data too,
+# and the older versions, which carried those in clear, are read with the clear values as
+# `Sealed` of alg "none".
 SCHEMA_VERSIONS: dict[str, int] = {
     name: cls.model_fields["schema_version"].default for name, cls in EVENT_TYPES.items()}
 
@@ -138,7 +139,7 @@ def parse_event(body: bytes) -> Event:
             f"{event.type} schema_version {event.schema_version} is newer than {newest}, "
             "the newest this service understands"
         )
-    if event.schema_version >= SEALED_SCHEMA_VERSION and (clear := clear_values(event)):
+    if clear := clear_values(event, event.schema_version):
         raise UnsupportedEvent(f"{event.type} schema_version {event.schema_version} carries "
                                f"personal data in clear ({', '.join(clear)}): it must be sealed")
     return event

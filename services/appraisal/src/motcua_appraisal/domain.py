@@ -16,8 +16,9 @@ class Appraisal:
 
 
 def appraise(facts: DossierFacts, procedure: Procedure) -> Appraisal:
-    """Recommend approval when every data field the procedure requires is filled in."""
-    missing = [name for name in procedure.required_data if facts.data.get(name) in (None, "", [])]
+    """Recommend approval when every data field the procedure requires is filled in: what
+    `data_filled` says, the values themselves being sealed (appraisal holds no data key)."""
+    missing = [name for name in procedure.required_data if name not in facts.data_filled]
     if missing:
         return Appraisal("deny", "Không đủ điều kiện: thiếu thông tin " + ", ".join(missing))
     return Appraisal("approve", f"Hồ sơ đủ điều kiện giải quyết thủ tục {procedure.name}")

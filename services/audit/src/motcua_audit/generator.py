@@ -102,7 +102,8 @@ class _Journey:
                                   due_at=start + timedelta(days=10), delivery_channel=channel,
                                   delivery_address=self.seal(ADDRESS) if channel == "postal"
                                   else None,
-                                  data={"mục đích": "kinh doanh", "diện tích": 120})
+                                  data=self.seal({"mục đích": "kinh doanh", "diện tích": 120}),
+                                  data_filled=["diện tích", "mục đích"])
 
     def emit(self, cls: type[Event], stage: str, *, cause: Event | None, hours: float | None = None,
              key_agency: str | None = None, agency: str | None = None, **payload: Any) -> Event:
@@ -129,7 +130,7 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
                   documents=[Document(name="Tờ khai", sha256=j.sha(), size=120_000)],
                   delivery=DeliveryChoice(channel=j.facts.delivery_channel,
                                           address=j.facts.delivery_address),
-                  data=dict(j.facts.data),
+                  data=j.facts.data,
                   received_at=start)
     if path == "refused":
         j.emit(DossierRefused, "intake", cause=last, reason="Thiếu giấy tờ",
@@ -144,8 +145,8 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
         j.facts = j.facts.model_copy(update={"due_at": j.now + timedelta(days=10)})
     last = j.emit(DossierAccepted, "intake", cause=last, dossier=j.facts)
     if path == "withdrawal":
-        last = j.emit(WithdrawalRequested, "intake", cause=last, reason="Không còn nhu cầu",
-                      confirmed_by="appraisal")
+        last = j.emit(WithdrawalRequested, "intake", cause=last,
+                      reason=j.seal("Không còn nhu cầu"), confirmed_by="appraisal")
         j.emit(DossierStopped, "appraisal", cause=last, reason="Công dân rút hồ sơ")
         return j.events
     if path == "appraisal_supplement":

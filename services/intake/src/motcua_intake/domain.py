@@ -134,7 +134,7 @@ def note_for(event: Event) -> str | None:
         case ConsultationAnswered():
             return f"{event.consulted_agency}: {event.answer}"
         case WithdrawalRequested():
-            return event.reason
+            return None  # the applicant's reason is theirs: sealed in the event, never here
         case ResultSigned():
             return f"Số ký hiệu {event.result_number}"
         case ResultHandedToPost():

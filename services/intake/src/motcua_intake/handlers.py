@@ -32,7 +32,7 @@ from motcua_contracts.sealed import Sealed
 from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_contracts.topic import EVENT_TYPES
-from motcua_intake import domain
+from motcua_intake import domain, personal
 from motcua_intake.notices import Notices
 from motcua_intake.orm import (
     CHAIN_LINKS,
@@ -52,6 +52,9 @@ from motcua_telemetry import spans
 
 log = structlog.get_logger(__name__)
 ENDING = {Status.RESULT_READY, Status.DELIVERED, Status.STOPPED, Status.REFUSED}
+# Form 05's reason for a withdrawal: never the applicant's own words, which travel sealed in
+# WithdrawalRequested (DossierStopped's reason is in clear, on the topic and every timeline).
+WITHDRAWN = "Dừng giải quyết theo đề nghị của công dân"
 
 
 def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> Dossier:
@@ -159,7 +162,7 @@ class Intake:
                 raise Rejected(f"dossier code {event.code} already belongs to dossier {holder.id}")
             dossiers.add(dossier_from(event))
         dossier = track(event, dossiers, emitter)
-        self.check(dossier, event, emitter, event.received_at)
+        self.check(dossier, event, emitter, event.received_at, dossiers)
 
     def on_supplement_provided(self, event: SupplementProvided, dossiers: Dossiers,
                                emitter: Emitter) -> None:
@@ -170,17 +173,18 @@ class Intake:
         dossier.documents = [*dossier.documents,
                              *(d.model_dump(mode="json") for d in event.documents)]
         if event.resumes == "intake":
-            self.check(dossier, event, emitter, event.occurred_at, waited_since=asked_at)
+            self.check(dossier, event, emitter, event.occurred_at, dossiers,
+                       waited_since=asked_at)
 
     def on_withdrawal_requested(self, event: WithdrawalRequested, dossiers: Dossiers,
                                 emitter: Emitter) -> None:
         track(event, dossiers, emitter)
         if event.confirmed_by == "intake":
             emitter.emit(DossierStopped, cause=event,
-                         reason="Dừng giải quyết theo đề nghị của công dân: " + event.reason)
+                         reason=WITHDRAWN)
 
-    def check(self, dossier: Dossier, cause: Event, emitter: Emitter, now: datetime, *,
-              waited_since: datetime | None = None) -> None:
+    def check(self, dossier: Dossier, cause: Event, emitter: Emitter, now: datetime,
+              dossiers: Dossiers, *, waited_since: datetime | None = None) -> None:
         """Completeness: accept with the receipt and appointment (form 01), ask once in writing
         for what is missing (form 02), or refuse with the reason (form 03)."""
         procedure = self.catalogue.procedures.get(dossier.procedure_code)
@@ -207,7 +211,9 @@ class Intake:
         # moved by the time spent waiting for the applicant.
         start = now if procedure.supplement_clock == "restart" else dossier.received_at
         due, steps = domain.appointment(procedure, calendar, start)
-        # The personal values as the submission sealed them: intake hands the ciphertext on.
+        # The personal values as the submission sealed them: intake hands the ciphertext on,
+        # with the names of the required form fields filled in (appraisal's rule needs no more).
+        data, filled = personal.form_data(dossiers.keys, dossier, procedure.required_data)
         facts = DossierFacts(
             code=dossier.code, procedure_code=dossier.procedure_code,
             applicant=Sealed.model_validate(dossier.applicant), received_at=dossier.received_at,
@@ -216,7 +222,8 @@ class Intake:
             else Sealed.model_validate(dossier.delivery["address"]),
             # The column holds what a validated DossierSubmitted said; DossierFacts checks it.
             channel=cast(Channel, dossier.channel),
-            fees_paid=dossier.fees_paid, data=dossier.data, supplements_requested=state.supplements)
+            fees_paid=dossier.fees_paid, data=data, data_filled=filled,
+            supplements_requested=state.supplements)
         if waited_since is not None and procedure.supplement_clock == "pause":
             facts = domain.moved_by_waiting(facts, procedure, calendar,
                                             waiting_since=waited_since, now=now, clock="pause")
@@ -230,7 +237,8 @@ def dossier_from(event: DossierSubmitted, trace_parent: str | None = None) -> Do
         agency=event.agency, channel=event.channel,
         applicant=event.applicant.model_dump(mode="json"),
         documents=[document.model_dump(mode="json") for document in event.documents],
-        delivery=event.delivery.model_dump(mode="json"), data=event.data,
+        delivery=event.delivery.model_dump(mode="json"),
+        data=event.data.model_dump(mode="json") if event.data is not None else {},
         received_at=event.received_at, status_code=1, stage="intake", last_event_type=None,
         updated_at=event.occurred_at, lifecycle={}, fees_paid=event.fees_paid,
         trace_parent=trace_parent or spans.current_traceparent(),

@@ -114,6 +114,7 @@ class Rating(Base):
     indicators: Mapped[list[int]] = mapped_column(JSONB)
     convenience: Mapped[str] = mapped_column(String(16))
     overall: Mapped[str] = mapped_column(String(16))
+    # The applicant's comment, sealed under the dossier's data key (a Sealed as JSON).
     comment: Mapped[str | None] = mapped_column(Text)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua_contracts.sealed import CLEAR, Sealed, filled_fields
 from motcua_intake.orm import Dossier
 from motcua_privacy import Keyring, PrivacyProblem, load_keys
 
@@ -42,6 +43,24 @@ def same_id(applicant: dict[str, Any] | None, id_number: str) -> bool:
 
 def erased_at(ring: Keyring, dossier: Dossier) -> datetime | None:
     return ring.erased.get(dossier.id) if ring.is_erased(dossier.id) else None
+
+
+def form_data(ring: Keyring, dossier: Dossier,
+              required: Iterable[str]) -> tuple[Sealed | None, list[str]]:
+    """The dossier's form data as hand-offs carry it (sealed; a row written before the form data
+    was sealed is sealed now), and which of the procedure's `required` fields were filled in:
+    the only part of it that travels in clear. Once erased: the ciphertext, and nothing filled."""
+    stored = dossier.data
+    given = Sealed.model_validate(stored) if "ciphertext" in stored else None
+    kept = given if given is not None and given.alg != CLEAR else None
+    try:
+        clear = ring.open(dossier.id, given) if given is not None else stored
+        sealed = kept or ring.seal(dossier.id, clear)
+    except PrivacyProblem:
+        return kept, []
+    dossier.data = sealed.model_dump(mode="json")
+    filled = set(filled_fields(clear))
+    return sealed, [name for name in required if name in filled]
 
 
 async def keyring(session: AsyncSession, dossier_ids: Iterable[uuid.UUID]) -> Keyring:

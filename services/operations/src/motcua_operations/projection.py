@@ -59,4 +59,11 @@ def fold(view: DossierView, event: Event) -> TimelineRow:
         event_id=event.event_id, dossier_id=event.dossier_id, type=event.type,
         at=event.occurred_at, service=event.producer.service, agency=event.agency,
         actor=event.actor, status_code=view.status_code, holder=state.holder,
-        note=getattr(event, "reason", None))
+        note=_clear_reason(event))
+
+
+def _clear_reason(event: Event) -> str | None:
+    """An event's reason, when it travels in clear; a sealed one (the applicant's withdrawal)
+    stays out of the operations centre's view, which keeps no personal data."""
+    reason = getattr(event, "reason", None)
+    return reason if isinstance(reason, str) else None

@@ -20,7 +20,7 @@ from motcua_intake import domain
 from motcua_intake.files.documents import DossierFiles, FiledDocument, stored_documents
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
-from motcua_intake.personal import person_of, same_id
+from motcua_intake.personal import keyring, person_of, same_id
 from motcua_runtime.keys import Signer
 from motcua_runtime.request_types import JsonInt
 from motcua_runtime.stage import Emitter, Rejected
@@ -110,7 +110,9 @@ async def withdraw(session: AsyncSession, outbox: Outbox, code: str,
         raise NotNow(f"dossier {code} can no longer be withdrawn (status {dossier.status_code})")
     # Before acceptance the one-stop desk confirms; after, the competent agency does.
     before_acceptance = state.progress == Status.SUBMITTED or state.supplement_from == "intake"
-    return await _emit(session, outbox, dossier, WithdrawalRequested, reason=request.reason,
+    # The applicant's own words: sealed under the dossier's key, like the rest of the person.
+    reason = (await keyring(session, [dossier.id])).seal(dossier.id, request.reason)
+    return await _emit(session, outbox, dossier, WithdrawalRequested, reason=reason,
                        confirmed_by="intake" if before_acceptance else "appraisal")
 
 

@@ -119,7 +119,8 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
     if procedure is None:
         raise UnknownProcedure(f"procedure_code: {submission.procedure_code!r} is not in the "
                                "catalogue (GET /api/procedures lists them)")
-    personal = (submission.applicant.model_dump_json(), submission.delivery.address or "")
+    personal = (submission.applicant.model_dump_json(), submission.delivery.address or "",
+                to_json(submission.data).decode())
     if any("\x00" in value or "\\u0000" in value for value in personal):
         # Sealed, it would be stored; in clear Postgres text refused it (motcua_runtime.http),
         # and the applicant still hears the same.
@@ -142,7 +143,8 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
         documents=documents,
         delivery=DeliveryChoice(channel=submission.delivery.channel, address=None
                                 if address is None else seal_json(data_key, dossier_id, address)),
-        data=submission.data, received_at=received_at, fees_paid=submission.fees_paid,
+        data=seal_json(data_key, dossier_id, submission.data), received_at=received_at,
+        fees_paid=submission.fees_paid,
     )
     session.add(dossier_from(event, trace_parent))
     await session.execute(insert(OUTBOX), [OutgoingMessage.for_event(topic, event).as_row()])

@@ -120,9 +120,13 @@ async def rate(session: AsyncSession, code: str, rating: RatingIn, now: Clock) -
                 "a dossier is rated once its result is delivered (status 10); this one is at "
                 f"status {dossier.status_code}")})
         rated_at = now()
+        # The comment is the applicant's own words: kept sealed under the dossier's key.
+        comment = None if rating.comment is None else (
+            await keyring(session, [dossier.id])).seal(
+                dossier.id, rating.comment).model_dump_json()
         added = await session.scalar(insert(Rating).values(
             dossier_id=dossier.id, rated_at=rated_at, indicators=rating.indicators,
-            convenience=rating.convenience, overall=rating.overall, comment=rating.comment,
+            convenience=rating.convenience, overall=rating.overall, comment=comment,
         ).on_conflict_do_nothing().returning(Rating.dossier_id))
         if added is None:
             raise HTTPException(409, detail={"message": "this dossier was already rated"})
