@@ -1,9 +1,12 @@
 """Crypto-shredding on the real pipeline (issue 12): a dossier filed with an applicant whose
-every detail is unique goes all the way to delivery by post; `motcua privacy erase` destroys its
-data key (refused before the retention period without a lawful request). Then the applicant is
-found by no query (the lookups, any row of any table read as text) and in no byte of the topic,
-the service logs or any file of the Postgres data folder (the archive included), and the
-auditors' replay, from the topic and from the archive, still verifies every event."""
+every detail, form data included, is unique goes all the way to delivery by post and is rated
+with a comment; a second one, incomplete, is withdrawn with a reason of the applicant's own.
+`motcua privacy erase` asks intake, over its administrator's endpoint, to destroy their data
+keys (refused before the retention period without a lawful request, and a second time). Then
+none of it is found by any query (the lookups, any row of any table read as text) nor in any
+byte of the topic, the service logs, the file store or any file of the Postgres data folder (the
+archive included), and the auditors' replay, from the topic and from the archive, still verifies
+every event."""
 
 from __future__ import annotations
 
@@ -19,10 +22,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from motcua_audit.replay import replay
-from motcua_cli.privacy import ErasureRefused, erase
+from motcua_cli.privacy import ErasureRefused, due, erase
 from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_contracts import Headers
-from tests.support import read_topic, running_stack, signer_of, wait_for_statuses
+from motcua_runtime.officers import Officer
+from tests.officer_tokens import officer_token
+from tests.support import read_topic, running_stack, wait_for_statuses
 
 pytestmark = pytest.mark.e2e
 SYLLABLES = ["Sùng", "Mỷ", "Pằng", "Chá", "Dua", "Xí", "Lềnh", "Khờ", "Dinh", "Vừ", "Phổng"]
@@ -36,6 +41,16 @@ def unique_person() -> dict[str, str]:
             "phone": "09" + "".join(rng.choice("0123456789") for _ in range(8)),
             "email": f"xoa.{token}@example.vn",
             "address": f"Bản Sử Pán {token}, xã Bản Hồ, Lào Cai"}
+
+
+def unique_words(person: dict[str, str]) -> dict[str, str]:
+    """What else the applicant writes that identifies people: the form data (a mother's name,
+    the purpose), the withdrawal's reason, the rating's comment."""
+    token = uuid.uuid4().hex[:8]
+    return {"mother": person["full_name"].replace("Giàng", "Thào") + " Mẹ",
+            "purpose": f"Xin việc tại hợp tác xã {token}",
+            "withdrawal_reason": f"Tôi đã chuyển về Mù Cang Chải {token}",
+            "comment": f"Cán bộ Lý A Sử {token} hướng dẫn tận tình"}
 
 
 def needles(person: dict[str, str]) -> dict[str, list[bytes]]:
@@ -85,10 +100,19 @@ def files_mentioning(folder: Path, person: dict[str, str]) -> list[str]:
 
 
 async def test_an_erased_applicant_is_found_nowhere_and_the_replay_still_passes(
-        infra, log_dir, signing_keys):
+        infra, log_dir, signing_keys, tmp_path):
     database_url, topic = await infra.isolated("privacy")
     person = unique_person()
-    with running_stack(infra, database_url, topic, log_dir) as stack:
+    words = unique_words(person)
+    secrets = {**person, **words}
+    files_dir = tmp_path / "files"  # intake's file store, searched like the rest
+    admin = {"Authorization": "Bearer " + officer_token(Officer("lan", "*", "admin"))}
+    with running_stack(infra, database_url, topic, log_dir,
+                       env={"FILES_DIR": str(files_dir)}) as stack:
+        def erasing(code: str, **options):  # as `motcua privacy erase` asks intake
+            return asyncio.to_thread(erase, stack.api_url, admin["Authorization"][7:], code,
+                                     **options)
+
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
             procedures = (await client.get("/api/procedures")).raise_for_status().json()
             procedure = next(p for p in procedures if p["code"] == "2.000488")
@@ -97,23 +121,40 @@ async def test_an_erased_applicant_is_found_nowhere_and_the_replay_still_passes(
                                      channel="online")
             body["applicant"] = person
             body["delivery"]["address"] = person["address"]
+            body["data"] = {"purpose": words["purpose"], "mother_name": words["mother"]}
             filed = (await client.post("/api/dossiers", json=body)).raise_for_status().json()
             dossier_id, code = filed["dossier_id"], filed["code"]
+            # The second: incomplete, so intake waits for a supplement; withdrawn meanwhile.
+            other = sample_submission(procedure, random.Random(6), complete=False,
+                                      channel="online", delivery="online")
+            other["applicant"] = {**person, "address": person["address"] + " (2)"}
+            other["data"] = {"purpose": words["purpose"]}
+            second = (await client.post("/api/dossiers", json=other)).raise_for_status().json()
+            await wait_for_statuses(stack.api_url, [second["dossier_id"]], {5}, timeout=60)
+            (await client.post(f"/api/dossiers/{second['code']}/withdrawal", json={
+                "id_number": person["id_number"], "reason": words["withdrawal_reason"]})
+             ).raise_for_status()
+            await wait_for_statuses(stack.api_url, [second["dossier_id"]], {8}, timeout=60)
             await wait_for_statuses(stack.api_url, [dossier_id], {10}, timeout=180)
+            (await client.post(f"/api/dossiers/{code}/rating", json={
+                "id_number": person["id_number"], "indicators": [2] * 9,
+                "convenience": "satisfied", "overall": "satisfied",
+                "comment": words["comment"]})).raise_for_status()
             before = (await client.get(f"/api/dossiers/{code}",
                                        params={"id_number": person["id_number"]}))
             assert before.status_code == 200 and before.json()["personal_data_erased_at"] is None
 
             # Delivered today: the procedure's retention period runs for years yet.
-            with pytest.raises(ErasureRefused, match="retention period"):
-                await erase(database_url, code, reason="hết hạn", by="operator:test",
-                            lawful_request=False, signer=signer_of("intake"), topic=topic)
-            erased = await erase(database_url, code, reason="Yêu cầu xóa số 12/2026",
-                                 by="operator:test", lawful_request=True,
-                                 signer=signer_of("intake"), topic=topic)
-            with pytest.raises(ErasureRefused, match="erased"):
-                await erase(database_url, code, reason="again", by="operator:test",
-                            lawful_request=True, signer=signer_of("intake"), topic=topic)
+            with pytest.raises(ErasureRefused, match="409: .*kept until 20"):
+                await erasing(code, reason="hết hạn", lawful_request=False)
+            with pytest.raises(ErasureRefused, match="404: no dossier"):
+                await erasing("000.00.15.H38-000000-0000", reason="x", lawful_request=True)
+            erased = await erasing(code, reason="Yêu cầu xóa số 12/2026", lawful_request=True)
+            with pytest.raises(ErasureRefused, match="409: .*already erased"):
+                await erasing(code, reason="again", lawful_request=True)
+            await erasing(second["code"], reason="Yêu cầu xóa số 13/2026", lawful_request=True)
+            # What `motcua privacy sweep` would erase: none (both ended today, both erased).
+            assert await asyncio.to_thread(due, stack.api_url, admin["Authorization"][7:]) == []
 
             for _ in range(100):  # the erasure comes back from the topic to intake's view
                 view = (await client.get(f"/api/dossiers/{dossier_id}")).json()
@@ -123,14 +164,14 @@ async def test_an_erased_applicant_is_found_nowhere_and_the_replay_still_passes(
             assert view["timeline"][-1]["type"] == "PersonalDataErased"
             assert view["personal_data_erased_at"] is not None
             assert view["status"]["code"] == 10  # the dossier stays, without the person
-            assert not found_in(json.dumps(view, ensure_ascii=False).encode(), person)
+            assert not found_in(json.dumps(view, ensure_ascii=False).encode(), secrets)
             # By code and ID number nobody can prove the dossier is theirs any more.
             assert (await client.get(f"/api/dossiers/{code}", params={
                 "id_number": person["id_number"]})).status_code == 404
             page = await client.get("/tra-cuu", params={"code": code,
                                                         "id_number": person["id_number"]})
             # (The form is given back with the number the visitor typed, nothing more.)
-            assert page.status_code == 404 and found_in(page.content, person) in (
+            assert page.status_code == 404 and found_in(page.content, secrets) in (
                 [], ["id_number"])
         records = await read_topic(infra.bootstrap_servers, topic, quiet_seconds=1.5)
         for _ in range(100):  # the archive catches up within a batch or two
@@ -139,15 +180,17 @@ async def test_an_erased_applicant_is_found_nowhere_and_the_replay_still_passes(
             await asyncio.sleep(0.2)
 
     types = [dict(r.headers)[Headers.TYPE].decode() for r in records]
-    assert types[-1] == "PersonalDataErased" and "ResultHandedToPost" in types
-    assert str(erased.dossier_id) == dossier_id
+    assert types.count("PersonalDataErased") == 2 and "ResultHandedToPost" in types
+    assert "WithdrawalRequested" in types
+    assert erased["dossier_id"] == dossier_id
     assert not [r.offset for r in records if found_in(r.value + b"".join(
-        v for _, v in r.headers), person)]
-    assert await rows_mentioning(database_url, person) == []
-    assert files_mentioning(log_dir, person) == []
+        v for _, v in r.headers), secrets)]
+    assert await rows_mentioning(database_url, secrets) == []
+    assert files_mentioning(log_dir, secrets) == []
+    assert any(files_dir.rglob("*")) and files_mentioning(files_dir, secrets) == []
     if infra.data_dir is not None:  # the embedded server: every file it wrote, WAL included
         await checkpoint(database_url)
-        assert files_mentioning(infra.data_dir, person) == []
+        assert files_mentioning(infra.data_dir, secrets) == []
         # The control: what is stored in clear (the dossier's code) is found there.
         assert files_mentioning(infra.data_dir, {"code": code})
 
@@ -159,8 +202,8 @@ async def test_an_erased_applicant_is_found_nowhere_and_the_replay_still_passes(
                                          database_url=database_url)
         report = result.report()
         assert report["findings"] == [], (source, report["findings"])
-        assert report["events"] == len(records) and report["dossiers"] == 1
-        assert report["statuses"] == {"10": 1}
+        assert report["events"] == len(records) and report["dossiers"] == 2
+        assert report["statuses"] == {"10": 1, "8": 1}
 
 
 async def archived(database_url: str, topic: str) -> int:

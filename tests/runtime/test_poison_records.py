@@ -32,8 +32,8 @@ from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.service import run_stage
 from motcua_runtime.stage import Rejected, Stage
 from motcua_runtime.work_items import WorkItems
-from tests.runtime.test_redelivery import accepted_event, appraisal
 from tests.personal import sealed
+from tests.runtime.test_redelivery import accepted_event, appraisal
 from tests.support import chained_after_root, resigned, signed
 
 _offsets = iter(range(10**6))

@@ -247,20 +247,8 @@ def run_bench(args: argparse.Namespace, current: stackfile.Stack) -> int:
 
 def run_privacy(args: argparse.Namespace, current: stackfile.Stack) -> int:
     from motcua_cli import privacy
-    from motcua_cli.keys import key_passphrase
-    from motcua_cli.up import keys_dir_of
-    from motcua_contracts import DOSSIER_TOPIC
-    from motcua_runtime.keys import KeyProblem, signer_for
 
-    def intake_signer():
-        try:  # the erasure is intake's event: signed with intake's key, as `up` wrote it
-            return signer_for(keys_dir_of(args.data_dir), "intake", None,
-                              passphrase=key_passphrase())
-        except KeyProblem as problem:
-            raise SystemExit(str(problem)) from None
-
-    return privacy.run(args, current.database_url, intake_signer,
-                       os.environ.get("DOSSIER_TOPIC", DOSSIER_TOPIC))
+    return privacy.run(args, current, args.data_dir)
 
 
 def run_stack(args: argparse.Namespace, current: stackfile.Stack) -> int:

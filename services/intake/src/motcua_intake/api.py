@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_intake.erasure_api import create_erasure_router
 from motcua_intake.files.api import UPLOAD_PATH, create_files_router, upload_limit
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing import applicant
@@ -43,5 +44,8 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                                             applicant.Outbox(topic, signer), on_commit, files))
     # Uploads, the applicant's and officers' downloads of the dossiers' files, the access log.
     app.include_router(create_files_router(files, current_officer))
+    # The administrator's erasure of a dossier's personal data, signed with intake's own key.
+    app.include_router(create_erasure_router(catalogue, applicant.Outbox(topic, signer),
+                                             on_commit, current_officer))
     app.add_api_route("/healthz", healthz)  # the database and the broker (motcua_runtime.health)
     return app
