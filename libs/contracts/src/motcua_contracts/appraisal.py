@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
+from motcua_contracts.json_types import JsonInt
 from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, sealed_schema_version
 
 
@@ -18,7 +19,7 @@ class DossierAppraised(Event):
 
     type: Literal["DossierAppraised"] = Field(
         "DossierAppraised", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     recommendation: Literal["approve", "deny"] = Field(
         description="What the specialist proposes to the leader.")
@@ -34,7 +35,7 @@ class ConsultationRequested(Event):
 
     type: Literal["ConsultationRequested"] = Field(
         "ConsultationRequested", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, as the consulted agency needs it.")
     lead_agency: str = Field(description="The agency that asks and assembles the result.")
     question: str = Field(description="What the lead agency asks.")
@@ -62,7 +63,7 @@ class FeesRequested(Event):
 
     type: Literal["FeesRequested"] = Field(
         "FeesRequested", description="Event type, the discriminator of the topic's union.")
-    amount: int = Field(gt=0, description="Amount due, in đồng.")
+    amount: JsonInt = Field(gt=0, description="Amount due, in đồng.")
     reason: str = Field(description="What the fees are for.")
 
 

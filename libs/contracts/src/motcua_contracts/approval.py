@@ -8,6 +8,7 @@ from pydantic import Field
 
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
+from motcua_contracts.json_types import JsonInt
 from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, sealed_schema_version
 
 
@@ -18,7 +19,7 @@ class DossierApproved(Event):
 
     type: Literal["DossierApproved"] = Field(
         "DossierApproved", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     decision: str = Field(description="The approved decision, as it will be issued.")
 
@@ -30,7 +31,7 @@ class DossierDenied(Event):
 
     type: Literal["DossierDenied"] = Field(
         "DossierDenied", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     reason: str = Field(description="Why the application is denied, for the notice.")
 
@@ -42,6 +43,6 @@ class DossierReturned(Event):
 
     type: Literal["DossierReturned"] = Field(
         "DossierReturned", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, as appraisal needs it again.")
     reason: str = Field(min_length=1, description="What appraisal must look at again.")

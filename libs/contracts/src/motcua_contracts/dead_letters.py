@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from motcua_contracts.envelope import Event
+from motcua_contracts.json_types import JsonInt
 
 
 class DeadLetterResolved(Event):
@@ -28,6 +29,6 @@ class DeadLetterResolved(Event):
                               examples=["DossierAccepted"])
     refusal: str = Field(description="Why the consumer had refused it.")
     note: str | None = Field(default=None, description="The operator's reason, for a skip.")
-    released: int = Field(default=0, ge=0,
+    released: JsonInt = Field(default=0, ge=0,
                           description="How many later events of the dossier, held back behind "
                                       "it, were applied once it was resolved.")

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, Field, field_validator
 
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
+from motcua_contracts.json_types import JsonInt
 from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, SealedField, sealed_schema_version
 
 # UPU S10, the international format of postal item identifiers that Vietnam Post uses: two
@@ -54,7 +55,7 @@ class ResultHandedToPost(Event):
 
     type: Literal["ResultHandedToPost"] = Field(
         "ResultHandedToPost", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, as the post office needs it.")
     competent_agency: str = Field(description="The agency whose desk hands the result over.",
                                   examples=["STP"])
@@ -98,7 +99,7 @@ class ResultDelivered(Event):
     delivered_at: AwareDatetime = Field(description="When the applicant received it (online: "
                                                     "when it became available).")
     on_time: bool = Field(description="Whether the dossier ended no later than its appointment.")
-    schema_version: int = sealed_schema_version()
+    schema_version: JsonInt = sealed_schema_version()
     received_by: SealedField | None = Field(
         default=None,
         description="Who received it (a name, sealed under the dossier's data key): at the "

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from motcua_contracts.json_types import JsonInt
 from motcua_contracts.sealed import Sealed, SealedData, SealedField, filled_fields
 
 Channel = Literal["online", "counter", "postal"]
@@ -45,7 +46,7 @@ class Document(BaseModel):
     name: str = Field(min_length=1, max_length=300, pattern=r"\S", description="Kind of "
                       "document, as the procedure names it.", examples=["Tờ khai"])
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the scanned file (hex).")
-    size: int = Field(gt=0, le=50_000_000, description="File size in bytes.")
+    size: JsonInt = Field(gt=0, le=50_000_000, description="File size in bytes.")
     media_type: MediaType | None = Field(
         default=None, description="The stored file's type, judged from its bytes when intake "
         "stored it. Absent on events written before files were stored (a compatible change: "
@@ -114,8 +115,8 @@ class DossierFacts(BaseModel):
                     "a value: what appraisal's automatic rule checks, without opening `data`.")
     channel: Channel = Field(default="counter", description="How the dossier was filed (the "
                                                             "fee depends on it).")
-    fees_paid: int = Field(default=0, ge=0, description="Fees (đồng) paid so far.")
-    supplements_requested: int = Field(
+    fees_paid: JsonInt = Field(default=0, ge=0, description="Fees (đồng) paid so far.")
+    supplements_requested: JsonInt = Field(
         default=0, ge=0, description="Supplement requests so far; a second one makes the dossier "
                                      "count as late.")
     step_due_at: dict[str, AwareDatetime] = Field(

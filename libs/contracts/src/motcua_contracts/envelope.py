@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 import rfc8785
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from motcua_contracts.json_types import JsonInt
+
 # The value of `canonicalization` on every event written since RFC 8785 was adopted.
 JCS = "RFC8785"
 
@@ -69,7 +71,7 @@ class Event(BaseModel):
 
     event_id: uuid.UUID = Field(description="Unique id of this event (UUIDv7, time-ordered).")
     type: str = Field(description="Event type, the discriminator of the topic's union.")
-    schema_version: int = Field(default=1, ge=1, description="Version of this type's schema.")
+    schema_version: JsonInt = Field(default=1, ge=1, description="Version of this type's schema.")
     dossier_id: uuid.UUID = Field(description="The dossier this event belongs to; the Kafka key.")
     agency: str = Field(
         description="Code of the agency this event is addressed to: the one whose stage instance "

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from motcua_contracts.dossier import Channel, DeliveryChoice, Document, DossierFacts
 from motcua_contracts.envelope import Event
+from motcua_contracts.json_types import JsonInt
 from motcua_contracts.sealed import (
     DATA_SEALED_SCHEMA_VERSION,
     SealedData,
@@ -36,7 +37,7 @@ class DossierSubmitted(Event):
     code: str = Field(description="Dossier code, assigned at submission and never changed.")
     procedure_code: str = Field(description="Procedure applied for.")
     channel: Channel = Field(description="How the dossier was filed.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     applicant: SealedField = Field(
         description="Who applies: an Applicant object, sealed under the dossier's data key.")
     documents: list[Document] = Field(description="Documents attached to the dossier.")
@@ -45,7 +46,7 @@ class DossierSubmitted(Event):
         default=None, description="The procedure's form data (an object), sealed under the "
                                   "dossier's data key (schema version 3; before it, in clear).")
     received_at: AwareDatetime = Field(description="When intake received it.")
-    fees_paid: int = Field(default=0, ge=0, description="Fees (đồng) paid when filing.")
+    fees_paid: JsonInt = Field(default=0, ge=0, description="Fees (đồng) paid when filing.")
 
 
 class DossierAccepted(Event):
@@ -55,7 +56,7 @@ class DossierAccepted(Event):
 
     type: Literal["DossierAccepted"] = Field(
         "DossierAccepted", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, with its appointment (`due_at`).")
 
 
@@ -80,7 +81,7 @@ class SupplementProvided(Event):
         "SupplementProvided", description="Event type, the discriminator of the topic's union.")
     resumes: Literal["intake", "appraisal"] = Field(description="The stage that asked.")
     documents: list[Document] = Field(description="The documents filed as the supplement.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts | None = Field(
         default=None, description="After acceptance: the dossier with its appointment and step "
                                   "deadlines moved (pause) or counted again (restart).")
@@ -104,9 +105,9 @@ class FeesPaid(Event):
 
     type: Literal["FeesPaid"] = Field(
         "FeesPaid", description="Event type, the discriminator of the topic's union.")
-    amount: int = Field(gt=0, description="Amount paid, in đồng.")
+    amount: JsonInt = Field(gt=0, description="Amount paid, in đồng.")
     receipt_number: str = Field(min_length=1, description="Number of the payment receipt.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier with its appointment moved by the "
                                               "waiting time.")
 
@@ -119,7 +120,7 @@ class WithdrawalRequested(Event):
 
     type: Literal["WithdrawalRequested"] = Field(
         "WithdrawalRequested", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version()
+    schema_version: JsonInt = sealed_schema_version()
     reason: SealedField = Field(
         description="The applicant's reason, as written on the request: their own words, so "
                     "sealed under the dossier's data key (schema version 2; before it, in "

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.envelope import Event
+from motcua_contracts.json_types import JsonInt
 from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, sealed_schema_version
 
 
@@ -19,7 +20,7 @@ class ResultSigned(Event):
 
     type: Literal["ResultSigned"] = Field(
         "ResultSigned", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
+    schema_version: JsonInt = sealed_schema_version(DATA_SEALED_SCHEMA_VERSION)
     dossier: DossierFacts = Field(description="The dossier, as the next stage needs it.")
     outcome: Literal["approved", "denied"] = Field(
         description="A licence/decision (approved) or a refusal notice (denied).")

@@ -17,6 +17,7 @@ from motcua_contracts.dossier import Document, MediaType
 from motcua_files import FilesSettings, FileStore
 from motcua_files.upload import describe_bytes
 from motcua_intake.orm import StoredUpload
+from motcua_runtime.request_types import JsonInt
 
 
 class FiledDocument(BaseModel):
@@ -29,7 +30,7 @@ class FiledDocument(BaseModel):
                       description="Kind of document, as the procedure names it.")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description=(
         "SHA-256 of a file stored with `POST /api/files` (as its answer gives it)."))
-    size: int | None = Field(default=None, gt=0, description=(
+    size: JsonInt | None = Field(default=None, gt=0, description=(
         "Optional: if given, it must be the stored file's size."))
     media_type: MediaType | None = Field(default=None, description=(
         "Optional: if given, it must be the stored file's type (judged from its bytes)."))
