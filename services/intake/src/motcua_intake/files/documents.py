@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from motcua_contracts.dossier import Document, MediaType
 from motcua_files import FilesSettings, FileStore
 from motcua_files.upload import describe_bytes
 from motcua_intake.orm import StoredUpload
-from motcua_runtime.request_types import JsonInt
+from motcua_runtime.request_types import JSON_INTEGER
 
 
 class FiledDocument(BaseModel):
@@ -30,7 +31,8 @@ class FiledDocument(BaseModel):
                       description="Kind of document, as the procedure names it.")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description=(
         "SHA-256 of a file stored with `POST /api/files` (as its answer gives it)."))
-    size: JsonInt | None = Field(default=None, gt=0, description=(
+    # The bound inside the union, before JSON_INTEGER, so the OpenAPI document shows it too.
+    size: Annotated[int, Interval(gt=0), JSON_INTEGER] | None = Field(default=None, description=(
         "Optional: if given, it must be the stored file's size."))
     media_type: MediaType | None = Field(default=None, description=(
         "Optional: if given, it must be the stored file's type (judged from its bytes)."))
