@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.centre import centre_from_env
 from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS
 from motcua_files import FilesSettings, store_from_settings
 from motcua_intake.api import create_api
@@ -56,7 +57,8 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
             app = create_api(sessions, catalogue, calendar, settings.dossier_topic,
                              on_commit=relay.wake, current_officer=officer, signer=signer,
-                             files=files, max_body_bytes=settings.http_max_body_bytes)
+                             files=files, max_body_bytes=settings.http_max_body_bytes,
+                             centre=centre_from_env())
             app.include_router(create_catalogue_router(catalogue, source.store, officer,
                                                        on_calendar_change=source.refresh))
             app.include_router(create_result_router(documents))
