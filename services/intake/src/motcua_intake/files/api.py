@@ -25,7 +25,7 @@ import structlog
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,8 +42,8 @@ from motcua_files import (
 )
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.files.multipart import MultipartError, boundary_of, parts
-from motcua_intake.orm import Dossier, FileRead, StoredUpload, TimelineEntry
-from motcua_intake.tracking.access import find_for_applicant
+from motcua_intake.orm import Dossier, FileRead, StoredUpload
+from motcua_intake.tracking.access import find_for_applicant, find_for_officer
 from motcua_runtime.http import session_from
 from motcua_runtime.officers import Officer, OfficerDependency
 
@@ -119,17 +119,6 @@ async def _open(files: DossierFiles, sha256: str) -> VerifiedFile:
         return await files.store.open(sha256)
     except FileError as error:
         raise _store_problem(error) from None
-
-
-async def took_part(session: AsyncSession, dossier: Dossier, agency: str) -> bool:
-    """Whether a stage of `agency` holds or held the dossier: its competent agency, or one an
-    event of it was addressed to (a consultation: the consulted agency) or taken by."""
-    if dossier.agency == agency:
-        return True
-    found = await session.scalar(select(TimelineEntry.event_id).where(
-        TimelineEntry.dossier_id == dossier.id,
-        or_(TimelineEntry.agency == agency, TimelineEntry.addressed_to == agency)).limit(1))
-    return found is not None
 
 
 def create_files_router(files: DossierFiles, current_officer: OfficerDependency) -> APIRouter:
@@ -213,15 +202,8 @@ def create_files_router(files: DossierFiles, current_officer: OfficerDependency)
                                session: SessionDep, officer: OfficerDep) -> StreamingResponse:
         """A dossier's file for an officer of an agency that holds, held or is consulted on it.
         The read is in the access log (`GET /api/file-reads`) before the first byte is sent."""
-        if officer.is_service:
-            raise _refused(403, "a dossier's files are read by officers, not services")
         async with session.begin():
-            dossier = await session.scalar(select(Dossier).where(Dossier.code == code))
-            if dossier is None:
-                raise _refused(404, f"no dossier {code}")
-            if not await took_part(session, dossier, officer.agency):
-                raise _refused(403, f"dossier {code} is not held, nor was it, by a stage of "
-                               f"agency {officer.agency}, nor does it consult it")
+            dossier = await find_for_officer(session, code, officer)
             if not _holds(dossier, sha256):
                 raise _refused(404, f"dossier {code} has no file {sha256}")
         verified = await _open(files, sha256)
