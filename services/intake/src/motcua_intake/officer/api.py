@@ -1,7 +1,8 @@
 """Officers' routes in intake:
 
     GET /api/officer/dossiers/{code}   the dossier whole, for an officer of an agency that took
-                                       part in it (the same rule as its files' download)
+                                       part in it (the same rule as its files' download);
+                                       each read is recorded (motcua_intake.access_log)
 
 The caller is the bearer token's officer (motcua_runtime.officers); who may read which dossier
 is motcua_intake.tracking.access, what the answer holds motcua_intake.officer.view."""
@@ -13,10 +14,11 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_intake.access_log import record_read
 from motcua_intake.officer.view import OfficerDossierView, officer_view
 from motcua_intake.tracking.access import find_for_officer
 from motcua_intake.tracking.api import view_and_person
@@ -40,14 +42,16 @@ def create_officer_router(catalogue: Catalogue, calendar: WorkingCalendar,
         403: {"description": "No stage of the officer's agency holds or held the dossier, and "
                              "it does not consult the agency; or a service's token"},
         404: {"description": "No such dossier"}})
-    async def officer_dossier(code: str, session: SessionDep,
+    async def officer_dossier(code: str, request: Request, session: SessionDep,
                               officer: OfficerDep) -> OfficerDossierView:
         """The dossier as its officers work on it: the applicant (opened; null once erased),
         the form data, the documents with their download paths, the timeline, the supplements
-        and the control sheet (form 06)."""
+        and the control sheet (form 06). The read is in the access log
+        (`GET /api/personal-data-reads`) before the answer goes out."""
         async with session.begin():
             dossier = await find_for_officer(session, code, officer)
             view, person = await view_and_person(session, dossier, catalogue, calendar, now)
+            record_read(session, request, officer, dossier, "dossier")
         log.info("dossier read by officer", officer=officer.name, agency=officer.agency,
                  dossier_id=str(dossier.id))
         return officer_view(dossier, view, catalogue, person)
