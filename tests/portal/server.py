@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import secrets
 import time
 from typing import Any
@@ -58,7 +59,9 @@ def create_app(state: PortalState | None = None) -> FastAPI:
     def note(kind: str, body: dict[str, Any], answer: JSONResponse) -> JSONResponse:
         portal.received.append({"kind": kind, "service": body.get("service"),
                                 "isUpdating": body.get("isUpdating"), "data": body.get("data"),
-                                "status": answer.status_code, "at": time.time()})
+                                "status": answer.status_code,
+                                "error_code": json.loads(answer.body).get("error_code"),
+                                "at": time.time()})
         return answer
 
     @app.post("/login")
