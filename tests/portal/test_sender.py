@@ -1,0 +1,88 @@
+"""The sender against the test portal in its own process and a real Postgres: a dossier whose
+sync keeps failing is visible (its failures, the last error, the metric) and held back alone;
+`retry_now` makes it due; a progress call whose answer came too late is looked up, not sent
+twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+from prometheus_client import REGISTRY
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from motcua_contracts import DOSSIER_TOPIC
+from motcua_portal.client import PortalClient
+from motcua_portal.handlers import Dossiers, on_event
+from motcua_portal.sender import Sender
+from motcua_portal.settings import PortalSettings
+from motcua_portal.standing import behind, retry_now
+from motcua_runtime.db import create_engine
+from motcua_runtime.stage import Emitter
+from tests.fakes import by
+from tests.portal.running import running_portal
+from tests.portal.server import PASSWORD, UNIT, USERNAME
+from tests.portal.test_translation import CODE, journey
+
+
+async def fold(engine, events) -> None:
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+        dossiers = Dossiers(session)
+        await dossiers.preload(events)
+        for event in events:
+            on_event(event, dossiers, Emitter(by("portal", None), DOSSIER_TOPIC))
+
+
+async def test_a_failing_dossier_is_visible_retried_and_its_rows_never_sent_twice(infra, log_dir):
+    database_url, _ = await infra.isolated("portal-sender")
+    engine = create_engine(database_url)
+    events = journey()
+    with running_portal(log_dir / "test-portal.log") as test_portal:
+        settings = PortalSettings(
+            url=test_portal.url, unit_code=UNIT, username=USERNAME, password=PASSWORD,
+            database_url=database_url, environment="development", timeout_seconds=0.5,
+            retry_first_seconds=0.05, retry_max_seconds=0.1, failing_after=2)
+        client = PortalClient(settings)
+        sender = Sender(engine, client, settings)
+        try:
+            await fold(engine, events[:3])  # received, accepted, apologised: 6 calls
+            await test_portal.faults(down=True)
+            for _ in range(3):
+                await sender.round()
+                await asyncio.sleep(0.15)
+            await sender.refresh_gauges()
+            standing = await behind(engine)
+            assert standing["pending_calls"] == 6
+            [row] = standing["behind"]
+            assert (row["code"], row["owed"]) == (CODE, 6) and row["attempts"] >= 2
+            assert "503" in row["last_error"]
+            assert REGISTRY.get_sample_value("motcua_portal_failing_dossiers",
+                                             {"service": "portal"}) == 1
+
+            await test_portal.faults(down=False)
+            assert await retry_now(engine, CODE) and not await retry_now(engine, "nope")
+            await sender.round()
+            assert (await behind(engine))["behind"] == []
+
+            await fold(engine, events[3:4])  # appraised: the record (4) and a row
+            await sender.round()
+            await fold(engine, events[4:5])  # approved: a row alone
+            await test_portal.faults(slow_calls=1, slow_seconds=1.5)  # applied, answered late
+            await sender.round()
+            assert (await behind(engine))["behind"][0]["last_error"].startswith("no answer")
+            await asyncio.sleep(1.6)
+            await sender.round()
+            await sender.refresh_gauges()
+            assert (await behind(engine))["behind"] == []
+            assert REGISTRY.get_sample_value("motcua_portal_failing_dossiers",
+                                             {"service": "portal"}) == 0
+            held = (await test_portal.dossiers())[CODE]
+            received = await test_portal.received()
+        finally:
+            await client.close()
+            await engine.dispose()
+    notes = [row["NoiDungXuLy"] for row in held["progress"]]
+    assert notes == ["Nộp hồ sơ", "Tiếp nhận hồ sơ", "Xin lỗi và hẹn lại ngày trả kết quả",
+                     "Thẩm định hồ sơ", "Phê duyệt kết quả"]  # the late one once
+    assert held["statuses"] == ["1", "2", "2", "4"]
+    assert [call["service"] for call in received if call["status"] == 200][-2:] == [
+        "CapNhatTienDoHoSoMC", "TraCuuHoSo"]  # looked up, found there, not sent again
