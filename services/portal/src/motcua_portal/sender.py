@@ -113,7 +113,7 @@ class Sender:
                 dossier, calls = await self._pending(dossier_id)
                 if not calls:
                     return
-                batch = calls[:1] if calls[0].kind == RECORD else list(takewhile(
+                batch = list(calls[:1]) if calls[0].kind == RECORD else list(takewhile(
                     lambda call: call.kind == PROGRESS, calls))[:ROWS_PER_CALL]
                 try:
                     if batch[0].kind == RECORD:
