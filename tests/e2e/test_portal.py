@@ -1,9 +1,10 @@
 """The national portal's sync end to end: the stack as processes with the portal sync, against
 the test portal in its own process (tests/portal/server.py). Dossiers on several paths
-(refusal, supplement, fees with a consultation, withdrawal, postal delivery) reach the portal
-through an outage (503 to everything), a 429 burst, a 5xx burst, slow answers (applied, but
-after our timeout) and expired sessions: each dossier's record passes through its statuses and
-its progress rows are intake's timeline, in order and each exactly once."""
+(refusal, supplement, fees with a consultation, withdrawal, postal delivery; and with officers
+a return from approval and a denial) reach the portal through an outage (503 to everything), a
+429 burst, a 5xx burst, slow answers (applied, but after our timeout) and expired sessions:
+each dossier's record passes through its statuses and its progress rows are intake's timeline,
+in order and each exactly once."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from tests.e2e.test_paths import (
     types,
 )
 from tests.portal.running import running_portal
-from tests.support import running_stack, view_at
+from tests.support import decide, officer_headers, queue_of, running_stack, view_at
 
 pytestmark = pytest.mark.e2e
 
@@ -56,6 +57,21 @@ async def synced(test_portal, views: dict[str, dict[str, Any]], timeout: float =
             return held
         assert time.monotonic() < deadline, f"rows (held, expected) still short: {short}"
         await asyncio.sleep(0.5)
+
+
+def assert_in_step(views: dict[str, dict[str, Any]], held: dict[str, Any]) -> None:
+    """Each dossier's rows on the portal are its timeline's, in order and each once, and its
+    record went through each of its statuses, in order, to its end."""
+    for code, view in views.items():
+        on_portal = held[code]
+        rows = [(row["NoiDungXuLy"], row["TrangThai"]) for row in on_portal["progress"]]
+        assert rows == expected_rows(view), code
+        walked = [status for status, _ in groupby(on_portal["statuses"])]
+        timeline = [str(status) for status, _ in groupby(
+            entry["status_code"] for entry in view["timeline"])]
+        assert walked == timeline, code
+        assert on_portal["record"]["TrangThaiHoSo"] == str(view["status"]["code"])
+        assert on_portal["record"]["MaHoSo"] == code
 
 
 async def taken(test_portal, timeout: float = 60) -> None:
@@ -113,21 +129,10 @@ async def test_every_path_reaches_the_portal_in_order_and_once_through_faults(in
             received = await test_portal.received()
 
     assert "WithdrawalRequested" in types(views[withdrawing["code"]])
+    assert_in_step(views, held)
     assert {"FeesRequested", "FeesPaid", "ConsultationRequested"} <= set(
         types(views[paying["code"]]))
     assert "ResultHandedToPost" in types(views[posted["code"]])
-    for code, view in views.items():
-        on_portal = held[code]
-        # Each row once, in the order of intake's timeline.
-        rows = [(row["NoiDungXuLy"], row["TrangThai"]) for row in on_portal["progress"]]
-        assert rows == expected_rows(view), code
-        # The record went through each status of the timeline, in order, and ended at its end.
-        walked = [status for status, _ in groupby(on_portal["statuses"])]
-        timeline = [str(status) for status, _ in groupby(
-            entry["status_code"] for entry in view["timeline"])]
-        assert walked == timeline, code
-        assert on_portal["record"]["TrangThaiHoSo"] == str(view["status"]["code"])
-        assert on_portal["record"]["MaHoSo"] == code
     # The faults happened, and were got through.
     answers = [call["status"] for call in received]
     assert answers.count(503) >= 3 and answers.count(429) == 6 and answers.count(500) == 4
@@ -137,3 +142,67 @@ async def test_every_path_reaches_the_portal_in_order_and_once_through_faults(in
     # progress row again, and a create the portal already had became an update.
     assert any(call["service"] == "TraCuuHoSo" and call["status"] == 200 for call in received) \
         or any(call["error_code"] == "-3" for call in received)
+
+
+async def test_officers_returns_and_denials_reach_the_portal_through_a_429_burst(infra, log_dir):
+    """Officers decide: a draft returned by approval and drafted again, and a denial (signed,
+    then handed over); the portal is down and then answers 429s while they work."""
+    database_url, topic = await infra.isolated("portal-officers")
+    specialist = officer_headers("STP", "appraisal", "chuyen.vien")
+    leader = officer_headers("STP", "approval", "lanh.dao")
+    clerk = officer_headers("STP", "signing", "van.thu")
+    desk = officer_headers("STP", "delivery", "mot.cua")
+    with running_portal(log_dir / "test-portal.log") as test_portal, running_stack(
+            infra, database_url, topic, log_dir, officers=True,
+            env=test_portal.env(**FAST)) as stack:
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client, \
+                httpx.AsyncClient(base_url=stack.queue_url("appraisal")) as appraisal, \
+                httpx.AsyncClient(base_url=stack.queue_url("approval")) as approval, \
+                httpx.AsyncClient(base_url=stack.queue_url("signing")) as signing, \
+                httpx.AsyncClient(base_url=stack.queue_url("delivery")) as delivery:
+            paths = await portal_for(client)
+            await test_portal.faults(down=True)
+            returned = await paths.file(CRIMINAL_RECORD, channel="online", delivery="counter")
+            denied = await paths.file(CRIMINAL_RECORD, channel="counter", delivery="counter")
+
+            async def recommend(dossier: dict[str, Any]) -> None:
+                item = await queue_of(appraisal, specialist, dossier["code"])
+                await appraisal.post(f"/api/work-items/{item['id']}/claim", headers=specialist)
+                response = await decide(appraisal, specialist, item, "recommend",
+                                        recommendation="approve", findings="Đủ điều kiện")
+                assert response.status_code == 200, response.text
+
+            for dossier in (returned, denied):
+                await recommend(dossier)
+            draft = await queue_of(approval, leader, returned["code"])
+            assert (await decide(approval, leader, draft, "return",
+                                 reason="Bổ sung căn cứ pháp lý")).status_code == 200
+            await test_portal.faults(down=False, burst_429=8)
+            await recommend(returned)
+            draft = await queue_of(approval, leader, returned["code"])
+            assert (await decide(approval, leader, draft, "approve")).status_code == 200
+            draft = await queue_of(approval, leader, denied["code"])
+            assert (await decide(approval, leader, draft, "deny",
+                                 reason="Không đủ điều kiện cấp")).status_code == 200
+            for dossier in (returned, denied):
+                sealed = await queue_of(signing, clerk, dossier["code"])
+                assert (await decide(signing, clerk, sealed, "sign")).status_code == 200
+                handover = await queue_of(delivery, desk, dossier["code"])
+                assert (await decide(delivery, desk, handover, "hand-over",
+                                     receiver_name="Trần Thị Bình", identity_checked=True)
+                        ).status_code == 200
+            views = {dossier["code"]: await view_at(client, dossier, 10)
+                     for dossier in (returned, denied)}
+            await synced(test_portal, views)
+            await asyncio.sleep(2)  # anything sent twice would arrive now
+            held = await test_portal.dossiers()
+            received = await test_portal.received()
+
+    assert "DossierReturned" in types(views[returned["code"]])
+    assert "DossierDenied" in types(views[denied["code"]])
+    assert_in_step(views, held)
+    assert [row["NguoiXuLy"] for row in held[denied["code"]]["progress"]
+            if row["NoiDungXuLy"] == "Từ chối giải quyết"] == ["officer:lanh.dao"]
+    assert held[denied["code"]]["record"]["DanhSachGiayToKetQua"][0]["KetQua"] == "Từ chối"
+    answers = [call["status"] for call in received]
+    assert answers.count(503) >= 2 and answers.count(429) == 8
