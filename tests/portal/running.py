@@ -3,6 +3,7 @@ controls: the faults to switch on and off, what it received, what it holds."""
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 import time
@@ -40,18 +41,23 @@ class PortalStandIn:
 
 
 @contextmanager
-def running_portal(log_path: Path) -> Iterator[PortalStandIn]:
+def running_portal(log_path: Path, tls: tuple[Path, Path, Path] | None = None
+                   ) -> Iterator[PortalStandIn]:
+    """`tls`: (certificate, key, the CA that issued it): the portal serves https."""
     port = free_port()
+    command = [sys.executable, "-m", "tests.portal.server", "--port", str(port)]
+    if tls is not None:
+        command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "tests.portal.server", "--port",
-                                    str(port)], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(f"{url}/control/received", timeout=1).raise_for_status()
+                httpx.get(f"{url}/control/received", timeout=1, verify=ssl.create_default_context(
+                    cafile=str(tls[2])) if tls else True).raise_for_status()
                 break
             except httpx.HTTPError:
                 assert process.poll() is None, f"the test portal exited; see {log_path}"

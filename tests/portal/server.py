@@ -151,8 +151,11 @@ def apply(portal: PortalState, body: dict[str, Any]) -> JSONResponse:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.portal.server")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="and this key")
     args = parser.parse_args()
-    uvicorn.run(create_app(), host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(create_app(), host="127.0.0.1", port=args.port, log_level="warning",
+                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
 
 
 if __name__ == "__main__":

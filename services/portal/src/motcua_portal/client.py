@@ -6,6 +6,7 @@ unknown (no answer in time: the call may have been applied)."""
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,10 @@ class PortalClient:
     def __init__(self, settings: PortalSettings, transport: httpx.AsyncBaseTransport | None = None
                  ) -> None:
         self._settings = settings
-        verify: Any = str(settings.ca_file) if settings.ca_file else True  # never off
+        # Never off: httpx's trust store (certifi), or the CA bundle the settings name.
+        verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=str(settings.ca_file)) if settings.ca_file
+            else True)
         self._http = httpx.AsyncClient(base_url=settings.url.rstrip("/"), verify=verify,
                                        timeout=settings.timeout_seconds, transport=transport)
         self._session: str | None = None
