@@ -7,7 +7,8 @@ it holds; `TraCuuHoSo` answering a record and its rows. Run in its own process:
 
 For the tests, `/control/faults` switches faults on and off (an outage answering 503 to
 everything, a burst of 429s or of 5xx, slow answers applied before they are sent, sessions
-expiring), and `/control/received` and `/control/dossiers` say what it received and holds."""
+expiring, a dossier's record refused as invalid), and `/control/received` and
+`/control/dossiers` say what it received and holds."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class PortalState:
         self.burst_5xx = 0  # the next N calls answer 500
         self.slow_calls = 0  # the next N service calls are applied, then answered late
         self.slow_seconds = 0.0
+        self.refused: list[str] = []  # dossier codes whose records are refused as invalid
         self.records: dict[str, dict[str, Any]] = {}
         self.statuses: dict[str, list[str]] = {}  # each record's TrangThaiHoSo as applied
         self.progress: dict[str, list[dict[str, Any]]] = {}
@@ -124,6 +126,9 @@ def apply(portal: PortalState, body: dict[str, Any]) -> JSONResponse:
             code = record.get("MaHoSo")
             if not code:
                 return JSONResponse({"error_code": "-1", "message": "Thiếu MaHoSo"})
+            if code in portal.refused:
+                return JSONResponse({"error_code": "-1",
+                                     "message": f"Hồ sơ {code}: dữ liệu không hợp lệ"})
             if not body.get("isUpdating") and code in portal.records:
                 return JSONResponse({"error_code": "-3", "message": f"Hồ sơ {code} đã tồn tại"})
             if body.get("isUpdating") and code not in portal.records:

@@ -1,11 +1,15 @@
 """The sender against the test portal in its own process and a real Postgres: a dossier whose
-sync keeps failing is visible (its failures, the last error, the metric) and held back alone;
-`retry_now` makes it due; a progress call whose answer came too late is looked up, not sent
-twice."""
+sync keeps failing is visible (its failures, the last error, the metric, `motcua portal
+status`); `motcua portal retry` makes it due; a progress call whose answer came too late is
+looked up, not sent twice."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -30,6 +34,13 @@ async def fold(engine, events) -> None:
         await dossiers.preload(events)
         for event in events:
             on_event(event, dossiers, Emitter(by("portal", None), DOSSIER_TOPIC))
+
+
+async def motcua(database_url: str, data_dir, *argv: str) -> subprocess.CompletedProcess:
+    return await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "motcua_cli", "--data-dir", str(data_dir), *argv],
+        env={**os.environ, "DATABASE_URL": database_url}, capture_output=True, text=True,
+        timeout=60)
 
 
 async def test_a_failing_dossier_is_visible_retried_and_its_rows_never_sent_twice(infra, log_dir):
@@ -58,13 +69,33 @@ async def test_a_failing_dossier_is_visible_retried_and_its_rows_never_sent_twic
             assert REGISTRY.get_sample_value("motcua_portal_failing_dossiers",
                                              {"service": "portal"}) == 1
 
+            # The same through the command, as an operator sees it.
+            shown = await motcua(database_url, log_dir, "portal", "status", "--json")
+            assert shown.returncode == 0, shown.stderr
+            assert json.loads(shown.stdout)["behind"][0]["code"] == CODE
+            unknown = await motcua(database_url, log_dir, "portal", "retry", "nope")
+            assert unknown.returncode != 0 and "no such dossier" in unknown.stderr
+
             await test_portal.faults(down=False)
+            retried = await motcua(database_url, log_dir, "portal", "retry", CODE)
+            assert retried.returncode == 0 and "due now" in retried.stdout
             assert await retry_now(engine, CODE) and not await retry_now(engine, "nope")
             await sender.round()
             assert (await behind(engine))["behind"] == []
 
-            await fold(engine, events[3:4])  # appraised: the record (4) and a row
-            await sender.round()
+            # One dossier the portal refuses holds back no other.
+            other = journey("000.00.15.H38-251124-0004")
+            await test_portal.faults(refused=[CODE])
+            await fold(engine, [*events[3:4], *other[:2]])
+            for _ in range(3):
+                await sender.round()
+                await asyncio.sleep(0.15)
+            [row] = (await behind(engine))["behind"]
+            assert row["code"] == CODE and "dữ liệu không hợp lệ" in row["last_error"]
+            assert len((await test_portal.dossiers())[other[0].code]["progress"]) == 2
+            await test_portal.faults(refused=[])
+            await asyncio.sleep(0.15)
+            await sender.round()  # appraised: the record (4) and a row, now taken
             await fold(engine, events[4:5])  # approved: a row alone
             await test_portal.faults(slow_calls=1, slow_seconds=1.5)  # applied, answered late
             await sender.round()

@@ -28,10 +28,10 @@ RECEIVED = datetime(2025, 11, 24, 1, 30, 5, tzinfo=UTC)  # 08:30:05 in Hà Nội
 CODE = "000.00.15.H38-251124-0003"
 
 
-def submission() -> DossierSubmitted:
+def submission(code: str = CODE) -> DossierSubmitted:
     return new_event(
         DossierSubmitted, dossier_id=uuid7(), agency="STP", producer=by("intake", "STP"),
-        occurred_at=RECEIVED, code=CODE, procedure_code="2.000488", channel="online",
+        occurred_at=RECEIVED, code=code, procedure_code="2.000488", channel="online",
         applicant={"full_name": "Trần Thị Bình", "id_number": "010203004567",
                    "phone": "0912345678", "address": "Lào Cai"},
         documents=[{"name": "Tờ khai", "sha256": "ab" * 32, "size": 10}],
@@ -73,8 +73,8 @@ def test_every_status_has_its_portal_code_and_times_are_vietnam_time():
         portal_time(datetime(2025, 1, 1))
 
 
-def journey() -> list:
-    submitted = submission()
+def journey(code: str = CODE) -> list:
+    submitted = submission(code)
     due = RECEIVED + timedelta(days=10)
     accepted = event(DossierAccepted, producer=by("intake", "STP"), cause=submitted,
                      at=RECEIVED + timedelta(minutes=5), dossier=facts(due))
