@@ -1,7 +1,8 @@
 """The sender against the test portal in its own process and a real Postgres: a dossier whose
 sync keeps failing is visible (its failures, the last error, the metric, `motcua portal
-status`); `motcua portal retry` makes it due; a progress call whose answer came too late is
-looked up, not sent twice."""
+status`) and holds back no other; `motcua portal retry` makes it due; a progress call whose
+answer came too late is looked up, not sent twice; a create answered too late becomes an
+update ("đã tồn tại") of the same record."""
 
 from __future__ import annotations
 
@@ -106,7 +107,17 @@ async def test_a_failing_dossier_is_visible_retried_and_its_rows_never_sent_twic
             assert (await behind(engine))["behind"] == []
             assert REGISTRY.get_sample_value("motcua_portal_failing_dossiers",
                                              {"service": "portal"}) == 0
-            held = (await test_portal.dossiers())[CODE]
+
+            # A create applied but answered late: sent again, "đã tồn tại", then an update.
+            late = journey("000.00.15.H38-251124-0005")[:1]
+            await fold(engine, late)
+            await test_portal.faults(slow_calls=1, slow_seconds=1.5)
+            await sender.round()
+            await asyncio.sleep(1.6)
+            await sender.round()
+            assert (await behind(engine))["behind"] == []
+            held_all = await test_portal.dossiers()
+            held = held_all[CODE]
             received = await test_portal.received()
         finally:
             await client.close()
@@ -115,5 +126,13 @@ async def test_a_failing_dossier_is_visible_retried_and_its_rows_never_sent_twic
     assert notes == ["Nộp hồ sơ", "Tiếp nhận hồ sơ", "Xin lỗi và hẹn lại ngày trả kết quả",
                      "Thẩm định hồ sơ", "Phê duyệt kết quả"]  # the late one once
     assert held["statuses"] == ["1", "2", "2", "4"]
-    assert [call["service"] for call in received if call["status"] == 200][-2:] == [
-        "CapNhatTienDoHoSoMC", "TraCuuHoSo"]  # looked up, found there, not sent again
+    progress_calls = [call for call in received if call["service"] != "DongBoHoSoMC"
+                      and call["status"] == 200 and call["kind"] == "service"]
+    assert [call["service"] for call in progress_calls][-3:] == [
+        "CapNhatTienDoHoSoMC", "TraCuuHoSo", "CapNhatTienDoHoSoMC"]  # looked up, not resent
+    late_code = late[0].code
+    creates = [(call["isUpdating"], call["error_code"]) for call in received
+               if call["service"] == "DongBoHoSoMC" and call["data"][0]["MaHoSo"] == late_code]
+    assert creates == [(False, "0"), (False, "-3"), (True, "0")]
+    assert held_all[late_code]["statuses"] == ["1", "1"]  # the same record, set again
+    assert len(held_all[late_code]["progress"]) == 1
