@@ -50,3 +50,16 @@ def issuer_public_key_file() -> Path:
     path.write_bytes(ISSUER.private_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     return path
+
+
+@cache
+def issuer_private_key_file() -> Path:
+    """The session issuer's private key as a PEM file (MOTCUA_TOKEN_ISSUER_PRIVATE_KEY), for a
+    command that mints its own token (`motcua report`, `motcua access-log`) on a test stack."""
+    directory = Path(tempfile.mkdtemp(prefix="motcua-test-issuer-key-"))
+    atexit.register(shutil.rmtree, directory, True)
+    path = directory / "issuer.pem"
+    path.write_bytes(ISSUER.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return path

@@ -25,7 +25,7 @@ import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from motcua_cli import stackfile
-from motcua_cli.report import message_of
+from motcua_cli.report import problem_message
 from motcua_cli.tokens import mint
 from motcua_privacy import PrivacyProblem, generate_master_key, rewrap_all
 from motcua_runtime.db import engine_url
@@ -50,7 +50,7 @@ def erase(api_url: str, token: str, code: str, *, reason: str,
     response = _call("POST", api_url, ERASURE_PATH.format(code=code), token,
                      json={"reason": reason, "lawful_request": lawful_request})
     if response.status_code != 201:
-        raise ErasureRefused(response.status_code, message_of(response))
+        raise ErasureRefused(response.status_code, problem_message(response))
     answer: dict[str, Any] = response.json()
     return answer
 
@@ -59,7 +59,7 @@ def due(api_url: str, token: str) -> list[str]:
     """The codes of the dossiers whose retention period is over, not yet erased."""
     response = _call("GET", api_url, DUE_PATH, token)
     if response.status_code != 200:
-        raise ErasureRefused(response.status_code, message_of(response))
+        raise ErasureRefused(response.status_code, problem_message(response))
     return list(response.json()["codes"])
 
 

@@ -11,9 +11,7 @@ it now (a lawful request, Decree 13/2023 art. 16)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import insert, select
@@ -52,20 +50,15 @@ class ErasureRefused(ValueError):
     """The erasure was not done, and cannot be now (HTTP 409): the message says why."""
 
 
-@dataclass(frozen=True)
-class Erased:
+class Erased(BaseModel):
+    """What was erased, as the endpoint answers it."""
+
     dossier_id: uuid.UUID
     code: str
     erased_at: datetime
     retention_until: datetime
     lawful_request: bool
-    event_id: uuid.UUID
-
-    def to_json(self) -> dict[str, Any]:
-        return {"dossier_id": str(self.dossier_id), "code": self.code,
-                "erased_at": self.erased_at.isoformat(),
-                "retention_until": self.retention_until.isoformat(),
-                "lawful_request": self.lawful_request, "event_id": str(self.event_id)}
+    event_id: uuid.UUID = Field(description="The PersonalDataErased queued in intake's outbox")
 
 
 def retention_until(dossier: Dossier, catalogue: Catalogue) -> datetime:
@@ -119,7 +112,8 @@ async def erase(session: AsyncSession, catalogue: Catalogue, outbox: Outbox, cod
                          reason=request.reason, lawful_request=request.lawful_request,
                          retention_until=until)
     await session.execute(insert(OUTBOX), [message.as_row() for message in emitter.messages])
-    return Erased(dossier.id, code, now, until, request.lawful_request, event.event_id)
+    return Erased(dossier_id=dossier.id, code=code, erased_at=now, retention_until=until,
+                  lawful_request=request.lawful_request, event_id=event.event_id)
 
 
 async def past_retention(session: AsyncSession, catalogue: Catalogue,

@@ -10,7 +10,6 @@ key (motcua_intake.erasure); `motcua privacy erase|sweep` only call these.
 No `from __future__ import annotations`: the routes' dependencies are local to the factory, so
 their annotations must be evaluated where they are written."""
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Annotated
@@ -27,15 +26,6 @@ from motcua_runtime.officers import Officer, OfficerDependency
 
 SessionDep = Annotated[AsyncSession, Depends(session_from)]
 Clock = Callable[[], datetime]
-
-
-class ErasedView(BaseModel):
-    dossier_id: uuid.UUID
-    code: str
-    erased_at: datetime
-    retention_until: datetime
-    lawful_request: bool
-    event_id: uuid.UUID
 
 
 class DueView(BaseModel):
@@ -59,7 +49,8 @@ def create_erasure_router(catalogue: Catalogue, outbox: Outbox, on_commit: Calla
 
     AdminDep = Annotated[Officer, Depends(administrator)]
 
-    @router.post("/api/admin/dossiers/{code}/erasure", status_code=201, response_model=ErasedView,
+    @router.post("/api/admin/dossiers/{code}/erasure", status_code=201,
+                 response_model=erasure.Erased,
                  responses={401: {"description": "No valid token"},
                             403: {"description": "Not an administrator"},
                             404: {"description": "No dossier with that code"},
@@ -67,7 +58,7 @@ def create_erasure_router(catalogue: Catalogue, outbox: Outbox, on_commit: Calla
                                                  "kept until the end of its retention period "
                                                  "(the date is in the message)"}})
     async def erase_personal_data(code: str, request: erasure.ErasureRequest,
-                                  session: SessionDep, admin: AdminDep) -> ErasedView:
+                                  session: SessionDep, admin: AdminDep) -> erasure.Erased:
         try:
             async with session.begin():
                 erased = await erasure.erase(session, catalogue, outbox, code, request,
@@ -77,7 +68,7 @@ def create_erasure_router(catalogue: Catalogue, outbox: Outbox, on_commit: Calla
         except erasure.ErasureRefused as refused:
             raise HTTPException(409, detail={"message": str(refused)}) from None
         on_commit()
-        return ErasedView(**erased.to_json())
+        return erased
 
     @router.get("/api/admin/erasures/due", response_model=DueView,
                 responses={401: {"description": "No valid token"},

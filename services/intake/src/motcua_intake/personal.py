@@ -45,6 +45,19 @@ def erased_at(ring: Keyring, dossier: Dossier) -> datetime | None:
     return ring.erased.get(dossier.id) if ring.is_erased(dossier.id) else None
 
 
+def opened_form_data(ring: Keyring, dossier: Dossier) -> dict[str, Any] | None:
+    """The form data in clear, for an officer's view; None once erased. A row written before
+    the form data was sealed holds it in clear."""
+    stored = dossier.data or {}
+    if "ciphertext" not in stored:
+        return dict(stored)
+    try:
+        opened = ring.open(dossier.id, stored)
+    except PrivacyProblem:
+        return None
+    return opened if isinstance(opened, dict) else None
+
+
 def form_data(ring: Keyring, dossier: Dossier,
               required: Iterable[str]) -> tuple[Sealed | None, list[str]]:
     """The dossier's form data as hand-offs carry it (sealed; a row written before the form data
