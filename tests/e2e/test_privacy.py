@@ -143,6 +143,12 @@ async def test_an_erased_applicant_is_found_nowhere_and_the_replay_still_passes(
             before = (await client.get(f"/api/dossiers/{code}",
                                        params={"id_number": person["id_number"]}))
             assert before.status_code == 200 and before.json()["personal_data_erased_at"] is None
+            # The competent agency's officer reads the form data, opened from its seal.
+            officer = {"Authorization": "Bearer " + officer_token(Officer("an", "STP",
+                                                                          "appraisal"))}
+            seen = (await client.get(f"/api/officer/dossiers/{code}", headers=officer)).json()
+            assert seen["data"] == body["data"] and seen["applicant"]["id_number"] == (
+                person["id_number"])
 
             # Delivered today: the procedure's retention period runs for years yet.
             with pytest.raises(ErasureRefused, match="409: .*kept until 20"):
@@ -165,6 +171,9 @@ async def test_an_erased_applicant_is_found_nowhere_and_the_replay_still_passes(
             assert view["personal_data_erased_at"] is not None
             assert view["status"]["code"] == 10  # the dossier stays, without the person
             assert not found_in(json.dumps(view, ensure_ascii=False).encode(), secrets)
+            seen = (await client.get(f"/api/officer/dossiers/{code}", headers=officer)).json()
+            assert seen["data"] is None and seen["applicant"] is None
+            assert not found_in(json.dumps(seen, ensure_ascii=False).encode(), secrets)
             # By code and ID number nobody can prove the dossier is theirs any more.
             assert (await client.get(f"/api/dossiers/{code}", params={
                 "id_number": person["id_number"]})).status_code == 404
