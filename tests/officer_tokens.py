@@ -50,3 +50,16 @@ def issuer_public_key_file() -> Path:
     path.write_bytes(ISSUER.private_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     return path
+
+
+@cache
+def issuer_private_key_file() -> Path:
+    """The session issuer's `issuer.pem`, for the workspace run as a child process (the
+    embedded identity provider mints officers' tokens with it)."""
+    from motcua_runtime import private_pem
+
+    directory = Path(tempfile.mkdtemp(prefix="motcua-test-issuer-key-"))
+    atexit.register(shutil.rmtree, directory, True)
+    path = directory / "issuer.pem"
+    private_pem.write(path, ISSUER.private_key, None)
+    return path
