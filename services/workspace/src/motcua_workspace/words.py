@@ -103,3 +103,20 @@ def folded(text: str) -> str:
     """For the search box: case and Vietnamese accents ignored (đ as d)."""
     decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+APPLICANT["delivery_address"] = "Địa chỉ nhận kết quả qua bưu chính"
+SUPPLEMENTS = {"requested": "Yêu cầu bổ sung", "provided": "Công dân đã bổ sung",
+               "expired": "Quá hạn bổ sung"}
+EVENTS = {
+    "DossierSubmitted": "Nộp hồ sơ", "DossierAccepted": "Tiếp nhận hồ sơ",
+    "DossierRefused": "Từ chối tiếp nhận", "SupplementRequested": "Yêu cầu bổ sung",
+    "SupplementProvided": "Bổ sung hồ sơ", "SupplementExpired": "Quá hạn bổ sung",
+    "FeesRequested": "Yêu cầu nộp phí", "FeesPaid": "Đã nộp phí",
+    "ConsultationRequested": "Xin ý kiến", "ConsultationAnswered": "Trả lời xin ý kiến",
+    "DossierAppraised": "Trình kết quả thẩm định", "DossierApproved": "Phê duyệt",
+    "DossierDenied": "Không phê duyệt", "DossierReturned": "Trả lại thẩm định",
+    "DelayApologized": "Xin lỗi, hẹn lại", "DossierOverdue": "Quá hạn",
+    "ResultSigned": "Ký số kết quả", "ResultHandedToPost": "Chuyển bưu điện",
+    "ResultPickedUpByPost": "Bưu điện nhận", "ResultDelivered": "Trả kết quả",
+    "WithdrawalRequested": "Đề nghị rút hồ sơ", "DossierStopped": "Dừng giải quyết",
+}
