@@ -138,8 +138,10 @@ async def test_an_appraisal_officer_works_a_dossier_in_the_browser(infra, log_di
             assert shown.headers["content-disposition"].startswith("inline")
             assert hashlib.sha256(shown.content).hexdigest() == first["sha256"]
             assert "Bearer" not in driver.page_source and "eyJ" not in driver.page_source
-            time.sleep(1.5)  # the PDF viewer draws the page
             shot(driver, "4-item")
+            driver.execute_script("document.getElementById('xem-tep').scrollIntoView()")
+            time.sleep(1.5)  # the PDF viewer draws the page
+            shot(driver, "5-file")
 
             # A form without its CSRF token: refused, and nothing decided.
             driver.find_element("css selector", "#quyet-dinh-recommend > summary").click()
@@ -152,7 +154,7 @@ async def test_an_appraisal_officer_works_a_dossier_in_the_browser(infra, log_di
                                  "the CSRF refusal")
             assert heading.text == "Biểu mẫu không hợp lệ"
             assert "Lỗi 403" in driver.page_source
-            shot(driver, "5-csrf-refused")
+            shot(driver, "6-csrf-refused")
             still = await item_in_queue(stack.queue_url("appraisal"), specialist, code)
             assert still["state"] == "open" and still["outcome"] is None
 
@@ -170,7 +172,7 @@ async def test_an_appraisal_officer_works_a_dossier_in_the_browser(infra, log_di
             notice = wait_until(driver, lambda d: d.find_element("id", "thong-bao"), 30,
                                 "the decision's confirmation")
             assert code in notice.text and "Trình kết quả thẩm định" in notice.text
-            shot(driver, "6-decided")
+            shot(driver, "7-decided")
             leader = officer_headers("STNMT", "approval", "lanh.dao")
             approval = await item_in_queue(stack.queue_url("approval"), leader, code)
             assert approval["context"]["recommendation"] == "approve"
@@ -183,8 +185,12 @@ async def test_an_appraisal_officer_works_a_dossier_in_the_browser(infra, log_di
             heading = wait_until(driver, lambda d: d.find_element("id", "tieu-de-loi"), 30,
                                  "the other agency's refusal")
             assert heading.text == "Không có quyền truy cập"
-            assert "STNMT" in driver.find_element("id", "thong-bao-loi").text
-            shot(driver, "7-other-agency")
+            assert "không thuộc cơ quan của bạn" in driver.find_element(
+                "id", "thong-bao-loi").text
+            assert "belongs to agency STNMT, not STP" in driver.find_element(
+                "id", "chi-tiet-loi").text
+            assert "Lê Văn Minh" in driver.find_element("css selector", ".who").text
+            shot(driver, "8-other-agency")
             with browser_client(driver, base) as client:
                 assert client.get(source).status_code == 403
         finally:

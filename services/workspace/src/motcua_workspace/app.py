@@ -75,8 +75,10 @@ def create_workspace(workspace: Workspace) -> FastAPI:
 def install_page_errors(app: FastAPI) -> None:
     """Every refusal as a page in Vietnamese with its status (never a 500 for bad input)."""
 
-    def error_page(request: Request, status: int, title: str, message: str) -> Response:
-        return page(request, "error.html", status=status, title=title, message=message)
+    def error_page(request: Request, status: int, title: str, message: str,
+                   detail: str = "") -> Response:
+        return page(request, "error.html", status=status, title=title, message=message,
+                    detail=detail)
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, error: SignInRequired) -> Response:
@@ -84,7 +86,7 @@ def install_page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(PageError)
     async def page_error(request: Request, error: PageError) -> Response:
-        return error_page(request, error.status, error.title, error.message)
+        return error_page(request, error.status, error.title, error.message, error.detail)
 
     @app.exception_handler(Unreachable)
     async def unreachable(request: Request, error: Unreachable) -> Response:

@@ -31,9 +31,9 @@ from motcua_workspace.upstream import Upstream
 class PageError(Exception):
     """A page that cannot be shown, as a page saying why, with this status."""
 
-    def __init__(self, status: int, title: str, message: str) -> None:
+    def __init__(self, status: int, title: str, message: str, detail: str = "") -> None:
         super().__init__(message)
-        self.status, self.title, self.message = status, title, message
+        self.status, self.title, self.message, self.detail = status, title, message, detail
 
 
 class SignInRequired(Exception):
@@ -146,6 +146,7 @@ def workspace_of(request: Request) -> Workspace:
 
 def page(request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
     ws = workspace_of(request)
+    values.setdefault("who", getattr(request.state, "who", None))
     body = ws.templates.get_template(template).render(request=request, status=status,
                                                         **values)
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})

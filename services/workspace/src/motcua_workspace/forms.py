@@ -42,7 +42,9 @@ def decision_forms(openapi: dict[str, Any], names: list[str]) -> list[DecisionFo
     declared = operation.get(DECISIONS_EXTENSION, {})
     components = openapi.get("components", {}).get("schemas", {})
     forms = []
-    for name in names:
+    # The decisions in the order the pages list them (the usual one first), unknown ones last.
+    order = list(DECISIONS)
+    for name in sorted(names, key=lambda n: order.index(n) if n in order else len(order)):
         reference = declared.get(name, {}).get("$ref", "")
         schema = _resolve(components, {"$ref": reference}) if reference else {}
         forms.append(DecisionForm(name, label(DECISIONS, name),

@@ -43,6 +43,7 @@ async def signed_in(request: Request, ws: WorkspaceDep) -> SignedIn:
     if found is None:
         raise SignInRequired(request.url.path + (f"?{request.url.query}"
                                                  if request.url.query else ""))
+    request.state.who = found  # the header of an error page names the officer too
     return found
 
 
@@ -89,17 +90,25 @@ def officer_at(who: SignedIn, stage: str) -> Officer:
     return Officer(who.user_name, who.agency, stage)
 
 
+REFUSALS = {
+    403: ("Không có quyền truy cập", "Hồ sơ hoặc việc này không thuộc cơ quan của bạn, hoặc "
+                                     "cơ quan của bạn không tham gia giải quyết hồ sơ."),
+    404: ("Không tìm thấy", "Không có hồ sơ hoặc việc này ở bước xử lý của cơ quan bạn."),
+    409: ("Không thực hiện được lúc này", "Việc đã được xử lý, đang chờ phản hồi hoặc do "
+                                          "người khác nhận."),
+}
+
+
+def stage_name(stage: str) -> str:
+    return f"Bước {label(STAGES, stage).lower()}"
+
+
 def refused(answer: Answer, what: str) -> PageError:
-    if answer.status == 403:
-        title = "Không có quyền truy cập"
-    elif answer.status == 404:
-        title = "Không tìm thấy"
-    elif answer.status == 409:
-        title = "Không thực hiện được lúc này"
-    else:
-        title = "Yêu cầu bị từ chối"
-    return PageError(answer.status if 400 <= answer.status < 500 else 502, title,
-                     f"{what}: {answer.message or 'không có thông báo'}")
+    """A stage's or intake's refusal as a page: what it means, then their own message."""
+    title, meaning = REFUSALS.get(answer.status, ("Yêu cầu bị từ chối", f"{what} từ chối."))
+    status = answer.status if 400 <= answer.status < 500 else 502
+    said = answer.message or f"HTTP {answer.status}"
+    return PageError(status, title, meaning, f"{what}: {said}")
 
 
 def local_path(target: str | None) -> str:
@@ -193,7 +202,7 @@ async def queue(request: Request, ws: WorkspaceDep, who: Who,
     officer = officer_at(who, stage)
     answer = await ws.upstream.items(officer, trang_thai)
     if not answer.ok:
-        raise refused(answer, "Hàng đợi của bước xử lý trả lời")
+        raise refused(answer, stage_name(stage))
     items = [ws.queue_row(item) for item in answer.body]
     procedures = sorted({(row["procedure_code"], row["procedure_name"]) for row in items})
     wanted = folded(tim.strip())
@@ -212,7 +221,7 @@ async def claim(stage: str, item_id: ItemId, ws: WorkspaceDep, who: Who,
     check_csrf(who.csrf_token, form)
     answer = await ws.upstream.claim(officer_at(who, stage), str(item_id))
     if not answer.ok:
-        raise refused(answer, "Không nhận được việc")
+        raise refused(answer, stage_name(stage))
     return RedirectResponse(f"/viec/{stage}/{item_id}", status_code=303)
 
 
@@ -233,7 +242,7 @@ async def render_item(request: Request, ws: Workspace, who: SignedIn, stage: str
     officer = officer_at(who, stage)
     answer = await ws.upstream.item(officer, str(item_id))
     if not answer.ok:
-        raise refused(answer, "Bước xử lý trả lời")
+        raise refused(answer, stage_name(stage))
     item = answer.body
     dossier = await ws.upstream.dossier(officer, item["code"])
     forms = []
@@ -266,7 +275,7 @@ async def decide(request: Request, stage: str, item_id: ItemId,
     answer = await ws.upstream.decide(officer, str(item_id), decision, body)
     if not answer.ok:
         if answer.status in (403, 404):
-            raise refused(answer, "Bước xử lý trả lời")
+            raise refused(answer, stage_name(stage))
         return await render_item(request, ws, who, stage, item_id, status=answer.status,
                                  chosen=decision, submitted=form,
                                  problem=f"Bước xử lý không chấp nhận quyết định: "
@@ -297,7 +306,7 @@ async def dossier_file(code: CODE, sha256: SHA256, ws: WorkspaceDep, who: Who,
             body = upstream.json()
         except ValueError:
             body = None
-        raise refused(Answer(upstream.status_code, body), "Bộ phận tiếp nhận trả lời")
+        raise refused(Answer(upstream.status_code, body), "Bộ phận tiếp nhận")
     media_type = upstream.headers.get("content-type", "application/octet-stream")
     name = f"{code}-{sha256[:12]}"
     headers = {"Content-Disposition": f"{'attachment' if tai else 'inline'}; "
