@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from motcua_cli.samples import sample_submission, upload_sample_files
+from tests.browser import browser, full_page_screenshot, wait_until
 from tests.conftest import ARTIFACTS
-from tests.e2e.test_dashboard import browser, wait_until
 from tests.support import officer_headers, running_stack
 
 pytestmark = pytest.mark.e2e
@@ -68,9 +68,13 @@ async def item_in_queue(queue_url: str, headers: dict, code: str, timeout: float
     raise AssertionError(f"{code} never reached {queue_url}")
 
 
-def shot(driver, name: str) -> None:
+def shot(driver, name: str, *, whole: bool = False) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(ARTIFACTS / f"workspace-{name}.png"))
+    path = ARTIFACTS / f"workspace-{name}.png"
+    if whole:
+        full_page_screenshot(driver, path)
+    else:
+        driver.save_screenshot(str(path))
 
 
 def sign_in(driver, base: str, name: str, password: str = PASSWORD) -> None:
@@ -138,7 +142,7 @@ async def test_an_appraisal_officer_works_a_dossier_in_the_browser(infra, log_di
             assert shown.headers["content-disposition"].startswith("inline")
             assert hashlib.sha256(shown.content).hexdigest() == first["sha256"]
             assert "Bearer" not in driver.page_source and "eyJ" not in driver.page_source
-            shot(driver, "4-item")
+            shot(driver, "4-item", whole=True)
             driver.execute_script("document.getElementById('xem-tep').scrollIntoView()")
             time.sleep(1.5)  # the PDF viewer draws the page
             shot(driver, "5-file")

@@ -7,6 +7,8 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from motcua_contracts.labels import EVENT_NAMES
+
 try:
     VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 except ZoneInfoNotFoundError:  # no tz database on the host: Vietnam has kept +07:00 since 1975
@@ -107,16 +109,4 @@ def folded(text: str) -> str:
 APPLICANT["delivery_address"] = "Địa chỉ nhận kết quả qua bưu chính"
 SUPPLEMENTS = {"requested": "Yêu cầu bổ sung", "provided": "Công dân đã bổ sung",
                "expired": "Quá hạn bổ sung"}
-EVENTS = {
-    "DossierSubmitted": "Nộp hồ sơ", "DossierAccepted": "Tiếp nhận hồ sơ",
-    "DossierRefused": "Từ chối tiếp nhận", "SupplementRequested": "Yêu cầu bổ sung",
-    "SupplementProvided": "Bổ sung hồ sơ", "SupplementExpired": "Quá hạn bổ sung",
-    "FeesRequested": "Yêu cầu nộp phí", "FeesPaid": "Đã nộp phí",
-    "ConsultationRequested": "Xin ý kiến", "ConsultationAnswered": "Trả lời xin ý kiến",
-    "DossierAppraised": "Trình kết quả thẩm định", "DossierApproved": "Phê duyệt",
-    "DossierDenied": "Không phê duyệt", "DossierReturned": "Trả lại thẩm định",
-    "DelayApologized": "Xin lỗi, hẹn lại", "DossierOverdue": "Quá hạn",
-    "ResultSigned": "Ký số kết quả", "ResultHandedToPost": "Chuyển bưu điện",
-    "ResultPickedUpByPost": "Bưu điện nhận", "ResultDelivered": "Trả kết quả",
-    "WithdrawalRequested": "Đề nghị rút hồ sơ", "DossierStopped": "Dừng giải quyết",
-}
+EVENTS = EVENT_NAMES  # the same names the citizens' lookup page shows
