@@ -142,9 +142,9 @@ async def test_an_appraisal_officer_works_a_dossier_in_the_browser(infra, log_di
             assert shown.headers["content-disposition"].startswith("inline")
             assert hashlib.sha256(shown.content).hexdigest() == first["sha256"]
             assert "Bearer" not in driver.page_source and "eyJ" not in driver.page_source
+            time.sleep(1.5)  # the PDF viewer draws the page
             shot(driver, "4-item", whole=True)
             driver.execute_script("document.getElementById('xem-tep').scrollIntoView()")
-            time.sleep(1.5)  # the PDF viewer draws the page
             shot(driver, "5-file")
 
             # A form without its CSRF token: refused, and nothing decided.
