@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from motcua_runtime.settings import ServiceSettings
+from motcua_runtime.settings import ServiceSettings, named_urls
 
 
 class WorkspaceSettings(ServiceSettings):
@@ -49,13 +49,7 @@ class WorkspaceSettings(ServiceSettings):
     @field_validator("stage_urls", mode="before")
     @classmethod
     def _name_equals_url(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        urls = {}
-        for part in filter(None, (p.strip() for p in value.split(","))):
-            name, equals, url = part.partition("=")
-            if not equals or not name.strip() or not url.strip().startswith(("http://",
-                                                                             "https://")):
-                raise ValueError(f"stage URL {part!r} is not stage[.AGENCY]=http(s)://host:port")
-            urls[name.strip()] = url.strip().rstrip("/")
+        urls = named_urls(value, "stage URL")
+        if isinstance(urls, dict):
+            return {name: str(url).rstrip("/") for name, url in urls.items()}
         return urls
