@@ -9,6 +9,7 @@ import contextlib
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,6 +31,7 @@ from motcua_workspace.context import (
     Workspace,
     page,
 )
+from motcua_workspace.oidc import OpenIdConnect
 from motcua_workspace.pages import router
 from motcua_workspace.sessions import Limits, SessionStore
 from motcua_workspace.settings import WorkspaceSettings
@@ -52,6 +54,18 @@ def issuer_of(settings: WorkspaceSettings) -> IssuerKey | None:
         return None
     return IssuerKey(issuer_keys.load_private_key(path), issuer=settings.token_issuer,
                      audience=settings.token_audience)
+
+
+def open_id_connect(settings: WorkspaceSettings,
+                    client: httpx.AsyncClient) -> OpenIdConnect | None:
+    """The province's identity provider, when WORKSPACE_OIDC_ISSUER names one."""
+    if not settings.oidc_issuer:
+        return None
+    secret = settings.oidc_client_secret
+    return OpenIdConnect(issuer=settings.oidc_issuer, client_id=settings.oidc_client_id,
+                         client_secret=secret.get_secret_value() if secret else None,
+                         redirect_url=settings.oidc_redirect_url, scope=settings.oidc_scope,
+                         username_claim=settings.oidc_username_claim, client=client)
 
 
 def create_workspace(workspace: Workspace) -> FastAPI:
@@ -124,7 +138,8 @@ async def run(settings: WorkspaceSettings, stop: asyncio.Event | None = None) ->
                         token_lifetime=timedelta(minutes=settings.officer_token_minutes))
     workspace = Workspace(sessions, store, upstream, SignInLimits(
         settings.rate_limit_storage_uri, settings.sign_in_limit_per_client,
-        settings.sign_in_limit_per_name), default_catalogue(), settings)
+        settings.sign_in_limit_per_name), default_catalogue(), settings,
+        oidc=open_id_connect(settings, upstream.client))
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.metrics_host)
     server = uvicorn.Server(uvicorn.Config(

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import Catalogue
 from motcua_workspace import words
+from motcua_workspace.oidc import OpenIdConnect
 from motcua_workspace.orm import Account
 from motcua_workspace.passwords import hash_password
 from motcua_workspace.sessions import CSRF_FIELD, SessionStore
@@ -94,6 +95,7 @@ class Workspace:
     sign_in_limits: SignInLimits
     catalogue: Catalogue
     settings: Any  # WorkspaceSettings
+    oidc: OpenIdConnect | None = None
     clock: Callable[[], datetime] = _utc_now
     templates: Environment = field(default_factory=_templates)
     log: Any = field(default_factory=lambda: structlog.get_logger("motcua_workspace"))

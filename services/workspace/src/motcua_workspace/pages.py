@@ -17,6 +17,9 @@ from starlette.background import BackgroundTask
 from motcua_runtime.officers import Officer
 from motcua_workspace.context import PageError, SignInRequired, Workspace, page, workspace_of
 from motcua_workspace.forms import decision_forms, read_form
+from motcua_workspace.oidc import COOKIE as OIDC_COOKIE
+from motcua_workspace.oidc import SignInRefused
+from motcua_workspace.orm import Account
 from motcua_workspace.passwords import needs_rehash, verify_password
 from motcua_workspace.sessions import (
     COOKIE,
@@ -134,7 +137,8 @@ def sign_in_form(request: Request, ws: WorkspaceDep, *, next_path: str, status: 
                  user_name: str = "") -> Response:
     token = new_token()
     response = page(request, "sign_in.html", status=status, csrf=token, next_path=next_path,
-                    error=error, notice=notice, user_name=user_name)
+                    error=error, notice=notice, user_name=user_name,
+                    oidc=ws.oidc is not None)
     response.set_cookie(SIGN_IN_COOKIE, token, max_age=1800, httponly=True, samesite="strict",
                         secure=ws.settings.cookie_secure, path="/dang-nhap")
     return response
@@ -161,14 +165,66 @@ async def sign_in(request: Request, ws: WorkspaceDep, form: Form) -> Response:
     await ws.sign_in_limits.succeeded(user_name)
     if needs_rehash(account.password_hash):
         await ws.rehash(account.id, password)
+    return await session_for(ws, account, next_path, how="password")
+
+
+async def session_for(ws: Workspace, account: Account, next_path: str, *,
+                      how: str) -> Response:
+    """A new session for `account`, and the browser sent on to `next_path` with its cookie."""
     token = await ws.store.open(account, ws.now())
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax",
                         secure=ws.settings.cookie_secure, path="/",
                         max_age=int(ws.store.limits.absolute.total_seconds()))
     response.delete_cookie(SIGN_IN_COOKIE, path="/dang-nhap")
-    ws.log.info("officer signed in", officer=account.user_name, agency=account.agency)
+    response.delete_cookie(OIDC_COOKIE, path="/dang-nhap/oidc")
+    ws.log.info("officer signed in", officer=account.user_name, agency=account.agency, how=how)
     return response
+
+
+@router.get("/dang-nhap/oidc")
+async def sign_in_with_provider(ws: WorkspaceDep,
+                                tiep: Annotated[str | None, Query(max_length=2000)] = None
+                                ) -> Response:
+    """To the province's identity provider (OpenID Connect, code flow with PKCE)."""
+    if ws.oidc is None:
+        raise PageError(404, "Không có trang này", "Chưa cấu hình đăng nhập qua tài khoản "
+                                                   "của tỉnh (WORKSPACE_OIDC_ISSUER).")
+    try:
+        started = await ws.oidc.start(local_path(tiep))
+    except SignInRefused as refusal:
+        raise PageError(502, "Chưa đăng nhập được", "Hệ thống xác thực của tỉnh chưa trả lời "
+                                                    "đúng.", str(refusal)) from None
+    response = RedirectResponse(started.url, status_code=303)
+    response.set_cookie(OIDC_COOKIE, started.cookie, max_age=600, httponly=True,
+                        samesite="lax", secure=ws.settings.cookie_secure,
+                        path="/dang-nhap/oidc")
+    return response
+
+
+@router.get("/dang-nhap/oidc/ve")
+async def back_from_provider(request: Request, ws: WorkspaceDep,
+                             code: Annotated[str, Query(min_length=1, max_length=4000)],
+                             state: Annotated[str, Query(min_length=1, max_length=200)]
+                             ) -> Response:
+    """The provider's redirect back: the ID token checked, the account of its user name
+    signed in (an identity with no account here is refused)."""
+    if ws.oidc is None:
+        raise PageError(404, "Không có trang này", "Chưa cấu hình đăng nhập qua tài khoản "
+                                                   "của tỉnh (WORKSPACE_OIDC_ISSUER).")
+    try:
+        user_name, next_path = await ws.oidc.finish(code, state, request.cookies.get(OIDC_COOKIE))
+    except SignInRefused as refusal:
+        ws.log.warning("identity provider sign-in refused", reason=str(refusal))
+        return sign_in_form(request, ws, next_path="/hang-doi", status=401,
+                            error=f"Không đăng nhập được qua tài khoản của tỉnh: {refusal}.")
+    async with ws.sessions() as db:
+        account = await account_named(db, user_name)
+    if account is None or not account.active:
+        return sign_in_form(request, ws, next_path="/hang-doi", status=403,
+                            error=f"Tài khoản {user_name} của tỉnh chưa được cấp quyền trong "
+                                  "không gian làm việc: xin liên hệ quản trị của cơ quan.")
+    return await session_for(ws, account, local_path(next_path), how="oidc")
 
 
 @router.post("/dang-xuat")

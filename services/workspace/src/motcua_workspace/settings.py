@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from motcua_runtime.settings import ServiceSettings, named_urls
@@ -43,6 +43,20 @@ class WorkspaceSettings(ServiceSettings):
         "Failed sign-ins per user name, from all clients together; a success clears it."))
     rate_limit_storage_uri: str = Field(default="async+memory://", description=(
         "Where the sign-in counters are kept (async+redis://… for several replicas)."))
+    oidc_issuer: str | None = Field(default=None, description=(
+        "The province's OpenID Connect provider (its issuer URL; the discovery document is "
+        "read from it). Set: the sign-in page also offers signing in there."))
+    oidc_client_id: str = Field(default="motcua-workspace", description=(
+        "The workspace's client id at the provider: the ID tokens' audience."))
+    oidc_client_secret: SecretStr | None = Field(default=None, description=(
+        "The client's secret, if the provider gave one (a confidential client)."))
+    oidc_redirect_url: str = Field(
+        default="http://127.0.0.1:8100/dang-nhap/oidc/ve", description=(
+            "Where the provider sends the browser back: the workspace's public address + "
+            "/dang-nhap/oidc/ve, as registered at the provider."))
+    oidc_scope: str = "openid profile"
+    oidc_username_claim: str = Field(default="preferred_username", description=(
+        "The ID token's claim holding the user name of the officer's account here."))
     due_soon_hours: float = Field(default=24.0, gt=0, le=24 * 30, description=(
         "An item is due soon (amber) when its due time is within this many hours."))
 
