@@ -54,12 +54,12 @@ def issuer_public_key_file() -> Path:
 
 @cache
 def issuer_private_key_file() -> Path:
-    """The session issuer's `issuer.pem`, for the workspace run as a child process (the
-    embedded identity provider mints officers' tokens with it)."""
-    from motcua_runtime import private_pem
-
+    """The session issuer's private key as a PEM file (MOTCUA_TOKEN_ISSUER_PRIVATE_KEY), for a
+    command that mints its own token (`motcua report`, `motcua access-log`) on a test stack."""
     directory = Path(tempfile.mkdtemp(prefix="motcua-test-issuer-key-"))
     atexit.register(shutil.rmtree, directory, True)
     path = directory / "issuer.pem"
-    private_pem.write(path, ISSUER.private_key, None)
+    path.write_bytes(ISSUER.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
     return path

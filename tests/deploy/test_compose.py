@@ -21,10 +21,11 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 SETUP_JOBS = ("migrate", "topics")
-ROLE_SERVICES = (*STAGES, "audit", "operations", "workspace")  # each with its own Postgres role
-# Services that sign no event, so hold no key of the registry: the archive, the operations view
-# and the officers' workspace.
-KEYLESS = ("audit", "operations", "workspace")
+# Each with its own Postgres role.
+ROLE_SERVICES = (*STAGES, "audit", "operations", "portal", "workspace")
+# Services that sign no event, so hold no key of the registry: the archive, the operations view,
+# the portal sync and the officers' workspace.
+KEYLESS = ("audit", "operations", "portal", "workspace")
 # Consumer groups the cluster scales on: `<stage>` or `<stage>.<AGENCY>` for an agency's instance.
 SCALED_GROUPS = {"intake", "appraisal", "appraisal.STP", "approval", "signing", "delivery",
                  "delivery.BUUDIEN", "audit", "operations"}
@@ -325,9 +326,11 @@ def test_each_scaled_object_scales_a_deployment_on_its_consumer_group():
         args = container.get("args", [])
         assert group == (f"{stage}.{args[1]}" if args[:1] == ["--agency"] else stage), target
     assert groups == SCALED_GROUPS
-    # Every consumer scales on its lag; the workspace consumes nothing (a fixed replica count).
-    assert {doc["spec"]["scaleTargetRef"]["name"] for doc in scaled} == \
-        set(deployments) - {"workspace"}
+    # The portal sync runs one replica (one sender makes each dossier's calls), the workspace a
+    # fixed number (it consumes nothing): neither scales on lag.
+    assert {doc["spec"]["scaleTargetRef"]["name"] for doc in scaled} == set(deployments) - {
+        "portal", "workspace"}
+    assert deployments["portal"]["spec"]["replicas"] == 1
 
 
 def test_k8s_instance_for_all_agencies_leaves_out_those_with_their_own():

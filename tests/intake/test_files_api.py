@@ -23,7 +23,7 @@ from motcua_cli.samples import sample_submission
 from motcua_files import FilesSettings, FilesystemStore
 from motcua_intake.api import create_api
 from motcua_intake.files.documents import DossierFiles
-from motcua_intake.orm import OUTBOX, FileRead, StoredUpload, TimelineEntry
+from motcua_intake.orm import OUTBOX, PersonalDataRead, StoredUpload, TimelineEntry
 from motcua_runtime.db import create_engine
 from tests.files.conftest import (  # noqa: F401  (the stores' fixtures, used by name)
     filesystem_store,
@@ -254,7 +254,8 @@ async def test_officers_of_the_agencies_that_took_part_read_and_every_read_is_re
     assert (await client.get(url, headers=bearer("CAT", "appraisal", "can.bo"))).status_code \
         == 200
     async with engine.connect() as connection:
-        rows = (await connection.execute(select(FileRead).order_by(FileRead.id))).all()
+        rows = (await connection.execute(
+            select(PersonalDataRead).order_by(PersonalDataRead.id))).all()
     assert [(r.officer, r.agency, r.role, r.dossier_code, r.sha256, r.client) for r in rows] == [
         ("chuyen.vien", "STP", "appraisal", answer["code"], files[0]["sha256"], "10.0.0.7"),
         ("can.bo", "CAT", "appraisal", answer["code"], files[0]["sha256"], "10.0.0.7")]

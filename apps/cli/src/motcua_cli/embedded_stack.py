@@ -44,6 +44,7 @@ from motcua_cli.supervisor import (
     Supervised,
     Supervisor,
     plan_services,
+    portal_configured,
     stop_all,
 )
 from motcua_contracts import DLQ_SUFFIX, DOSSIER_TOPIC
@@ -181,6 +182,9 @@ class EmbeddedStack:
             dashboard_port=free_port(self.dashboard_port) if self.dashboard_port else None,
             workspace_port=free_port(self.workspace_port) if self.workspace_port else None,
             services=self.only)
+        if not portal_configured(env):
+            self.say("National portal: no PORTAL_URL, so its sync is not started "
+                     "(docs/portal.md)")
         registry = load_registry(keys_dir)
         for service in self.services:
             # Each process logs in as its own role, never the admin; the supervisor's restore

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from motcua_cli import calendar as calendar_cli
 from motcua_cli import stackfile
+from motcua_cli.access_log import add_access_log_command, run_access_log
 from motcua_cli.dlq import add_dlq_command, run_dlq
 from motcua_cli.embedded import default_data_dir
 from motcua_cli.officer import add_officer_command, run_officer
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_setup_commands(commands)
     add_officer_command(commands)
     add_report_command(commands)
+    add_access_log_command(commands)
     add_outbox_command(commands)
     add_dlq_command(commands)
     add_trace_command(commands)
@@ -136,8 +138,9 @@ def add_procedures_command(commands: Commands) -> None:
 
 
 def add_admin_commands(commands: Commands) -> None:
-    """keys, tokens, audit, chaos, contracts, privacy: each module adds its own parser."""
-    from motcua_cli import audit, chaos, contracts, keys, privacy, tokens
+    """keys, tokens, audit, chaos, contracts, privacy, portal: each module adds its own
+    parser."""
+    from motcua_cli import audit, chaos, contracts, keys, portal, privacy, tokens
 
     keys.add_parser(commands)
     tokens.add_parser(commands)
@@ -145,6 +148,7 @@ def add_admin_commands(commands: Commands) -> None:
     chaos.add_parser(commands)
     contracts.add_parser(commands)
     privacy.add_parser(commands)
+    portal.add_parser(commands)
 
 
 # -- running a command: first those that need no running stack, then those that read it -------
@@ -211,6 +215,12 @@ def run_pki(args: argparse.Namespace) -> int:
     from motcua_signing.bench import main as sealing_bench
 
     return sealing_bench([str(args.count)] + (["--json"] if args.json else []))
+
+
+def run_portal(args: argparse.Namespace, current: stackfile.Stack) -> int:
+    from motcua_cli import portal
+
+    return portal.run(args, current)
 
 
 def run_audit(args: argparse.Namespace, current: stackfile.Stack) -> int:
@@ -309,9 +319,11 @@ WITHOUT_STACK: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 WITH_STACK: dict[str, Callable[[argparse.Namespace, stackfile.Stack], int]] = {
     "officer": lambda args, current: run_officer(args, args.data_dir, current),
-    "outbox": run_outbox, "dlq": run_dlq, "report": run_report, "trace": run_trace,
+    "outbox": run_outbox, "dlq": run_dlq, "report": run_report, "access-log": run_access_log,
+    "trace": run_trace,
     "calendar": calendar_cli.run, "audit": run_audit, "demo": run_demo, "bench": run_bench,
     "stack": run_stack, "migrate": run_migrate, "topics": run_topics, "privacy": run_privacy,
+    "portal": run_portal,
 }
 
 

@@ -58,7 +58,7 @@ def run_report(args: argparse.Namespace, stack: stackfile.Stack | None = None) -
     except httpx.HTTPError as error:
         raise SystemExit(f"cannot reach {stack.api_url}: {error}") from None
     if response.status_code != 200:
-        raise SystemExit(f"the API answered {response.status_code}: {_message(response)}")
+        raise SystemExit(f"the API answered {response.status_code}: {problem_message(response)}")
     if args.csv:
         sys.stdout.write(response.text)
     elif args.json:
@@ -68,7 +68,8 @@ def run_report(args: argparse.Namespace, stack: stackfile.Stack | None = None) -
     return 0
 
 
-def _message(response: httpx.Response) -> str:
+def problem_message(response: httpx.Response) -> str:
+    """What an API's problem answer says (its `detail`), else the start of its body."""
     try:
         body = response.json()
     except ValueError:

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.centre import Centre
+from motcua_intake.access_log import create_access_log_router
 from motcua_intake.files.api import UPLOAD_PATH, create_files_router, upload_limit
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing import applicant
 from motcua_intake.filing.api import create_filing_router
+from motcua_intake.officer.api import create_officer_router
 from motcua_intake.tracking.api import create_tracking_router
 from motcua_runtime.health import healthz
 from motcua_runtime.http import install_error_handlers
@@ -45,7 +47,11 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     # Filing, the applicant's actions and the list of procedures.
     app.include_router(create_filing_router(catalogue, calendar,
                                             applicant.Outbox(topic, signer), on_commit, files))
-    # Uploads, the applicant's and officers' downloads of the dossiers' files, the access log.
+    # Uploads, the applicant's and officers' downloads of the dossiers' files.
     app.include_router(create_files_router(files, current_officer))
+    # The dossier as an officer of an agency that took part in it reads it.
+    app.include_router(create_officer_router(catalogue, calendar, current_officer))
+    # Every officer's read of personal data (files, dossiers), for the auditors.
+    app.include_router(create_access_log_router(current_officer))
     app.add_api_route("/healthz", healthz)  # the database and the broker (motcua_runtime.health)
     return app

@@ -155,11 +155,13 @@ class StoredUpload(Base):
                                                 server_default=func.now())
 
 
-class FileRead(Base):
-    """The access log: every read of a dossier's file by an officer (who, for which agency and
-    role, which dossier and file, when, from where), kept for the auditors. Only ever added to."""
+class PersonalDataRead(Base):
+    """The access log: every read of personal data by an officer (who, for which agency and
+    role, which dossier, what of it, when, from where), kept for the auditors. Only ever added
+    to. `what`: `file` (one of the dossier's files, `sha256`) or `dossier` (the dossier with its
+    applicant, `GET /api/officer/dossiers/{code}`)."""
 
-    __tablename__ = "file_reads"
+    __tablename__ = "personal_data_reads"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
@@ -168,8 +170,9 @@ class FileRead(Base):
     agency: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(32))
     dossier_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    dossier_code: Mapped[str] = mapped_column(String(40))
-    sha256: Mapped[str] = mapped_column(String(64))
+    dossier_code: Mapped[str] = mapped_column(String(40), index=True)
+    what: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str | None] = mapped_column(String(64), doc="The file read, if a file")
     client: Mapped[str | None] = mapped_column(String(64), doc="The caller's address")
 
 

@@ -3,7 +3,6 @@
     POST /api/files                                   upload (multipart/form-data, streamed)
     GET  /api/dossiers/{code}/files/{sha256}          the applicant's download (code + ID number)
     GET  /api/officer/dossiers/{code}/files/{sha256}  an officer's download (bearer token)
-    GET  /api/file-reads                              the access log (auditor or admin)
 
 An upload is read part by part as it arrives and goes to the store through motcua_files'
 UploadCheck: its name, its type judged from its bytes, its size alone and with the other files
@@ -11,21 +10,19 @@ of the request. A refused file is a 413, 415 or 422 naming it, and nothing of it
 
 An officer reads a dossier's files only if a stage of their agency holds or held the dossier
 (it is the competent agency, or an event of the dossier was addressed to it or taken by it: a
-consultation too); every such read is recorded (who, agency, role, dossier, file, when, from
-where) before the first byte goes out. Every download is verified against the SHA-256 the
-dossier's event carries before it starts (motcua_files.VerifiedFile)."""
+consultation too: motcua_intake.tracking.access); every such read is recorded (who, agency,
+role, dossier, file, when, from where: motcua_intake.access_log) before the first byte goes out.
+Every download is verified against the SHA-256 the dossier's event carries before it starts
+(motcua_files.VerifiedFile)."""
 
 # No `from __future__ import annotations`: FastAPI resolves the endpoint's annotations.
 
-import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,17 +37,17 @@ from motcua_files import (
     StoredFileMissing,
     VerifiedFile,
 )
+from motcua_intake.access_log import record_read
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.files.multipart import MultipartError, boundary_of, parts
-from motcua_intake.orm import Dossier, FileRead, StoredUpload, TimelineEntry
-from motcua_intake.tracking.access import find_for_applicant
+from motcua_intake.orm import Dossier, StoredUpload
+from motcua_intake.tracking.access import find_for_applicant, find_for_officer
 from motcua_runtime.http import session_from
 from motcua_runtime.officers import Officer, OfficerDependency
 
 log = structlog.get_logger(__name__)
 SessionDep = Annotated[AsyncSession, Depends(session_from)]
 UPLOAD_PATH = "/api/files"
-AUDIT_ROLES = ("auditor", "admin")
 SHA256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$",
                              description="The file's SHA-256, as the dossier's documents name it")]
 _FILE_CONTENT = {media_type: {"schema": {"type": "string", "format": "binary"}}
@@ -66,17 +63,6 @@ class UploadedFile(BaseModel):
 
 class UploadedFiles(BaseModel):
     files: list[UploadedFile]
-
-
-class FileReadEntry(BaseModel):
-    read_at: datetime
-    officer: str
-    agency: str
-    role: str
-    dossier_id: uuid.UUID
-    dossier_code: str
-    sha256: str
-    client: str | None
 
 
 def upload_limit(files: DossierFiles) -> int:
@@ -119,17 +105,6 @@ async def _open(files: DossierFiles, sha256: str) -> VerifiedFile:
         return await files.store.open(sha256)
     except FileError as error:
         raise _store_problem(error) from None
-
-
-async def took_part(session: AsyncSession, dossier: Dossier, agency: str) -> bool:
-    """Whether a stage of `agency` holds or held the dossier: its competent agency, or one an
-    event of it was addressed to (a consultation: the consulted agency) or taken by."""
-    if dossier.agency == agency:
-        return True
-    found = await session.scalar(select(TimelineEntry.event_id).where(
-        TimelineEntry.dossier_id == dossier.id,
-        or_(TimelineEntry.agency == agency, TimelineEntry.addressed_to == agency)).limit(1))
-    return found is not None
 
 
 def create_files_router(files: DossierFiles, current_officer: OfficerDependency) -> APIRouter:
@@ -213,60 +188,19 @@ def create_files_router(files: DossierFiles, current_officer: OfficerDependency)
                                session: SessionDep, officer: OfficerDep) -> StreamingResponse:
         """A dossier's file for an officer of an agency that holds, held or is consulted on it.
         The read is in the access log (`GET /api/file-reads`) before the first byte is sent."""
-        if officer.is_service:
-            raise _refused(403, "a dossier's files are read by officers, not services")
         async with session.begin():
-            dossier = await session.scalar(select(Dossier).where(Dossier.code == code))
-            if dossier is None:
-                raise _refused(404, f"no dossier {code}")
-            if not await took_part(session, dossier, officer.agency):
-                raise _refused(403, f"dossier {code} is not held, nor was it, by a stage of "
-                               f"agency {officer.agency}, nor does it consult it")
+            dossier = await find_for_officer(session, code, officer)
             if not _holds(dossier, sha256):
                 raise _refused(404, f"dossier {code} has no file {sha256}")
         verified = await _open(files, sha256)
         try:
             async with session.begin():
-                session.add(FileRead(
-                    officer=officer.name, agency=officer.agency, role=officer.role,
-                    dossier_id=dossier.id, dossier_code=dossier.code, sha256=sha256,
-                    client=request.client.host if request.client else None))
+                record_read(session, request, officer, dossier, "file", sha256)
         except BaseException:
             verified.close()
             raise
         log.info("dossier file read by officer", officer=officer.name, agency=officer.agency,
                  dossier_id=str(dossier.id), sha256=sha256)
         return _download(verified, dossier, sha256)
-
-    @router.get("/api/file-reads", response_model=list[FileReadEntry], responses={
-        403: {"description": "Neither an auditor nor an administrator"},
-        422: {"description": "Neither dossier nor officer given"}})
-    async def file_reads(session: SessionDep, officer: OfficerDep,
-                         # No control characters: no code or name holds one (and Postgres
-                         # text cannot hold \u0000).
-                         dossier: Annotated[str | None, Query(
-                             max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$",
-                             description="A dossier's code")] = None,
-                         reader: Annotated[str | None, Query(
-                             alias="officer", max_length=128, pattern=r"^[^\x00-\x1f\x7f]*$",
-                             description="An officer's name, as their token says it")] = None,
-                         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                         ) -> list[FileReadEntry]:
-        """Officers' reads of dossiers' files, newest first, by dossier or by officer."""
-        if officer.role not in AUDIT_ROLES:
-            raise _refused(403, f"the access log is for the auditor or admin role, not "
-                           f"{officer.role}")
-        if dossier is None and reader is None:
-            raise _refused(422, "dossier or officer: name one (a dossier's code, an officer)")
-        query = select(FileRead).order_by(FileRead.read_at.desc(), FileRead.id.desc())
-        if dossier is not None:
-            query = query.where(FileRead.dossier_code == dossier)
-        if reader is not None:
-            query = query.where(FileRead.officer == reader)
-        async with session.begin():
-            rows = (await session.scalars(query.limit(limit))).all()
-        return [FileReadEntry(read_at=r.read_at, officer=r.officer, agency=r.agency,
-                              role=r.role, dossier_id=r.dossier_id, dossier_code=r.dossier_code,
-                              sha256=r.sha256, client=r.client) for r in rows]
 
     return router

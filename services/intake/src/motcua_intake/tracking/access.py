@@ -1,15 +1,17 @@
 """Who may read a dossier: by its id (an unguessable UUIDv7, given only to whoever filed it)
 anyone who has it; by its code (guessable) only with the applicant's ID number, and a wrong
-number answers exactly like an unknown code."""
+number answers exactly like an unknown code. An officer (a bearer token) reads a dossier, its
+files and its applicant only if a stage of their agency holds or held it, or it consults them."""
 
 import uuid
 
 from fastapi import HTTPException
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua_intake.orm import Dossier
+from motcua_intake.orm import Dossier, TimelineEntry
 from motcua_intake.personal import person_of, same_id
+from motcua_runtime.officers import Officer
 
 ID_NUMBER = r"^[0-9]{9}$|^[0-9]{12}$"
 NOT_FOUND = "no dossier matches this code and ID number"
@@ -38,4 +40,31 @@ async def find(session: AsyncSession, id_or_code: str, id_number: str | None) ->
     dossier = await session.get(Dossier, dossier_id)
     if dossier is None:
         raise HTTPException(404, detail={"message": f"no dossier {id_or_code}"})
+    return dossier
+
+
+async def took_part(session: AsyncSession, dossier: Dossier, agency: str) -> bool:
+    """Whether a stage of `agency` holds or held the dossier: its competent agency, or one an
+    event of it was addressed to (a consultation: the consulted agency) or taken by."""
+    if dossier.agency == agency:
+        return True
+    found = await session.scalar(select(TimelineEntry.event_id).where(
+        TimelineEntry.dossier_id == dossier.id,
+        or_(TimelineEntry.agency == agency, TimelineEntry.addressed_to == agency)).limit(1))
+    return found is not None
+
+
+async def find_for_officer(session: AsyncSession, code: str, officer: Officer) -> Dossier:
+    """The dossier of that code for an officer whose agency took part in it (`took_part`):
+    404 for an unknown code, 403 naming why for a service's token or another agency."""
+    if officer.is_service:
+        raise HTTPException(403, detail={"message": "a dossier and its files are read by "
+                                         "officers, not services"})
+    dossier = await session.scalar(select(Dossier).where(Dossier.code == code))
+    if dossier is None:
+        raise HTTPException(404, detail={"message": f"no dossier {code}"})
+    if not await took_part(session, dossier, officer.agency):
+        raise HTTPException(403, detail={"message": (
+            f"dossier {code} is not held, nor was it, by a stage of agency {officer.agency}, "
+            "nor does it consult it")})
     return dossier

@@ -75,12 +75,22 @@ def create_tracking_router(catalogue: Catalogue, calendar: WorkingCalendar,
 
 async def view_of(session: AsyncSession, dossier: Dossier, catalogue: Catalogue,
                   calendar: WorkingCalendar, now: Clock) -> DossierView:
+    view, _ = await view_and_person(session, dossier, catalogue, calendar, now)
+    return view
+
+
+async def view_and_person(session: AsyncSession, dossier: Dossier, catalogue: Catalogue,
+                          calendar: WorkingCalendar, now: Clock
+                          ) -> tuple[DossierView, dict[str, Any] | None]:
+    """The public view, and the applicant opened (None once erased): an officer's view shows
+    both, the public only the first."""
     entries = list(await session.scalars(
         select(TimelineEntry).where(TimelineEntry.dossier_id == dossier.id)
         .order_by(TimelineEntry.at, TimelineEntry.event_id)))
     ring = await keyring(session, [dossier.id])
-    return dossier_view(dossier, entries, catalogue, calendar, now(), person=person(ring, dossier),
-                        erased_at=erased_at(ring, dossier))
+    applicant = person(ring, dossier)
+    return dossier_view(dossier, entries, catalogue, calendar, now(), person=applicant,
+                        erased_at=erased_at(ring, dossier)), applicant
 
 
 # -- following a dossier ----------------------------------------------------------------------

@@ -1,0 +1,132 @@
+"""The access log: every read of personal data by an officer, a dossier's file or the dossier
+itself with its applicant (who, for which agency and role, which dossier, what, when, from
+where), recorded before the answer goes out and queryable by the auditors:
+
+    GET /api/personal-data-reads   every read, by dossier code, officer and since when
+    GET /api/file-reads            the reads of files only, as before the log held more
+
+The table is `intake.personal_data_reads` (migration 0010, which kept the rows of the file log
+`intake.file_reads`)."""
+
+# No `from __future__ import annotations`: FastAPI resolves the endpoint's annotations.
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua_intake.orm import Dossier, PersonalDataRead
+from motcua_runtime.http import session_from
+from motcua_runtime.officers import Officer, OfficerDependency
+
+SessionDep = Annotated[AsyncSession, Depends(session_from)]
+AUDIT_ROLES = ("auditor", "admin")
+What = Literal["file", "dossier"]
+# No control characters: no code or name holds one (and Postgres text cannot hold \u0000).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+Code = Annotated[str | None, Query(max_length=40, pattern=PRINTABLE,
+                                   description="A dossier's code")]
+Reader = Annotated[str | None, Query(alias="officer", max_length=128, pattern=PRINTABLE,
+                                     description="An officer's name, as their token says it")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many, newest first")]
+
+
+class PersonalDataReadEntry(BaseModel):
+    read_at: datetime
+    officer: str
+    agency: str
+    role: str
+    dossier_id: uuid.UUID
+    dossier_code: str
+    what: What = Field(description="file: one of the dossier's files (sha256); dossier: the "
+                                   "dossier with its applicant")
+    sha256: str | None
+    client: str | None = Field(description="The caller's address as the server sees it")
+
+
+class FileReadEntry(BaseModel):
+    """A read of a file, as `GET /api/file-reads` has always answered it."""
+
+    read_at: datetime
+    officer: str
+    agency: str
+    role: str
+    dossier_id: uuid.UUID
+    dossier_code: str
+    sha256: str
+    client: str | None
+
+
+def record_read(session: AsyncSession, request: Request, officer: Officer, dossier: Dossier,
+                what: What, sha256: str | None = None) -> None:
+    """Add the read to the session's transaction: it is committed before the answer is sent."""
+    session.add(PersonalDataRead(
+        officer=officer.name, agency=officer.agency, role=officer.role, dossier_id=dossier.id,
+        dossier_code=dossier.code, what=what, sha256=sha256,
+        client=request.client.host if request.client else None))
+
+
+def check_auditor(officer: Officer) -> None:
+    if officer.role not in AUDIT_ROLES:
+        raise HTTPException(403, detail={"message": "the access log is for the auditor or "
+                                         f"admin role, not {officer.role}"})
+
+
+def reads_query(code: str | None, reader: str | None, since: datetime | None
+                ) -> Select[PersonalDataRead]:
+    query = select(PersonalDataRead).order_by(PersonalDataRead.read_at.desc(),
+                                              PersonalDataRead.id.desc())
+    if code is not None:
+        query = query.where(PersonalDataRead.dossier_code == code)
+    if reader is not None:
+        query = query.where(PersonalDataRead.officer == reader)
+    if since is not None:
+        query = query.where(PersonalDataRead.read_at >= since)
+    return query
+
+
+def create_access_log_router(current_officer: OfficerDependency) -> APIRouter:
+    router = APIRouter()
+    OfficerDep = Annotated[Officer, Depends(current_officer)]
+
+    @router.get("/api/personal-data-reads", response_model=list[PersonalDataReadEntry],
+                responses={401: {"description": "No valid officer token"},
+                           403: {"description": "Neither an auditor nor an administrator"},
+                           422: {"description": "A `since` without its UTC offset"}})
+    async def personal_data_reads(session: SessionDep, officer: OfficerDep, code: Code = None,
+                                  reader: Reader = None,
+                                  since: Annotated[datetime | None, Query(description=(
+                                      "From this time on (ISO 8601, with its offset)"))] = None,
+                                  limit: Limit = 200) -> list[PersonalDataReadEntry]:
+        """Officers' reads of personal data (files and dossiers), newest first; each filter
+        narrows it, none gives the newest reads of all."""
+        check_auditor(officer)
+        if since is not None and since.utcoffset() is None:
+            raise HTTPException(422, detail={"message": "since: give the time's UTC offset, "
+                                             "e.g. 2026-12-03T08:00:00+07:00"})
+        async with session.begin():
+            rows = (await session.scalars(reads_query(code, reader, since).limit(limit))).all()
+        return [PersonalDataReadEntry.model_validate(row, from_attributes=True) for row in rows]
+
+    @router.get("/api/file-reads", response_model=list[FileReadEntry], responses={
+        403: {"description": "Neither an auditor nor an administrator"},
+        422: {"description": "Neither dossier nor officer given"}})
+    async def file_reads(session: SessionDep, officer: OfficerDep,
+                         dossier: Code = None, reader: Reader = None,
+                         limit: Limit = 200) -> list[FileReadEntry]:
+        """Officers' reads of dossiers' files, newest first, by dossier or by officer (the
+        reads of whole dossiers are in `GET /api/personal-data-reads`)."""
+        check_auditor(officer)
+        if dossier is None and reader is None:
+            raise HTTPException(422, detail={"message": "dossier or officer: name one (a "
+                                             "dossier's code, an officer)"})
+        query = reads_query(dossier, reader, None).where(PersonalDataRead.what == "file")
+        async with session.begin():
+            rows = (await session.scalars(query.limit(limit))).all()
+        return [FileReadEntry.model_validate(row, from_attributes=True) for row in rows]
+
+    return router
