@@ -12,7 +12,6 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -23,14 +22,10 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from motcua_catalogue.catalogue import default_catalogue
 from motcua_runtime.db import create_engine
 from motcua_workspace.accounts import add_account
-from motcua_workspace.app import create_workspace, open_id_connect
-from motcua_workspace.context import SignInLimits, Workspace
-from motcua_workspace.sessions import COOKIE, Limits, SessionStore
-from motcua_workspace.settings import WorkspaceSettings
-from motcua_workspace.upstream import Directory, Upstream
+from motcua_workspace.sessions import COOKIE
+from tests.workspace.test_pages import workspace as pages_workspace
 
 ISSUER = "http://idp.example/realms/laocai"
 CLIENT = "motcua-workspace"
@@ -115,18 +110,10 @@ async def sessions(infra):
 
 
 def workspace(sessions, provider: Provider) -> httpx.AsyncClient:
-    settings = WorkspaceSettings(database_url="postgresql+asyncpg://unused/x",
-                                 cookie_secure=False, oidc_issuer=ISSUER, oidc_client_id=CLIENT,
-                                 oidc_client_secret="bi-mat", oidc_redirect_url=REDIRECT)
     idp = httpx.AsyncClient(transport=httpx.ASGITransport(app=provider.app()))
-    ws = Workspace(sessions, SessionStore(sessions, Limits(timedelta(minutes=30),
-                                                           timedelta(hours=10))),
-                   Upstream(Directory({}), "http://127.0.0.1:9", None,
-                            token_lifetime=timedelta(minutes=5)),
-                   SignInLimits("async+memory://", "50/minute", "50/minute"),
-                   default_catalogue(), settings, oidc=open_id_connect(settings, idp))
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_workspace(ws)),
-                             base_url="http://workspace")
+    return pages_workspace(sessions, oidc_client=idp, oidc_issuer=ISSUER,
+                           oidc_client_id=CLIENT, oidc_client_secret="bi-mat",
+                           oidc_redirect_url=REDIRECT)
 
 
 async def through_provider(client: httpx.AsyncClient, provider: Provider,

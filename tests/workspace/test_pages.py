@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_runtime.db import create_engine
 from motcua_workspace.accounts import add_account
-from motcua_workspace.app import create_workspace
+from motcua_workspace.app import create_workspace, open_id_connect
 from motcua_workspace.context import SignInLimits, Workspace
 from motcua_workspace.sessions import COOKIE, Limits, SessionStore
 from motcua_workspace.settings import WorkspaceSettings
@@ -46,16 +46,22 @@ async def database(infra):
     await engine.dispose()
 
 
-def workspace(sessions, clock: Clock, **settings) -> httpx.AsyncClient:
+def workspace(sessions, clock: Clock | None = None, *, upstream: Upstream | None = None,
+              oidc_client: httpx.AsyncClient | None = None, **settings) -> httpx.AsyncClient:
+    """The workspace's app in-process on `sessions`, with `upstream` (default: no stage and no
+    intake anywhere), an identity provider reached through `oidc_client` when the settings
+    name one, and `clock` for the sessions' time."""
     config = WorkspaceSettings(database_url="postgresql+asyncpg://unused/x",
                                **{"cookie_secure": False, **settings})
+    upstream = upstream or Upstream(Directory({}), "http://127.0.0.1:9", None,
+                                    token_lifetime=timedelta(minutes=5))
     ws = Workspace(sessions, SessionStore(sessions, Limits(timedelta(minutes=30),
                                                            timedelta(hours=10))),
-                   Upstream(Directory({}), "http://127.0.0.1:9", None,
-                            token_lifetime=timedelta(minutes=5)),
-                   SignInLimits("async+memory://", config.sign_in_limit_per_client,
-                                config.sign_in_limit_per_name),
-                   default_catalogue(), config, clock=clock)
+                   upstream, SignInLimits("async+memory://", config.sign_in_limit_per_client,
+                                          config.sign_in_limit_per_name),
+                   default_catalogue(), config,
+                   oidc=open_id_connect(config, oidc_client) if oidc_client else None,
+                   **({"clock": clock} if clock else {}))
     app = create_workspace(ws)
     # A Secure cookie comes back over HTTPS only (the client, like a browser, keeps to that).
     scheme = "https" if config.cookie_secure else "http"

@@ -13,23 +13,18 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_appraisal.orm import WorkItem
-from motcua_catalogue.catalogue import default_catalogue
 from motcua_contracts import uuid7
 from motcua_runtime.db import create_engine
 from motcua_runtime.scope import AgencyScope
 from motcua_runtime.work_items import OPEN
 from motcua_runtime.work_queue import create_work_queue_api
 from motcua_workspace.accounts import add_account
-from motcua_workspace.app import create_workspace
-from motcua_workspace.context import SignInLimits, Workspace
-from motcua_workspace.sessions import Limits, SessionStore
-from motcua_workspace.settings import WorkspaceSettings
 from motcua_workspace.upstream import Directory, Upstream
 from tests.officer_tokens import ISSUER, current_officer
 from tests.personal import facts
 from tests.runtime.test_agency_queue import POLICY, STAGE
 from tests.support import officer_headers, signer_of
-from tests.workspace.test_pages import PASSWORD, csrf_of, sign_in
+from tests.workspace.test_pages import PASSWORD, csrf_of, sign_in, workspace
 
 NOW = datetime.now(timezone.utc)
 
@@ -62,19 +57,12 @@ async def stack(infra):
         STAGE, WorkItem, POLICY.work_queue(), sessions=sessions, producer=signer.producer,
         topic=topic, current_officer=current_officer("appraisal"), on_commit=lambda: None,
         sign=signer.sign, scope=AgencyScope.shared(set()))
-    settings = WorkspaceSettings(database_url="postgresql+asyncpg://unused/x",
-                                 cookie_secure=False)
     # Intake is not running here: its officer API answers 404 from the queue's app, and the
     # page says it could not read the dossier.
     upstream = Upstream(Directory({"appraisal": "http://appraisal"}), "http://appraisal",
                         ISSUER, token_lifetime=timedelta(minutes=5),
                         transport=httpx.ASGITransport(app=queue))
-    workspace = Workspace(sessions, SessionStore(sessions, Limits(timedelta(minutes=30),
-                                                                  timedelta(hours=10))),
-                          upstream, SignInLimits("async+memory://", "50/minute", "50/minute"),
-                          default_catalogue(), settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_workspace(workspace)),
-                                 base_url="http://workspace") as client, \
+    async with workspace(sessions, upstream=upstream) as client, \
             httpx.AsyncClient(transport=httpx.ASGITransport(app=queue),
                               base_url="http://appraisal") as direct:
         await sign_in(client, "chuyen.vien")
