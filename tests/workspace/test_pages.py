@@ -175,3 +175,13 @@ async def test_a_stage_the_officer_has_no_role_at_is_403_and_a_missing_queue_503
         assert bad.status_code == 422 and "Địa chỉ không hợp lệ" in bad.text
         down = await client.get("/hang-doi")  # no appraisal queue configured in this test
         assert down.status_code == 503 and "không trả lời" in down.text
+
+
+async def test_the_probe_answers_without_a_session_and_an_unknown_path_is_a_404_page(database):
+    async with workspace(database) as client:
+        probe = await client.get("/healthz")
+        assert probe.status_code == 200 and probe.json() == {"database": "ok"}
+        missing = await client.get("/khong-co")
+        assert missing.status_code == 404 and "Không có trang này" in missing.text
+        assert missing.headers["content-security-policy"].startswith("default-src 'self'")
+        assert missing.headers["x-frame-options"] == "SAMEORIGIN"

@@ -11,7 +11,7 @@ from typing import Annotated
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from motcua_runtime.officers import Officer
@@ -381,6 +381,4 @@ async def dossier_file(code: CODE, sha256: SHA256, ws: WorkspaceDep, who: Who,
 @router.get("/healthz", include_in_schema=False)
 async def healthz(ws: WorkspaceDep) -> Response:
     problem = await ws.database_problem()
-    return Response('{"database":"ok"}' if problem is None else
-                    '{"database":"' + problem.replace('"', "'") + '"}',
-                    status_code=200 if problem is None else 503, media_type="application/json")
+    return JSONResponse({"database": problem or "ok"}, status_code=503 if problem else 200)
