@@ -21,6 +21,7 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import Catalogue
+from motcua_catalogue.centre import centre_from_env
 from motcua_workspace import words
 from motcua_workspace.oidc import OpenIdConnect
 from motcua_workspace.orm import Account
@@ -79,7 +80,9 @@ def _templates() -> Environment:
                               autoescape=select_autoescape(["html"]), trim_blocks=True,
                               lstrip_blocks=True)
     environment.filters["vn_time"] = words.shown
-    environment.globals.update(words=words, label=words.label, csrf_field=CSRF_FIELD)
+    # The centre as the installation names it (PROVINCE_NAME, CENTRE_NAME), as intake's pages do.
+    environment.globals.update(words=words, label=words.label, csrf_field=CSRF_FIELD,
+                               centre=centre_from_env())
     return environment
 
 
