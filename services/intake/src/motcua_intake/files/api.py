@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua_catalogue import Catalogue
 from motcua_contracts.intake import MAX_DOCUMENTS
 from motcua_files import (
     ACCEPTED,
@@ -107,7 +108,9 @@ async def _open(files: DossierFiles, sha256: str) -> VerifiedFile:
         raise _store_problem(error) from None
 
 
-def create_files_router(files: DossierFiles, current_officer: OfficerDependency) -> APIRouter:
+def create_files_router(files: DossierFiles, current_officer: OfficerDependency,
+                        catalogue: Catalogue) -> APIRouter:
+    """`catalogue`: the agencies, whose e-IDs say which desk received a dossier."""
     router = APIRouter()
     OfficerDep = Annotated[Officer, Depends(current_officer)]
 
@@ -189,7 +192,7 @@ def create_files_router(files: DossierFiles, current_officer: OfficerDependency)
         """A dossier's file for an officer of an agency that holds, held or is consulted on it.
         The read is in the access log (`GET /api/file-reads`) before the first byte is sent."""
         async with session.begin():
-            dossier = await find_for_officer(session, code, officer)
+            dossier = await find_for_officer(session, code, officer, catalogue)
             if not _holds(dossier, sha256):
                 raise _refused(404, f"dossier {code} has no file {sha256}")
         verified = await _open(files, sha256)
