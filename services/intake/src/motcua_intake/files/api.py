@@ -23,6 +23,7 @@ import structlog
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -156,9 +157,13 @@ def create_files_router(files: DossierFiles, current_officer: OfficerDependency,
         if not accepted:
             raise _refused(422, "file: no file in the request")
         async with session.begin():
-            await session.execute(insert(StoredUpload).values([
+            # Stored again before anything named it: its time to be named starts again.
+            statement = insert(StoredUpload).values([
                 {"sha256": a.sha256, "size": a.size, "media_type": a.media_type}
-                for a in accepted]).on_conflict_do_nothing())
+                for a in {a.sha256: a for a in accepted}.values()])
+            await session.execute(statement.on_conflict_do_update(
+                index_elements=[StoredUpload.sha256], set_={"stored_at": func.now()},
+                where=StoredUpload.named_at.is_(None)))
         log.info("files stored", count=len(accepted), bytes=sum(a.size for a in accepted))
         return UploadedFiles(files=[UploadedFile(name=a.name, sha256=a.sha256, size=a.size,
                                                  media_type=a.media_type) for a in accepted])
