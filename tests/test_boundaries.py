@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("intake", "appraisal", "approval", "signing", "delivery", "audit", "operations")
+STAGES = ("intake", "appraisal", "approval", "signing", "delivery", "audit", "operations",
+          "portal")
 
 
 def imported_modules(package_dir: Path) -> dict[str, set[str]]:

@@ -21,7 +21,7 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 SETUP_JOBS = ("migrate", "topics")
-ROLE_SERVICES = (*STAGES, "audit", "operations")  # each with its own Postgres role
+ROLE_SERVICES = (*STAGES, "audit", "operations", "portal")  # each with its own Postgres role
 # Consumer groups the cluster scales on: `<stage>` or `<stage>.<AGENCY>` for an agency's instance.
 SCALED_GROUPS = {"intake", "appraisal", "appraisal.STP", "approval", "signing", "delivery",
                  "delivery.BUUDIEN", "audit", "operations"}
@@ -322,7 +322,10 @@ def test_each_scaled_object_scales_a_deployment_on_its_consumer_group():
         args = container.get("args", [])
         assert group == (f"{stage}.{args[1]}" if args[:1] == ["--agency"] else stage), target
     assert groups == SCALED_GROUPS
-    assert {doc["spec"]["scaleTargetRef"]["name"] for doc in scaled} == set(deployments)
+    # The portal sync runs one replica (one sender makes each dossier's calls): not scaled.
+    assert {doc["spec"]["scaleTargetRef"]["name"] for doc in scaled} == set(deployments) - {
+        "portal"}
+    assert deployments["portal"]["spec"]["replicas"] == 1
 
 
 def test_k8s_instance_for_all_agencies_leaves_out_those_with_their_own():
@@ -524,7 +527,7 @@ def test_compose_mounts_the_registry_and_each_stage_its_own_private_key_alone():
             assert "secrets" not in service, name  # signs nothing, decrypts nothing
             continue
         stage, command = stages[name]
-        if stage in ("audit", "operations"):
+        if stage in ("audit", "operations", "portal"):
             assert [t for _, t in mounts] == ["/keys/registry.json"], name
             continue
         assert sorted(t for _, t in mounts) == [OWN_KEY, "/keys/registry.json"], name
@@ -544,7 +547,7 @@ def test_compose_gives_each_signing_stage_the_passphrase_as_a_secret_file():
     stages = stage_services(document["services"])
     for name, (stage, _) in stages.items():
         service = document["services"][name]
-        if stage in ("audit", "operations"):
+        if stage in ("audit", "operations", "portal"):
             assert PASSPHRASE_FILE_ENV not in service["environment"], name
             continue
         assert service["secrets"][0] == "motcua-key-passphrase", name
@@ -615,7 +618,7 @@ def test_k8s_each_stage_mounts_its_own_key_secret_and_the_registry_configmap():
         volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
         secrets = [v["secret"]["secretName"] for v in volumes.values() if "secret" in v]
         assert "motcua-keys" not in secrets, name  # the old Secret of everybody's keys
-        if name in ("audit", "operations"):
+        if name in ("audit", "operations", "portal"):
             assert not any(s.startswith("motcua-key") for s in secrets), name
             continue
         (container,) = pod["containers"]

@@ -9,10 +9,8 @@ kept in test-artifacts/."""
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import re
-import shutil
 import time
 
 import httpx
@@ -20,49 +18,12 @@ import pytest
 
 from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_runtime.officers import Officer
+from tests.browser import browser, wait_until
 from tests.conftest import ARTIFACTS
 from tests.officer_tokens import officer_token
 from tests.support import file_dossiers, running_stack, wait_for_statuses
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-
-
-def browser():
-    """Headless chromium driven through the system chromedriver: both paths given, so Selenium
-    Manager has nothing to look up or download."""
-    if not (os.path.exists(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.fail("the dashboard test needs Debian's chromium and chromium-driver: "
-                    "apt-get install chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--disable-gpu", "--window-size=1400,1800", "--lang=vi-VN"):
-        options.add_argument(argument)
-    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-
-
-def wait_until(driver, condition, timeout: float, what: str):
-    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    # The page redraws its lists on every refresh, so an element found a moment ago can be gone:
-    # the condition is simply tried again.
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.25,
-                             ignored_exceptions=[StaleElementReferenceException]
-                             ).until(condition)
-    except TimeoutException:
-        console = [entry["message"] for entry in driver.get_log("browser")]
-        page = driver.find_element("tag name", "body").text[:500]
-        raise AssertionError(f"{what} (at {driver.current_url}; browser console: {console}; "
-                             f"page: {page!r})") from None
-
 
 def open_first_dossier(driver) -> str:
     """Click the first dossier of the recent list; its code. Raises if the list was redrawn."""

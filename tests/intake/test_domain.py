@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from motcua_catalogue import WorkingCalendar, load_catalogue
+from motcua_contracts.appraisal import FeesRequested
 from motcua_contracts.dossier import Document, DossierFacts
 from motcua_intake.domain import (
     appointment,
     dossier_code,
     missing_documents,
     moved_by_waiting,
+    note_for,
     on_time,
     received_day,
     refusal_reason,
 )
+from tests.fakes import by, event
 
 CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4,}$")
 BIRTH = load_catalogue().procedures["1.001193"]  # Tờ khai đăng ký khai sinh; Giấy chứng sinh
@@ -137,3 +141,9 @@ def test_on_time_is_judged_against_the_first_appointment(ended_at, rescheduled, 
 def test_a_dossier_without_appointment_is_not_judged():
     assert on_time(None, MONDAY, 0) is None
     assert on_time(facts(due_at=None), MONDAY, 0) is None
+
+
+def test_the_fees_note_groups_the_amount_by_dots_and_keeps_the_reasons_comma():
+    fees = event(FeesRequested, producer=by("appraisal", "STP"), dossier_id=uuid.uuid4(),
+                 agency="STP", amount=1_250_000, reason="Phí, lệ phí thủ tục cấp phép")
+    assert note_for(fees) == "Phí, lệ phí thủ tục cấp phép: 1.250.000 đồng"

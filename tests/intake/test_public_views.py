@@ -18,7 +18,7 @@ NOW = datetime(2025, 12, 1, 10, 0, tzinfo=VN)
 MONDAY = datetime(2025, 11, 24, 8, 0, tzinfo=VN)
 PERSON = {"full_name": "Vàng Thị Dung", "id_number": "010203004567", "phone": "0987654321",
           "email": "vang.dung@example.vn", "address": "Bản Sả Séng, xã Tả Phìn"}
-POSTAL = "Số 9 đường Hoàng Liên, phường Cam Đường"
+POSTAL = "Số 9 đường Hoàng Liên, phường Kim Tân"
 D = dossier(received_at=MONDAY, status=9, stage="delivery", channel="postal")
 D.applicant, D.delivery = PERSON, {"channel": "postal", "address": POSTAL}
 NOTES = [("DossierSubmitted", None),
@@ -27,7 +27,7 @@ NOTES = [("DossierSubmitted", None),
          ("WithdrawalRequested", f"Tôi ở {PERSON['address']}, gọi 84987654321"),
          ("ResultHandedToPost", f"Chuyển kết quả qua bưu chính (BUUDIEN) tới: {POSTAL}")]
 TELLTALES = ("Vàng Thị Dung", "010203004567", "0987654321", "987 654 321", "84987654321",
-             "vang.dung", "Sả Séng", "Tả Phìn", "Hoàng Liên", "Cam Đường")
+             "vang.dung", "Sả Séng", "Tả Phìn", "Hoàng Liên", "Kim Tân")
 
 
 @pytest.fixture(scope="module")

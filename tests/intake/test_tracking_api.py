@@ -18,6 +18,9 @@ MONDAY = datetime(2025, 11, 24, 8, 0, tzinfo=VN)
 ID = "010203004567"
 DELIVERED = dossier(received_at=MONDAY, status=10, due_at=datetime(2025, 12, 8, 17, tzinfo=VN),
                     ended_at=MONDAY + timedelta(days=2), on_time=True, channel="online")
+RATED_ON_PAGE = dossier(received_at=MONDAY, status=10, id_number="111122223333",
+                        due_at=datetime(2025, 12, 8, 17, tzinfo=VN),
+                        ended_at=MONDAY + timedelta(days=3), on_time=True)
 IN_PROGRESS = dossier(received_at=MONDAY, status=4, stage="appraisal",
                       due_at=datetime(2025, 11, 28, 17, tzinfo=VN), id_number="123456789")
 RATING = {"id_number": ID, "indicators": [2, 2, 1, 2, 2, 2, 1, 2, 2],
@@ -41,7 +44,7 @@ def flow(d, notes: dict[str, str] | None = None) -> list:
 async def client(infra):
     database_url, _ = await infra.isolated("tracking")
     engine = create_engine(database_url)
-    await insert(engine, DELIVERED, IN_PROGRESS,
+    await insert(engine, DELIVERED, IN_PROGRESS, RATED_ON_PAGE, *flow(RATED_ON_PAGE),
                  *flow(DELIVERED, {"DossierAppraised": "<script>alert('x')</script> & đủ"}),
                  *flow(IN_PROGRESS)[:2])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=tracking_app(engine, NOW)),
@@ -92,7 +95,7 @@ async def test_the_lookup_page_shows_the_dossier_in_vietnamese_with_everything_e
     text = page.text
     assert "Đã trả kết quả" in text and "Phiếu kiểm soát quá trình giải quyết hồ sơ" in text
     assert "Trước hạn" in text and "Sở Tư pháp tỉnh Lào Cai" in text and "08:00 24/11/2025" in text
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; đủ" in text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; đủ" in text  # escaped by Jinja2
     assert "<script>" not in text and ID not in text  # the ID number is not echoed back
 
 
@@ -141,3 +144,49 @@ async def test_a_rating_is_taken_once_and_only_after_delivery(client):
 async def test_an_invalid_rating_is_a_422_naming_the_field(client, change, field):
     response = await client.post(f"/api/dossiers/{DELIVERED.code}/rating", json=RATING | change)
     assert response.status_code == 422 and response.json()["message"].startswith(field)
+
+
+def rating_form(**change: str) -> dict[str, str]:
+    form = {"code": RATED_ON_PAGE.code, "id_number": "111122223333", "convenience": "satisfied",
+            "overall": "very_satisfied", "comment": "Cán bộ hướng dẫn tận tình"}
+    form.update({f"indicator_{n}": "2" for n in range(1, 10)}, indicator_4="1")
+    return form | change
+
+
+async def test_the_page_takes_the_rating_of_a_delivered_dossier_once(client):
+    page = await client.get("/tra-cuu", params={"code": RATED_ON_PAGE.code,
+                                                "id_number": "111122223333"})
+    assert 'action="/tra-cuu/danh-gia"' in page.text and 'name="indicator_9"' in page.text
+    unfinished = await client.get("/tra-cuu", params={"code": IN_PROGRESS.code,
+                                                      "id_number": "123456789"})
+    assert "danh-gia" not in unfinished.text  # rated once delivered, not before
+
+    missing = rating_form()
+    del missing["indicator_7"]
+    refused = await client.post("/tra-cuu/danh-gia", data=missing)
+    assert refused.status_code == 422 and "đủ 9 tiêu chí" in refused.text
+    stranger = await client.post("/tra-cuu/danh-gia", data=rating_form(id_number="999999999"))
+    assert stranger.status_code == 404 and "Không tìm thấy hồ sơ" in stranger.text
+
+    rated = await client.post("/tra-cuu/danh-gia", data=rating_form())
+    assert rated.status_code == 200 and "Cảm ơn Ông/Bà đã đánh giá" in rated.text
+    assert "94,4/100" in rated.text  # 17 of 18 points
+    assert "đã được đánh giá" in rated.text and "111122223333" not in rated.text
+    again = await client.post("/tra-cuu/danh-gia", data=rating_form())
+    assert again.status_code == 409 and "một lần" in again.text
+    # The same record as the API's: the API now refuses a second rating too.
+    api = await client.post(f"/api/dossiers/{RATED_ON_PAGE.code}/rating",
+                            json=RATING | {"id_number": "111122223333"})
+    assert api.status_code == 409
+
+
+async def test_the_page_names_the_centre_and_its_address():
+    from motcua_catalogue.centre import centre_from_env
+
+    other = centre_from_env({"PROVINCE_NAME": "Yên Bái", "CENTRE_NAME": "Trung tâm X",
+                             "CENTRE_HOTLINE": "0216 3 123 456"})
+    assert (other.province, other.name, other.hotline) == ("Yên Bái", "Trung tâm X",
+                                                           "0216 3 123 456")
+    assert "Cam Đường" in other.address  # the default address stays
+    with pytest.raises(ValueError, match="CENTRE_NAME"):
+        centre_from_env({"CENTRE_NAME": "x" * 301})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from motcua_notify.templates import (
@@ -102,3 +103,13 @@ def test_delivered_online_says_where_to_download_and_by_post_gives_the_item_numb
     assert "tải về tại địa chỉ tra cứu" in online.body and "RR" not in online.body
     assert "Số hiệu bưu gửi: RR123456785VN." in posted.body
     assert "tải về" not in counter.body and "bưu gửi" not in counter.body
+
+
+def test_the_letters_are_signed_by_the_centre_the_installation_names():
+    default = acceptance(DOSSIER, received_at=datetime(2026, 11, 24, 9, tzinfo=VN), due_at=None)
+    assert default.body.rstrip().endswith(
+        "Trân trọng,\nTrung tâm Phục vụ hành chính công tỉnh Lào Cai\n\n"
+        "(Thư gửi tự động, xin không trả lời thư này.)")
+    other = replace(DOSSIER, centre="Trung tâm Phục vụ hành chính công tỉnh Yên Bái")
+    message = acceptance(other, received_at=datetime(2026, 11, 24, 9, tzinfo=VN), due_at=None)
+    assert message.body.count("tỉnh Yên Bái") == 2 and "Lào Cai" not in message.body

@@ -57,7 +57,9 @@ async def client(infra):
                 view.delivered_at = NOW - timedelta(seconds=1)
     scraper = Scraper({})
     scraper.latest = {"intake": ServiceHealth("intake", "http://i/metrics", up=True, lag=3,
-                                              dead_letters=2, parked_dossiers=1)}
+                                              dead_letters=2, parked_dossiers=1),
+                      "portal": ServiceHealth("portal", "http://p/metrics", up=True,
+                                              portal_failing=2)}
     app = create_dashboard(sessions, scraper, due_soon_hours=24,
                            agency_names={"STP": "Sở Tư pháp"},
                            current_officer=current_officer("operations"), clock=lambda: NOW)
@@ -86,7 +88,7 @@ async def test_the_overview_counts_open_overdue_due_soon_and_on_time(client):
     assert sum(body["throughput"]["submitted"]) == 3
     assert sum(body["throughput"]["delivered"]) == 1
     assert body["services"][0]["lag"] == 3 and body["dead_letters"] == 2
-    assert body["parked_dossiers"] == 1
+    assert body["parked_dossiers"] == 1 and body["portal_failing"] == 2
 
 
 async def test_a_dossier_shows_its_timeline(client):

@@ -38,6 +38,8 @@ def exposition() -> str:
         "appraisal").set(6)
     Gauge("motcua_parked_dossiers", "p", ["service"], registry=registry).labels(
         "appraisal").set(2)
+    Gauge("motcua_portal_failing_dossiers", "f", ["service"], registry=registry).labels(
+        "appraisal").set(3)
     return generate_latest(registry).decode()
 
 
@@ -52,6 +54,7 @@ def test_a_scrape_is_summed_into_the_dashboard_figures():
     assert (health.dead_letters, health.handled) == (3, 42)  # not the *_created samples
     assert (health.open_work, health.overdue_work, health.assigned_partitions) == (4, 1, 6)
     assert health.parked_dossiers == 2
+    assert health.portal_failing == 3  # the national portal's sync (motcua_portal)
 
 
 def test_text_that_is_not_the_exposition_format_is_refused():

@@ -22,6 +22,7 @@ SCHEMAS = {
     "signing": "motcua_signing.orm:Base.metadata",
     "delivery": "motcua_delivery.orm:Base.metadata",
     "operations": "motcua_operations.orm:Base.metadata",
+    "portal": "motcua_portal.orm:Base.metadata",
 }
 
 

@@ -2,6 +2,7 @@
 one-shot setup steps production runs before the services (`migrate`, `topics`)."""
 
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
-# Every service process `motcua up` runs: the stages, then the audit archive and the operations
-# centre's view (which emit nothing, so need no signing key).
-SERVICES = (*STAGES, "audit", "operations")
+# Every service process `motcua up` runs: the stages, then the audit archive, the operations
+# centre's view and the national portal's sync (which emit nothing, so need no signing key; the
+# sync runs only when PORTAL_URL is set: motcua_cli.supervisor.portal_configured).
+SERVICES = (*STAGES, "audit", "operations", "portal")

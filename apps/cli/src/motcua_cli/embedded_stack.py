@@ -44,6 +44,7 @@ from motcua_cli.supervisor import (
     Supervised,
     Supervisor,
     plan_services,
+    portal_configured,
     stop_all,
 )
 from motcua_contracts import DLQ_SUFFIX, DOSSIER_TOPIC
@@ -166,6 +167,9 @@ class EmbeddedStack:
             env, self.data_dir / "logs", api_port=self.api_port, agencies=self.agencies,
             dashboard_port=free_port(self.dashboard_port) if self.dashboard_port else None,
             services=self.only)
+        if not portal_configured(env):
+            self.say("National portal: no PORTAL_URL, so its sync is not started "
+                     "(docs/portal.md)")
         registry = load_registry(keys_dir)
         for service in self.services:
             # Each process logs in as its own role, never the admin; the supervisor's restore

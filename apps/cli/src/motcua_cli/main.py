@@ -135,8 +135,9 @@ def add_procedures_command(commands: Commands) -> None:
 
 
 def add_admin_commands(commands: Commands) -> None:
-    """keys, tokens, audit, chaos, contracts, privacy: each module adds its own parser."""
-    from motcua_cli import audit, chaos, contracts, keys, privacy, tokens
+    """keys, tokens, audit, chaos, contracts, privacy, portal: each module adds its own
+    parser."""
+    from motcua_cli import audit, chaos, contracts, keys, portal, privacy, tokens
 
     keys.add_parser(commands)
     tokens.add_parser(commands)
@@ -144,6 +145,7 @@ def add_admin_commands(commands: Commands) -> None:
     chaos.add_parser(commands)
     contracts.add_parser(commands)
     privacy.add_parser(commands)
+    portal.add_parser(commands)
 
 
 # -- running a command: first those that need no running stack, then those that read it -------
@@ -210,6 +212,12 @@ def run_pki(args: argparse.Namespace) -> int:
     from motcua_signing.bench import main as sealing_bench
 
     return sealing_bench([str(args.count)] + (["--json"] if args.json else []))
+
+
+def run_portal(args: argparse.Namespace, current: stackfile.Stack) -> int:
+    from motcua_cli import portal
+
+    return portal.run(args, current)
 
 
 def run_audit(args: argparse.Namespace, current: stackfile.Stack) -> int:
@@ -312,6 +320,7 @@ WITH_STACK: dict[str, Callable[[argparse.Namespace, stackfile.Stack], int]] = {
     "trace": run_trace,
     "calendar": calendar_cli.run, "audit": run_audit, "demo": run_demo, "bench": run_bench,
     "stack": run_stack, "migrate": run_migrate, "topics": run_topics, "privacy": run_privacy,
+    "portal": run_portal,
 }
 
 

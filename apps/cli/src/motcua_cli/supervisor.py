@@ -161,6 +161,8 @@ def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
 
     planned = []
     for stage in services or SERVICES:
+        if stage == "portal" and not portal_configured(env):
+            continue  # no national portal to sync with (docs/portal.md)
         own_instances = (agencies or {}).get(stage, [])
         for agency in [None, *own_instances]:
             name = stage if agency is None else f"{stage}.{agency}"
@@ -181,6 +183,13 @@ def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
         if service.stage == "operations":
             service.env["OPERATIONS_METRICS_TARGETS"] = targets
     return planned
+
+
+def portal_configured(env: dict[str, str]) -> bool:
+    """Whether the national portal's sync runs: only when told where the portal is
+    (PORTAL_URL, in `env` or this process's environment). On the embedded default there is
+    none, and a sync against nothing would only fill its queue."""
+    return bool(env.get("PORTAL_URL") or os.environ.get("PORTAL_URL"))
 
 
 def _http_port(stage: str, agency: str | None, api_port: int,

@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from motcua_catalogue.centre import Centre
+
 Kind = Literal["acceptance", "supplement_request", "apology", "result_ready", "delivered"]
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-CENTRE = "Trung tâm Phục vụ hành chính công tỉnh Lào Cai"
+CENTRE = Centre().name  # the default; a deployment names its own (motcua_catalogue.centre)
 CHANNELS = {"counter": "nhận trực tiếp tại Trung tâm",
             "postal": "qua dịch vụ bưu chính công ích",
             "online": "trực tuyến"}
@@ -34,6 +36,7 @@ class Dossier:
     applicant_name: str
     procedure_name: str
     lookup_url: str
+    centre: str = CENTRE  # who writes: the centre, as the installation is configured
 
 
 def _when(moment: datetime) -> str:
@@ -47,7 +50,7 @@ def _letter(dossier: Dossier, kind: Kind, subject: str, *paragraphs: str) -> Mes
         *paragraphs,
         f"Mã hồ sơ: {dossier.code}\nThủ tục: {dossier.procedure_name}\n"
         f"Tra cứu tình trạng hồ sơ: {dossier.lookup_url}",
-        f"Trân trọng,\n{CENTRE}",
+        f"Trân trọng,\n{dossier.centre}",
         "(Thư gửi tự động, xin không trả lời thư này.)",
     ])
     return Message(kind, f"[{dossier.code}] {subject}", body + "\n")
@@ -58,7 +61,7 @@ def acceptance(dossier: Dossier, *, received_at: datetime, due_at: datetime | No
                    else "Kết quả được trả ngay trong ngày.")
     return _letter(
         dossier, "acceptance", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu số 01)",
-        f"{CENTRE} đã tiếp nhận hồ sơ của Ông/Bà lúc {_when(received_at)}. {appointment}",
+        f"{dossier.centre} đã tiếp nhận hồ sơ của Ông/Bà lúc {_when(received_at)}. {appointment}",
         "Ông/Bà có thể theo dõi quá trình giải quyết hồ sơ bằng mã hồ sơ dưới đây.")
 
 

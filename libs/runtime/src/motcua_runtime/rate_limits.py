@@ -165,7 +165,7 @@ class RateLimitMiddleware:
         retry_after = str(max(1, math.ceil(stats.reset_time - time.time())))
         english = f"too many requests ({item}); retry after {retry_after} s"
         vietnamese = (f"Quá nhiều lượt truy cập; xin vui lòng thử lại sau {retry_after} giây.")
-        if path.rstrip("/") == "/tra-cuu":
+        if path.startswith("/tra-cuu"):  # the page and its rating form answer in HTML
             body = (f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>Thử lại sau'
                     f'</title><p role="alert">{vietnamese}</p></html>').encode()
             media = b"text/html; charset=utf-8"

@@ -42,7 +42,8 @@ from motcua_runtime.kafka import create_producer, max_message_bytes
 log = structlog.get_logger(__name__)
 
 # Every schema with an outbox (motcua_runtime.db.outbox_table); audit has none.
-OUTBOX_SCHEMAS = ("intake", "appraisal", "approval", "signing", "delivery", "operations")
+OUTBOX_SCHEMAS = ("intake", "appraisal", "approval", "signing", "delivery", "operations",
+                  "portal")
 _CHUNK = 2000
 _DLQ_CONSUMER = "dlq_consumer"  # motcua_contracts.Headers.DLQ_CONSUMER
 # What a request adds to its one record: the batch header, the key and the headers.

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_catalogue.centre import Centre
 from motcua_intake.access_log import create_access_log_router
 from motcua_intake.files.api import UPLOAD_PATH, create_files_router, upload_limit
 from motcua_intake.files.documents import DossierFiles
@@ -29,9 +30,11 @@ from motcua_runtime.officers import OfficerDependency
 def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                calendar: WorkingCalendar, topic: str, on_commit: Callable[[], None], *,
                current_officer: OfficerDependency, signer: Signer, files: DossierFiles,
-               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
+               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+               centre: Centre | None = None) -> FastAPI:
     """`on_commit` is called after a request wrote to the outbox (it wakes the relay); `signer`
-    is intake's key, which signs every event the API emits; `files` the dossiers' file store."""
+    is intake's key, which signs every event the API emits; `files` the dossiers' file store;
+    `centre` who the public pages name."""
 
     app = FastAPI(title="motcua intake", version="1",
                   description="File dossiers and follow them by id or code.")
@@ -39,7 +42,8 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     install_error_handlers(app, "dossier store")
     limit_request_bodies(app, max_body_bytes, streamed={UPLOAD_PATH: upload_limit(files)})
     # Following a dossier, the control sheet, the public lookup page, ratings and reports.
-    app.include_router(create_tracking_router(catalogue, calendar, current_officer))
+    app.include_router(create_tracking_router(catalogue, calendar, current_officer,
+                                              centre=centre))
     # Filing, the applicant's actions and the list of procedures.
     app.include_router(create_filing_router(catalogue, calendar,
                                             applicant.Outbox(topic, signer), on_commit, files))

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.centre import centre_from_env
 from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS
 from motcua_files import FilesSettings, store_from_settings
 from motcua_intake.api import create_api
@@ -39,6 +40,7 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
     require_master_key()  # sealing personal data needs it: stop here without a usable one
     verifier = verifier_from_settings(settings, "intake")
     officer = officer_from_bearer(verifier)
+    centre = centre_from_env()  # who the pages and the e-mails name (PROVINCE_NAME, CENTRE_*)
     # The dossiers' files (FILES_*): the data folder's files/ on the embedded default, an S3
     # bucket in compose and production. Checked now, so a missing bucket fails the start.
     files_settings = FilesSettings()
@@ -52,13 +54,14 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
         intake = Intake(catalogue, calendar, settings.supplement_days, agency_calendars={
             code: source.live(agency.office_hours) for code, agency in catalogue.agencies.items()
             if agency.office_hours != DEFAULT_OFFICE_HOURS},
-            notices=Notices(catalogue, settings.public_base_url))
+            notices=Notices(catalogue, settings.public_base_url, centre=centre.name))
         stage = intake_stage(intake)
 
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
             app = create_api(sessions, catalogue, calendar, settings.dossier_topic,
                              on_commit=relay.wake, current_officer=officer, signer=signer,
-                             files=files, max_body_bytes=settings.http_max_body_bytes)
+                             files=files, max_body_bytes=settings.http_max_body_bytes,
+                             centre=centre)
             app.include_router(create_catalogue_router(catalogue, source.store, officer,
                                                        on_calendar_change=source.refresh))
             app.include_router(create_result_router(documents))

@@ -128,7 +128,8 @@ def note_for(event: Event) -> str | None:
             return (f"{event.reason}{' (' + missing + ')' if missing else ''} — hạn bổ sung "
                     f"{event.respond_by.astimezone(VIETNAM).strftime(vn)}")
         case FeesRequested():
-            return f"{event.reason}: {event.amount:,} đồng".replace(",", ".")
+            amount = f"{event.amount:,}".replace(",", ".")  # Vietnamese groups thousands by dots
+            return f"{event.reason}: {amount} đồng"
         case DelayApologized():
             return (f"{event.reason} — hẹn mới "
                     f"{event.new_due_at.astimezone(VIETNAM).strftime(vn)}")

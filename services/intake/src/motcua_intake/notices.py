@@ -38,6 +38,7 @@ from motcua_privacy import PrivacyProblem
 class Notices:
     catalogue: Catalogue
     public_base_url: str  # where the lookup page (/tra-cuu) is, as the citizen reaches it
+    centre: str = templates.CENTRE  # who signs the letters (motcua_catalogue.centre)
 
     def recipient(self, applicant: dict[str, Any]) -> str | None:
         """The applicant's e-mail address (the opened applicant), when they gave one."""
@@ -76,7 +77,8 @@ class Notices:
         return templates.Dossier(
             code=dossier.code, applicant_name=applicant.get("full_name", ""),
             procedure_name=procedure.name if procedure else dossier.procedure_code,
-            lookup_url=f"{self.public_base_url.rstrip('/')}/tra-cuu?code={quote(dossier.code)}")
+            lookup_url=f"{self.public_base_url.rstrip('/')}/tra-cuu?code={quote(dossier.code)}",
+            centre=self.centre)
 
 
 async def open_notifications(session: AsyncSession, rows: list[Any]) -> dict[Any, tuple[str, str]]:

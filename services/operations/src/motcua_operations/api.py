@@ -80,7 +80,8 @@ def create_dashboard(sessions: async_sessionmaker[AsyncSession], scraper: Scrape
         services = [health.as_json() for health in scraper.latest.values()]
         return {**body, "services": services,
                 "dead_letters": sum(s["dead_letters"] for s in services),
-                "parked_dossiers": sum(s["parked_dossiers"] for s in services)}
+                "parked_dossiers": sum(s["parked_dossiers"] for s in services),
+                "portal_failing": sum(s["portal_failing"] for s in services)}
 
     @app.get("/api/overview/dossiers", responses={401: {"description": "No officer's token"}})
     async def overview_dossiers(session: SessionDep,

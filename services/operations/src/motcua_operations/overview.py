@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, not_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import STATUS_NAMES, Status
+from motcua_contracts.labels import event_name
 from motcua_operations.orm import DossierView, TimelineRow
 from motcua_operations.projection import DONE_CODES, ENDED_CODES, WAITING_ON_APPLICANT
 
@@ -169,7 +170,8 @@ async def dossier(session: AsyncSession, dossier_id: uuid.UUID, *,
             "ended_at": view.ended_at.isoformat() if view.ended_at else None,
             "delivered_at": view.delivered_at.isoformat() if view.delivered_at else None,
             "marked_overdue": view.marked_overdue,
-            "timeline": [{"event_id": str(e.event_id), "type": e.type, "at": e.at.isoformat(),
+            "timeline": [{"event_id": str(e.event_id), "type": e.type,
+                          "name": event_name(e.type), "at": e.at.isoformat(),
                           "service": e.service, "agency": e.agency, "actor": e.actor,
                           "status_code": e.status_code, "holder": e.holder, "note": e.note}
                          for e in entries]}

@@ -30,6 +30,7 @@ class ServiceHealth:
     outbox_oldest_seconds: float = 0
     dead_letters: float = 0
     parked_dossiers: float = 0  # dossiers held back behind a refused event (`motcua dlq`)
+    portal_failing: float = 0  # dossiers the national portal's sync keeps failing for
     handled: float = 0
     batch_retries: float = 0
     open_work: float = 0
@@ -44,6 +45,7 @@ _SUMS = {  # sample name -> field summed over every label set
     "motcua_outbox_backlog": "outbox_backlog",
     "motcua_dead_letters_total": "dead_letters",
     "motcua_parked_dossiers": "parked_dossiers",
+    "motcua_portal_failing_dossiers": "portal_failing",
     "motcua_events_handled_total": "handled",
     "motcua_batch_retries_total": "batch_retries",
     "motcua_open_work_items": "open_work",

@@ -9,30 +9,25 @@ data): motcua_intake.tracking.views. The lookup page's HTML: motcua_intake.track
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
 from annotated_types import Interval
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_catalogue.centre import Centre
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Status
 from motcua_intake.orm import Dossier, Rating, TimelineEntry
 from motcua_intake.personal import erased_at, keyring, person, person_of
-from motcua_intake.tracking import reports
+from motcua_intake.tracking import lookup_page, reports
 from motcua_intake.tracking.access import ID_NUMBER, find, same_id
-from motcua_intake.tracking.lookup_page import (
-    dossier_html,
-    download_form,
-    error_section,
-    html_page,
-    lookup_form,
-    lookup_problem,
-)
+from motcua_intake.tracking.lookup_page import lookup_problem
 from motcua_intake.tracking.result_availability import not_downloadable
 from motcua_intake.tracking.views import DossierView, dossier_view
 from motcua_runtime.http import session_from
@@ -66,15 +61,15 @@ Clock = Callable[[], datetime]
 
 def create_tracking_router(catalogue: Catalogue, calendar: WorkingCalendar,
                            current_officer: OfficerDependency, *,
-                           clock: Clock | None = None) -> APIRouter:
+                           clock: Clock | None = None, centre: Centre | None = None) -> APIRouter:
     """`current_officer` authenticates report requests (motcua_runtime.officers); `clock` gives
-    "now" (tests fix it)."""
+    "now" (tests fix it); `centre` is who the public page names (motcua_catalogue.centre)."""
     now = clock or (lambda: datetime.now(timezone.utc))
     router = APIRouter()
     add_follow_route(router, catalogue, calendar, now)
     add_rating_route(router, now)
     add_reports_route(router, catalogue, calendar, current_officer, now)
-    add_lookup_route(router, catalogue, calendar, now)
+    add_lookup_route(router, catalogue, calendar, now, centre or Centre())
     return router
 
 
@@ -198,30 +193,86 @@ def report_response(result: dict[str, Any], period: reports.Period, by: reports.
 # -- the public lookup page -------------------------------------------------------------------
 
 def add_lookup_route(router: APIRouter, catalogue: Catalogue, calendar: WorkingCalendar,
-                     now: Clock) -> None:
+                     now: Clock, centre: Centre) -> None:
     @router.get("/tra-cuu", response_class=HTMLResponse, include_in_schema=False)
     async def lookup_page(session: SessionDep, code: str | None = None,
                           id_number: str | None = None) -> HTMLResponse:
         return await look_up(session, (code or "").strip(), (id_number or "").strip(),
-                             catalogue, calendar, now)
+                             catalogue, calendar, now, centre)
+
+    @router.post("/tra-cuu/danh-gia", response_class=HTMLResponse, include_in_schema=False)
+    async def rating_form(request: Request, session: SessionDep) -> HTMLResponse:
+        """The rating form of the page: the same rule as POST /api/dossiers/{code}/rating."""
+        form = await _form_fields(request)
+        code = str(form.get("code") or "").strip()
+        id_number = str(form.get("id_number") or "").strip()
+        try:
+            rating = RatingIn.model_validate({
+                "id_number": id_number, "comment": form.get("comment") or None,
+                "indicators": [_score(form.get(f"indicator_{n}")) for n in range(1, 10)],
+                "convenience": form.get("convenience"), "overall": form.get("overall")})
+        except (ValidationError, ValueError):
+            return await look_up(session, code, id_number, catalogue, calendar, now, centre,
+                                 problem="Vui lòng chấm điểm đủ 9 tiêu chí, chọn mức độ thuận "
+                                         "tiện và mức độ hài lòng chung, và nhập đúng số "
+                                         "CCCD/CMND của người nộp hồ sơ.", status=422)
+        try:
+            rated = await rate(session, code, rating, now)
+        except HTTPException as refused:
+            message = ("Không tìm thấy hồ sơ có mã và số CCCD/CMND đã nhập."
+                       if refused.status_code == 404 else
+                       "Mỗi hồ sơ được đánh giá một lần, sau khi đã trả kết quả.")
+            return await look_up(session, code, id_number, catalogue, calendar, now, centre,
+                                 problem=message, status=refused.status_code)
+        return await look_up(session, code, id_number, catalogue, calendar, now, centre,
+                             notice="Cảm ơn Ông/Bà đã đánh giá. Điểm hài lòng: "
+                                    + f"{rated.score:g}".replace(".", ",") + "/100.")
+
+
+async def _form_fields(request: Request) -> dict[str, str]:
+    """An HTML form's fields (application/x-www-form-urlencoded, the form's one encoding),
+    first value of each; the body is bounded by the API's request-body limit."""
+    try:
+        pairs = parse_qsl((await request.body()).decode("utf-8"), max_num_fields=40)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)
+    return fields
+
+
+def _score(value: Any) -> int:
+    if value not in ("0", "1", "2"):
+        raise ValueError("a score is 0, 1 or 2")
+    return int(value)
 
 
 async def look_up(session: AsyncSession, code: str, id_number: str, catalogue: Catalogue,
-                  calendar: WorkingCalendar, now: Clock) -> HTMLResponse:
+                  calendar: WorkingCalendar, now: Clock, centre: Centre, *,
+                  problem: str | None = None, notice: str | None = None,
+                  status: int = 200) -> HTMLResponse:
     """The page: the form alone, the form with what is wrong (422, 404), or the dossier."""
+    title = "Tra cứu hồ sơ"
     if not code and not id_number:
-        return html_page("Tra cứu hồ sơ", lookup_form(code, id_number))
-    problem = lookup_problem(code, id_number)
-    if problem:
-        return html_page("Tra cứu hồ sơ",
-                         error_section(problem) + lookup_form(code, id_number), 422)
+        return lookup_page.render(centre, title)
+    wrong = lookup_problem(code, id_number)
+    if wrong:
+        return lookup_page.render(centre, title, code=code, id_number=id_number, problem=wrong,
+                                  status=422)
     dossier = await session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None or not same_id(await person_of(session, dossier), id_number):
         message = ("Không tìm thấy hồ sơ có mã và số CCCD/CMND đã nhập. Vui lòng kiểm tra "
                    "lại mã hồ sơ trên Giấy tiếp nhận và hẹn trả kết quả.")
-        return html_page("Không tìm thấy hồ sơ",
-                         error_section(message) + lookup_form(code, id_number), 404)
+        return lookup_page.render(centre, "Không tìm thấy hồ sơ", code=code,
+                                  id_number=id_number, problem=message, status=404)
     view = await view_of(session, dossier, catalogue, calendar, now)
-    download = download_form(view.code) if not_downloadable(dossier) is None else ""
-    return html_page(f"Hồ sơ {view.code}",
-                     dossier_html(view, catalogue) + download + lookup_form(code, ""))
+    rating = None
+    if dossier.status_code == Status.DELIVERED:
+        rated = await session.get(Rating, dossier.id)
+        rating = "done" if rated is not None else "open"
+    part = lookup_page.dossier_part(view, catalogue, rating=rating,
+                                    downloadable=not_downloadable(dossier) is None)
+    # The ID number is not echoed into the page: the form below starts empty.
+    return lookup_page.render(centre, f"Hồ sơ {view.code}", code=code, problem=problem,
+                              notice=notice, dossier=part, status=status)

@@ -32,6 +32,7 @@ function render(data) {
   setText("on-time-month", percent(data.on_time.month.share));
   setText("dead-letters", data.dead_letters);
   setText("parked-dossiers", data.parked_dossiers);
+  setText("portal-failing", data.portal_failing);
   setText("updated", when(data.generated_at));
 
   bars(document.getElementById("by-stage"),

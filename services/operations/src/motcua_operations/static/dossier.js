@@ -38,7 +38,7 @@ async function loadDossier() {
   fact(facts, "Đúng hạn", body.on_time === null ? "–" : (body.on_time ? "có" : "không"));
   document.querySelector("#timeline tbody").replaceChildren(...body.timeline.map(e =>
     h("tr", {"data-type": e.type},
-      h("td", {}, when(e.at)), h("td", {}, e.type), h("td", {}, stageName(e.service)),
+      h("td", {}, when(e.at)), h("td", {}, e.name || e.type, " ", h("small", {}, e.type)), h("td", {}, stageName(e.service)),
       h("td", {}, e.agency), h("td", {}, e.actor), h("td", {}, e.status_code),
       h("td", {}, e.note || ""))));
 }

@@ -33,7 +33,9 @@ function when(iso) {
 }
 
 function percent(share) {
-  return share === null || share === undefined ? "–" : (share * 100).toFixed(1) + " %";
+  // Vietnamese writes 97,5 %; the no-break space keeps the sign on the figure's line.
+  return share === null || share === undefined ? "–"
+    : (share * 100).toFixed(1).replace(".", ",") + "\u00a0%";
 }
 
 const STAGE_NAMES = {
