@@ -39,7 +39,7 @@ from motcua_runtime.kafka import create_topics
 from motcua_runtime.keys import Signer, ensure_keys, signer_for
 from motcua_runtime.officers import Officer
 from motcua_runtime.roles import ensure_service_roles, generate_passwords
-from tests.officer_tokens import issuer_public_key_file, officer_token
+from tests.officer_tokens import issuer_private_key_file, issuer_public_key_file, officer_token
 
 
 @cache
@@ -132,12 +132,14 @@ class RunningStack:
 @contextmanager
 def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir: Path,
                   agencies: dict[str, list[str]] | None = None,
-                  officers: bool = False, operations: bool = False,
+                  officers: bool = False, operations: bool = False, workspace: bool = False,
                   env: dict[str, str] | None = None) -> Iterator[RunningStack]:
     """Every service as `motcua up` runs it; `env` adds to (or overrides) every service's
     environment (e.g. SMTP_HOST). The operations view only when asked: it is one
     more consumer that dead-letters what it cannot apply, and the tests that count dead letters
-    per consumer (and the suite's time) are written for the stages and the archive."""
+    per consumer (and the suite's time) are written for the stages and the archive. The
+    officers' workspace only when asked too (one more process), with the session issuer's
+    private key, as `motcua up` gives it the data folder's."""
     api_port = free_port()
     env_given = env
     env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,
@@ -153,8 +155,13 @@ def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir:
            # limits themselves are tested in-process (tests/intake/test_rate_limits.py).
            "INTAKE_RATE_LIMIT_EXEMPT": "127.0.0.1/32",
            "OPERATIONS_RATE_LIMIT_EXEMPT": "127.0.0.1/32", **(env or {})}
+    wanted = {"operations": operations, "workspace": workspace}
     services = plan_services(env, log_dir, api_port=api_port, agencies=agencies, services=tuple(
-        name for name in SERVICES if operations or name != "operations"))
+        name for name in SERVICES if wanted.get(name, True)))
+    for service in services:
+        if service.stage == "workspace":
+            service.env |= {"MOTCUA_TOKEN_ISSUER_PRIVATE_KEY": str(issuer_private_key_file()),
+                            "WORKSPACE_COOKIE_SECURE": "false"}
     # As `motcua up` does: each process logs in as its own role (unless a test overrides it).
     if "DATABASE_URL" not in (env_given or {}):
         urls = ensure_service_roles(database_url, TEST_ROLE_PASSWORDS)

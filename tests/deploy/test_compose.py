@@ -21,7 +21,11 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 SETUP_JOBS = ("migrate", "topics")
-ROLE_SERVICES = (*STAGES, "audit", "operations", "portal")  # each with its own Postgres role
+# Each with its own Postgres role.
+ROLE_SERVICES = (*STAGES, "audit", "operations", "portal", "workspace")
+# Services that sign no event, so hold no key of the registry: the archive, the operations view,
+# the portal sync and the officers' workspace.
+KEYLESS = ("audit", "operations", "portal", "workspace")
 # Consumer groups the cluster scales on: `<stage>` or `<stage>.<AGENCY>` for an agency's instance.
 SCALED_GROUPS = {"intake", "appraisal", "appraisal.STP", "approval", "signing", "delivery",
                  "delivery.BUUDIEN", "audit", "operations"}
@@ -322,9 +326,10 @@ def test_each_scaled_object_scales_a_deployment_on_its_consumer_group():
         args = container.get("args", [])
         assert group == (f"{stage}.{args[1]}" if args[:1] == ["--agency"] else stage), target
     assert groups == SCALED_GROUPS
-    # The portal sync runs one replica (one sender makes each dossier's calls): not scaled.
+    # The portal sync runs one replica (one sender makes each dossier's calls), the workspace a
+    # fixed number (it consumes nothing): neither scales on lag.
     assert {doc["spec"]["scaleTargetRef"]["name"] for doc in scaled} == set(deployments) - {
-        "portal"}
+        "portal", "workspace"}
     assert deployments["portal"]["spec"]["replicas"] == 1
 
 
@@ -412,7 +417,7 @@ def test_k8s_each_service_has_its_own_database_secret_and_only_migrate_the_admin
 
 MOTCUA_CONTAINERS_WITH_HTTP = ("intake", "appraisal", "appraisal-stp", "appraisal-sxd",
                                "approval", "approval-stp", "approval-cat", "signing", "delivery",
-                               "delivery-buudien", "operations")
+                               "delivery-buudien", "operations", "workspace")
 REAL_SECRETS = {"POSTGRES_PASSWORD": "Zq4u7fA2kPq9", "MOTCUA_PKI_PASSPHRASE": "c8Ls0vQe1nXw",
                 **{f"MOTCUA_DB_PASSWORD_{s.upper()}": f"r3al-{s}-Kp2w" for s in ROLE_SERVICES}}
 
@@ -470,7 +475,14 @@ def test_compose_services_get_the_issuer_public_key_and_never_its_private_key():
         assert service["environment"]["MOTCUA_TOKEN_ISSUER_PUBLIC_KEY"] == "/tokens/issuer.pub"
         mounts = [volume for volume in service["volumes"] if ":/tokens/" in volume]
         assert len(mounts) == 1 and mounts[0].endswith("issuer.pub}:/tokens/issuer.pub:ro"), name
-    assert "issuer.pem" not in COMPOSE_FILE.read_text()
+    # The private key reaches one container, the workspace (the embedded identity provider
+    # that mints officers' tokens), as a secret file: never a volume or another service.
+    given = [name for name, service in services.items()
+             if "motcua-token-issuer-key" in service.get("secrets", [])]
+    assert given == ["workspace"]
+    assert services["workspace"]["environment"]["MOTCUA_TOKEN_ISSUER_PRIVATE_KEY"] == \
+        "/run/secrets/motcua-token-issuer-key"
+    assert COMPOSE_FILE.read_text().count("issuer.pem") == 1
 
 
 def test_k8s_runs_in_production_with_the_issuer_public_key_from_a_configmap():
@@ -527,7 +539,7 @@ def test_compose_mounts_the_registry_and_each_stage_its_own_private_key_alone():
             assert "secrets" not in service, name  # signs nothing, decrypts nothing
             continue
         stage, command = stages[name]
-        if stage in ("audit", "operations", "portal"):
+        if stage in KEYLESS:
             assert [t for _, t in mounts] == ["/keys/registry.json"], name
             continue
         assert sorted(t for _, t in mounts) == [OWN_KEY, "/keys/registry.json"], name
@@ -547,7 +559,7 @@ def test_compose_gives_each_signing_stage_the_passphrase_as_a_secret_file():
     stages = stage_services(document["services"])
     for name, (stage, _) in stages.items():
         service = document["services"][name]
-        if stage in ("audit", "operations", "portal"):
+        if stage in KEYLESS:
             assert PASSPHRASE_FILE_ENV not in service["environment"], name
             continue
         assert service["secrets"][0] == "motcua-key-passphrase", name
@@ -618,7 +630,7 @@ def test_k8s_each_stage_mounts_its_own_key_secret_and_the_registry_configmap():
         volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
         secrets = [v["secret"]["secretName"] for v in volumes.values() if "secret" in v]
         assert "motcua-keys" not in secrets, name  # the old Secret of everybody's keys
-        if name in ("audit", "operations", "portal"):
+        if name in KEYLESS:
             assert not any(s.startswith("motcua-key") for s in secrets), name
             continue
         (container,) = pod["containers"]

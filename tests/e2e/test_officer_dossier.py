@@ -4,7 +4,8 @@ thông); then an officer of STP and one of the consulted CAT read it whole (the 
 from its seal, the form data, the documents whose urls serve the files, the timeline and control
 sheet as the stages made them), an officer of SXD gets 403 naming why, and no token gets 401.
 Every read is in the personal-data access log, which `motcua access-log` prints for the
-auditor."""
+auditor. And the desk: an officer of the one-stop desk uploads the scans and files a counter
+dossier with their token, which goes through every stage recorded as theirs."""
 
 from __future__ import annotations
 
@@ -102,3 +103,35 @@ async def test_the_officers_of_the_agencies_that_took_part_read_the_dossier_whol
             "--data-dir", str(tmp_path), "access-log", "--officer", "can.bo"]) == 0
         table = capsys.readouterr().out
         assert dossier["code"] in table and "Vietnam time" in table and "CAT" in table
+
+
+async def test_the_desk_files_a_counter_dossier_that_goes_through_as_the_officers(
+        infra, log_dir):
+    database_url, topic = await infra.isolated("desk_filing_e2e")
+    desk = officer_headers("STP", "intake", "tiep.nhan")
+    with running_stack(infra, database_url, topic, log_dir) as stack:
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+            procedure = (await client.get(f"/api/procedures/{CRIMINAL_RECORD}")).json()
+            scans = [pdf_of(150_000), pdf_of(90_000)]
+            uploaded = await client.post("/api/files", headers=desk, files=[
+                ("file", (f"scan-{n}.pdf", data, "application/pdf"))
+                for n, data in enumerate(scans)])
+            assert uploaded.status_code == 201, uploaded.text
+            body = sample_submission(procedure, random.Random(34), channel="counter",
+                                     delivery="online")
+            body["documents"] = [{"name": name, "sha256": file["sha256"]} for name, file in
+                                 zip(procedure["required_documents"], uploaded.json()["files"],
+                                     strict=True)]
+            filed = await client.post("/api/officer/dossiers", json=body, headers=desk)
+            assert filed.status_code == 202, filed.text
+            dossier = filed.json()
+            public = await view_at(client, dossier, 10)  # accepted, decided, signed, delivered
+            assert public["channel"] == "counter"
+            submitted = public["timeline"][0]
+            assert (submitted["type"], submitted["actor"]) == ("DossierSubmitted",
+                                                               "officer:tiep.nhan")
+            view = (await client.get(f"/api/officer/dossiers/{dossier['code']}",
+                                     headers=desk)).json()
+            assert view["receiving_unit"] == "STP" and view["channel"] == "counter"
+            assert view["timeline"][0]["actor"] == "officer:tiep.nhan"
+            assert [d["size"] for d in view["documents"]] == [len(s) for s in scans]

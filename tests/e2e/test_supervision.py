@@ -29,7 +29,8 @@ from tests.support import file_dossiers, header, read_topic, statuses, wait_for_
 pytestmark = pytest.mark.e2e
 
 # The operations read model is one more consumer: left out to keep the test's CPU to the stages.
-WITHOUT_OPERATIONS = tuple(name for name in SERVICES if name != "operations")
+# Nor the workspace: it consumes nothing, and tests/e2e/test_workspace.py runs it.
+WITHOUT_OPERATIONS = tuple(name for name in SERVICES if name not in ("operations", "workspace"))
 
 
 def delivered(records) -> Counter:

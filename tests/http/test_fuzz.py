@@ -50,11 +50,12 @@ GENEROUS = RateLimitSettings(rate_limit_lookups="100000/minute",
 # and a file whose bytes are no PDF, JPEG or PNG (judged from them). Any other refusal of a
 # schema-valid request is still a mismatch.
 NOT_STORED = "which is not stored; upload it first"
-SEMANTIC_REFUSALS = {"POST /api/dossiers": ("is not in the catalogue",
-                                       "exceeds safe integer domain for JSON floats",
-                                       "delivery.address is required when", NOT_STORED,
-                                       # format: email, at a domain that takes no mail
-                                       "is a special-use or reserved name"),
+FILING_REFUSALS = ("is not in the catalogue", "exceeds safe integer domain for JSON floats",
+                   "delivery.address is required when", NOT_STORED,
+                   # format: email, at a domain that takes no mail
+                   "is a special-use or reserved name")
+SEMANTIC_REFUSALS = {"POST /api/dossiers": FILING_REFUSALS,
+                "POST /api/officer/dossiers": FILING_REFUSALS,  # the desk's: the same body
                 "POST /api/dossiers/{code}/supplement": (NOT_STORED,),
                 "GET /api/reports": ("to: must not be before from",),
                 "GET /api/file-reads": ("dossier or officer: name one",),

@@ -4,5 +4,8 @@ one-shot setup steps production runs before the services (`migrate`, `topics`)."
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 # Every service process `motcua up` runs: the stages, then the audit archive, the operations
 # centre's view and the national portal's sync (which emit nothing, so need no signing key; the
-# sync runs only when PORTAL_URL is set: motcua_cli.supervisor.portal_configured).
-SERVICES = (*STAGES, "audit", "operations", "portal")
+# sync runs only when PORTAL_URL is set: motcua_cli.supervisor.portal_configured), then the
+# officers' workspace (which consumes nothing: it calls the stages' work queues).
+SERVICES = (*STAGES, "audit", "operations", "portal", "workspace")
+# The services that keep an outbox, an inbox and dead letters (all but the workspace).
+CONSUMERS = (*STAGES, "audit", "operations", "portal")

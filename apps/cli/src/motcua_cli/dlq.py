@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import MetaData, Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from motcua_cli import SERVICES, stackfile
+from motcua_cli import CONSUMERS as SERVICES
+from motcua_cli import stackfile
 from motcua_runtime.db import (
     DEAD,
     DEAD_LETTER_STATES,

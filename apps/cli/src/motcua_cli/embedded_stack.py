@@ -54,6 +54,19 @@ from motcua_runtime.transport import KafkaTransport, TransportSettingError
 READY_TIMEOUT = float(os.environ.get("MOTCUA_READY_TIMEOUT", "300"))
 
 
+def workspace_env(data_dir: Path) -> dict[str, str]:
+    """The workspace's own settings on the embedded default: the issuer's private key (the
+    data folder's, or MOTCUA_TOKEN_ISSUER_PRIVATE_KEY, which it inherits), and a session cookie
+    sent over plain HTTP, since the stack serves http://127.0.0.1 only."""
+    from motcua_cli.tokens import PRIVATE_KEY_ENV, tokens_dir
+    from motcua_runtime import issuer_keys
+
+    env = {"WORKSPACE_COOKIE_SECURE": os.environ.get("WORKSPACE_COOKIE_SECURE", "false")}
+    if not os.environ.get(PRIVATE_KEY_ENV):
+        env[PRIVATE_KEY_ENV] = str(tokens_dir(data_dir) / issuer_keys.PRIVATE_FILE)
+    return env
+
+
 def check_embedded_transport() -> None:
     """The embedded Tansu speaks PLAINTEXT only (README, "Transport security"): a service told to
     use TLS or SASL would never reach it, so refuse before starting anything."""
@@ -68,7 +81,7 @@ _WAIT_LINE_EVERY = 5.0  # seconds between "waiting for ..." lines of one service
 class EmbeddedStack:
     def __init__(self, data_dir: Path, *, api_port: int,
                  agencies: dict[str, list[str]] | None = None, officers: bool = False,
-                 dashboard_port: int | None = None,
+                 dashboard_port: int | None = None, workspace_port: int | None = None,
                  ready_timeout: float = READY_TIMEOUT, policy: RestartPolicy | None = None,
                  services: tuple[str, ...] | None = None,
                  say: Callable[[str], None] = lambda line: None) -> None:
@@ -77,6 +90,7 @@ class EmbeddedStack:
         self.agencies = agencies or {}
         self.officers = officers
         self.dashboard_port = dashboard_port
+        self.workspace_port = workspace_port
         self.ready_timeout = ready_timeout
         self.only = services
         self.say = say
@@ -166,6 +180,7 @@ class EmbeddedStack:
         self.services = plan_services(
             env, self.data_dir / "logs", api_port=self.api_port, agencies=self.agencies,
             dashboard_port=free_port(self.dashboard_port) if self.dashboard_port else None,
+            workspace_port=free_port(self.workspace_port) if self.workspace_port else None,
             services=self.only)
         if not portal_configured(env):
             self.say("National portal: no PORTAL_URL, so its sync is not started "
@@ -179,6 +194,10 @@ class EmbeddedStack:
             # archive and the operations view sign nothing and get none). A restart keeps this
             # key: after `motcua keys rotate`, restart `motcua up` within the grace period.
             service.env |= own_key_env(keys_dir, registry, service.stage, service.agency)
+            if service.stage == "workspace":
+                # The embedded identity provider: it mints the signed-in officers' tokens with
+                # the issuer's private key, which no other process is given.
+                service.env |= workspace_env(self.data_dir)
             service.start()
             self.supervisor.watch(service)
         if self.postgres:

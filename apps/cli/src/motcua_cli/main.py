@@ -78,6 +78,9 @@ def add_up_command(commands: Commands) -> None:
     up.add_argument("--dashboard-port", type=int,
                     default=int(os.environ.get("MOTCUA_DASHBOARD_PORT", 8090)),
                     help="the operations dashboard (a free port if this one is taken)")
+    up.add_argument("--workspace-port", type=int,
+                    default=int(os.environ.get("MOTCUA_WORKSPACE_PORT", 8100)),
+                    help="the officers' workspace (a free port if this one is taken)")
     up.add_argument("--instance", action="append", default=[], metavar="STAGE:AGENCY",
                     help="also run an agency's own instance of a stage (repeatable)")
     up.add_argument("--ready-timeout", type=float,
@@ -199,7 +202,7 @@ def run_up(args: argparse.Namespace) -> int:
     return up(args.data_dir, api_port=args.api_port,
                   agencies=_agency_instances([*DEFAULT_INSTANCES, *args.instance]),
                   officers=args.officers, dashboard_port=args.dashboard_port,
-                  ready_timeout=args.ready_timeout)
+                  workspace_port=args.workspace_port, ready_timeout=args.ready_timeout)
 
 
 def run_pki(args: argparse.Namespace) -> int:

@@ -1,5 +1,8 @@
 """`motcua officer`: an officer's work queue from a terminal.
 
+    motcua officer add     --agency STP --role appraisal [--role approval] --name an
+                           [--full-name "Nguyễn Văn An"] [--password-file F]
+                           an account of the officers' workspace (password from a prompt)
     motcua officer token   --agency STP --role appraisal [--name an]     print a token
     motcua officer queue   --agency STP --stage appraisal [--state open]
     motcua officer claim   ITEM --agency STP --stage appraisal
@@ -14,6 +17,7 @@ documented in the README."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import json
 import os
@@ -42,6 +46,14 @@ def add_officer_command(commands: Any) -> None:
             parser.add_argument("--stage", required=True, choices=STAGES,
                                 help="the stage whose queue you work (your role)")
 
+    add = actions.add_parser("add", help="create an officer's account of the workspace")
+    add.add_argument("--agency", required=True, help="the officer's agency, e.g. STP")
+    add.add_argument("--role", required=True, action="append", choices=ROLES,
+                     help="a role (repeatable): the stage whose queue they work, or manager...")
+    add.add_argument("--name", required=True, help="the user name they sign in with")
+    add.add_argument("--full-name", help="as the pages show it (default: the user name)")
+    add.add_argument("--password-file", type=Path,
+                     help="read the password from this file (default: a prompt)")
     token = actions.add_parser("token", help="print a token for the embedded default")
     identity(token, stage=False)
     token.add_argument("--role", required=True, choices=ROLES)
@@ -67,6 +79,8 @@ def run_officer(args: argparse.Namespace, data_dir: Path, stack: Stack) -> int:
     if args.action == "token":
         print(_token(data_dir, Officer(args.name, args.agency, args.role), args.hours))
         return 0
+    if args.action == "add":
+        return _add_account(args, stack)
     base = _queue_url(stack, args.stage, args.agency)
     headers = {"Authorization": "Bearer " + (os.environ.get("MOTCUA_TOKEN") or _token(
         data_dir, Officer(args.name, args.agency, args.stage)))}
@@ -88,6 +102,55 @@ def run_officer(args: argparse.Namespace, data_dir: Path, stack: Stack) -> int:
     else:
         print(json.dumps(body, indent=2, ensure_ascii=False))
     return 0
+
+
+def _add_account(args: argparse.Namespace, stack: Stack) -> int:
+    """The account in the workspace schema of the running stack's database (DATABASE_URL
+    otherwise); only the password's Argon2 hash is stored."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from motcua_runtime.db import create_engine
+    from motcua_workspace.accounts import AccountRefused, add_account, check_account
+    from motcua_workspace.passwords import WeakPassword, check_strength
+
+    if not stack.database_url:
+        raise SystemExit("no database: start `motcua up` first (or set DATABASE_URL)")
+    full_name = args.full_name or args.name
+    try:
+        check_account(args.agency, args.role, args.name, full_name)
+        password = _password(args.password_file)
+        check_strength(password)
+    except (AccountRefused, WeakPassword) as refusal:
+        raise SystemExit(str(refusal)) from None
+
+    async def create() -> None:
+        engine = create_engine(stack.database_url or "")
+        try:
+            await add_account(async_sessionmaker(engine, expire_on_commit=False),
+                              agency=args.agency, roles=args.role, user_name=args.name,
+                              full_name=full_name, password=password)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(create())
+    except AccountRefused as refusal:
+        raise SystemExit(str(refusal)) from None
+    print(f"account {args.name} ({args.agency}: {', '.join(args.role)}) created; "
+          "sign in at the workspace (`motcua stack` shows its URL)")
+    return 0
+
+
+def _password(path: Path | None) -> str:
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as error:
+            raise SystemExit(f"cannot read {path}: {error.strerror or error}") from None
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("the two passwords differ")
+    return first
 
 
 def _token(data_dir: Path, officer: Officer, hours: float = 12) -> str:

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import MetaData, Table, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from motcua_cli import SERVICES, stackfile
+from motcua_cli import CONSUMERS as SERVICES
+from motcua_cli import stackfile
 from motcua_runtime.db import create_engine, outbox_table
 from motcua_runtime.outbox import DROPPED, behind
 

@@ -105,6 +105,8 @@ class ServiceProcess:
             return "metrics listening?"
         if self.http_port and not _listens(self.http_port):
             return "HTTP listening?"
+        if self.stage in CONSUMERLESS:
+            return None
         if self.assigned_partitions() == 0:
             return "joined consumer group?"
         return None
@@ -150,12 +152,13 @@ class ServiceProcess:
 
 def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
                   agencies: dict[str, list[str]] | None = None,
-                  dashboard_port: int | None = None,
+                  dashboard_port: int | None = None, workspace_port: int | None = None,
                   services: tuple[str, ...] | None = None) -> list[ServiceProcess]:
     """One process per stage, intake first (it serves the citizens' API on `api_port`); every
-    other instance serves its officers' work queue on a port of its own, and the operations
+    other instance serves its officers' work queue on a port of its own, the operations
     view its dashboard on `dashboard_port` (default: a free one), scraping every process's
-    metrics. `agencies` adds per-agency instances of a stage, e.g. {"appraisal": ["STP"]};
+    metrics, and the officers' workspace its pages on `workspace_port` (default: a free one).
+    `agencies` adds per-agency instances of a stage, e.g. {"appraisal": ["STP"]};
     `services` picks fewer than all of SERVICES."""
     from motcua_cli import SERVICES
 
@@ -172,16 +175,25 @@ def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
             planned.append(ServiceProcess(
                 name=name, stage=stage, agency=agency, metrics_port=free_port(),
                 log_path=log_dir / f"{name}.log", env=stage_env,
-                http_port=_http_port(stage, agency, api_port, dashboard_port)))
+                http_port=_http_port(stage, agency, api_port, dashboard_port, workspace_port)))
     # Intake fetches delivered results from signing's internal endpoint (any instance: they
     # share signing's schema). SMTP_* and NOTIFY_FROM reach intake from the environment.
     signing = next((s for s in planned if s.stage == "signing" and s.agency is None), None)
     targets = ",".join(f"{s.name}={s.metrics_url}" for s in planned)
+    # The workspace calls every work queue and intake: their ports are fixed here, before any
+    # process starts, and kept across restarts, so these are the URLs the stack file lists.
+    queues = ",".join(f"{s.name}={s.http_url}" for s in planned
+                      if s.stage in WORK_QUEUE_STAGES and s.http_url)
+    intake = next((s.http_url for s in planned if s.stage == "intake" and s.http_url), None)
     for service in planned:
         if service.stage == "intake" and signing is not None:
             service.env.setdefault("INTAKE_SIGNING_URL", signing.http_url or "")
         if service.stage == "operations":
             service.env["OPERATIONS_METRICS_TARGETS"] = targets
+        if service.stage == "workspace":
+            service.env["WORKSPACE_STAGE_URLS"] = queues
+            if intake:
+                service.env["WORKSPACE_INTAKE_URL"] = intake
     return planned
 
 
@@ -193,17 +205,21 @@ def portal_configured(env: dict[str, str]) -> bool:
 
 
 def _http_port(stage: str, agency: str | None, api_port: int,
-               dashboard_port: int | None) -> int | None:
+               dashboard_port: int | None, workspace_port: int | None) -> int | None:
     """Intake's citizens' API on the given port; a work queue for each officers' stage; the
-    operations dashboard."""
+    operations dashboard; the officers' workspace."""
     if stage == "intake":
         return api_port if agency is None else None
     if stage == "operations":
         return dashboard_port or free_port()
+    if stage == "workspace":
+        return workspace_port or free_port()
     return free_port() if stage in WORK_QUEUE_STAGES else None
 
 
 WORK_QUEUE_STAGES = ("appraisal", "approval", "signing", "delivery")
+# Processes with no consumer group: ready once they listen.
+CONSUMERLESS = ("workspace",)
 
 
 def start_all(services: list[ServiceProcess], timeout: float = 300) -> None:

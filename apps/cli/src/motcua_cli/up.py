@@ -54,7 +54,7 @@ def ensure_dev_keys(keys_dir: Path, agencies: dict[str, list[str]]) -> list[str]
 
 
 def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
-       officers: bool = False, dashboard_port: int = 8090,
+       officers: bool = False, dashboard_port: int = 8090, workspace_port: int = 8100,
        ready_timeout: float = READY_TIMEOUT) -> int:
     """Run the supervised stack (motcua_cli.embedded_stack) until Ctrl-C or SIGTERM: a process
     that dies is restarted, never the whole stack stopped."""
@@ -62,17 +62,21 @@ def up(data_dir: Path, *, api_port: int, agencies: dict[str, list[str]],
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     stack = EmbeddedStack(data_dir, api_port=api_port, agencies=agencies, officers=officers,
-                          dashboard_port=dashboard_port, ready_timeout=ready_timeout, say=step)
+                          dashboard_port=dashboard_port, workspace_port=workspace_port,
+                          ready_timeout=ready_timeout, say=step)
     try:
         stack.start()
         for service in stack.services:
-            http = {"intake": "", "operations": f", dashboard {service.http_url}"}.get(
+            http = {"intake": "", "operations": f", dashboard {service.http_url}",
+                    "workspace": f", officers' workspace {service.http_url}"}.get(
                 service.stage, f", work queue {service.http_url}" if service.http_url else "")
             step(f"{service.name}: pid {service.pid}, metrics {service.metrics_url}{http}")
         dashboard = next((s.http_url for s in stack.services if s.stage == "operations"), None)
+        workspace = next((s.http_url for s in stack.services if s.stage == "workspace"), None)
         api_url = f"http://127.0.0.1:{api_port}"
         console.print(f"\n[bold green]motcua is up.[/] API {api_url} (docs {api_url}/docs); "
-                      f"operations dashboard {dashboard}")
+                      f"operations dashboard {dashboard}; officers' workspace {workspace} "
+                      "(`motcua officer add` makes an account)")
         console.print(f"Logs in {stack.data_dir / 'logs'}; stack file "
                       f"{stack.data_dir / 'stack.json'}; supervisor metrics "
                       f"{stack.supervisor_metrics_url}. Try `motcua demo 20` in another "

@@ -1,8 +1,9 @@
 """Officers and the bearer tokens that say who is calling. A token says who the officer is, the
 agency they work for and their role; the role is the stage whose decisions they take
 ("appraisal" for a specialist, "approval" for a leader, "signing" for a clerk, "delivery" for the
-desk), or "admin" (calendar overrides), "manager" (reports) or "auditor" (the access log of
-officers' reads of dossiers' files). An officer sees and acts on their
+desk), "intake" for the one-stop desk that files dossiers at the counter, or "admin" (calendar
+overrides), "manager" (reports) or "auditor" (the access log of officers' reads of personal
+data). An officer sees and acts on their
 agency's dossiers only. A service calling another's internal endpoint carries a token with a
 service role instead (`service:<its service>`), which acts at no stage.
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from motcua_runtime.db import engine_url
 
 SERVICES = ("intake", "appraisal", "approval", "signing", "delivery", "audit", "operations",
-            "portal")
+            "portal", "workspace")
 SHARED_SCHEMAS = ("calendar", "telemetry", "privacy")
 # Read-only role for auditors running `motcua audit replay` against the archive and intake.
 AUDITOR = "auditor"

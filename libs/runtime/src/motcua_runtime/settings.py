@@ -121,3 +121,18 @@ class ServiceSettings(BaseSettings):
     @property
     def dlq_topic(self) -> str:
         return self.dossier_topic + DLQ_SUFFIX
+
+
+def named_urls(value: object, what: str) -> object:
+    """A setting of `name=http(s)://...` pairs, comma-separated, as {name: url}; `what` names
+    one pair in the error (a list given as a mapping already is left as it is)."""
+    if not isinstance(value, str):
+        return value
+    urls = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        name, equals, url = part.partition("=")
+        if not equals or not name.strip() or not url.strip().startswith(("http://",
+                                                                         "https://")):
+            raise ValueError(f"{what} {part!r} is not name=http(s)://host:port[/path]")
+        urls[name.strip()] = url.strip()
+    return urls

@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal, cast
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -128,8 +129,37 @@ def create_work_queue_api(stage: Stage, model: type[Any], decisions: Mapping[str
                       sign=sign, on_commit=on_commit, present=present)
     add_item_routes(app, queue, current_officer)
     add_decision_route(app, queue, current_officer)
+    declare_decisions(app, decisions)
     app.add_api_route("/healthz", healthz)  # the database and the broker (motcua_runtime.health)
     return app
+
+
+DECISIONS_EXTENSION = "x-decisions"
+
+
+def declare_decisions(app: FastAPI, decisions: Mapping[str, Decision]) -> None:
+    """Each decision's body in the OpenAPI document: its JSON schema among the components, and
+    on the decide operation `x-decisions`: {name: {"$ref", "summary", "kinds"}}. One route takes
+    every decision (its body is read by name), so the bodies cannot be its requestBody; the
+    officers' workspace builds its forms from this extension."""
+    built = app.openapi
+
+    def document() -> dict[str, Any]:
+        schema = built()
+        operation = schema["paths"]["/api/work-items/{item_id}/decisions/{name}"]["post"]
+        if DECISIONS_EXTENSION not in operation:
+            models = {d.body for d in decisions.values()}
+            _, shared = models_json_schema([(m, "validation") for m in models],
+                                           ref_template="#/components/schemas/{model}")
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                shared.get("$defs", {}))
+            operation[DECISIONS_EXTENSION] = {
+                name: {"$ref": f"#/components/schemas/{d.body.__name__}",
+                       "summary": d.summary, "kinds": sorted(d.kinds)}
+                for name, d in sorted(decisions.items())}
+        return schema
+
+    app.openapi = document  # type: ignore[method-assign]
 
 
 def add_item_routes(app: FastAPI, queue: "WorkQueue", current_officer: OfficerDependency) -> None:

@@ -120,10 +120,9 @@ class Appraisal:
         held = items.for_dossier(event.dossier_id)
         if not held:
             raise Rejected(f"appraisal never held dossier {event.dossier_id}")
-        # The applicant's reason stays sealed (appraisal holds no data key); form 05 says only
-        # that the applicant asked.
-        item = take_over(items, WorkItem, event, held[-1].facts(), STAGE, kind=WITHDRAWAL,
-                         context={"reason": event.reason.model_dump(mode="json")})
+        # The applicant's reason is sealed and appraisal holds no data key: the item keeps none
+        # (its ciphertext would only clutter the queue); form 05 says only that they asked.
+        item = take_over(items, WorkItem, event, held[-1].facts(), STAGE, kind=WITHDRAWAL)
         if self.automatic(self.procedure(item)):
             decisions.confirm_withdrawal(item, emitter, now=event.occurred_at,
                                          reason="Dừng giải quyết theo đề nghị của công dân")

@@ -19,7 +19,7 @@ from motcua_intake.files.api import UPLOAD_PATH, create_files_router, upload_lim
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing import applicant
 from motcua_intake.filing.api import create_filing_router
-from motcua_intake.officer.api import create_officer_router
+from motcua_intake.officer.api import Filing, create_officer_router
 from motcua_intake.tracking.api import create_tracking_router
 from motcua_runtime.health import healthz
 from motcua_runtime.http import install_error_handlers
@@ -49,12 +49,13 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     app.include_router(create_filing_router(catalogue, calendar,
                                             applicant.Outbox(topic, signer), on_commit, files))
     # Uploads, the applicant's and officers' downloads of the dossiers' files.
-    app.include_router(create_files_router(files, current_officer))
+    app.include_router(create_files_router(files, current_officer, catalogue))
     # The administrator's erasure of a dossier's personal data, signed with intake's own key.
     app.include_router(create_erasure_router(catalogue, applicant.Outbox(topic, signer),
                                              on_commit, current_officer))
-    # The dossier as an officer of an agency that took part in it reads it.
-    app.include_router(create_officer_router(catalogue, calendar, current_officer))
+    # The dossier as an officer of an agency that took part in it reads it; the desk's filing.
+    desk = Filing(applicant.Outbox(topic, signer), on_commit, files)
+    app.include_router(create_officer_router(catalogue, calendar, current_officer, desk))
     # Every officer's read of personal data (files, dossiers), for the auditors.
     app.include_router(create_access_log_router(current_officer))
     app.add_api_route("/healthz", healthz)  # the database and the broker (motcua_runtime.health)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,6 +14,7 @@ from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS
 from motcua_files import FilesSettings, store_from_settings
 from motcua_intake.api import create_api
 from motcua_intake.deadline_watch import watch_deadlines
+from motcua_intake.files.cleanup import clean_unnamed_uploads
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing.catalogue_api import create_catalogue_router
 from motcua_intake.handlers import Intake, intake_stage
@@ -68,7 +70,7 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
 
         async def background(engine: AsyncEngine, relay: OutboxRelay,
                              stopping: asyncio.Event) -> None:
-            # Both loops survive their own failures (database, mail server) and end on `stopping`.
+            # The loops survive their own failures (database, mail server) and end on `stopping`.
             mail = NotificationSender(
                 engine, Notification, SmtpSettings(), poll_seconds=settings.notify_poll_seconds,
                 backoff_base=settings.notify_retry_seconds,
@@ -76,7 +78,10 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             await asyncio.gather(
                 watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
                                 every=settings.deadline_watch_seconds),
-                mail.run(stopping))
+                mail.run(stopping),
+                clean_unnamed_uploads(
+                    engine, files.store, stopping, every=settings.upload_cleanup_seconds,
+                    after=timedelta(hours=settings.unnamed_upload_hours)))
 
         await run_stage(settings, stage, api=api, background=background,
                         open_work=waiting_at_intake, stop=stop)

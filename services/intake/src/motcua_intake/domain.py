@@ -4,10 +4,10 @@ moves the tracking view."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from motcua_catalogue import Procedure, WorkingCalendar
+from motcua_catalogue import Agency, Procedure, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Event
 from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested, FeesRequested
@@ -27,6 +27,13 @@ from motcua_contracts.signing import ResultSigned
 def dossier_code(unit_electronic_id: str, day: date, counter: int) -> str:
     """`{agency e-ID}-{YYMMDD}-{NNNN}`; a counter past 9999 keeps all its digits."""
     return f"{unit_electronic_id}-{day:%y%m%d}-{counter:04d}"
+
+
+def receiving_unit(code: str, agencies: Iterable[Agency]) -> str | None:
+    """The agency whose one-stop desk received the dossier: its e-ID prefixes the code (the
+    competent agency's when filed on the portal, the desk officer's at a counter)."""
+    prefix = code.rsplit("-", 2)[0]
+    return next((agency.code for agency in agencies if agency.electronic_id == prefix), None)
 
 
 def missing_documents(procedure: Procedure, documents: Sequence[Document]) -> list[str]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -154,6 +156,12 @@ class StoredUpload(Base):
     media_type: Mapped[str] = mapped_column(String(32))
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                 server_default=func.now())
+    # When a filing or a supplement first named it; until then the upload may be abandoned,
+    # and past INTAKE_UNNAMED_UPLOAD_HOURS it is deleted (motcua_intake.files.cleanup).
+    named_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_files_unnamed", "stored_at",
+                            postgresql_where=text("named_at IS NULL")),)
 
 
 class PersonalDataRead(Base):

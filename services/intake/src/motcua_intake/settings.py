@@ -31,3 +31,8 @@ class IntakeSettings(ServiceSettings, RateLimitSettings):
         "First wait before an e-mail is retried after the mail server failed; doubles each "
         "time, up to INTAKE_NOTIFY_RETRY_MAX_SECONDS."))
     notify_retry_max_seconds: float = Field(default=900.0, gt=0)
+    unnamed_upload_hours: float = Field(default=24.0, gt=0, description=(
+        "An uploaded file that no filing or supplement named within this many hours is "
+        "deleted (motcua_intake.files.cleanup)."))
+    upload_cleanup_seconds: float = Field(default=600.0, gt=0, description=(
+        "How often uploads nothing named are looked for."))

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from motcua_runtime.rate_limits import RateLimitSettings
-from motcua_runtime.settings import ServiceSettings
+from motcua_runtime.settings import ServiceSettings, named_urls
 
 
 class OperationsSettings(ServiceSettings, RateLimitSettings):
@@ -28,13 +28,4 @@ class OperationsSettings(ServiceSettings, RateLimitSettings):
     @field_validator("metrics_targets", mode="before")
     @classmethod
     def _name_equals_url(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        targets = {}
-        for part in filter(None, (p.strip() for p in value.split(","))):
-            name, equals, url = part.partition("=")
-            if not equals or not name.strip() or not url.strip().startswith(("http://",
-                                                                             "https://")):
-                raise ValueError(f"metrics target {part!r} is not name=http(s)://host:port/path")
-            targets[name.strip()] = url.strip()
-        return targets
+        return named_urls(value, "metrics target")

@@ -23,9 +23,11 @@ import structlog
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua_catalogue import Catalogue
 from motcua_contracts.intake import MAX_DOCUMENTS
 from motcua_files import (
     ACCEPTED,
@@ -107,7 +109,9 @@ async def _open(files: DossierFiles, sha256: str) -> VerifiedFile:
         raise _store_problem(error) from None
 
 
-def create_files_router(files: DossierFiles, current_officer: OfficerDependency) -> APIRouter:
+def create_files_router(files: DossierFiles, current_officer: OfficerDependency,
+                        catalogue: Catalogue) -> APIRouter:
+    """`catalogue`: the agencies, whose e-IDs say which desk received a dossier."""
     router = APIRouter()
     OfficerDep = Annotated[Officer, Depends(current_officer)]
 
@@ -153,9 +157,13 @@ def create_files_router(files: DossierFiles, current_officer: OfficerDependency)
         if not accepted:
             raise _refused(422, "file: no file in the request")
         async with session.begin():
-            await session.execute(insert(StoredUpload).values([
+            # Stored again before anything named it: its time to be named starts again.
+            statement = insert(StoredUpload).values([
                 {"sha256": a.sha256, "size": a.size, "media_type": a.media_type}
-                for a in accepted]).on_conflict_do_nothing())
+                for a in {a.sha256: a for a in accepted}.values()])
+            await session.execute(statement.on_conflict_do_update(
+                index_elements=[StoredUpload.sha256], set_={"stored_at": func.now()},
+                where=StoredUpload.named_at.is_(None)))
         log.info("files stored", count=len(accepted), bytes=sum(a.size for a in accepted))
         return UploadedFiles(files=[UploadedFile(name=a.name, sha256=a.sha256, size=a.size,
                                                  media_type=a.media_type) for a in accepted])
@@ -189,7 +197,7 @@ def create_files_router(files: DossierFiles, current_officer: OfficerDependency)
         """A dossier's file for an officer of an agency that holds, held or is consulted on it.
         The read is in the access log (`GET /api/file-reads`) before the first byte is sent."""
         async with session.begin():
-            dossier = await find_for_officer(session, code, officer)
+            dossier = await find_for_officer(session, code, officer, catalogue)
             if not _holds(dossier, sha256):
                 raise _refused(404, f"dossier {code} has no file {sha256}")
         verified = await _open(files, sha256)

@@ -1,7 +1,8 @@
 """A filing's documents name files intake stored before (`POST /api/files`) by their SHA-256;
 the documents the event carries get their size and media type from what was stored, never from
 the client. A document naming a file intake never stored is refused, and so is a dossier whose
-files together pass FILES_MAX_DOSSIER_BYTES."""
+files together pass FILES_MAX_DOSSIER_BYTES. A file a filing names is named for good: the
+cleanup of abandoned uploads (motcua_intake.files.cleanup) never takes it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 
 from annotated_types import Interval
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts.dossier import Document, MediaType
@@ -61,8 +62,12 @@ async def stored_documents(session: AsyncSession, files: DossierFiles,
     """The documents as events carry them. `already`: the dossier's documents so far (a
     supplement's files count with them against the dossier's limit)."""
     wanted = {document.sha256 for document in filed}
+    # Named from now on (when the filing commits), and locked until then: the cleanup of
+    # unnamed uploads skips them, or, holding one first, deletes it and the filing is refused.
     rows = {row.sha256: row for row in await session.scalars(
-        select(StoredUpload).where(StoredUpload.sha256.in_(wanted)))} if wanted else {}
+        update(StoredUpload).where(StoredUpload.sha256.in_(wanted))
+        .values(named_at=func.coalesce(StoredUpload.named_at, func.now()))
+        .returning(StoredUpload))} if wanted else {}
     counted = {str(d.get("sha256")): int(d.get("size") or 0) for d in already}
     total = sum(counted.values())
     limit = files.settings.max_dossier_bytes

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import structlog
@@ -91,9 +92,22 @@ def add_filing_route(router: APIRouter, catalogue: Catalogue, outbox: applicant.
                                idempotency_key, files)
 
 
+@dataclass(frozen=True)
+class Filer:
+    """Who files: the portal (the citizen, unauthenticated), or a desk officer at a counter
+    (`officer:<name>`, their agency the receiving unit)."""
+
+    actor: str = "portal"
+    receiving_unit: str | None = None
+
+
+PORTAL = Filer()
+
+
 async def file_once(session: AsyncSession, catalogue: Catalogue, outbox: applicant.Outbox,
                     on_commit: OnCommit, submission: Submission,
-                    idempotency_key: str | None, files: DossierFiles) -> Accepted | JSONResponse:
+                    idempotency_key: str | None, files: DossierFiles,
+                    filer: Filer = PORTAL) -> Accepted | JSONResponse:
     """File the dossier, or answer a retry of the same filing as the first time."""
     # This request's span is the root of the dossier's trace: every stage continues it.
     root = spans.current_traceparent()
@@ -101,7 +115,7 @@ async def file_once(session: AsyncSession, catalogue: Catalogue, outbox: applica
     try:
         async with spans.transaction("intake"), session.begin():
             event, accepted = await _record_filing(session, catalogue, outbox, submission,
-                                                   idempotency_key, digest, root, files)
+                                                   idempotency_key, digest, root, files, filer)
     except (UnknownProcedure, UnstorableValue) as error:
         raise HTTPException(422, detail={"message": str(error)}) from None
     except DocumentsRefused as refused:
@@ -112,13 +126,13 @@ async def file_once(session: AsyncSession, catalogue: Catalogue, outbox: applica
     trace.get_current_span().set_attributes(spans.event_attributes(event))
     structlog.contextvars.bind_contextvars(dossier_id=str(event.dossier_id),
                                            event_id=str(event.event_id))
-    log.info("dossier submitted", code=event.code)
+    log.info("dossier submitted", code=event.code, actor=filer.actor)
     return accepted
 
 
 async def _record_filing(session: AsyncSession, catalogue: Catalogue, outbox: applicant.Outbox,
                          submission: Submission, idempotency_key: str | None, digest: bytes,
-                         root: str | None, files: DossierFiles
+                         root: str | None, files: DossierFiles, filer: Filer
                          ) -> tuple[DossierSubmitted, Accepted]:
     """Inside the filing's transaction: claim the key (Replayed if it was used before), submit,
     and keep the answer under the key."""
@@ -128,7 +142,8 @@ async def _record_filing(session: AsyncSession, catalogue: Catalogue, outbox: ap
             raise Replayed(earlier)  # rolls back: nothing was written
     documents = await stored_documents(session, files, submission.documents)
     event = await submit(session, catalogue, outbox.topic, submission, signer=outbox.signer,
-                         documents=documents, trace_parent=root)
+                         documents=documents, actor=filer.actor,
+                         receiving_unit=filer.receiving_unit, trace_parent=root)
     accepted = Accepted(dossier_id=event.dossier_id, code=event.code,
                         status_url=f"/api/dossiers/{event.dossier_id}")
     if idempotency_key is not None:

@@ -112,9 +112,12 @@ class UnstorableValue(ValueError):
 
 async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
                  submission: Submission, *, signer: Signer, documents: list[Document],
-                 actor: str = "portal", trace_parent: str | None = None) -> DossierSubmitted:
-    """`documents`: the submission's, as stored (motcua_intake.files.documents);
-    `trace_parent` is the context the dossier's trace starts from: the filing request."""
+                 actor: str = "portal", receiving_unit: str | None = None,
+                 trace_parent: str | None = None) -> DossierSubmitted:
+    """`documents`: the submission's, as stored (motcua_intake.files.documents); `actor` who
+    filed it (the portal, or `officer:<name>` at a desk); `receiving_unit` the agency whose
+    desk received it (default: the competent agency), whose e-ID and daily counter make the
+    code; `trace_parent` is the context the dossier's trace starts from: the filing request."""
     procedure = catalogue.procedures.get(submission.procedure_code)
     if procedure is None:
         raise UnknownProcedure(f"procedure_code: {submission.procedure_code!r} is not in the "
@@ -127,10 +130,11 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
         raise UnstorableValue("a value in the request cannot be stored (control characters "
                                "such as \\u0000 are not allowed in text)")
     agency = catalogue.agencies[procedure.agency]
+    unit = catalogue.agencies[receiving_unit or procedure.agency]
     received_at = datetime.now(timezone.utc)
-    counter = await next_counter(session, agency.electronic_id, domain.received_day(received_at))
+    counter = await next_counter(session, unit.electronic_id, domain.received_day(received_at))
     dossier_id = uuid7()
-    code = domain.dossier_code(agency.electronic_id, domain.received_day(received_at), counter)
+    code = domain.dossier_code(unit.electronic_id, domain.received_day(received_at), counter)
     # The dossier's data key, in the key store in this transaction: the personal data is sealed
     # under it before it reaches the outbox, the row or the log (motcua_privacy).
     data_key = await create_key(session, None, dossier_id, code, now=received_at)

@@ -1,8 +1,10 @@
 """Officers' routes in intake:
 
-    GET /api/officer/dossiers/{code}   the dossier whole, for an officer of an agency that took
-                                       part in it (the same rule as its files' download);
-                                       each read is recorded (motcua_intake.access_log)
+    GET  /api/officer/dossiers/{code}   the dossier whole, for an officer of an agency that took
+                                        part in it (the same rule as its files' download); each
+                                        read is recorded (motcua_intake.access_log)
+    POST /api/officer/dossiers          the one-stop desk (role `intake`) files a dossier for a
+                                        citizen at the counter, as the officer
 
 The caller is the bearer token's officer (motcua_runtime.officers); who may read which dossier
 is motcua_intake.tracking.access, what the answer holds motcua_intake.officer.view."""
@@ -10,29 +12,49 @@ is motcua_intake.tracking.access, what the answer holds motcua_intake.officer.vi
 # No `from __future__ import annotations`: FastAPI resolves the endpoint's annotations.
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import Field
 
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_intake.access_log import record_read
+from motcua_intake.files.documents import DossierFiles
+from motcua_intake.filing.api import Accepted, Filer, IdempotencyKey, SessionDep, file_once
+from motcua_intake.filing.applicant import Outbox
+from motcua_intake.filing.submissions import Submission
 from motcua_intake.officer.view import OfficerDossierView, officer_view
 from motcua_intake.personal import keyring, opened_form_data
 from motcua_intake.tracking.access import find_for_officer
 from motcua_intake.tracking.api import view_and_person
-from motcua_runtime.http import session_from
 from motcua_runtime.officers import Officer, OfficerDependency
 
 log = structlog.get_logger(__name__)
-SessionDep = Annotated[AsyncSession, Depends(session_from)]
 Clock = Callable[[], datetime]
+DESK_ROLE = "intake"  # the one-stop desk's officers (tiếp nhận)
+
+
+class CounterSubmission(Submission):
+    """The portal's filing body, filed at the desk: the channel is the counter."""
+
+    channel: Literal["counter"] = Field(
+        default="counter", description="A desk filing is a counter filing (may be left out).")
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What a desk filing needs: where intake's events go, the relay to wake, the files."""
+
+    outbox: Outbox
+    on_commit: Callable[[], None]
+    files: DossierFiles
 
 
 def create_officer_router(catalogue: Catalogue, calendar: WorkingCalendar,
-                          current_officer: OfficerDependency, *,
+                          current_officer: OfficerDependency, filing: Filing, *,
                           clock: Clock | None = None) -> APIRouter:
     now = clock or (lambda: datetime.now(timezone.utc))
     router = APIRouter()
@@ -50,7 +72,7 @@ def create_officer_router(catalogue: Catalogue, calendar: WorkingCalendar,
         and the control sheet (form 06). The read is in the access log
         (`GET /api/personal-data-reads`) before the answer goes out."""
         async with session.begin():
-            dossier = await find_for_officer(session, code, officer)
+            dossier = await find_for_officer(session, code, officer, catalogue)
             view, person = await view_and_person(session, dossier, catalogue, calendar, now)
             form = opened_form_data(await keyring(session, [dossier.id]), dossier)
             record_read(session, request, officer, dossier, "dossier")
@@ -58,4 +80,37 @@ def create_officer_router(catalogue: Catalogue, calendar: WorkingCalendar,
                  dossier_id=str(dossier.id))
         return officer_view(dossier, view, catalogue, person, form)
 
+    @router.post("/api/officer/dossiers", status_code=202, response_model=Accepted, responses={
+        401: {"description": "No valid officer token"},
+        403: {"description": "Not a desk officer (role intake), or an agency not in the "
+                             "catalogue"},
+        409: {"description": "The Idempotency-Key was used for another body"},
+        413: {"description": "The documents' files together are over "
+                             "FILES_MAX_DOSSIER_BYTES"},
+        422: {"description": "Invalid dossier, a channel other than counter, unknown "
+                             "procedure, or a document naming a file not stored"}})
+    async def file_at_counter(submission: CounterSubmission, session: SessionDep,
+                              officer: OfficerDep,
+                              idempotency_key: IdempotencyKey = None) -> Any:
+        """File a dossier for a citizen at the counter: the body of `POST /api/dossiers` with
+        channel `counter`, the files uploaded first with `POST /api/files`. The event records
+        the officer as its actor and their agency as the receiving unit (the code's prefix)."""
+        desk = desk_of(officer, catalogue)
+        return await file_once(session, catalogue, filing.outbox, filing.on_commit, submission,
+                               idempotency_key, filing.files,
+                               Filer(actor=officer.actor, receiving_unit=desk))
+
     return router
+
+
+def desk_of(officer: Officer, catalogue: Catalogue) -> str:
+    """The officer's agency, if they are a desk officer of an agency that receives dossiers."""
+    if officer.role != DESK_ROLE:
+        raise HTTPException(403, detail={"message": (
+            f"filing at the counter is for the desk's officers (role {DESK_ROLE}), not "
+            f"{officer.role}")})
+    agency = catalogue.agencies.get(officer.agency)
+    if agency is None or DESK_ROLE not in agency.stages:
+        raise HTTPException(403, detail={"message": f"agency {officer.agency} has no one-stop "
+                                         "desk in the catalogue (GET /api/agencies)"})
+    return agency.code

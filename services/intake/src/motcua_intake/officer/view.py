@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from motcua_catalogue import Catalogue
 from motcua_contracts import STATUS_NAMES, Status
+from motcua_intake.domain import receiving_unit
 from motcua_intake.orm import Dossier
 from motcua_intake.tracking.views import DossierView, SheetRowView, TimelineItem
 
@@ -102,12 +103,6 @@ def document_url(code: str, sha256: str) -> str:
     return f"/api/officer/dossiers/{code}/files/{sha256}"
 
 
-def receiving_unit(code: str, catalogue: Catalogue) -> str | None:
-    """The agency whose electronic ID prefixes the code (`{e-ID}-{YYMMDD}-{NNNN}`)."""
-    prefix = code.rsplit("-", 2)[0]
-    return next((a.code for a in catalogue.agencies.values() if a.electronic_id == prefix), None)
-
-
 def _timeline_item(item: TimelineItem) -> OfficerTimelineItem:
     return OfficerTimelineItem(
         type=item.type, occurred_at=item.at, agency=item.agency, stage=item.stage,
@@ -122,7 +117,7 @@ def officer_view(dossier: Dossier, view: DossierView, catalogue: Catalogue,
     form data opened (each None once erased: motcua_intake.personal)."""
     procedure = catalogue.procedures.get(dossier.procedure_code)
     agency = catalogue.agencies.get(dossier.agency)
-    unit = receiving_unit(dossier.code, catalogue)
+    unit = receiving_unit(dossier.code, catalogue.agencies.values())
     timeline = [_timeline_item(item) for item in view.timeline]
     return OfficerDossierView(
         dossier_id=dossier.id, code=dossier.code, procedure_code=dossier.procedure_code,

@@ -9,6 +9,8 @@ from fastapi import HTTPException
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua_catalogue import Catalogue
+from motcua_intake.domain import receiving_unit
 from motcua_intake.orm import Dossier, TimelineEntry
 from motcua_intake.personal import person_of, same_id
 from motcua_runtime.officers import Officer
@@ -43,10 +45,12 @@ async def find(session: AsyncSession, id_or_code: str, id_number: str | None) ->
     return dossier
 
 
-async def took_part(session: AsyncSession, dossier: Dossier, agency: str) -> bool:
-    """Whether a stage of `agency` holds or held the dossier: its competent agency, or one an
-    event of it was addressed to (a consultation: the consulted agency) or taken by."""
-    if dossier.agency == agency:
+async def took_part(session: AsyncSession, dossier: Dossier, agency: str,
+                    catalogue: Catalogue) -> bool:
+    """Whether a stage of `agency` holds or held the dossier: its competent agency, the one
+    whose desk received it (the code's prefix), or one an event of it was addressed to (a
+    consultation: the consulted agency) or taken by."""
+    if agency in (dossier.agency, receiving_unit(dossier.code, catalogue.agencies.values())):
         return True
     found = await session.scalar(select(TimelineEntry.event_id).where(
         TimelineEntry.dossier_id == dossier.id,
@@ -54,7 +58,8 @@ async def took_part(session: AsyncSession, dossier: Dossier, agency: str) -> boo
     return found is not None
 
 
-async def find_for_officer(session: AsyncSession, code: str, officer: Officer) -> Dossier:
+async def find_for_officer(session: AsyncSession, code: str, officer: Officer,
+                           catalogue: Catalogue) -> Dossier:
     """The dossier of that code for an officer whose agency took part in it (`took_part`):
     404 for an unknown code, 403 naming why for a service's token or another agency."""
     if officer.is_service:
@@ -63,7 +68,7 @@ async def find_for_officer(session: AsyncSession, code: str, officer: Officer) -
     dossier = await session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None:
         raise HTTPException(404, detail={"message": f"no dossier {code}"})
-    if not await took_part(session, dossier, officer.agency):
+    if not await took_part(session, dossier, officer.agency, catalogue):
         raise HTTPException(403, detail={"message": (
             f"dossier {code} is not held, nor was it, by a stage of agency {officer.agency}, "
             "nor does it consult it")})

@@ -1,0 +1,84 @@
+"""`motcua officer add`: an account in the workspace schema of the stack's database, its
+password read from a file and kept only as an Argon2id hash; a bad agency, role, name or
+password, and a name taken already, are refused with a message and store nothing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from motcua_cli.main import main
+from motcua_runtime.db import create_engine
+from motcua_workspace.orm import Account
+from motcua_workspace.passwords import verify_password
+
+PASSWORD = "Mật-khẩu-đủ-dài-2026"
+
+
+@pytest.fixture(scope="module")
+def database_url(infra):
+    url, _ = asyncio.run(infra.isolated("officer_add"))
+    return url
+
+
+def accounts(database_url: str) -> list[Account]:
+    async def read() -> list[Account]:
+        engine = create_engine(database_url)
+        try:
+            async with async_sessionmaker(engine)() as db:
+                return list(await db.scalars(select(Account).order_by(Account.user_name)))
+        finally:
+            await engine.dispose()
+    return asyncio.run(read())
+
+
+def add(tmp_path, *arguments: str, password: str = PASSWORD) -> None:
+    secret = tmp_path / "password"
+    secret.write_text(password + "\n")
+    main(["--data-dir", str(tmp_path / "data"), "officer", "add", *arguments,
+          "--password-file", str(secret)])
+
+
+def test_an_account_is_created_with_its_roles_and_only_a_hash(database_url, tmp_path,
+                                                              monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    add(tmp_path, "--agency", "STP", "--role", "appraisal", "--role", "approval",
+        "--name", "an", "--full-name", "Nguyễn Văn An")
+    assert "account an (STP: appraisal, approval) created" in capsys.readouterr().out
+    (account,) = [a for a in accounts(database_url) if a.user_name == "an"]
+    assert (account.agency, account.roles, account.full_name, account.active) == (
+        "STP", ["appraisal", "approval"], "Nguyễn Văn An", True)
+    assert account.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in account.password_hash
+    assert verify_password(account.password_hash, PASSWORD)  # the file's newline is not in it
+
+
+@pytest.mark.parametrize(("arguments", "password", "message"), [
+    (("--agency", "KHONGCO", "--role", "appraisal", "--name", "b"), PASSWORD, "no agency"),
+    (("--agency", "STP", "--role", "appraisal", "--name", "Ba Dau"), PASSWORD, "user name"),
+    (("--agency", "STP", "--role", "appraisal", "--name", "ba"), "ngan", "at least 10"),
+])
+def test_a_bad_account_is_refused_with_a_message(database_url, tmp_path, monkeypatch,
+                                                 arguments, password, message):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    before = len(accounts(database_url))
+    with pytest.raises(SystemExit, match=message):
+        add(tmp_path, *arguments, password=password)
+    assert len(accounts(database_url)) == before
+
+
+def test_a_name_taken_already_is_refused(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    add(tmp_path, "--agency", "SXD", "--role", "delivery", "--name", "mot.cua")
+    with pytest.raises(SystemExit, match="exists already"):
+        add(tmp_path, "--agency", "STP", "--role", "appraisal", "--name", "mot.cua")
+    assert [a.agency for a in accounts(database_url) if a.user_name == "mot.cua"] == ["SXD"]
+
+
+def test_without_a_database_it_says_to_start_the_stack(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit, match="motcua up"):
+        add(tmp_path, "--agency", "STP", "--role", "appraisal", "--name", "an")
