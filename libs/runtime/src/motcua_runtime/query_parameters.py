@@ -5,7 +5,8 @@ motcua_runtime.http.install_error_handlers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
@@ -26,6 +27,19 @@ def query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+def api_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """Every operation of an app, those of included routers too: FastAPI 0.16x keeps an
+    included router whole (one `_IncludedRouter` entry whose `effective_candidates` are its
+    operations, with the prefix applied), where earlier versions copied its routes in."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "effective_candidates"):
+            yield from api_routes(route.effective_candidates())
+        elif hasattr(route, "dependant") and hasattr(route, "matches"):
+            yield route  # an included router's operation (`_EffectiveRouteContext`)
+
+
 def unknown(given: Iterable[str], taken: set[str]) -> list[str]:
     return sorted({name for name in given if name not in taken})
 
@@ -33,17 +47,18 @@ def unknown(given: Iterable[str], taken: set[str]) -> list[str]:
 class RefuseUnknownQueryParameters:
     def __init__(self, app: ASGIApp, api: FastAPI) -> None:
         self.app, self.api = app, api
-        self._taken: dict[int, set[str]] = {}
+        self._taken: dict[tuple[str, tuple[str, ...]], set[str]] = {}
 
-    def taken_by(self, route: APIRoute) -> set[str]:
-        if id(route) not in self._taken:
-            self._taken[id(route)] = query_names(route.dependant)
-        return self._taken[id(route)]
+    def taken_by(self, route: Any) -> set[str]:
+        key = (route.path, tuple(sorted(route.methods or ())))
+        if key not in self._taken:
+            self._taken[key] = query_names(route.dependant)
+        return self._taken[key]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("query_string"):
-            route = next((r for r in self.api.router.routes if isinstance(r, APIRoute)
-                          and r.matches(scope)[0] is Match.FULL), None)
+            route = next((r for r in api_routes(self.api.router.routes)
+                          if r.matches(scope)[0] is Match.FULL), None)
             if route is not None:
                 given = [name for name, _ in parse_qsl(scope["query_string"].decode("latin-1"),
                                                        keep_blank_values=True)]
