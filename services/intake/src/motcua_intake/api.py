@@ -18,6 +18,7 @@ from motcua_intake.files.api import UPLOAD_PATH, create_files_router, upload_lim
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing import applicant
 from motcua_intake.filing.api import create_filing_router
+from motcua_intake.forms.api import create_forms_router
 from motcua_intake.officer.api import Filing, create_officer_router
 from motcua_intake.tracking.api import create_tracking_router
 from motcua_runtime.health import healthz
@@ -49,6 +50,8 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                                             applicant.Outbox(topic, signer), on_commit, files))
     # Uploads, the applicant's and officers' downloads of the dossiers' files.
     app.include_router(create_files_router(files, current_officer, catalogue))
+    # The dossier's forms 01 to 05, for the applicant and for officers.
+    app.include_router(create_forms_router(files, current_officer))
     # The dossier as an officer of an agency that took part in it reads it; the desk's filing.
     desk = Filing(applicant.Outbox(topic, signer), on_commit, files)
     app.include_router(create_officer_router(catalogue, calendar, current_officer, desk))
