@@ -20,14 +20,13 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_documents import MEDIA_TYPE, TITLES
 from motcua_files import FileError, FileStoreUnavailable
 from motcua_intake.access_log import record_read
 from motcua_intake.files.documents import DossierFiles
-from motcua_intake.forms.worker import open_form
+from motcua_intake.forms.stored import open_form, stored_forms
 from motcua_intake.orm import Dossier, DossierForm
 from motcua_intake.tracking.access import find_for_applicant, find_for_officer
 from motcua_runtime.http import session_from
@@ -51,13 +50,6 @@ class StoredForm(BaseModel):
 class StoredForms(BaseModel):
     forms: list[StoredForm] = Field(description="The stored forms, oldest first; a form queued "
                                                 "a moment ago appears once rendered")
-
-
-async def _stored(session: AsyncSession, dossier: Dossier) -> list[DossierForm]:
-    return list(await session.scalars(
-        select(DossierForm).where(DossierForm.dossier_id == dossier.id,
-                                  DossierForm.stored_at.is_not(None))
-        .order_by(DossierForm.issued_at, DossierForm.event_id)))
 
 
 def _listing(rows: list[DossierForm]) -> StoredForms:
@@ -116,7 +108,7 @@ def create_forms_router(files: DossierFiles, current_officer: OfficerDependency)
         """The forms issued to the applicant so far, with the dossier's code and their ID."""
         async with session.begin():
             dossier = await find_for_applicant(session, code, id_number)
-            return _listing(await _stored(session, dossier))
+            return _listing(await stored_forms(session, dossier.id))
 
     @router.get("/api/dossiers/{code}/forms/{form}", response_class=Response, responses={
         **_PDF, 404: {"description": "No such dossier, the ID number differs, or no such form "
@@ -126,7 +118,7 @@ def create_forms_router(files: DossierFiles, current_officer: OfficerDependency)
         """The applicant's form (the newest of that number), with the code and their ID."""
         async with session.begin():
             dossier = await find_for_applicant(session, code, id_number)
-            row = _newest(await _stored(session, dossier), dossier, form)
+            row = _newest(await stored_forms(session, dossier.id), dossier, form)
             return await _pdf(session, files, dossier, row)
 
     @router.get("/api/officer/dossiers/{code}/forms", response_model=StoredForms, responses={
@@ -136,7 +128,7 @@ def create_forms_router(files: DossierFiles, current_officer: OfficerDependency)
         """The dossier's forms, for an officer of an agency that holds or held it."""
         async with session.begin():
             dossier = await find_for_officer(session, code, officer)
-            return _listing(await _stored(session, dossier))
+            return _listing(await stored_forms(session, dossier.id))
 
     @router.get("/api/officer/dossiers/{code}/forms/{form}", response_class=Response,
                 responses={**_PDF,
@@ -149,7 +141,7 @@ def create_forms_router(files: DossierFiles, current_officer: OfficerDependency)
         (`GET /api/personal-data-reads`) before it is sent."""
         async with session.begin():
             dossier = await find_for_officer(session, code, officer)
-            row = _newest(await _stored(session, dossier), dossier, form)
+            row = _newest(await stored_forms(session, dossier.id), dossier, form)
             answer = await _pdf(session, files, dossier, row)
             record_read(session, request, officer, dossier, "form", row.sha256)
         log.info("dossier form read by officer", officer=officer.name, agency=officer.agency,

@@ -18,11 +18,11 @@ from datetime import timedelta
 
 import structlog
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from motcua_contracts.sealed import Sealed
 from motcua_documents import forms
-from motcua_files import FileStore, StoredFileCorrupt
+from motcua_files import FileStore
 from motcua_intake.orm import DossierForm
 from motcua_intake.personal import keyring
 from motcua_privacy import PrivacyProblem
@@ -98,18 +98,3 @@ class FormWorker:
                 log.info("form stored", form=row.form, dossier_id=str(row.dossier_id),
                          event_id=str(row.event_id), sha256=row.sha256, size=row.size)
             return stored
-
-
-async def open_form(session: AsyncSession, store: FileStore, row: DossierForm) -> bytes | None:
-    """The stored form's PDF, checked against its SHA-256; None once its dossier's personal data
-    was erased. StoredFileMissing or StoredFileCorrupt (motcua_files) when the store lost it."""
-    assert row.stored_sha256 is not None and row.sha256 is not None
-    sealed = await store.get(row.stored_sha256)
-    try:
-        pdf = (await keyring(session, [row.dossier_id])).open_blob(row.dossier_id, sealed)
-    except PrivacyProblem:
-        return None
-    if hashlib.sha256(pdf).hexdigest() != row.sha256:
-        raise StoredFileCorrupt(f"form {row.form} of dossier {row.dossier_id} opened to other "
-                                "bytes than were stored")
-    return pdf
