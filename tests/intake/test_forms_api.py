@@ -157,7 +157,7 @@ async def test_a_wrong_id_number_an_unknown_form_or_one_not_issued_is_a_clear_4x
     unknown = await client.get(f"/api/dossiers/{code}/forms/06", params={"id_number": id_number})
     assert unknown.status_code == 422
     missing = await client.get(f"/api/dossiers/{code}/forms/03", params={"id_number": id_number})
-    assert missing.status_code == 404
+    assert missing.status_code == 409  # the dossier is theirs: not a failed guess of the code
     assert missing.json()["detail"] == f"dossier {code} has no form 03 (yet)"
 
 

@@ -61,7 +61,9 @@ def _listing(rows: list[DossierForm]) -> StoredForms:
 def _newest(rows: list[DossierForm], dossier: Dossier, form: str) -> DossierForm:
     of_form = [row for row in rows if row.form == form]
     if not of_form:
-        raise HTTPException(404, detail={
+        # 409, not 404: the dossier and the ID number matched (no guess for the rate limit);
+        # the form is not there in the dossier's present state.
+        raise HTTPException(409, detail={
             "message": f"dossier {dossier.code} has no form {form} (yet)",
             "message_vi": f"Hồ sơ chưa có phiếu mẫu số {form}."})
     return of_form[-1]
@@ -111,8 +113,8 @@ def create_forms_router(files: DossierFiles, current_officer: OfficerDependency)
             return _listing(await stored_forms(session, dossier.id))
 
     @router.get("/api/dossiers/{code}/forms/{form}", response_class=Response, responses={
-        **_PDF, 404: {"description": "No such dossier, the ID number differs, or no such form "
-                                     "was issued (yet)"}})
+        **_PDF, 404: {"description": "No such dossier, or the ID number differs"},
+        409: {"description": "No such form was issued (yet)"}})
     async def applicant_form(code: str, form: FormNumber, session: SessionDep,
                              id_number: str | None = None) -> Response:
         """The applicant's form (the newest of that number), with the code and their ID."""
@@ -134,7 +136,8 @@ def create_forms_router(files: DossierFiles, current_officer: OfficerDependency)
                 responses={**_PDF,
                            403: {"description": "No stage of the officer's agency holds or held "
                                                 "the dossier"},
-                           404: {"description": "No such dossier, or no such form (yet)"}})
+                           404: {"description": "No such dossier"},
+                           409: {"description": "No such form was issued (yet)"}})
     async def officer_form(code: str, form: FormNumber, request: Request, session: SessionDep,
                            officer: OfficerDep) -> Response:
         """A dossier's form for an officer; the read is in the access log
