@@ -15,7 +15,7 @@ is served only if it opens to the SHA-256 recorded when it was stored."""
 # No `from __future__ import annotations`: FastAPI resolves the endpoint's annotations.
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
@@ -91,12 +91,13 @@ async def _pdf(session: AsyncSession, files: DossierFiles, dossier: Dossier,
         "Cache-Control": "no-store"})
 
 
-_PDF = {200: {"content": {MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-              "description": "The form's PDF, checked against its SHA-256"},
-        410: {"description": "The dossier's personal data was erased"},
-        422: {"description": "Not a form number (01 to 05)"},
-        500: {"description": "The stored form is missing or damaged"},
-        503: {"description": "The file store is unavailable"}}
+_PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+          "description": "The form's PDF, checked against its SHA-256"},
+    410: {"description": "The dossier's personal data was erased"},
+    422: {"description": "Not a form number (01 to 05)"},
+    500: {"description": "The stored form is missing or damaged"},
+    503: {"description": "The file store is unavailable"}}
 
 
 def create_forms_router(files: DossierFiles, current_officer: OfficerDependency) -> APIRouter:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import func, select
@@ -69,7 +69,7 @@ class FormWorker:
                 .limit(self.batch_size).with_for_update(skip_locked=True)))
             if not rows:
                 return 0
-            now = await session.scalar(select(func.now()))
+            now: datetime = (await session.execute(select(func.now()))).scalar_one()
             ring = await keyring(session, {row.dossier_id for row in rows})
             stored = 0
             for row in rows:
