@@ -57,7 +57,8 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             code: source.live(agency.office_hours) for code, agency in catalogue.agencies.items()
             if agency.office_hours != DEFAULT_OFFICE_HOURS},
             notices=Notices(catalogue, settings.public_base_url, centre=centre.name),
-            forms=FormIssuer(catalogue, settings.public_base_url, centre))
+            forms=FormIssuer(catalogue, settings.public_base_url, centre)
+            if settings.forms_enabled else None)
         stage = intake_stage(intake)
 
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
@@ -79,16 +80,18 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
                 engine, Notification, SmtpSettings(), poll_seconds=settings.notify_poll_seconds,
                 backoff_base=settings.notify_retry_seconds,
                 backoff_cap=settings.notify_retry_max_seconds, open_rows=open_notifications)
-            await asyncio.gather(
-                watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
-                                every=settings.deadline_watch_seconds),
-                mail.run(stopping),
-                clean_unnamed_uploads(
-                    engine, files.store, stopping, every=settings.upload_cleanup_seconds,
-                    after=timedelta(hours=settings.unnamed_upload_hours)),
-                FormWorker(engine, files.store, poll_seconds=settings.forms_poll_seconds,
-                           retry_seconds=settings.notify_retry_seconds,
-                           retry_max_seconds=settings.notify_retry_max_seconds).run(stopping))
+            loops = [watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
+                                     every=settings.deadline_watch_seconds),
+                     mail.run(stopping),
+                     clean_unnamed_uploads(
+                         engine, files.store, stopping, every=settings.upload_cleanup_seconds,
+                         after=timedelta(hours=settings.unnamed_upload_hours))]
+            if settings.forms_enabled:
+                loops.append(FormWorker(
+                    engine, files.store, poll_seconds=settings.forms_poll_seconds,
+                    retry_seconds=settings.notify_retry_seconds,
+                    retry_max_seconds=settings.notify_retry_max_seconds).run(stopping))
+            await asyncio.gather(*loops)
 
         await run_stage(settings, stage, api=api, background=background,
                         open_work=waiting_at_intake, stop=stop)
