@@ -51,7 +51,7 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     # Uploads, the applicant's and officers' downloads of the dossiers' files.
     app.include_router(create_files_router(files, current_officer, catalogue))
     # The dossier's forms 01 to 05, for the applicant and for officers.
-    app.include_router(create_forms_router(files, current_officer))
+    app.include_router(create_forms_router(files, current_officer, catalogue))
     # The dossier as an officer of an agency that took part in it reads it; the desk's filing.
     desk = Filing(applicant.Outbox(topic, signer), on_commit, files)
     app.include_router(create_officer_router(catalogue, calendar, current_officer, desk))

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua_catalogue import Catalogue
 from motcua_documents import MEDIA_TYPE, TITLES
 from motcua_files import FileError, FileStoreUnavailable
 from motcua_intake.access_log import record_read
@@ -100,7 +101,9 @@ _PDF: dict[int | str, dict[str, Any]] = {
     503: {"description": "The file store is unavailable"}}
 
 
-def create_forms_router(files: DossierFiles, current_officer: OfficerDependency) -> APIRouter:
+def create_forms_router(files: DossierFiles, current_officer: OfficerDependency,
+                        catalogue: Catalogue) -> APIRouter:
+    """`catalogue`: the access rule's (the desk that received a dossier takes part in it)."""
     router = APIRouter()
     OfficerDep = Annotated[Officer, Depends(current_officer)]
 
@@ -130,7 +133,7 @@ def create_forms_router(files: DossierFiles, current_officer: OfficerDependency)
     async def officer_forms(code: str, session: SessionDep, officer: OfficerDep) -> StoredForms:
         """The dossier's forms, for an officer of an agency that holds or held it."""
         async with session.begin():
-            dossier = await find_for_officer(session, code, officer)
+            dossier = await find_for_officer(session, code, officer, catalogue)
             return _listing(await stored_forms(session, dossier.id))
 
     @router.get("/api/officer/dossiers/{code}/forms/{form}", response_class=Response,
@@ -144,7 +147,7 @@ def create_forms_router(files: DossierFiles, current_officer: OfficerDependency)
         """A dossier's form for an officer; the read is in the access log
         (`GET /api/personal-data-reads`) before it is sent."""
         async with session.begin():
-            dossier = await find_for_officer(session, code, officer)
+            dossier = await find_for_officer(session, code, officer, catalogue)
             row = _newest(await stored_forms(session, dossier.id), dossier, form)
             answer = await _pdf(session, files, dossier, row)
             record_read(session, request, officer, dossier, "form", row.sha256)
