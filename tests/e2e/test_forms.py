@@ -2,7 +2,8 @@
 (form 01), and a dossier still incomplete after the one supplement request (form 02) is refused
 (form 03); the citizen downloads each with the code and the ID number, and the PDFs read back
 with poppler's pdftotext say, in Vietnamese with every diacritic, what each form states. The
-lookup page offers them."""
+lookup page offers them, on a 360 px phone in headless chromium too (screenshot
+test-artifacts/lookup-forms-phone.png)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import unicodedata
 import httpx
 import pytest
 
+from tests.browser import browser, full_page_screenshot
+from tests.conftest import ARTIFACTS
 from tests.e2e.test_paths import BUSINESS, portal_for, types
 from tests.e2e.test_paths import document as stored_document
 from tests.signing.pdf_tools import pdftotext
@@ -97,3 +100,18 @@ async def test_the_citizen_downloads_form_01_and_a_refused_dossiers_form_03(infr
             for form in ("02", "03"):
                 assert f'formaction="/api/dossiers/{refused["code"]}/forms/{form}"' in page.text
             assert "Mẫu số 03: Phiếu từ chối tiếp nhận, giải quyết hồ sơ" in page.text
+
+            # In the browser, on a phone: the section fits the screen, one button per form.
+            phone = browser(360, 800)
+            try:
+                await asyncio.to_thread(phone.get, f"{stack.api_url}/tra-cuu?code="
+                                        f"{refused['code']}&id_number={refused['id_number']}")
+                section = phone.find_element("id", "phieu")
+                assert "Phiếu của hồ sơ" in section.text
+                buttons = [b.text for b in section.find_elements("tag name", "button")]
+                assert buttons == ["Tải phiếu mẫu số 02", "Tải phiếu mẫu số 03"]
+                assert phone.execute_script(
+                    "return document.documentElement.scrollWidth - window.innerWidth") <= 0
+                full_page_screenshot(phone, ARTIFACTS / "lookup-forms-phone.png")
+            finally:
+                phone.quit()
