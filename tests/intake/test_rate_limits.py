@@ -93,3 +93,15 @@ async def test_each_client_has_its_own_budget_of_lookups_and_writes(app):
         # A forged token is no token: the busy client stays limited.
         forged = await busy.get(by_id, headers={"authorization": "Bearer not.a.token"})
         assert forged.status_code == 429
+
+
+def test_a_code_counts_in_its_files_and_forms_paths_too():
+    from motcua_runtime.rate_limits import _code_of
+
+    code = TARGET.code
+    for path in (f"/api/dossiers/{code}", f"/api/dossiers/{code}/result",
+                 f"/api/dossiers/{code}/forms", f"/api/dossiers/{code}/forms/01",
+                 f"/api/dossiers/{code}/files/{'a' * 64}"):
+        assert _code_of("GET", path, {}) == code.upper(), path
+    assert _code_of("GET", f"/api/dossiers/{code}/forms/01/more", {}) is None
+    assert _code_of("GET", "/api/dossiers/0190f1c2-0000-7000-8000-000000000000/forms", {}) is None

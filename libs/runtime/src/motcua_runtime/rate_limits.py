@@ -23,8 +23,9 @@ from motcua_runtime.problems import PROBLEM_JSON, problem_bytes
 
 # Probes and scrapes are never limited: a limited probe would restart a healthy service.
 UNLIMITED_PATHS = ("/healthz", "/metrics")
-# A dossier addressed by its code (anything but a UUID) in the path, with or without an action.
-_BY_CODE = re.compile(r"^/api/dossiers/([^/]+)(?:/[^/]+)?/?$")
+# A dossier addressed by its code (anything but a UUID) in the path, with or without an action
+# or one of its things (a file, a form: /api/dossiers/{code}/forms/01).
+_BY_CODE = re.compile(r"^/api/dossiers/([^/]+)(?:/[^/]+){0,2}/?$")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 

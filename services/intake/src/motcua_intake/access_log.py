@@ -25,7 +25,7 @@ from motcua_runtime.officers import Officer, OfficerDependency
 
 SessionDep = Annotated[AsyncSession, Depends(session_from)]
 AUDIT_ROLES = ("auditor", "admin")
-What = Literal["file", "dossier"]
+What = Literal["file", "dossier", "form"]
 # No control characters: no code or name holds one (and Postgres text cannot hold \u0000).
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 Code = Annotated[str | None, Query(max_length=40, pattern=PRINTABLE,
@@ -43,7 +43,8 @@ class PersonalDataReadEntry(BaseModel):
     dossier_id: uuid.UUID
     dossier_code: str
     what: What = Field(description="file: one of the dossier's files (sha256); dossier: the "
-                                   "dossier with its applicant")
+                                   "dossier with its applicant; form: one of its forms 01 to "
+                                   "05 (the PDF's sha256)")
     sha256: str | None
     client: str | None = Field(description="The caller's address as the server sees it")
 

@@ -19,6 +19,7 @@ from motcua_intake.files.api import UPLOAD_PATH, create_files_router, upload_lim
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing import applicant
 from motcua_intake.filing.api import create_filing_router
+from motcua_intake.forms.api import create_forms_router
 from motcua_intake.officer.api import Filing, create_officer_router
 from motcua_intake.tracking.api import create_tracking_router
 from motcua_runtime.health import healthz
@@ -53,6 +54,8 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     # The administrator's erasure of a dossier's personal data, signed with intake's own key.
     app.include_router(create_erasure_router(catalogue, applicant.Outbox(topic, signer),
                                              on_commit, current_officer))
+    # The dossier's forms 01 to 05, for the applicant and for officers.
+    app.include_router(create_forms_router(files, current_officer, catalogue))
     # The dossier as an officer of an agency that took part in it reads it; the desk's filing.
     desk = Filing(applicant.Outbox(topic, signer), on_commit, files)
     app.include_router(create_officer_router(catalogue, calendar, current_officer, desk))

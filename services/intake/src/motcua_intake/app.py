@@ -17,6 +17,8 @@ from motcua_intake.deadline_watch import watch_deadlines
 from motcua_intake.files.cleanup import clean_unnamed_uploads
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing.catalogue_api import create_catalogue_router
+from motcua_intake.forms.issuing import FormIssuer
+from motcua_intake.forms.worker import FormWorker
 from motcua_intake.handlers import Intake, intake_stage
 from motcua_intake.notices import Notices, open_notifications
 from motcua_intake.orm import Notification
@@ -54,7 +56,9 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
         intake = Intake(catalogue, calendar, settings.supplement_days, agency_calendars={
             code: source.live(agency.office_hours) for code, agency in catalogue.agencies.items()
             if agency.office_hours != DEFAULT_OFFICE_HOURS},
-            notices=Notices(catalogue, settings.public_base_url, centre=centre.name))
+            notices=Notices(catalogue, settings.public_base_url, centre=centre.name),
+            forms=FormIssuer(catalogue, settings.public_base_url, centre)
+            if settings.forms_enabled else None)
         stage = intake_stage(intake)
 
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
@@ -70,18 +74,24 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
 
         async def background(engine: AsyncEngine, relay: OutboxRelay,
                              stopping: asyncio.Event) -> None:
-            # The loops survive their own failures (database, mail server) and end on `stopping`.
+            # The loops survive their own failures (database, mail server, file store) and end
+            # on `stopping`.
             mail = NotificationSender(
                 engine, Notification, SmtpSettings(), poll_seconds=settings.notify_poll_seconds,
                 backoff_base=settings.notify_retry_seconds,
                 backoff_cap=settings.notify_retry_max_seconds, open_rows=open_notifications)
-            await asyncio.gather(
-                watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
-                                every=settings.deadline_watch_seconds),
-                mail.run(stopping),
-                clean_unnamed_uploads(
-                    engine, files.store, stopping, every=settings.upload_cleanup_seconds,
-                    after=timedelta(hours=settings.unnamed_upload_hours)))
+            loops = [watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
+                                     every=settings.deadline_watch_seconds),
+                     mail.run(stopping),
+                     clean_unnamed_uploads(
+                         engine, files.store, stopping, every=settings.upload_cleanup_seconds,
+                         after=timedelta(hours=settings.unnamed_upload_hours))]
+            if settings.forms_enabled:
+                loops.append(FormWorker(
+                    engine, files.store, poll_seconds=settings.forms_poll_seconds,
+                    retry_seconds=settings.notify_retry_seconds,
+                    retry_max_seconds=settings.notify_retry_max_seconds).run(stopping))
+            await asyncio.gather(*loops)
 
         await run_stage(settings, stage, api=api, background=background,
                         open_work=waiting_at_intake, stop=stop)

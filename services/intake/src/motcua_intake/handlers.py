@@ -1,7 +1,8 @@
 """Intake's use cases on the topic: the completeness check on every submitted (or supplemented)
 dossier, the confirmation of withdrawals before acceptance, the tracking view that folds every
 event of every dossier through the lifecycle rules, and the applicant's e-mail each step calls for
-(queued in the same transaction, see notices.py). The table at the end is the whole of intake's
+(queued in the same transaction, see notices.py) and the form it calls for (forms 01 to 05,
+queued likewise: forms/issuing.py). The table at the end is the whole of intake's
 behaviour on the topic."""
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementR
 from motcua_contracts.signing import ResultSigned
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_intake import domain, personal
+from motcua_intake.forms.issuing import FormIssuer
 from motcua_intake.notices import Notices
 from motcua_intake.orm import (
     CHAIN_LINKS,
@@ -40,6 +42,7 @@ from motcua_intake.orm import (
     INBOX,
     OUTBOX,
     Dossier,
+    DossierForm,
     Notification,
     TimelineEntry,
 )
@@ -120,15 +123,41 @@ class Intake:
     agency_calendars: Mapping[str, WorkingCalendar] = field(default_factory=dict)
     # The applicant's e-mails; None: none are queued.
     notices: Notices | None = None
+    # Forms 01 to 05 (docs/forms.md); None: none are queued.
+    forms: FormIssuer | None = None
 
     def calendar_of(self, agency: str) -> WorkingCalendar:
         return self.agency_calendars.get(agency, self.calendar)
 
     def follow(self, event: Event, dossiers: Dossiers, emitter: Emitter) -> None:
         """Any event of the topic, intake's own included once they come back: track it, then
-        queue the e-mail it calls for."""
+        queue the e-mail and the form it calls for."""
         dossier = track(event, dossiers, emitter)
         self.notify(event, dossier, dossiers)
+        self.queue_form(event, dossier, dossiers)
+
+    def queue_form(self, event: Event, dossier: Dossier, dossiers: Dossiers) -> None:
+        """Queue the form `event` calls for (01 to 05), keyed by the event's id, its facts sealed
+        under the dossier's key; the worker renders and stores it after the batch commits
+        (motcua_intake.forms.worker). Nothing is queued once the applicant was erased."""
+        if self.forms is None:
+            return
+        applicant = dossiers.person(dossier)
+        if applicant is None:
+            return
+        try:
+            issued = self.forms.facts_for(event, dossier, applicant)
+        except Exception:
+            # Like a notice: a fault in a form's facts must not hold the dossier's status back.
+            log.exception("form not queued", dossier_id=str(event.dossier_id),
+                          event_id=str(event.event_id), event_type=event.type)
+            return
+        if issued is not None:
+            form, facts = issued
+            sealed = dossiers.keys.seal(dossier.id, facts.model_dump(mode="json"))
+            dossiers.queue_form(DossierForm(
+                event_id=event.event_id, dossier_id=dossier.id, form=form,
+                issued_at=event.occurred_at, facts=sealed.model_dump_json()))
 
     def notify(self, event: Event, dossier: Dossier, dossiers: Dossiers) -> None:
         """Queue the applicant's e-mail about `event`, keyed by the event's id (the inbox makes

@@ -1,6 +1,6 @@
 """Intake's tables, in schema "intake": the dossiers with their tracking view, their timeline,
-the per-unit daily counters behind dossier codes, the applicants' e-mail queue, and the outbox
-and inbox."""
+the per-unit daily counters behind dossier codes, the applicants' e-mail queue, the dossiers'
+forms 01 to 05, and the outbox and inbox."""
 
 from __future__ import annotations
 
@@ -183,6 +183,38 @@ class PersonalDataRead(Base):
     what: Mapped[str] = mapped_column(String(16))
     sha256: Mapped[str | None] = mapped_column(String(64), doc="The file read, if a file")
     client: Mapped[str | None] = mapped_column(String(64), doc="The caller's address")
+
+
+class DossierForm(Base):
+    """One of forms 01 to 05 of a dossier (docs/forms.md): queued by the handler of the event
+    that calls for it, in the same transaction, with its facts sealed under the dossier's key;
+    rendered and stored by the background worker (motcua_intake.forms.worker), which fills in
+    the rest. The PDF is kept sealed in the file store under `stored_sha256` (the sealed bytes'
+    digest); `sha256` is the PDF's own, which a download is checked against."""
+
+    __tablename__ = "dossier_forms"
+    # The worker's query: what is still to render, oldest first.
+    __table_args__ = (Index("ix_intake_dossier_forms_due", "next_attempt_at",
+                            postgresql_where=text("stored_at IS NULL AND failed_at IS NULL")),)
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                                doc="The event that called for the form")
+    dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Dossier.id), index=True)
+    form: Mapped[str] = mapped_column(String(2), doc="01 to 05")
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    facts: Mapped[str] = mapped_column(Text, doc="The form's facts as JSON, sealed")
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                server_default=func.now())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                      server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Given up (its dossier's personal data was erased before it was rendered).
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    stored_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class Notification(NotificationColumns, Base):

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua_contracts import Event, Status
 from motcua_contracts.intake import DossierSubmitted
 from motcua_intake import personal
-from motcua_intake.orm import DailyCounter, Dossier, Notification, TimelineEntry
+from motcua_intake.orm import DailyCounter, Dossier, DossierForm, Notification, TimelineEntry
 from motcua_notify.templates import Message
 from motcua_privacy import Keyring, load_keys
 
@@ -64,6 +64,10 @@ class Dossiers:
 
     def record(self, entry: TimelineEntry) -> None:
         self._session.add(entry)
+
+    def queue_form(self, form: DossierForm) -> None:
+        """A form 01 to 05, rendered and stored after this batch commits (forms/worker.py)."""
+        self._session.add(form)
 
     def queue(self, notice: Notification) -> None:
         """An e-mail to the applicant, sent after this batch commits (motcua_notify.sender)."""

@@ -27,9 +27,14 @@ class IntakeSettings(ServiceSettings, RateLimitSettings):
         "result downloads answer 503."))
     notify_poll_seconds: float = Field(default=2.0, gt=0, description=(
         "How often the queue of e-mails is looked at."))
+    forms_enabled: bool = Field(default=True, description=(
+        "Issue forms 01 to 05 as PDFs (docs/forms.md); off: none are queued or drawn (a "
+        "benchmark that measures the topic alone)."))
+    forms_poll_seconds: float = Field(default=1.0, gt=0, description=(
+        "How often the queue of forms 01 to 05 to render and store is looked at."))
     notify_retry_seconds: float = Field(default=10.0, gt=0, description=(
-        "First wait before an e-mail is retried after the mail server failed; doubles each "
-        "time, up to INTAKE_NOTIFY_RETRY_MAX_SECONDS."))
+        "First wait before an e-mail is retried after the mail server failed (a form after the "
+        "file store failed); doubles each time, up to INTAKE_NOTIFY_RETRY_MAX_SECONDS."))
     notify_retry_max_seconds: float = Field(default=900.0, gt=0)
     unnamed_upload_hours: float = Field(default=24.0, gt=0, description=(
         "An uploaded file that no filing or supplement named within this many hours is "

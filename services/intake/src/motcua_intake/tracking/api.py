@@ -23,6 +23,7 @@ from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.centre import Centre
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Status
+from motcua_intake.forms.stored import stored_forms
 from motcua_intake.orm import Dossier, Rating, TimelineEntry
 from motcua_intake.personal import erased_at, keyring, person, person_of
 from motcua_intake.tracking import lookup_page, reports
@@ -276,7 +277,8 @@ async def look_up(session: AsyncSession, code: str, id_number: str, catalogue: C
         rated = await session.get(Rating, dossier.id)
         rating = "done" if rated is not None else "open"
     part = lookup_page.dossier_part(view, catalogue, rating=rating,
-                                    downloadable=not_downloadable(dossier) is None)
+                                    downloadable=not_downloadable(dossier) is None,
+                                    forms=await stored_forms(session, dossier.id))
     # The ID number is not echoed into the page: the form below starts empty.
     return lookup_page.render(centre, f"Hồ sơ {view.code}", code=code, problem=problem,
                               notice=notice, dossier=part, status=status)

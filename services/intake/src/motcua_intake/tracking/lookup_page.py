@@ -6,6 +6,7 @@ assembled by hand). In Vietnamese; the centre is named from configuration
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,8 @@ from motcua_catalogue import Catalogue
 from motcua_catalogue.centre import Centre
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts.labels import event_name
+from motcua_documents import TITLES
+from motcua_intake.orm import DossierForm
 from motcua_intake.tracking.access import ID_NUMBER
 from motcua_intake.tracking.views import DossierView
 
@@ -64,6 +67,11 @@ _ENV = Environment(loader=PackageLoader("motcua_intake.tracking", "templates"),
 _ENV.filters.update(when=_when, hours=_hours, event_name=event_name)
 
 
+def form_title(form: str) -> str:
+    """ "PHIẾU ..." as a sentence: "Phiếu ..." (the page's headings are not in capitals)."""
+    return TITLES[form].capitalize()
+
+
 def lookup_problem(code: str, id_number: str) -> str | None:
     if not code or not id_number:
         return "Vui lòng nhập đủ mã hồ sơ và số CCCD/CMND của người nộp hồ sơ."
@@ -86,12 +94,15 @@ def render(centre: Centre, title: str, *, status: int = 200, code: str = "",
 
 
 def dossier_part(view: DossierView, catalogue: Catalogue, *, downloadable: bool,
-                 rating: str | None) -> dict[str, Any]:
+                 rating: str | None, forms: Sequence[DossierForm] = ()) -> dict[str, Any]:
     """What the template shows of a dossier. `rating`: "open" shows the rating form (delivered,
-    not rated yet), "done" says it was rated, None shows nothing (not delivered)."""
+    not rated yet), "done" says it was rated, None shows nothing (not delivered). `forms`: the
+    dossier's stored forms 01 to 05, each offered for download (docs/forms.md)."""
     procedure = catalogue.procedures.get(view.procedure_code)
     return {
         "view": view, "downloadable": downloadable, "rating": rating,
+        "forms": [{"form": row.form, "title": form_title(row.form), "issued_at": row.issued_at}
+                  for row in forms],
         "procedure_name": procedure.name if procedure else view.procedure_code,
         "agency_name": catalogue.agencies[view.agency].name
         if view.agency in catalogue.agencies else view.agency,

@@ -1,0 +1,263 @@
+"""Forms 01 to 05 of the one-stop desk (docs/forms.md), each a function of plain data to a PDF in
+Vietnamese, drawn on the same page as the results (motcua_documents.page):
+
+    01  Giấy tiếp nhận hồ sơ và hẹn trả kết quả   the receipt and the appointment
+    02  Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ    what is missing, and by when
+    03  Phiếu từ chối tiếp nhận, giải quyết hồ sơ  the refusal and its reason
+    04  Phiếu xin lỗi và hẹn lại ngày trả kết quả  the apology and the one new appointment
+    05  Phiếu dừng giải quyết hồ sơ                 processing stopped (the withdrawal)
+
+The facts are pydantic models so that they travel as JSON (intake queues them sealed, then
+renders them in the background); the functions do no I/O. The same facts give the same bytes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+from xml.sax.saxutils import escape
+
+from pydantic import BaseModel, ConfigDict
+from reportlab.lib.enums import TA_JUSTIFY, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph
+
+from motcua_catalogue.working_time import VIETNAM
+from motcua_documents.page import (
+    CENTRED,
+    CONTENT_WIDTH,
+    MARGIN,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    bold,
+    draw_header,
+    draw_lookup,
+    finish,
+    new_canvas,
+    paragraph,
+    style,
+)
+
+FormCode = Literal["01", "02", "03", "04", "05"]
+TITLES: dict[str, str] = {
+    "01": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+    "02": "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+    "03": "PHIẾU TỪ CHỐI TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ",
+    "04": "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+    "05": "PHIẾU DỪNG GIẢI QUYẾT HỒ SƠ",
+}
+# The number's suffix, after the dossier's code: one form of a kind per event of the dossier.
+SUFFIXES = {"01": "TNHS", "02": "BSHS", "03": "TCHS", "04": "XLHL", "05": "DGQ"}
+# Who signs a form the system issued without an officer (the automatic desk policy).
+AUTOMATIC = "Hệ thống một cửa điện tử (tự động)"
+DELIVERY = {"counter": "nhận trực tiếp tại Bộ phận Một cửa",
+            "postal": "qua dịch vụ bưu chính công ích",
+            "online": "trực tuyến (bản điện tử có chữ ký số)"}
+LOOKUP_BOTTOM = 70  # the QR code's bottom edge; the text never runs below the code's top
+_BODY = style("body", size=12, alignment=TA_JUSTIFY)
+_ITEM = style("item", size=12, leftIndent=18, firstLineIndent=-12)
+
+
+class FormFacts(BaseModel):
+    """What every form states: who issues it and where, the dossier and its applicant, and who
+    signs it (an officer's name, or None: issued automatically)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issuer: str  # the centre (or the agency) issuing the form, as its header names it
+    place: str  # the province, as the date line names it
+    dossier_code: str
+    applicant_name: str
+    procedure_code: str
+    procedure_name: str
+    issued_at: datetime
+    lookup_url: str
+    officer: str | None = None
+
+
+class Receipt(FormFacts):
+    """01: the documents received, the appointment, and how the result will be handed over."""
+
+    received_at: datetime
+    due_at: datetime | None  # None: the procedure is settled the same day
+    documents: list[str]
+    delivery_channel: str
+
+
+class SupplementRequest(FormFacts):
+    """02: what is missing and why, by when it is to be supplied, and who asks."""
+
+    requested_by: str
+    reason: str
+    missing_documents: list[str]
+    respond_by: datetime
+
+
+class Refusal(FormFacts):
+    """03: the reason (and the documents still missing, when that is the reason)."""
+
+    received_at: datetime
+    reason: str
+    missing_documents: list[str] = []
+
+
+class Apology(FormFacts):
+    """04: the agency that is late, why, the appointment missed and the one new one."""
+
+    agency_name: str
+    reason: str
+    previous_due_at: datetime
+    new_due_at: datetime
+
+
+class Stopping(FormFacts):
+    """05: processing stopped (the applicant withdrew the dossier, or it was stopped), why."""
+
+    received_at: datetime
+    reason: str
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment.astimezone(VIETNAM):%H giờ %M, ngày %d/%m/%Y}"
+
+
+class _Page:
+    """Paragraphs from the top down, onto a new page when the next one would reach the lookup
+    QR code (drawn on the last page; the header is on the first only: a form is rarely longer
+    than a page, a long list of documents makes it so)."""
+
+    def __init__(self, canvas: Canvas, top: float) -> None:
+        self.canvas, self.y = canvas, top
+
+    def write(self, text: str, paragraph_style: ParagraphStyle = _BODY, *, gap: float = 6,
+              x: float = MARGIN, width: float = CONTENT_WIDTH) -> None:
+        _, height = Paragraph(text, paragraph_style).wrap(width, PAGE_HEIGHT)
+        if self.y - height < LOOKUP_BOTTOM + 110:
+            self.canvas.showPage()
+            self.y = PAGE_HEIGHT - MARGIN
+        self.y = paragraph(self.canvas, text, paragraph_style, x, self.y, width) - gap
+
+
+def _form(form: FormCode, facts: FormFacts, body: Callable[[_Page], None]) -> bytes:
+    buffer = io.BytesIO()
+    number = f"{facts.dossier_code}/{SUFFIXES[form]}"
+    canvas = new_canvas(buffer, title=f"Mẫu số {form}: {TITLES[form].capitalize()}",
+                        author=facts.issuer, subject=f"Hồ sơ {facts.dossier_code}")
+    page = _Page(canvas, draw_header(canvas, issuer=facts.issuer, number=number,
+                                     dated=facts.issued_at, place=facts.place))
+    paragraph(canvas, f"Mẫu số {form}", style("form", "VN-Italic", 9, alignment=TA_RIGHT),
+              MARGIN, PAGE_HEIGHT - MARGIN + 20, CONTENT_WIDTH)
+    page.y -= 28
+    page.write(escape(TITLES[form]), style("title", "VN-Bold", 14, **CENTRED), gap=4)
+    page.write(f"Mã hồ sơ: {bold(facts.dossier_code)}", style("code", size=12, **CENTRED),
+               gap=18)
+    body(page)
+    column_x, column_width = PAGE_WIDTH / 2, PAGE_WIDTH / 2 - MARGIN
+    page.write("NGƯỜI LẬP PHIẾU" if form != "01" else "NGƯỜI TIẾP NHẬN",
+               style("signer", "VN-Bold", 11, **CENTRED), x=column_x, width=column_width, gap=2)
+    page.write(escape(facts.officer or AUTOMATIC), style("officer", "VN-Italic", 11, **CENTRED),
+               x=column_x, width=column_width)
+    draw_lookup(canvas, facts.lookup_url, MARGIN, LOOKUP_BOTTOM)
+    return finish(canvas, buffer)
+
+
+def _dossier_lines(page: _Page, facts: FormFacts) -> None:
+    page.write(f"Người nộp hồ sơ: {bold(facts.applicant_name)}.")
+    page.write(f"Thủ tục hành chính: {escape(facts.procedure_name)} "
+               f"(mã {escape(facts.procedure_code)}).")
+
+
+def _items(page: _Page, names: list[str]) -> None:
+    for number, name in enumerate(names, start=1):
+        page.write(f"{number}. {escape(name)}", _ITEM, gap=2)
+    page.y -= 4
+
+
+def receipt(facts: Receipt) -> bytes:
+    """Form 01: the receipt of a complete dossier and the appointment to return the result."""
+    def body(page: _Page) -> None:
+        page.write(f"{escape(facts.issuer)} tiếp nhận hồ sơ của:")
+        _dossier_lines(page, facts)
+        page.write(f"Thời gian tiếp nhận: {_when(facts.received_at)}.")
+        page.write(f"Hồ sơ gồm {len(facts.documents)} thành phần:")
+        _items(page, facts.documents)
+        if facts.due_at is None:
+            page.write("Thời gian trả kết quả: trả ngay trong ngày tiếp nhận.")
+        else:
+            page.write(f"Thời gian hẹn trả kết quả: {bold(_when(facts.due_at))}.")
+        channel = DELIVERY.get(facts.delivery_channel, facts.delivery_channel)
+        page.write(f"Hình thức nhận kết quả: {escape(channel)}.")
+        page.write("Công dân tra cứu tình trạng hồ sơ bằng mã hồ sơ và số CCCD/CMND tại địa chỉ "
+                   "in dưới mã QR.", gap=18)
+    return _form("01", facts, body)
+
+
+def supplement_request(facts: SupplementRequest) -> bytes:
+    """Form 02: what the dossier lacks, asked once and in writing, and the deadline."""
+    def body(page: _Page) -> None:
+        page.write(f"{escape(facts.requested_by)} đề nghị người nộp hồ sơ bổ sung, hoàn thiện "
+                   "hồ sơ sau:")
+        _dossier_lines(page, facts)
+        page.write(f"Lý do: {escape(facts.reason)}")
+        if facts.missing_documents:
+            page.write("Thành phần hồ sơ cần bổ sung:")
+            _items(page, facts.missing_documents)
+        page.write(f"Thời hạn bổ sung: trước {bold(_when(facts.respond_by))}. Quá thời hạn này "
+                   "mà hồ sơ chưa được bổ sung, hồ sơ sẽ bị từ chối giải quyết.")
+        page.write("Thời gian bổ sung hồ sơ không tính vào thời hạn giải quyết.", gap=18)
+    return _form("02", facts, body)
+
+
+def refusal(facts: Refusal) -> bytes:
+    """Form 03: the dossier is not taken up, and why."""
+    def body(page: _Page) -> None:
+        page.write(f"{escape(facts.issuer)} từ chối tiếp nhận, giải quyết hồ sơ sau:")
+        _dossier_lines(page, facts)
+        page.write(f"Thời gian tiếp nhận: {_when(facts.received_at)}.")
+        page.write(f"Lý do từ chối: {escape(facts.reason)}")
+        if facts.missing_documents:
+            page.write("Thành phần hồ sơ còn thiếu:")
+            _items(page, facts.missing_documents)
+        page.write("Xin thông báo để người nộp hồ sơ biết. Người nộp hồ sơ có quyền khiếu nại "
+                   "theo quy định của Luật Khiếu nại.", gap=18)
+    return _form("03", facts, body)
+
+
+def apology(facts: Apology) -> bytes:
+    """Form 04: the agency apologises for the delay and sets the one new appointment."""
+    def body(page: _Page) -> None:
+        page.write(f"Ngày {facts.previous_due_at.astimezone(VIETNAM):%d/%m/%Y}, "
+                   f"{escape(facts.issuer)} đã hẹn trả kết quả hồ sơ sau:")
+        _dossier_lines(page, facts)
+        page.write(f"Hồ sơ đang được {escape(facts.agency_name)} giải quyết nhưng chưa có kết "
+                   f"quả đúng hẹn. Lý do: {escape(facts.reason)}")
+        page.write(f"Thời gian hẹn trả kết quả trước đây: {_when(facts.previous_due_at)}.")
+        page.write(f"Thời gian hẹn trả kết quả mới: {bold(_when(facts.new_due_at))}.")
+        page.write(f"{escape(facts.agency_name)} xin lỗi người nộp hồ sơ vì sự chậm trễ này và "
+                   "mong nhận được sự thông cảm.", gap=18)
+    return _form("04", facts, body)
+
+
+def stopping(facts: Stopping) -> bytes:
+    """Form 05: processing of the dossier stopped (a withdrawal the desk confirmed)."""
+    def body(page: _Page) -> None:
+        page.write(f"{escape(facts.issuer)} thông báo dừng giải quyết hồ sơ sau:")
+        _dossier_lines(page, facts)
+        page.write(f"Thời gian tiếp nhận: {_when(facts.received_at)}.")
+        page.write(f"Lý do dừng giải quyết: {escape(facts.reason)}")
+        page.write("Hồ sơ đã nộp được lưu tại hệ thống; người nộp hồ sơ có thể nộp lại hồ sơ "
+                   "mới khi có nhu cầu.", gap=18)
+    return _form("05", facts, body)
+
+
+FORMS: dict[str, tuple[type[FormFacts], Callable[..., bytes]]] = {
+    "01": (Receipt, receipt), "02": (SupplementRequest, supplement_request),
+    "03": (Refusal, refusal), "04": (Apology, apology), "05": (Stopping, stopping)}
+
+
+def render(form: str, facts_json: str | bytes) -> bytes:
+    """The form `form` ("01".."05") from its facts as JSON (how a queue keeps them)."""
+    model, draw = FORMS[form]
+    return draw(model.model_validate_json(facts_json))
