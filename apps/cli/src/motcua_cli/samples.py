@@ -8,9 +8,13 @@ them once for every procedure (content-addressed: a second upload stores nothing
 from __future__ import annotations
 
 import hashlib
+import io
 import random
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, Protocol
+
+from motcua_documents.page import finish, new_canvas
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Lò", "Giàng"]
 MIDDLE = ["Văn", "Thị", "Minh", "Đức", "Thu", "Quang", "Ngọc", "Seo"]
@@ -56,27 +60,18 @@ def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
     }
 
 
+@cache
 def sample_pdf(document: str) -> bytes:
-    """A small, valid one-page PDF for a kind of document: the same bytes for the same name."""
-    text = document.encode("ascii", "replace").replace(b"(", b"[").replace(b")", b"]")
-    stream = b"BT /F1 18 Tf 72 720 Td (" + text + b") Tj ET"
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    pdf = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(pdf))
-        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(pdf)
-    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return pdf
+    """A small, valid one-page PDF for a kind of document, its name in Vietnamese in the
+    documents' own font (a scan would show the real paper): the same bytes for the same name
+    (reportlab's invariant mode), made once per process (a demo files thousands)."""
+    buffer = io.BytesIO()
+    canvas = new_canvas(buffer, title=document, author="motcua demo", subject="Tài liệu mẫu")
+    canvas.setFont("VN-Bold", 16)
+    canvas.drawString(72, 770, document)
+    canvas.setFont("VN", 11)
+    canvas.drawString(72, 745, "Tài liệu mẫu của bản trình diễn motcua (không có giá trị pháp lý).")
+    return finish(canvas, buffer)
 
 
 def sample_file_name(document: str) -> str:
