@@ -477,18 +477,29 @@ def test_a_supplement_to_intakes_check_is_not_appraisals(items, emitter):
     assert (item.state, emitter.messages) == (WAITING, [])
 
 
-def test_a_supplement_not_delivered_in_time_is_recommended_for_denial(items, emitter):
+def test_a_supplement_not_delivered_in_time_ends_the_dossier_without_a_denial(items, emitter):
+    """The rules' refusal, not a denial: the expiry itself stops processing (status 8), so the
+    agency drafts nothing and only closes what it held, saying why."""
     item, request = ask_supplement(items, emitter)
     expired = event(SupplementExpired, producer=by("intake", "STP"), cause=request,
                     respond_by=request.respond_by)
 
     BY_OFFICERS.on_supplement_expired(expired, items, emitter)
 
-    [appraised] = emitted(emitter)
-    assert (appraised.recommendation, appraised.causation_id) == ("deny", expired.event_id)
-    assert "không bổ sung" in appraised.findings
-    assert (item.state, item.outcome) == (DONE, "deny")
+    assert emitted(emitter) == []  # no DossierAppraised: nothing for approval to sign
+    assert (item.state, item.outcome, item.decided_at) == (DONE, "expired", expired.occurred_at)
+    assert "không bổ sung" in item.reason
 
+
+def test_an_expiry_no_supplement_request_of_this_stage_awaits_is_refused(items, emitter):
+    handed = accepted()
+    APPRAISAL.on_accepted(handed, items, emitter)
+    drain(emitter)
+    forged = event(SupplementExpired, producer=by("intake", "STP"), cause=handed,
+                   respond_by=MONDAY)
+
+    with pytest.raises(Rejected, match="no supplement request"):
+        APPRAISAL.on_supplement_expired(forged, items, emitter)
 
 
 def test_the_expired_deadline_is_printed_in_vietnam_time(items, emitter):
@@ -499,7 +510,7 @@ def test_the_expired_deadline_is_printed_in_vietnam_time(items, emitter):
     BY_OFFICERS.on_supplement_expired(expired, items, emitter)
 
     local = request.respond_by.astimezone(VN)
-    assert f"{local:%d/%m/%Y %H:%M}" in emitted(emitter)[0].findings
+    assert f"{local:%d/%m/%Y %H:%M}" in item.reason
 
 
 # -- withdrawal --------------------------------------------------------------------------------

@@ -47,8 +47,14 @@ PATHS = {
                                      Status.REFUSED),
     "supplement at appraisal": ([SUBMIT, ACCEPT, ASK_AT_APPRAISAL, PROVIDED_TO_APPRAISAL,
                                  APPRAISE], Status.IN_PROGRESS),
+    # The rules' refusal of an accepted dossier: processing stopped (8), never a denial.
     "appraisal supplement expires": ([SUBMIT, ACCEPT, ASK_AT_APPRAISAL,
-                                      event("SupplementExpired"), APPRAISE], Status.IN_PROGRESS),
+                                      event("SupplementExpired", schema_version=2)],
+                                     Status.STOPPED),
+    # Schema version 1 handed the dossier back to the agency; older logs still replay.
+    "appraisal supplement expires (version 1)": (
+        [SUBMIT, ACCEPT, ASK_AT_APPRAISAL, event("SupplementExpired", schema_version=1),
+         APPRAISE], Status.IN_PROGRESS),
     "fees": ([SUBMIT, ACCEPT, event("FeesRequested")], Status.AWAITING_FEES),
     "fees paid": ([SUBMIT, ACCEPT, event("FeesRequested"), event("FeesPaid"), APPRAISE],
                   Status.IN_PROGRESS),
@@ -203,3 +209,16 @@ POSTAL_REFUSED = [
 def test_an_illegal_postal_step_is_refused_with_the_reason(before, step, reason):
     with pytest.raises(IllegalTransition, match=reason):
         advance(walk(*before), step)
+
+
+@pytest.mark.parametrize("after", ["DossierAppraised", "SupplementProvided", "DelayApologized"])
+def test_an_expired_supplement_after_acceptance_ends_the_dossier(after: str):
+    """A supplement not delivered by its deadline ends in refusal: for an accepted dossier that is
+    status 8 (3 is a refusal at intake), and nothing may follow, neither a denial nor the late
+    supplement."""
+    ended = walk(SUBMIT, ACCEPT, ASK_AT_APPRAISAL, event("SupplementExpired", schema_version=2))
+    assert (ended.status, ended.holder, ended.ended) == (Status.STOPPED, None, True)
+    follow = {"DossierAppraised": APPRAISE, "SupplementProvided": PROVIDED_TO_APPRAISAL,
+              "DelayApologized": event("DelayApologized", "appraisal")}[after]
+    with pytest.raises(IllegalTransition, match="the dossier has ended"):
+        advance(ended, follow)  # type: ignore[arg-type]

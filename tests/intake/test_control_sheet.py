@@ -183,3 +183,31 @@ def test_the_dossier_verdict_is_against_the_first_appointment():
     assert judge_end(same_day, None, rescheduled=False, supplements=0) is None
     assert running_late(due - timedelta(hours=1), due, rescheduled=False, supplements=2)
     assert not running_late(due - timedelta(hours=1), due, rescheduled=False, supplements=1)
+
+
+def test_an_expired_supplement_after_acceptance_ends_the_sheet():
+    """Since SupplementExpired ends the dossier (status 8), the applicant's wait and the agency's
+    row end at the expiry and no row follows it."""
+    asked, expired = after(MONDAY, 8), after(MONDAY, 32)
+    rows = sheet([
+        Entry("DossierSubmitted", MONDAY - timedelta(hours=1), "intake"),
+        Entry("DossierAccepted", MONDAY, "appraisal"),
+        Entry("SupplementRequested", asked, "applicant", "appraisal"),
+        Entry("SupplementExpired", expired, None, "intake"),
+    ], now=after(expired, 40))
+    assert summary(rows)[1:] == [("stage", "appraisal", 56, 8, "early"),
+                                 ("applicant", "applicant", None, 24, None)]
+    assert all(r.handed_on_at is not None for r in rows)
+
+
+def test_an_expired_supplement_of_schema_version_1_handed_the_dossier_back():
+    """Rows written when the expiry returned the dossier to the agency record it as the holder."""
+    asked, expired = after(MONDAY, 8), after(MONDAY, 32)
+    rows = sheet([
+        Entry("DossierSubmitted", MONDAY - timedelta(hours=1), "intake"),
+        Entry("DossierAccepted", MONDAY, "appraisal"),
+        Entry("SupplementRequested", asked, "applicant", "appraisal"),
+        Entry("SupplementExpired", expired, "appraisal", "intake"),
+    ], now=after(expired, 2))
+    assert summary(rows)[1:] == [("stage", "appraisal", 56, 10, "in_progress"),
+                                 ("applicant", "applicant", None, 24, None)]

@@ -26,6 +26,7 @@ from motcua_contracts.intake import (
     DossierRefused,
     DossierSubmitted,
     FeesPaid,
+    SupplementExpired,
     SupplementProvided,
     WithdrawalRequested,
 )
@@ -492,6 +493,29 @@ def test_a_second_supplement_request_counts_as_late(dossiers, emitter):
                   signed_at=accepted.dossier.due_at - timedelta(days=1))  # before the appointment
 
     assert dossiers.get(accepted.dossier_id).on_time is False
+
+
+def test_an_expired_supplement_after_acceptance_stops_the_dossier_on_the_tracking_view(
+        dossiers, emitter):
+    """The refusal the rules give an accepted dossier whose supplement never came: status 8,
+    ended at the expiry (judged against the appointment), no result, nothing after it."""
+    accepted = accept(dossiers, emitter, submitted())
+    request = event(SupplementRequested, producer=by("appraisal", "STP"), cause=accepted,
+                    at=MONDAY + timedelta(hours=2), requested_by="appraisal",
+                    missing_documents=["Căn cước công dân"], reason="Ảnh mờ",
+                    respond_by=MONDAY + timedelta(days=3), clock="pause")
+    track(request, dossiers, emitter)
+    expired = event(SupplementExpired, producer=INTAKE_PRODUCER, cause=request,
+                    at=request.respond_by + timedelta(minutes=1), respond_by=request.respond_by)
+
+    dossier = track(expired, dossiers, emitter)
+
+    assert (dossier.status_code, dossier.stage) == (Status.STOPPED, None)
+    assert dossier.ended_at == expired.occurred_at and dossier.on_time is True
+    assert dossier.supplement_due_at is None and dossier.waiting_since is None
+    with pytest.raises(IllegalTransition, match="ended"):
+        run_to_result(dossiers, emitter, expired, accepted.dossier,
+                      signed_at=expired.occurred_at + timedelta(hours=3))
 
 
 def test_one_supplement_request_alone_does_not_make_the_dossier_late(dossiers, emitter):

@@ -29,9 +29,11 @@ from motcua_runtime.policy import procedure_of, runs_automatically
 from motcua_runtime.stage import Emitter, Rejected, Stage
 from motcua_runtime.work_items import (
     CONSULTATION,
+    DONE,
     OPEN,
     WITHDRAWAL,
     WorkItems,
+    close,
     close_all,
     resume,
     take_over,
@@ -80,12 +82,16 @@ class Appraisal:
 
     def on_supplement_expired(self, event: SupplementExpired, items: WorkItems,
                               emitter: Emitter) -> None:
-        """No supplement by its deadline: the dossier ends in a refusal (docs/domain.md)."""
-        item = resume(items, event, "supplement")
+        """No supplement by its deadline: the dossier has ended (status 8, docs/domain.md), so
+        the agency has nothing to decide; what it holds for the dossier closes, with the reason
+        the applicant reads (the deadline, in Vietnam time)."""
+        resume(items, event, "supplement")  # Rejected if no supplement was awaited here
         deadline = event.respond_by.astimezone(VIETNAM)
-        decisions.recommend(item, emitter, recommendation="deny",
-                            findings="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu "
-                                     f"(hạn {deadline:%d/%m/%Y %H:%M})")
+        for item in items.for_dossier(event.dossier_id):
+            if item.state != DONE:
+                close(item, outcome="expired", by=event.actor, at=event.occurred_at,
+                      reason="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu "
+                             f"(hạn {deadline:%d/%m/%Y %H:%M})")
 
     def on_fees_paid(self, event: FeesPaid, items: WorkItems, emitter: Emitter) -> None:
         item = resume(items, event, "fees")
