@@ -370,8 +370,10 @@ def test_a_return_answering_the_last_draft_reopens_the_dossier(items, emitter):
     assert second.causation_id == returned.event_id
     earlier, reopened = items.for_dossier(handed.dossier_id)
     assert earlier.state == DONE
+    # It remembers when the agency first received the dossier: the supplement window's start.
     assert (reopened.opened_by_event, reopened.context) == (
-        returned.event_id, {"returned": "Kiểm tra lại vốn điều lệ"})
+        returned.event_id, {"returned": "Kiểm tra lại vốn điều lệ",
+                            "accepted_at": handed.occurred_at.isoformat()})
     assert reopened.closed_with_event == second.event_id
 
 
@@ -475,6 +477,57 @@ def test_a_supplement_to_intakes_check_is_not_appraisals(items, emitter):
     BY_OFFICERS.on_supplement_provided(to_intake, items, emitter)
 
     assert (item.state, emitter.messages) == (WAITING, [])
+
+
+def asking(appraisal: Appraisal, item: Any, emitter: Emitter, when: datetime) -> Any:
+    return appraisal.work_queue()["request-supplement"].apply(item, RequestSupplement(
+        reason="Thiếu bản sao", missing_documents=["Bản sao"]), emitter,
+        DecisionContext(MINH.officer, now=when))
+
+
+def test_the_agency_asks_for_a_supplement_only_within_3_working_days_of_intake(items, emitter):
+    handed = accepted()  # Monday 08:30: the window closes Thursday 08:30
+    BY_OFFICERS.on_accepted(handed, items, emitter)
+    item = only(items, handed.dossier_id)
+
+    with pytest.raises(Rejected, match="within 3 working days of intake"):
+        asking(BY_OFFICERS, item, emitter, CALENDAR.add_working_hours(handed.occurred_at, 25))
+    assert emitted(emitter) == [] and item.state == OPEN
+
+    asking(BY_OFFICERS, item, emitter, CALENDAR.add_working_hours(handed.occurred_at, 23))
+    assert isinstance(emitted(emitter)[0], SupplementRequested)
+
+
+def test_the_window_is_a_setting(items, emitter):
+    handed = accepted()
+    wider = Appraisal(CATALOGUE, CALENDAR, officers=True, supplement_window_days=5)
+    wider.on_accepted(handed, items, emitter)
+    item = only(items, handed.dossier_id)
+
+    asking(wider, item, emitter, CALENDAR.add_working_hours(handed.occurred_at, 39))
+
+    assert item.state == WAITING
+
+
+def test_the_agency_asks_for_a_supplement_only_once_even_after_a_return(items, emitter):
+    item, request = ask_supplement(items, emitter)
+    provided = event(SupplementProvided, producer=by("intake", "STP"), cause=request,
+                     resumes="appraisal", documents=[], dossier=item.facts())
+    BY_OFFICERS.on_supplement_provided(provided, items, emitter)
+    with pytest.raises(Rejected, match="only once"):
+        asking(BY_OFFICERS, item, emitter, MINH.now)
+
+    BY_OFFICERS.work_queue()["recommend"].apply(item, Recommend(
+        recommendation="approve", findings="Đủ"), emitter, MINH)
+    [appraised] = drain(emitter)
+    BY_OFFICERS.on_accepted(event(DossierReturned, producer=by("approval", "STP"),
+                                  cause=appraised, dossier=appraised.dossier, reason="Xem lại"),
+                            items, emitter)
+    again = items.for_dossier(item.dossier_id)[-1]
+    assert again is not item and again.state == OPEN
+    with pytest.raises(Rejected, match="only once"):
+        asking(BY_OFFICERS, again, emitter, MINH.now)
+    assert emitted(emitter) == []
 
 
 def test_a_supplement_not_delivered_in_time_ends_the_dossier_without_a_denial(items, emitter):

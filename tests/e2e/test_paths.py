@@ -200,6 +200,10 @@ async def test_officers_decide_from_their_queues(infra, log_dir):
             assert (await portal.act(dossier, "supplement",
                                      documents=[document("Ảnh 4x6")])).status_code == 202
             item = await queue_of(appraisal, specialist, dossier["code"])
+            # The agency asks once, as intake does: a second request is a 409 saying so.
+            second = await decide(appraisal, specialist, item, "request-supplement",
+                                  reason="Thêm ảnh", missing_documents=["Ảnh 3x4"])
+            assert second.status_code == 409 and "only once" in second.json()["detail"]
 
             # One apology with one new appointment (form 04), never a second.
             view = await portal.view(dossier)

@@ -50,6 +50,9 @@ class Appraisal:
     catalogue: Catalogue
     calendar: WorkingCalendar
     officers: bool = False
+    # Working days after intake within which the agency may ask for its one supplement
+    # (docs/domain.md: 3, to verify, so a setting: APPRAISAL_SUPPLEMENT_WINDOW_DAYS).
+    supplement_window_days: float = 3
 
     def automatic(self, procedure: Procedure) -> bool:
         return runs_automatically(procedure, STAGE, self.officers)
@@ -65,10 +68,13 @@ class Appraisal:
         earlier = [i for i in items.for_dossier(event.dossier_id) if i.kind == "dossier"]
         item = take_over(items, WorkItem, event, event.dossier, STAGE)
         if isinstance(event, DossierReturned):
-            # What the agencies consulted answered still stands; the draft is what is redone.
+            # What the agencies consulted answered still stands, and so do when the agency got
+            # the dossier and its one supplement request; the draft is what is redone.
             previous = earlier[-1]
+            kept = ("consulted", decisions.SUPPLEMENT_ASKED)
             item.context = {**item.context, **{k: v for k, v in (previous.context or {}).items()
-                                               if k == "consulted"}, "returned": event.reason}
+                                               if k in kept}, "returned": event.reason,
+                            decisions.ACCEPTED_AT: decisions.accepted_at(earlier[0]).isoformat()}
             item.answers = list(previous.answers or [])
         self.proceed(item, emitter, event.occurred_at)
 
@@ -172,7 +178,8 @@ class Appraisal:
             decisions.request_supplement(
                 item, emitter, reason=body.reason, missing=body.missing_documents,
                 respond_within_days=body.respond_within_days, procedure=self.procedure(item),
-                now=context.now, calendar=self.calendar, actor=context.officer.actor)
+                now=context.now, calendar=self.calendar,
+                window_days=self.supplement_window_days, actor=context.officer.actor)
 
         def fees(item: Any, body: decisions.RequestFees, emitter: Emitter,
                  context: DecisionContext) -> None:
