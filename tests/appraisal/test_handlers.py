@@ -24,6 +24,7 @@ from motcua_catalogue.catalogue import default_catalogue
 from motcua_contracts import DOSSIER_TOPIC, uuid7
 from motcua_contracts.appraisal import (
     ConsultationAnswered,
+    DossierTakenOver,
     ConsultationRequested,
     DossierAppraised,
     FeesRequested,
@@ -43,7 +44,8 @@ from motcua_runtime.officers import Officer
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import CONSULTATION, DONE, DOSSIER, OPEN, WAITING, WITHDRAWAL
 from motcua_runtime.work_queue import DecisionContext
-from tests.fakes import FakeWorkItems, by, drain, emitted, event
+from tests import fakes
+from tests.fakes import FakeWorkItems, by, event
 
 VN = timezone(timedelta(hours=7))
 CATALOGUE = default_catalogue()
@@ -54,6 +56,18 @@ MONDAY = datetime(2025, 11, 24, 8, 0, tzinfo=VN)  # a fortnight without holidays
 APPRAISAL = Appraisal(CATALOGUE, CALENDAR)
 BY_OFFICERS = Appraisal(CATALOGUE, CALENDAR, officers=True)
 MINH = DecisionContext(Officer("minh", "STP", "appraisal"), now=MONDAY + timedelta(days=1))
+
+
+def emitted(emitter: Emitter) -> list:
+    """What the handler decided: the events emitted, less the take-over every first hand-off
+    brings (the take-over's own tests read `fakes.emitted`)."""
+    return [e for e in fakes.emitted(emitter) if not isinstance(e, DossierTakenOver)]
+
+
+def drain(emitter: Emitter) -> list:
+    decided = emitted(emitter)
+    emitter.messages.clear()
+    return decided
 
 
 def facts(procedure=RECORD, *, channel: str = "online", fees_paid: int = 0,
@@ -242,7 +256,7 @@ def test_an_answer_to_no_awaited_request_is_rejected_and_changes_nothing(items, 
 
     item = only(items, handed.dossier_id)
     assert (item.state, item.awaiting, item.answers) == (WAITING, [str(request.event_id)], [])
-    assert emitter.messages == []
+    assert emitted(emitter) == []
 
 
 def test_a_second_copy_of_an_answer_is_rejected(items, emitter):
@@ -345,7 +359,7 @@ def test_with_officers_in_charge_the_item_waits_open_and_nothing_is_emitted(item
 
     BY_OFFICERS.on_accepted(handed, items, emitter)
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     item = only(items, handed.dossier_id)
     assert (item.state, item.cause_event_id) == (OPEN, handed.event_id)
 
@@ -391,7 +405,7 @@ def test_a_return_of_an_older_draft_is_rejected(items, emitter):
         APPRAISAL.on_accepted(stale, items, emitter)
 
     assert len(items.for_dossier(handed.dossier_id)) == 2
-    assert emitter.messages == []
+    assert emitted(emitter) == []
 
 
 def test_a_return_while_the_dossier_is_still_being_appraised_is_rejected(items, emitter):
@@ -414,7 +428,7 @@ def test_a_replayed_hand_off_is_rejected_and_emits_nothing(items, emitter):
     with pytest.raises(Rejected, match="already handed to appraisal"):
         APPRAISAL.on_accepted(replay, items, emitter)
 
-    assert len(emitter.messages) == 1
+    assert len(emitted(emitter)) == 1
     assert len(items.for_dossier(first.dossier_id)) == 1
 
 
@@ -427,7 +441,7 @@ def test_a_procedure_missing_from_the_catalogue_is_rejected(items, emitter):
     with pytest.raises(Rejected, match="9.999999"):
         APPRAISAL.on_accepted(unknown, items, emitter)
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
 
 
 # -- supplements at the agency -----------------------------------------------------------------
@@ -466,7 +480,7 @@ def test_the_supplement_reopens_the_item_with_the_facts_it_brings(items, emitter
     BY_OFFICERS.on_supplement_provided(provided, items, emitter)
 
     assert (item.state, item.cause_event_id, item.facts()) == (OPEN, provided.event_id, moved)
-    assert emitter.messages == []
+    assert emitted(emitter) == []
 
 
 def test_a_supplement_to_intakes_check_is_not_appraisals(items, emitter):
@@ -476,7 +490,7 @@ def test_a_supplement_to_intakes_check_is_not_appraisals(items, emitter):
 
     BY_OFFICERS.on_supplement_provided(to_intake, items, emitter)
 
-    assert (item.state, emitter.messages) == (WAITING, [])
+    assert (item.state, emitted(emitter)) == (WAITING, [])
 
 
 def asking(appraisal: Appraisal, item: Any, emitter: Emitter, when: datetime) -> Any:
@@ -528,6 +542,29 @@ def test_the_agency_asks_for_a_supplement_only_once_even_after_a_return(items, e
     with pytest.raises(Rejected, match="only once"):
         asking(BY_OFFICERS, again, emitter, MINH.now)
     assert emitted(emitter) == []
+
+
+@pytest.mark.parametrize("appraisal", [APPRAISAL, BY_OFFICERS], ids=["automatic", "officers"])
+def test_the_agency_takes_a_dossier_over_first_and_once(items, emitter, appraisal):
+    """The competent agency holds the dossier as soon as intake hands it over: DossierTakenOver
+    (status 4) comes first, caused by the acceptance, even while the item waits for an officer;
+    a return from approval is the same agency's dossier, not a new take-over."""
+    procedure = RECORD if appraisal is BY_OFFICERS else BUSINESS  # officers appraise RECORD
+    handed = accepted(procedure)
+    appraisal.on_accepted(handed, items, emitter)
+
+    first, *decided = fakes.drain(emitter)
+    assert isinstance(first, DossierTakenOver)
+    assert (first.causation_id, first.agency, first.producer.service) == (
+        handed.event_id, procedure.agency, "appraisal")
+    assert not any(isinstance(e, DossierTakenOver) for e in decided)
+    if appraisal is BY_OFFICERS:
+        assert decided == []
+        return
+    [draft] = decided
+    appraisal.on_accepted(event(DossierReturned, producer=by("approval", "SKHDT"), cause=draft,
+                                dossier=draft.dossier, reason="Xem lại"), items, emitter)
+    assert [type(e) for e in fakes.emitted(emitter)] == [DossierAppraised]
 
 
 def test_a_supplement_not_delivered_in_time_ends_the_dossier_without_a_denial(items, emitter):
@@ -598,7 +635,7 @@ def test_a_withdrawal_intake_confirms_is_left_to_intake(items, emitter):
 
     APPRAISAL.on_withdrawal_requested(withdrawal(handed, "intake"), items, emitter)
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     assert [item.kind for item in items.for_dossier(handed.dossier_id)] == [DOSSIER]
 
 
@@ -612,7 +649,7 @@ def test_with_officers_the_withdrawal_waits_for_confirmation(items, emitter):
     BY_OFFICERS.on_accepted(handed, items, emitter)
     BY_OFFICERS.on_withdrawal_requested(withdrawal(handed), items, emitter)
     confirmation = only(items, handed.dossier_id, WITHDRAWAL)
-    assert (confirmation.state, emitter.messages) == (OPEN, [])
+    assert (confirmation.state, emitted(emitter)) == (OPEN, [])
 
     BY_OFFICERS.work_queue()["confirm-withdrawal"].apply(
         confirmation, ConfirmWithdrawal(), emitter, MINH)
@@ -632,7 +669,7 @@ def test_a_stopped_dossier_closes_every_item_appraisal_still_holds(items, emitte
     item = only(items, handed.dossier_id)
     assert (item.state, item.outcome, item.decided_by) == (DONE, "stopped", "officer:minh")
     assert (item.waiting_for, item.awaiting) == (None, [])
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     with pytest.raises(Rejected):  # a late answer finds nothing waiting
         handlers["ConsultationAnswered"](answer(request), items, emitter)
 
@@ -704,7 +741,7 @@ def test_a_consultation_the_catalogue_cannot_route_is_rejected(open_item, emitte
         DECISIONS["consult"].apply(open_item, Consult(agencies=agencies, question="?"),
                                    emitter, MINH)
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     assert (open_item.state, open_item.awaiting, open_item.context) == (OPEN, [], {})
 
 
@@ -756,7 +793,7 @@ def test_an_apology_less_than_a_working_day_before_the_appointment_is_rejected(o
     with pytest.raises(Rejected, match="at least one working day"):
         apologize(open_item, emitter, FRIDAY + timedelta(minutes=30))
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     assert open_item.facts().due_at == DUE
 
 
@@ -771,5 +808,5 @@ def test_the_new_appointment_must_be_later_and_on_a_working_day(open_item, emitt
     with pytest.raises(Rejected, match=why):
         apologize(open_item, emitter, FRIDAY, new_due_at)
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     assert open_item.facts().rescheduled_from is None

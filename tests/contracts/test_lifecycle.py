@@ -38,6 +38,8 @@ PROVIDED_TO_APPRAISAL = event("SupplementProvided", resumes="appraisal")
 
 PATHS = {
     "happy": ([SUBMIT, ACCEPT, APPRAISE, APPROVE, SIGN, DELIVER], Status.DELIVERED),
+    "taken over by the agency": ([SUBMIT, ACCEPT, event("DossierTakenOver"), APPRAISE, APPROVE,
+                                  SIGN, DELIVER], Status.DELIVERED),
     "denied": ([SUBMIT, ACCEPT, APPRAISE, event("DossierDenied"), SIGN, DELIVER],
                Status.DELIVERED),
     "refused": ([SUBMIT, event("DossierRefused")], Status.REFUSED),
@@ -222,3 +224,18 @@ def test_an_expired_supplement_after_acceptance_ends_the_dossier(after: str):
               "DelayApologized": event("DelayApologized", "appraisal")}[after]
     with pytest.raises(IllegalTransition, match="the dossier has ended"):
         advance(ended, follow)  # type: ignore[arg-type]
+
+
+def test_accepted_is_2_until_the_competent_agency_takes_the_dossier_over_then_4():
+    """Status 2 while the dossier waits for the agency; 4 once the agency holds it, whoever
+    decides it and when (the portal reports 2, then 4)."""
+    accepted = walk(SUBMIT, ACCEPT)
+    assert (accepted.status, accepted.holder) == (Status.ACCEPTED, "appraisal")
+    taken = advance(accepted, event("DossierTakenOver"))  # type: ignore[arg-type]
+    assert (taken.status, taken.holder) == (Status.IN_PROGRESS, "appraisal")
+    with pytest.raises(IllegalTransition, match=r"status must be one of \[2\]"):
+        advance(taken, event("DossierTakenOver"))  # type: ignore[arg-type]
+    with pytest.raises(IllegalTransition, match="may be emitted by appraisal"):
+        advance(accepted, event("DossierTakenOver", "intake"))  # type: ignore[arg-type]
+    with pytest.raises(IllegalTransition, match="not at appraisal"):
+        advance(walk(SUBMIT), event("DossierTakenOver"))  # type: ignore[arg-type]

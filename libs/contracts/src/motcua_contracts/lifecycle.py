@@ -53,6 +53,7 @@ PRODUCERS: dict[str, frozenset[str]] = {
     "DossierSubmitted": frozenset({"intake"}),
     "DossierAccepted": frozenset({"intake"}),
     "DossierRefused": frozenset({"intake"}),
+    "DossierTakenOver": frozenset({"appraisal"}),
     "SupplementRequested": frozenset({"intake", "appraisal"}),
     "SupplementProvided": frozenset({"intake"}),
     "SupplementExpired": frozenset({"intake"}),
@@ -174,6 +175,13 @@ def _accepted(state: DossierState, event: Event) -> DossierState:
     _held_by(state, event.type, "intake", Status.SUBMITTED)
     return replace(state, progress=Status.ACCEPTED, holder="appraisal",
                    agency=getattr(event, "agency", None))
+
+
+def _taken_over(state: DossierState, event: Event) -> DossierState:
+    """The competent agency holds the dossier: being processed (4). Only from 2: by the time an
+    agency's first decision has moved the dossier on, it was taken over already."""
+    _held_by(state, event.type, "appraisal", Status.ACCEPTED)
+    return replace(state, progress=Status.IN_PROGRESS)
 
 
 def _refused(state: DossierState, event: Event) -> DossierState:
@@ -339,6 +347,7 @@ def _stopped(state: DossierState, event: Event) -> DossierState:
 
 _RULES = {
     "DossierAccepted": _accepted,
+    "DossierTakenOver": _taken_over,
     "DossierRefused": _refused,
     "SupplementRequested": _supplement_requested,
     "SupplementProvided": _supplement_provided,

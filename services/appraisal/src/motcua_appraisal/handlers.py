@@ -15,7 +15,11 @@ from motcua_appraisal import STAGE, decisions, domain
 from motcua_appraisal.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkItem
 from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
-from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested
+from motcua_contracts.appraisal import (
+    ConsultationAnswered,
+    ConsultationRequested,
+    DossierTakenOver,
+)
 from motcua_contracts.approval import DossierReturned
 from motcua_contracts.intake import (
     DossierAccepted,
@@ -76,6 +80,9 @@ class Appraisal:
                                                if k in kept}, "returned": event.reason,
                             decisions.ACCEPTED_AT: decisions.accepted_at(earlier[0]).isoformat()}
             item.answers = list(previous.answers or [])
+        else:
+            # The agency holds it now: being processed (4), whoever decides it and when.
+            emitter.emit(DossierTakenOver, cause=event)
         self.proceed(item, emitter, event.occurred_at)
 
     def on_supplement_provided(self, event: SupplementProvided, items: WorkItems,
