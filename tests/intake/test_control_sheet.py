@@ -211,3 +211,35 @@ def test_an_expired_supplement_of_schema_version_1_handed_the_dossier_back():
     ], now=after(expired, 2))
     assert summary(rows)[1:] == [("stage", "appraisal", 56, 10, "in_progress"),
                                  ("applicant", "applicant", None, 24, None)]
+
+
+def test_a_re_appraisal_after_a_return_gets_the_time_left_not_the_whole_allotment_again():
+    """As intake's tracking view records the rows (holders written, the agency's take-over
+    adding no row): the second appraisal is allotted what the first left (56 - 40 = 16 hours), and
+    the second approval what is left of approval's (12 - 2); waiting on the applicant during the
+    first appraisal is not spent."""
+    accepted = MONDAY
+    asked = after(accepted, 10)
+    answered = after(asked, 8)
+    appraised = after(answered, 30)  # 10 + 30 = 40 hours of appraisal, 8 waited
+    returned = after(appraised, 2)
+    reappraised = after(returned, 12)
+    rows = sheet([
+        Entry("DossierSubmitted", MONDAY - timedelta(hours=1), "intake"),
+        Entry("DossierAccepted", accepted, "appraisal"),
+        Entry("DossierTakenOver", accepted, "appraisal", "appraisal"),
+        Entry("SupplementRequested", asked, "applicant", "appraisal"),
+        Entry("SupplementProvided", answered, "appraisal"),
+        Entry("DossierAppraised", appraised, "approval", "appraisal"),
+        Entry("DossierReturned", returned, "appraisal", "approval", note="Thiếu căn cứ"),
+        Entry("DossierAppraised", reappraised, "approval", "appraisal"),
+        Entry("DossierApproved", after(reappraised, 3), "signing", "approval"),
+    ])
+    assert summary(rows)[1:] == [
+        ("stage", "appraisal", 56, 40, "early"),
+        ("applicant", "applicant", None, 8, None),
+        ("stage", "approval", 12, 2, "early"),
+        ("stage", "appraisal", 16, 12, "early"),
+        ("stage", "approval", 10, 3, "early"),
+        ("stage", "signing", 4, 1, "in_progress"),
+    ]

@@ -258,6 +258,28 @@ def test_a_restarted_clock_counts_again_from_the_complete_dossier(dossiers, emit
     assert facts.step_due_at["delivery"] == facts.due_at
 
 
+def test_after_a_restart_the_tracking_view_judges_against_the_complete_dossiers_clock(
+        dossiers, emitter):
+    """Restart: the clock counts from the complete dossier, not the incomplete first filing, on
+    the tracking view too: a result ready after 3 working days from Monday (when the incomplete
+    dossier came) but within 3 from Wednesday (when it was complete) is on time."""
+    answered = datetime(2025, 11, 26, 10, 0, tzinfo=VN)  # Wednesday 10:00
+    request = ask_for_supplement(dossiers, emitter, submitted(BUSINESS, documents=[]),
+                                 MONDAY + timedelta(hours=2))
+    INTAKE.on_supplement_provided(
+        supplement(request, list(BUSINESS.required_documents), answered), dossiers, emitter)
+    [accepted] = drain(emitter)
+    accepted = at(accepted, answered + timedelta(minutes=5))
+    dossier = track(accepted, dossiers, emitter)
+    from_first_filing = CALENDAR.add_working_hours(MONDAY, 24)  # Thursday 08:00
+    assert dossier.due_at == CALENDAR.add_working_hours(answered, 24) > from_first_filing
+
+    run_to_result(dossiers, emitter, accepted, accepted.dossier,
+                  signed_at=from_first_filing + timedelta(hours=4))
+
+    assert dossiers.get(accepted.dossier_id).on_time is True
+
+
 def test_an_unknown_procedure_refuses_the_dossier(dossiers, emitter):
     submission = submitted(procedure_code="9.999999")
 
