@@ -239,3 +239,18 @@ def test_accepted_is_2_until_the_competent_agency_takes_the_dossier_over_then_4(
         advance(accepted, event("DossierTakenOver", "intake"))  # type: ignore[arg-type]
     with pytest.raises(IllegalTransition, match="not at appraisal"):
         advance(walk(SUBMIT), event("DossierTakenOver"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stage, steps", [
+    ("intake", [SUBMIT, ACCEPT]),  # intake handed the dossier on with its appointment, at once
+    ("delivery", [SUBMIT, ACCEPT, APPRAISE, APPROVE, SIGN]),  # the result is ready: judged at 9
+])
+def test_an_apology_comes_from_the_agency_stage_holding_the_dossier_never_intake_or_delivery(
+        stage: str, steps: list[SimpleNamespace]):
+    """docs/domain.md: intake never holds a dossier that has an appointment, and a dossier at
+    delivery has ended its processing (on time is judged at status 9), so form 04 is the
+    competent agency's, issued by the stage that holds the dossier."""
+    with pytest.raises(IllegalTransition, match=f"not by {stage}"):
+        advance(walk(*steps), event("DelayApologized", stage))  # type: ignore[arg-type]
+    holder = walk(*steps[:2]).holder
+    assert advance(walk(*steps[:2]), event("DelayApologized", holder)).rescheduled  # type: ignore
