@@ -24,9 +24,9 @@ from motcua_catalogue.catalogue import default_catalogue
 from motcua_contracts import DOSSIER_TOPIC, uuid7
 from motcua_contracts.appraisal import (
     ConsultationAnswered,
-    DossierTakenOver,
     ConsultationRequested,
     DossierAppraised,
+    DossierTakenOver,
     FeesRequested,
 )
 from motcua_contracts.approval import DossierReturned
