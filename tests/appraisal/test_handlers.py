@@ -26,6 +26,7 @@ from motcua_contracts.appraisal import (
     ConsultationAnswered,
     ConsultationRequested,
     DossierAppraised,
+    DossierTakenOver,
     FeesRequested,
 )
 from motcua_contracts.approval import DossierReturned
@@ -43,7 +44,8 @@ from motcua_runtime.officers import Officer
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import CONSULTATION, DONE, DOSSIER, OPEN, WAITING, WITHDRAWAL
 from motcua_runtime.work_queue import DecisionContext
-from tests.fakes import FakeWorkItems, by, drain, emitted, event
+from tests import fakes
+from tests.fakes import FakeWorkItems, by, event
 
 VN = timezone(timedelta(hours=7))
 CATALOGUE = default_catalogue()
@@ -54,6 +56,18 @@ MONDAY = datetime(2025, 11, 24, 8, 0, tzinfo=VN)  # a fortnight without holidays
 APPRAISAL = Appraisal(CATALOGUE, CALENDAR)
 BY_OFFICERS = Appraisal(CATALOGUE, CALENDAR, officers=True)
 MINH = DecisionContext(Officer("minh", "STP", "appraisal"), now=MONDAY + timedelta(days=1))
+
+
+def emitted(emitter: Emitter) -> list:
+    """What the handler decided: the events emitted, less the take-over every first hand-off
+    brings (the take-over's own tests read `fakes.emitted`)."""
+    return [e for e in fakes.emitted(emitter) if not isinstance(e, DossierTakenOver)]
+
+
+def drain(emitter: Emitter) -> list:
+    decided = emitted(emitter)
+    emitter.messages.clear()
+    return decided
 
 
 def facts(procedure=RECORD, *, channel: str = "online", fees_paid: int = 0,
@@ -242,7 +256,7 @@ def test_an_answer_to_no_awaited_request_is_rejected_and_changes_nothing(items, 
 
     item = only(items, handed.dossier_id)
     assert (item.state, item.awaiting, item.answers) == (WAITING, [str(request.event_id)], [])
-    assert emitter.messages == []
+    assert emitted(emitter) == []
 
 
 def test_a_second_copy_of_an_answer_is_rejected(items, emitter):
@@ -345,7 +359,7 @@ def test_with_officers_in_charge_the_item_waits_open_and_nothing_is_emitted(item
 
     BY_OFFICERS.on_accepted(handed, items, emitter)
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     item = only(items, handed.dossier_id)
     assert (item.state, item.cause_event_id) == (OPEN, handed.event_id)
 
@@ -370,8 +384,10 @@ def test_a_return_answering_the_last_draft_reopens_the_dossier(items, emitter):
     assert second.causation_id == returned.event_id
     earlier, reopened = items.for_dossier(handed.dossier_id)
     assert earlier.state == DONE
+    # It remembers when the agency first received the dossier: the supplement window's start.
     assert (reopened.opened_by_event, reopened.context) == (
-        returned.event_id, {"returned": "Kiểm tra lại vốn điều lệ"})
+        returned.event_id, {"returned": "Kiểm tra lại vốn điều lệ",
+                            "accepted_at": handed.occurred_at.isoformat()})
     assert reopened.closed_with_event == second.event_id
 
 
@@ -389,7 +405,7 @@ def test_a_return_of_an_older_draft_is_rejected(items, emitter):
         APPRAISAL.on_accepted(stale, items, emitter)
 
     assert len(items.for_dossier(handed.dossier_id)) == 2
-    assert emitter.messages == []
+    assert emitted(emitter) == []
 
 
 def test_a_return_while_the_dossier_is_still_being_appraised_is_rejected(items, emitter):
@@ -412,7 +428,7 @@ def test_a_replayed_hand_off_is_rejected_and_emits_nothing(items, emitter):
     with pytest.raises(Rejected, match="already handed to appraisal"):
         APPRAISAL.on_accepted(replay, items, emitter)
 
-    assert len(emitter.messages) == 1
+    assert len(emitted(emitter)) == 1
     assert len(items.for_dossier(first.dossier_id)) == 1
 
 
@@ -425,7 +441,7 @@ def test_a_procedure_missing_from_the_catalogue_is_rejected(items, emitter):
     with pytest.raises(Rejected, match="9.999999"):
         APPRAISAL.on_accepted(unknown, items, emitter)
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
 
 
 # -- supplements at the agency -----------------------------------------------------------------
@@ -464,7 +480,7 @@ def test_the_supplement_reopens_the_item_with_the_facts_it_brings(items, emitter
     BY_OFFICERS.on_supplement_provided(provided, items, emitter)
 
     assert (item.state, item.cause_event_id, item.facts()) == (OPEN, provided.event_id, moved)
-    assert emitter.messages == []
+    assert emitted(emitter) == []
 
 
 def test_a_supplement_to_intakes_check_is_not_appraisals(items, emitter):
@@ -474,21 +490,106 @@ def test_a_supplement_to_intakes_check_is_not_appraisals(items, emitter):
 
     BY_OFFICERS.on_supplement_provided(to_intake, items, emitter)
 
-    assert (item.state, emitter.messages) == (WAITING, [])
+    assert (item.state, emitted(emitter)) == (WAITING, [])
 
 
-def test_a_supplement_not_delivered_in_time_is_recommended_for_denial(items, emitter):
+def asking(appraisal: Appraisal, item: Any, emitter: Emitter, when: datetime) -> Any:
+    return appraisal.work_queue()["request-supplement"].apply(item, RequestSupplement(
+        reason="Thiếu bản sao", missing_documents=["Bản sao"]), emitter,
+        DecisionContext(MINH.officer, now=when))
+
+
+def test_the_agency_asks_for_a_supplement_only_within_3_working_days_of_intake(items, emitter):
+    handed = accepted()  # Monday 08:30: the window closes Thursday 08:30
+    BY_OFFICERS.on_accepted(handed, items, emitter)
+    item = only(items, handed.dossier_id)
+
+    with pytest.raises(Rejected, match="within 3 working days of intake"):
+        asking(BY_OFFICERS, item, emitter, CALENDAR.add_working_hours(handed.occurred_at, 25))
+    assert emitted(emitter) == [] and item.state == OPEN
+
+    asking(BY_OFFICERS, item, emitter, CALENDAR.add_working_hours(handed.occurred_at, 23))
+    assert isinstance(emitted(emitter)[0], SupplementRequested)
+
+
+def test_the_window_is_a_setting(items, emitter):
+    handed = accepted()
+    wider = Appraisal(CATALOGUE, CALENDAR, officers=True, supplement_window_days=5)
+    wider.on_accepted(handed, items, emitter)
+    item = only(items, handed.dossier_id)
+
+    asking(wider, item, emitter, CALENDAR.add_working_hours(handed.occurred_at, 39))
+
+    assert item.state == WAITING
+
+
+def test_the_agency_asks_for_a_supplement_only_once_even_after_a_return(items, emitter):
+    item, request = ask_supplement(items, emitter)
+    provided = event(SupplementProvided, producer=by("intake", "STP"), cause=request,
+                     resumes="appraisal", documents=[], dossier=item.facts())
+    BY_OFFICERS.on_supplement_provided(provided, items, emitter)
+    with pytest.raises(Rejected, match="only once"):
+        asking(BY_OFFICERS, item, emitter, MINH.now)
+
+    BY_OFFICERS.work_queue()["recommend"].apply(item, Recommend(
+        recommendation="approve", findings="Đủ"), emitter, MINH)
+    [appraised] = drain(emitter)
+    BY_OFFICERS.on_accepted(event(DossierReturned, producer=by("approval", "STP"),
+                                  cause=appraised, dossier=appraised.dossier, reason="Xem lại"),
+                            items, emitter)
+    again = items.for_dossier(item.dossier_id)[-1]
+    assert again is not item and again.state == OPEN
+    with pytest.raises(Rejected, match="only once"):
+        asking(BY_OFFICERS, again, emitter, MINH.now)
+    assert emitted(emitter) == []
+
+
+@pytest.mark.parametrize("appraisal", [APPRAISAL, BY_OFFICERS], ids=["automatic", "officers"])
+def test_the_agency_takes_a_dossier_over_first_and_once(items, emitter, appraisal):
+    """The competent agency holds the dossier as soon as intake hands it over: DossierTakenOver
+    (status 4) comes first, caused by the acceptance, even while the item waits for an officer;
+    a return from approval is the same agency's dossier, not a new take-over."""
+    procedure = RECORD if appraisal is BY_OFFICERS else BUSINESS  # officers appraise RECORD
+    handed = accepted(procedure)
+    appraisal.on_accepted(handed, items, emitter)
+
+    first, *decided = fakes.drain(emitter)
+    assert isinstance(first, DossierTakenOver)
+    assert (first.causation_id, first.agency, first.producer.service) == (
+        handed.event_id, procedure.agency, "appraisal")
+    assert not any(isinstance(e, DossierTakenOver) for e in decided)
+    if appraisal is BY_OFFICERS:
+        assert decided == []
+        return
+    [draft] = decided
+    appraisal.on_accepted(event(DossierReturned, producer=by("approval", "SKHDT"), cause=draft,
+                                dossier=draft.dossier, reason="Xem lại"), items, emitter)
+    assert [type(e) for e in fakes.emitted(emitter)] == [DossierAppraised]
+
+
+def test_a_supplement_not_delivered_in_time_ends_the_dossier_without_a_denial(items, emitter):
+    """The rules' refusal, not a denial: the expiry itself stops processing (status 8), so the
+    agency drafts nothing and only closes what it held, saying why."""
     item, request = ask_supplement(items, emitter)
     expired = event(SupplementExpired, producer=by("intake", "STP"), cause=request,
                     respond_by=request.respond_by)
 
     BY_OFFICERS.on_supplement_expired(expired, items, emitter)
 
-    [appraised] = emitted(emitter)
-    assert (appraised.recommendation, appraised.causation_id) == ("deny", expired.event_id)
-    assert "không bổ sung" in appraised.findings
-    assert (item.state, item.outcome) == (DONE, "deny")
+    assert emitted(emitter) == []  # no DossierAppraised: nothing for approval to sign
+    assert (item.state, item.outcome, item.decided_at) == (DONE, "expired", expired.occurred_at)
+    assert "không bổ sung" in item.reason
 
+
+def test_an_expiry_no_supplement_request_of_this_stage_awaits_is_refused(items, emitter):
+    handed = accepted()
+    APPRAISAL.on_accepted(handed, items, emitter)
+    drain(emitter)
+    forged = event(SupplementExpired, producer=by("intake", "STP"), cause=handed,
+                   respond_by=MONDAY)
+
+    with pytest.raises(Rejected, match="no supplement request"):
+        APPRAISAL.on_supplement_expired(forged, items, emitter)
 
 
 def test_the_expired_deadline_is_printed_in_vietnam_time(items, emitter):
@@ -499,7 +600,7 @@ def test_the_expired_deadline_is_printed_in_vietnam_time(items, emitter):
     BY_OFFICERS.on_supplement_expired(expired, items, emitter)
 
     local = request.respond_by.astimezone(VN)
-    assert f"{local:%d/%m/%Y %H:%M}" in emitted(emitter)[0].findings
+    assert f"{local:%d/%m/%Y %H:%M}" in item.reason
 
 
 # -- withdrawal --------------------------------------------------------------------------------
@@ -536,7 +637,7 @@ def test_a_withdrawal_intake_confirms_is_left_to_intake(items, emitter):
 
     APPRAISAL.on_withdrawal_requested(withdrawal(handed, "intake"), items, emitter)
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     assert [item.kind for item in items.for_dossier(handed.dossier_id)] == [DOSSIER]
 
 
@@ -550,7 +651,7 @@ def test_with_officers_the_withdrawal_waits_for_confirmation(items, emitter):
     BY_OFFICERS.on_accepted(handed, items, emitter)
     BY_OFFICERS.on_withdrawal_requested(withdrawal(handed), items, emitter)
     confirmation = only(items, handed.dossier_id, WITHDRAWAL)
-    assert (confirmation.state, emitter.messages) == (OPEN, [])
+    assert (confirmation.state, emitted(emitter)) == (OPEN, [])
 
     BY_OFFICERS.work_queue()["confirm-withdrawal"].apply(
         confirmation, ConfirmWithdrawal(), emitter, MINH)
@@ -570,7 +671,7 @@ def test_a_stopped_dossier_closes_every_item_appraisal_still_holds(items, emitte
     item = only(items, handed.dossier_id)
     assert (item.state, item.outcome, item.decided_by) == (DONE, "stopped", "officer:minh")
     assert (item.waiting_for, item.awaiting) == (None, [])
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     with pytest.raises(Rejected):  # a late answer finds nothing waiting
         handlers["ConsultationAnswered"](answer(request), items, emitter)
 
@@ -642,7 +743,7 @@ def test_a_consultation_the_catalogue_cannot_route_is_rejected(open_item, emitte
         DECISIONS["consult"].apply(open_item, Consult(agencies=agencies, question="?"),
                                    emitter, MINH)
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     assert (open_item.state, open_item.awaiting, open_item.context) == (OPEN, [], {})
 
 
@@ -694,7 +795,7 @@ def test_an_apology_less_than_a_working_day_before_the_appointment_is_rejected(o
     with pytest.raises(Rejected, match="at least one working day"):
         apologize(open_item, emitter, FRIDAY + timedelta(minutes=30))
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     assert open_item.facts().due_at == DUE
 
 
@@ -709,5 +810,5 @@ def test_the_new_appointment_must_be_later_and_on_a_working_day(open_item, emitt
     with pytest.raises(Rejected, match=why):
         apologize(open_item, emitter, FRIDAY, new_due_at)
 
-    assert emitter.messages == []
+    assert emitted(emitter) == []
     assert open_item.facts().rescheduled_from is None

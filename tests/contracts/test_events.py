@@ -47,6 +47,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "received_at": RECEIVED,
     },
     "DossierAccepted": {"dossier": FACTS},
+    "DossierTakenOver": {},
     "DossierRefused": {"reason": "Hồ sơ thiếu giấy tờ bắt buộc: Tờ khai",
                        "missing_documents": ["Tờ khai"]},
     "DossierAppraised": {"dossier": FACTS, "recommendation": "approve",

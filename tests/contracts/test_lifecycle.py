@@ -38,6 +38,8 @@ PROVIDED_TO_APPRAISAL = event("SupplementProvided", resumes="appraisal")
 
 PATHS = {
     "happy": ([SUBMIT, ACCEPT, APPRAISE, APPROVE, SIGN, DELIVER], Status.DELIVERED),
+    "taken over by the agency": ([SUBMIT, ACCEPT, event("DossierTakenOver"), APPRAISE, APPROVE,
+                                  SIGN, DELIVER], Status.DELIVERED),
     "denied": ([SUBMIT, ACCEPT, APPRAISE, event("DossierDenied"), SIGN, DELIVER],
                Status.DELIVERED),
     "refused": ([SUBMIT, event("DossierRefused")], Status.REFUSED),
@@ -47,8 +49,14 @@ PATHS = {
                                      Status.REFUSED),
     "supplement at appraisal": ([SUBMIT, ACCEPT, ASK_AT_APPRAISAL, PROVIDED_TO_APPRAISAL,
                                  APPRAISE], Status.IN_PROGRESS),
+    # The rules' refusal of an accepted dossier: processing stopped (8), never a denial.
     "appraisal supplement expires": ([SUBMIT, ACCEPT, ASK_AT_APPRAISAL,
-                                      event("SupplementExpired"), APPRAISE], Status.IN_PROGRESS),
+                                      event("SupplementExpired", schema_version=2)],
+                                     Status.STOPPED),
+    # Schema version 1 handed the dossier back to the agency; older logs still replay.
+    "appraisal supplement expires (version 1)": (
+        [SUBMIT, ACCEPT, ASK_AT_APPRAISAL, event("SupplementExpired", schema_version=1),
+         APPRAISE], Status.IN_PROGRESS),
     "fees": ([SUBMIT, ACCEPT, event("FeesRequested")], Status.AWAITING_FEES),
     "fees paid": ([SUBMIT, ACCEPT, event("FeesRequested"), event("FeesPaid"), APPRAISE],
                   Status.IN_PROGRESS),
@@ -203,3 +211,46 @@ POSTAL_REFUSED = [
 def test_an_illegal_postal_step_is_refused_with_the_reason(before, step, reason):
     with pytest.raises(IllegalTransition, match=reason):
         advance(walk(*before), step)
+
+
+@pytest.mark.parametrize("after", ["DossierAppraised", "SupplementProvided", "DelayApologized"])
+def test_an_expired_supplement_after_acceptance_ends_the_dossier(after: str):
+    """A supplement not delivered by its deadline ends in refusal: for an accepted dossier that is
+    status 8 (3 is a refusal at intake), and nothing may follow, neither a denial nor the late
+    supplement."""
+    ended = walk(SUBMIT, ACCEPT, ASK_AT_APPRAISAL, event("SupplementExpired", schema_version=2))
+    assert (ended.status, ended.holder, ended.ended) == (Status.STOPPED, None, True)
+    follow = {"DossierAppraised": APPRAISE, "SupplementProvided": PROVIDED_TO_APPRAISAL,
+              "DelayApologized": event("DelayApologized", "appraisal")}[after]
+    with pytest.raises(IllegalTransition, match="the dossier has ended"):
+        advance(ended, follow)  # type: ignore[arg-type]
+
+
+def test_accepted_is_2_until_the_competent_agency_takes_the_dossier_over_then_4():
+    """Status 2 while the dossier waits for the agency; 4 once the agency holds it, whoever
+    decides it and when (the portal reports 2, then 4)."""
+    accepted = walk(SUBMIT, ACCEPT)
+    assert (accepted.status, accepted.holder) == (Status.ACCEPTED, "appraisal")
+    taken = advance(accepted, event("DossierTakenOver"))  # type: ignore[arg-type]
+    assert (taken.status, taken.holder) == (Status.IN_PROGRESS, "appraisal")
+    with pytest.raises(IllegalTransition, match=r"status must be one of \[2\]"):
+        advance(taken, event("DossierTakenOver"))  # type: ignore[arg-type]
+    with pytest.raises(IllegalTransition, match="may be emitted by appraisal"):
+        advance(accepted, event("DossierTakenOver", "intake"))  # type: ignore[arg-type]
+    with pytest.raises(IllegalTransition, match="not at appraisal"):
+        advance(walk(SUBMIT), event("DossierTakenOver"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stage, steps", [
+    ("intake", [SUBMIT, ACCEPT]),  # intake handed the dossier on with its appointment, at once
+    ("delivery", [SUBMIT, ACCEPT, APPRAISE, APPROVE, SIGN]),  # the result is ready: judged at 9
+])
+def test_an_apology_comes_from_the_agency_stage_holding_the_dossier_never_intake_or_delivery(
+        stage: str, steps: list[SimpleNamespace]):
+    """docs/domain.md: intake never holds a dossier that has an appointment, and a dossier at
+    delivery has ended its processing (on time is judged at status 9), so form 04 is the
+    competent agency's, issued by the stage that holds the dossier."""
+    with pytest.raises(IllegalTransition, match=f"not by {stage}"):
+        advance(walk(*steps), event("DelayApologized", stage))  # type: ignore[arg-type]
+    holder = walk(*steps[:2]).holder
+    assert advance(walk(*steps[:2]), event("DelayApologized", holder)).rescheduled  # type: ignore

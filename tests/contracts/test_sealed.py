@@ -54,8 +54,9 @@ def test_every_type_that_carries_personal_data_or_form_data_has_the_version_that
                       "ConsultationRequested", "DossierAppraised", "DossierReturned",
                       "DossierApproved", "DossierDenied", "ResultSigned", "ResultHandedToPost"}
     assert {name for name, version in SCHEMA_VERSIONS.items() if version == 3} == with_form_data
+    # SupplementExpired is at 2 for another reason: since then the expiry ends the dossier.
     assert {name for name, version in SCHEMA_VERSIONS.items() if version == 2} == {
-        "ResultDelivered", "WithdrawalRequested"}
+        "ResultDelivered", "WithdrawalRequested", "SupplementExpired"}
     assert set(SCHEMA_VERSIONS) == set(EVENT_TYPES)
 
 

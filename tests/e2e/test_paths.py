@@ -78,6 +78,17 @@ def document(name: str) -> dict[str, Any]:
     return {"name": name, "sha256": hashlib.sha256(sample_pdf(name)).hexdigest()}
 
 
+async def sweep_weeks_ahead(database_url: str, topic: str) -> list[Any]:
+    """Intake's deadline watch, run once as if 40 days had passed: every deadline is behind."""
+    engine = create_engine(database_url)
+    try:
+        async with async_sessionmaker(engine)() as session, session.begin():
+            return await sweep(session, topic, signer_of("intake"),
+                               datetime.now(timezone.utc) + timedelta(days=40))
+    finally:
+        await engine.dispose()
+
+
 async def portal_for(client: httpx.AsyncClient) -> Portal:
     procedures = {p["code"]: p for p in (await client.get("/api/procedures")).json()}
     await upload_sample_files(client, [*procedures.values(), {"required_documents": EXTRA}])
@@ -136,13 +147,7 @@ async def test_supplements_fees_consultation_withdrawal_and_expiry(infra, log_di
                                      reason="đã xong")).status_code == 409
 
             # The supplement's deadline passes: the deadline watch refuses the dossier.
-            engine = create_engine(database_url)
-            try:
-                async with async_sessionmaker(engine)() as session, session.begin():
-                    emitted = await sweep(session, topic, signer_of("intake"),
-                                          datetime.now(timezone.utc) + timedelta(days=40))
-            finally:
-                await engine.dispose()
+            emitted = await sweep_weeks_ahead(database_url, topic)
             assert [e.type for e in emitted] == ["DossierRefused"]
             view = await portal.wait(expiring, 3)
             assert types(view)[-1] == "DossierRefused"
@@ -200,6 +205,10 @@ async def test_officers_decide_from_their_queues(infra, log_dir):
             assert (await portal.act(dossier, "supplement",
                                      documents=[document("Ảnh 4x6")])).status_code == 202
             item = await queue_of(appraisal, specialist, dossier["code"])
+            # The agency asks once, as intake does: a second request is a 409 saying so.
+            second = await decide(appraisal, specialist, item, "request-supplement",
+                                  reason="Thêm ảnh", missing_documents=["Ảnh 3x4"])
+            assert second.status_code == 409 and "only once" in second.json()["detail"]
 
             # One apology with one new appointment (form 04), never a second.
             view = await portal.view(dossier)
@@ -243,6 +252,28 @@ async def test_officers_decide_from_their_queues(infra, log_dir):
             assert {e["actor"] for e in view["timeline"]} >= {
                 "officer:chuyen.vien", "officer:cong.an", "officer:lanh.dao", "officer:van.thu",
                 "officer:mot.cua"}
+
+            # A supplement the agency asked for that never comes: at its deadline the dossier
+            # stops (8, the rules' refusal of an accepted dossier), no denial is drafted, and
+            # the agency's item closes.
+            lapsing = await portal.file(CRIMINAL_RECORD, channel="online", delivery="counter")
+            asked = await queue_of(appraisal, specialist, lapsing["code"])
+            assert (await decide(appraisal, specialist, asked, "request-supplement",
+                                 reason="Ảnh mờ", missing_documents=["Ảnh 4x6"])
+                    ).status_code == 200
+            await portal.wait(lapsing, 5)
+            expired = await sweep_weeks_ahead(database_url, topic)
+            assert [e.type for e in expired] == ["SupplementExpired"]
+            view = await portal.wait(lapsing, 8)
+            assert types(view)[-1] == "SupplementExpired" and view["ended_at"]
+            assert "DossierAppraised" not in types(view)
+            url = f"/api/work-items/{asked['id']}"
+            deadline = time.monotonic() + 30
+            while (closed := (await appraisal.get(url, headers=specialist)).json())["state"] \
+                    != "done":
+                assert time.monotonic() < deadline, closed
+                await asyncio.sleep(0.2)
+            assert closed["outcome"] == "expired"
 
     # Officers decide over HTTP, later, from their queues; the dossier is still one trace: each
     # decision continues it from the hand-off that opened the item (spans are flushed on stop).

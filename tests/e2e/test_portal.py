@@ -130,6 +130,9 @@ async def test_every_path_reaches_the_portal_in_order_and_once_through_faults(in
 
     assert "WithdrawalRequested" in types(views[withdrawing["code"]])
     assert_in_step(views, held)
+    # Accepted (2), then being processed (4) as soon as the competent agency holds it.
+    assert [s for s, _ in groupby(held[posted["code"]]["statuses"])][:3] == ["1", "2", "4"]
+    assert types(views[posted["code"]])[1:3] == ["DossierAccepted", "DossierTakenOver"]
     assert {"FeesRequested", "FeesPaid", "ConsultationRequested"} <= set(
         types(views[paying["code"]]))
     assert "ResultHandedToPost" in types(views[posted["code"]])

@@ -183,3 +183,63 @@ def test_the_dossier_verdict_is_against_the_first_appointment():
     assert judge_end(same_day, None, rescheduled=False, supplements=0) is None
     assert running_late(due - timedelta(hours=1), due, rescheduled=False, supplements=2)
     assert not running_late(due - timedelta(hours=1), due, rescheduled=False, supplements=1)
+
+
+def test_an_expired_supplement_after_acceptance_ends_the_sheet():
+    """Since SupplementExpired ends the dossier (status 8), the applicant's wait and the agency's
+    row end at the expiry and no row follows it."""
+    asked, expired = after(MONDAY, 8), after(MONDAY, 32)
+    rows = sheet([
+        Entry("DossierSubmitted", MONDAY - timedelta(hours=1), "intake"),
+        Entry("DossierAccepted", MONDAY, "appraisal"),
+        Entry("SupplementRequested", asked, "applicant", "appraisal"),
+        Entry("SupplementExpired", expired, None, "intake"),
+    ], now=after(expired, 40))
+    assert summary(rows)[1:] == [("stage", "appraisal", 56, 8, "early"),
+                                 ("applicant", "applicant", None, 24, None)]
+    assert all(r.handed_on_at is not None for r in rows)
+
+
+def test_an_expired_supplement_of_schema_version_1_handed_the_dossier_back():
+    """Rows written when the expiry returned the dossier to the agency record it as the holder."""
+    asked, expired = after(MONDAY, 8), after(MONDAY, 32)
+    rows = sheet([
+        Entry("DossierSubmitted", MONDAY - timedelta(hours=1), "intake"),
+        Entry("DossierAccepted", MONDAY, "appraisal"),
+        Entry("SupplementRequested", asked, "applicant", "appraisal"),
+        Entry("SupplementExpired", expired, "appraisal", "intake"),
+    ], now=after(expired, 2))
+    assert summary(rows)[1:] == [("stage", "appraisal", 56, 10, "in_progress"),
+                                 ("applicant", "applicant", None, 24, None)]
+
+
+def test_a_re_appraisal_after_a_return_gets_the_time_left_not_the_whole_allotment_again():
+    """As intake's tracking view records the rows (holders written, the agency's take-over
+    adding no row): the second appraisal is allotted what the first left (56 - 40 = 16 hours), and
+    the second approval what is left of approval's (12 - 2); waiting on the applicant during the
+    first appraisal is not spent."""
+    accepted = MONDAY
+    asked = after(accepted, 10)
+    answered = after(asked, 8)
+    appraised = after(answered, 30)  # 10 + 30 = 40 hours of appraisal, 8 waited
+    returned = after(appraised, 2)
+    reappraised = after(returned, 12)
+    rows = sheet([
+        Entry("DossierSubmitted", MONDAY - timedelta(hours=1), "intake"),
+        Entry("DossierAccepted", accepted, "appraisal"),
+        Entry("DossierTakenOver", accepted, "appraisal", "appraisal"),
+        Entry("SupplementRequested", asked, "applicant", "appraisal"),
+        Entry("SupplementProvided", answered, "appraisal"),
+        Entry("DossierAppraised", appraised, "approval", "appraisal"),
+        Entry("DossierReturned", returned, "appraisal", "approval", note="Thiếu căn cứ"),
+        Entry("DossierAppraised", reappraised, "approval", "appraisal"),
+        Entry("DossierApproved", after(reappraised, 3), "signing", "approval"),
+    ])
+    assert summary(rows)[1:] == [
+        ("stage", "appraisal", 56, 40, "early"),
+        ("applicant", "applicant", None, 8, None),
+        ("stage", "approval", 12, 2, "early"),
+        ("stage", "appraisal", 16, 12, "early"),
+        ("stage", "approval", 10, 3, "early"),
+        ("stage", "signing", 4, 1, "in_progress"),
+    ]

@@ -26,6 +26,7 @@ from motcua_contracts.intake import (
     DossierRefused,
     DossierSubmitted,
     FeesPaid,
+    SupplementExpired,
     SupplementProvided,
     WithdrawalRequested,
 )
@@ -255,6 +256,28 @@ def test_a_restarted_clock_counts_again_from_the_complete_dossier(dossiers, emit
     assert facts.step_due_at["intake"] == CALENDAR.add_working_hours(answered,
                                                                      BUSINESS.intake_hours)
     assert facts.step_due_at["delivery"] == facts.due_at
+
+
+def test_after_a_restart_the_tracking_view_judges_against_the_complete_dossiers_clock(
+        dossiers, emitter):
+    """Restart: the clock counts from the complete dossier, not the incomplete first filing, on
+    the tracking view too: a result ready after 3 working days from Monday (when the incomplete
+    dossier came) but within 3 from Wednesday (when it was complete) is on time."""
+    answered = datetime(2025, 11, 26, 10, 0, tzinfo=VN)  # Wednesday 10:00
+    request = ask_for_supplement(dossiers, emitter, submitted(BUSINESS, documents=[]),
+                                 MONDAY + timedelta(hours=2))
+    INTAKE.on_supplement_provided(
+        supplement(request, list(BUSINESS.required_documents), answered), dossiers, emitter)
+    [accepted] = drain(emitter)
+    accepted = at(accepted, answered + timedelta(minutes=5))
+    dossier = track(accepted, dossiers, emitter)
+    from_first_filing = CALENDAR.add_working_hours(MONDAY, 24)  # Thursday 08:00
+    assert dossier.due_at == CALENDAR.add_working_hours(answered, 24) > from_first_filing
+
+    run_to_result(dossiers, emitter, accepted, accepted.dossier,
+                  signed_at=from_first_filing + timedelta(hours=4))
+
+    assert dossiers.get(accepted.dossier_id).on_time is True
 
 
 def test_an_unknown_procedure_refuses_the_dossier(dossiers, emitter):
@@ -494,6 +517,29 @@ def test_a_second_supplement_request_counts_as_late(dossiers, emitter):
                   signed_at=accepted.dossier.due_at - timedelta(days=1))  # before the appointment
 
     assert dossiers.get(accepted.dossier_id).on_time is False
+
+
+def test_an_expired_supplement_after_acceptance_stops_the_dossier_on_the_tracking_view(
+        dossiers, emitter):
+    """The refusal the rules give an accepted dossier whose supplement never came: status 8,
+    ended at the expiry (judged against the appointment), no result, nothing after it."""
+    accepted = accept(dossiers, emitter, submitted())
+    request = event(SupplementRequested, producer=by("appraisal", "STP"), cause=accepted,
+                    at=MONDAY + timedelta(hours=2), requested_by="appraisal",
+                    missing_documents=["Căn cước công dân"], reason="Ảnh mờ",
+                    respond_by=MONDAY + timedelta(days=3), clock="pause")
+    track(request, dossiers, emitter)
+    expired = event(SupplementExpired, producer=INTAKE_PRODUCER, cause=request,
+                    at=request.respond_by + timedelta(minutes=1), respond_by=request.respond_by)
+
+    dossier = track(expired, dossiers, emitter)
+
+    assert (dossier.status_code, dossier.stage) == (Status.STOPPED, None)
+    assert dossier.ended_at == expired.occurred_at and dossier.on_time is True
+    assert dossier.supplement_due_at is None and dossier.waiting_since is None
+    with pytest.raises(IllegalTransition, match="ended"):
+        run_to_result(dossiers, emitter, expired, accepted.dossier,
+                      signed_at=expired.occurred_at + timedelta(hours=3))
 
 
 def test_one_supplement_request_alone_does_not_make_the_dossier_late(dossiers, emitter):

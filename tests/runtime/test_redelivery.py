@@ -75,7 +75,8 @@ async def test_the_same_event_delivered_twice_changes_state_once_and_emits_once(
                 break
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)  # time enough for a second copy to be applied, if it were
-        assert await counts(engine, event.dossier_id) == (1, 1)
+        # One item; two events: the agency's take-over (status 4) and its draft.
+        assert await counts(engine, event.dossier_id) == (1, 2)
 
         # Kafka redelivers the whole batch after a crash before the offset commit.
         records = [r for r in await read_topic(infra.bootstrap_servers, topic, quiet_seconds=1)
@@ -84,12 +85,13 @@ async def test_the_same_event_delivered_twice_changes_state_once_and_emits_once(
         relay = OutboxRelay(engine, OUTBOX, None)  # never publishes here: nothing new to send
         processor = BatchProcessor(appraisal(), engine, settings, relay)
         await processor.process(tuple(records))
-        assert await counts(engine, event.dossier_id) == (1, 1)
+        assert await counts(engine, event.dossier_id) == (1, 2)
     finally:
         stop.set()
         await service
         await engine.dispose()
-    on_topic = [r for r in await read_topic(infra.bootstrap_servers, topic, quiet_seconds=1)
-                if header(r, Headers.TYPE) == "DossierAppraised"]
+    records = await read_topic(infra.bootstrap_servers, topic, quiet_seconds=1)
+    assert [header(r, Headers.TYPE) for r in records].count("DossierTakenOver") == 1
+    on_topic = [r for r in records if header(r, Headers.TYPE) == "DossierAppraised"]
     assert len(on_topic) == 1
     assert header(on_topic[0], Headers.DOSSIER_ID) == str(event.dossier_id)

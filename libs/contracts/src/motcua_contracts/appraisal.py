@@ -12,6 +12,19 @@ from motcua_contracts.json_types import JsonInt
 from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, sealed_schema_version
 
 
+class DossierTakenOver(Event):
+    """The competent agency holds the dossier intake accepted: processing has begun. Status 4
+    (2 until then: accepted, receipt issued). Once per dossier, as its appraisal takes the
+    dossier over, before any decision on it; a return from approval is not a new take-over.
+
+    Emitted by the competent agency's appraisal; read by intake's tracking view, the portal's
+    sync (status 2, then 4) and every reader that folds the lifecycle. A new type (schema
+    version 1): readers of the other types are unchanged, and a log without it still folds."""
+
+    type: Literal["DossierTakenOver"] = Field(
+        "DossierTakenOver", description="Event type, the discriminator of the topic's union.")
+
+
 class DossierAppraised(Event):
     """The competent agency's specialist examined the dossier and drafted the result. Status 4.
 

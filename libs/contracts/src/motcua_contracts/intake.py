@@ -26,6 +26,9 @@ MAX_DATA_FIELDS = 100  # keys of `data` itself
 MAX_DATA_DEPTH = 5  # objects and lists nested in `data`
 MAX_DOCUMENTS = 100  # documents in one filing or supplement
 
+# The schema version of SupplementExpired from which the expiry itself ends the dossier.
+SUPPLEMENT_EXPIRY_ENDS = 2
+
 
 class DossierSubmitted(Event):
     """A dossier was filed (online, at the counter, or by post). Status 1.
@@ -88,12 +91,22 @@ class SupplementProvided(Event):
 
 
 class SupplementExpired(Event):
-    """The supplement did not arrive by its deadline. Before acceptance intake refuses the
-    dossier itself; after acceptance this event tells the competent agency, which ends the
-    dossier with a refusal. Emitted by intake's deadline watch."""
+    """The supplement the competent agency asked for did not arrive by its deadline: the dossier
+    ends, processing stopped (status 8, terminal; the reason is the deadline, as on form 05).
+    The rules say refusal; status 3 is a refusal *at intake* (never accepted), and this dossier
+    was accepted, so its refusal is the stop of its processing (docs/domain.md). Before
+    acceptance intake refuses the dossier itself (DossierRefused, status 3).
+
+    Emitted by intake's deadline watch; every stage closes what it holds for the dossier.
+    Schema version 2: version 1 (the same fields) handed the dossier back to the agency, which
+    drafted a denial; the lifecycle still reads version 1 that way, so older logs replay."""
 
     type: Literal["SupplementExpired"] = Field(
         "SupplementExpired", description="Event type, the discriminator of the topic's union.")
+    schema_version: int = Field(
+        default=SUPPLEMENT_EXPIRY_ENDS, ge=1,
+        description="Version of this type's schema (2: the expiry ends the dossier, status 8; "
+                    "1: it handed the dossier back to the agency).")
     respond_by: AwareDatetime = Field(description="The deadline that passed.")
 
 

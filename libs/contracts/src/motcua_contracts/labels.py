@@ -10,6 +10,7 @@ from typing import Final
 EVENT_NAMES: Final[dict[str, str]] = {
     "DossierSubmitted": "Nộp hồ sơ",
     "DossierAccepted": "Tiếp nhận hồ sơ, hẹn trả kết quả",
+    "DossierTakenOver": "Cơ quan giải quyết nhận hồ sơ, đang xử lý",
     "DossierRefused": "Từ chối tiếp nhận hồ sơ",
     "SupplementRequested": "Yêu cầu bổ sung hồ sơ",
     "SupplementProvided": "Đã bổ sung hồ sơ",

@@ -3,7 +3,8 @@ state, and which stage may emit it.
 
 Every provincial system reports the same ten codes (docs/domain.md); the stages map onto them:
 intake = 1/2/3/5, appraisal-approval-signing = 4 (6 while fees are due), delivery = 9 then 10
-(by post the result stays 9 while the post office carries it), withdrawal = 7 then 8.
+(by post the result stays 9 while the post office carries it), withdrawal = 7 then 8, a
+supplement after acceptance not delivered in time = 5 then 8.
 
 `advance(state, event)` is a pure fold: intake's tracking view and the auditors' replay both walk
 a dossier's events through it, so they agree on what is legal. An event it refuses (stale, out of
@@ -16,6 +17,7 @@ from enum import IntEnum
 from typing import Any
 
 from motcua_contracts.envelope import Event
+from motcua_contracts.intake import SUPPLEMENT_EXPIRY_ENDS
 
 
 class Status(IntEnum):
@@ -51,6 +53,7 @@ PRODUCERS: dict[str, frozenset[str]] = {
     "DossierSubmitted": frozenset({"intake"}),
     "DossierAccepted": frozenset({"intake"}),
     "DossierRefused": frozenset({"intake"}),
+    "DossierTakenOver": frozenset({"appraisal"}),
     "SupplementRequested": frozenset({"intake", "appraisal"}),
     "SupplementProvided": frozenset({"intake"}),
     "SupplementExpired": frozenset({"intake"}),
@@ -174,6 +177,13 @@ def _accepted(state: DossierState, event: Event) -> DossierState:
                    agency=getattr(event, "agency", None))
 
 
+def _taken_over(state: DossierState, event: Event) -> DossierState:
+    """The competent agency holds the dossier: being processed (4). Only from 2: by the time an
+    agency's first decision has moved the dossier on, it was taken over already."""
+    _held_by(state, event.type, "appraisal", Status.ACCEPTED)
+    return replace(state, progress=Status.IN_PROGRESS)
+
+
 def _refused(state: DossierState, event: Event) -> DossierState:
     waiting_at_intake = (state.progress == Status.SUPPLEMENT_REQUESTED
                          and state.supplement_from == "intake")
@@ -206,9 +216,20 @@ def _supplement_provided(state: DossierState, event: Event) -> DossierState:
 
 
 def _supplement_expired(state: DossierState, event: Event) -> DossierState:
+    """A supplement after acceptance not delivered by its deadline ends in refusal: for an
+    accepted dossier, processing stopped (8), not 3, which is a refusal at intake (docs/domain.md).
+    Schema version 1 handed the dossier back to the agency (a denial followed); read so still."""
     _expect(state.progress == Status.SUPPLEMENT_REQUESTED and state.supplement_from == "appraisal",
             event.type, state, "no supplement is awaited by appraisal")
-    return replace(state, progress=Status.IN_PROGRESS, holder="appraisal", supplement_from=None)
+    if not ended_by_expiry(event):
+        return replace(state, progress=Status.IN_PROGRESS, holder="appraisal",
+                       supplement_from=None)
+    return replace(state, progress=Status.STOPPED, holder=None, supplement_from=None)
+
+
+def ended_by_expiry(event: Event) -> bool:
+    """Whether `event` is an expired supplement that ends the dossier (schema version 2 on)."""
+    return event.type == "SupplementExpired" and event.schema_version >= SUPPLEMENT_EXPIRY_ENDS
 
 
 def _fees_requested(state: DossierState, event: Event) -> DossierState:
@@ -326,6 +347,7 @@ def _stopped(state: DossierState, event: Event) -> DossierState:
 
 _RULES = {
     "DossierAccepted": _accepted,
+    "DossierTakenOver": _taken_over,
     "DossierRefused": _refused,
     "SupplementRequested": _supplement_requested,
     "SupplementProvided": _supplement_provided,

@@ -11,6 +11,7 @@ from motcua_contracts.appraisal import (
     ConsultationAnswered,
     ConsultationRequested,
     DossierAppraised,
+    DossierTakenOver,
     FeesRequested,
 )
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
@@ -43,6 +44,7 @@ DossierEvent = Annotated[
     Union[
         DossierSubmitted,
         DossierAccepted,
+        DossierTakenOver,
         DossierRefused,
         SupplementRequested,
         SupplementProvided,

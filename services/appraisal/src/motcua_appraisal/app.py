@@ -15,7 +15,8 @@ from motcua_runtime.work_queue import work_queue_server
 
 async def run(settings: AppraisalSettings, stop: asyncio.Event | None = None) -> None:
     async with live_calendar(settings) as calendar:
-        policy = Appraisal(default_catalogue(), calendar.live(), officers=settings.officers)
+        policy = Appraisal(default_catalogue(), calendar.live(), officers=settings.officers,
+                           supplement_window_days=settings.supplement_window_days)
         stage = appraisal_stage(policy)
         api = work_queue_server(settings, stage, WorkItem, policy.work_queue())
         await run_stage(settings, stage, api=api,

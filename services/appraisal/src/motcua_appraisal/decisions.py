@@ -70,13 +70,37 @@ def recommend(item: Any, emitter: Emitter, *, recommendation: str, findings: str
     close(item, outcome=recommendation, reason=findings, by=actor, at=now, emitted=event)
 
 
+# Keys of the context of a dossier item opened by a return from approval: when the agency first
+# received the dossier, and (inherited) when it asked for its one supplement.
+ACCEPTED_AT, SUPPLEMENT_ASKED = "accepted_at", "supplement_requested"
+
+
+def accepted_at(item: Any) -> datetime:
+    """When the agency received the dossier from intake: the first item's opening."""
+    accepted = (item.context or {}).get(ACCEPTED_AT)
+    return datetime.fromisoformat(accepted) if accepted else item.opened_at
+
+
 def request_supplement(item: Any, emitter: Emitter, *, reason: str, missing: list[str],
                        respond_within_days: int, procedure: Procedure, now: datetime,
-                       calendar: WorkingCalendar, actor: str = "auto") -> None:
+                       calendar: WorkingCalendar, window_days: float,
+                       actor: str = "auto") -> None:
+    """Ask the applicant for a supplement (form 02): once per dossier, within `window_days`
+    working days of intake (docs/domain.md, "Supplement after intake"); else Rejected (409)."""
+    context = item.context or {}
+    if context.get(SUPPLEMENT_ASKED):
+        raise Rejected("the agency asks for a supplement only once per dossier; one was asked "
+                       f"at {context[SUPPLEMENT_ASKED]}")
+    intake = accepted_at(item)
+    closes = calendar.add_working_hours(intake, window_days * HOURS_PER_DAY)
+    if now > closes:
+        raise Rejected(f"a supplement may be asked within {window_days:g} working days of intake "
+                       f"({intake.isoformat()}); that window closed at {closes.isoformat()}")
     respond_by = calendar.add_working_hours(now, respond_within_days * HOURS_PER_DAY)
     event = emitter.emit(SupplementRequested, cause=item.cause(), actor=actor,
                          requested_by=STAGE, missing_documents=missing, reason=reason,
                          respond_by=respond_by, clock=procedure.supplement_clock)
+    item.context = {**context, SUPPLEMENT_ASKED: event.occurred_at.isoformat()}
     wait_for(item, "supplement", [event])
 
 

@@ -15,7 +15,11 @@ from motcua_appraisal import STAGE, decisions, domain
 from motcua_appraisal.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkItem
 from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
-from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequested
+from motcua_contracts.appraisal import (
+    ConsultationAnswered,
+    ConsultationRequested,
+    DossierTakenOver,
+)
 from motcua_contracts.approval import DossierReturned
 from motcua_contracts.intake import (
     DossierAccepted,
@@ -29,9 +33,11 @@ from motcua_runtime.policy import procedure_of, runs_automatically
 from motcua_runtime.stage import Emitter, Rejected, Stage
 from motcua_runtime.work_items import (
     CONSULTATION,
+    DONE,
     OPEN,
     WITHDRAWAL,
     WorkItems,
+    close,
     close_all,
     resume,
     take_over,
@@ -48,6 +54,9 @@ class Appraisal:
     catalogue: Catalogue
     calendar: WorkingCalendar
     officers: bool = False
+    # Working days after intake within which the agency may ask for its one supplement
+    # (docs/domain.md: 3, to verify, so a setting: APPRAISAL_SUPPLEMENT_WINDOW_DAYS).
+    supplement_window_days: float = 3
 
     def automatic(self, procedure: Procedure) -> bool:
         return runs_automatically(procedure, STAGE, self.officers)
@@ -63,11 +72,17 @@ class Appraisal:
         earlier = [i for i in items.for_dossier(event.dossier_id) if i.kind == "dossier"]
         item = take_over(items, WorkItem, event, event.dossier, STAGE)
         if isinstance(event, DossierReturned):
-            # What the agencies consulted answered still stands; the draft is what is redone.
+            # What the agencies consulted answered still stands, and so do when the agency got
+            # the dossier and its one supplement request; the draft is what is redone.
             previous = earlier[-1]
+            kept = ("consulted", decisions.SUPPLEMENT_ASKED)
             item.context = {**item.context, **{k: v for k, v in (previous.context or {}).items()
-                                               if k == "consulted"}, "returned": event.reason}
+                                               if k in kept}, "returned": event.reason,
+                            decisions.ACCEPTED_AT: decisions.accepted_at(earlier[0]).isoformat()}
             item.answers = list(previous.answers or [])
+        else:
+            # The agency holds it now: being processed (4), whoever decides it and when.
+            emitter.emit(DossierTakenOver, cause=event)
         self.proceed(item, emitter, event.occurred_at)
 
     def on_supplement_provided(self, event: SupplementProvided, items: WorkItems,
@@ -80,12 +95,16 @@ class Appraisal:
 
     def on_supplement_expired(self, event: SupplementExpired, items: WorkItems,
                               emitter: Emitter) -> None:
-        """No supplement by its deadline: the dossier ends in a refusal (docs/domain.md)."""
-        item = resume(items, event, "supplement")
+        """No supplement by its deadline: the dossier has ended (status 8, docs/domain.md), so
+        the agency has nothing to decide; what it holds for the dossier closes, with the reason
+        the applicant reads (the deadline, in Vietnam time)."""
+        resume(items, event, "supplement")  # Rejected if no supplement was awaited here
         deadline = event.respond_by.astimezone(VIETNAM)
-        decisions.recommend(item, emitter, recommendation="deny",
-                            findings="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu "
-                                     f"(hạn {deadline:%d/%m/%Y %H:%M})")
+        for item in items.for_dossier(event.dossier_id):
+            if item.state != DONE:
+                close(item, outcome="expired", by=event.actor, at=event.occurred_at,
+                      reason="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu "
+                             f"(hạn {deadline:%d/%m/%Y %H:%M})")
 
     def on_fees_paid(self, event: FeesPaid, items: WorkItems, emitter: Emitter) -> None:
         item = resume(items, event, "fees")
@@ -166,7 +185,8 @@ class Appraisal:
             decisions.request_supplement(
                 item, emitter, reason=body.reason, missing=body.missing_documents,
                 respond_within_days=body.respond_within_days, procedure=self.procedure(item),
-                now=context.now, calendar=self.calendar, actor=context.officer.actor)
+                now=context.now, calendar=self.calendar,
+                window_days=self.supplement_window_days, actor=context.officer.actor)
 
         def fees(item: Any, body: decisions.RequestFees, emitter: Emitter,
                  context: DecisionContext) -> None:

@@ -23,7 +23,7 @@ import orjson
 from pydantic import ValidationError
 
 from motcua_contracts import DossierState, Event, IllegalTransition, advance
-from motcua_contracts.lifecycle import NEUTRAL
+from motcua_contracts.lifecycle import NEUTRAL, ended_by_expiry
 from motcua_contracts.topic import EVENT_ADAPTER, SCHEMA_VERSIONS
 from motcua_runtime.trust import Verifier
 
@@ -272,7 +272,8 @@ class Auditor:
                              f"at {ready.isoformat()} against the appointment "
                              f"{appointment.isoformat() if appointment else 'none'}{rescheduled}",
                              document)
-        elif event.type in ("DossierStopped", "DossierRefused") and dossier.due_at is not None:
+        elif (event.type in ("DossierStopped", "DossierRefused") or ended_by_expiry(event)) \
+                and dossier.due_at is not None:
             if event.occurred_at <= (dossier.first_due_at or dossier.due_at):
                 self.tally.on_time += 1
             else:

@@ -67,7 +67,8 @@ def folded_record(record: Record, event: Event, status: Status, agency: str | No
             "SoKyHieu": getattr(event, "result_number", ""),
             "KetQua": "Phê duyệt" if getattr(event, "outcome", "") == "approved" else "Từ chối",
             "NgayKy": portal_time(getattr(event, "signed_at", event.occurred_at))}]
-    if event.type in ENDING:
+    if event.type in ENDING or status in (Status.REFUSED, Status.STOPPED):
+        # An expired supplement after acceptance ends the dossier too (status 8).
         new["NgayKetThucXuLy"] = portal_time(event.occurred_at)
     if event.type == "ResultDelivered":
         new["NgayTra"] = portal_time(getattr(event, "delivered_at", event.occurred_at))

@@ -34,6 +34,7 @@ PORTAL_CHANNEL: dict[str, int] = {"counter": 1, "online": 2, "postal": 3}
 PROGRESS_NOTES: dict[str, str] = {
     "DossierSubmitted": "Nộp hồ sơ",
     "DossierAccepted": "Tiếp nhận hồ sơ",
+    "DossierTakenOver": "Cơ quan giải quyết nhận hồ sơ",
     "DossierRefused": "Từ chối tiếp nhận hồ sơ",
     "SupplementRequested": "Yêu cầu bổ sung hồ sơ",
     "SupplementProvided": "Công dân bổ sung hồ sơ",

@@ -32,7 +32,7 @@ APPLICANT = "applicant"
 # The holder after an event, for timeline rows written before `holder` was recorded.
 _HOLDER_AFTER = {"DossierSubmitted": "intake", "DossierAccepted": "appraisal",
                  "SupplementRequested": APPLICANT, "FeesRequested": APPLICANT,
-                 "SupplementExpired": "appraisal", "FeesPaid": "appraisal",
+                 "FeesPaid": "appraisal",
                  "DossierAppraised": "approval", "DossierReturned": "appraisal",
                  "DossierApproved": "signing", "DossierDenied": "signing",
                  "ResultSigned": "delivery"}
@@ -166,7 +166,9 @@ def _holder(entry: Entry, previous: str | None) -> str | None:
     if entry.type in ENDING_EVENTS:
         return None
     if entry.holder is not None:
-        return entry.holder
+        return entry.holder  # an expired supplement of schema version 1 went back to appraisal
+    if entry.type == "SupplementExpired":
+        return None  # since schema version 2 an expired supplement ends the dossier (status 8)
     return _HOLDER_AFTER.get(entry.type, previous)
 
 
