@@ -103,7 +103,7 @@ class SupplementExpired(Event):
 
     type: Literal["SupplementExpired"] = Field(
         "SupplementExpired", description="Event type, the discriminator of the topic's union.")
-    schema_version: int = Field(
+    schema_version: JsonInt = Field(
         default=SUPPLEMENT_EXPIRY_ENDS, ge=1,
         description="Version of this type's schema (2: the expiry ends the dossier, status 8; "
                     "1: it handed the dossier back to the agency).")
