@@ -236,7 +236,8 @@ async def wait_for_statuses(api_url: str, ids: list[str], wanted: set[int],
 
 async def read_topic(bootstrap_servers: str, topic: str, *, quiet_seconds: float = 2.0,
                      timeout: float = 60) -> list[ConsumerRecord]:
-    """Every record of `topic` from offset 0, with no consumer group, as an auditor reads it."""
+    """Every record of `topic` from offset 0, with no consumer group, as an auditor reads it:
+    at least all it held when called, and what came until it was quiet for `quiet_seconds`."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
@@ -248,14 +249,22 @@ async def read_topic(bootstrap_servers: str, topic: str, *, quiet_seconds: float
                           for p in consumer.partitions_for_topic(topic) or []]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
+        # Read at least up to where each partition ended when we started (a quiet moment alone
+        # is not enough: on a loaded machine the broker can be slow to answer one partition),
+        # then until nothing new came for `quiet_seconds`.
+        ends = await consumer.end_offsets(partitions)
         records: list[ConsumerRecord] = []
         deadline = time.monotonic() + timeout
         last_new = time.monotonic()
-        while time.monotonic() - last_new < quiet_seconds and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=200)
             for part in batch.values():
                 records.extend(part)
                 last_new = time.monotonic()
+            if time.monotonic() - last_new < quiet_seconds:
+                continue
+            if all([await consumer.position(tp) >= ends[tp] for tp in partitions]):
+                break
         return records
     finally:
         await consumer.stop()
