@@ -35,31 +35,29 @@ Reader = Annotated[str | None, Query(alias="officer", max_length=128, pattern=PR
 Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many, newest first")]
 
 
-class PersonalDataReadEntry(BaseModel):
+class _Read(BaseModel):
+    """Who read what of which dossier, when and from where: what both answers share."""
+
     read_at: datetime
     officer: str
     agency: str
     role: str
     dossier_id: uuid.UUID
     dossier_code: str
+    client: str | None = Field(description="The caller's address as the server sees it")
+
+
+class PersonalDataReadEntry(_Read):
     what: What = Field(description="file: one of the dossier's files (sha256); dossier: the "
                                    "dossier with its applicant; form: one of its forms 01 to "
                                    "05 (the PDF's sha256)")
     sha256: str | None
-    client: str | None = Field(description="The caller's address as the server sees it")
 
 
-class FileReadEntry(BaseModel):
+class FileReadEntry(_Read):
     """A read of a file, as `GET /api/file-reads` has always answered it."""
 
-    read_at: datetime
-    officer: str
-    agency: str
-    role: str
-    dossier_id: uuid.UUID
-    dossier_code: str
     sha256: str
-    client: str | None
 
 
 def record_read(session: AsyncSession, request: Request, officer: Officer, dossier: Dossier,

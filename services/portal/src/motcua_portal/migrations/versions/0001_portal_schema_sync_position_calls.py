@@ -6,8 +6,8 @@ Revises:
 Create Date: 2026-12-03 13:10:00
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from motcua_runtime import chain_migration, reliability_migration
