@@ -21,7 +21,7 @@ from motcua_intake.forms.issuing import FormIssuer
 from motcua_intake.forms.worker import FormWorker
 from motcua_intake.handlers import Intake, intake_stage
 from motcua_intake.notices import Notices, open_notifications
-from motcua_intake.orm import Notification
+from motcua_intake.orm import Notification, WorkItem
 from motcua_intake.repository import waiting_at_intake
 from motcua_intake.settings import IntakeSettings
 from motcua_intake.tracking.result_api import create_result_router
@@ -34,6 +34,12 @@ from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.rate_limits import install_rate_limits
 from motcua_runtime.service import live_calendar, run_stage
 from motcua_runtime.tokens import ServiceTokens, verifier_from_settings
+from motcua_runtime.work_queue import (
+    WorkQueue,
+    add_decision_route,
+    add_item_routes,
+    declare_decisions,
+)
 
 
 async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> None:
@@ -58,7 +64,7 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             if agency.office_hours != DEFAULT_OFFICE_HOURS},
             notices=Notices(catalogue, settings.public_base_url, centre=centre.name),
             forms=FormIssuer(catalogue, settings.public_base_url, centre)
-            if settings.forms_enabled else None)
+            if settings.forms_enabled else None, officers=settings.officers)
         stage = intake_stage(intake)
 
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
@@ -69,6 +75,14 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             app.include_router(create_catalogue_router(catalogue, source.store, officer,
                                                        on_calendar_change=source.refresh))
             app.include_router(create_result_router(documents))
+            # The desk officers' work queue (motcua_intake.desk_queue): the same routes, checks
+            # and OpenAPI declaration of the decisions as every stage's.
+            desk = WorkQueue(stage, WorkItem, intake.work_queue(), scope=settings.scope,
+                             producer=signer.producer, topic=settings.dossier_topic,
+                             sign=signer.sign, on_commit=relay.wake)
+            add_item_routes(app, desk, officer)
+            add_decision_route(app, desk, officer)
+            declare_decisions(app, desk.decisions)
             install_rate_limits(app, settings, verifier)
             return app
 
