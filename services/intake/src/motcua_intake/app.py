@@ -14,6 +14,7 @@ from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS
 from motcua_files import FilesSettings, store_from_settings
 from motcua_intake.api import create_api
 from motcua_intake.deadline_watch import watch_deadlines
+from motcua_intake.desk_queue import add_desk_queue
 from motcua_intake.files.cleanup import clean_unnamed_uploads
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing.catalogue_api import create_catalogue_router
@@ -21,7 +22,7 @@ from motcua_intake.forms.issuing import FormIssuer
 from motcua_intake.forms.worker import FormWorker
 from motcua_intake.handlers import Intake, intake_stage
 from motcua_intake.notices import Notices, open_notifications
-from motcua_intake.orm import Notification, WorkItem
+from motcua_intake.orm import Notification
 from motcua_intake.repository import waiting_at_intake
 from motcua_intake.settings import IntakeSettings
 from motcua_intake.tracking.result_api import create_result_router
@@ -34,12 +35,6 @@ from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.rate_limits import install_rate_limits
 from motcua_runtime.service import live_calendar, run_stage
 from motcua_runtime.tokens import ServiceTokens, verifier_from_settings
-from motcua_runtime.work_queue import (
-    WorkQueue,
-    add_decision_route,
-    add_item_routes,
-    declare_decisions,
-)
 
 
 async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> None:
@@ -75,14 +70,10 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             app.include_router(create_catalogue_router(catalogue, source.store, officer,
                                                        on_calendar_change=source.refresh))
             app.include_router(create_result_router(documents))
-            # The desk officers' work queue (motcua_intake.desk_queue): the same routes, checks
-            # and OpenAPI declaration of the decisions as every stage's.
-            desk = WorkQueue(stage, WorkItem, intake.work_queue(), scope=settings.scope,
-                             producer=signer.producer, topic=settings.dossier_topic,
-                             sign=signer.sign, on_commit=relay.wake)
-            add_item_routes(app, desk, officer)
-            add_decision_route(app, desk, officer)
-            declare_decisions(app, desk.decisions)
+            # The desk officers' work queue (motcua_intake.desk_queue).
+            add_desk_queue(app, stage, intake.work_queue(), current_officer=officer,
+                           scope=settings.scope, signer=signer, topic=settings.dossier_topic,
+                           on_commit=relay.wake)
             install_rate_limits(app, settings, verifier)
             return app
 

@@ -11,10 +11,11 @@ their agency is the receiving unit, so its desk officers are the ones who list a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
+from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from motcua_catalogue import Catalogue, WorkingCalendar
@@ -23,8 +24,11 @@ from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import MAX_DOCUMENTS, SupplementProvided
 from motcua_intake import STAGE, completeness
 from motcua_intake.orm import Dossier, WorkItem
+from motcua_runtime.keys import Signer
+from motcua_runtime.officers import OfficerDependency
 from motcua_runtime.policy import procedure_of
-from motcua_runtime.stage import Emitter, Rejected
+from motcua_runtime.scope import AgencyScope
+from motcua_runtime.stage import Emitter, Rejected, Stage
 from motcua_runtime.work_items import (
     WAITING,
     Cause,
@@ -35,7 +39,14 @@ from motcua_runtime.work_items import (
     touch,
     wait_for,
 )
-from motcua_runtime.work_queue import Decision, DecisionContext
+from motcua_runtime.work_queue import (
+    Decision,
+    DecisionContext,
+    WorkQueue,
+    add_decision_route,
+    add_item_routes,
+    declare_decisions,
+)
 
 # Keys of an intake item's context: when the complete dossier was received (the appointment
 # counts from it, as the automatic check counts it), when intake asked for the supplement that
@@ -142,3 +153,16 @@ def desk_decisions(catalogue: Catalogue, calendar_of: Callable[[str], WorkingCal
             summary="Ask once in writing for the missing documents (form 02)"),
         "refuse": Decision(Refuse, refuse, summary="Refuse, with the reason (form 03)"),
     }
+
+
+def add_desk_queue(app: FastAPI, stage: Stage, decisions: Mapping[str, Decision], *,
+                   current_officer: OfficerDependency, scope: AgencyScope, signer: Signer,
+                   topic: str, on_commit: Callable[[], None]) -> None:
+    """The desk's work queue on intake's API: the routes, checks (role `intake`, the item's
+    agency) and OpenAPI declaration of the decisions of every stage's queue, its decisions
+    signed with intake's key into intake's outbox."""
+    queue = WorkQueue(stage, WorkItem, decisions, scope=scope, producer=signer.producer,
+                      topic=topic, sign=signer.sign, on_commit=on_commit)
+    add_item_routes(app, queue, current_officer)
+    add_decision_route(app, queue, current_officer)
+    declare_decisions(app, decisions)
