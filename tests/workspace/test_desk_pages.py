@@ -160,7 +160,7 @@ async def test_a_refused_file_is_a_4xx_in_the_page_and_nothing_is_stored(
     finally:
         desk.file_limits.cache_clear()
     assert refused.status_code == status, refused.text
-    assert message in refused.text and "Chưa lưu tệp nào của hồ sơ" in refused.text
+    assert message in refused.text and "chưa lưu tệp nào của hồ sơ" in refused.text
     assert 'id="bieu-mau-nop"' in refused.text and 'value="Vàng Thị Mỷ"' in refused.text
     assert await stored(engine, files_dir) == (0, 0, [])
 

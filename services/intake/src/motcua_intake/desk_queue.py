@@ -51,7 +51,7 @@ from motcua_runtime.work_queue import (
 # Keys of an intake item's context: when the complete dossier was received (the appointment
 # counts from it, as the automatic check counts it), when intake asked for the supplement that
 # completed it, and which required documents the filing lacks by name (what the automatic check
-# would have said; the officer judges the files themselves).
+# would have said; the officer judges the files themselves; absent when none lacks).
 CHECKED_AT, WAITED_SINCE, MISSING = "checked_at", "waited_since", "missing_documents"
 
 DocumentName = Annotated[str, Field(min_length=1, max_length=300)]
@@ -81,14 +81,16 @@ def open_for_desk(items: WorkItems, cause: Event, dossier: Dossier, facts: Dossi
                   missing: Sequence[str]) -> Any:
     """The desk's item for a dossier to check: a new one for a filing, the waiting one again
     for the supplement it asked for. `facts` are what accepting it now would hand on."""
+    # MISSING only when a document lacks: the page shows the key with its value.
     context = {CHECKED_AT: checked_at.isoformat(),
                WAITED_SINCE: waited_since.isoformat() if waited_since else None,
-               MISSING: list(missing)}
+               **({MISSING: list(missing)} if missing else {})}
     waiting = any(item.state == WAITING for item in items.for_dossier(dossier.id))
     if isinstance(cause, SupplementProvided) and waiting:
         item = resume(items, cause, "supplement")
         touch(item, cause, facts, stage=STAGE)
-        item.context = {**(item.context or {}), **context}
+        kept = {k: v for k, v in (item.context or {}).items() if k != MISSING}
+        item.context = {**kept, **context}
         return item
     return take_over(items, WorkItem, cause, facts, STAGE, agency=receiving_unit,
                      context=context)

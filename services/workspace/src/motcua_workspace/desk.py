@@ -162,8 +162,9 @@ async def _file(request: Request, ws: Workspace, who: SignedIn, form: DeskForm) 
                                 spooled.size, spooled.head) for document, spooled in uploads],
                           file_limits())
     if refusal is not None:
-        return again(refusal.status, refusal.message + " Chưa lưu tệp nào của hồ sơ.",
-                     refusal.detail)
+        errors[uploads[refusal.index][1].field_name] = refusal.message
+        return again(refusal.status, "Có tệp không được chấp nhận, nên chưa lưu tệp nào của "
+                                     "hồ sơ. Hãy chọn lại các tệp.", refusal.detail)
     stored = await desk_upstream.upload(ws.upstream, officer, [
         (spooled.file_name, spooled.file, spooled.content_type or "application/octet-stream")
         for _, spooled in uploads])

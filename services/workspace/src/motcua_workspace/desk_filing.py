@@ -76,6 +76,7 @@ class Refusal:
     status: int
     message: str
     detail: str
+    index: int  # which of the scans
 
 
 def read_filing(form: Mapping[str, str], procedure: Procedure, files_chosen: int
@@ -128,7 +129,7 @@ def read_filing(form: Mapping[str, str], procedure: Procedure, files_chosen: int
 def check_scans(scans: Sequence[Scan], limits: FileLimits) -> Refusal | None:
     """The first file that intake would refuse, as the desk shows it; None if all pass."""
     total = 0
-    for scan in scans:
+    for index, scan in enumerate(scans):
         try:
             name = validate_file_name(scan.file_name)
             media.check_media_type(name, scan.head, scan.content_type)
@@ -142,7 +143,8 @@ def check_scans(scans: Sequence[Scan], limits: FileLimits) -> Refusal | None:
                                            f"{describe_bytes(limits.max_dossier_bytes)} in all",
                                            file_name=name)
         except FileRejected as error:
-            return Refusal(error.status, _in_vietnamese(error, scan, limits), error.message)
+            return Refusal(error.status, _in_vietnamese(error, scan, limits), error.message,
+                           index)
     return None
 
 
