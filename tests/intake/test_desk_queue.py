@@ -163,6 +163,25 @@ def test_a_withdrawal_before_the_check_closes_the_desks_item():
     assert (item.state, item.outcome) == (DONE, "stopped")
 
 
+def test_a_supplement_not_made_in_time_closes_the_waiting_item_with_the_refusal():
+    dossiers, emitter = FakeDossiers(), Emitter(INTAKE_PRODUCER, "dossiers")
+    submission = submitted(LAND, documents=[document(LAND.required_documents[0])])
+    DESK.on_submitted(submission, dossiers, emitter)
+    [item] = dossiers.work_items.for_dossier(submission.dossier_id)
+    [request] = decide("request-supplement", item, RequestSupplement(
+        missing_documents=[LAND.required_documents[1]], reason="Thiếu"), dossiers, MONDAY)
+    track(request, dossiers, emitter)
+    # What intake's deadline watch emits once the deadline passed (deadline_watch.py).
+    refused = event(DossierRefused, producer=INTAKE_PRODUCER, cause=request,
+                    at=request.respond_by + timedelta(minutes=1),
+                    reason="Công dân không bổ sung hồ sơ trong thời hạn yêu cầu")
+
+    DESK.follow(refused, dossiers, emitter)
+
+    assert (item.state, item.outcome, item.decided_by) == (DONE, "stopped", "auto")
+    assert item.reason == "Công dân không bổ sung hồ sơ trong thời hạn yêu cầu"
+
+
 def test_procedures_without_intake_officers_and_the_default_stay_automatic():
     for intake, procedure in ((DESK, RECORD), (AUTOMATIC, LAND)):
         dossiers, emitter = FakeDossiers(), Emitter(INTAKE_PRODUCER, "dossiers")

@@ -19,6 +19,7 @@ from motcua_contracts.appraisal import FeesRequested
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import Document, DossierFacts
 from motcua_contracts.intake import (
+    DossierRefused,
     DossierSubmitted,
     FeesPaid,
     SupplementExpired,
@@ -133,8 +134,10 @@ class Intake:
         """Any event of the topic, intake's own included once they come back: track it, then
         queue the e-mail and the form it calls for."""
         dossier = track(event, dossiers, emitter)
-        if isinstance(event, DossierStopped | SupplementExpired):
-            # Withdrawn, or no supplement in time: nothing is left for the desk to check.
+        if isinstance(event, DossierStopped | SupplementExpired | DossierRefused):
+            # Withdrawn, refused (the deadline watch refuses a supplement not made in time at
+            # intake), or no supplement in time: nothing is left for the desk to check. An item
+            # an officer closed with the refusal is done already and stays as they closed it.
             close_all(dossiers.work_items, event)
         self.notify(event, dossier, dossiers)
         self.queue_form(event, dossier, dossiers)
