@@ -8,7 +8,7 @@ from datetime import datetime
 
 from motcua_catalogue import Agency, Procedure
 from motcua_contracts.dossier import DossierFacts
-from motcua_signing.document import MEDIA_TYPE, ResultFacts, lookup_url, render_pdf
+from motcua_documents.result import MEDIA_TYPE, ResultFacts, lookup_url, render_pdf
 from motcua_signing.seal import Sealer
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fontTools.ttLib import TTFont
 
-from motcua_signing.document import ResultFacts, font_path, lookup_url, render_pdf
+from motcua_documents.result import ResultFacts, font_path, lookup_url, render_pdf
 from tests.signing.pdf_tools import pdftotext
 
 VN = timezone(timedelta(hours=7))

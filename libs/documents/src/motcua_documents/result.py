@@ -1,8 +1,12 @@
 """The result document as a one-page PDF in Vietnamese, laid out like an administrative document
 (Decree 30/2020): the agency and the số ký hiệu top left, the national motto top right, the
 title, the dossier's facts, the decision or the refusal reason, a QR code to the public lookup,
-and the place where the agency's seal (the visible PAdES signature) goes. The page itself (font,
-header, QR code, paragraphs) is motcua_documents', shared with intake's forms 01 to 05."""
+and the place where the agency's seal (the visible PAdES signature) goes.
+
+Two uses of the one drawing: signing renders the result and seals it (`motcua_signing.issuer`);
+the officers' workspace renders the same page as a draft (`draft=True`) for the leader to read
+before approving or signing: a "DỰ THẢO" mark across the page, no seal, no number yet. Pure:
+facts in, PDF bytes out."""
 
 from __future__ import annotations
 
@@ -32,14 +36,52 @@ from motcua_documents.page import (
     paragraph,
     style,
 )
-from motcua_signing.result_kinds import title_for
 
 # Where the seal goes (PDF points, origin bottom left): under the signature block, right side.
 SEAL_BOX = (PAGE_WIDTH - MARGIN - 220, 150, PAGE_WIDTH - MARGIN, 240)
 # The place the results are dated from (the province's seat).
 PLACE = "Lào Cai"
+# A draft has no number yet: signing gives it (motcua_signing.domain.result_number) when it seals.
+DRAFT_NUMBER = "......../QĐ (cấp khi ký số)"
+DRAFT_MARK = "DỰ THẢO"
+DRAFT_NOTE = "Dự thảo để lãnh đạo xem trước: chưa ký số, chưa đóng dấu, chưa có giá trị pháp lý."
 
-__all__ = ["MEDIA_TYPE", "SEAL_BOX", "ResultFacts", "font_path", "lookup_url", "render_pdf"]
+__all__ = ["DRAFT_MARK", "DRAFT_NUMBER", "MEDIA_TYPE", "SEAL_BOX", "TITLES", "ResultFacts",
+           "default_decision", "font_path", "lookup_url", "render_pdf", "title_for"]
+
+DECISION = "QUYẾT ĐỊNH"
+# What each procedure's result is called: a decision (quyết định), a licence (giấy phép) or a
+# certificate (giấy chứng nhận); a denial is always a refusal notice. The title belongs to the
+# procedure, so this table is to move into the catalogue when the catalogue grows a column for it.
+TITLES: dict[str, str] = {
+    "1.001193": "GIẤY KHAI SINH",
+    "1.000894": "GIẤY CHỨNG NHẬN KẾT HÔN",
+    "2.000488": "PHIẾU LÝ LỊCH TƯ PHÁP",
+    "2.001610": "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP",
+    "2.000720": "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",
+    "1.009972": "GIẤY PHÉP XÂY DỰNG (GIA HẠN)",
+    "1.009975": "GIẤY PHÉP XÂY DỰNG",
+    "1.012760": "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT",
+    "1.012790": "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT",
+    "1.004194": "XÁC NHẬN ĐĂNG KÝ TẠM TRÚ",
+    "1.002809": "GIẤY PHÉP LÁI XE",
+    "1.000105": "GIẤY PHÉP LAO ĐỘNG",
+    "1.008026": "XÁC NHẬN ĐĂNG KÝ THẾ CHẤP",
+}
+
+
+def title_for(procedure_code: str, outcome: str) -> tuple[str, str]:
+    """(title, subtitle) of the result document."""
+    if outcome == "denied":
+        return "THÔNG BÁO", "Về việc từ chối giải quyết hồ sơ"
+    return TITLES.get(procedure_code, DECISION), "Về việc giải quyết thủ tục hành chính"
+
+
+def default_decision(procedure_name: str, dossier_code: str) -> str:
+    """What an approval decides when the leader writes no decision of their own (approval's
+    automatic policy and its work queue both issue it; a draft shows it). The dossier's code,
+    not the applicant's name: the decision travels in clear."""
+    return f"Chấp thuận: {procedure_name}, hồ sơ {dossier_code}"
 
 
 @dataclass(frozen=True)
@@ -55,9 +97,9 @@ class ResultFacts:
     outcome: str  # "approved" or "denied"
     body: str  # the decision (approved) or the refusal reason (denied)
     received_at: datetime
-    issued_at: datetime  # the signing time, printed on the seal as well
+    issued_at: datetime  # the signing time, printed on the seal as well (a draft: when drawn)
     lookup_url: str
-    signer_name: str  # the common name of the agency's certificate, printed on the seal
+    signer_name: str = ""  # the common name of the agency's certificate, printed on the seal
 
 
 SEAL_RED = (0.78, 0.05, 0.05)
@@ -86,11 +128,41 @@ def _draw_seal(canvas: Canvas, facts: ResultFacts) -> None:
     canvas.restoreState()
 
 
-def render_pdf(facts: ResultFacts) -> bytes:
+def _draw_draft_marks(canvas: Canvas) -> None:
+    """A draft: "DỰ THẢO" across the page (light, under nothing it hides), the note above the
+    header, and an empty dashed box where the seal will be."""
+    canvas.saveState()
+    canvas.setFillColorRGB(0.85, 0.2, 0.2, alpha=0.16)
+    canvas.setFont("VN-Bold", 110)
+    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+    canvas.rotate(40)
+    canvas.drawCentredString(0, -30, DRAFT_MARK)
+    canvas.restoreState()
+    canvas.saveState()
+    canvas.setFillColorRGB(*SEAL_RED)
+    canvas.setFont("VN-Bold", 9)
+    canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 28, f"{DRAFT_MARK} — {DRAFT_NOTE}")
+    left, bottom, right, top = SEAL_BOX
+    canvas.setStrokeColorRGB(0.55, 0.55, 0.55)
+    canvas.setDash(4, 3)
+    canvas.rect(left, bottom, right - left, top - bottom)
+    canvas.setFillColorRGB(0.45, 0.45, 0.45)
+    canvas.setFont("VN-Italic", 9)
+    canvas.drawCentredString((left + right) / 2, (bottom + top) / 2 - 3,
+                             "Chỗ ký số, đóng dấu (khi ban hành)")
+    canvas.restoreState()
+
+
+def render_pdf(facts: ResultFacts, *, draft: bool = False) -> bytes:
+    """The result as signing seals it; with `draft`, the same page marked "DỰ THẢO", without
+    the seal (`facts.result_number` is then DRAFT_NUMBER, `issued_at` when it is drawn)."""
     buffer = io.BytesIO()
     title, subtitle = title_for(facts.procedure_code, facts.outcome)
-    canvas = new_canvas(buffer, title=f"{title.capitalize()} {facts.result_number}",
+    canvas = new_canvas(buffer, title=(f"{DRAFT_MARK}: " if draft else "")
+                        + f"{title.capitalize()} {facts.result_number}",
                         author=facts.agency_name, subject=f"Hồ sơ {facts.dossier_code}")
+    if draft:
+        _draw_draft_marks(canvas)
     draw_header(canvas, issuer=facts.agency_name, number=facts.result_number,
                 dated=facts.issued_at, place=PLACE)
 
@@ -119,6 +191,7 @@ def render_pdf(facts: ResultFacts) -> bytes:
     paragraph(canvas, "(Ký số, đóng dấu)", style("hint", "VN-Italic", 10, **CENTRED),
               seal_left, y, seal_right - seal_left)
 
-    _draw_seal(canvas, facts)
+    if not draft:
+        _draw_seal(canvas, facts)
     draw_lookup(canvas, facts.lookup_url, MARGIN, seal_bottom)
     return finish(canvas, buffer)
