@@ -42,7 +42,7 @@ SEAL_BOX = (PAGE_WIDTH - MARGIN - 220, 150, PAGE_WIDTH - MARGIN, 240)
 # The place the results are dated from (the province's seat).
 PLACE = "Lào Cai"
 # A draft has no number yet: signing gives it (motcua_signing.domain.result_number) when it seals.
-DRAFT_NUMBER = "......../QĐ (cấp khi ký số)"
+DRAFT_NUMBER = "........ (cấp khi ký số)"
 DRAFT_MARK = "DỰ THẢO"
 DRAFT_NOTE = "Dự thảo để lãnh đạo xem trước: chưa ký số, chưa đóng dấu, chưa có giá trị pháp lý."
 
