@@ -195,8 +195,10 @@ async def test_the_leader_sees_the_approval_draft_in_the_item_page_as_the_result
                           r'id="khung-du-thao"', page.text)
         assert frame, "the draft is framed in the item page"
         assert 'id="tai-du-thao"' in page.text and "DỰ THẢO" in page.text
-        draft = await client.get(frame.group(1))
-        download = await client.get(frame.group(1) + "?tai=true")
+        source, fit = frame.group(1).split("#")
+        assert fit == "view=FitH"  # the page fills the frame's width
+        draft = await client.get(source)
+        download = await client.get(source + "?tai=true")
     assert draft.status_code == 200, draft.text[:300]
     assert draft.headers["content-type"] == "application/pdf"
     assert draft.headers["content-disposition"].startswith("inline")
@@ -302,7 +304,8 @@ async def test_the_desk_hands_over_at_the_counter_and_prints_the_record(stack, t
         assert handed.headers["location"] == f"{path}#bien-ban"
         after = await client.get(path)
         assert 'id="da-trao"' in after.text and "Trần Thị Bình" in after.text
-        assert f'<iframe src="{record_path}"' in after.text
+        assert f'<iframe src="{record_path}#view=FitH"' in after.text
+        assert 'id="chuyen-buu-dien"' not in page.text  # a counter dossier: not to the post
         assert 'id="trao-tai-quay"' not in after.text
         record = await client.get(record_path)
         download = await client.get(record_path + "?tai=true")

@@ -122,9 +122,14 @@ async def delivery_panel(on_page: ItemOnPage) -> dict[str, Any]:
     applicant = dossier.get("applicant") or {}
     handed = context.get("handed_over")
     base = f"/viec/delivery/{item['id']}/bien-ban.pdf"
-    desk_forms = {f.name: f for f in on_page.forms if f.name in (HAND_OVER, HAND_TO_POST)}
+    channel = dossier.get("delivery_channel")
+    # The one the applicant chose (both when the dossier could not be read: the stage refuses
+    # the other one with its message).
+    wanted = {"counter": (HAND_OVER,), "postal": (HAND_TO_POST,), "online": ()}.get(
+        channel, (HAND_OVER, HAND_TO_POST))
+    desk_forms = {f.name: f for f in on_page.forms if f.name in wanted}
     return {
-        "desk": {"channel": dossier.get("delivery_channel"),
+        "desk": {"channel": channel,
                  "result_number": context.get("result_number"),
                  "ready_at": context.get("ready_at"),
                  "applicant_name": applicant.get("full_name"),
@@ -134,4 +139,4 @@ async def delivery_panel(on_page: ItemOnPage) -> dict[str, Any]:
                  if isinstance(handed, dict) else None,
                  "hand_over": desk_forms.get(HAND_OVER),
                  "hand_to_post": desk_forms.get(HAND_TO_POST)},
-        "forms": [f for f in on_page.forms if f.name not in desk_forms]}
+        "forms": [f for f in on_page.forms if f.name not in (HAND_OVER, HAND_TO_POST)]}
