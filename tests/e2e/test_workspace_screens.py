@@ -21,7 +21,7 @@ from sqlalchemy import text
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_runtime.db import create_engine
-from tests.browser import browser, wait_until
+from tests.browser import browser, full_page_screenshot, wait_until
 from tests.conftest import ARTIFACTS
 from tests.e2e.test_workspace import LAND_CERTIFICATE, add_officer, browser_client, item_in_queue
 from tests.e2e.test_workspace import sign_in as type_sign_in
@@ -32,11 +32,17 @@ CATALOGUE = default_catalogue()
 RECEIVER = "Hoàng Thị Nhung"
 
 
-def shot(driver, name: str) -> None:
-    from tests.browser import full_page_screenshot
-
+def shot(driver, name: str, *, frame: str | None = None) -> None:
+    """The whole page; or, for a PDF in a frame, the window scrolled to it (the PDF viewer
+    draws only what the window shows, so a whole-page capture leaves it half drawn)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    full_page_screenshot(driver, ARTIFACTS / f"workspace-screens-{name}.png")
+    path = ARTIFACTS / f"workspace-screens-{name}.png"
+    if frame is None:
+        full_page_screenshot(driver, path)
+        return
+    driver.execute_script(f"document.getElementById('{frame}').scrollIntoView()")
+    time.sleep(2)  # the viewer draws the page at the frame's width
+    driver.save_screenshot(str(path))
 
 
 def pdf_text(content: bytes, tmp_path, name: str) -> str:
@@ -139,9 +145,8 @@ async def test_leader_clerk_desk_and_manager_work_in_the_browser(infra, log_dir,
                              "Kết quả giải quyết: Chấp thuận"):
                 assert expected in text, expected
             assert "ĐÃ KÝ SỐ" not in text
-            time.sleep(1.5)  # the PDF viewer draws the page
-            driver.execute_script("document.getElementById('du-thao').scrollIntoView()")
-            shot(driver, "1-approval-draft")
+            shot(driver, "1-approval-page")
+            shot(driver, "1-approval-draft", frame="du-thao")
             assert "Phê duyệt" in decide_in_page(driver, "approve")
             shot(driver, "2-approved")
 
@@ -152,8 +157,7 @@ async def test_leader_clerk_desk_and_manager_work_in_the_browser(infra, log_dir,
             signed_in_as(driver, base, "van.thu", path)
             wait_until(driver, lambda d: d.find_element("id", "khung-du-thao"), 20,
                        "the draft at signing")
-            time.sleep(1.5)
-            shot(driver, "3-signing-draft")
+            shot(driver, "3-signing-draft", frame="du-thao")
             assert "Ký số" in decide_in_page(driver, "sign")
 
             # The desk: hand over at the counter, then the record.
@@ -193,9 +197,8 @@ async def test_leader_clerk_desk_and_manager_work_in_the_browser(infra, log_dir,
             for expected in ("BIÊN BẢN BÀN GIAO", RECEIVER, code, applicant,
                              "Giấy ủy quyền số 25/UQ ngày 02/12/2026", "Bên giao: mot.cua"):
                 assert expected in text, expected
-            time.sleep(1.5)
-            driver.execute_script("document.getElementById('bien-ban').scrollIntoView()")
-            shot(driver, "6-hand-over-record")
+            shot(driver, "6-handed-over")
+            shot(driver, "6-hand-over-record", frame="bien-ban")
 
             # The manager: the report, the overdue list, an item read only. A second dossier
             # waits at appraisal past its due time (as if two days went by).
