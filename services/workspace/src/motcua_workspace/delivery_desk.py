@@ -126,7 +126,7 @@ async def delivery_panel(on_page: ItemOnPage) -> dict[str, Any]:
     # The one the applicant chose (both when the dossier could not be read: the stage refuses
     # the other one with its message).
     wanted = {"counter": (HAND_OVER,), "postal": (HAND_TO_POST,), "online": ()}.get(
-        channel, (HAND_OVER, HAND_TO_POST))
+        channel or "", (HAND_OVER, HAND_TO_POST))
     desk_forms = {f.name: f for f in on_page.forms if f.name in wanted}
     return {
         "desk": {"channel": channel,
