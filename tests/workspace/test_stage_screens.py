@@ -317,6 +317,16 @@ async def test_the_desk_hands_over_at_the_counter_and_prints_the_record(stack, t
                      "Giấy ủy quyền: Giấy ủy quyền số 12/UQ ngày 01/12/2026",
                      "Đã kiểm tra giấy tờ tùy thân", "0007/2026/QĐ-STP", "Bên giao: mot.cua"):
         assert expected in text, expected
+    # The agency's manager reads the record, and the queue, but claims and decides nothing.
+    manager = bearer("STP", "manager", "giam.doc")
+    async with httpx.AsyncClient(transport=stack["direct"], base_url="http://delivery") as direct:
+        url = f"/api/work-items/{item.id}/documents/hand-over-record"
+        assert (await direct.get(url, headers=manager)).content == record.content
+        assert (await direct.get("/api/work-items", headers=manager)).status_code == 200
+        claim = await direct.post(f"/api/work-items/{item.id}/claim", headers=manager)
+        decide = await direct.post(f"/api/work-items/{item.id}/decisions/hand-to-post",
+                                   headers=manager, json={})
+    assert claim.status_code == 403 and decide.status_code == 403
     async with stack["sessions"]() as db:
         stored = await db.scalar(select(DeliveryItem).where(DeliveryItem.id == item.id))
     assert stored.outcome == "delivered" and stored.decided_by == "officer:mot.cua"
