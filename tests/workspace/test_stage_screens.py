@@ -222,6 +222,16 @@ async def test_a_denial_draft_is_the_refusal_notice_with_appraisals_findings(sta
     text = text_of(draft.content, tmp_path)
     assert "THÔNG BÁO" in text and "Về việc từ chối giải quyết hồ sơ" in text
     assert "Lý do từ chối: Người yêu cầu không thuộc diện được cấp." in text
+    # The leader follows it: denied from the page; then there is no draft any more.
+    async with client_of(stack, "lanh.dao") as client:
+        page = await client.get(f"/viec/approval/{item.id}")
+        denied = await client.post(f"/viec/approval/{item.id}/quyet-dinh/deny", data={
+            "csrf_token": csrf_of(page.text), "reason": "Không thuộc diện được cấp."})
+        assert denied.status_code == 303, denied.text[:300]
+        after = await client.get(f"/viec/approval/{item.id}")
+        gone = await client.get(f"/viec/approval/{item.id}/du-thao.pdf")
+    assert 'id="khung-du-thao"' not in after.text
+    assert gone.status_code == 409 and "đã được quyết định" in gone.text
 
 
 async def test_the_clerk_sees_the_leaders_decision_as_the_draft_before_signing(stack, tmp_path):
@@ -261,6 +271,8 @@ def test_what_the_draft_states_comes_from_the_stages_item():
     item["context"] = {"outcome": "denied", "body": "Không đủ điều kiện"}
     assert draft_outcome("signing", item, procedure) == ("denied", "Không đủ điều kiện")
     for stage, wrong in (("approval", {"kind": "consultation", "context": {}}),
+                         ("approval", {"kind": "dossier", "state": "done", "outcome": "approved",
+                                       "context": {"recommendation": "approve"}}),
                          ("approval", {"kind": "dossier", "context": {}}),
                          ("signing", {"kind": "dossier", "context": {"outcome": "stopped"}})):
         with pytest.raises(NoDraft):

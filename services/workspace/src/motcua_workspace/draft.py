@@ -52,6 +52,10 @@ def draft_outcome(stage: str, item: dict[str, Any], procedure_name: str) -> tupl
     context = item.get("context") or {}
     if item.get("kind") != "dossier":
         raise NoDraft(f"a {item.get('kind')} item has no result")
+    if item.get("state") == "done":
+        # Decided: what was issued may differ from the draft (a leader's own text, a denial);
+        # the result itself is the dossier's from now on.
+        raise NoDraft(f"the item was decided ({item.get('outcome')}): no draft any more")
     if stage == "approval":
         recommendation = context.get("recommendation")
         if recommendation == "approve":
@@ -101,7 +105,8 @@ async def draft_pdf(stage: str, item_id: ItemId, ws: WorkspaceDep, who: Who,
         facts = draft_facts(stage, item, dossier.body, ws.catalogue, now=ws.now(),
                             public_base_url=ws.settings.public_base_url)
     except NoDraft as missing:
-        raise PageError(409, "Chưa có dự thảo", "Việc này chưa có dự thảo kết quả để xem.",
+        raise PageError(409, "Không có dự thảo", "Việc này không có dự thảo kết quả để xem: "
+                        "việc khác loại, chưa có đề xuất, hoặc đã được quyết định.",
                         str(missing)) from None
     pdf = await asyncio.to_thread(render_pdf, facts, draft=True)
     name = f"du-thao-{item['code']}.pdf"
@@ -113,8 +118,8 @@ async def draft_pdf(stage: str, item_id: ItemId, ws: WorkspaceDep, who: Who,
 @panel
 async def draft_panel(on_page: ItemOnPage) -> dict[str, Any]:
     """The draft's frame, for the dossier items of approval and signing."""
-    if on_page.stage not in DRAFT_STAGES or on_page.item.get("kind") != "dossier":
+    if on_page.stage not in DRAFT_STAGES or on_page.item.get("kind") != "dossier" \
+            or on_page.item.get("state") == "done":
         return {}
     path = f"/viec/{on_page.stage}/{on_page.item['id']}/du-thao.pdf"
-    return {"draft": {"url": path, "download": path + "?tai=true",
-                      "issued": on_page.item.get("state") == "done"}}
+    return {"draft": {"url": path, "download": path + "?tai=true"}}
