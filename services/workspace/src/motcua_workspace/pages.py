@@ -320,13 +320,13 @@ async def render_item(request: Request, ws: Workspace, who: SignedIn, stage: str
     documents = (dossier.body or {}).get("documents") or [] if dossier.ok else []
     shown = next((d for d in documents if d.get("sha256") == viewing), None) or \
         next(iter(documents), None)
-    values: dict[str, Any] = dict(who=who, stage=stage, item=ws.item_view(item),
-                  dossier=dossier.body if dossier.ok else None,
-                  dossier_problem=None if dossier.ok else (dossier.message or
-                                                            f"HTTP {dossier.status}"),
-                  documents=documents, viewing=shown, forms=forms, problem=problem,
-                  chosen=chosen, errors=errors or {}, submitted=submitted or {},
-                  mine=item.get("claimed_by") in (None, who.user_name), acting=acting)
+    values: dict[str, Any] = {
+        "who": who, "stage": stage, "item": ws.item_view(item),
+        "dossier": dossier.body if dossier.ok else None,
+        "dossier_problem": None if dossier.ok else (dossier.message or f"HTTP {dossier.status}"),
+        "documents": documents, "viewing": shown, "forms": forms, "problem": problem,
+        "chosen": chosen, "errors": errors or {}, "submitted": submitted or {},
+        "mine": item.get("claimed_by") in (None, who.user_name), "acting": acting}
     # The stage's own screens (the draft result, the delivery desk): item_panels.
     values.update(await panels_for(ItemOnPage(ws, who, officer, stage, item, values["dossier"],
                                               forms)))
