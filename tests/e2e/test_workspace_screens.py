@@ -30,6 +30,7 @@ from tests.support import officer_headers, running_stack
 pytestmark = pytest.mark.e2e
 CATALOGUE = default_catalogue()
 RECEIVER = "Hoàng Thị Nhung"
+DECISION = "Cấp đổi Giấy chứng nhận quyền sử dụng đất thửa số 7299, tờ bản đồ số 12."
 
 
 def shot(driver, name: str, *, frame: str | None = None) -> None:
@@ -147,6 +148,13 @@ async def test_leader_clerk_desk_and_manager_work_in_the_browser(infra, log_dir,
             assert "ĐÃ KÝ SỐ" not in text
             shot(driver, "1-approval-page")
             shot(driver, "1-approval-draft", frame="du-thao")
+            # The leader words the decision, draws it in the frame, then approves with it.
+            preview = driver.find_element("id", "xem-truoc")
+            preview.find_element("id", "xem-truoc-noi-dung").send_keys(DECISION)
+            preview.find_element("id", "nut-xem-truoc").click()
+            shot(driver, "2-approval-own-wording", frame="du-thao")
+            driver.find_element("css selector", "#quyet-dinh-approve > summary").click()
+            driver.find_element("id", "approve-decision").send_keys(DECISION)
             assert "Phê duyệt" in decide_in_page(driver, "approve")
             shot(driver, "2-approved")
 
@@ -155,8 +163,12 @@ async def test_leader_clerk_desk_and_manager_work_in_the_browser(infra, log_dir,
                 "STNMT", "signing", "van.thu"), code)
             path = f"/viec/signing/{signing['id']}"
             signed_in_as(driver, base, "van.thu", path)
-            wait_until(driver, lambda d: d.find_element("id", "khung-du-thao"), 20,
-                       "the draft at signing")
+            frame = wait_until(driver, lambda d: d.find_element("id", "khung-du-thao"), 20,
+                               "the draft at signing")
+            with browser_client(driver, base) as client:
+                at_signing = client.get(frame.get_attribute("src").split("#")[0])
+            text = pdf_text(at_signing.content, tmp_path, "signing-draft")
+            assert f"Kết quả giải quyết: {DECISION}" in text  # what the leader decided
             shot(driver, "3-signing-draft", frame="du-thao")
             assert "Ký số" in decide_in_page(driver, "sign")
 

@@ -48,7 +48,7 @@ from motcua_signing.orm import WorkItem as SigningItem
 from motcua_signing.settings import SigningSettings
 from motcua_workspace.accounts import add_account
 from motcua_workspace.delivery_desk import hand_over_problems
-from motcua_workspace.draft import NoDraft, draft_outcome
+from motcua_workspace.draft import NoDraft, Wording, draft_outcome
 from motcua_workspace.managers import overdue_by
 from motcua_workspace.upstream import Directory, Upstream
 from tests.intake.tracking_rows import dossier, insert
@@ -214,6 +214,26 @@ async def test_the_leader_sees_the_approval_draft_in_the_item_page_as_the_result
     assert "ĐÃ KÝ SỐ" not in text and "Ký bởi" not in text  # no seal
 
 
+async def test_the_leader_draws_what_they_are_about_to_decide_before_deciding(stack, tmp_path):
+    item = stack["items"]["approve"]
+    path = f"/viec/approval/{item.id}/du-thao.pdf"
+    async with client_of(stack, "lanh.dao") as client:
+        page = await client.get(f"/viec/approval/{item.id}")
+        assert re.search(r'<form method="get" action="' + re.escape(path)
+                         + r'" target="khung-du-thao"', page.text)
+        own = await client.get(path, params={"ket_qua": "approved",
+                                             "noi_dung": "Cấp phiếu số 3 cho bà Bình."})
+        denial = await client.get(path, params={"ket_qua": "denied",
+                                                "noi_dung": "Thiếu bản sao CCCD hợp lệ."})
+        unexplained = await client.get(path, params={"ket_qua": "denied"})
+        wrong = await client.get(path, params={"ket_qua": "maybe"})
+    assert "Kết quả giải quyết: Cấp phiếu số 3 cho bà Bình." in text_of(own.content, tmp_path)
+    text = text_of(denial.content, tmp_path)
+    assert "THÔNG BÁO" in text and "Lý do từ chối: Thiếu bản sao CCCD hợp lệ." in text
+    assert unexplained.status_code == 409 and "chưa có lý do" in unexplained.text
+    assert wrong.status_code == 422
+
+
 async def test_a_denial_draft_is_the_refusal_notice_with_appraisals_findings(stack, tmp_path):
     item = stack["items"]["deny"]
     async with client_of(stack, "lanh.dao") as client:
@@ -240,6 +260,7 @@ async def test_the_clerk_sees_the_leaders_decision_as_the_draft_before_signing(s
         page = await client.get(f"/viec/signing/{item.id}")
         assert 'id="khung-du-thao"' in page.text
         assert 'id="gui-sign"' in page.text  # and the decision to sign, beside it
+        assert 'id="xem-truoc"' not in page.text  # what the leader decided is what is signed
         draft = await client.get(f"/viec/signing/{item.id}/du-thao.pdf")
     text = text_of(draft.content, tmp_path)
     assert "Kết quả giải quyết: Cấp Phiếu lý lịch tư pháp số 1 cho người yêu cầu." in text
@@ -270,6 +291,16 @@ def test_what_the_draft_states_comes_from_the_stages_item():
         "approved", "Chấp thuận: Cấp Phiếu lý lịch tư pháp, hồ sơ C-1")
     item["context"] = {"outcome": "denied", "body": "Không đủ điều kiện"}
     assert draft_outcome("signing", item, procedure) == ("denied", "Không đủ điều kiện")
+    item["context"] = {"recommendation": "deny", "findings": "Thiếu giấy tờ"}
+    assert draft_outcome("approval", item, procedure, Wording("approved")) == (
+        "approved", "Chấp thuận: Cấp Phiếu lý lịch tư pháp, hồ sơ C-1")
+    assert draft_outcome("approval", item, procedure, Wording("denied")) == (
+        "denied", "Thiếu giấy tờ")
+    assert draft_outcome("approval", item, procedure, Wording("approved", "Cấp")) == (
+        "approved", "Cấp")
+    item["context"] = {"recommendation": "approve"}
+    with pytest.raises(NoDraft):  # a denial the recommendation gave no reason for
+        draft_outcome("approval", item, procedure, Wording("denied"))
     for stage, wrong in (("approval", {"kind": "consultation", "context": {}}),
                          ("approval", {"kind": "dossier", "state": "done", "outcome": "approved",
                                        "context": {"recommendation": "approve"}}),
@@ -415,7 +446,7 @@ async def test_the_overdue_list_links_every_stages_late_items_of_the_agency(stac
         item = await client.get(f"/viec/approval/{late.id}")
         assert item.status_code == 200 and 'id="chi-xem"' in item.text
         assert 'id="gui-approve"' not in item.text and 'id="nhan-viec"' not in item.text
-        assert 'id="khung-du-thao"' in item.text
+        assert 'id="khung-du-thao"' in item.text and 'id="xem-truoc"' not in item.text
         decided = await client.post(f"/viec/approval/{late.id}/quyet-dinh/approve",
                                     data={"csrf_token": csrf_of(item.text)})
         assert decided.status_code == 403
