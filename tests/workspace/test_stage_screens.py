@@ -406,6 +406,7 @@ def test_the_hand_over_form_says_what_is_missing_in_vietnamese():
 
 async def test_a_manager_reads_the_agencys_report_and_its_csv(stack):
     async with client_of(stack, "giam.doc") as client:
+        assert 'href="/quan-ly/bao-cao" id="den-quan-ly"' in (await client.get("/hang-doi")).text
         home = await client.get("/quan-ly")
         assert home.status_code == 303 and home.headers["location"] == "/quan-ly/bao-cao"
         today = NOW.astimezone(timezone(timedelta(hours=7))).date()
