@@ -446,6 +446,7 @@ async def test_the_overdue_list_links_every_stages_late_items_of_the_agency(stac
         # The link: the item read, not decided.
         item = await client.get(f"/viec/approval/{late.id}")
         assert item.status_code == 200 and 'id="chi-xem"' in item.text
+        assert '<a href="/quan-ly/qua-han">Hồ sơ quá hạn</a>' in item.text  # back to the list
         assert 'id="gui-approve"' not in item.text and 'id="nhan-viec"' not in item.text
         assert 'id="khung-du-thao"' in item.text and 'id="xem-truoc"' not in item.text
         decided = await client.post(f"/viec/approval/{late.id}/quyet-dinh/approve",
