@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.pdfgen.canvas import Canvas
 
+from motcua_catalogue import Procedure
 from motcua_catalogue.working_time import VIETNAM
 from motcua_documents.page import (
     CENTRED,
@@ -47,7 +48,8 @@ DRAFT_MARK = "DỰ THẢO"
 DRAFT_NOTE = "Dự thảo để lãnh đạo xem trước: chưa ký số, chưa đóng dấu, chưa có giá trị pháp lý."
 
 __all__ = ["DRAFT_MARK", "DRAFT_NUMBER", "MEDIA_TYPE", "SEAL_BOX", "TITLES", "ResultFacts",
-           "default_decision", "font_path", "lookup_url", "render_pdf", "title_for"]
+           "default_decision", "font_path", "lookup_url", "render_pdf", "result_facts",
+           "title_for"]
 
 DECISION = "QUYẾT ĐỊNH"
 # What each procedure's result is called: a decision (quyết định), a licence (giấy phép) or a
@@ -100,6 +102,21 @@ class ResultFacts:
     issued_at: datetime  # the signing time, printed on the seal as well (a draft: when drawn)
     lookup_url: str
     signer_name: str = ""  # the common name of the agency's certificate, printed on the seal
+
+
+def result_facts(*, procedure: Procedure | None, procedure_code: str, agency_name: str,
+                 result_number: str, dossier_code: str, applicant_name: str, outcome: str,
+                 body: str, received_at: datetime, issued_at: datetime, lookup_url: str,
+                 signer_name: str = "") -> ResultFacts:
+    """The facts of a dossier's result, what the catalogue says of its procedure included: one
+    builder for the sealed result (signing) and its draft (the workspace), so that the draft
+    states what the result will."""
+    return ResultFacts(
+        agency_name=agency_name, result_number=result_number, dossier_code=dossier_code,
+        applicant_name=applicant_name, procedure_code=procedure_code,
+        procedure_name=procedure.name if procedure else procedure_code, outcome=outcome,
+        body=body, received_at=received_at, issued_at=issued_at, lookup_url=lookup_url,
+        signer_name=signer_name)
 
 
 SEAL_RED = (0.78, 0.05, 0.05)

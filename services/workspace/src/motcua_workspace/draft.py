@@ -31,6 +31,7 @@ from motcua_documents.result import (
     ResultFacts,
     default_decision,
     render_pdf,
+    result_facts,
 )
 from motcua_workspace.context import PageError
 from motcua_workspace.item_panels import ItemOnPage, panel
@@ -101,10 +102,10 @@ def draft_facts(stage: str, item: dict[str, Any], dossier: dict[str, Any],
     applicant = dossier.get("applicant") or {}
     name = ERASED_NAME if dossier.get("personal_data_erased") or not applicant \
         else str(applicant.get("full_name") or "")
-    return ResultFacts(
-        agency_name=agency.name if agency else item["agency"], result_number=DRAFT_NUMBER,
-        dossier_code=item["code"], applicant_name=name, procedure_code=item["procedure_code"],
-        procedure_name=procedure_name, outcome=outcome, body=body,
+    return result_facts(
+        procedure=procedure, agency_name=agency.name if agency else item["agency"],
+        result_number=DRAFT_NUMBER, dossier_code=item["code"], applicant_name=name,
+        procedure_code=item["procedure_code"], outcome=outcome, body=body,
         received_at=datetime.fromisoformat(dossier["received_at"]), issued_at=now,
         lookup_url=lookup_url(public_base_url, item["code"]))
 
