@@ -118,7 +118,7 @@ def test_after_rotation_new_results_use_the_new_certificate_and_old_ones_still_v
 
 
 def test_the_seal_is_not_valid_without_a_signature(keystore):
-    from motcua_signing.document import ResultFacts, render_pdf
+    from motcua_documents.result import ResultFacts, render_pdf
 
     unsigned = render_pdf(ResultFacts(
         agency_name="Sở Tư pháp", result_number="1", dossier_code=FACTS.code,

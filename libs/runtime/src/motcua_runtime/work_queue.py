@@ -3,10 +3,14 @@ claim one, decide with a reason. A decision is the same plain function the stage
 policy calls; here it runs in one transaction with the item locked, and the events it emits go to
 the outbox like any handler's.
 
-    GET  /api/work-items?state=open           my agency's items at this stage
+    GET  /api/work-items?state=open&overdue=   my agency's items at this stage
     GET  /api/work-items/{id}
+    GET  /api/work-items/{id}/documents/{name}   a document of the item (a PDF), drawn on request
     POST /api/work-items/{id}/claim
     POST /api/work-items/{id}/decisions/{decision}   body: the decision's fields
+
+The stage's role reads and acts; the agency's `manager` reads only (lists, items, documents:
+the managers' overdue list), and claims and decides nothing.
 
 401 without a valid token; 403 for another agency's item or another stage's role; 404 for an
 item of an agency this instance does not serve (it has an instance of its own, or this is another
@@ -24,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, cast
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import select
@@ -82,6 +86,25 @@ class Decision:
 Present = Callable[[AsyncSession, Sequence[Any]], Awaitable[Mapping[uuid.UUID, dict[str, Any]]]]
 
 
+# render(session, item, officer) -> the document's bytes. The item is the caller's agency's,
+# checked as every read of the queue; Rejected when the item has no such document (yet).
+RenderDocument = Callable[[AsyncSession, Any, Officer], Awaitable[bytes]]
+
+
+@dataclass(frozen=True)
+class ItemDocument:
+    """A document a stage draws from one of its items when asked (the delivery's hand-over
+    record): not kept, since the item keeps what it states."""
+
+    render: RenderDocument
+    file_name: str
+    media_type: str = "application/pdf"
+    summary: str = ""
+
+
+MANAGER = "manager"  # reads every stage's queue of their agency, decides nothing
+
+
 class ItemView(BaseModel):
     id: uuid.UUID
     dossier_id: uuid.UUID
@@ -117,10 +140,12 @@ def create_work_queue_api(stage: Stage, model: type[Any], decisions: Mapping[str
                           on_commit: Callable[[], None],
                           sign: Callable[[bytes], str] | None = None,
                           max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                          scope: AgencyScope, present: Present | None = None) -> FastAPI:
+                          scope: AgencyScope, present: Present | None = None,
+                          documents: Mapping[str, ItemDocument] | None = None) -> FastAPI:
     """`producer` and `sign` are this instance's identity and key: decisions are signed.
     `scope`: the agencies this instance serves; it lists, shows and decides only their items.
-    `present`: how the items' context is shown (Present)."""
+    `present`: how the items' context is shown (Present). `documents`: what an item's
+    documents route draws, by name."""
     app = FastAPI(title=f"motcua {stage.name}: officers' work queue", version="1")
     limit_request_bodies(app, max_body_bytes)
     app.state.sessions = sessions
@@ -128,6 +153,7 @@ def create_work_queue_api(stage: Stage, model: type[Any], decisions: Mapping[str
     queue = WorkQueue(stage, model, decisions, scope=scope, producer=producer, topic=topic,
                       sign=sign, on_commit=on_commit, present=present)
     add_item_routes(app, queue, current_officer)
+    add_document_route(app, queue, current_officer, documents or {})
     add_decision_route(app, queue, current_officer)
     declare_decisions(app, decisions)
     app.add_api_route("/healthz", healthz)  # the database and the broker (motcua_runtime.health)
@@ -169,18 +195,52 @@ def add_item_routes(app: FastAPI, queue: "WorkQueue", current_officer: OfficerDe
     @app.get("/api/work-items", response_model=list[ItemView])
     async def list_items(officer: CurrentOfficer, session: Session,
                          state: Literal["open", "waiting", "done", "all"] = "open",
+                         overdue: Annotated[bool, Query(description=(
+                             "Only the items past their due time and not done"))] = False,
                          limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Any:
-        return await queue.list_items(session, officer, state, limit)
+        return await queue.list_items(session, officer, state, limit, overdue=overdue)
 
     @app.get("/api/work-items/{item_id}", response_model=ItemView)
     async def get_item(item_id: uuid.UUID, officer: CurrentOfficer, session: Session) -> Any:
-        queue.check_role(officer)
+        queue.check_reader(officer)
         item = await queue.item_of(session, item_id, officer)
         return (await queue.views(session, [item], datetime.now(timezone.utc)))[0]
 
     @app.post("/api/work-items/{item_id}/claim", response_model=ItemView)
     async def claim(item_id: uuid.UUID, officer: CurrentOfficer, session: Session) -> Any:
         return await queue.claim(session, item_id, officer)
+
+
+def add_document_route(app: FastAPI, queue: "WorkQueue", current_officer: OfficerDependency,
+                       documents: Mapping[str, ItemDocument]) -> None:
+    """An item's documents, drawn on request for a reader of the item's agency."""
+    if not documents:
+        return
+    CurrentOfficer = Annotated[Officer, Depends(current_officer)]
+    described = "; ".join(f"`{name}`: {d.summary}" for name, d in sorted(documents.items()))
+
+    @app.get("/api/work-items/{item_id}/documents/{name}", response_class=Response,
+             description=f"The documents: {described}.", responses={
+                 200: {"content": {d.media_type: {} for d in documents.values()}},
+                 404: {"description": "No such item here, or no such document"},
+                 409: {"description": "The item has no such document yet"}})
+    async def document(item_id: uuid.UUID, name: str, officer: CurrentOfficer,
+                       session: Session) -> Response:
+        queue.check_reader(officer)
+        wanted = documents.get(name)
+        if wanted is None:
+            raise HTTPException(404, detail={"message": f"{queue.stage.name} draws no document "
+                                                        f"{name!r}; it draws: "
+                                                        f"{', '.join(sorted(documents))}"})
+        item = await queue.item_of(session, item_id, officer)
+        try:
+            content = await wanted.render(session, item, officer)
+        except Rejected as error:
+            raise HTTPException(409, detail={"message": str(error)}) from None
+        code = (item.dossier or {}).get("code", str(item.id))
+        return Response(content, media_type=wanted.media_type, headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'inline; filename="{code}-{wanted.file_name}"'})
 
 
 def add_decision_route(app: FastAPI, queue: "WorkQueue",
@@ -231,6 +291,11 @@ class WorkQueue:
             decisions=sorted(name for name, d in self.decisions.items() if item.kind in d.kinds)
             if item.state == OPEN else [])
 
+    def check_reader(self, officer: Officer) -> None:
+        """Reading: the stage's role, or the agency's manager (who decides nothing)."""
+        if officer.role != MANAGER:
+            self.check_role(officer)
+
     def check_role(self, officer: Officer) -> None:
         stage = self.stage.name
         if officer.role != stage:
@@ -260,16 +325,19 @@ class WorkQueue:
                 f"{scope}: {elsewhere}; decide it there")
 
     async def list_items(self, session: AsyncSession, officer: Officer, state: str,
-                         limit: int) -> list[ItemView]:
-        self.check_role(officer)
+                         limit: int, *, overdue: bool = False) -> list[ItemView]:
+        self.check_reader(officer)
         model = self.model
+        now = datetime.now(timezone.utc)
         query = select(model).where(model.agency == officer.agency,
                                     self.scope.where(model.agency))
         if state != "all":
             query = query.where(model.state == state)
+        if overdue:
+            query = query.where(model.state != DONE, model.due_at < now)
         query = query.order_by(model.due_at.asc().nulls_last(), model.opened_at)
         items = list(await session.scalars(query.limit(min(limit, 1000))))
-        return await self.views(session, items, datetime.now(timezone.utc))
+        return await self.views(session, items, now)
 
     async def claim(self, session: AsyncSession, item_id: uuid.UUID,
                     officer: Officer) -> ItemView:
@@ -358,7 +426,8 @@ def _type_of(headers: list[tuple[str, bytes]]) -> str:
 
 
 def work_queue_server(settings: ServiceSettings, stage: Stage, model: type[Any],
-                      decisions: Mapping[str, Decision], *, present: Present | None = None
+                      decisions: Mapping[str, Decision], *, present: Present | None = None,
+                      documents: Mapping[str, ItemDocument] | None = None
                       ) -> Callable[[async_sessionmaker[AsyncSession], Any], FastAPI]:
     """The `api` a stage service passes to `run_stage`: its work queue, with officers' tokens
     checked against the token issuer's public key, emitting as this instance."""
@@ -372,6 +441,7 @@ def work_queue_server(settings: ServiceSettings, stage: Stage, model: type[Any],
             topic=settings.dossier_topic,
             current_officer=officer_from_bearer(verifier),
             on_commit=relay.wake, sign=signer.sign,
-            max_body_bytes=settings.http_max_body_bytes, scope=settings.scope, present=present)
+            max_body_bytes=settings.http_max_body_bytes, scope=settings.scope, present=present,
+            documents=documents)
 
     return build

@@ -7,6 +7,7 @@ from typing import Literal
 
 from motcua_catalogue import Procedure
 from motcua_contracts.appraisal import DossierAppraised
+from motcua_documents.result import default_decision
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,5 @@ class Decision:
 
 def decide(appraised: DossierAppraised, procedure: Procedure) -> Decision:
     if appraised.recommendation == "approve":
-        # The dossier's code, not the applicant's name: the decision travels in clear.
-        return Decision("approved", f"Chấp thuận: {procedure.name}, hồ sơ "
-                                    f"{appraised.dossier.code}")
+        return Decision("approved", default_decision(procedure.name, appraised.dossier.code))
     return Decision("denied", appraised.findings)

@@ -15,6 +15,7 @@ from motcua_approval.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkIt
 from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_contracts.appraisal import DossierAppraised
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
+from motcua_documents.result import default_decision
 from motcua_runtime.delays import apology_decision
 from motcua_runtime.policy import procedure_of, runs_automatically
 from motcua_runtime.stage import Emitter, Stage
@@ -84,7 +85,7 @@ class Approval:
         def approving(item: Any, body: Approve, emitter: Emitter,
                       context: DecisionContext) -> None:
             facts = item.facts()
-            text = body.decision or (f"Chấp thuận: {self._name(item)}, hồ sơ {facts.code}")
+            text = body.decision or default_decision(self._name(item), facts.code)
             approve(item, emitter, text=text, actor=context.officer.actor, now=context.now)
 
         def denying(item: Any, body: Deny, emitter: Emitter, context: DecisionContext) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.centre import centre_from_env
 from motcua_delivery.handlers import Delivery, delivery_stage
 from motcua_delivery.orm import WorkItem
-from motcua_delivery.repository import open_addresses
+from motcua_delivery.record import HandOverRecords
+from motcua_delivery.repository import open_sealed_context
 from motcua_delivery.settings import DeliverySettings
 from motcua_privacy import require_master_key
 from motcua_runtime.gauges import open_work_items
@@ -23,7 +25,8 @@ async def run(settings: DeliverySettings, stop: asyncio.Event | None = None) -> 
                          "catalogue")
     policy = Delivery(catalogue, officers=settings.officers, post_office=settings.post_office)
     stage = delivery_stage(policy)
+    records = HandOverRecords(catalogue, centre_from_env(), settings.public_base_url)
     api = work_queue_server(settings, stage, WorkItem, policy.work_queue(),
-                            present=open_addresses)
+                            present=open_sealed_context, documents=records.documents())
     await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem, settings.scope),
                     stop=stop)

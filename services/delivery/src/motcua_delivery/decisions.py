@@ -21,6 +21,7 @@ from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import close, touch
 
 POSTAL = "postal"  # the kind of the post office's work item
+HANDED_OVER = "handed_over"  # in a desk item's context: who received the result at the counter
 CLOCK_SKEW = timedelta(minutes=5)
 _ID_NUMBER = re.compile(r"[0-9]{6,}")
 
@@ -124,6 +125,13 @@ def hand_over(item: Any, emitter: Emitter, *, now: datetime, actor: str = "auto"
                 raise Rejected("an authorised receiver shows the power of attorney: give "
                                "`authorisation`")
             reason = f"Ủy quyền: {body.authorisation}"
+        # What the hand-over record prints (motcua_delivery.record), kept with the item: the
+        # receiver's name sealed as the event carries it.
+        item.context = {**item.context, HANDED_OVER: {
+            "received_by": fields["received_by"].model_dump(mode="json"),
+            "relation": body.relation, "identity_checked": body.identity_checked,
+            "authorisation": body.authorisation if body.relation == "authorised" else None,
+            "at": now.isoformat()}}
     return _delivered(item, emitter, now=now, actor=actor, agency=item.agency, reason=reason,
                       channel="counter", **fields)
 

@@ -16,3 +16,6 @@ class DeliverySettings(ServiceSettings):
         default=POST_OFFICE,
         description="Agency code of the post office that carries results by post "
                     "(DELIVERY_POST_OFFICE); it must be in the catalogue.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL",
+        description="Base of the public lookup page the hand-over record's QR code points to.")

@@ -32,8 +32,8 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from motcua_documents.result import SEAL_BOX
 from motcua_pki import AgencyKey, Keystore
-from motcua_signing.document import SEAL_BOX
 
 FIELD_NAME = "DauCoQuan"  # the seal's signature field ("dấu cơ quan", the agency's seal)
 # Room for the CMS container: two RSA certificates, the signature and its attributes take about

@@ -7,7 +7,7 @@ their message and their status."""
 # No `from __future__ import annotations`: FastAPI resolves the routes' annotations.
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -17,6 +17,7 @@ from starlette.background import BackgroundTask
 from motcua_runtime.officers import Officer
 from motcua_workspace.context import PageError, SignInRequired, Workspace, page, workspace_of
 from motcua_workspace.forms import decision_forms, read_form
+from motcua_workspace.item_panels import ItemOnPage, panels_for
 from motcua_workspace.oidc import COOKIE as OIDC_COOKIE
 from motcua_workspace.oidc import SignInRefused
 from motcua_workspace.orm import Account
@@ -91,6 +92,17 @@ def officer_at(who: SignedIn, stage: str) -> Officer:
                         f"Tài khoản {who.user_name} không có vai trò "
                         f"{label(STAGES, stage).lower()} ({stage}).")
     return Officer(who.user_name, who.agency, stage)
+
+
+MANAGER = "manager"
+
+
+def reader_at(who: SignedIn, stage: str) -> Officer:
+    """Who reads an item at `stage`: its officer, or else the agency's manager, who reads every
+    stage's items (the overdue list links to them) and decides nothing."""
+    if stage in QUEUE_STAGES and stage not in who.roles and MANAGER in who.roles:
+        return Officer(who.user_name, who.agency, MANAGER)
+    return officer_at(who, stage)
 
 
 REFUSALS = {
@@ -295,25 +307,30 @@ async def render_item(request: Request, ws: Workspace, who: SignedIn, stage: str
                       problem: str | None = None, chosen: str | None = None,
                       errors: dict[str, str] | None = None,
                       submitted: dict[str, list[str]] | None = None) -> Response:
-    officer = officer_at(who, stage)
-    answer = await ws.upstream.item(officer, str(item_id))
+    officer = reader_at(who, stage)
+    answer = await ws.upstream.item(officer, str(item_id), stage=stage)
     if not answer.ok:
         raise refused(answer, stage_name(stage))
     item = answer.body
     dossier = await ws.upstream.dossier(officer, item["code"])
+    acting = officer.role == stage  # a manager reads only
     forms = []
-    if item["decisions"]:
+    if item["decisions"] and acting:
         forms = decision_forms(await ws.upstream.openapi(officer), item["decisions"])
     documents = (dossier.body or {}).get("documents") or [] if dossier.ok else []
     shown = next((d for d in documents if d.get("sha256") == viewing), None) or \
         next(iter(documents), None)
-    return page(request, "item.html", status=status, who=who, stage=stage,
-                item=ws.item_view(item), dossier=dossier.body if dossier.ok else None,
-                dossier_problem=None if dossier.ok else (dossier.message or
-                                                          f"HTTP {dossier.status}"),
-                documents=documents, viewing=shown, forms=forms, problem=problem,
-                chosen=chosen, errors=errors or {}, submitted=submitted or {},
-                mine=item.get("claimed_by") in (None, who.user_name))
+    values: dict[str, Any] = {
+        "who": who, "stage": stage, "item": ws.item_view(item),
+        "dossier": dossier.body if dossier.ok else None,
+        "dossier_problem": None if dossier.ok else (dossier.message or f"HTTP {dossier.status}"),
+        "documents": documents, "viewing": shown, "forms": forms, "problem": problem,
+        "chosen": chosen, "errors": errors or {}, "submitted": submitted or {},
+        "mine": item.get("claimed_by") in (None, who.user_name), "acting": acting}
+    # The stage's own screens (the draft result, the delivery desk): item_panels.
+    values.update(await panels_for(ItemOnPage(ws, who, officer, stage, item, values["dossier"],
+                                              forms)))
+    return page(request, "item.html", status=status, **values)
 
 
 @router.post("/viec/{stage}/{item_id}/quyet-dinh/{decision}")
@@ -349,11 +366,12 @@ async def dossier_file(code: CODE, sha256: SHA256, ws: WorkspaceDep, who: Who,
                        tai: Annotated[bool, Query()] = False) -> Response:
     """A dossier's file from intake's officer download, streamed; intake decides whether this
     officer's agency may read it, and records the read."""
-    stage = vai_tro or next((s for s in who.roles if s in QUEUE_STAGES), None)
+    stage = vai_tro or next((s for s in who.roles if s in QUEUE_STAGES),
+                            QUEUE_STAGES[0] if MANAGER in who.roles else None)
     if stage is None:
         raise PageError(403, "Không có quyền truy cập",
                         "Tài khoản không có vai trò xử lý hồ sơ.")
-    officer = officer_at(who, stage)
+    officer = reader_at(who, stage)
     upstream = await ws.upstream.open_file(officer, code, sha256)
     if upstream.status_code >= 400:
         await upstream.aread()

@@ -57,6 +57,10 @@ class WorkspaceSettings(ServiceSettings):
     oidc_scope: str = "openid profile"
     oidc_username_claim: str = Field(default="preferred_username", description=(
         "The ID token's claim holding the user name of the officer's account here."))
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL", description=(
+            "Base of the public lookup page: the draft result's QR code points to it, as the "
+            "sealed result's will (signing reads the same variable)."))
     due_soon_hours: float = Field(default=24.0, gt=0, le=24 * 30, description=(
         "An item is due soon (amber) when its due time is within this many hours."))
 

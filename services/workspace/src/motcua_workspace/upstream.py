@@ -77,10 +77,13 @@ class Upstream:
     def _headers(self, officer: Officer) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(officer)}"}
 
-    def _queue(self, officer: Officer) -> str:
-        url = self.directory.queue_url(officer.role, officer.agency)
+    def _queue(self, officer: Officer, stage: str | None = None) -> str:
+        """The work queue of `stage` (default: the officer's role) for the officer's agency; a
+        manager reads every stage's with their own role."""
+        stage = stage or officer.role
+        url = self.directory.queue_url(stage, officer.agency)
         if url is None:
-            raise Unreachable(f"no {officer.role} work queue is configured "
+            raise Unreachable(f"no {stage} work queue is configured "
                               "(WORKSPACE_STAGE_URLS)")
         return url
 
@@ -99,13 +102,23 @@ class Upstream:
 
     # ---- a stage's work queue -----------------------------------------------------------------
 
-    async def items(self, officer: Officer, state: str) -> Answer:
-        return await self._call("GET", f"{self._queue(officer)}/api/work-items", officer,
-                                params={"state": state, "limit": 1000})
+    async def items(self, officer: Officer, state: str, *, stage: str | None = None,
+                    overdue: bool = False) -> Answer:
+        params: dict[str, Any] = {"state": state, "limit": 1000}
+        if overdue:
+            params["overdue"] = "true"
+        return await self._call("GET", f"{self._queue(officer, stage)}/api/work-items", officer,
+                                params=params)
 
-    async def item(self, officer: Officer, item_id: str) -> Answer:
-        return await self._call("GET", f"{self._queue(officer)}/api/work-items/{item_id}",
-                                officer)
+    async def item(self, officer: Officer, item_id: str, *, stage: str | None = None) -> Answer:
+        return await self._call(
+            "GET", f"{self._queue(officer, stage)}/api/work-items/{item_id}", officer)
+
+    async def item_document(self, officer: Officer, item_id: str, name: str, *,
+                            stage: str | None = None) -> httpx.Response:
+        """A document the stage draws from the item (a PDF), read whole: a page or two."""
+        url = f"{self._queue(officer, stage)}/api/work-items/{item_id}/documents/{name}"
+        return await self._raw("GET", url, officer)
 
     async def claim(self, officer: Officer, item_id: str) -> Answer:
         return await self._call("POST",
@@ -133,7 +146,20 @@ class Upstream:
         self._openapi[url] = (time.monotonic(), document)
         return document
 
+    async def _raw(self, method: str, url: str, officer: Officer,
+                   **kwargs: Any) -> httpx.Response:
+        try:
+            return await self.client.request(method, url, headers=self._headers(officer),
+                                             **kwargs)
+        except httpx.HTTPError as error:
+            raise Unreachable(f"{url.split('/api/')[0]} did not answer "
+                              f"({type(error).__name__})") from None
+
     # ---- intake's officer API -----------------------------------------------------------------
+
+    async def report(self, officer: Officer, params: dict[str, str]) -> httpx.Response:
+        """Intake's report (II.06a) for the manager's agency: JSON, or `format=csv`."""
+        return await self._raw("GET", f"{self.intake_url}/api/reports", officer, params=params)
 
     async def dossier(self, officer: Officer, code: str) -> Answer:
         return await self._call("GET", f"{self.intake_url}/api/officer/dossiers/{code}", officer)

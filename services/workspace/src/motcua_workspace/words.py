@@ -85,7 +85,8 @@ CONTEXT = {"recommendation": "Đề xuất của bộ phận thẩm định", "f
            "address": "Địa chỉ nhận", "tracking_number": "Số hiệu bưu gửi",
            "picked_up_at": "Bưu điện nhận lúc", "competent_agency": "Cơ quan giải quyết",
            "channel": "Hình thức nhận kết quả", "draft": "Dự thảo kết quả"}
-HIDDEN_CONTEXT = ("trace_parent", "checked_at", "waited_since")
+# The delivery desk's panel shows the hand-over (delivery_desk.py), not the generic list.
+HIDDEN_CONTEXT = ("trace_parent", "checked_at", "waited_since", "handed_over")
 
 APPLICANT = {"full_name": "Họ và tên", "id_number": "Số định danh cá nhân",
              "phone": "Điện thoại", "email": "Thư điện tử", "address": "Địa chỉ"}

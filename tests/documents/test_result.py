@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fontTools.ttLib import TTFont
 
-from motcua_signing.document import ResultFacts, font_path, lookup_url, render_pdf
+from motcua_documents.result import ResultFacts, font_path, lookup_url, render_pdf
 from tests.signing.pdf_tools import pdftotext
 
 VN = timezone(timedelta(hours=7))
@@ -93,3 +93,28 @@ def test_markup_in_the_applicants_data_is_printed_as_text(tmp_path):
     text = text_of(replace(FACTS, applicant_name="Lê <b>Văn</b> & Con"), tmp_path)
 
     assert "Lê <b>Văn</b> & Con" in text
+
+
+def test_a_draft_is_the_same_page_marked_draft_without_seal_or_number(tmp_path):
+    from motcua_documents.result import DRAFT_NUMBER
+
+    draft = replace(FACTS, result_number=DRAFT_NUMBER, signer_name="")
+    text = unicodedata.normalize("NFC", " ".join(
+        pdftotext(render_pdf(draft, draft=True), tmp_path).split()))
+    sealed = text_of(FACTS, tmp_path)
+
+    assert "DỰ THẢO" in text and "chưa ký số, chưa đóng dấu" in text
+    assert f"Số: {DRAFT_NUMBER}" in text
+    assert "ĐÃ KÝ SỐ" not in text and "Ký bởi" not in text and "Thời gian ký" not in text
+    assert "DỰ THẢO" not in sealed
+    for same in ("PHIẾU LÝ LỊCH TƯ PHÁP", "Người nộp hồ sơ: Trần Thị Bình",
+                 "Kết quả giải quyết: Cấp Phiếu lý lịch tư pháp số 1", "THỦ TRƯỞNG CƠ QUAN"):
+        assert same in text and same in sealed, same
+    assert render_pdf(draft, draft=True) == render_pdf(draft, draft=True)
+
+
+def test_approvals_default_decision_names_the_code_not_the_applicant():
+    from motcua_documents.result import default_decision
+
+    assert default_decision("Cấp Phiếu lý lịch tư pháp", "C-1") == (
+        "Chấp thuận: Cấp Phiếu lý lịch tư pháp, hồ sơ C-1")

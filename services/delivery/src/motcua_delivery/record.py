@@ -1,0 +1,77 @@
+"""The hand-over record (biên bản bàn giao) of a result handed over at the counter, drawn on
+request from the desk's work item: the item keeps what the record states (the result's number
+and time, and, from the officer's hand-over, the receiver's name sealed, their relation, the
+identity check, the power of attorney, the time), so nothing is stored twice and the record is
+unreadable once the dossier's personal data is erased, like the receiver's name itself.
+
+Served by the work queue (`GET /api/work-items/{id}/documents/hand-over-record`), so it is read
+under the queue's own checks: the delivery officer or the manager of the item's agency."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua_catalogue import Catalogue
+from motcua_catalogue.centre import Centre
+from motcua_delivery.decisions import HANDED_OVER
+from motcua_documents.hand_over import HandOverRecord, hand_over_record
+from motcua_documents.page import lookup_url
+from motcua_privacy import PersonalDataErased, load_keys
+from motcua_runtime.officers import Officer
+from motcua_runtime.stage import Rejected
+from motcua_runtime.work_items import DOSSIER
+from motcua_runtime.work_queue import ItemDocument
+
+NAME = "hand-over-record"
+OFFICER_ACTOR = "officer:"
+
+
+@dataclass(frozen=True)
+class HandOverRecords:
+    catalogue: Catalogue
+    centre: Centre  # the one-stop desk that hands over: the record's issuer and place
+    public_base_url: str
+
+    def documents(self) -> dict[str, ItemDocument]:
+        return {NAME: ItemDocument(self.render, file_name="bien-ban-ban-giao.pdf",
+                                   summary="the hand-over record of a result handed over at "
+                                           "the counter (biên bản bàn giao)")}
+
+    async def render(self, session: AsyncSession, item: Any, officer: Officer) -> bytes:
+        handed = (item.context or {}).get(HANDED_OVER)
+        if item.kind != DOSSIER or item.outcome != "delivered" or not isinstance(handed, dict):
+            raise Rejected(f"work item {item.id} has no hand-over record: the result was not "
+                           "handed over at the counter by an officer (yet)")
+        keys = await load_keys(session, None, [item.dossier_id])
+        try:
+            receiver = str(keys.open(item.dossier_id, handed["received_by"]))
+            applicant = keys.open(item.dossier_id, item.dossier["applicant"])
+        except PersonalDataErased:
+            raise Rejected(f"the personal data of dossier {item.dossier.get('code')} was "
+                           "erased: its hand-over record cannot be drawn any more") from None
+        facts = self.facts(item, handed, receiver, str(applicant.get("full_name") or ""))
+        # reportlab is CPU work of some tens of milliseconds: off the event loop.
+        return await asyncio.to_thread(hand_over_record, facts)
+
+    def facts(self, item: Any, handed: dict[str, Any], receiver: str,
+              applicant_name: str) -> HandOverRecord:
+        dossier = item.dossier
+        procedure = self.catalogue.procedures.get(item.procedure_code)
+        by = item.decided_by or ""
+        return HandOverRecord(
+            issuer=self.centre.name, place=self.centre.province, dossier_code=dossier["code"],
+            applicant_name=applicant_name, procedure_code=item.procedure_code,
+            procedure_name=procedure.name if procedure else item.procedure_code,
+            issued_at=datetime.fromisoformat(handed["at"]),
+            lookup_url=lookup_url(self.public_base_url, dossier["code"]),
+            officer=by.removeprefix(OFFICER_ACTOR),
+            result_number=item.context["result_number"],
+            result_ready_at=datetime.fromisoformat(item.context["ready_at"]),
+            handed_over_at=datetime.fromisoformat(handed["at"]), receiver_name=receiver,
+            relation=handed["relation"], identity_checked=bool(handed["identity_checked"]),
+            authorisation=handed.get("authorisation"))
