@@ -127,6 +127,13 @@ class DossierFacts(BaseModel):
         default=None,
         description="The first appointment, once an apology (form 04) has set a new `due_at`. "
                     "On-time is judged against it: a rescheduled dossier still counts as late.")
+    catalogue_version: JsonInt | None = Field(
+        default=None, ge=1,
+        description="The catalogue version the dossier was received under (DossierSubmitted); "
+                    "absent: the catalogue shipped with the code.")
+    case_code: str | None = Field(
+        default=None, max_length=32,
+        description="The procedure's case applied for; absent: its default case.")
 
     @model_validator(mode="before")
     @classmethod

@@ -50,6 +50,14 @@ class DossierSubmitted(Event):
                                   "dossier's data key (schema version 3; before it, in clear).")
     received_at: AwareDatetime = Field(description="When intake received it.")
     fees_paid: JsonInt = Field(default=0, ge=0, description="Fees (đồng) paid when filing.")
+    catalogue_version: JsonInt | None = Field(
+        default=None, ge=1,
+        description="The imported catalogue version in force when it was received: the dossier "
+                    "is handled under it to the end. Absent: the catalogue shipped with the code "
+                    "(and every event written before versions existed; a compatible change).")
+    case_code: str | None = Field(
+        default=None, max_length=32,
+        description="The procedure's case (trường hợp) applied for; absent: its default case.")
 
 
 class DossierAccepted(Event):

@@ -34,6 +34,7 @@ from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementR
 from motcua_contracts.signing import ResultSigned
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_intake import domain, personal
+from motcua_intake.catalogue_versions import CatalogueVersions, UnknownCatalogueVersion
 from motcua_intake.forms.issuing import FormIssuer
 from motcua_intake.notices import Notices
 from motcua_intake.orm import (
@@ -126,6 +127,18 @@ class Intake:
     # Forms 01 to 05 (docs/forms.md); None: none are queued.
     forms: FormIssuer | None = None
 
+    # The imported catalogue versions (None: only `catalogue`, the shipped one, is known).
+    versions: CatalogueVersions | None = None
+
+    def catalogue_of(self, version: int | None) -> Catalogue:
+        """The catalogue a dossier received under `version` is handled under; a version this
+        process has not read yet raises (the event is parked, never handled under another)."""
+        if self.versions is None:
+            if version:
+                raise UnknownCatalogueVersion(f"catalogue version {version}: no versions here")
+            return self.catalogue
+        return self.versions.get(version)
+
     def calendar_of(self, agency: str) -> WorkingCalendar:
         return self.agency_calendars.get(agency, self.calendar)
 
@@ -216,10 +229,18 @@ class Intake:
               dossiers: Dossiers, *, waited_since: datetime | None = None) -> None:
         """Completeness: accept with the receipt and appointment (form 01), ask once in writing
         for what is missing (form 02), or refuse with the reason (form 03)."""
-        procedure = self.catalogue.procedures.get(dossier.procedure_code)
+        # Under the catalogue version it was received under, whatever was imported since.
+        catalogue = self.catalogue_of(dossier.catalogue_version)
+        procedure = catalogue.procedures.get(dossier.procedure_code)
         if procedure is None:
             emitter.emit(DossierRefused, cause=cause,
                          reason=f"Thủ tục {dossier.procedure_code} không có trong danh mục")
+            return
+        try:
+            procedure = procedure.for_case(dossier.case_code)
+        except KeyError:
+            emitter.emit(DossierRefused, cause=cause, reason=(
+                f"Thủ tục {dossier.procedure_code} không có trường hợp {dossier.case_code}"))
             return
         calendar = self.calendar_of(procedure.agency)
         documents = [Document.model_validate(d) for d in dossier.documents]
@@ -252,7 +273,8 @@ class Intake:
             # The column holds what a validated DossierSubmitted said; DossierFacts checks it.
             channel=cast(Channel, dossier.channel),
             fees_paid=dossier.fees_paid, data=data, data_filled=filled,
-            supplements_requested=state.supplements)
+            supplements_requested=state.supplements,
+            catalogue_version=dossier.catalogue_version, case_code=dossier.case_code)
         if waited_since is not None and procedure.supplement_clock == "pause":
             facts = domain.moved_by_waiting(facts, procedure, calendar,
                                             waiting_since=waited_since, now=now, clock="pause")
@@ -271,6 +293,7 @@ def dossier_from(event: DossierSubmitted, trace_parent: str | None = None) -> Do
         received_at=event.received_at, status_code=1, stage="intake", last_event_type=None,
         updated_at=event.occurred_at, lifecycle={}, fees_paid=event.fees_paid,
         trace_parent=trace_parent or spans.current_traceparent(),
+        catalogue_version=event.catalogue_version, case_code=event.case_code,
     )
 
 
