@@ -4,6 +4,8 @@ and the reason: a procedure with a wrong step plan must never reach a citizen.""
 from __future__ import annotations
 
 import csv
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -204,11 +206,41 @@ def _unique(path: Path, rows: list[tuple[int, Any]], kind: str) -> dict[str, tup
     return by_code
 
 
+# The catalogue an installation runs on when nothing is imported: a catalogue export (JSON,
+# motcua_catalogue.export) or a folder with agencies.csv and procedures.csv; unset: the merged
+# Lào Cai province's, shipped in data/ (docs/catalogue.md).
+CATALOGUE_SETTING = "MOTCUA_CATALOGUE"
+SHIPPED = "lao-cai.json"
+
+
 def load_catalogue(agencies_file: Path | None = None,
                    procedures_file: Path | None = None) -> Catalogue:
-    data = resources.files("motcua_catalogue") / "data"
-    agencies_path = Path(agencies_file or str(data / "agencies.csv"))
-    procedures_path = Path(procedures_file or str(data / "procedures.csv"))
+    """The two CSV files given, or without them the configured catalogue (MOTCUA_CATALOGUE,
+    else the shipped one)."""
+    if agencies_file is None and procedures_file is None:
+        return configured_catalogue()
+    if agencies_file is None or procedures_file is None:
+        raise CatalogueError("the CSV form of the catalogue is two files: agencies and "
+                             "procedures")
+    return _load_csv(Path(agencies_file), Path(procedures_file))
+
+
+def configured_catalogue(environ: Mapping[str, str] | None = None) -> Catalogue:
+    from motcua_catalogue.export import read_export  # export builds on this module's models
+
+    configured = (os.environ if environ is None else environ).get(CATALOGUE_SETTING, "").strip()
+    if not configured:
+        return read_export(Path(str(resources.files("motcua_catalogue") / "data" / SHIPPED)))\
+            .catalogue
+    path = Path(configured)
+    if path.is_dir():
+        return _load_csv(path / "agencies.csv", path / "procedures.csv")
+    if not path.is_file():
+        raise CatalogueError(f"{CATALOGUE_SETTING}={configured}: no such file or folder")
+    return read_export(path).catalogue
+
+
+def _load_csv(agencies_path: Path, procedures_path: Path) -> Catalogue:
     agencies = _unique(agencies_path, _read_rows(agencies_path, Agency), "agency")
     procedures = _unique(procedures_path, _read_rows(procedures_path, Procedure), "procedure")
     for line, procedure in procedures.values():
@@ -222,4 +254,5 @@ def load_catalogue(agencies_file: Path | None = None,
 
 @cache
 def default_catalogue() -> Catalogue:
+    """The configured catalogue, read once per process (version 0: in force until an import)."""
     return load_catalogue()

@@ -73,6 +73,8 @@ def parse_export(text: str, source: str) -> Export:
         document = located_json.loads(text)
     except located_json.JsonSyntaxError as error:
         raise CatalogueError(f"{source}:{error.line}: not JSON: {error}") from None
+    except RecursionError:
+        raise CatalogueError(f"{source}:1: nested too deeply for a catalogue") from None
     if not isinstance(document, dict):
         raise CatalogueError(f"{source}:1: the file is one JSON object (see docs/catalogue.md)")
     if document.get("format") != FORMAT or document.get("format_version") != FORMAT_VERSION:
