@@ -134,6 +134,10 @@ class DossierFacts(BaseModel):
     case_code: str | None = Field(
         default=None, max_length=32,
         description="The procedure's case applied for; absent: its default case.")
+    receiving_unit: str | None = Field(
+        default=None, max_length=16,
+        description="The agency whose desk received the dossier (DossierSubmitted); absent: "
+                    "the code's e-ID prefix names it.")
 
     @model_validator(mode="before")
     @classmethod

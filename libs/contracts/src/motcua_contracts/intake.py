@@ -58,6 +58,14 @@ class DossierSubmitted(Event):
     case_code: str | None = Field(
         default=None, max_length=32,
         description="The procedure's case (trường hợp) applied for; absent: its default case.")
+    receiving_unit: str | None = Field(
+        default=None, max_length=16, examples=["UBNDPCD"],
+        description="Where it was received: the agency code of the one-stop desk (the "
+                    "provincial centre, a commune centre, the competent agency's own desk; for "
+                    "the portal, the competent agency), whose e-ID and daily counter make the "
+                    "code. It may differ from the competent agency (`agency`): intake is "
+                    "regardless of administrative boundary. Absent on events written before it "
+                    "existed (a compatible change): the code's e-ID prefix names the unit.")
 
 
 class DossierAccepted(Event):

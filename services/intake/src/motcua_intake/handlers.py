@@ -274,7 +274,8 @@ class Intake:
             channel=cast(Channel, dossier.channel),
             fees_paid=dossier.fees_paid, data=data, data_filled=filled,
             supplements_requested=state.supplements,
-            catalogue_version=dossier.catalogue_version, case_code=dossier.case_code)
+            catalogue_version=dossier.catalogue_version, case_code=dossier.case_code,
+            receiving_unit=dossier.receiving_unit)
         if waited_since is not None and procedure.supplement_clock == "pause":
             facts = domain.moved_by_waiting(facts, procedure, calendar,
                                             waiting_since=waited_since, now=now, clock="pause")
@@ -294,6 +295,7 @@ def dossier_from(event: DossierSubmitted, trace_parent: str | None = None) -> Do
         updated_at=event.occurred_at, lifecycle={}, fees_paid=event.fees_paid,
         trace_parent=trace_parent or spans.current_traceparent(),
         catalogue_version=event.catalogue_version, case_code=event.case_code,
+        receiving_unit=event.receiving_unit,
     )
 
 

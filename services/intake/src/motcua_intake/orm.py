@@ -88,6 +88,10 @@ class Dossier(Base):
     # them to the end, whatever is imported later.
     catalogue_version: Mapped[int | None] = mapped_column(Integer)
     case_code: Mapped[str | None] = mapped_column(String(32))
+    # Where it was received (the desk's agency: a centre, a commune, the competent agency's own
+    # desk), beside `agency`, the competent one; null for rows from before it was recorded,
+    # whose code's e-ID prefix names the unit (motcua_intake.domain.receiving_unit).
+    receiving_unit: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class CatalogueVersion(Base):

@@ -167,6 +167,7 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
         data=seal_json(data_key, dossier_id, submission.data), received_at=received_at,
         fees_paid=submission.fees_paid,
         catalogue_version=catalogue.version or None, case_code=submission.case_code,
+        receiving_unit=unit.code,
     )
     session.add(dossier_from(event, trace_parent))
     await session.execute(insert(OUTBOX), [OutgoingMessage.for_event(topic, event).as_row()])

@@ -201,8 +201,10 @@ def _answered_by(entry: Entry) -> str | None:
 
 def control_sheet(entries: Sequence[Entry], *, procedure: Procedure | None,
                   calendar: WorkingCalendar, lead_agency: str | None,
-                  now: datetime) -> list[SheetRow]:
-    """The rows of form 06 for a dossier's timeline (in order of time)."""
+                  now: datetime, receiving_unit: str | None = None) -> list[SheetRow]:
+    """The rows of form 06 for a dossier's timeline (in order of time). The intake row is the
+    receiving unit's (the desk that received it, which may be another agency's than the lead
+    one: intake regardless of administrative boundary); the others the agency holding it."""
     visits: list[_Visit] = []
     current: _Visit | None = None  # the stage visit holding the dossier
     wait: _Visit | None = None  # the applicant's row while a supplement or fees are awaited
@@ -249,7 +251,10 @@ def control_sheet(entries: Sequence[Entry], *, procedure: Procedure | None,
             current = None
             if new_holder is not None:
                 giver = "applicant" if entry.type == "DossierSubmitted" else entry.stage
-                current = open_visit("stage", new_holder, entry.agency or lead_agency, giver, entry)
+                agency = entry.agency or lead_agency
+                if new_holder == "intake" and receiving_unit is not None:
+                    agency = receiving_unit
+                current = open_visit("stage", new_holder, agency, giver, entry)
         holder = new_holder
     if wait is not None and current is not None:
         current.waits.append((wait.received_at, None))
