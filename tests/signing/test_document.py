@@ -93,3 +93,15 @@ def test_markup_in_the_applicants_data_is_printed_as_text(tmp_path):
     text = text_of(replace(FACTS, applicant_name="Lê <b>Văn</b> & Con"), tmp_path)
 
     assert "Lê <b>Văn</b> & Con" in text
+
+
+def test_another_province_is_named_by_configuration_alone(tmp_path, monkeypatch):
+    from cryptography.x509.oid import NameOID
+
+    from motcua_pki.issue import new_root
+
+    monkeypatch.setenv("PROVINCE_NAME", "Tuyên Quang")
+    assert "Tuyên Quang, ngày 13 tháng 05 năm 2026" in text_of(FACTS, tmp_path)
+    root = new_root(datetime(2026, 1, 1, tzinfo=timezone.utc)).certificate.subject
+    assert root.get_attributes_for_oid(NameOID.STATE_OR_PROVINCE_NAME)[0].value == "Tuyên Quang"
+    assert "tỉnh Tuyên Quang" in root.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value

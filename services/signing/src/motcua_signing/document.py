@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.pdfgen.canvas import Canvas
 
+from motcua_catalogue.centre import centre_from_env
 from motcua_catalogue.working_time import VIETNAM
 from motcua_documents.page import (
     CENTRED,
@@ -37,7 +38,6 @@ from motcua_signing.result_kinds import title_for
 # Where the seal goes (PDF points, origin bottom left): under the signature block, right side.
 SEAL_BOX = (PAGE_WIDTH - MARGIN - 220, 150, PAGE_WIDTH - MARGIN, 240)
 # The place the results are dated from (the province's seat).
-PLACE = "Lào Cai"
 
 __all__ = ["MEDIA_TYPE", "SEAL_BOX", "ResultFacts", "font_path", "lookup_url", "render_pdf"]
 
@@ -92,7 +92,7 @@ def render_pdf(facts: ResultFacts) -> bytes:
     canvas = new_canvas(buffer, title=f"{title.capitalize()} {facts.result_number}",
                         author=facts.agency_name, subject=f"Hồ sơ {facts.dossier_code}")
     draw_header(canvas, issuer=facts.agency_name, number=facts.result_number,
-                dated=facts.issued_at, place=PLACE)
+                dated=facts.issued_at, place=centre_from_env().province)
 
     y = paragraph(canvas, escape(title), style("title", "VN-Bold", 15, **CENTRED),
                   MARGIN, PAGE_HEIGHT - 190, CONTENT_WIDTH)
