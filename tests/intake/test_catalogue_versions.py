@@ -71,6 +71,7 @@ def test_a_dossier_is_accepted_under_the_version_it_was_received_under():
         [accepted] = emitted(emitter)
         assert isinstance(accepted, DossierAccepted)
         assert accepted.dossier.catalogue_version == version
+        assert accepted.dossier.fee == 100_000  # the version's online fee, fixed for appraisal
         appointments[version] = accepted.dossier.due_at
     assert appointments[1] == datetime(2025, 12, 8, 8, 0, tzinfo=VIETNAM)  # 10 working days
     assert appointments[2] == datetime(2025, 12, 22, 8, 0, tzinfo=VIETNAM)  # 20

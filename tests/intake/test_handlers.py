@@ -118,7 +118,7 @@ def test_a_complete_dossier_is_accepted_with_its_appointment_and_step_deadlines(
         code=submission.code, procedure_code=RECORD.code, applicant=submission.applicant,
         received_at=HOLIDAY_EVE, due_at=due, delivery_channel="postal",
         delivery_address=submission.delivery.address, channel="online",
-        fees_paid=0, data=submission.data, data_filled=["purpose"],
+        fees_paid=0, fee=200_000, data=submission.data, data_filled=["purpose"],
         step_due_at={"intake": datetime(2026, 5, 4, 10, 0, tzinfo=VN),
                      "appraisal": datetime(2026, 5, 13, 10, 0, tzinfo=VN),
                      "approval": datetime(2026, 5, 14, 16, 0, tzinfo=VN),

@@ -138,6 +138,12 @@ class DossierFacts(BaseModel):
         default=None, max_length=16,
         description="The agency whose desk received the dossier (DossierSubmitted); absent: "
                     "the code's e-ID prefix names it.")
+    fee: JsonInt | None = Field(
+        default=None, ge=0,
+        description="The fee (đồng) for the way it was filed, under the catalogue version and "
+                    "case it was received under, as intake set it at acceptance: what the "
+                    "agency asks for less `fees_paid`. Absent (older events): the stage's "
+                    "catalogue gives it.")
 
     @model_validator(mode="before")
     @classmethod
