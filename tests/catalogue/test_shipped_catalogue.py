@@ -46,6 +46,7 @@ def test_the_criminal_record_certificate_is_the_provincial_polices(shipped):
     assert (record.agency, record.level) == ("CAT", "provincial")
     assert (record.limit_value, record.limit_unit, record.fee_counter) == (10, "working_days",
                                                                            200000)
+    assert record.result_title == "Phiếu lý lịch tư pháp"
     special = record.for_case("phuc-tap")
     assert (special.limit_value, special.fee_counter) == (15, 200000)
     assert sum(special.step_hours().values()) == 15 * 8

@@ -105,3 +105,10 @@ def test_another_province_is_named_by_configuration_alone(tmp_path, monkeypatch)
     root = new_root(datetime(2026, 1, 1, tzinfo=timezone.utc)).certificate.subject
     assert root.get_attributes_for_oid(NameOID.STATE_OR_PROVINCE_NAME)[0].value == "Tuyên Quang"
     assert "tỉnh Tuyên Quang" in root.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+
+
+def test_the_catalogues_name_of_the_result_is_the_title(tmp_path):
+    text = text_of(replace(FACTS, procedure_code="9.999999", result_title="Giấy khai sinh"),
+                   tmp_path)
+    assert "GIẤY KHAI SINH" in text
+    assert "QUYẾT ĐỊNH" not in text

@@ -126,6 +126,10 @@ class Procedure(BaseModel):
         default=(), description="The cases the national database publishes; the first is the "
                                 "default, whose limit, fees and steps are the fields above.")
     steps: tuple[Step, ...] = Field(default=(), description="The default case's steps.")
+    result_title: str = Field(
+        default="", max_length=200,
+        description="What the result is called (KETQUATHUCHIEN: a birth certificate, a licence), "
+                    "the title of the result document; empty: signing's own table decides.")
 
     _split_lists = field_validator("coordinating_agencies", "required_documents", "required_data",
                                    "officer_stages", mode="before")(_split)

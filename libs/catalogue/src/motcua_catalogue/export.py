@@ -174,9 +174,20 @@ def _procedure(where: _Where, item: Any, agencies: dict[str, Agency]) -> Procedu
         **{f"{stage}_hours": value for stage, value in hours.items()},
         "fee_counter": default.fee_counter, "fee_online": default.fee_online,
         "required_documents": default.required_documents, "cases": tuple(cases),
-        "steps": default.steps, **motcua}
+        "steps": default.steps, "result_title": _result_title(where, item, what), **motcua}
     procedure: Procedure = where.model(Procedure, item, values, what)
     return procedure
+
+
+def _result_title(where: _Where, item: Any, what: str) -> str:
+    """The first KETQUATHUCHIEN's TENKETQUA (the result the procedure issues), if any."""
+    results = _list(where, item, "KETQUATHUCHIEN", required=False)
+    if not results:
+        return ""
+    name = results[0].get("TENKETQUA")
+    if not isinstance(name, str) or not name.strip():
+        raise where.fail(results[0], f"{what}: KETQUATHUCHIEN without TENKETQUA")
+    return name.strip()
 
 
 def _cases(where: _Where, item: Any, what: str) -> list[Case]:

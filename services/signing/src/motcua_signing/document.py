@@ -58,6 +58,7 @@ class ResultFacts:
     issued_at: datetime  # the signing time, printed on the seal as well
     lookup_url: str
     signer_name: str  # the common name of the agency's certificate, printed on the seal
+    result_title: str = ""  # the catalogue's name of the result (KETQUATHUCHIEN), if it has one
 
 
 SEAL_RED = (0.78, 0.05, 0.05)
@@ -88,7 +89,7 @@ def _draw_seal(canvas: Canvas, facts: ResultFacts) -> None:
 
 def render_pdf(facts: ResultFacts) -> bytes:
     buffer = io.BytesIO()
-    title, subtitle = title_for(facts.procedure_code, facts.outcome)
+    title, subtitle = title_for(facts.procedure_code, facts.outcome, facts.result_title)
     canvas = new_canvas(buffer, title=f"{title.capitalize()} {facts.result_number}",
                         author=facts.agency_name, subject=f"Hồ sơ {facts.dossier_code}")
     draw_header(canvas, issuer=facts.agency_name, number=facts.result_number,

@@ -36,7 +36,8 @@ class ResultIssuer:
             procedure_name=procedure.name if procedure else facts.procedure_code,
             outcome=outcome, body=body, received_at=facts.received_at, issued_at=signed_at,
             lookup_url=lookup_url(self.public_base_url, facts.code),
-            signer_name=self.sealer.signer_name(agency_code)))
+            signer_name=self.sealer.signer_name(agency_code),
+            result_title=procedure.result_title if procedure else ""))
         sealed = self.sealer.seal(pdf, agency=agency_code, result_number=number,
                                   signed_at=signed_at)
         return IssuedResult(sealed.content, MEDIA_TYPE, sealed.sha256,

@@ -1,6 +1,7 @@
 """What each procedure's result is called: a decision (quyết định), a licence (giấy phép) or a
 certificate (giấy chứng nhận); a denial is always a refusal notice. The title belongs to the
-procedure, so this table is to move into the catalogue when the catalogue grows a column for it."""
+procedure: the catalogue's `result_title` (KETQUATHUCHIEN in an export) wins; this table names
+the results of catalogues that have none (the CSV form)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ TITLES: dict[str, str] = {
 }
 
 
-def title_for(procedure_code: str, outcome: str) -> tuple[str, str]:
-    """(title, subtitle) of the result document."""
+def title_for(procedure_code: str, outcome: str, catalogue_title: str = "") -> tuple[str, str]:
+    """(title, subtitle) of the result document: the catalogue's name of the result when it
+    has one (KETQUATHUCHIEN), else this table's."""
     if outcome == "denied":
         return "THÔNG BÁO", "Về việc từ chối giải quyết hồ sơ"
-    return TITLES.get(procedure_code, DECISION), "Về việc giải quyết thủ tục hành chính"
+    title = catalogue_title.upper() if catalogue_title else TITLES.get(procedure_code, DECISION)
+    return title, "Về việc giải quyết thủ tục hành chính"
