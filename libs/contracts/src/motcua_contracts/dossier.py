@@ -138,6 +138,11 @@ class DossierFacts(BaseModel):
         default=None, max_length=16,
         description="The agency whose desk received the dossier (DossierSubmitted); absent: "
                     "the code's e-ID prefix names it.")
+    step_hours: dict[str, float] | None = Field(
+        default=None,
+        description="The step plan the deadlines were counted from (stage name -> working "
+                    "hours), under the dossier's catalogue version and case: what the control "
+                    "sheet judges each stage against. Absent (older events): the catalogue's.")
     fee: JsonInt | None = Field(
         default=None, ge=0,
         description="The fee (đồng) for the way it was filed, under the catalogue version and "

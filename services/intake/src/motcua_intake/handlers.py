@@ -275,7 +275,7 @@ class Intake:
             fees_paid=dossier.fees_paid, data=data, data_filled=filled,
             supplements_requested=state.supplements,
             catalogue_version=dossier.catalogue_version, case_code=dossier.case_code,
-            receiving_unit=dossier.receiving_unit,
+            receiving_unit=dossier.receiving_unit, step_hours=procedure.step_hours(),
             fee=procedure.fee_online if dossier.channel == "online" else procedure.fee_counter)
         if waited_since is not None and procedure.supplement_clock == "pause":
             facts = domain.moved_by_waiting(facts, procedure, calendar,

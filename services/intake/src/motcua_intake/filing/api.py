@@ -74,7 +74,7 @@ def create_filing_router(catalogue: Catalogue, calendar: WorkingCalendar,
     imported catalogues (a dossier is received under the one in force; none: `catalogue`)."""
     router = APIRouter()
     add_filing_route(router, catalogue, outbox, on_commit, files, versions)
-    add_applicant_routes(router, catalogue, calendar, outbox, on_commit, files)
+    add_applicant_routes(router, catalogue, calendar, outbox, on_commit, files, versions)
     add_procedures_route(router, catalogue, versions)
     return router
 
@@ -175,7 +175,7 @@ def _replay(row: idempotency.Earlier, digest: bytes) -> JSONResponse:
 
 def add_applicant_routes(router: APIRouter, catalogue: Catalogue, calendar: WorkingCalendar,
                          outbox: applicant.Outbox, on_commit: OnCommit,
-                         files: DossierFiles) -> None:
+                         files: DossierFiles, versions: CatalogueVersions | None = None) -> None:
     @router.post("/api/dossiers/{code}/supplement", status_code=202, response_model=ActionTaken,
                  responses={404: {"description": "No such dossier for that ID number"},
                             409: {"description": "The dossier is not waiting for a supplement"},
@@ -187,7 +187,7 @@ def add_applicant_routes(router: APIRouter, catalogue: Catalogue, calendar: Work
     async def file_supplement(code: str, filing: applicant.SupplementFiling,
                               session: SessionDep) -> Any:
         return await applicant_action(session, on_commit, lambda: applicant.file_supplement(
-            session, catalogue, calendar, outbox, code, filing, files))
+            session, catalogue, calendar, outbox, code, filing, files, versions=versions))
 
     @router.post("/api/dossiers/{code}/payment", status_code=202, response_model=ActionTaken,
                  responses={404: {"description": "No such dossier for that ID number"},

@@ -126,7 +126,7 @@ def dossier_view(dossier: Dossier, entries: Sequence[TimelineEntry], catalogue: 
     unit = received_by(dossier, catalogue)
     rows = control_sheet(entries, procedure=catalogue.procedures.get(dossier.procedure_code),
                          calendar=calendar, lead_agency=dossier.agency, now=now,
-                         receiving_unit=unit)
+                         receiving_unit=unit, plan=facts.get("step_hours"))
     if dossier.ended_at is not None:
         verdict = judge_end(dossier.ended_at, first, rescheduled=rescheduled,
                             supplements=supplements, on_time=dossier.on_time)
