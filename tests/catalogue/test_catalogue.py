@@ -1,5 +1,6 @@
-"""The catalogue files in CSV form: the tests' own (tests/data/catalogue-2024) loads; a bad one stops
-start-up with file, line, reason. The shipped export has tests of its own (test_shipped_catalogue)."""
+"""The catalogue files in CSV form: the tests' own (tests/data/catalogue-2024) loads; a bad
+one stops start-up with file, line, reason. The shipped export is tested on its own
+(test_shipped_catalogue)."""
 
 from __future__ import annotations
 
