@@ -8,22 +8,28 @@ import dataclasses
 import json
 from datetime import datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_catalogue import CatalogueError, WorkingCalendar
+from motcua_catalogue.calendar_store import OverrideStore
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.export import parse_export
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts.intake import DossierAccepted, SupplementProvided
 from motcua_contracts.shared import SupplementRequested
+from motcua_files import FilesSettings
+from motcua_intake.api import create_api
 from motcua_intake.catalogue_versions import (
     CatalogueVersions,
     UnknownCatalogueVersion,
     list_versions,
     store_version,
 )
+from motcua_intake.files.documents import DossierFiles
+from motcua_intake.filing.catalogue_api import create_catalogue_router
 from motcua_intake.filing.submissions import Submission, submit
 from motcua_intake.handlers import Intake, track
 from motcua_intake.orm import Dossier
@@ -31,7 +37,9 @@ from motcua_runtime.db import create_engine
 from motcua_runtime.stage import Emitter
 from tests.catalogue.export_sample import sample, steps
 from tests.fakes import FakeDossiers, at, by, drain, emitted, event
+from tests.files.conftest import filesystem_store  # noqa: F401  (the store's fixture, by name)
 from tests.intake.test_handlers import document, submitted
+from tests.officer_tokens import current_officer as officer_dependency
 from tests.support import signer_of
 
 MONDAY = datetime(2025, 11, 24, 8, 0, tzinfo=VIETNAM)
@@ -151,5 +159,51 @@ async def test_imports_are_versions_in_time_and_a_filing_records_the_one_in_forc
                                             .where(Dossier.id == filed.dossier_id))).one()
         assert tuple(row) == (1, "phuc-tap")
         assert versions.known() == [1]
+    finally:
+        await engine.dispose()
+
+
+async def test_the_api_serves_the_version_in_force_and_files_under_it(
+        infra, filesystem_store):  # noqa: F811
+    """Before an import the configured catalogue answers (version 0); once a version is in
+    force, the procedures, the agencies and a new filing's code and case are its."""
+    database_url, topic = await infra.isolated("catalogue_versions_api")
+    engine = create_engine(database_url)
+    versions = CatalogueVersions(default_catalogue())
+    app = create_api(async_sessionmaker(engine, expire_on_commit=False), default_catalogue(),
+                     WorkingCalendar(), topic, on_commit=lambda: None,
+                     current_officer=officer_dependency(), signer=signer_of("intake"),
+                     files=DossierFiles(filesystem_store, FilesSettings()), versions=versions)
+    app.include_router(create_catalogue_router(default_catalogue(), OverrideStore(engine),
+                                               officer_dependency(), versions=versions))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://intake") as client:
+            before = (await client.get("/api/procedures/2.000488")).json()
+            assert (before["agency"], before["catalogue_version"]) == ("STP", 0)
+            async with async_sessionmaker(engine)() as session, session.begin():
+                await store_version(session, parse_export(V1, "v1.json"), V1,
+                                    source="v1.json", imported_by="admin")
+            after = (await client.get("/api/procedures/2.000488")).json()
+            assert (after["agency"], after["catalogue_version"]) == ("CAT", 1)
+            assert [c["code"] for c in after["cases"]] == ["thuong", "phuc-tap"]
+            listed = (await client.get("/api/catalogue/versions")).json()
+            assert listed["in_force"] == 1 and [v["version"] for v in listed["versions"]] == [1]
+            agencies = {a["code"]: a["level"] for a in
+                        (await client.get("/api/agencies")).json()}
+            assert agencies == {"CAT": "provincial", "STP": "provincial", "XA1": "commune"}
+            procedures = {p["code"] for p in (await client.get("/api/procedures")).json()}
+            assert procedures == {"2.000488", "1.001193"}
+            body = {"procedure_code": "2.000488", "channel": "online", "case_code": "khac",
+                    "applicant": {"full_name": "Trần Thị Bình", "id_number": "010203004567",
+                                  "phone": "0912345678", "address": "Số 1 Hoàng Liên"},
+                    "delivery": {"channel": "online"}, "data": {"purpose": "Xin việc"}}
+            unknown_case = await client.post("/api/dossiers", json=body)
+            assert unknown_case.status_code == 422
+            assert unknown_case.json()["message"] == (
+                "case_code: procedure 2.000488 has no case 'khac' (cases: thuong, phuc-tap)")
+            filed = await client.post("/api/dossiers", json=body | {"case_code": "phuc-tap"})
+            assert filed.status_code == 202, filed.text
+            assert filed.json()["code"].startswith("000.00.25.H38-")  # the police's e-ID
     finally:
         await engine.dispose()
