@@ -68,6 +68,7 @@ async def _with_database(args: argparse.Namespace, database_url: str) -> int:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from motcua_catalogue.export import read_export
+    from motcua_catalogue.working_time import VIETNAM
     from motcua_intake.catalogue_versions import list_versions, store_version
     from motcua_runtime.db import create_engine
 
@@ -77,10 +78,12 @@ async def _with_database(args: argparse.Namespace, database_url: str) -> int:
         async with sessions() as session:
             if args.action == "versions":
                 versions = await list_versions(session)
-                rows = [{"version": v.version, "effective_from": v.effective_from.isoformat(),
+                rows = [{"version": v.version,
+                         "effective_from": v.effective_from.astimezone(VIETNAM).isoformat(),
                          "title": v.title, "procedures": v.procedures, "agencies": v.agencies,
                          "source": v.source, "sha256": v.sha256,
-                         "imported_at": v.imported_at.isoformat(), "imported_by": v.imported_by}
+                         "imported_at": v.imported_at.astimezone(VIETNAM).isoformat(),
+                         "imported_by": v.imported_by}
                         for v in versions]
                 if args.json:
                     print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -96,7 +99,8 @@ async def _with_database(args: argparse.Namespace, database_url: str) -> int:
                 stored = await store_version(session, export, document,
                                              source=args.file.name, imported_by=args.by)
         print(f"version {stored.version}: {stored.procedures} procedures, {stored.agencies} "
-              f"agencies, in force from {stored.effective_from.isoformat()} for dossiers "
+              f"agencies, in force from {stored.effective_from.astimezone(VIETNAM).isoformat()} "
+              "for dossiers "
               "received from then on")
         return 0
     finally:

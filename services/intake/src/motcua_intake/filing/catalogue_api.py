@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from motcua_catalogue import Catalogue
 from motcua_catalogue.calendar_store import OverrideStore
 from motcua_catalogue.days_off import LAST_YEAR
+from motcua_catalogue.working_time import VIETNAM
 from motcua_catalogue.year_calendar import exceptional_days
 from motcua_intake.catalogue_versions import CatalogueVersions, list_versions
 from motcua_intake.filing.api import SessionDep
@@ -88,9 +89,11 @@ def create_catalogue_router(catalogue: Catalogue, store: OverrideStore,
             """The imported versions (`motcua catalogue import`), oldest first, and the one
             in force (0: the catalogue shipped with the code)."""
             return {"in_force": current.version, "versions": [
-                {"version": v.version, "effective_from": v.effective_from.isoformat(),
+                {"version": v.version,
+                 "effective_from": v.effective_from.astimezone(VIETNAM).isoformat(),
                  "title": v.title, "procedures": v.procedures, "agencies": v.agencies,
-                 "sha256": v.sha256, "imported_at": v.imported_at.isoformat()}
+                 "sha256": v.sha256,
+                 "imported_at": v.imported_at.astimezone(VIETNAM).isoformat()}
                 for v in await list_versions(session)]}
 
     @router.get("/api/procedures/{code}")
