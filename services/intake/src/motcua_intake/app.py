@@ -15,6 +15,7 @@ from motcua_files import FilesSettings, store_from_settings
 from motcua_intake.api import create_api
 from motcua_intake.catalogue_versions import CatalogueVersions, read_versions, refresh_versions
 from motcua_intake.deadline_watch import watch_deadlines
+from motcua_intake.desk_queue import add_desk_queue
 from motcua_intake.files.cleanup import clean_unnamed_uploads
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing.catalogue_api import create_catalogue_router
@@ -64,7 +65,7 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             if agency.office_hours != DEFAULT_OFFICE_HOURS},
             notices=Notices(catalogue, settings.public_base_url, centre=centre.name),
             forms=FormIssuer(catalogue, settings.public_base_url, centre)
-            if settings.forms_enabled else None)
+            if settings.forms_enabled else None, officers=settings.officers)
         stage = intake_stage(intake)
 
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
@@ -76,6 +77,10 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
                                                        on_calendar_change=source.refresh,
                                                        versions=versions))
             app.include_router(create_result_router(documents))
+            # The desk officers' work queue (motcua_intake.desk_queue).
+            add_desk_queue(app, stage, intake.work_queue(), current_officer=officer,
+                           scope=settings.scope, signer=signer, topic=settings.dossier_topic,
+                           on_commit=relay.wake)
             install_rate_limits(app, settings, verifier)
             return app
 

@@ -1,15 +1,15 @@
 """the dossier's receiving unit, beside the competent agency (intake regardless of
 administrative boundary): rows from before it stay null, their code's prefix names the unit
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
