@@ -26,6 +26,14 @@ from tests.support import Infrastructure, create_test_keys
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
+# The tests run on a catalogue of their own (the former sample, on the agencies of before the
+# 2025 reforms), so that they name its agencies and procedures whatever the province's shipped
+# catalogue becomes; the stacks they start inherit it. The shipped catalogue has tests of its
+# own (tests/catalogue/test_shipped_catalogue.py) and runs in the e2e test of intake regardless
+# of boundary (tests/e2e/test_receiving_unit.py).
+TEST_CATALOGUE = Path(__file__).resolve().parent / "data" / "catalogue-2024"
+os.environ.setdefault("MOTCUA_CATALOGUE", str(TEST_CATALOGUE))
+
 # Every consumer the tests start (in-process, a stack's processes, `motcua chaos` and what it
 # starts) uses Apache Kafka's smallest session timeout: the embedded broker makes a new group
 # member wait about half of it, and the suite starts and restarts members dozens of times.

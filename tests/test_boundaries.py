@@ -39,3 +39,25 @@ def test_contracts_need_only_pydantic_and_the_standard_library():
     allowed = ({"pydantic", "rfc8785", "motcua_contracts", "__future__"}
                | set(sys.stdlib_module_names))
     assert imports.keys() <= allowed, {m: imports[m] for m in imports.keys() - allowed}
+
+
+# The province lives in configuration (PROVINCE_NAME, CENTRE_*: motcua_catalogue.centre, whose
+# defaults name Lào Cai) and in the catalogue's data (data/lao-cai.json, MOTCUA_CATALOGUE);
+# nowhere else in the code, so that another province runs motcua by configuration alone.
+PROVINCE_WORDS = ("Lào Cai", "Lao Cai", "Yên Bái", "Hà Giang", ".H38")
+CONFIGURATION = {"libs/catalogue/src/motcua_catalogue/centre.py"}
+
+
+def test_no_province_is_written_in_the_code():
+    written = []
+    for top in ("libs", "services", "apps"):
+        for path in (ROOT / top).rglob("*"):
+            relative = str(path.relative_to(ROOT))
+            if (path.suffix not in (".py", ".html", ".txt") or "/data/" in relative
+                    or relative in CONFIGURATION):
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                code = line.split("#", 1)[0] if path.suffix == ".py" else line
+                if any(word in code for word in PROVINCE_WORDS) and "examples=" not in code:
+                    written.append(f"{relative}:{number}: {line.strip()}")
+    assert written == []

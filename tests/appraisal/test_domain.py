@@ -73,6 +73,14 @@ def test_the_fee_owed_is_the_channels_fee_less_what_was_paid(channel, paid, owed
     assert fees_due(facts(channel, paid), BUSINESS) == owed
 
 
+def test_the_fee_intake_fixed_under_the_dossiers_version_and_case_is_what_is_owed():
+    """A case with its own fee, or a version imported since with another one: the dossier pays
+    what intake fixed at acceptance, not this stage's catalogue's fee."""
+    fixed = facts("counter", 30_000).model_copy(update={"fee": 200_000})
+    assert fees_due(fixed, BUSINESS) == 170_000
+    assert fees_due(fixed.model_copy(update={"fee": 0}), BUSINESS) == 0
+
+
 def test_a_consulted_agency_has_a_quarter_of_the_appraisal_but_at_least_half_a_day():
     assert consultation_hours(WORK_PERMIT) == 14  # 56 / 4
     assert consultation_hours(BUSINESS) == 4  # 14 / 4 = 3.5, raised to 4

@@ -244,3 +244,19 @@ def test_an_operator_resolving_a_dead_letter_is_part_of_the_history_not_a_findin
     tail_offset = max(r[1] for r in records if r[0] == partition) + 1
     extended = [*records, (partition, tail_offset, key, resolved.model_dump_json().encode())]
     assert judge(keys_dir, extended) == []
+
+
+def test_the_replay_counts_dossiers_by_competent_agency_and_by_receiving_unit(signed_log):
+    """The generated log predates the receiving unit on the event: the code's e-ID prefix names
+    the unit, as for every log written before it was recorded."""
+    keys_dir, _, records = signed_log
+    auditor = Auditor(Verifier(load_registry(keys_dir)))
+    for record in records:
+        auditor.feed(*record)
+    submitted = [json.loads(r[3]) for r in records if types_of(r) == "DossierSubmitted"]
+    by_agency, by_unit = auditor.tally.received_by_agency, auditor.tally.received_by_unit
+    assert sum(by_agency.values()) == sum(by_unit.values()) == len(submitted) == 120
+    assert by_unit == {prefix: sum(1 for d in submitted if d["code"].startswith(prefix + "-"))
+                       for prefix in {d["code"].rsplit("-", 2)[0] for d in submitted}}
+    assert by_agency == {agency: sum(1 for d in submitted if d["agency"] == agency)
+                         for agency in {d["agency"] for d in submitted}}

@@ -1,4 +1,6 @@
-"""The catalogue files: the shipped ones load; a bad one stops start-up with file, line, reason."""
+"""The catalogue files in CSV form: the tests' own (tests/data/catalogue-2024) loads; a bad
+one stops start-up with file, line, reason. The shipped export is tested on its own
+(test_shipped_catalogue)."""
 
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def error_of(tmp_path: Path, agencies: list[str], procedures: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def shipped():
+def shipped():  # the configured catalogue: the tests' own, in CSV form
     return load_catalogue()
 
 

@@ -118,3 +118,22 @@ def test_approvals_default_decision_names_the_code_not_the_applicant():
 
     assert default_decision("Cấp Phiếu lý lịch tư pháp", "C-1") == (
         "Chấp thuận: Cấp Phiếu lý lịch tư pháp, hồ sơ C-1")
+
+
+def test_another_province_is_named_by_configuration_alone(tmp_path, monkeypatch):
+    from cryptography.x509.oid import NameOID
+
+    from motcua_pki.issue import new_root
+
+    monkeypatch.setenv("PROVINCE_NAME", "Tuyên Quang")
+    assert "Tuyên Quang, ngày 13 tháng 05 năm 2026" in text_of(FACTS, tmp_path)
+    root = new_root(datetime(2026, 1, 1, tzinfo=timezone.utc)).certificate.subject
+    assert root.get_attributes_for_oid(NameOID.STATE_OR_PROVINCE_NAME)[0].value == "Tuyên Quang"
+    assert "tỉnh Tuyên Quang" in root.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+
+
+def test_the_catalogues_name_of_the_result_is_the_title(tmp_path):
+    text = text_of(replace(FACTS, procedure_code="9.999999", result_title="Giấy khai sinh"),
+                   tmp_path)
+    assert "GIẤY KHAI SINH" in text
+    assert "QUYẾT ĐỊNH" not in text

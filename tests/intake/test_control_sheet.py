@@ -243,3 +243,29 @@ def test_a_re_appraisal_after_a_return_gets_the_time_left_not_the_whole_allotmen
         ("stage", "approval", 10, 3, "early"),
         ("stage", "signing", 4, 1, "in_progress"),
     ]
+
+
+def test_the_step_plan_the_dossier_was_accepted_under_is_what_each_stage_is_judged_against():
+    """A case with a longer limit (or a catalogue version imported since): the facts' plan, not
+    the catalogue's, gives each stage its allotment."""
+    accepted = MONDAY + timedelta(minutes=30)
+    appraised = after(accepted, 90)  # late against the default case's 56, early against 96
+    entries = [Entry("DossierSubmitted", MONDAY, "intake"),
+               Entry("DossierAccepted", accepted, "appraisal"),
+               Entry("DossierAppraised", appraised, "approval", "appraisal")]
+    plan = {"intake": 4, "appraisal": 96, "approval": 12, "signing": 4, "delivery": 4}
+    rows = control_sheet(entries, procedure=PROCEDURE, calendar=CALENDAR, lead_agency="STP",
+                         now=after(appraised, 1), plan=plan)
+    assert [(r.stage, r.allotted_hours, r.result) for r in rows][:2] == [
+        ("intake", 4, "early"), ("appraisal", 96, "early")]
+    default = sheet(entries, now=after(appraised, 1))
+    assert [(r.stage, r.allotted_hours, r.result) for r in default][1] == ("appraisal", 56,
+                                                                           "late")
+
+
+def test_the_intake_row_is_the_receiving_units():
+    entries = [Entry("DossierSubmitted", MONDAY, "intake"),
+               Entry("DossierAccepted", MONDAY + timedelta(hours=1), "appraisal")]
+    rows = control_sheet(entries, procedure=PROCEDURE, calendar=CALENDAR, lead_agency="STP",
+                         now=MONDAY + timedelta(hours=2), receiving_unit="UBNDCL")
+    assert [(r.stage, r.agency) for r in rows] == [("intake", "UBNDCL"), ("appraisal", "STP")]

@@ -75,7 +75,7 @@ async def test_the_report_per_agency_counts_every_dossier_of_the_period_once(cli
     justice = report["groups"][1]
     assert justice["name"] == "Sở Tư pháp tỉnh Lào Cai"
     assert justice["received"] == {"total": 6, "carried_over": 1, "online": 2, "counter": 2,
-                                   "postal": 1}
+                                   "postal": 1, "other_unit": 0}
     assert justice["resolved"] == {"total": 3, "early": 1, "on_time": 1, "late": 1,
                                    "on_time_share": 66.7}
     assert (justice["refused"], justice["stopped"]) == (1, 0)

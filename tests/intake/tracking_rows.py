@@ -13,7 +13,7 @@ from motcua_intake.orm import Dossier, Rating, TimelineEntry
 from tests.personal import key_rows, seal_row
 
 VN = timezone(timedelta(hours=7))
-E_IDS = {"STP": "000.00.15.H38", "SKHDT": "000.00.12.H38"}
+E_IDS = {"STP": "000.00.15.H38", "SKHDT": "000.00.12.H38", "UBNDCL": "000.31.01.H38"}
 PROCEDURES = {"STP": "2.000488", "SKHDT": "2.001610"}
 _counter = iter(range(1, 10_000))
 
@@ -22,13 +22,16 @@ def dossier(agency: str = "STP", *, received_at: datetime, status: int, channel:
             due_at: datetime | None = None, ended_at: datetime | None = None,
             on_time: bool | None = None, rescheduled_from: datetime | None = None,
             supplements: int = 0, id_number: str = "010203004567", stage: str | None = None,
-            overdue: bool = False) -> Dossier:
+            overdue: bool = False, receiving_unit: str | None = None) -> Dossier:
+    """A dossier of `agency`'s procedure, received at `receiving_unit` (default: `agency`'s
+    own desk), whose e-ID prefixes the code."""
     facts = None
     if due_at is not None:
         facts = {"due_at": due_at.isoformat(), "step_due_at": {},
                  "rescheduled_from": rescheduled_from.isoformat() if rescheduled_from else None}
     return Dossier(
-        id=uuid.uuid4(), code=f"{E_IDS[agency]}-{received_at:%y%m%d}-{next(_counter):04d}",
+        id=uuid.uuid4(),
+        code=f"{E_IDS[receiving_unit or agency]}-{received_at:%y%m%d}-{next(_counter):04d}",
         procedure_code=PROCEDURES[agency], agency=agency, channel=channel,
         applicant={"full_name": "Nguyễn Văn An", "id_number": id_number, "phone": "0912345678",
                    "email": None, "address": "Lào Cai"},
@@ -36,7 +39,8 @@ def dossier(agency: str = "STP", *, received_at: datetime, status: int, channel:
         status_code=status, stage=stage, due_at=due_at, updated_at=received_at,
         lifecycle={"supplements": supplements, "rescheduled": rescheduled_from is not None,
                    "overdue": overdue},
-        facts=facts, ended_at=ended_at, on_time=on_time)
+        facts=facts, ended_at=ended_at, on_time=on_time,
+        receiving_unit=receiving_unit or agency)
 
 
 def entry(of: Dossier, type: str, at: datetime, holder: str | None, *, stage: str = "intake",

@@ -141,3 +141,10 @@ def test_the_stage_table_folds_every_event_type_of_the_topic():
 
     stage = operations_stage()
     assert set(stage.handlers) == set(EVENT_TYPES) and stage.name == "operations"
+
+
+def test_the_row_keeps_where_the_dossier_was_received_beside_the_competent_agency():
+    received = submission().model_copy(update={"receiving_unit": "UBNDCL"})
+    view = started(received)
+    assert (view.agency, view.receiving_unit) == ("STP", "UBNDCL")
+    assert started(submission()).receiving_unit is None  # an event from before it was recorded

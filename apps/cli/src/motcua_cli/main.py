@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from motcua_cli import calendar as calendar_cli
+from motcua_cli import catalogue as catalogue_cli
 from motcua_cli import stackfile
 from motcua_cli.access_log import add_access_log_command, run_access_log
 from motcua_cli.dlq import add_dlq_command, run_dlq
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_dlq_command(commands)
     add_trace_command(commands)
     calendar_cli.register(commands)
+    catalogue_cli.register(commands)
     add_procedures_command(commands)
     add_admin_commands(commands)
     return parser
@@ -309,7 +311,8 @@ WITH_STACK: dict[str, Callable[[argparse.Namespace, stackfile.Stack], int]] = {
     "officer": lambda args, current: run_officer(args, args.data_dir, current),
     "outbox": run_outbox, "dlq": run_dlq, "report": run_report, "access-log": run_access_log,
     "trace": run_trace,
-    "calendar": calendar_cli.run, "audit": run_audit, "demo": run_demo, "bench": run_bench,
+    "calendar": calendar_cli.run, "catalogue": catalogue_cli.run, "audit": run_audit,
+    "demo": run_demo, "bench": run_bench,
     "stack": run_stack, "migrate": run_migrate, "topics": run_topics, "privacy": run_privacy,
     "portal": run_portal,
 }

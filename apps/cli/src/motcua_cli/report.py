@@ -32,7 +32,9 @@ def add_report_command(commands: Any) -> argparse.ArgumentParser:
                         help="first day of the period (default: the 1st of this month)")
     report.add_argument("--to", dest="last", type=_day, metavar="YYYY-MM-DD",
                         help="last day of the period, included (default: today)")
-    report.add_argument("--by", choices=("agency", "procedure", "field"), default="agency")
+    report.add_argument("--by", choices=("agency", "receiving_unit", "procedure", "field"),
+                        default="agency", help="group by the competent agency, the unit that "
+                                               "received the dossier, the procedure or the field")
     output = report.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the report as JSON")
     output.add_argument("--csv", action="store_true", help="print the report as CSV")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any, Protocol
 
+from motcua_catalogue.centre import centre_from_env
 from motcua_documents.page import finish, new_canvas
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Lò", "Giàng"]
@@ -38,7 +39,8 @@ def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
                           "size": len(pdf), "media_type": "application/pdf"})
     if not complete and documents:
         documents = documents[1:]
-    address = f"Số {rng.randint(1, 300)}, phường {rng.choice(WARDS)}, tỉnh Lào Cai"
+    address = (f"Số {rng.randint(1, 300)}, phường {rng.choice(WARDS)}, "
+               f"tỉnh {centre_from_env().province}")
     drawn = rng.choice(["counter", "postal", "online"])  # drawn anyway: same samples after
     delivery = delivery or drawn
     channel = channel or rng.choice(["online", "online", "online", "counter", "postal"])

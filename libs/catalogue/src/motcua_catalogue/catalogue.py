@@ -4,7 +4,10 @@ and the reason: a procedure with a wrong step plan must never reach a citizen.""
 from __future__ import annotations
 
 import csv
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -38,6 +41,9 @@ class Agency(BaseModel):
     office_hours: OfficeHours = Field(
         default=DEFAULT_OFFICE_HOURS,
         description="e.g. `mon-fri 07:00-11:30 13:30-17:00; sat 07:00-11:30`; empty: the default.")
+    level: Literal["provincial", "commune"] = Field(
+        default="provincial", description="A provincial unit (department, the centre, a vertical "
+                                          "agency seated in the province) or a commune-level one.")
 
     _split_stages = field_validator("stages", mode="before")(_split)
 
@@ -50,6 +56,41 @@ class Agency(BaseModel):
         return stages
 
 
+LimitUnit = Literal["working_days", "calendar_days", "working_hours", "same_day"]
+
+
+class Step(BaseModel):
+    """One step of a procedure's internal process (trình tự thực hiện): the stage it belongs
+    to, what is done, who performs it and its allotted working hours."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    stage: Literal["intake", "appraisal", "approval", "signing", "delivery"]
+    name: str = Field(min_length=1, max_length=500)
+    performer: str = Field(min_length=1, max_length=300)
+    hours: float = Field(ge=0, le=365 * 24)
+
+
+class Case(BaseModel):
+    """A case (trường hợp) of a procedure as the national database publishes it: its own time
+    limit, fees, components and step plan (e.g. the criminal-record certificate: 10 working
+    days, 15 when the applicant lived in several provinces)."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    name: str = Field(min_length=1, max_length=500)
+    limit_value: int = Field(ge=0, le=365)
+    limit_unit: LimitUnit
+    steps: tuple[Step, ...]
+    fee_counter: int = Field(ge=0)
+    fee_online: int = Field(ge=0)
+    required_documents: tuple[str, ...] = ()
+
+    def step_hours(self) -> dict[str, float]:
+        return {stage: sum(s.hours for s in self.steps if s.stage == stage) for stage in STAGES}
+
+
 class Procedure(BaseModel):
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
@@ -59,7 +100,7 @@ class Procedure(BaseModel):
     agency: str = Field(description="Code of the lead (competent) agency.")
     coordinating_agencies: tuple[str, ...] = ()
     limit_value: int = Field(ge=0, le=365)
-    limit_unit: Literal["working_days", "calendar_days", "working_hours", "same_day"]
+    limit_unit: LimitUnit
     intake_hours: float = Field(ge=0)
     appraisal_hours: float = Field(ge=0)
     approval_hours: float = Field(ge=0)
@@ -78,6 +119,17 @@ class Procedure(BaseModel):
     officer_stages: tuple[str, ...] = Field(
         default=(), description="Stages where an officer decides; the others run the automatic "
                                 "policy.")
+    level: Literal["provincial", "commune"] = Field(
+        default="provincial", description="Cấp thực hiện: the province's departments or the "
+                                          "commune People's Committees.")
+    cases: tuple[Case, ...] = Field(
+        default=(), description="The cases the national database publishes; the first is the "
+                                "default, whose limit, fees and steps are the fields above.")
+    steps: tuple[Step, ...] = Field(default=(), description="The default case's steps.")
+    result_title: str = Field(
+        default="", max_length=200,
+        description="What the result is called (KETQUATHUCHIEN: a birth certificate, a licence), "
+                    "the title of the result document; empty: signing's own table decides.")
 
     _split_lists = field_validator("coordinating_agencies", "required_documents", "required_data",
                                    "officer_stages", mode="before")(_split)
@@ -109,11 +161,32 @@ class Procedure(BaseModel):
     def step_hours(self) -> dict[str, float]:
         return {stage: getattr(self, f"{stage}_hours") for stage in STAGES}
 
+    def for_case(self, code: str | None) -> Procedure:
+        """The procedure as a dossier of case `code` is handled (None: the default case).
+        Raises KeyError for a case the procedure does not have."""
+        if code is None or not self.cases or code == self.cases[0].code:
+            return self
+        case = next((c for c in self.cases if c.code == code), None)
+        if case is None:
+            raise KeyError(f"procedure {self.code} has no case {code!r} (cases: "
+                           f"{', '.join(c.code for c in self.cases)})")
+        hours = {f"{stage}_hours": value for stage, value in case.step_hours().items()}
+        return self.model_copy(update={
+            "limit_value": case.limit_value, "limit_unit": case.limit_unit, **hours,
+            "fee_counter": case.fee_counter, "fee_online": case.fee_online,
+            "required_documents": case.required_documents or self.required_documents,
+            "steps": case.steps})
+
 
 @dataclass(frozen=True)
 class Catalogue:
     agencies: dict[str, Agency]
     procedures: dict[str, Procedure]
+    # Which imported version this is (motcua_catalogue.export, intake's catalogue_versions);
+    # 0 for the catalogue shipped with the code, in force until a first import.
+    version: int = 0
+    effective_from: datetime | None = None
+    title: str = ""
 
 
 def _read_rows(path: Path, model: type[BaseModel]) -> list[tuple[int, Any]]:
@@ -146,11 +219,41 @@ def _unique(path: Path, rows: list[tuple[int, Any]], kind: str) -> dict[str, tup
     return by_code
 
 
+# The catalogue an installation runs on when nothing is imported: a catalogue export (JSON,
+# motcua_catalogue.export) or a folder with agencies.csv and procedures.csv; unset: the merged
+# Lào Cai province's, shipped in data/ (docs/catalogue.md).
+CATALOGUE_SETTING = "MOTCUA_CATALOGUE"
+SHIPPED = "lao-cai.json"
+
+
 def load_catalogue(agencies_file: Path | None = None,
                    procedures_file: Path | None = None) -> Catalogue:
-    data = resources.files("motcua_catalogue") / "data"
-    agencies_path = Path(agencies_file or str(data / "agencies.csv"))
-    procedures_path = Path(procedures_file or str(data / "procedures.csv"))
+    """The two CSV files given, or without them the configured catalogue (MOTCUA_CATALOGUE,
+    else the shipped one)."""
+    if agencies_file is None and procedures_file is None:
+        return configured_catalogue()
+    if agencies_file is None or procedures_file is None:
+        raise CatalogueError("the CSV form of the catalogue is two files: agencies and "
+                             "procedures")
+    return _load_csv(Path(agencies_file), Path(procedures_file))
+
+
+def configured_catalogue(environ: Mapping[str, str] | None = None) -> Catalogue:
+    from motcua_catalogue.export import read_export  # export builds on this module's models
+
+    configured = (os.environ if environ is None else environ).get(CATALOGUE_SETTING, "").strip()
+    if not configured:
+        return read_export(Path(str(resources.files("motcua_catalogue") / "data" / SHIPPED)))\
+            .catalogue
+    path = Path(configured)
+    if path.is_dir():
+        return _load_csv(path / "agencies.csv", path / "procedures.csv")
+    if not path.is_file():
+        raise CatalogueError(f"{CATALOGUE_SETTING}={configured}: no such file or folder")
+    return read_export(path).catalogue
+
+
+def _load_csv(agencies_path: Path, procedures_path: Path) -> Catalogue:
     agencies = _unique(agencies_path, _read_rows(agencies_path, Agency), "agency")
     procedures = _unique(procedures_path, _read_rows(procedures_path, Procedure), "procedure")
     for line, procedure in procedures.values():
@@ -164,4 +267,5 @@ def load_catalogue(agencies_file: Path | None = None,
 
 @cache
 def default_catalogue() -> Catalogue:
+    """The configured catalogue, read once per process (version 0: in force until an import)."""
     return load_catalogue()

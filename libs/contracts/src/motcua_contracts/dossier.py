@@ -127,6 +127,28 @@ class DossierFacts(BaseModel):
         default=None,
         description="The first appointment, once an apology (form 04) has set a new `due_at`. "
                     "On-time is judged against it: a rescheduled dossier still counts as late.")
+    catalogue_version: JsonInt | None = Field(
+        default=None, ge=1,
+        description="The catalogue version the dossier was received under (DossierSubmitted); "
+                    "absent: the catalogue shipped with the code.")
+    case_code: str | None = Field(
+        default=None, max_length=32,
+        description="The procedure's case applied for; absent: its default case.")
+    receiving_unit: str | None = Field(
+        default=None, max_length=16,
+        description="The agency whose desk received the dossier (DossierSubmitted); absent: "
+                    "the code's e-ID prefix names it.")
+    step_hours: dict[str, float] | None = Field(
+        default=None,
+        description="The step plan the deadlines were counted from (stage name -> working "
+                    "hours), under the dossier's catalogue version and case: what the control "
+                    "sheet judges each stage against. Absent (older events): the catalogue's.")
+    fee: JsonInt | None = Field(
+        default=None, ge=0,
+        description="The fee (đồng) for the way it was filed, under the catalogue version and "
+                    "case it was received under, as intake set it at acceptance: what the "
+                    "agency asks for less `fees_paid`. Absent (older events): the stage's "
+                    "catalogue gives it.")
 
     @model_validator(mode="before")
     @classmethod

@@ -50,6 +50,22 @@ class DossierSubmitted(Event):
                                   "dossier's data key (schema version 3; before it, in clear).")
     received_at: AwareDatetime = Field(description="When intake received it.")
     fees_paid: JsonInt = Field(default=0, ge=0, description="Fees (đồng) paid when filing.")
+    catalogue_version: JsonInt | None = Field(
+        default=None, ge=1,
+        description="The imported catalogue version in force when it was received: the dossier "
+                    "is handled under it to the end. Absent: the catalogue shipped with the code "
+                    "(and every event written before versions existed; a compatible change).")
+    case_code: str | None = Field(
+        default=None, max_length=32,
+        description="The procedure's case (trường hợp) applied for; absent: its default case.")
+    receiving_unit: str | None = Field(
+        default=None, max_length=16, examples=["UBNDPCD"],
+        description="Where it was received: the agency code of the one-stop desk (the "
+                    "provincial centre, a commune centre, the competent agency's own desk; for "
+                    "the portal, the competent agency), whose e-ID and daily counter make the "
+                    "code. It may differ from the competent agency (`agency`): intake is "
+                    "regardless of administrative boundary. Absent on events written before it "
+                    "existed (a compatible change): the code's e-ID prefix names the unit.")
 
 
 class DossierAccepted(Event):

@@ -19,6 +19,7 @@ from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.pdfgen.canvas import Canvas
 
 from motcua_catalogue import Procedure
+from motcua_catalogue.centre import centre_from_env
 from motcua_catalogue.working_time import VIETNAM
 from motcua_documents.page import (
     CENTRED,
@@ -40,8 +41,6 @@ from motcua_documents.page import (
 
 # Where the seal goes (PDF points, origin bottom left): under the signature block, right side.
 SEAL_BOX = (PAGE_WIDTH - MARGIN - 220, 150, PAGE_WIDTH - MARGIN, 240)
-# The place the results are dated from (the province's seat).
-PLACE = "Lào Cai"
 # A draft has no number yet: signing gives it (motcua_signing.domain.result_number) when it seals.
 DRAFT_NUMBER = "........ (cấp khi ký số)"
 DRAFT_MARK = "DỰ THẢO"
@@ -54,7 +53,8 @@ __all__ = ["DRAFT_MARK", "DRAFT_NUMBER", "MEDIA_TYPE", "SEAL_BOX", "TITLES", "Re
 DECISION = "QUYẾT ĐỊNH"
 # What each procedure's result is called: a decision (quyết định), a licence (giấy phép) or a
 # certificate (giấy chứng nhận); a denial is always a refusal notice. The title belongs to the
-# procedure, so this table is to move into the catalogue when the catalogue grows a column for it.
+# procedure: the catalogue's `result_title` (KETQUATHUCHIEN in an export) wins; this table names
+# the results of catalogues that have none (the CSV form).
 TITLES: dict[str, str] = {
     "1.001193": "GIẤY KHAI SINH",
     "1.000894": "GIẤY CHỨNG NHẬN KẾT HÔN",
@@ -72,11 +72,13 @@ TITLES: dict[str, str] = {
 }
 
 
-def title_for(procedure_code: str, outcome: str) -> tuple[str, str]:
-    """(title, subtitle) of the result document."""
+def title_for(procedure_code: str, outcome: str, catalogue_title: str = "") -> tuple[str, str]:
+    """(title, subtitle) of the result document: the catalogue's name of the result when it
+    has one (KETQUATHUCHIEN), else this table's."""
     if outcome == "denied":
         return "THÔNG BÁO", "Về việc từ chối giải quyết hồ sơ"
-    return TITLES.get(procedure_code, DECISION), "Về việc giải quyết thủ tục hành chính"
+    title = catalogue_title.upper() if catalogue_title else TITLES.get(procedure_code, DECISION)
+    return title, "Về việc giải quyết thủ tục hành chính"
 
 
 def default_decision(procedure_name: str, dossier_code: str) -> str:
@@ -102,6 +104,7 @@ class ResultFacts:
     issued_at: datetime  # the signing time, printed on the seal as well (a draft: when drawn)
     lookup_url: str
     signer_name: str = ""  # the common name of the agency's certificate, printed on the seal
+    result_title: str = ""  # the catalogue's name of the result (KETQUATHUCHIEN), if it has one
 
 
 def result_facts(*, procedure: Procedure | None, procedure_code: str, agency_name: str,
@@ -116,7 +119,7 @@ def result_facts(*, procedure: Procedure | None, procedure_code: str, agency_nam
         applicant_name=applicant_name, procedure_code=procedure_code,
         procedure_name=procedure.name if procedure else procedure_code, outcome=outcome,
         body=body, received_at=received_at, issued_at=issued_at, lookup_url=lookup_url,
-        signer_name=signer_name)
+        signer_name=signer_name, result_title=procedure.result_title if procedure else "")
 
 
 SEAL_RED = (0.78, 0.05, 0.05)
@@ -174,14 +177,14 @@ def render_pdf(facts: ResultFacts, *, draft: bool = False) -> bytes:
     """The result as signing seals it; with `draft`, the same page marked "DỰ THẢO", without
     the seal (`facts.result_number` is then DRAFT_NUMBER, `issued_at` when it is drawn)."""
     buffer = io.BytesIO()
-    title, subtitle = title_for(facts.procedure_code, facts.outcome)
+    title, subtitle = title_for(facts.procedure_code, facts.outcome, facts.result_title)
     canvas = new_canvas(buffer, title=(f"{DRAFT_MARK}: " if draft else "")
                         + f"{title.capitalize()} {facts.result_number}",
                         author=facts.agency_name, subject=f"Hồ sơ {facts.dossier_code}")
     if draft:
         _draw_draft_marks(canvas)
     draw_header(canvas, issuer=facts.agency_name, number=facts.result_number,
-                dated=facts.issued_at, place=PLACE)
+                dated=facts.issued_at, place=centre_from_env().province)
 
     y = paragraph(canvas, escape(title), style("title", "VN-Bold", 15, **CENTRED),
                   MARGIN, PAGE_HEIGHT - 190, CONTENT_WIDTH)

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-PROVINCE = "Lào Cai"
-ROOT_NAME = "Tổ chức chứng thực gốc tỉnh Lào Cai (motcua)"
+from motcua_catalogue.centre import centre_from_env
+
 ROOT_YEARS = 20
 AGENCY_YEARS = 3
 # RSA rather than ECDSA: every PDF reader (Acrobat, poppler, Foxit) verifies RSA PAdES
@@ -47,10 +47,19 @@ def fit(name: str, limit: int = 64) -> str:
     return name.encode()[:limit].decode(errors="ignore")
 
 
+def province() -> str:
+    """The province the certificates name: the installation's (PROVINCE_NAME)."""
+    return centre_from_env().province
+
+
+def root_name() -> str:
+    return f"Tổ chức chứng thực gốc tỉnh {province()} (motcua)"
+
+
 def _name(common_name: str, organisation: str, unit: str | None = None) -> x509.Name:
     attributes = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-        x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, PROVINCE),
+        x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, province()),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, fit(organisation)),
     ]
     if unit:
@@ -59,9 +68,9 @@ def _name(common_name: str, organisation: str, unit: str | None = None) -> x509.
     return x509.Name(attributes)
 
 
-def new_root(now: datetime, *, name: str = ROOT_NAME, years: int = ROOT_YEARS) -> Credential:
+def new_root(now: datetime, *, name: str | None = None, years: int = ROOT_YEARS) -> Credential:
     key = rsa.generate_private_key(public_exponent=65537, key_size=ROOT_KEY_BITS)
-    subject = _name(name, f"Ủy ban nhân dân tỉnh {PROVINCE}")
+    subject = _name(name or root_name(), f"Ủy ban nhân dân tỉnh {province()}")
     public = key.public_key()
     certificate = (
         x509.CertificateBuilder()

@@ -25,8 +25,12 @@ def appraise(facts: DossierFacts, procedure: Procedure) -> Appraisal:
 
 
 def fees_due(facts: DossierFacts, procedure: Procedure) -> int:
-    """What the applicant still owes: the fee for the way they filed, less what they paid."""
-    fee = procedure.fee_online if facts.channel == "online" else procedure.fee_counter
+    """What the applicant still owes: the fee for the way they filed, less what they paid. The
+    fee is the one intake fixed at acceptance under the dossier's catalogue version and case;
+    a dossier accepted before facts carried it is charged by this stage's catalogue."""
+    fee = facts.fee
+    if fee is None:
+        fee = procedure.fee_online if facts.channel == "online" else procedure.fee_counter
     return max(fee - facts.fees_paid, 0)
 
 

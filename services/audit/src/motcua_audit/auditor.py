@@ -23,6 +23,7 @@ import orjson
 from pydantic import ValidationError
 
 from motcua_contracts import DossierState, Event, IllegalTransition, advance
+from motcua_contracts.intake import DossierSubmitted
 from motcua_contracts.lifecycle import NEUTRAL, ended_by_expiry
 from motcua_contracts.topic import EVENT_ADAPTER, SCHEMA_VERSIONS
 from motcua_runtime.trust import Verifier
@@ -97,6 +98,10 @@ class Tally:
     on_time: int = 0
     late: int = 0
     findings_by_kind: dict[str, int] = field(default_factory=dict)
+    # Dossiers received, by competent agency and by the unit that received them (its agency
+    # code; on events from before it was recorded, the e-ID prefix of the code).
+    received_by_agency: dict[str, int] = field(default_factory=dict)
+    received_by_unit: dict[str, int] = field(default_factory=dict)
 
 
 class Auditor:
@@ -162,6 +167,8 @@ class Auditor:
                          document)
             return
         self._check_chain(dossier, dossier_id, where, event, document)
+        if isinstance(event, DossierSubmitted):
+            self._count_received(event)
         hash_bytes = dossier.seen[event_key] = _hash_bytes(event.hash)
         self._resolve_pending(dossier, dossier_id, where, event, event_key, document)
         if dossier.judged:
@@ -176,6 +183,12 @@ class Auditor:
             status = dossier.state.status
             self.dossiers[dossier_key] = _Ended(int(status) if status else 0,
                                                 b"".join(dossier.seen), dossier.timeline)
+
+    def _count_received(self, event: DossierSubmitted) -> None:
+        unit = event.receiving_unit or event.code.rsplit("-", 2)[0]
+        for counts, name in ((self.tally.received_by_agency, event.agency),
+                             (self.tally.received_by_unit, unit)):
+            counts[name] = counts.get(name, 0) + 1
 
     def finish(self) -> None:
         """At the end of the log: causes that never appeared."""

@@ -49,7 +49,7 @@ from motcua_runtime.keys import DEV_PASSPHRASE, Signer, ensure_keys, own_instanc
 PARTITIONS = 12
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 POST_OFFICE = "BUUDIEN"
-ADDRESS = "Số 1 Hoàng Liên, Lào Cai"
+ADDRESS = "Số 1 Hoàng Liên"  # a synthetic applicant's, in no province in particular
 APPLICANT = {"full_name": "Nguyễn Thị Hoa", "id_number": "010203004567", "phone": "0912345678",
              "address": ADDRESS}
 PATHS = {  # path -> weight (share of dossiers)
@@ -230,6 +230,7 @@ def generate(signer_of: SignerOf, dossiers: int, *, seed: int = 1, window: int =
     catalogue = default_catalogue()
     procedures = list(catalogue.procedures.values())
     agencies = sorted(catalogue.agencies)
+    e_ids = {code: agency.electronic_id for code, agency in catalogue.agencies.items()}
     paths, weights = list(PATHS), list(PATHS.values())
     clock = start or datetime(2026, 3, 2, 8, tzinfo=timezone.utc)
     offsets = [0] * PARTITIONS
@@ -240,7 +241,7 @@ def generate(signer_of: SignerOf, dossiers: int, *, seed: int = 1, window: int =
             procedure = rng.choice(procedures)
             path = rng.choices(paths, weights)[0]
             journey = _Journey(rng, signer_of, procedure.agency, clock, procedure.code,
-                               f"000.00.15.H38-{clock:%y%m%d}-{made % 10_000:04d}",
+                               f"{e_ids[procedure.agency]}-{clock:%y%m%d}-{made % 10_000:04d}",
                                channel=path if path in ("counter", "postal") else "online")
             consulted = rng.choice([a for a in agencies if a != procedure.agency])
             active.append(_journey(journey, path, consulted))

@@ -38,6 +38,8 @@ class ShareResult:
     findings: list[Finding] = field(default_factory=list)
     findings_by_kind: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)  # status code -> dossiers
+    received_by_agency: dict[str, int] = field(default_factory=dict)
+    received_by_unit: dict[str, int] = field(default_factory=dict)
     in_database: int = 0
     peak_rss: int = 0  # bytes
     cpu_seconds: float = 0.0  # user + system time of the share's process
@@ -66,9 +68,13 @@ class Replay:
     def report(self) -> dict[str, Any]:
         by_kind: Counter[str] = Counter()
         statuses: Counter[int] = Counter()
+        by_agency: Counter[str] = Counter()
+        by_unit: Counter[str] = Counter()
         for share in self.shares:
             by_kind.update(share.findings_by_kind)
             statuses.update(share.statuses)
+            by_agency.update(share.received_by_agency)
+            by_unit.update(share.received_by_unit)
         by_kind.update(f.kind for f in self.findings)
         findings = [f for share in self.shares for f in share.findings] + self.findings
         return {
@@ -81,6 +87,8 @@ class Replay:
             "statuses": {str(code): count for code, count in sorted(statuses.items())},
             "deadlines": {"on_time": sum(s.on_time for s in self.shares),
                           "late": sum(s.late for s in self.shares)},
+            "received": {"by_agency": dict(sorted(by_agency.items())),
+                         "by_receiving_unit": dict(sorted(by_unit.items()))},
             "findings_by_kind": dict(sorted(by_kind.items())),
             "findings": [f.to_json() for f in findings],
             "findings_listed": len(findings),
@@ -181,6 +189,8 @@ async def _judge_share(source: Source, registry_path: Path, database_url: str | 
         events=tally.events, dossiers=len(rebuilt), on_time=tally.on_time, late=tally.late,
         findings=auditor.findings, findings_by_kind=dict(tally.findings_by_kind),
         statuses=dict(Counter(r.status for r in rebuilt.values())), in_database=in_database,
+        received_by_agency=dict(tally.received_by_agency),
+        received_by_unit=dict(tally.received_by_unit),
         peak_rss=usage.ru_maxrss * 1024, cpu_seconds=usage.ru_utime + usage.ru_stime)
 
 

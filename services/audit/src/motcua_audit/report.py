@@ -39,6 +39,11 @@ def show(report: dict[str, Any], console: Console, *, listed: int = 20) -> None:
                                           for code, count in report["statuses"].items()) or "-")
     summary.add_row("on time / late", f"{report['deadlines']['on_time']:,} / "
                                       f"{report['deadlines']['late']:,}")
+    received = report.get("received", {})
+    for label, counts in (("received by agency", received.get("by_agency", {})),
+                          ("received by unit", received.get("by_receiving_unit", {}))):
+        summary.add_row(label, ", ".join(f"{name}: {count:,}" for name, count in
+                                         counts.items()) or "-")
     total = report["findings_total"]
     summary.add_row("findings", f"[bold {'red' if total else 'green'}]{total:,}[/]")
     console.print(summary)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from motcua_contracts.delivery import check_tracking_number, s10_check_digit
 
-POST_OFFICE = "BUUDIEN"  # Bưu điện tỉnh Lào Cai, the catalogue's post office (a setting)
+POST_OFFICE = "BUUDIEN"  # the catalogue's post office, by default (DELIVERY_POST_OFFICE)
 
 __all__ = ["POST_OFFICE", "check_tracking_number", "on_time", "s10_check_digit",
            "tracking_number_for"]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.centre import Centre
 from motcua_intake.access_log import create_access_log_router
+from motcua_intake.catalogue_versions import CatalogueVersions
 from motcua_intake.erasure_api import create_erasure_router
 from motcua_intake.files.api import UPLOAD_PATH, create_files_router, upload_limit
 from motcua_intake.files.documents import DossierFiles
@@ -33,7 +34,8 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                calendar: WorkingCalendar, topic: str, on_commit: Callable[[], None], *,
                current_officer: OfficerDependency, signer: Signer, files: DossierFiles,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-               centre: Centre | None = None) -> FastAPI:
+               centre: Centre | None = None,
+               versions: CatalogueVersions | None = None) -> FastAPI:
     """`on_commit` is called after a request wrote to the outbox (it wakes the relay); `signer`
     is intake's key, which signs every event the API emits; `files` the dossiers' file store;
     `centre` who the public pages name."""
@@ -48,7 +50,8 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
                                               centre=centre))
     # Filing, the applicant's actions and the list of procedures.
     app.include_router(create_filing_router(catalogue, calendar,
-                                            applicant.Outbox(topic, signer), on_commit, files))
+                                            applicant.Outbox(topic, signer), on_commit, files,
+                                            versions))
     # Uploads, the applicant's and officers' downloads of the dossiers' files.
     app.include_router(create_files_router(files, current_officer, catalogue))
     # The administrator's erasure of a dossier's personal data, signed with intake's own key.
@@ -57,7 +60,7 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     # The dossier's forms 01 to 05, for the applicant and for officers.
     app.include_router(create_forms_router(files, current_officer, catalogue))
     # The dossier as an officer of an agency that took part in it reads it; the desk's filing.
-    desk = Filing(applicant.Outbox(topic, signer), on_commit, files)
+    desk = Filing(applicant.Outbox(topic, signer), on_commit, files, versions)
     app.include_router(create_officer_router(catalogue, calendar, current_officer, desk))
     # Every officer's read of personal data (files, dossiers), for the auditors.
     app.include_router(create_access_log_router(current_officer))

@@ -13,6 +13,7 @@ from motcua_catalogue.centre import centre_from_env
 from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS
 from motcua_files import FilesSettings, store_from_settings
 from motcua_intake.api import create_api
+from motcua_intake.catalogue_versions import CatalogueVersions, read_versions, refresh_versions
 from motcua_intake.deadline_watch import watch_deadlines
 from motcua_intake.desk_queue import add_desk_queue
 from motcua_intake.files.cleanup import clean_unnamed_uploads
@@ -52,9 +53,14 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
     # Signing opens its documents to intake's own service tokens, signed with intake's key.
     documents = (SigningDocuments(settings.signing_url, ServiceTokens(signer)).fetch
                  if settings.signing_url else None)
+    # The imported catalogue versions, read before the consumer starts (a dossier received
+    # under one must find it) and again every deadline-watch period.
+    versions = CatalogueVersions(catalogue)
+    await read_versions(settings, versions)
     async with live_calendar(settings) as source:
         calendar = source.live()
-        intake = Intake(catalogue, calendar, settings.supplement_days, agency_calendars={
+        intake = Intake(catalogue, calendar, settings.supplement_days, versions=versions,
+                        agency_calendars={
             code: source.live(agency.office_hours) for code, agency in catalogue.agencies.items()
             if agency.office_hours != DEFAULT_OFFICE_HOURS},
             notices=Notices(catalogue, settings.public_base_url, centre=centre.name),
@@ -66,9 +72,10 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             app = create_api(sessions, catalogue, calendar, settings.dossier_topic,
                              on_commit=relay.wake, current_officer=officer, signer=signer,
                              files=files, max_body_bytes=settings.http_max_body_bytes,
-                             centre=centre)
+                             centre=centre, versions=versions)
             app.include_router(create_catalogue_router(catalogue, source.store, officer,
-                                                       on_calendar_change=source.refresh))
+                                                       on_calendar_change=source.refresh,
+                                                       versions=versions))
             app.include_router(create_result_router(documents))
             # The desk officers' work queue (motcua_intake.desk_queue).
             add_desk_queue(app, stage, intake.work_queue(), current_officer=officer,
@@ -88,6 +95,8 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             loops = [watch_deadlines(engine, settings.dossier_topic, signer, relay, stopping,
                                      every=settings.deadline_watch_seconds),
                      mail.run(stopping),
+                     refresh_versions(engine, versions, stopping,
+                                      every=settings.deadline_watch_seconds),
                      clean_unnamed_uploads(
                          engine, files.store, stopping, every=settings.upload_cleanup_seconds,
                          after=timedelta(hours=settings.unnamed_upload_hours))]

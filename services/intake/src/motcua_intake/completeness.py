@@ -47,7 +47,12 @@ def acceptance(dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar
         # The column holds what a validated DossierSubmitted said; DossierFacts checks it.
         channel=cast(Channel, dossier.channel),
         fees_paid=dossier.fees_paid, data=data, data_filled=filled,
-        supplements_requested=state.supplements)
+        supplements_requested=state.supplements,
+        # The terms it was received under (docs/catalogue.md): the version, the case, the step
+        # plan and the fee the later stages hold it to; and where it was received.
+        catalogue_version=dossier.catalogue_version, case_code=dossier.case_code,
+        receiving_unit=dossier.receiving_unit, step_hours=procedure.step_hours(),
+        fee=procedure.fee_online if dossier.channel == "online" else procedure.fee_counter)
     if waited_since is not None and procedure.supplement_clock == "pause":
         facts = domain.moved_by_waiting(facts, procedure, calendar, waiting_since=waited_since,
                                         now=checked_at, clock="pause")

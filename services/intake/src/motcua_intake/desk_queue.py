@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_contracts import Event
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import MAX_DOCUMENTS, SupplementProvided
@@ -97,9 +97,23 @@ def open_for_desk(items: WorkItems, cause: Event, dossier: Dossier, facts: Dossi
 
 
 def desk_decisions(catalogue: Catalogue, calendar_of: Callable[[str], WorkingCalendar],
-                   supplement_days: int) -> dict[str, Decision]:
+                   supplement_days: int, *,
+                   catalogue_of: Callable[[int | None], Catalogue] | None = None
+                   ) -> dict[str, Decision]:
     """What a desk officer decides on an intake item. `calendar_of(agency)` is the competent
-    agency's working calendar; `supplement_days` the applicant's working days to answer."""
+    agency's working calendar; `supplement_days` the applicant's working days to answer;
+    `catalogue_of(version)` the catalogue a dossier received under that version is handled
+    under (None: `catalogue` for every dossier)."""
+
+    def terms(dossier: Dossier) -> Procedure:
+        """The dossier's procedure under its catalogue version, in its case."""
+        source = catalogue_of(dossier.catalogue_version) if catalogue_of else catalogue
+        procedure = procedure_of(source, dossier.procedure_code)
+        try:
+            return procedure.for_case(dossier.case_code)
+        except KeyError:
+            raise Rejected(f"procedure {dossier.procedure_code} has no case "
+                           f"{dossier.case_code!r} in the dossier's catalogue") from None
 
     def dossier_of(item: Any, context: DecisionContext) -> Dossier:
         dossier: Dossier | None = context.repository.get(item.dossier_id)
@@ -115,7 +129,7 @@ def desk_decisions(catalogue: Catalogue, calendar_of: Callable[[str], WorkingCal
 
     def accept(item: Any, body: Accept, emitter: Emitter, context: DecisionContext) -> None:
         dossier = dossier_of(item, context)
-        procedure = procedure_of(catalogue, dossier.procedure_code)
+        procedure = terms(dossier)
         ctx = item.context or {}
         waited = ctx.get(WAITED_SINCE)
         facts = completeness.acceptance(
@@ -131,7 +145,7 @@ def desk_decisions(catalogue: Catalogue, calendar_of: Callable[[str], WorkingCal
     def supplement(item: Any, body: RequestSupplement, emitter: Emitter,
                    context: DecisionContext) -> None:
         dossier = dossier_of(item, context)
-        procedure = procedure_of(catalogue, dossier.procedure_code)
+        procedure = terms(dossier)
         event = completeness.ask_for_supplement(
             dossier, procedure, calendar_of(procedure.agency), cause_of(item, dossier), emitter,
             missing=body.missing_documents, reason=body.reason, now=context.now,

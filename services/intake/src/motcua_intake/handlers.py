@@ -30,6 +30,7 @@ from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementR
 from motcua_contracts.signing import ResultSigned
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_intake import STAGE, completeness, desk_queue, domain
+from motcua_intake.catalogue_versions import CatalogueVersions, UnknownCatalogueVersion
 from motcua_intake.forms.issuing import FormIssuer
 from motcua_intake.notices import Notices
 from motcua_intake.orm import (
@@ -127,6 +128,18 @@ class Intake:
     # officers then check completeness of the procedures whose officer_stages name intake.
     officers: bool = False
 
+    # The imported catalogue versions (None: only `catalogue`, the shipped one, is known).
+    versions: CatalogueVersions | None = None
+
+    def catalogue_of(self, version: int | None) -> Catalogue:
+        """The catalogue a dossier received under `version` is handled under; a version this
+        process has not read yet raises (the event is parked, never handled under another)."""
+        if self.versions is None:
+            if version:
+                raise UnknownCatalogueVersion(f"catalogue version {version}: no versions here")
+            return self.catalogue
+        return self.versions.get(version)
+
     def calendar_of(self, agency: str) -> WorkingCalendar:
         return self.agency_calendars.get(agency, self.calendar)
 
@@ -189,7 +202,8 @@ class Intake:
 
     def work_queue(self) -> dict[str, Decision]:
         """The desk officers' decisions on intake's work items (motcua_intake.desk_queue)."""
-        return desk_queue.desk_decisions(self.catalogue, self.calendar_of, self.supplement_days)
+        return desk_queue.desk_decisions(self.catalogue, self.calendar_of, self.supplement_days,
+                                         catalogue_of=self.catalogue_of)
 
     def on_submitted(self, event: DossierSubmitted, dossiers: Dossiers,
                      emitter: Emitter) -> None:
@@ -228,10 +242,18 @@ class Intake:
         for what is missing (form 02), or refuse with the reason (form 03). Where the catalogue
         puts the desk's officers in charge of intake, the dossier waits in their work queue
         instead (motcua_intake.desk_queue), with what this check found."""
-        procedure = self.catalogue.procedures.get(dossier.procedure_code)
+        # Under the catalogue version it was received under, whatever was imported since.
+        catalogue = self.catalogue_of(dossier.catalogue_version)
+        procedure = catalogue.procedures.get(dossier.procedure_code)
         if procedure is None:
             completeness.refuse(cause, emitter,
                                 reason=f"Thủ tục {dossier.procedure_code} không có trong danh mục")
+            return
+        try:
+            procedure = procedure.for_case(dossier.case_code)
+        except KeyError:
+            completeness.refuse(cause, emitter, reason=(
+                f"Thủ tục {dossier.procedure_code} không có trường hợp {dossier.case_code}"))
             return
         calendar = self.calendar_of(procedure.agency)
         documents = [Document.model_validate(d) for d in dossier.documents]
@@ -262,7 +284,8 @@ class Intake:
         """The agency whose desk received the dossier (its code's prefix): its desk officers
         check it. A code of no known unit (a portal publishing its own) falls to the competent
         agency's desk."""
-        return (domain.receiving_unit(dossier.code, self.catalogue.agencies.values())
+        return (dossier.receiving_unit
+                or domain.receiving_unit(dossier.code, self.catalogue.agencies.values())
                 or dossier.agency)
 
 
@@ -278,6 +301,8 @@ def dossier_from(event: DossierSubmitted, trace_parent: str | None = None) -> Do
         received_at=event.received_at, status_code=1, stage="intake", last_event_type=None,
         updated_at=event.occurred_at, lifecycle={}, fees_paid=event.fees_paid,
         trace_parent=trace_parent or spans.current_traceparent(),
+        catalogue_version=event.catalogue_version, case_code=event.case_code,
+        receiving_unit=event.receiving_unit,
     )
 
 

@@ -84,6 +84,35 @@ class Dossier(Base):
     # W3C traceparent of the root of the dossier's trace (the filing request): the applicant's
     # later actions and the deadline watch continue that trace, so one dossier is one trace.
     trace_parent: Mapped[str | None] = mapped_column(String(64))
+    # The catalogue version in force when it was received (CatalogueVersion.version; null: the
+    # catalogue shipped with the code) and the procedure's case: the dossier is handled under
+    # them to the end, whatever is imported later.
+    catalogue_version: Mapped[int | None] = mapped_column(Integer)
+    case_code: Mapped[str | None] = mapped_column(String(32))
+    # Where it was received (the desk's agency: a centre, a commune, the competent agency's own
+    # desk), beside `agency`, the competent one; null for rows from before it was recorded,
+    # whose code's e-ID prefix names the unit (motcua_intake.domain.receiving_unit).
+    receiving_unit: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class CatalogueVersion(Base):
+    """An imported catalogue (`motcua catalogue import`), kept whole as the file said it, with
+    the time from which new dossiers are received under it. Never updated or deleted: dossiers
+    name the version they were received under."""
+
+    __tablename__ = "catalogue_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    effective_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, doc="The imported file's name")
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text, doc="The export as imported (docs/catalogue.md)")
+    procedures: Mapped[int] = mapped_column(Integer)
+    agencies: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                  server_default=func.now())
+    imported_by: Mapped[str] = mapped_column(String(128))
 
 
 class TimelineEntry(Base):

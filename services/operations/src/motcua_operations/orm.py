@@ -30,6 +30,9 @@ class DossierView(Base):
     code: Mapped[str] = mapped_column(String(40))
     procedure_code: Mapped[str] = mapped_column(String(32))
     agency: Mapped[str] = mapped_column(String(32), index=True, doc="The competent agency")
+    receiving_unit: Mapped[str | None] = mapped_column(
+        String(32), index=True, doc="The agency whose desk received it (DossierSubmitted); null "
+                                    "on events from before it was recorded")
     channel: Mapped[str] = mapped_column(String(16))
     status_code: Mapped[int] = mapped_column(SmallInteger, index=True)
     holder: Mapped[str | None] = mapped_column(String(16), doc="Stage that acts next, or applicant")

@@ -26,7 +26,8 @@ def started(event: DossierSubmitted) -> DossierView:
     """The row a submission opens, before the submission itself is folded into it."""
     return DossierView(
         dossier_id=event.dossier_id, code=event.code, procedure_code=event.procedure_code,
-        agency=event.agency, channel=event.channel, status_code=0, holder=None, lifecycle={},
+        agency=event.agency, receiving_unit=event.receiving_unit, channel=event.channel,
+        status_code=0, holder=None, lifecycle={},
         received_at=event.received_at, submitted_at=event.occurred_at, due_at=None,
         step_due_at={}, step_due=None, marked_overdue=False, ended_at=None, delivered_at=None,
         on_time=None, last_event_type=event.type, updated_at=event.occurred_at, events=0)

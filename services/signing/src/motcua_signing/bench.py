@@ -31,7 +31,8 @@ def bench(count: int, *, warmup: int = 5) -> dict[str, float]:
 
     def one(i: int) -> int:
         procedure = procedures[i % len(procedures)]
-        facts = DossierFacts(code=f"000.00.15.H38-261124-{i % 10_000:04d}",
+        facts = DossierFacts(code=f"{catalogue.agencies[procedure.agency].electronic_id}-"
+                                  f"261124-{i % 10_000:04d}",
                              procedure_code=procedure.code, applicant_name="Nguyễn Thị Hương",
                              received_at=received, due_at=received + timedelta(days=10),
                              delivery_channel="online")

@@ -32,6 +32,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from motcua_catalogue.centre import centre_from_env
 from motcua_documents.result import SEAL_BOX
 from motcua_pki import AgencyKey, Keystore
 
@@ -126,7 +127,8 @@ class Sealer:
         signer_name = self.signer_name(agency)
         meta = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-            reason=f"Ban hành kết quả {result_number}", location="Lào Cai, Việt Nam",
+            reason=f"Ban hành kết quả {result_number}",
+            location=f"{centre_from_env().province}, Việt Nam",
             name=signer_name)
         pdf_signer = _PdfSignerAt(
             meta, signer, signing_time=signed_at, stamp_style=_WIDGET_STYLE,

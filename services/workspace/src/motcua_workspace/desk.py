@@ -185,13 +185,17 @@ async def _file(request: Request, ws: Workspace, who: SignedIn, form: DeskForm) 
 
 
 @router.get("/quay/ho-so")
-async def open_by_code(who: Who, ma: Annotated[str, Query(max_length=40)] = "") -> Response:
+async def open_by_code(who: Who, ws: WorkspaceDep,
+                       ma: Annotated[str, Query(max_length=40)] = "") -> Response:
     officer_at(who, DESK)
     code = ma.strip()
     if not code or not all(c.isalnum() or c in ".-" for c in code):
+        # The example is of this installation's codes: the desk's own agency's e-ID.
+        agency = ws.catalogue.agencies.get(who.agency)
+        example = f"{agency.electronic_id if agency else '000.00.00.X00'}-251124-0001"
         raise PageError(422, "Mã hồ sơ không hợp lệ",
                         "Mã hồ sơ gồm chữ số, chữ cái, dấu chấm và dấu gạch ngang, ví dụ "
-                        "000.00.15.H38-251124-0001.")
+                        f"{example}.")
     return RedirectResponse(f"/quay/ho-so/{code}", status_code=303)
 
 

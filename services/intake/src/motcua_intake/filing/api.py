@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from opentelemetry import trace
 from pydantic import BaseModel
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_contracts import Event
 from motcua_contracts.intake import DossierSubmitted
+from motcua_intake.catalogue_versions import CatalogueVersions
 from motcua_intake.files.documents import DocumentsRefused, DossierFiles, stored_documents
 from motcua_intake.filing import applicant, idempotency
 from motcua_intake.filing.submissions import (
@@ -65,20 +67,23 @@ class Replayed(Exception):
 
 def create_filing_router(catalogue: Catalogue, calendar: WorkingCalendar,
                          outbox: applicant.Outbox, on_commit: OnCommit,
-                         files: DossierFiles) -> APIRouter:
+                         files: DossierFiles, versions: CatalogueVersions | None = None
+                         ) -> APIRouter:
     """The front door's routes; `outbox` names the topic and intake's key, which signs every
-    event they emit; `files` is where the documents' files were stored."""
+    event they emit; `files` is where the documents' files were stored; `versions` the
+    imported catalogues (a dossier is received under the one in force; none: `catalogue`)."""
     router = APIRouter()
-    add_filing_route(router, catalogue, outbox, on_commit, files)
-    add_applicant_routes(router, catalogue, calendar, outbox, on_commit, files)
-    add_procedures_route(router, catalogue)
+    add_filing_route(router, catalogue, outbox, on_commit, files, versions)
+    add_applicant_routes(router, catalogue, calendar, outbox, on_commit, files, versions)
+    add_procedures_route(router, catalogue, versions)
     return router
 
 
 # -- filing -----------------------------------------------------------------------------------
 
 def add_filing_route(router: APIRouter, catalogue: Catalogue, outbox: applicant.Outbox,
-                     on_commit: OnCommit, files: DossierFiles) -> None:
+                     on_commit: OnCommit, files: DossierFiles,
+                     versions: CatalogueVersions | None = None) -> None:
     @router.post("/api/dossiers", status_code=202, response_model=Accepted,
                  responses={409: {"description": "The Idempotency-Key was used for another body"},
                             413: {"description": "The request body is too large, or the "
@@ -89,7 +94,7 @@ def add_filing_route(router: APIRouter, catalogue: Catalogue, outbox: applicant.
     async def file_dossier(submission: Submission, session: SessionDep,
                            idempotency_key: IdempotencyKey = None) -> Any:
         return await file_once(session, catalogue, outbox, on_commit, submission,
-                               idempotency_key, files)
+                               idempotency_key, files, versions=versions)
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,8 @@ PORTAL = Filer()
 async def file_once(session: AsyncSession, catalogue: Catalogue, outbox: applicant.Outbox,
                     on_commit: OnCommit, submission: Submission,
                     idempotency_key: str | None, files: DossierFiles,
-                    filer: Filer = PORTAL) -> Accepted | JSONResponse:
+                    filer: Filer = PORTAL, *, versions: CatalogueVersions | None = None
+                    ) -> Accepted | JSONResponse:
     """File the dossier, or answer a retry of the same filing as the first time."""
     # This request's span is the root of the dossier's trace: every stage continues it.
     root = spans.current_traceparent()
@@ -115,7 +121,8 @@ async def file_once(session: AsyncSession, catalogue: Catalogue, outbox: applica
     try:
         async with spans.transaction("intake"), session.begin():
             event, accepted = await _record_filing(session, catalogue, outbox, submission,
-                                                   idempotency_key, digest, root, files, filer)
+                                                   idempotency_key, digest, root, files, filer,
+                                                   versions)
     except (UnknownProcedure, UnstorableValue) as error:
         raise HTTPException(422, detail={"message": str(error)}) from None
     except DocumentsRefused as refused:
@@ -132,7 +139,8 @@ async def file_once(session: AsyncSession, catalogue: Catalogue, outbox: applica
 
 async def _record_filing(session: AsyncSession, catalogue: Catalogue, outbox: applicant.Outbox,
                          submission: Submission, idempotency_key: str | None, digest: bytes,
-                         root: str | None, files: DossierFiles, filer: Filer
+                         root: str | None, files: DossierFiles, filer: Filer,
+                         versions: CatalogueVersions | None
                          ) -> tuple[DossierSubmitted, Accepted]:
     """Inside the filing's transaction: claim the key (Replayed if it was used before), submit,
     and keep the answer under the key."""
@@ -143,7 +151,8 @@ async def _record_filing(session: AsyncSession, catalogue: Catalogue, outbox: ap
     documents = await stored_documents(session, files, submission.documents)
     event = await submit(session, catalogue, outbox.topic, submission, signer=outbox.signer,
                          documents=documents, actor=filer.actor,
-                         receiving_unit=filer.receiving_unit, trace_parent=root)
+                         receiving_unit=filer.receiving_unit, trace_parent=root,
+                         versions=versions)
     accepted = Accepted(dossier_id=event.dossier_id, code=event.code,
                         status_url=f"/api/dossiers/{event.dossier_id}")
     if idempotency_key is not None:
@@ -166,7 +175,7 @@ def _replay(row: idempotency.Earlier, digest: bytes) -> JSONResponse:
 
 def add_applicant_routes(router: APIRouter, catalogue: Catalogue, calendar: WorkingCalendar,
                          outbox: applicant.Outbox, on_commit: OnCommit,
-                         files: DossierFiles) -> None:
+                         files: DossierFiles, versions: CatalogueVersions | None = None) -> None:
     @router.post("/api/dossiers/{code}/supplement", status_code=202, response_model=ActionTaken,
                  responses={404: {"description": "No such dossier for that ID number"},
                             409: {"description": "The dossier is not waiting for a supplement"},
@@ -178,7 +187,7 @@ def add_applicant_routes(router: APIRouter, catalogue: Catalogue, calendar: Work
     async def file_supplement(code: str, filing: applicant.SupplementFiling,
                               session: SessionDep) -> Any:
         return await applicant_action(session, on_commit, lambda: applicant.file_supplement(
-            session, catalogue, calendar, outbox, code, filing, files))
+            session, catalogue, calendar, outbox, code, filing, files, versions=versions))
 
     @router.post("/api/dossiers/{code}/payment", status_code=202, response_model=ActionTaken,
                  responses={404: {"description": "No such dossier for that ID number"},
@@ -217,7 +226,13 @@ async def applicant_action(session: AsyncSession, on_commit: OnCommit,
 
 # -- the catalogue's list of procedures -------------------------------------------------------
 
-def add_procedures_route(router: APIRouter, catalogue: Catalogue) -> None:
+def add_procedures_route(router: APIRouter, catalogue: Catalogue,
+                         versions: CatalogueVersions | None = None) -> None:
     @router.get("/api/procedures")
-    async def list_procedures() -> list[dict[str, Any]]:
-        return [procedure.model_dump() for procedure in catalogue.procedures.values()]
+    async def list_procedures(request: Request) -> list[dict[str, Any]]:
+        """The procedures of the catalogue in force (a dossier filed now is received under it)."""
+        current = catalogue
+        if versions is not None:
+            async with request.app.state.sessions() as session:
+                current = await versions.in_force(session, datetime.now(timezone.utc))
+        return [procedure.model_dump() for procedure in current.procedures.values()]

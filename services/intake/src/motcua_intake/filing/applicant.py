@@ -12,11 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
 from motcua_contracts import DossierState, Event, Status
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import MAX_DOCUMENTS, FeesPaid, SupplementProvided, WithdrawalRequested
 from motcua_intake import domain
+from motcua_intake.catalogue_versions import CatalogueVersions
 from motcua_intake.files.documents import DossierFiles, FiledDocument, stored_documents
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier
@@ -76,8 +77,10 @@ async def applicant_dossier(session: AsyncSession, code: str, id_number: str) ->
 
 async def file_supplement(session: AsyncSession, catalogue: Catalogue,
                           calendar: WorkingCalendar, outbox: Outbox, code: str,
-                          filing: SupplementFiling, files: DossierFiles) -> Event:
+                          filing: SupplementFiling, files: DossierFiles, *,
+                          versions: CatalogueVersions | None = None) -> Event:
     dossier = await applicant_dossier(session, code, filing.id_number)
+    catalogue = await _catalogue_of(session, dossier, catalogue, versions)
     state = DossierState.from_json(dossier.lifecycle)
     if state.progress != Status.SUPPLEMENT_REQUESTED or state.supplement_from is None:
         raise NotNow(f"dossier {code} is not waiting for a supplement")
@@ -116,8 +119,29 @@ async def withdraw(session: AsyncSession, outbox: Outbox, code: str,
                        confirmed_by="intake" if before_acceptance else "appraisal")
 
 
-def _clock(dossier: Dossier, catalogue: Catalogue) -> str:
+async def _catalogue_of(session: AsyncSession, dossier: Dossier, catalogue: Catalogue,
+                        versions: CatalogueVersions | None) -> Catalogue:
+    """The catalogue the dossier was received under: its deadlines are recounted under it."""
+    if versions is None or not dossier.catalogue_version:
+        return catalogue
+    if dossier.catalogue_version not in versions.known():  # imported through another process
+        await versions.refresh(session)
+    return versions.get(dossier.catalogue_version)
+
+
+def _procedure(dossier: Dossier, catalogue: Catalogue) -> Procedure | None:
+    """The dossier's procedure in its case (the case's own limit and step plan)."""
     procedure = catalogue.procedures.get(dossier.procedure_code)
+    if procedure is None:
+        return None
+    try:
+        return procedure.for_case(dossier.case_code)
+    except KeyError:  # a case the catalogue no longer has: its default terms
+        return procedure
+
+
+def _clock(dossier: Dossier, catalogue: Catalogue) -> str:
+    procedure = _procedure(dossier, catalogue)
     return procedure.supplement_clock if procedure else "pause"
 
 
@@ -125,7 +149,7 @@ def _moved(dossier: Dossier, catalogue: Catalogue, calendar: WorkingCalendar, *,
            clock: str) -> DossierFacts:
     """The dossier's facts with deadlines moved for the time the applicant took."""
     facts = DossierFacts.model_validate(dossier.facts)
-    procedure = catalogue.procedures.get(dossier.procedure_code)
+    procedure = _procedure(dossier, catalogue)
     if procedure is None or dossier.waiting_since is None:
         return facts
     return domain.moved_by_waiting(facts, procedure, calendar, waiting_since=dossier.waiting_since,

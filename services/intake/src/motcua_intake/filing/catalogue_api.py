@@ -8,17 +8,20 @@ the token (401 when missing or invalid) and returns the officer; this router che
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi import Path as FastPath
 from pydantic import BaseModel, ConfigDict, Field
 
 from motcua_catalogue import Catalogue
 from motcua_catalogue.calendar_store import OverrideStore
 from motcua_catalogue.days_off import LAST_YEAR
+from motcua_catalogue.working_time import VIETNAM
 from motcua_catalogue.year_calendar import exceptional_days
+from motcua_intake.catalogue_versions import CatalogueVersions, list_versions
+from motcua_intake.filing.api import SessionDep
 
 FIRST_YEAR = 2021  # the Labour Code 2019, whose holidays the calendar computes, starts here
 
@@ -55,7 +58,8 @@ def _role(officer: Any) -> str | None:
 def create_catalogue_router(catalogue: Catalogue, store: OverrideStore,
                             current_officer: Callable[..., Any], *,
                             on_calendar_change: Callable[[], Awaitable[None]] | None = None,
-                            admin_role: str = "admin") -> APIRouter:
+                            admin_role: str = "admin",
+                            versions: CatalogueVersions | None = None) -> APIRouter:
     """`current_officer`: a FastAPI dependency returning the caller (an object or dict with a
     `role`), raising 401 itself without a valid token. `on_calendar_change`: awaited after an
     edit, e.g. the intake process's `CalendarSource.refresh`."""
@@ -68,8 +72,34 @@ def create_catalogue_router(catalogue: Catalogue, store: OverrideStore,
                                                         "the calendar"})
         return officer
 
+    async def in_force(request: Request) -> Catalogue:
+        """The catalogue a dossier filed now is received under (without versions: the one
+        given, and no database is asked)."""
+        if versions is None:
+            return catalogue
+        async with request.app.state.sessions() as session:
+            return await versions.in_force(session, datetime.now(timezone.utc))
+
+    if versions is not None:
+        @router.get("/api/catalogue/versions")
+        async def catalogue_versions(
+                session: SessionDep,
+                current: Catalogue = Depends(in_force),  # noqa: B008
+        ) -> dict[str, Any]:
+            """The imported versions (`motcua catalogue import`), oldest first, and the one
+            in force (0: the catalogue shipped with the code)."""
+            return {"in_force": current.version, "versions": [
+                {"version": v.version,
+                 "effective_from": v.effective_from.astimezone(VIETNAM).isoformat(),
+                 "title": v.title, "procedures": v.procedures, "agencies": v.agencies,
+                 "sha256": v.sha256,
+                 "imported_at": v.imported_at.astimezone(VIETNAM).isoformat()}
+                for v in await list_versions(session)]}
+
     @router.get("/api/procedures/{code}")
-    async def procedure_detail(code: str) -> dict[str, Any]:
+    async def procedure_detail(code: str, current: Catalogue = Depends(in_force)  # noqa: B008
+                               ) -> dict[str, Any]:
+        catalogue = current
         procedure = catalogue.procedures.get(code)
         if procedure is None:
             raise _not_found(f"no procedure {code!r}")
@@ -84,13 +114,16 @@ def create_catalogue_router(catalogue: Catalogue, store: OverrideStore,
             "step_plan": [{"stage": stage, "hours": hours}
                           for stage, hours in procedure.step_hours().items()],
             "fees": {"counter": procedure.fee_counter, "online": procedure.fee_online},
+            "catalogue_version": catalogue.version,
         }
 
     @router.get("/api/agencies")
-    async def agencies() -> list[dict[str, Any]]:
+    async def agencies(current: Catalogue = Depends(in_force)  # noqa: B008
+                       ) -> list[dict[str, Any]]:
         return [{"code": a.code, "name": a.name, "electronic_id": a.electronic_id,
-                 "stages": list(a.stages), "office_hours": a.office_hours.as_dict()}
-                for a in catalogue.agencies.values()]
+                 "level": a.level, "stages": list(a.stages),
+                 "office_hours": a.office_hours.as_dict()}
+                for a in current.agencies.values()]
 
     @router.get("/api/calendar/{year}")
     async def calendar_year(year: Annotated[int, FastPath(ge=FIRST_YEAR, le=LAST_YEAR)]

@@ -23,6 +23,7 @@ from motcua_contracts.intake import (
     DossierSubmitted,
 )
 from motcua_intake import domain
+from motcua_intake.catalogue_versions import CatalogueVersions
 from motcua_intake.files.documents import FiledDocument
 from motcua_intake.handlers import dossier_from
 from motcua_intake.orm import OUTBOX
@@ -53,6 +54,10 @@ class Submission(BaseModel):
         description=f"Procedure-specific data (see the catalogue): at most {MAX_DATA_FIELDS} "
                     f"fields, {MAX_DATA_DEPTH} levels deep, {MAX_DATA_BYTES} bytes as UTF-8 JSON, "
                     "integers within ±(2^53 - 1) (what a JSON float carries exactly).")
+    case_code: str | None = Field(
+        default=None, min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="The procedure's case (`cases` in GET /api/procedures/{code}); absent: the "
+                    "first, default case.")
     fees_paid: JsonInt = Field(default=0, ge=0, le=1_000_000_000,
                            description="Fees (đồng) paid when filing; the agency asks for the "
                                        "rest (status 6).")
@@ -113,15 +118,25 @@ class UnstorableValue(ValueError):
 async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
                  submission: Submission, *, signer: Signer, documents: list[Document],
                  actor: str = "portal", receiving_unit: str | None = None,
-                 trace_parent: str | None = None) -> DossierSubmitted:
+                 trace_parent: str | None = None,
+                 versions: CatalogueVersions | None = None) -> DossierSubmitted:
     """`documents`: the submission's, as stored (motcua_intake.files.documents); `actor` who
     filed it (the portal, or `officer:<name>` at a desk); `receiving_unit` the agency whose
     desk received it (default: the competent agency), whose e-ID and daily counter make the
-    code; `trace_parent` is the context the dossier's trace starts from: the filing request."""
+    code; `trace_parent` is the context the dossier's trace starts from: the filing request;
+    `versions`: the dossier is received under the catalogue version in force now (none given:
+    under `catalogue`), recorded on it and in the event."""
+    received_at = datetime.now(timezone.utc)
+    if versions is not None:
+        catalogue = await versions.in_force(session, received_at)
     procedure = catalogue.procedures.get(submission.procedure_code)
     if procedure is None:
         raise UnknownProcedure(f"procedure_code: {submission.procedure_code!r} is not in the "
                                "catalogue (GET /api/procedures lists them)")
+    try:
+        procedure.for_case(submission.case_code)
+    except KeyError as error:
+        raise UnknownProcedure(f"case_code: {error.args[0]}") from None
     personal = (submission.applicant.model_dump_json(), submission.delivery.address or "",
                 to_json(submission.data).decode())
     if any("\x00" in value or "\\u0000" in value for value in personal):
@@ -130,8 +145,10 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
         raise UnstorableValue("a value in the request cannot be stored (control characters "
                                "such as \\u0000 are not allowed in text)")
     agency = catalogue.agencies[procedure.agency]
-    unit = catalogue.agencies[receiving_unit or procedure.agency]
-    received_at = datetime.now(timezone.utc)
+    unit = catalogue.agencies.get(receiving_unit or procedure.agency)
+    if unit is None:  # a desk of an agency a newer catalogue no longer lists
+        raise UnknownProcedure(f"receiving unit {receiving_unit!r} is not in the catalogue in "
+                               "force (GET /api/agencies lists them)")
     counter = await next_counter(session, unit.electronic_id, domain.received_day(received_at))
     dossier_id = uuid7()
     code = domain.dossier_code(unit.electronic_id, domain.received_day(received_at), counter)
@@ -149,6 +166,8 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
                                 if address is None else seal_json(data_key, dossier_id, address)),
         data=seal_json(data_key, dossier_id, submission.data), received_at=received_at,
         fees_paid=submission.fees_paid,
+        catalogue_version=catalogue.version or None, case_code=submission.case_code,
+        receiving_unit=unit.code,
     )
     session.add(dossier_from(event, trace_parent))
     await session.execute(insert(OUTBOX), [OutgoingMessage.for_event(topic, event).as_row()])

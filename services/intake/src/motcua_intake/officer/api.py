@@ -22,6 +22,7 @@ from pydantic import Field
 
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_intake.access_log import record_read
+from motcua_intake.catalogue_versions import CatalogueVersions
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing.api import Accepted, Filer, IdempotencyKey, SessionDep, file_once
 from motcua_intake.filing.applicant import Outbox
@@ -51,6 +52,7 @@ class Filing:
     outbox: Outbox
     on_commit: Callable[[], None]
     files: DossierFiles
+    versions: CatalogueVersions | None = None  # the imported catalogues (none: the shipped)
 
 
 def create_officer_router(catalogue: Catalogue, calendar: WorkingCalendar,
@@ -98,7 +100,8 @@ def create_officer_router(catalogue: Catalogue, calendar: WorkingCalendar,
         desk = desk_of(officer, catalogue)
         return await file_once(session, catalogue, filing.outbox, filing.on_commit, submission,
                                idempotency_key, filing.files,
-                               Filer(actor=officer.actor, receiving_unit=desk))
+                               Filer(actor=officer.actor, receiving_unit=desk),
+                               versions=filing.versions)
 
     return router
 

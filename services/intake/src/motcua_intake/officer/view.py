@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from motcua_catalogue import Catalogue
 from motcua_contracts import STATUS_NAMES, Status
-from motcua_intake.domain import receiving_unit
 from motcua_intake.orm import Dossier
 from motcua_intake.tracking.views import DossierView, SheetRowView, TimelineItem
 
@@ -117,13 +116,14 @@ def officer_view(dossier: Dossier, view: DossierView, catalogue: Catalogue,
     form data opened (each None once erased: motcua_intake.personal)."""
     procedure = catalogue.procedures.get(dossier.procedure_code)
     agency = catalogue.agencies.get(dossier.agency)
-    unit = receiving_unit(dossier.code, catalogue.agencies.values())
+    unit = view.receiving_unit
     timeline = [_timeline_item(item) for item in view.timeline]
     return OfficerDossierView(
         dossier_id=dossier.id, code=dossier.code, procedure_code=dossier.procedure_code,
         procedure_name=procedure.name if procedure else None, agency=dossier.agency,
         agency_name=agency.name if agency else None, receiving_unit=unit,
-        receiving_unit_name=catalogue.agencies[unit].name if unit else None,
+        receiving_unit_name=catalogue.agencies[unit].name
+        if unit in catalogue.agencies else None,
         channel=dossier.channel, status=status_label(view.status.code), stage=view.stage,
         received_at=view.received_at, due_at=view.due_at, first_due_at=view.first_due_at,
         ended_at=view.ended_at, overdue=view.overdue, verdict=view.verdict,

@@ -201,8 +201,13 @@ def _answered_by(entry: Entry) -> str | None:
 
 def control_sheet(entries: Sequence[Entry], *, procedure: Procedure | None,
                   calendar: WorkingCalendar, lead_agency: str | None,
-                  now: datetime) -> list[SheetRow]:
-    """The rows of form 06 for a dossier's timeline (in order of time)."""
+                  now: datetime, receiving_unit: str | None = None,
+                  plan: Mapping[str, float] | None = None) -> list[SheetRow]:
+    """The rows of form 06 for a dossier's timeline (in order of time). The intake row is the
+    receiving unit's (the desk that received it, which may be another agency's than the lead
+    one: intake regardless of administrative boundary); the others the agency holding it.
+    `plan`: the stages' allotted hours the dossier was accepted under (its facts' step plan);
+    None: the procedure's."""
     visits: list[_Visit] = []
     current: _Visit | None = None  # the stage visit holding the dossier
     wait: _Visit | None = None  # the applicant's row while a supplement or fees are awaited
@@ -249,16 +254,20 @@ def control_sheet(entries: Sequence[Entry], *, procedure: Procedure | None,
             current = None
             if new_holder is not None:
                 giver = "applicant" if entry.type == "DossierSubmitted" else entry.stage
-                current = open_visit("stage", new_holder, entry.agency or lead_agency, giver, entry)
+                agency = entry.agency or lead_agency
+                if new_holder == "intake" and receiving_unit is not None:
+                    agency = receiving_unit
+                current = open_visit("stage", new_holder, agency, giver, entry)
         holder = new_holder
     if wait is not None and current is not None:
         current.waits.append((wait.received_at, None))
-    return _rows(visits, procedure, calendar, now)
+    if plan is None:
+        plan = procedure.step_hours() if procedure is not None else {}
+    return _rows(visits, plan, calendar, now)
 
 
-def _rows(visits: list[_Visit], procedure: Procedure | None, calendar: WorkingCalendar,
+def _rows(visits: list[_Visit], plan: Mapping[str, float], calendar: WorkingCalendar,
           now: datetime) -> list[SheetRow]:
-    plan = procedure.step_hours() if procedure is not None else {}
     spent: dict[str, float] = {}
     rows = []
     for number, visit in enumerate(sorted(visits, key=lambda v: (v.received_at, v.order)), 1):

@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from motcua_catalogue import Catalogue
+from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.centre import Centre
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts.labels import event_name
@@ -72,11 +74,19 @@ def form_title(form: str) -> str:
     return TITLES[form].capitalize()
 
 
+@cache
+def example_code() -> str:
+    """A code of the shape this installation issues: its first agency's e-ID, a date, a
+    counter (no province written here: each one's codes carry its own e-IDs)."""
+    first = next(iter(default_catalogue().agencies.values()))
+    return f"{first.electronic_id}-251124-0007"
+
+
 def lookup_problem(code: str, id_number: str) -> str | None:
     if not code or not id_number:
         return "Vui lòng nhập đủ mã hồ sơ và số CCCD/CMND của người nộp hồ sơ."
     if not _CODE.match(code):
-        return "Mã hồ sơ không đúng định dạng (ví dụ: 000.00.15.H38-251124-0007)."
+        return f"Mã hồ sơ không đúng định dạng (ví dụ: {example_code()})."
     if not re.match(ID_NUMBER, id_number):
         return "Số CCCD phải gồm 12 chữ số, số CMND gồm 9 chữ số."
     return None
@@ -88,6 +98,7 @@ def render(centre: Centre, title: str, *, status: int = 200, code: str = "",
     """The page: the form alone, with a problem or a notice, or with `dossier` (dossier_part)."""
     html = _ENV.get_template("lookup.html").render(
         centre=centre, title=title, code=code, id_number=id_number, problem=problem,
+        example_code=example_code(),
         notice=notice, **(dossier or {"view": None}))
     return HTMLResponse(html, status_code=status,
                         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})

@@ -14,6 +14,12 @@ Definitions:
 - Average processing time: working days (8 working hours) from intake to result, less the time
   waiting on the applicant, over the resolved dossiers.
 - Online share: online among those received in the period, in percent.
+- Receiving unit and competent agency: a dossier is counted under the competent agency (`by`
+  agency) or under the unit that received it (`by` receiving_unit: the provincial centre, a
+  commune centre, the agency's own desk); `received.other_unit` counts, in either grouping,
+  the dossiers received by a unit other than the competent agency (intake regardless of
+  administrative boundary). A manager's report covers the dossiers their agency handled or
+  received.
 - Satisfaction score of a rating: its 9 indicators (0-2 each) summed and scaled to 100
   (sum / 18 x 100); the group's score is the mean over ratings given in the period."""
 
@@ -44,7 +50,7 @@ from motcua_intake.tracking.control_sheet import (
     working_waits,
 )
 
-GroupBy = Literal["agency", "procedure", "field"]
+GroupBy = Literal["agency", "receiving_unit", "procedure", "field"]
 RESULT_READY, DELIVERED, REFUSED, STOPPED = 9, 10, 3, 8
 CHANNELS = ("online", "counter", "postal")
 OVERALL = ("very_satisfied", "satisfied", "not_satisfied")
@@ -84,6 +90,8 @@ class DossierRow:
     overdue: bool = False
     # When it waited on the applicant: (from, until or None), excluded from processing time.
     waits: tuple[tuple[datetime, datetime | None], ...] = ()
+    # The unit that received it (None: the competent agency's own desk).
+    receiving_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,15 +100,18 @@ class RatingRow:
     agency: str
     indicators: Sequence[int]
     overall: str
+    receiving_unit: str | None = None
 
 
 def satisfaction_score(indicators: Sequence[int]) -> float:
     return sum(indicators) / (2 * len(indicators)) * 100 if indicators else 0.0
 
 
-def _group(by: GroupBy, agency: str, procedure_code: str, catalogue: Catalogue) -> tuple[str, str]:
-    procedure = catalogue.procedures.get(procedure_code)
-    if by == "agency":
+def _group(by: GroupBy, row: DossierRow | RatingRow, catalogue: Catalogue) -> tuple[str, str]:
+    procedure = catalogue.procedures.get(row.procedure_code)
+    procedure_code = row.procedure_code
+    if by in ("agency", "receiving_unit"):
+        agency = row.agency if by == "agency" else row.receiving_unit or row.agency
         known = catalogue.agencies.get(agency)
         return agency, known.name if known else agency
     if by == "procedure":
@@ -122,7 +133,8 @@ class _Tally:
         return {
             "key": key, "name": name,
             "received": {"total": c["carried_over"] + new, "carried_over": c["carried_over"],
-                         **{channel: c[channel] for channel in CHANNELS}},
+                         **{channel: c[channel] for channel in CHANNELS},
+                         "other_unit": c["other_unit"]},
             "resolved": {"total": resolved, "early": c[EARLY], "on_time": c[ON_TIME],
                          "late": c[LATE],
                          "on_time_share": _share(c[EARLY] + c[ON_TIME], resolved)},
@@ -146,6 +158,8 @@ def _share(part: int, whole: int) -> float | None:
 
 def _count(tally: _Tally, row: DossierRow, period: Period, cutoff: datetime,
            calendar: WorkingCalendar) -> None:
+    if row.receiving_unit not in (None, row.agency):
+        tally.counts["other_unit"] += 1
     if row.received_at < period.start:
         tally.counts["carried_over"] += 1
     else:
@@ -179,11 +193,11 @@ def compile_report(dossiers: Iterable[DossierRow], ratings: Iterable[RatingRow],
     for row in dossiers:
         if row.received_at >= cutoff or (row.ended_at is not None and row.ended_at < period.start):
             continue
-        key, names[key] = _group(by, row.agency, row.procedure_code, catalogue)
+        key, names[key] = _group(by, row, catalogue)
         for tally in (tallies[key], total):
             _count(tally, row, period, cutoff, calendar)
     for rating in ratings:
-        key, names[key] = _group(by, rating.agency, rating.procedure_code, catalogue)
+        key, names[key] = _group(by, rating, catalogue)
         for tally in (tallies[key], total):
             tally.scores.append(satisfaction_score(rating.indicators))
             if rating.overall in OVERALL:
@@ -195,7 +209,8 @@ def compile_report(dossiers: Iterable[DossierRow], ratings: Iterable[RatingRow],
 
 
 CSV_COLUMNS = ("key", "name", "received.total", "received.carried_over", "received.online",
-               "received.counter", "received.postal", "resolved.total", "resolved.early",
+               "received.counter", "received.postal", "received.other_unit", "resolved.total",
+               "resolved.early",
                "resolved.on_time", "resolved.late", "resolved.on_time_share", "refused",
                "stopped", "in_progress.total", "in_progress.within_deadline", "in_progress.late",
                "average_processing_days", "online_share", "satisfaction.ratings",
@@ -227,11 +242,11 @@ async def load_period(session: AsyncSession, period: Period, now: datetime, *,
     where = [Dossier.received_at < cutoff,
              or_(Dossier.ended_at.is_(None), Dossier.ended_at >= period.start)]
     if agency is not None:
-        where.append(Dossier.agency == agency)
+        where.append(_involving(agency))
     rows = (await session.execute(select(
         Dossier.id, Dossier.procedure_code, Dossier.agency, Dossier.channel, Dossier.received_at,
         Dossier.status_code, Dossier.due_at, Dossier.facts, Dossier.lifecycle, Dossier.ended_at,
-        Dossier.on_time).where(*where))).all()
+        Dossier.on_time, Dossier.receiving_unit).where(*where))).all()
     waits = await _waits(session, period, cutoff, agency)
     dossiers = []
     for row in rows:
@@ -244,15 +259,23 @@ async def load_period(session: AsyncSession, period: Period, now: datetime, *,
             ended_at=row.ended_at, on_time=row.on_time,
             rescheduled=bool(lifecycle.get("rescheduled") or facts.get("rescheduled_from")),
             supplements=int(lifecycle.get("supplements") or 0),
-            overdue=bool(lifecycle.get("overdue")), waits=tuple(waits.get(row.id, ()))))
-    rated = select(Rating.indicators, Rating.overall, Dossier.agency, Dossier.procedure_code).join(
+            overdue=bool(lifecycle.get("overdue")), waits=tuple(waits.get(row.id, ())),
+            receiving_unit=row.receiving_unit))
+    rated = select(Rating.indicators, Rating.overall, Dossier.agency, Dossier.procedure_code,
+                   Dossier.receiving_unit).join(
         Dossier, Dossier.id == Rating.dossier_id).where(
         Rating.rated_at >= period.start, Rating.rated_at < cutoff)
     if agency is not None:
-        rated = rated.where(Dossier.agency == agency)
-    ratings = [RatingRow(r.procedure_code, r.agency, list(r.indicators), r.overall)
+        rated = rated.where(_involving(agency))
+    ratings = [RatingRow(r.procedure_code, r.agency, list(r.indicators), r.overall,
+                         r.receiving_unit)
                for r in (await session.execute(rated)).all()]
     return dossiers, ratings
+
+
+def _involving(agency: str) -> Any:
+    """The dossiers an agency's manager reports on: those it handled or received."""
+    return or_(Dossier.agency == agency, Dossier.receiving_unit == agency)
 
 
 async def _waits(session: AsyncSession, period: Period, cutoff: datetime,
@@ -266,7 +289,7 @@ async def _waits(session: AsyncSession, period: Period, cutoff: datetime,
                  .where(resolved, TimelineEntry.type.in_(WAIT_EVENTS))
                  .order_by(TimelineEntry.dossier_id, TimelineEntry.at))
     if agency is not None:
-        statement = statement.where(Dossier.agency == agency)
+        statement = statement.where(_involving(agency))
     by_dossier: dict[Any, list[Any]] = defaultdict(list)
     for entry in (await session.execute(statement)).all():
         by_dossier[entry.dossier_id].append(entry)

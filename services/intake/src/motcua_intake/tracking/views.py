@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_contracts import STATUS_NAMES, Status
+from motcua_intake.domain import receiving_unit
 from motcua_intake.orm import Dossier, TimelineEntry
 from motcua_intake.tracking.control_sheet import (
     IN_PROGRESS,
@@ -66,7 +67,11 @@ class DossierView(BaseModel):
     dossier_id: uuid.UUID
     code: str
     procedure_code: str
-    agency: str
+    agency: str = Field(description="The competent agency, which handles the dossier")
+    receiving_unit: str | None = Field(
+        default=None, description="The agency whose one-stop desk received it (a centre, a "
+                                  "commune, the competent agency's own desk), whose e-ID "
+                                  "prefixes the code")
     channel: str
     status: StatusView
     stage: str | None
@@ -103,6 +108,12 @@ def public_note(note: str | None, person: dict[str, Any] | None) -> str | None:
     return mask_text(note)
 
 
+def received_by(dossier: Dossier, catalogue: Catalogue) -> str | None:
+    """The dossier's receiving unit: as recorded, or for a row from before it was, the agency
+    whose e-ID prefixes the code."""
+    return dossier.receiving_unit or receiving_unit(dossier.code, catalogue.agencies.values())
+
+
 def dossier_view(dossier: Dossier, entries: Sequence[TimelineEntry], catalogue: Catalogue,
                  calendar: WorkingCalendar, now: datetime, *,
                  person: dict[str, Any] | None = None,
@@ -112,8 +123,10 @@ def dossier_view(dossier: Dossier, entries: Sequence[TimelineEntry], catalogue: 
     rescheduled_from = facts.get("rescheduled_from")
     rescheduled = bool(rescheduled_from or lifecycle.get("rescheduled"))
     supplements = int(lifecycle.get("supplements") or 0)
+    unit = received_by(dossier, catalogue)
     rows = control_sheet(entries, procedure=catalogue.procedures.get(dossier.procedure_code),
-                         calendar=calendar, lead_agency=dossier.agency, now=now)
+                         calendar=calendar, lead_agency=dossier.agency, now=now,
+                         receiving_unit=unit, plan=facts.get("step_hours"))
     if dossier.ended_at is not None:
         verdict = judge_end(dossier.ended_at, first, rescheduled=rescheduled,
                             supplements=supplements, on_time=dossier.on_time)
@@ -126,7 +139,7 @@ def dossier_view(dossier: Dossier, entries: Sequence[TimelineEntry], catalogue: 
     status = Status(dossier.status_code)
     return DossierView(
         dossier_id=dossier.id, code=dossier.code, procedure_code=dossier.procedure_code,
-        agency=dossier.agency, channel=dossier.channel,
+        agency=dossier.agency, receiving_unit=unit, channel=dossier.channel,
         status=StatusView(code=status, name=STATUS_NAMES[status]), stage=dossier.stage,
         received_at=dossier.received_at, due_at=dossier.due_at, first_due_at=first,
         rescheduled_from=rescheduled_from, ended_at=dossier.ended_at, on_time=dossier.on_time,
