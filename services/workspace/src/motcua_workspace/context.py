@@ -25,7 +25,7 @@ from motcua_catalogue.centre import centre_from_env
 from motcua_workspace import words
 from motcua_workspace.oidc import OpenIdConnect
 from motcua_workspace.orm import Account
-from motcua_workspace.passwords import hash_password
+from motcua_runtime.passwords import hash_password
 from motcua_workspace.sessions import CSRF_FIELD, SessionStore
 from motcua_workspace.upstream import Upstream
 

@@ -20,7 +20,7 @@ from motcua_workspace.forms import decision_forms, read_form
 from motcua_workspace.oidc import COOKIE as OIDC_COOKIE
 from motcua_workspace.oidc import SignInRefused
 from motcua_workspace.orm import Account
-from motcua_workspace.passwords import needs_rehash, verify_password
+from motcua_runtime.passwords import needs_rehash, verify_password
 from motcua_workspace.sessions import (
     COOKIE,
     CSRF_FIELD,
