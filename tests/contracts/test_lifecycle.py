@@ -136,7 +136,8 @@ def test_a_rating_follows_the_delivery_and_changes_nothing():
     assert advance(delivered, event("DossierRated")) == delivered
 
 
-@pytest.mark.parametrize("before", [[], [ACCEPT, APPRAISE, APPROVE, SIGN], [event("DossierRefused")],
+@pytest.mark.parametrize("before", [[], [ACCEPT, APPRAISE, APPROVE, SIGN],
+                                    [event("DossierRefused")],
                                     [event("WithdrawalRequested"), event("DossierStopped")]])
 def test_only_a_delivered_dossier_is_rated(before):
     with pytest.raises(IllegalTransition, match="only a delivered dossier is rated"):

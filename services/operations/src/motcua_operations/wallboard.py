@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from motcua_catalogue import Catalogue
 from motcua_contracts import STATUS_NAMES, Status
 from motcua_operations.orm import DossierView as D
-from motcua_operations.overview import ON_THE_CLOCK, OPEN, VIETNAM, Period, listed
+from motcua_operations.overview import ON_THE_CLOCK, OPEN, STAGES, VIETNAM, Period, listed
 from motcua_operations.service_index import SATISFIED, rating_score
 
 WindowName = Literal["today", "month", "year"]
@@ -82,7 +82,7 @@ async def figures(session: AsyncSession, windows: Windows, scope: Scope, catalog
         select(D.holder, D.status_code, func.count(), func.count().filter(overdue),
                func.count().filter(due_soon))
         .where(inside, OPEN).group_by(D.holder, D.status_code))).all()
-    by_stage: dict[str, int] = {}
+    by_stage = {stage: 0 for stage in STAGES}  # every stage, an empty one too
     by_status: dict[int, int] = {}
     late = soon = 0
     for holder, status, count, n_late, n_soon in open_rows:
@@ -107,7 +107,7 @@ async def figures(session: AsyncSession, windows: Windows, scope: Scope, catalog
         "totals": {"open": sum(by_status.values()), "overdue": late, "due_soon": soon,
                    "submitted_today": submitted_today or 0,
                    "delivered_today": on_time["today"]["delivered"]},
-        "by_stage": [{"stage": stage, "count": by_stage[stage]} for stage in sorted(by_stage)],
+        "by_stage": [{"stage": stage, "count": n} for stage, n in by_stage.items()],
         "by_status": [{"code": code, "name": STATUS_NAMES[Status(code)], "count": n}
                       for code, n in sorted(by_status.items())],
         "on_time": on_time,

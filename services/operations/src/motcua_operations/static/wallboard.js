@@ -62,9 +62,14 @@ function chart(id, config) {
   return charts[id];
 }
 
+const VN_HOUR = new Intl.DateTimeFormat("en-GB", {timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit",
+                                                  hourCycle: "h23"});
+
+const VN_CLOCK = new Intl.DateTimeFormat("vi-VN", {
+  timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", second: "2-digit"});
+
 function hourLabel(iso) {
-  return new Intl.DateTimeFormat("vi-VN", {timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit"})
-    .format(new Date(iso)) + "h";
+  return VN_HOUR.format(new Date(iso)) + "h";
 }
 
 function dayLabel(isoDate) {
@@ -102,7 +107,7 @@ function drawAlarms(body) {
 }
 
 function drawCharts(body) {
-  const stages = body.by_stage.filter(row => row.count > 0 || row.stage !== "applicant");
+  const stages = body.by_stage;
   chart("c-stages", {
     type: "bar",
     data: {labels: stages.map(row => stageName(row.stage)),
@@ -112,8 +117,7 @@ function drawCharts(body) {
               scales: {x: {beginAtZero: true, ticks: {precision: 0}}},
               onClick: (_event, items) => {
                 if (items.length) {
-                  const stage = lastBody.by_stage.filter(
-                    row => row.count > 0 || row.stage !== "applicant")[items[0].index].stage;
+                  const stage = lastBody.by_stage[items[0].index].stage;
                   drill(`stage:${stage}`, `Hồ sơ đang ở bước ${stageName(stage)}`);
                 }
               }},
@@ -263,9 +267,9 @@ async function refresh() {
   drawAgencies(body);
   await drawLists();
   document.getElementById("csrf").value = body.staff.csrf_token;
-  setText("staff-name", `(${body.staff.name})`);
+  document.getElementById("sign-out-button").title = `Đang đăng nhập: ${body.staff.name}`;
   document.getElementById("open-thresholds").hidden = !body.staff.admin;
-  setText("updated", `Cập nhật ${when(body.generated_at)}`);
+  setText("updated", `Cập nhật ${VN_CLOCK.format(new Date(body.generated_at))}`);
   document.body.dataset.generatedAt = body.generated_at;
 }
 
