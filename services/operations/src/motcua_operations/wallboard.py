@@ -147,7 +147,7 @@ async def trends(session: AsyncSession, now: datetime,
 
     submitted: dict[Any, int] = dict((await session.execute(
         select(day(D.submitted_at), func.count()).where(inside, D.submitted_at >= start)
-        .group_by(day(D.submitted_at)))).tuples().all())
+        .group_by(day(D.submitted_at)))).all())
     delivered = {d: (n, k) for d, n, k in (await session.execute(
         select(day(D.delivered_at), func.count(), func.count().filter(D.on_time.is_(True)))
         .where(inside, D.delivered_at >= start).group_by(day(D.delivered_at)))).all()}
