@@ -50,8 +50,9 @@ for (const box of document.querySelectorAll('.tile, .panel, header.bar')) {
     }
     if (r.left < outer.left - 1 || r.right > outer.right + 1 ||
         r.top < outer.top - 1 || r.bottom > outer.bottom + 1)
-      out.push(`${box.id || box.dataset.tile || box.className}: ${el.tagName}.${el.className}` +
-               ` ${Math.round(r.right - outer.right)}px x ${Math.round(r.bottom - outer.bottom)}px`);
+      out.push(`${box.id || box.dataset.tile || box.className}: ` +
+               `${el.tagName}.${el.className} ${Math.round(r.right - outer.right)}px x ` +
+               `${Math.round(r.bottom - outer.bottom)}px`);
   }
   for (const el of box.querySelectorAll('.value, .label, h2')) {
     if (el.scrollWidth > el.clientWidth + 1)

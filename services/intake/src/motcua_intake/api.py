@@ -46,7 +46,7 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     # Following a dossier, the control sheet, the public lookup page, ratings and reports.
     app.include_router(create_tracking_router(
         catalogue, calendar, current_officer, centre=centre,
-        rating_events=RatingEvents(applicant.Outbox(topic, signer), on_commit)))
+        rating_events=RatingEvents(topic, signer, on_commit)))
     # Filing, the applicant's actions and the list of procedures.
     app.include_router(create_filing_router(catalogue, calendar,
                                             applicant.Outbox(topic, signer), on_commit, files))

@@ -25,7 +25,6 @@ from motcua_catalogue.centre import Centre
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Status
 from motcua_contracts.intake import DossierRated
-from motcua_intake.filing.applicant import Outbox
 from motcua_intake.forms.stored import stored_forms
 from motcua_intake.handlers import cause_of
 from motcua_intake.orm import OUTBOX, Dossier, Rating, TimelineEntry
@@ -36,6 +35,7 @@ from motcua_intake.tracking.lookup_page import lookup_problem
 from motcua_intake.tracking.result_availability import not_downloadable
 from motcua_intake.tracking.views import DossierView, dossier_view
 from motcua_runtime.http import session_from
+from motcua_runtime.keys import Signer
 from motcua_runtime.officers import Officer, OfficerDependency
 from motcua_runtime.request_types import JSON_INTEGER
 from motcua_runtime.stage import Emitter, Rejected
@@ -67,10 +67,11 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True)
 class RatingEvents:
-    """Where a rating's `DossierRated` goes: intake's outbox (signed with its key), and the
-    relay's wake-up once the transaction committed."""
+    """Where a rating's `DossierRated` goes: intake's outbox for the topic, signed with intake's
+    key, and the relay's wake-up once the transaction committed."""
 
-    outbox: Outbox
+    topic: str
+    signer: Signer
     on_commit: Callable[[], None]
 
 
@@ -157,14 +158,14 @@ async def rate(session: AsyncSession, code: str, rating: RatingIn, now: Clock,
         if added is None:
             raise HTTPException(409, detail={"message": "this dossier was already rated"})
         if events is not None:
-            await publish_rating(session, events.outbox, dossier, rating, rated_at)
+            await publish_rating(session, events, dossier, rating, rated_at)
     if events is not None:
         events.on_commit()
     return RatingView(code=dossier.code, rated_at=rated_at,
                       score=round(reports.satisfaction_score(rating.indicators), 1))
 
 
-async def publish_rating(session: AsyncSession, outbox: Outbox, dossier: Dossier,
+async def publish_rating(session: AsyncSession, events: RatingEvents, dossier: Dossier,
                          rating: RatingIn, rated_at: datetime) -> None:
     try:
         cause = cause_of(dossier)
@@ -172,7 +173,7 @@ async def publish_rating(session: AsyncSession, outbox: Outbox, dossier: Dossier
         raise HTTPException(409, detail={"message": (
             f"dossier {dossier.code} is still being recorded: try again in a few seconds")}
         ) from None
-    emitter = Emitter(outbox.signer.producer, outbox.topic, sign=outbox.signer.sign)
+    emitter = Emitter(events.signer.producer, events.topic, sign=events.signer.sign)
     emitter.emit(DossierRated, cause=cause, actor="applicant", occurred_at=rated_at,
                  indicators=list(rating.indicators), convenience=rating.convenience,
                  overall=rating.overall)
