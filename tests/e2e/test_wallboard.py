@@ -64,10 +64,11 @@ return [...new Set(out)];
 
 
 def scrollbars(driver) -> tuple[int, int]:
-    """How far the page is wider and taller than the window (0, 0: no scrollbar)."""
+    """How far the page is wider and taller than what the window shows of it, a scrollbar left
+    aside (0, 0: no scrollbar)."""
     return tuple(driver.execute_script(
         "const d = document.documentElement;"
-        "return [d.scrollWidth - innerWidth, d.scrollHeight - innerHeight];"))
+        "return [d.scrollWidth - d.clientWidth, d.scrollHeight - d.clientHeight];"))
 
 
 def tile(driver, name: str) -> str:
@@ -199,7 +200,7 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                 await asyncio.to_thread(wait_until, laptop,
                                         lambda d: tile(d, "delivered") == "4", 30,
                                         "the laptop's wallboard showed no figure")
-                full_page_screenshot(laptop, ARTIFACTS / "wallboard-laptop.png")
+                laptop.save_screenshot(str(ARTIFACTS / "wallboard-laptop.png"))  # as seen
                 # On a laptop the page may scroll down, never sideways, and nothing sticks out.
                 assert scrollbars(laptop)[0] == 0
                 assert laptop.execute_script(OVERFLOWS) == []
