@@ -190,6 +190,7 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                     wait_until, wall, lambda d: "Người nộp đánh giá mức độ hài lòng" in
                     d.find_element("id", "timeline").text, 20,
                     "the dossier's timeline did not open with its rating")
+                assert "về bảng theo dõi" in wall.find_element("id", "signin").text
                 full_page_screenshot(wall, ARTIFACTS / "wallboard-dossier.png")
             finally:
                 wall.quit()
