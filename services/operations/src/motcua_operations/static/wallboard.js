@@ -12,8 +12,9 @@ const STATUS_CODES = {1: "Mới nộp", 2: "Đã tiếp nhận", 3: "Từ chối
   5: "Chờ bổ sung", 6: "Chờ nộp phí", 7: "Xin rút", 8: "Dừng xử lý", 9: "Đã có kết quả",
   10: "Đã trả kết quả"};
 const FIGURE_TITLES = {open: "Hồ sơ đang giải quyết", overdue: "Hồ sơ quá hạn",
-  due_soon: "Hồ sơ sắp đến hạn", submitted: "Hồ sơ tiếp nhận trong kỳ",
-  delivered: "Hồ sơ đã trả kết quả trong kỳ", late: "Hồ sơ trả kết quả trễ hạn trong kỳ"};
+  due_soon: "Hồ sơ sắp đến hạn", submitted: "Hồ sơ tiếp nhận", delivered: "Hồ sơ đã trả kết quả",
+  late: "Hồ sơ trả kết quả trễ hạn"};
+const PERIOD_NAMES = {today: "hôm nay", month: "tháng này", year: "năm nay"};
 
 Chart.defaults.color = "#e8edf5";
 Chart.defaults.borderColor = "#26344d";
@@ -37,11 +38,21 @@ function decimal(value, digits) {
   return value === null || value === undefined ? "–" : value.toFixed(digits).replace(".", ",");
 }
 
-function filters() {
+// The page's filters as a query; `period` overrides the chosen one (a tile of "today").
+function filters(period) {
   const form = new FormData(document.getElementById("filters"));
   const query = new URLSearchParams();
   for (const [name, value] of form.entries()) if (value) query.set(name, value);
+  if (period) query.set("period", period);
   return query;
+}
+
+const SHORT_TIME = new Intl.DateTimeFormat("vi-VN", {
+  timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", hour: "2-digit",
+  minute: "2-digit"});
+
+function short(iso) {
+  return iso ? SHORT_TIME.format(new Date(iso)) : "–";
 }
 
 function setText(id, text) {
@@ -197,7 +208,7 @@ function drawAgencies(body) {
 function dossierLine(d) {
   return h("li", {title: `${d.code} · ${d.procedure_code} · hẹn ${when(d.due_at)}`},
     h("a", {href: `/dossiers/${d.dossier_id}`, class: "dossier-link"}, d.code),
-    ` ${d.agency} · hẹn ${when(d.due_at)}`);
+    ` ${d.agency} · hẹn ${short(d.due_at)}`);
 }
 
 async function drawLists() {
@@ -218,13 +229,13 @@ async function drawLists() {
   }
 }
 
-async function drill(figure, title) {
+async function drill(figure, title, period) {
   const dialog = document.getElementById("drill");
   setText("drill-title", title);
   setText("drill-total", "Đang tải…");
   document.getElementById("drill-rows").replaceChildren();
   if (!dialog.open) dialog.showModal();
-  const response = await fetch(`/api/wallboard/dossiers?figure=${encodeURIComponent(figure)}&${filters()}`,
+  const response = await fetch(`/api/wallboard/dossiers?figure=${encodeURIComponent(figure)}&${filters(period)}`,
                                {cache: "no-store"});
   const body = await response.json();
   if (!response.ok) {
@@ -238,7 +249,8 @@ async function drill(figure, title) {
       h("td", {}, h("a", {href: `/dossiers/${d.dossier_id}`, class: "dossier-link"}, d.code)),
       h("td", {}, d.procedure_code), h("td", {}, d.agency),
       h("td", {}, STATUS_CODES[d.status_code] || d.status),
-      h("td", {}, when(d.due_at)),
+      h("td", {}, short(d.due_at)),
+      h("td", {}, d.on_time === null ? "–" : (d.on_time ? "đúng hạn" : "trễ hạn")),
       h("td", {}, h("a", {href: `/dossiers/${d.dossier_id}#trace`}, "Vết xử lý")))));
 }
 
@@ -337,9 +349,11 @@ async function start() {
     if (!target || target.closest("#drill")) return;
     event.preventDefault();
     const figure = target.dataset.figure;
+    const period = target.dataset.period || document.getElementById("f-period").value;
     const title = figure.startsWith("procedure:")
-      ? `Hồ sơ trễ hạn, quá hạn: ${target.textContent}` : (FIGURE_TITLES[figure] || figure);
-    drill(figure, title);
+      ? `Hồ sơ trễ hạn, quá hạn: ${target.textContent}` : (FIGURE_TITLES[figure] || figure) +
+        (["submitted", "delivered", "late"].includes(figure) ? ` ${PERIOD_NAMES[period]}` : "");
+    drill(figure, title, target.dataset.period);
   });
   document.getElementById("open-thresholds").addEventListener("click", openThresholds);
   document.getElementById("close-thresholds").addEventListener(
