@@ -70,6 +70,7 @@ class FakeDossiers:
     def __init__(self) -> None:
         self.dossiers: dict[uuid.UUID, Any] = {}
         self.timeline: list[Any] = []
+        self.work_items = FakeWorkItems()  # the desk's (motcua_intake.desk_queue)
 
     def get(self, dossier_id: uuid.UUID) -> Any | None:
         return self.dossiers.get(dossier_id)

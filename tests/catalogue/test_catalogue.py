@@ -97,6 +97,17 @@ def test_an_unknown_stage_in_agencies_names_file_line_and_the_stage(tmp_path: Pa
     assert "unknown stages ['stamping']" in message
 
 
+def test_officer_stages_name_known_stages_intake_among_them(tmp_path: Path):
+    desk = load(tmp_path, [STP, "CAT,Công an tỉnh,000.00.25.H38,intake;appraisal"],
+                [procedure_row() + "intake;appraisal"])
+    assert desk.procedures["2.000488"].decided_by_officer("intake")
+
+    message = error_of(tmp_path, [STP, "CAT,Công an tỉnh,000.00.25.H38,intake;appraisal"],
+                       [procedure_row() + "intake;stamping"])
+    assert f"{tmp_path / 'procedures.csv'}:2:" in message
+    assert "officer_stages" in message and "unknown stages ['stamping']" in message
+
+
 def test_a_row_with_a_missing_column_names_file_line_and_the_column_count(tmp_path: Path):
     message = error_of(tmp_path, [STP, "CAT,Công an tỉnh Lào Cai,000.00.25.H38"],
                        [procedure_row()])

@@ -185,6 +185,8 @@ def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
     queues = ",".join(f"{s.name}={s.http_url}" for s in planned
                       if s.stage in WORK_QUEUE_STAGES and s.http_url)
     intake = next((s.http_url for s in planned if s.stage == "intake" and s.http_url), None)
+    if intake:  # the desk's work queue is intake's own API (motcua_intake.desk_queue)
+        queues = ",".join(filter(None, [queues, f"intake={intake}"]))
     for service in planned:
         if service.stage == "intake" and signing is not None:
             service.env.setdefault("INTAKE_SIGNING_URL", signing.http_url or "")

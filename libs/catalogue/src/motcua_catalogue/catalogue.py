@@ -82,6 +82,15 @@ class Procedure(BaseModel):
     _split_lists = field_validator("coordinating_agencies", "required_documents", "required_data",
                                    "officer_stages", mode="before")(_split)
 
+    @field_validator("officer_stages")
+    @classmethod
+    def _known_officer_stages(cls, stages: tuple[str, ...]) -> tuple[str, ...]:
+        # `intake`: the desk's officers check completeness (motcua_intake.desk_queue).
+        unknown = set(stages) - set(STAGES)
+        if unknown:
+            raise ValueError(f"unknown stages {sorted(unknown)}; known: {', '.join(STAGES)}")
+        return stages
+
     @model_validator(mode="after")
     def _step_plan_sums_to_limit(self) -> Procedure:
         total = sum(self.step_hours().values())

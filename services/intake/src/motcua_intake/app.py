@@ -14,6 +14,7 @@ from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS
 from motcua_files import FilesSettings, store_from_settings
 from motcua_intake.api import create_api
 from motcua_intake.deadline_watch import watch_deadlines
+from motcua_intake.desk_queue import add_desk_queue
 from motcua_intake.files.cleanup import clean_unnamed_uploads
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.filing.catalogue_api import create_catalogue_router
@@ -58,7 +59,7 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             if agency.office_hours != DEFAULT_OFFICE_HOURS},
             notices=Notices(catalogue, settings.public_base_url, centre=centre.name),
             forms=FormIssuer(catalogue, settings.public_base_url, centre)
-            if settings.forms_enabled else None)
+            if settings.forms_enabled else None, officers=settings.officers)
         stage = intake_stage(intake)
 
         def api(sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> FastAPI:
@@ -69,6 +70,10 @@ async def run(settings: IntakeSettings, stop: asyncio.Event | None = None) -> No
             app.include_router(create_catalogue_router(catalogue, source.store, officer,
                                                        on_calendar_change=source.refresh))
             app.include_router(create_result_router(documents))
+            # The desk officers' work queue (motcua_intake.desk_queue).
+            add_desk_queue(app, stage, intake.work_queue(), current_officer=officer,
+                           scope=settings.scope, signer=signer, topic=settings.dossier_topic,
+                           on_commit=relay.wake)
             install_rate_limits(app, settings, verifier)
             return app
 

@@ -10,18 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
 
 import structlog
 
 from motcua_catalogue import Catalogue, WorkingCalendar
-from motcua_catalogue.working_time import HOURS_PER_DAY
 from motcua_contracts import DossierState, Event, Status, advance
 from motcua_contracts.appraisal import FeesRequested
 from motcua_contracts.delivery import ResultDelivered
-from motcua_contracts.dossier import Channel, Document, DossierFacts
+from motcua_contracts.dossier import Document, DossierFacts
 from motcua_contracts.intake import (
-    DossierAccepted,
     DossierRefused,
     DossierSubmitted,
     FeesPaid,
@@ -29,11 +26,10 @@ from motcua_contracts.intake import (
     SupplementProvided,
     WithdrawalRequested,
 )
-from motcua_contracts.sealed import Sealed
 from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_contracts.topic import EVENT_TYPES
-from motcua_intake import domain, personal
+from motcua_intake import STAGE, completeness, desk_queue, domain
 from motcua_intake.forms.issuing import FormIssuer
 from motcua_intake.notices import Notices
 from motcua_intake.orm import (
@@ -49,8 +45,10 @@ from motcua_intake.orm import (
 from motcua_intake.personal import SEALED_RECIPIENT
 from motcua_intake.repository import Dossiers
 from motcua_notify import notification
+from motcua_runtime.policy import runs_automatically
 from motcua_runtime.stage import Emitter, Handler, Rejected, Stage
-from motcua_runtime.work_items import Cause
+from motcua_runtime.work_items import Cause, close_all
+from motcua_runtime.work_queue import Decision
 from motcua_telemetry import spans
 
 log = structlog.get_logger(__name__)
@@ -125,6 +123,9 @@ class Intake:
     notices: Notices | None = None
     # Forms 01 to 05 (docs/forms.md); None: none are queued.
     forms: FormIssuer | None = None
+    # Whether officers are in charge where the catalogue says (MOTCUA_OFFICERS): the desk's
+    # officers then check completeness of the procedures whose officer_stages name intake.
+    officers: bool = False
 
     def calendar_of(self, agency: str) -> WorkingCalendar:
         return self.agency_calendars.get(agency, self.calendar)
@@ -133,6 +134,11 @@ class Intake:
         """Any event of the topic, intake's own included once they come back: track it, then
         queue the e-mail and the form it calls for."""
         dossier = track(event, dossiers, emitter)
+        if isinstance(event, DossierStopped | SupplementExpired | DossierRefused):
+            # Withdrawn, refused (the deadline watch refuses a supplement not made in time at
+            # intake), or no supplement in time: nothing is left for the desk to check. An item
+            # an officer closed with the refusal is done already and stays as they closed it.
+            close_all(dossiers.work_items, event)
         self.notify(event, dossier, dossiers)
         self.queue_form(event, dossier, dossiers)
 
@@ -181,6 +187,10 @@ class Intake:
                                         message=dossiers.seal_message(dossier, recipient, message),
                                         dossier_id=event.dossier_id, event_id=event.event_id))
 
+    def work_queue(self) -> dict[str, Decision]:
+        """The desk officers' decisions on intake's work items (motcua_intake.desk_queue)."""
+        return desk_queue.desk_decisions(self.catalogue, self.calendar_of, self.supplement_days)
+
     def on_submitted(self, event: DossierSubmitted, dossiers: Dossiers,
                      emitter: Emitter) -> None:
         """Record the submission, then check completeness. A portal may publish submissions
@@ -215,48 +225,45 @@ class Intake:
     def check(self, dossier: Dossier, cause: Event, emitter: Emitter, now: datetime,
               dossiers: Dossiers, *, waited_since: datetime | None = None) -> None:
         """Completeness: accept with the receipt and appointment (form 01), ask once in writing
-        for what is missing (form 02), or refuse with the reason (form 03)."""
+        for what is missing (form 02), or refuse with the reason (form 03). Where the catalogue
+        puts the desk's officers in charge of intake, the dossier waits in their work queue
+        instead (motcua_intake.desk_queue), with what this check found."""
         procedure = self.catalogue.procedures.get(dossier.procedure_code)
         if procedure is None:
-            emitter.emit(DossierRefused, cause=cause,
-                         reason=f"Thủ tục {dossier.procedure_code} không có trong danh mục")
+            completeness.refuse(cause, emitter,
+                                reason=f"Thủ tục {dossier.procedure_code} không có trong danh mục")
             return
         calendar = self.calendar_of(procedure.agency)
         documents = [Document.model_validate(d) for d in dossier.documents]
         missing = domain.missing_documents(procedure, documents)
+        if not runs_automatically(procedure, STAGE, self.officers):
+            facts = completeness.acceptance(dossier, procedure, calendar, dossiers.keys,
+                                            checked_at=now, waited_since=waited_since)
+            desk_queue.open_for_desk(dossiers.work_items, cause, dossier, facts,
+                                     receiving_unit=self.receiving_unit(dossier),
+                                     checked_at=now, waited_since=waited_since, missing=missing)
+            return
         state = DossierState.from_json(dossier.lifecycle)
         if missing and state.intake_supplements == 0:
-            emitter.emit(SupplementRequested, cause=cause, requested_by="intake",
-                         missing_documents=missing, reason=domain.supplement_reason(missing),
-                         respond_by=calendar.add_working_hours(
-                             now, self.supplement_days * HOURS_PER_DAY),
-                         clock=procedure.supplement_clock)
+            completeness.ask_for_supplement(dossier, procedure, calendar, cause, emitter,
+                                            missing=missing,
+                                            reason=domain.supplement_reason(missing), now=now,
+                                            days=self.supplement_days)
             return
         if missing:
-            emitter.emit(DossierRefused, cause=cause, reason=domain.refusal_reason(missing),
-                         missing_documents=missing)
+            completeness.refuse(cause, emitter, reason=domain.refusal_reason(missing),
+                                missing=missing)
             return
-        # Restart: the clock runs from the complete dossier. Pause: from the first receipt,
-        # moved by the time spent waiting for the applicant.
-        start = now if procedure.supplement_clock == "restart" else dossier.received_at
-        due, steps = domain.appointment(procedure, calendar, start)
-        # The personal values as the submission sealed them: intake hands the ciphertext on,
-        # with the names of the required form fields filled in (appraisal's rule needs no more).
-        data, filled = personal.form_data(dossiers.keys, dossier, procedure.required_data)
-        facts = DossierFacts(
-            code=dossier.code, procedure_code=dossier.procedure_code,
-            applicant=Sealed.model_validate(dossier.applicant), received_at=dossier.received_at,
-            due_at=due, step_due_at=steps, delivery_channel=dossier.delivery["channel"],
-            delivery_address=None if dossier.delivery.get("address") is None
-            else Sealed.model_validate(dossier.delivery["address"]),
-            # The column holds what a validated DossierSubmitted said; DossierFacts checks it.
-            channel=cast(Channel, dossier.channel),
-            fees_paid=dossier.fees_paid, data=data, data_filled=filled,
-            supplements_requested=state.supplements)
-        if waited_since is not None and procedure.supplement_clock == "pause":
-            facts = domain.moved_by_waiting(facts, procedure, calendar,
-                                            waiting_since=waited_since, now=now, clock="pause")
-        emitter.emit(DossierAccepted, cause=cause, dossier=facts)
+        completeness.accept(completeness.acceptance(dossier, procedure, calendar, dossiers.keys,
+                                                    checked_at=now, waited_since=waited_since),
+                            cause, emitter)
+
+    def receiving_unit(self, dossier: Dossier) -> str:
+        """The agency whose desk received the dossier (its code's prefix): its desk officers
+        check it. A code of no known unit (a portal publishing its own) falls to the competent
+        agency's desk."""
+        return (domain.receiving_unit(dossier.code, self.catalogue.agencies.values())
+                or dossier.agency)
 
 
 def dossier_from(event: DossierSubmitted, trace_parent: str | None = None) -> Dossier:

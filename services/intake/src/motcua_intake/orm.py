@@ -32,6 +32,7 @@ from motcua_intake import STAGE
 from motcua_notify import NotificationColumns
 from motcua_runtime.chains import chain_links_table
 from motcua_runtime.db import dead_letters_table, inbox_table, outbox_table
+from motcua_runtime.work_items import WorkItemColumns
 
 
 class Base(DeclarativeBase):
@@ -225,3 +226,8 @@ OUTBOX = outbox_table(Base.metadata)
 INBOX = inbox_table(Base.metadata)
 DEAD_LETTERS = dead_letters_table(Base.metadata)
 CHAIN_LINKS = chain_links_table(Base.metadata)
+
+
+class WorkItem(WorkItemColumns, Base):
+    """A dossier waiting for a desk officer's completeness check (motcua_intake.desk_queue):
+    its agency is the unit whose desk received it."""

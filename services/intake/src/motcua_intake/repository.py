@@ -16,9 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua_contracts import Event, Status
 from motcua_contracts.intake import DossierSubmitted
 from motcua_intake import personal
-from motcua_intake.orm import DailyCounter, Dossier, DossierForm, Notification, TimelineEntry
+from motcua_intake.orm import (
+    DailyCounter,
+    Dossier,
+    DossierForm,
+    Notification,
+    TimelineEntry,
+    WorkItem,
+)
 from motcua_notify.templates import Message
 from motcua_privacy import Keyring, load_keys
+from motcua_runtime.work_items import WorkItems
 
 
 class Dossiers:
@@ -27,6 +35,8 @@ class Dossiers:
         self._loaded: dict[uuid.UUID, Dossier] = {}
         self._by_code: dict[str, Dossier] = {}
         self.keys = Keyring()  # the data keys of the batch's dossiers (motcua_privacy)
+        # The desk's work items (motcua_intake.desk_queue), where officers check completeness.
+        self.work_items = WorkItems(session, WorkItem)
 
     async def preload(self, events: Sequence[Event]) -> None:
         """The batch's dossiers, by id, and by code those a submission claims (a portal that
@@ -40,6 +50,7 @@ class Dossiers:
                 self._loaded[dossier.id] = dossier
                 self._by_code[dossier.code] = dossier
             self.keys.update(await load_keys(self._session, None, ids))
+            await self.work_items.preload(events)
 
     def get(self, dossier_id: uuid.UUID) -> Dossier | None:
         return self._loaded.get(dossier_id)

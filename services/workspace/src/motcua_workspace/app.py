@@ -31,6 +31,7 @@ from motcua_workspace.context import (
     Workspace,
     page,
 )
+from motcua_workspace.desk import router as desk_router
 from motcua_workspace.oidc import OpenIdConnect
 from motcua_workspace.pages import router
 from motcua_workspace.sessions import Limits, SessionStore
@@ -74,6 +75,7 @@ def create_workspace(workspace: Workspace) -> FastAPI:
     app.state.workspace = workspace
     app.mount("/static", StaticFiles(packages=[("motcua_workspace", "static")]), name="static")
     app.include_router(router)
+    app.include_router(desk_router)  # the desk's pages (intake at the centre)
     install_page_errors(app)
 
     @app.middleware("http")

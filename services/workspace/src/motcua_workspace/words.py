@@ -19,7 +19,8 @@ TIME_NOTE = "Giờ Việt Nam (UTC+7)"
 STAGES = {"intake": "Tiếp nhận", "appraisal": "Thẩm định", "approval": "Phê duyệt",
           "signing": "Ký số, đóng dấu", "delivery": "Trả kết quả", "admin": "Quản trị",
           "manager": "Lãnh đạo, quản lý", "auditor": "Kiểm toán"}
-QUEUE_STAGES = ("appraisal", "approval", "signing", "delivery")
+# The desk's queue is intake's own work queue (motcua_intake.desk_queue).
+QUEUE_STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 
 STATES = {"open": "Đang chờ xử lý", "waiting": "Đang chờ phản hồi", "done": "Đã xử lý",
           "all": "Tất cả"}
@@ -84,7 +85,7 @@ CONTEXT = {"recommendation": "Đề xuất của bộ phận thẩm định", "f
            "address": "Địa chỉ nhận", "tracking_number": "Số hiệu bưu gửi",
            "picked_up_at": "Bưu điện nhận lúc", "competent_agency": "Cơ quan giải quyết",
            "channel": "Hình thức nhận kết quả", "draft": "Dự thảo kết quả"}
-HIDDEN_CONTEXT = ("trace_parent",)
+HIDDEN_CONTEXT = ("trace_parent", "checked_at", "waited_since")
 
 APPLICANT = {"full_name": "Họ và tên", "id_number": "Số định danh cá nhân",
              "phone": "Điện thoại", "email": "Thư điện tử", "address": "Địa chỉ"}
@@ -110,3 +111,28 @@ APPLICANT["delivery_address"] = "Địa chỉ nhận kết quả qua bưu chính
 SUPPLEMENTS = {"requested": "Yêu cầu bổ sung", "provided": "Công dân đã bổ sung",
                "expired": "Quá hạn bổ sung"}
 EVENTS = EVENT_NAMES  # the same names the citizens' lookup page shows
+
+# The desk (intake at the centre).
+DECISIONS = {"accept": "Tiếp nhận hồ sơ (đủ thành phần)", **DECISIONS,
+             "refuse": "Từ chối tiếp nhận hồ sơ"}
+OUTCOMES |= {"accepted": "Đã tiếp nhận", "refused": "Đã từ chối tiếp nhận"}
+CONTEXT["missing_documents"] = "Giấy tờ còn thiếu (đối chiếu theo tên giấy tờ)"
+# The procedures' form fields (the catalogue's `required_data`), as the desk's form labels them.
+DATA_FIELDS = {
+    "area_m2": "Diện tích (m²)", "business_name": "Tên hộ kinh doanh, doanh nghiệp",
+    "child_name": "Họ tên người được khai sinh", "creditor": "Bên nhận thế chấp",
+    "date_of_birth": "Ngày sinh", "employer": "Người sử dụng lao động",
+    "floor_area_m2": "Diện tích sàn xây dựng (m²)", "land_parcel_id": "Số thửa, tờ bản đồ",
+    "licence_number": "Số giấy phép lái xe", "partner_name": "Họ tên người kết hôn cùng",
+    "passport_number": "Số hộ chiếu", "permit_number": "Số giấy phép xây dựng",
+    "purpose": "Mục đích", "registered_capital": "Vốn đầu tư (đồng)",
+    "supply_address": "Địa chỉ sử dụng", "temporary_address": "Địa chỉ tạm trú",
+    "worker_name": "Họ tên người lao động",
+}
+DELIVERY = {"counter": "Nhận tại bộ phận một cửa", "postal": "Qua dịch vụ bưu chính công ích",
+            "online": "Nhận bản điện tử trực tuyến"}
+FORMS = {"01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)",
+         "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)",
+         "03": "Phiếu từ chối tiếp nhận, giải quyết hồ sơ (Mẫu 03)",
+         "04": "Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)",
+         "05": "Phiếu dừng giải quyết hồ sơ (Mẫu 05)"}

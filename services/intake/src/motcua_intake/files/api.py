@@ -39,9 +39,9 @@ from motcua_files import (
     StoredFileMissing,
     VerifiedFile,
 )
+from motcua_files.multipart import MultipartError, boundary_of, parts
 from motcua_intake.access_log import record_read
 from motcua_intake.files.documents import DossierFiles
-from motcua_intake.files.multipart import MultipartError, boundary_of, parts
 from motcua_intake.orm import Dossier, StoredUpload
 from motcua_intake.tracking.access import find_for_applicant, find_for_officer
 from motcua_runtime.http import session_from

@@ -1,6 +1,7 @@
 """A streaming reader of `multipart/form-data` (RFC 7578): each part's headers, then its bytes
 as they arrive, so an upload goes to the file store chunk by chunk and is refused at its limit
-without ever being held whole (Starlette's form parser reads the whole body first).
+without ever being held whole (Starlette's form parser reads the whole body first). Intake's
+upload (`POST /api/files`) and the workspace's desk filing read their bodies with it.
 
 Only what a file upload needs: `Content-Disposition: form-data; name=...; filename=...` (also
 `filename*=UTF-8''...`, RFC 8187) and `Content-Type`. Headers are bounded; a body that ends

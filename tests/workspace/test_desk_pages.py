@@ -1,0 +1,191 @@
+"""The desk's pages against intake's real API (built in-process as the service builds it, the
+desk's work queue included, on a real Postgres and a filesystem store), called through the
+workspace with the tokens it mints: the procedure chosen from the catalogue with its documents,
+form fields and fees; a counter filing with two scanned PDFs stored through intake's upload and
+filed as the officer; and each refusal (wrong type, oversized file, a name with a control
+character, a missing field, no CSRF token, another role) shown in the page as a 4xx with its
+message, with nothing stored."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from motcua_catalogue import WorkingCalendar
+from motcua_catalogue.catalogue import default_catalogue
+from motcua_files import FilesSettings, FilesystemStore
+from motcua_intake.api import create_api
+from motcua_intake.desk_queue import add_desk_queue
+from motcua_intake.files.documents import DossierFiles
+from motcua_intake.handlers import Intake, intake_stage
+from motcua_intake.orm import Dossier, StoredUpload
+from motcua_runtime.db import create_engine
+from motcua_runtime.scope import AgencyScope
+from motcua_workspace import desk
+from motcua_workspace.accounts import add_account
+from motcua_workspace.upstream import Directory, Upstream
+from tests.files.data import JPEG_BYTES, pdf_of
+from tests.officer_tokens import ISSUER, current_officer
+from tests.support import signer_of
+from tests.workspace.test_pages import PASSWORD, csrf_of, sign_in, workspace
+
+CATALOGUE = default_catalogue()
+LAND = CATALOGUE.procedures["1.012760"]  # STNMT: two documents, two form fields, free
+
+
+@pytest.fixture
+async def stack(infra, tmp_path):
+    database_url, topic = await infra.isolated("workspace_desk")
+    engine = create_engine(database_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    store = FilesystemStore(tmp_path / "files")
+    officer = current_officer("intake")
+    intake = create_api(sessions, CATALOGUE, WorkingCalendar(), topic, on_commit=lambda: None,
+                        current_officer=officer, signer=signer_of("intake"),
+                        files=DossierFiles(store, FilesSettings(dir=tmp_path / "files")))
+    add_desk_queue(intake, intake_stage(Intake(CATALOGUE, WorkingCalendar())),
+                   Intake(CATALOGUE, WorkingCalendar()).work_queue(), current_officer=officer,
+                   scope=AgencyScope.shared(set()), signer=signer_of("intake"), topic=topic,
+                   on_commit=lambda: None)
+    for name, roles in (("tiep.nhan", ["intake"]), ("chuyen.vien", ["appraisal"])):
+        await add_account(sessions, agency="STP", roles=roles, user_name=name,
+                          full_name="Hà Thị Thu", password=PASSWORD)
+    upstream = Upstream(Directory({"intake": "http://intake"}), "http://intake", ISSUER,
+                        token_lifetime=timedelta(minutes=5),
+                        transport=httpx.ASGITransport(app=intake))
+    async with workspace(sessions, upstream=upstream) as client:
+        await sign_in(client, "tiep.nhan")
+        yield client, engine, tmp_path / "files"
+    await upstream.close()
+    await engine.dispose()
+
+
+def filing_fields(page: str, **changes: str) -> dict[str, str]:
+    fields = {"csrf_token": csrf_of(page), "thu_tuc": LAND.code,
+              "ma_nop": re.search(r'name="ma_nop" value="([^"]+)"', page).group(1),
+              "ho_ten": "Vàng Thị Mỷ", "so_dinh_danh": "010203004567",
+              "dien_thoai": "0912345678", "thu_dien_tu": "", "dia_chi": "Số 5 Hoàng Liên",
+              "du_lieu.land_parcel_id": "Thửa 12, tờ bản đồ 4", "du_lieu.area_m2": "120",
+              "nhan_ket_qua": "counter", "le_phi": "0"}
+    return {**fields, **changes}
+
+
+async def post_filing(client, fields: dict[str, str], files: list[tuple[str, tuple]]):
+    """The form as a browser sends it: the names raw in UTF-8 (httpx would percent-encode a
+    control character, so the body is written out here)."""
+    boundary = uuid.uuid4().hex
+    body = b""
+    for name, value in fields.items():
+        body += (f'--{boundary}\r\ncontent-disposition: form-data; name="{name}"\r\n\r\n'
+                 f"{value}\r\n").encode()
+    for name, (file_name, data, content_type) in files:
+        body += (f'--{boundary}\r\ncontent-disposition: form-data; name="{name}"; '
+                 f'filename="{file_name}"\r\ncontent-type: {content_type}\r\n\r\n').encode()
+        body += data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return await client.post("/quay/nop", content=body, headers={
+        "content-type": f"multipart/form-data; boundary={boundary}"})
+
+
+async def stored(engine, files_dir) -> tuple[int, int, list]:
+    async with engine.connect() as connection:
+        dossiers = (await connection.execute(select(func.count()).select_from(Dossier))).scalar()
+        uploads = (await connection.execute(select(func.count()).select_from(StoredUpload))
+                   ).scalar()
+    on_disk = [p for p in files_dir.rglob("*") if p.is_file()] if files_dir.exists() else []
+    return dossiers, uploads, on_disk
+
+
+async def test_the_desk_lists_the_procedure_then_files_a_counter_dossier(stack):
+    client, engine, _ = stack
+    home = await client.get("/quay")
+    assert home.status_code == 200
+    assert f'value="{LAND.code}"' in home.text and "Sở Tài nguyên" in home.text
+    page = await client.get("/quay", params={"thu_tuc": LAND.code})
+    assert page.status_code == 200
+    for document in LAND.required_documents:
+        assert document in page.text
+    assert "Số thửa, tờ bản đồ" in page.text and "Diện tích (m²)" in page.text
+    assert "Nộp tại quầy: <strong>0 đồng</strong>" in page.text
+    assert 'enctype="multipart/form-data"' in page.text
+
+    scans = [pdf_of(30_000), pdf_of(12_000)]
+    filed = await client.post("/quay/nop", data=filing_fields(page.text), files=[
+        ("tep_0", ("don-dang-ky.pdf", scans[0], "application/pdf")),
+        ("tep_1", ("giay-to-dat.pdf", scans[1], "application/pdf"))])
+
+    assert filed.status_code == 303, filed.text
+    code = filed.headers["location"].split("/quay/ho-so/")[1].split("?")[0]
+    assert code.startswith(CATALOGUE.agencies["STP"].electronic_id + "-")  # the desk's unit
+    async with engine.connect() as connection:
+        row = (await connection.execute(select(
+            Dossier.channel, Dossier.agency, Dossier.procedure_code, Dossier.documents).where(
+            Dossier.code == code))).one()
+    assert tuple(row[:3]) == ("counter", "STNMT", LAND.code)
+    assert [d["name"] for d in row[3]] == list(LAND.required_documents)
+    shown = await client.get(filed.headers["location"])
+    assert shown.status_code == 200
+    assert "Đã tiếp nhận hồ sơ" in shown.text and "Vàng Thị Mỷ" in shown.text
+    assert 'id="phieu-01"' in shown.text and "Chưa có" in shown.text  # no worker here
+    # The same form sent twice (a double click) files nothing twice.
+    again = await client.post("/quay/nop", data=filing_fields(page.text), files=[
+        ("tep_0", ("don-dang-ky.pdf", scans[0], "application/pdf")),
+        ("tep_1", ("giay-to-dat.pdf", scans[1], "application/pdf"))])
+    assert again.status_code == 303 and again.headers["location"] == filed.headers["location"]
+    missing = await client.get(f"/ho-so/{code}/mau/01")
+    assert missing.status_code == 409 and "Chưa có phiếu này" in missing.text
+
+
+@pytest.mark.parametrize(("file", "status", "message"), [
+    (("anh.pdf", JPEG_BYTES, "application/pdf"), 415, "không phải tệp PDF, JPEG hoặc PNG"),
+    (("to-khai\x07.pdf", pdf_of(2_000), "application/pdf"), 422, "ký tự điều khiển"),
+    (("../../giay-to.pdf", pdf_of(2_000), "application/pdf"), 422, "dấu phân cách thư mục"),
+    (("lon.pdf", pdf_of(40_000), "application/pdf"), 413, "giới hạn cho một tệp"),
+])
+async def test_a_refused_file_is_a_4xx_in_the_page_and_nothing_is_stored(
+        stack, monkeypatch, file, status, message):
+    client, engine, files_dir = stack
+    monkeypatch.setenv("FILES_MAX_FILE_BYTES", "32000")
+    desk.file_limits.cache_clear()
+    try:
+        page = await client.get("/quay", params={"thu_tuc": LAND.code})
+        refused = await post_filing(client, filing_fields(page.text), [
+            ("tep_0", ("don.pdf", pdf_of(5_000), "application/pdf")), ("tep_1", file)])
+    finally:
+        desk.file_limits.cache_clear()
+    assert refused.status_code == status, refused.text
+    assert message in refused.text and "chưa lưu tệp nào của hồ sơ" in refused.text
+    assert 'id="bieu-mau-nop"' in refused.text and 'value="Vàng Thị Mỷ"' in refused.text
+    assert await stored(engine, files_dir) == (0, 0, [])
+
+
+async def test_a_missing_field_is_marked_and_nothing_is_sent(stack):
+    client, engine, files_dir = stack
+    page = await client.get("/quay", params={"thu_tuc": LAND.code})
+    refused = await client.post("/quay/nop", data=filing_fields(
+        page.text, so_dinh_danh="12345", **{"du_lieu.area_m2": ""}), files=[
+        ("tep_0", ("don.pdf", pdf_of(5_000), "application/pdf"))])
+    assert refused.status_code == 422
+    assert "Số định danh cá nhân gồm 12 chữ số" in refused.text
+    assert "Cần nhập thông tin này của tờ khai" in refused.text
+    assert await stored(engine, files_dir) == (0, 0, [])
+
+
+async def test_no_csrf_token_and_another_role_are_refused(stack):
+    client, engine, files_dir = stack
+    page = await client.get("/quay", params={"thu_tuc": LAND.code})
+    fields = filing_fields(page.text)
+    fields.pop("csrf_token")
+    forged = await client.post("/quay/nop", data=fields, files=[
+        ("tep_0", ("don.pdf", pdf_of(5_000), "application/pdf"))])
+    assert forged.status_code == 403 and "Biểu mẫu không hợp lệ" in forged.text
+    assert await stored(engine, files_dir) == (0, 0, [])
+    await client.post("/dang-xuat", data={"csrf_token": csrf_of(page.text)})
+    await sign_in(client, "chuyen.vien")
+    assert (await client.get("/quay")).status_code == 403
