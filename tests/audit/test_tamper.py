@@ -260,3 +260,32 @@ def test_the_replay_counts_dossiers_by_competent_agency_and_by_receiving_unit(si
                        for prefix in {d["code"].rsplit("-", 2)[0] for d in submitted}}
     assert by_agency == {agency: sum(1 for d in submitted if d["agency"] == agency)
                          for agency in {d["agency"] for d in submitted}}
+
+
+def test_a_rating_after_delivery_is_part_of_the_history_and_before_it_a_finding(signed_log):
+    """`DossierRated` (intake, once the result is delivered) changes nothing in the lifecycle:
+    the replay accepts it after ResultDelivered and reports one before."""
+    from motcua_contracts import Event, new_event
+    from motcua_contracts.intake import DossierRated
+    from motcua_contracts.topic import EVENT_ADAPTER
+
+    keys_dir, signer_of, records = signed_log
+    signer = signer_of("intake", None)
+
+    def rated(cause: Event, partition: int, key: bytes) -> list:
+        rating = new_event(DossierRated, dossier_id=cause.dossier_id, agency=cause.agency,
+                           producer=signer.producer, cause=cause, actor="applicant",
+                           sign=signer.sign, indicators=[2] * 9, convenience="satisfied",
+                           overall="satisfied")
+        tail_offset = max(r[1] for r in records if r[0] == partition) + 1
+        return [*records, (partition, tail_offset, key, rating.model_dump_json().encode())]
+
+    events = [(r[0], r[2], EVENT_ADAPTER.validate_json(r[3])) for r in records]
+    delivered = {e.dossier_id for _, _, e in events if e.type == "ResultDelivered"}
+    last = {e.dossier_id: (p, k, e) for p, k, e in events}  # each dossier's newest event
+    ended = next(last[d] for d in delivered)
+    assert ended[2].type == "ResultDelivered"
+    assert judge(keys_dir, rated(ended[2], ended[0], ended[1])) == []
+    open_one = next(v for d, v in last.items() if d not in delivered)  # stopped, refused...
+    findings = judge(keys_dir, rated(open_one[2], open_one[0], open_one[1]))
+    assert [(f.kind, f.event_type) for f in findings] == [("lifecycle", "DossierRated")]

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_cli.main import main
 from motcua_runtime.db import create_engine
+from motcua_runtime.passwords import verify_password
 from motcua_workspace.orm import Account
-from motcua_workspace.passwords import verify_password
 
 PASSWORD = "Mật-khẩu-đủ-dài-2026"
 

@@ -89,6 +89,8 @@ PAYLOADS: dict[str, dict[str, Any]] = {
                            "note": "nhập trùng", "released": 2},
     "PersonalDataErased": {"reason": "Yêu cầu xóa số 12/2026", "lawful_request": True,
                            "retention_until": RECEIVED + timedelta(days=5 * 365)},
+    "DossierRated": {"indicators": [2, 2, 1, 2, 2, 0, 2, 2, 1], "convenience": "satisfied",
+                     "overall": "very_satisfied"},
 }
 PRODUCER = Producer(service="appraisal", agency="STP")
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from motcua_contracts import PRODUCERS, DossierState, IllegalTransition, Status, advance
-from motcua_contracts.lifecycle import NEUTRAL
+from motcua_contracts.lifecycle import AFTER_DELIVERY, NEUTRAL
 from motcua_contracts.topic import EVENT_TYPES
 
 
@@ -122,12 +122,32 @@ def test_an_illegal_event_is_refused_with_the_reason(before, step, reason):
 @pytest.mark.parametrize("ending", [[event("DossierRefused")],
                                     [ACCEPT, APPRAISE, APPROVE, SIGN, DELIVER],
                                     [event("WithdrawalRequested"), event("DossierStopped")]])
-@pytest.mark.parametrize("following", sorted(set(EVENT_TYPES) - {"DossierSubmitted"} - NEUTRAL))
+@pytest.mark.parametrize("following", sorted(set(EVENT_TYPES) - {"DossierSubmitted"} - NEUTRAL
+                                              - AFTER_DELIVERY))
 def test_nothing_happens_after_the_end(ending, following):
     state = walk(SUBMIT, *ending)
     assert state.ended
     with pytest.raises(IllegalTransition, match="has ended"):
         advance(state, event(following, requested_by="intake", resumes="intake"))
+
+
+def test_a_rating_follows_the_delivery_and_changes_nothing():
+    delivered = walk(SUBMIT, ACCEPT, APPRAISE, APPROVE, SIGN, DELIVER)
+    assert advance(delivered, event("DossierRated")) == delivered
+
+
+@pytest.mark.parametrize("before", [[], [ACCEPT, APPRAISE, APPROVE, SIGN],
+                                    [event("DossierRefused")],
+                                    [event("WithdrawalRequested"), event("DossierStopped")]])
+def test_only_a_delivered_dossier_is_rated(before):
+    with pytest.raises(IllegalTransition, match="only a delivered dossier is rated"):
+        advance(walk(SUBMIT, *before), event("DossierRated"))
+
+
+def test_a_rating_from_another_stage_is_refused():
+    delivered = walk(SUBMIT, ACCEPT, APPRAISE, APPROVE, SIGN, DELIVER)
+    with pytest.raises(IllegalTransition, match="may be emitted by intake"):
+        advance(delivered, event("DossierRated", "delivery"))
 
 
 @pytest.mark.parametrize("ending", [[], [ACCEPT, APPRAISE, APPROVE, SIGN, DELIVER]])

@@ -44,6 +44,7 @@ def compose_binary() -> Path:
 REQUIRED_VARIABLES = {
     "MINIO_ROOT_USER": "test-admin", "MINIO_ROOT_PASSWORD": "test-admin-password",
     "MOTCUA_FILES_ACCESS_KEY": "test-intake", "MOTCUA_FILES_SECRET_KEY": "test-intake-secret",
+    "GRAFANA_ADMIN_PASSWORD": "test-grafana-admin",
 }
 DEVELOPMENT = {"MOTCUA_ENV": "development", **REQUIRED_VARIABLES}
 
@@ -261,11 +262,11 @@ def test_the_image_context_is_an_allow_list_without_data_or_secrets(ignore_file)
 
 def test_mounted_config_files_exist():
     services = load_compose()["services"]
-    for name in ("otel-collector", "prometheus"):
+    for name in ("otel-collector", "prometheus", "grafana"):
         for volume in services[name]["volumes"]:
             source = volume.split(":", 1)[0]
             if source.startswith("./"):
-                assert (ROOT / source).is_file(), (name, source)
+                assert (ROOT / source).exists(), (name, source)
 
 
 def test_prometheus_scrapes_exactly_the_stage_services():

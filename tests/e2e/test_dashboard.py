@@ -66,7 +66,7 @@ async def test_metrics_and_the_live_dashboard(infra):
         dashboard = stack.service("operations").http_url
         driver = await asyncio.to_thread(browser)
         try:
-            await asyncio.to_thread(driver.get, dashboard + "/")
+            await asyncio.to_thread(driver.get, dashboard + "/ky-thuat")
             await asyncio.to_thread(wait_until, driver,
                                     lambda d: figure(d, "delivered-today") is not None, 30,
                                     "the dashboard never showed its first figures")

@@ -120,8 +120,11 @@ async def test_bad_input_is_a_4xx_with_a_message(client, path, status, message):
 
 async def test_the_pages_and_their_scripts_are_served_from_the_package(client):
     http, _ = client
-    page = await http.get("/")
+    page = await http.get("/ky-thuat")
     assert page.status_code == 200 and 'id="delivered-today"' in page.text
+    # The wallboard is for the centre's staff: without a session, to the sign-in.
+    wall = await http.get("/")
+    assert wall.status_code == 303 and wall.headers["location"] == "/dang-nhap?tiep=/"
     for script in ("ui.js", "dashboard.js", "dossier.js", "style.css"):
         assert (await http.get(f"/static/{script}")).status_code == 200
     assert (await http.get("/static/nothing.js")).status_code == 404

@@ -9,11 +9,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from motcua_contracts import DOSSIER_TOPIC, IllegalTransition, Status, new_event, uuid7
-from motcua_contracts.appraisal import DossierAppraised
+from motcua_contracts.appraisal import DossierAppraised, FeesRequested
 from motcua_contracts.approval import DossierApproved
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import DossierFacts
-from motcua_contracts.intake import DossierAccepted, DossierOverdue, DossierSubmitted
+from motcua_contracts.intake import (
+    DossierAccepted,
+    DossierOverdue,
+    DossierRated,
+    DossierSubmitted,
+    FeesPaid,
+)
 from motcua_contracts.shared import DelayApologized
 from motcua_contracts.signing import ResultSigned
 from motcua_operations.handlers import Views, on_event, operations_stage
@@ -95,6 +101,34 @@ def test_an_apology_moves_the_appointment_and_an_overdue_notice_marks_the_row():
 
     fold(view, event(DossierOverdue, producer=by("intake", "STP"), cause=accepted, due_at=later))
     assert view.marked_overdue and view.status_code == int(Status.ACCEPTED)
+
+
+def test_the_row_keeps_what_the_service_index_reads():
+    """Acceptance and its appointment, the wait on the applicant (fees here), the result's
+    time, the delivery channel and the rating, as the events say."""
+    submitted, accepted, appraised, approved, signed, delivered = journey(
+        DUE - timedelta(days=1), True)
+    view = started(submitted)
+    assert view.digitised is False  # a filing without documents has nothing uploaded
+    for one in (submitted, accepted):
+        fold(view, one)
+    asked = event(FeesRequested, producer=by("appraisal", "STP"), cause=accepted,
+                  at=MONDAY + timedelta(hours=1), amount=200_000, reason="Lệ phí cấp phiếu")
+    paid = event(FeesPaid, producer=by("intake", "STP"), cause=asked,
+                 at=MONDAY + timedelta(hours=3), amount=200_000, receipt_number="BL-01",
+                 dossier=facts(DUE + timedelta(hours=2)))
+    for one in (asked, paid, appraised, approved, signed, delivered):
+        fold(view, one)
+    assert (view.accepted_at, view.first_due_at) == (accepted.occurred_at, DUE)
+    assert view.waits == [[asked.occurred_at.isoformat(), paid.occurred_at.isoformat()]]
+    assert view.result_at == signed.occurred_at and view.delivery_channel == "counter"
+    rated = event(DossierRated, producer=by("intake", "STP"), cause=delivered,
+                  at=delivered.occurred_at + timedelta(hours=1), indicators=[2] * 9,
+                  convenience="satisfied", overall="very_satisfied")
+    row = fold(view, rated)
+    assert (view.rated_at, view.rating_indicators, view.rating_overall) == (
+        rated.occurred_at, [2] * 9, "very_satisfied")
+    assert row.status_code == int(Status.DELIVERED) and view.ended_at == delivered.occurred_at
 
 
 def test_an_event_the_rules_refuse_changes_nothing():

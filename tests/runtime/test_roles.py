@@ -25,6 +25,8 @@ SHARED = {
     *{(role, "telemetry.spans", "INSERT") for role in SERVICES},
     *{("intake", "calendar.overrides", op) for op in OPERATIONS},
     ("operations", "telemetry.spans", "SELECT"),
+    # The wallboard's staff sign in with their workspace account: read, never written.
+    ("operations", "workspace.accounts", "SELECT"),
     # The key store of personal data: intake makes and erases keys, signing and delivery read.
     *{("intake", "privacy.dossier_keys", op) for op in ("SELECT", "INSERT", "UPDATE")},
     ("signing", "privacy.dossier_keys", "SELECT"),

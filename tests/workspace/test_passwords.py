@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from motcua_workspace.passwords import (
+from motcua_runtime.passwords import (
     MIN_LENGTH,
     WeakPassword,
     hash_password,

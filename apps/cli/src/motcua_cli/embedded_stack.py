@@ -198,6 +198,10 @@ class EmbeddedStack:
                 # The embedded identity provider: it mints the signed-in officers' tokens with
                 # the issuer's private key, which no other process is given.
                 service.env |= workspace_env(self.data_dir)
+            if service.stage == "operations":
+                # The wallboard's sign-in cookie over plain HTTP, as the workspace's.
+                service.env["OPERATIONS_COOKIE_SECURE"] = os.environ.get(
+                    "OPERATIONS_COOKIE_SECURE", "false")
             service.start()
             self.supervisor.watch(service)
         if self.postgres:

@@ -110,8 +110,8 @@ def _add_account(args: argparse.Namespace, stack: Stack) -> int:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from motcua_runtime.db import create_engine
+    from motcua_runtime.passwords import WeakPassword, check_strength
     from motcua_workspace.accounts import AccountRefused, add_account, check_account
-    from motcua_workspace.passwords import WeakPassword, check_strength
 
     if not stack.database_url:
         raise SystemExit("no database: start `motcua up` first (or set DATABASE_URL)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 
 from motcua_contracts.dossier import Channel, DeliveryChoice, Document, DossierFacts
 from motcua_contracts.envelope import Event
@@ -186,3 +186,31 @@ class PersonalDataErased(Event):
                                              "retention period.")
     retention_until: AwareDatetime | None = Field(
         default=None, description="When the procedure's retention period ends (or ended).")
+
+
+Satisfaction = Literal["very_satisfied", "satisfied", "not_satisfied"]
+
+
+class DossierRated(Event):
+    """The applicant rated the service of a delivered dossier (once per dossier): the 9
+    indicators of docs/domain.md (0, 1 or 2 each), the convenience and the overall satisfaction.
+    The satisfaction group of the national service index (Decision 766/QĐ-TTg) is read from
+    these. The applicant's comment is their own words and stays in intake, sealed: it is not on
+    the topic.
+
+    Emitted by intake's HTTP API in the transaction that records the rating; legal only after
+    ResultDelivered, and it changes no status."""
+
+    type: Literal["DossierRated"] = Field(
+        "DossierRated", description="Event type, the discriminator of the topic's union.")
+    indicators: list[JsonInt] = Field(min_length=9, max_length=9,
+                                      description="The 9 indicators, each 0, 1 or 2.")
+    convenience: Satisfaction = Field(description="How convenient the applicant found it.")
+    overall: Satisfaction = Field(description="The applicant's overall satisfaction.")
+
+    @field_validator("indicators")
+    @classmethod
+    def _scores(cls, value: list[int]) -> list[int]:
+        if any(not 0 <= score <= 2 for score in value):
+            raise ValueError("each indicator is 0, 1 or 2")
+        return value

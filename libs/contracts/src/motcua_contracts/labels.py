@@ -32,6 +32,7 @@ EVENT_NAMES: Final[dict[str, str]] = {
     "WithdrawalRequested": "Đề nghị rút hồ sơ",
     "DossierStopped": "Dừng xử lý hồ sơ",
     "PersonalDataErased": "Xóa dữ liệu cá nhân theo quy định",
+    "DossierRated": "Người nộp đánh giá mức độ hài lòng",
     "DeadLetterResolved": "Xử lý bản ghi lỗi trên kênh sự kiện",
 }
 

@@ -79,11 +79,16 @@ PRODUCERS: dict[str, frozenset[str]] = {
     "DeadLetterResolved": frozenset({"intake", "appraisal", "approval", "signing", "delivery"}),
     # Crypto-shredding: intake holds the key store's write rights (motcua_privacy).
     "PersonalDataErased": frozenset({"intake"}),
+    # The applicant's rating, recorded by intake's API.
+    "DossierRated": frozenset({"intake"}),
 }
 
 # Events that record something about the processing, not the dossier: legal in any state, even
 # before the submission arrived or after the end, and they change nothing.
 NEUTRAL = frozenset({"DeadLetterResolved", "PersonalDataErased"})
+# Events about a delivered dossier: legal only once the result is delivered (status 10), and
+# they change nothing (the dossier has ended).
+AFTER_DELIVERY = frozenset({"DossierRated"})
 
 APPLICANT = "applicant"  # the holder while a supplement or fees are awaited
 
@@ -141,6 +146,10 @@ def advance(state: DossierState, event: Event) -> DossierState:
         raise IllegalTransition(f"{kind} may be emitted by {', '.join(sorted(allowed))}, "
                                 f"not by {event.producer.service}")
     if kind in NEUTRAL:
+        return state
+    if kind in AFTER_DELIVERY:
+        _expect(state.progress == Status.DELIVERED, kind, state,
+                "only a delivered dossier is rated")
         return state
     if kind == "DossierSubmitted":
         _expect(state.progress is None, kind, state, "the dossier was already submitted")

@@ -25,6 +25,7 @@ from motcua_contracts.envelope import Event
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierOverdue,
+    DossierRated,
     DossierRefused,
     DossierSubmitted,
     FeesPaid,
@@ -67,6 +68,7 @@ DossierEvent = Annotated[
         DossierStopped,
         DeadLetterResolved,
         PersonalDataErased,
+        DossierRated,
     ],
     Field(discriminator="type"),
 ]

@@ -19,8 +19,9 @@ from typing import Annotated, Protocol
 from fastapi import HTTPException, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+# `operations`: the operations centre's staff, who watch the wallboard of every agency.
 OFFICER_ROLES = ("intake", "appraisal", "approval", "signing", "delivery", "admin", "manager",
-                 "auditor")
+                 "auditor", "operations")
 ROLES = OFFICER_ROLES  # what an officer's token may carry (`motcua tokens officer --role`)
 # Every service that may call another: the role its own key's tokens carry, and nothing else.
 SERVICES = ("intake", "appraisal", "approval", "signing", "delivery", "audit", "operations")

@@ -39,6 +39,9 @@ SHARED_RIGHTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     service: dict(_EVERYONE) for service in SERVICES}
 SHARED_RIGHTS["intake"][("calendar", "overrides")] = DML
 SHARED_RIGHTS["operations"][("telemetry", "spans")] = ("SELECT", "INSERT")
+# The wallboard's staff sign in with their workspace account (motcua_operations.signin): read
+# only, the sessions being the operations schema's own.
+SHARED_RIGHTS["operations"][("workspace", "accounts")] = ("SELECT",)
 # The key store of personal data (motcua_privacy): intake makes each dossier's data key when it
 # files it and erases it (`motcua privacy erase`, as intake); signing (the name on the result)
 # and delivery (the postal address, the receiver) read keys; no other role sees the table.

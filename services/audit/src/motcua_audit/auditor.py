@@ -22,9 +22,9 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from motcua_contracts import DossierState, Event, IllegalTransition, advance
+from motcua_contracts import DossierState, Event, IllegalTransition, Status, advance
 from motcua_contracts.intake import DossierSubmitted
-from motcua_contracts.lifecycle import NEUTRAL, ended_by_expiry
+from motcua_contracts.lifecycle import AFTER_DELIVERY, NEUTRAL, ended_by_expiry
 from motcua_contracts.topic import EVENT_ADAPTER, SCHEMA_VERSIONS
 from motcua_runtime.trust import Verifier
 
@@ -246,9 +246,11 @@ class Auditor:
             self._report(dossier_id, where, DUPLICATE,
                          f"event {event.event_id} appears twice (after the dossier ended)",
                          document)
-        elif event.type in NEUTRAL:
+        elif event.type in NEUTRAL or (event.type in AFTER_DELIVERY
+                                       and dossier.status == int(Status.DELIVERED)):
             # An operator resolving a dead letter of an ended dossier, or erasing its personal
-            # data: legal, changes nothing but the timeline intake keeps of it.
+            # data; the applicant rating a delivered one: legal, changes nothing but the
+            # timeline intake keeps of it.
             self.dossiers[dossier_key] = _Ended(
                 dossier.status, ids + event_key,
                 dossier.timeline.add(_hash_bytes(event.hash)))

@@ -22,7 +22,7 @@ from motcua_intake.filing import applicant
 from motcua_intake.filing.api import create_filing_router
 from motcua_intake.forms.api import create_forms_router
 from motcua_intake.officer.api import Filing, create_officer_router
-from motcua_intake.tracking.api import create_tracking_router
+from motcua_intake.tracking.api import RatingEvents, create_tracking_router
 from motcua_runtime.health import healthz
 from motcua_runtime.http import install_error_handlers
 from motcua_runtime.http_limits import DEFAULT_MAX_BODY_BYTES, limit_request_bodies
@@ -46,8 +46,9 @@ def create_api(sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue,
     install_error_handlers(app, "dossier store")
     limit_request_bodies(app, max_body_bytes, streamed={UPLOAD_PATH: upload_limit(files)})
     # Following a dossier, the control sheet, the public lookup page, ratings and reports.
-    app.include_router(create_tracking_router(catalogue, calendar, current_officer,
-                                              centre=centre))
+    app.include_router(create_tracking_router(
+        catalogue, calendar, current_officer, centre=centre,
+        rating_events=RatingEvents(topic, signer, on_commit)))
     # Filing, the applicant's actions and the list of procedures.
     app.include_router(create_filing_router(catalogue, calendar,
                                             applicant.Outbox(topic, signer), on_commit, files,

@@ -1,7 +1,10 @@
-"""The operations centre's HTTP side: the live dashboard page, a dossier's page (timeline and
-trace), and the JSON they poll. Aggregate figures are public; anything about one dossier (its
-id, code, timeline, trace) needs an officer's token, and an officer who is not an admin sees only
-their agency's dossiers. Bad input is a 4xx with a message, never a 500."""
+"""The operations centre's HTTP side: the wallboard (for the centre's staff, signed in with
+their workspace account: motcua_operations.signin), the engineering dashboard, a dossier's page
+(timeline and trace), the public pages (motcua_operations.public), the service index as JSON or
+CSV, and the JSON the pages poll. Aggregate figures are public; the wallboard's figures and
+anything about one dossier (its id, code, timeline, trace) need a signed-in staff member or an
+officer's token, and an officer who is neither the centre's staff nor an admin sees only their
+agency's dossiers. Bad input is a 4xx with a message, never a 500."""
 
 from __future__ import annotations
 
@@ -11,16 +14,27 @@ from datetime import datetime, timezone
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.centre import Centre
 from motcua_operations import overview as figures
+from motcua_operations.public import add_public_routes, templates
 from motcua_operations.scrape import Scraper
+from motcua_operations.signin import COOKIE, STAFF_ROLES, Limits, StaffSessions
+from motcua_operations.wallboard_api import WallboardContext, add_wallboard_routes
 from motcua_runtime.http import install_error_handlers, session_from
 from motcua_runtime.http_limits import DEFAULT_MAX_BODY_BYTES, limit_request_bodies
-from motcua_runtime.officers import SERVICE_ROLES, Officer, OfficerDependency
+from motcua_runtime.officers import (
+    SERVICE_ROLES,
+    BearerCredentials,
+    Officer,
+    OfficerDependency,
+)
 from motcua_telemetry.reader import load_trace
 from motcua_telemetry.waterfall import ordered
 
@@ -41,10 +55,27 @@ def create_dashboard(sessions: async_sessionmaker[AsyncSession], scraper: Scrape
                      due_soon_hours: float, agency_names: dict[str, str],
                      current_officer: OfficerDependency,
                      clock: Callable[[], datetime] = _utc_now,
-                     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
-    """`current_officer` reads the bearer token (motcua_runtime.officers.officer_from_bearer)."""
+                     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                     catalogue: Catalogue | None = None, calendar: WorkingCalendar | None = None,
+                     centre: Centre | None = None, cookie_secure: bool = True,
+                     session_limits: Limits | None = None) -> FastAPI:
+    """`current_officer` reads the bearer token (motcua_runtime.officers.officer_from_bearer);
+    `catalogue` names agencies, fields and procedures (the default catalogue if None);
+    `calendar` the working hours the service index counts in; `centre` who the public pages
+    name; `cookie_secure` whether the staff's session cookie is sent over https only."""
+    staff_sessions = StaffSessions(sessions, session_limits or Limits())
+    ctx = WallboardContext(
+        catalogue=catalogue or default_catalogue(), calendar=calendar or WorkingCalendar(),
+        centre=centre or Centre(), scraper=scraper, staff_sessions=staff_sessions,
+        templates=templates(), due_soon_hours=due_soon_hours, clock=clock,
+        cookie_secure=cookie_secure)
 
-    async def officer(found: Officer = Depends(current_officer)) -> Officer:  # noqa: B008
+    async def officer(request: Request, credentials: BearerCredentials) -> Officer:
+        # The wallboard's signed-in staff first; else an officer's bearer token.
+        staff = await staff_sessions.find(request.cookies.get(COOKIE), clock())
+        if staff is not None:
+            return staff.officer
+        found = await current_officer(credentials)
         if found.role in SERVICE_ROLES:
             raise HTTPException(403, detail={
                 "message": "a service token does not open the dashboard's dossiers",
@@ -52,8 +83,9 @@ def create_dashboard(sessions: async_sessionmaker[AsyncSession], scraper: Scrape
         return found
 
     def scope(who: Officer) -> str | None:
-        """The agency whose dossiers `who` sees; None: all (an administrator)."""
-        return None if who.role == "admin" else who.agency
+        """The agency whose dossiers `who` sees; None: all (an administrator, the centre's
+        staff)."""
+        return None if who.role in STAFF_ROLES else who.agency
 
     app = FastAPI(title="motcua operations", version="1",
                   description="Where every dossier is, where the system is slow or stuck, and "
@@ -63,8 +95,12 @@ def create_dashboard(sessions: async_sessionmaker[AsyncSession], scraper: Scrape
     limit_request_bodies(app, max_body_bytes)
     app.mount("/static", StaticFiles(packages=[("motcua_operations", "static")]), name="static")
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    add_wallboard_routes(app, ctx)
+    add_public_routes(app, ctx)
+
+    @app.get("/ky-thuat", response_class=HTMLResponse, include_in_schema=False)
     async def dashboard() -> HTMLResponse:
+        """The engineering view: the services' health and the pipeline's counts (public)."""
         return _page("dashboard.html")
 
     @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -5,22 +5,25 @@ on OPERATIONS_HTTP_PORT."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.centre import centre_from_env
 from motcua_operations import STAGE
 from motcua_operations.api import create_dashboard
 from motcua_operations.handlers import operations_stage
 from motcua_operations.scrape import Scraper
 from motcua_operations.settings import OperationsSettings
+from motcua_operations.signin import Limits
 from motcua_runtime.keys import Signer
 from motcua_runtime.officers import officer_from_bearer
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.rate_limits import install_rate_limits
-from motcua_runtime.service import run_stage
+from motcua_runtime.service import live_calendar, run_stage
 from motcua_runtime.tokens import verifier_from_settings
 
 
@@ -33,18 +36,27 @@ def no_signing_key() -> Signer:
 
 async def run(settings: OperationsSettings, stop: asyncio.Event | None = None) -> None:
     scraper = Scraper(settings.metrics_targets)
-    names = {code: agency.name for code, agency in default_catalogue().agencies.items()}
+    catalogue = default_catalogue()
+    names = {code: agency.name for code, agency in catalogue.agencies.items()}
+    limits = Limits(idle=timedelta(hours=settings.session_idle_hours),
+                    absolute=timedelta(days=settings.session_absolute_days))
 
-    def api(sessions: async_sessionmaker[AsyncSession], _relay: OutboxRelay) -> FastAPI:
-        verifier = verifier_from_settings(settings, STAGE)
-        app = create_dashboard(sessions, scraper, due_soon_hours=settings.due_soon_hours,
-                               agency_names=names, current_officer=officer_from_bearer(verifier),
-                               max_body_bytes=settings.http_max_body_bytes)
-        install_rate_limits(app, settings, verifier)
-        return app
+    async with live_calendar(settings) as calendar_source:
+        def api(sessions: async_sessionmaker[AsyncSession], _relay: OutboxRelay) -> FastAPI:
+            verifier = verifier_from_settings(settings, STAGE)
+            app = create_dashboard(sessions, scraper, due_soon_hours=settings.due_soon_hours,
+                                   agency_names=names,
+                                   current_officer=officer_from_bearer(verifier),
+                                   max_body_bytes=settings.http_max_body_bytes,
+                                   catalogue=catalogue, calendar=calendar_source.live(),
+                                   centre=centre_from_env(),
+                                   cookie_secure=settings.cookie_secure, session_limits=limits)
+            install_rate_limits(app, settings, verifier)
+            return app
 
-    async def scrape(_engine: AsyncEngine, _relay: OutboxRelay, stopping: asyncio.Event) -> None:
-        await scraper.run(stopping, settings.scrape_seconds)
+        async def scrape(_engine: AsyncEngine, _relay: OutboxRelay,
+                         stopping: asyncio.Event) -> None:
+            await scraper.run(stopping, settings.scrape_seconds)
 
-    await run_stage(settings, operations_stage(), api=api, background=scrape,
-                    signer=no_signing_key(), stop=stop)
+        await run_stage(settings, operations_stage(), api=api, background=scrape,
+                        signer=no_signing_key(), stop=stop)

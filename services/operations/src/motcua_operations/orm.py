@@ -8,7 +8,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Integer, MetaData, SmallInteger, String, Text, Uuid
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,6 +62,20 @@ class DossierView(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     on_time: Mapped[bool | None] = mapped_column(Boolean, doc="As delivery judged it")
+    # What the national service index (motcua_operations.service_index) reads, folded from the
+    # events like the rest: when the agency took it and the appointment it gave then (an
+    # apology moves `due_at`, never this), when the result came out (status 9), the waits on
+    # the applicant (supplement, fees) as [since, until] ISO pairs, how the result was
+    # delivered, whether every document filed had its file uploaded, and the applicant's rating.
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    waits: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    delivery_channel: Mapped[str | None] = mapped_column(String(16), doc="As delivered")
+    digitised: Mapped[bool] = mapped_column(Boolean, default=False)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    rating_indicators: Mapped[list[int] | None] = mapped_column(JSONB)
+    rating_overall: Mapped[str | None] = mapped_column(String(16))
     last_event_type: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     events: Mapped[int] = mapped_column(Integer, default=0)
@@ -67,6 +94,41 @@ class TimelineRow(Base):
     status_code: Mapped[int] = mapped_column(SmallInteger, doc="Status after the event")
     holder: Mapped[str | None] = mapped_column(String(16), doc="Holder after the event")
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class Threshold(Base):
+    """An alarm threshold an administrator set for the wallboard (motcua_operations.alarms)."""
+
+    __tablename__ = "thresholds"
+
+    name: Mapped[str] = mapped_column(String(48), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    set_by: Mapped[str] = mapped_column(String(128))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A signed-in browser of the operations centre (motcua_operations.signin): the cookie holds
+    a random token, this row its SHA-256, who signed in (an account of the workspace's), the
+    CSRF token of the page's forms and the session's two clocks."""
+
+    __tablename__ = "sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The officers' accounts are the workspace's (`motcua officer add --role operations`): read
+# here, never written (the operations role has SELECT on this one table, motcua_runtime.roles).
+WORKSPACE_ACCOUNTS = Table(
+    "accounts", MetaData(schema="workspace"),
+    Column("id", Uuid, primary_key=True), Column("user_name", String(64)),
+    Column("full_name", String(200)), Column("agency", String(16)),
+    Column("roles", ARRAY(String(16))), Column("password_hash", Text),
+    Column("active", Boolean))
 
 
 OUTBOX = outbox_table(Base.metadata)

@@ -23,10 +23,10 @@ THROUGHPUT_MINUTES = 60
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery", "applicant")
 
 D = DossierView
-_OPEN = not_(D.status_code.in_(ENDED_CODES))
+OPEN = not_(D.status_code.in_(ENDED_CODES))
 # The agency is behind: still being processed (not waiting on the applicant, result not ready)
 # and past the appointment.
-_ON_THE_CLOCK = and_(not_(D.status_code.in_(DONE_CODES)),
+ON_THE_CLOCK = and_(not_(D.status_code.in_(DONE_CODES)),
                      not_(D.status_code.in_(WAITING_ON_APPLICANT)))
 
 
@@ -50,12 +50,12 @@ def _share(on_time: int, delivered: int) -> float | None:
 
 async def overview(session: AsyncSession, period: Period,
                    agency_names: dict[str, str]) -> dict[str, Any]:
-    overdue = and_(_ON_THE_CLOCK, D.due_at < period.now)
-    due_soon = and_(_ON_THE_CLOCK, D.due_at >= period.now, D.due_at < period.soon)
+    overdue = and_(ON_THE_CLOCK, D.due_at < period.now)
+    due_soon = and_(ON_THE_CLOCK, D.due_at >= period.now, D.due_at < period.soon)
     open_rows = (await session.execute(
         select(D.holder, D.status_code, D.agency, func.count(), func.count().filter(overdue),
                func.count().filter(due_soon))
-        .where(_OPEN).group_by(D.holder, D.status_code, D.agency))).all()
+        .where(OPEN).group_by(D.holder, D.status_code, D.agency))).all()
     delivered = (await session.execute(
         select(D.agency,
                func.count().filter(D.delivered_at >= period.today),
@@ -116,8 +116,8 @@ async def overview(session: AsyncSession, period: Period,
 async def dossier_lists(session: AsyncSession, period: Period, *,
                         agency: str | None) -> dict[str, Any]:
     """The dossiers overdue, due soon and recently moved; of `agency` only unless it is None."""
-    overdue = and_(_ON_THE_CLOCK, D.due_at < period.now)
-    due_soon = and_(_ON_THE_CLOCK, D.due_at >= period.now, D.due_at < period.soon)
+    overdue = and_(ON_THE_CLOCK, D.due_at < period.now)
+    due_soon = and_(ON_THE_CLOCK, D.due_at >= period.now, D.due_at < period.soon)
     own = true() if agency is None else D.agency == agency
     return {
         "overdue": await dossier_list(session, and_(own, overdue), D.due_at.asc()),
@@ -139,7 +139,7 @@ async def throughput(session: AsyncSession, now: datetime) -> dict[str, Any]:
     return {"minutes": [m.isoformat() for m in minutes], **series}
 
 
-def _listed(view: DossierView) -> dict[str, Any]:
+def listed(view: DossierView) -> dict[str, Any]:
     return {
         "dossier_id": str(view.dossier_id), "code": view.code, "agency": view.agency,
         "procedure_code": view.procedure_code, "status_code": view.status_code,
@@ -155,7 +155,7 @@ def _listed(view: DossierView) -> dict[str, Any]:
 async def dossier_list(session: AsyncSession, where: Any, order: Any, *,
                        limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
     rows = await session.scalars(select(D).where(where).order_by(order).limit(limit))
-    return [_listed(view) for view in rows]
+    return [listed(view) for view in rows]
 
 
 async def dossier(session: AsyncSession, dossier_id: uuid.UUID, *,
@@ -166,7 +166,7 @@ async def dossier(session: AsyncSession, dossier_id: uuid.UUID, *,
         return None
     entries = await session.scalars(select(TimelineRow).where(TimelineRow.dossier_id == dossier_id)
                                     .order_by(TimelineRow.at, TimelineRow.event_id))
-    return {**_listed(view), "received_at": view.received_at.isoformat(),
+    return {**listed(view), "received_at": view.received_at.isoformat(),
             "ended_at": view.ended_at.isoformat() if view.ended_at else None,
             "delivered_at": view.delivered_at.isoformat() if view.delivered_at else None,
             "marked_overdue": view.marked_overdue,

@@ -6,12 +6,19 @@ was delivered on time. No I/O: the repository loads and stores the rows."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from motcua_contracts import DossierState, Event, Status, advance
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import DossierFacts
-from motcua_contracts.intake import DossierOverdue, DossierSubmitted
+from motcua_contracts.intake import (
+    DossierAccepted,
+    DossierOverdue,
+    DossierRated,
+    DossierSubmitted,
+)
 from motcua_contracts.shared import DelayApologized
+from motcua_contracts.signing import ResultSigned
 from motcua_operations.orm import DossierView, TimelineRow
 
 # Open dossiers in these states wait on the applicant: the agency is not the one behind.
@@ -30,7 +37,11 @@ def started(event: DossierSubmitted) -> DossierView:
         status_code=0, holder=None, lifecycle={},
         received_at=event.received_at, submitted_at=event.occurred_at, due_at=None,
         step_due_at={}, step_due=None, marked_overdue=False, ended_at=None, delivered_at=None,
-        on_time=None, last_event_type=event.type, updated_at=event.occurred_at, events=0)
+        on_time=None, last_event_type=event.type, updated_at=event.occurred_at, events=0,
+        accepted_at=None, first_due_at=None, result_at=None, waits=[], delivery_channel=None,
+        digitised=bool(event.documents) and all(d.media_type is not None
+                                                for d in event.documents),
+        rated_at=None, rating_indicators=None, rating_overall=None)
 
 
 def fold(view: DossierView, event: Event) -> TimelineRow:
@@ -50,6 +61,15 @@ def fold(view: DossierView, event: Event) -> TimelineRow:
         view.marked_overdue = True
     if isinstance(event, ResultDelivered):
         view.delivered_at, view.on_time = event.occurred_at, event.on_time
+        view.delivery_channel = event.channel
+    if isinstance(event, DossierAccepted) and view.accepted_at is None:
+        view.accepted_at, view.first_due_at = event.occurred_at, event.dossier.due_at
+    if isinstance(event, ResultSigned) and view.result_at is None:
+        view.result_at = event.occurred_at
+    if isinstance(event, DossierRated):
+        view.rated_at = event.occurred_at
+        view.rating_indicators, view.rating_overall = list(event.indicators), event.overall
+    view.waits = _waits(view.waits or [], view.status_code, event.occurred_at)
     if state.ended and view.ended_at is None:
         view.ended_at = event.occurred_at
     step_due = (view.step_due_at or {}).get(state.holder or "")
@@ -61,6 +81,19 @@ def fold(view: DossierView, event: Event) -> TimelineRow:
         at=event.occurred_at, service=event.producer.service, agency=event.agency,
         actor=event.actor, status_code=view.status_code, holder=state.holder,
         note=_clear_reason(event))
+
+
+def _waits(waits: list[Any], status_code: int, at: datetime) -> list[Any]:
+    """The intervals the dossier waited on the applicant (a supplement, fees): one opens when
+    the status becomes 5 or 6, closes when it leaves them. Returns a new list (JSONB columns
+    are only saved when reassigned)."""
+    waiting = status_code in WAITING_ON_APPLICANT
+    is_open = bool(waits) and waits[-1][1] is None
+    if waiting and not is_open:
+        return [*waits, [at.isoformat(), None]]
+    if not waiting and is_open:
+        return [*waits[:-1], [waits[-1][0], at.isoformat()]]
+    return waits
 
 
 def _clear_reason(event: Event) -> str | None:

@@ -25,6 +25,14 @@ class OperationsSettings(ServiceSettings, RateLimitSettings):
     due_soon_hours: float = Field(default=24.0, gt=0, le=24 * 30, description=(
         "A dossier is due soon when its appointment is within this many hours."))
 
+    cookie_secure: bool = Field(default=True, description=(
+        "Send the wallboard's sign-in cookie over HTTPS only (`motcua up`, on plain "
+        "http://127.0.0.1, sets false)."))
+    session_idle_hours: float = Field(default=12, gt=0, le=24 * 7, description=(
+        "A wallboard's session ends when unused this long."))
+    session_absolute_days: float = Field(default=7, gt=0, le=90, description=(
+        "A wallboard's session ends this long after sign-in, used or not."))
+
     @field_validator("metrics_targets", mode="before")
     @classmethod
     def _name_equals_url(cls, value: object) -> object:

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_runtime.officers import OFFICER_ROLES
+from motcua_runtime.passwords import hash_password
 from motcua_workspace.orm import Account
-from motcua_workspace.passwords import hash_password
 from motcua_workspace.sessions import account_named
 
 USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import Catalogue
 from motcua_catalogue.centre import centre_from_env
+from motcua_runtime.passwords import hash_password
 from motcua_workspace import words
 from motcua_workspace.oidc import OpenIdConnect
 from motcua_workspace.orm import Account
-from motcua_workspace.passwords import hash_password
 from motcua_workspace.sessions import CSRF_FIELD, SessionStore
 from motcua_workspace.upstream import Upstream
 

@@ -7,6 +7,7 @@ Who may read which dossier: motcua_intake.tracking.access. What an answer shows 
 data): motcua_intake.tracking.views. The lookup page's HTML: motcua_intake.tracking.lookup_page."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
@@ -23,8 +24,10 @@ from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.centre import Centre
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Status
+from motcua_contracts.intake import DossierRated
 from motcua_intake.forms.stored import stored_forms
-from motcua_intake.orm import Dossier, Rating, TimelineEntry
+from motcua_intake.handlers import cause_of
+from motcua_intake.orm import OUTBOX, Dossier, Rating, TimelineEntry
 from motcua_intake.personal import erased_at, keyring, person, person_of
 from motcua_intake.tracking import lookup_page, reports
 from motcua_intake.tracking.access import ID_NUMBER, find, same_id
@@ -32,8 +35,10 @@ from motcua_intake.tracking.lookup_page import lookup_problem
 from motcua_intake.tracking.result_availability import not_downloadable
 from motcua_intake.tracking.views import DossierView, dossier_view
 from motcua_runtime.http import session_from
+from motcua_runtime.keys import Signer
 from motcua_runtime.officers import Officer, OfficerDependency
 from motcua_runtime.request_types import JSON_INTEGER
+from motcua_runtime.stage import Emitter, Rejected
 
 SessionDep = Annotated[AsyncSession, Depends(session_from)]
 Satisfaction = Literal["very_satisfied", "satisfied", "not_satisfied"]
@@ -60,17 +65,31 @@ class RatingView(BaseModel):
 Clock = Callable[[], datetime]
 
 
+@dataclass(frozen=True)
+class RatingEvents:
+    """Where a rating's `DossierRated` goes: intake's outbox for the topic, signed with intake's
+    key, and the relay's wake-up once the transaction committed."""
+
+    topic: str
+    signer: Signer
+    on_commit: Callable[[], None]
+
+
 def create_tracking_router(catalogue: Catalogue, calendar: WorkingCalendar,
                            current_officer: OfficerDependency, *,
-                           clock: Clock | None = None, centre: Centre | None = None) -> APIRouter:
+                           clock: Clock | None = None, centre: Centre | None = None,
+                           rating_events: RatingEvents | None = None) -> APIRouter:
     """`current_officer` authenticates report requests (motcua_runtime.officers); `clock` gives
-    "now" (tests fix it); `centre` is who the public page names (motcua_catalogue.centre)."""
+    "now" (tests fix it); `centre` is who the public page names (motcua_catalogue.centre);
+    `rating_events` where each rating is published for the read models (the operations
+    centre's satisfaction figures); None only for the router tested on its own, whose dossiers
+    have no events."""
     now = clock or (lambda: datetime.now(timezone.utc))
     router = APIRouter()
     add_follow_route(router, catalogue, calendar, now)
-    add_rating_route(router, now)
+    add_rating_route(router, now, rating_events)
     add_reports_route(router, catalogue, calendar, current_officer, now)
-    add_lookup_route(router, catalogue, calendar, now, centre or Centre())
+    add_lookup_route(router, catalogue, calendar, now, centre or Centre(), rating_events)
     return router
 
 
@@ -109,16 +128,18 @@ def add_follow_route(router: APIRouter, catalogue: Catalogue, calendar: WorkingC
 
 # -- the applicant's rating -------------------------------------------------------------------
 
-def add_rating_route(router: APIRouter, now: Clock) -> None:
+def add_rating_route(router: APIRouter, now: Clock, events: RatingEvents | None) -> None:
     @router.post("/api/dossiers/{code}/rating", status_code=201, response_model=RatingView,
                  responses={404: {"description": "No such dossier, or the ID number differs"},
                             409: {"description": "Not delivered yet, or already rated"}})
     async def rate_dossier(code: str, rating: RatingIn, session: SessionDep) -> Any:
-        return await rate(session, code, rating, now)
+        return await rate(session, code, rating, now, events)
 
 
-async def rate(session: AsyncSession, code: str, rating: RatingIn, now: Clock) -> RatingView:
-    """Record the rating of a delivered dossier, once: 409 before delivery or a second time."""
+async def rate(session: AsyncSession, code: str, rating: RatingIn, now: Clock,
+               events: RatingEvents | None) -> RatingView:
+    """Record the rating of a delivered dossier, once: 409 before delivery or a second time.
+    `DossierRated` goes into the outbox in the same transaction (never the comment)."""
     async with session.begin():
         dossier = await find(session, code, rating.id_number)
         if dossier.status_code != Status.DELIVERED:
@@ -136,8 +157,27 @@ async def rate(session: AsyncSession, code: str, rating: RatingIn, now: Clock) -
         ).on_conflict_do_nothing().returning(Rating.dossier_id))
         if added is None:
             raise HTTPException(409, detail={"message": "this dossier was already rated"})
+        if events is not None:
+            await publish_rating(session, events, dossier, rating, rated_at)
+    if events is not None:
+        events.on_commit()
     return RatingView(code=dossier.code, rated_at=rated_at,
                       score=round(reports.satisfaction_score(rating.indicators), 1))
+
+
+async def publish_rating(session: AsyncSession, events: RatingEvents, dossier: Dossier,
+                         rating: RatingIn, rated_at: datetime) -> None:
+    try:
+        cause = cause_of(dossier)
+    except Rejected:
+        raise HTTPException(409, detail={"message": (
+            f"dossier {dossier.code} is still being recorded: try again in a few seconds")}
+        ) from None
+    emitter = Emitter(events.signer.producer, events.topic, sign=events.signer.sign)
+    emitter.emit(DossierRated, cause=cause, actor="applicant", occurred_at=rated_at,
+                 indicators=list(rating.indicators), convenience=rating.convenience,
+                 overall=rating.overall)
+    await session.execute(insert(OUTBOX), [message.as_row() for message in emitter.messages])
 
 
 # -- the managers' reports --------------------------------------------------------------------
@@ -198,7 +238,7 @@ def report_response(result: dict[str, Any], period: reports.Period, by: reports.
 # -- the public lookup page -------------------------------------------------------------------
 
 def add_lookup_route(router: APIRouter, catalogue: Catalogue, calendar: WorkingCalendar,
-                     now: Clock, centre: Centre) -> None:
+                     now: Clock, centre: Centre, rating_events: RatingEvents | None) -> None:
     @router.get("/tra-cuu", response_class=HTMLResponse, include_in_schema=False)
     async def lookup_page(session: SessionDep, code: str | None = None,
                           id_number: str | None = None) -> HTMLResponse:
@@ -222,7 +262,7 @@ def add_lookup_route(router: APIRouter, catalogue: Catalogue, calendar: WorkingC
                                          "tiện và mức độ hài lòng chung, và nhập đúng số "
                                          "CCCD/CMND của người nộp hồ sơ.", status=422)
         try:
-            rated = await rate(session, code, rating, now)
+            rated = await rate(session, code, rating, now, rating_events)
         except HTTPException as refused:
             message = ("Không tìm thấy hồ sơ có mã và số CCCD/CMND đã nhập."
                        if refused.status_code == 404 else

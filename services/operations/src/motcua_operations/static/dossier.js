@@ -23,6 +23,11 @@ async function loadDossier() {
       body.detail || body.message || `lỗi ${response.status}`;
     return;
   }
+  if (!officerToken()) {
+    // Opened with the wallboard's session: no token to paste, the way back instead.
+    document.getElementById("signin").replaceChildren(
+      h("a", {href: "/", id: "signed-in"}, "Đã đăng nhập (trung tâm điều hành) · về bảng theo dõi"));
+  }
   document.getElementById("code").textContent = body.code;
   document.title = `${body.code} – trung tâm điều hành`;
   document.getElementById("summary").textContent =

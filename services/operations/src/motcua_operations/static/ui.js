@@ -111,13 +111,16 @@ function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
-// A fetch with the officer's token; a 401 forgets the token (expired or refused).
+// With a token pasted on the page, or else with the wallboard's sign-in (its session cookie
+// goes along by itself); null when neither opens the answer.
 async function officerFetch(url) {
   const token = officerToken();
-  if (!token) return null;
-  const response = await fetch(url, {cache: "no-store",
-                                     headers: {Authorization: `Bearer ${token}`}});
-  if (response.status === 401) signOut();
+  const headers = token ? {Authorization: `Bearer ${token}`} : {};
+  const response = await fetch(url, {cache: "no-store", headers});
+  if (response.status === 401) {
+    if (token) signOut();
+    return null;
+  }
   return response;
 }
 

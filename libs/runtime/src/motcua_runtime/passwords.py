@@ -1,5 +1,6 @@
-"""Officers' passwords, hashed with Argon2id (argon2-cffi, the parameters of RFC 9106's second
-recommended option as the library's defaults): only the hash is stored. A sign-in for a name
+"""Officers' passwords (the workspace's sign-in and the operations centre's), hashed with
+Argon2id (argon2-cffi, the parameters of RFC 9106's second recommended option as the library's
+defaults): only the hash is stored. A sign-in for a name
 that has no account still costs one verification, so the time a refusal takes does not say
 whether the name exists."""
 

@@ -1,0 +1,260 @@
+"""The wallboard's routes: the sign-in of the centre's staff, the page, its figures (with the
+services' health and the alarms), the dossiers behind a figure, the thresholds an
+administrator sets, and the service index (public: aggregates only) as JSON or CSV.
+
+No `from __future__ import annotations`: the routes' dependencies are local to the factory, so
+their annotations must be evaluated where they are written."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, quote
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_catalogue.centre import Centre
+from motcua_operations import alarms, wallboard
+from motcua_operations.index_read import service_index
+from motcua_operations.scrape import Scraper
+from motcua_operations.service_index import BadPeriod, GroupBy, IndexPeriod, as_csv
+from motcua_operations.signin import COOKIE, SIGN_IN_COOKIE, Staff, StaffSessions, new_token
+from motcua_operations.signin import tokens_match as same_token
+from motcua_runtime.http import session_from
+
+SessionDep = Annotated[AsyncSession, Depends(session_from)]
+Filter = Annotated[str | None, Query(max_length=64)]
+WindowQuery = Annotated[wallboard.WindowName, Query()]
+MAX_FORM_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class WallboardContext:
+    catalogue: Catalogue
+    calendar: WorkingCalendar
+    centre: Centre
+    scraper: Scraper
+    staff_sessions: StaffSessions
+    templates: Environment
+    due_soon_hours: float
+    clock: Callable[[], datetime]
+    cookie_secure: bool
+
+
+def scope_of(ctx: WallboardContext, agency: str | None, field: str | None,
+             procedure: str | None) -> wallboard.Scope:
+    """The filters, each one the catalogue knows (422 naming the unknown one)."""
+    if agency and agency not in ctx.catalogue.agencies:
+        raise HTTPException(422, detail={"message": f"no agency {agency!r} in the catalogue"})
+    if procedure and procedure not in ctx.catalogue.procedures:
+        raise HTTPException(422, detail={
+            "message": f"no procedure {procedure!r} in the catalogue"})
+    if field and field not in {p.field for p in ctx.catalogue.procedures.values()}:
+        raise HTTPException(422, detail={"message": f"no field {field!r} in the catalogue"})
+    return wallboard.Scope(agency or None, field or None, procedure or None)
+
+
+def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
+    router = APIRouter()
+
+    async def signed_in(request: Request) -> Staff | None:
+        return await ctx.staff_sessions.find(request.cookies.get(COOKIE), ctx.clock())
+
+    async def staff(request: Request) -> Staff:
+        found = await signed_in(request)
+        if found is None:
+            raise HTTPException(401, detail={
+                "message": "sign in with an account of role operations (/dang-nhap)",
+                "message_vi": "Cần đăng nhập bằng tài khoản của trung tâm điều hành."})
+        return found
+
+    StaffDep = Annotated[Staff, Depends(staff)]
+
+    def sign_in_page(next_path: str, *, status: int = 200, error: str | None = None,
+                     notice: str | None = None) -> HTMLResponse:
+        token = new_token()
+        page = ctx.templates.get_template("sign_in.html").render(
+            centre=ctx.centre, csrf=token, next_path=next_path, error=error, notice=notice)
+        response = HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
+        response.set_cookie(SIGN_IN_COOKIE, token, max_age=1800, httponly=True,
+                            samesite="strict", secure=ctx.cookie_secure, path="/dang-nhap")
+        return response
+
+    @router.get("/", include_in_schema=False)
+    async def wallboard_page(request: Request) -> Response:
+        if await signed_in(request) is None:
+            return RedirectResponse("/dang-nhap?tiep=" + quote(str(request.url.path)), 303)
+        return HTMLResponse(_static_page("wallboard.html"), headers={"Cache-Control": "no-store"})
+
+    @router.get("/dang-nhap", response_class=HTMLResponse, include_in_schema=False)
+    async def sign_in_form(tiep: Annotated[str, Query(max_length=500)] = "/",
+                           da_dang_xuat: bool = False) -> HTMLResponse:
+        return sign_in_page(_local(tiep), notice="Đã đăng xuất." if da_dang_xuat else None)
+
+    @router.post("/dang-nhap", include_in_schema=False)
+    async def sign_in(request: Request) -> Response:
+        form = await _form(request)
+        if not same_token(request.cookies.get(SIGN_IN_COOKIE), form.get("csrf_token")):
+            raise HTTPException(403, detail={"message": "the sign-in form's token is missing "
+                                                        "or stale: reload the page"})
+        user_name = form.get("ten", "").strip().lower()[:64]
+        token = await ctx.staff_sessions.sign_in(user_name, form.get("mat_khau", ""),
+                                                 ctx.clock())
+        next_path = _local(form.get("tiep", "/"))
+        if token is None:
+            return sign_in_page(next_path, status=401, error=(
+                "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản không có quyền của trung tâm "
+                "điều hành (vai trò operations)."))
+        response = RedirectResponse(next_path, 303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="lax",
+                            secure=ctx.cookie_secure, path="/",
+                            max_age=int(ctx.staff_sessions.limits.absolute.total_seconds()))
+        response.delete_cookie(SIGN_IN_COOKIE, path="/dang-nhap")
+        return response
+
+    @router.post("/dang-xuat", include_in_schema=False)
+    async def sign_out(request: Request, who: StaffDep) -> Response:
+        form = await _form(request)
+        if not same_token(who.csrf_token, form.get("csrf_token")):
+            raise HTTPException(403, detail={"message": "the form's CSRF token does not match"})
+        await ctx.staff_sessions.close(request.cookies.get(COOKIE))
+        response = RedirectResponse("/dang-nhap?da_dang_xuat=true", 303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @router.get("/api/wallboard", responses={401: {"description": "Not signed in"}})
+    async def figures(session: SessionDep, who: StaffDep, agency: Filter = None,
+                      field: Filter = None, procedure: Filter = None,
+                      period: WindowQuery = "month") -> dict[str, Any]:
+        """Everything the wallboard draws, for the filters; with the services' health, the
+        thresholds and the alarms they raise, and this month's service index."""
+        scope = scope_of(ctx, agency, field, procedure)
+        now = ctx.clock()
+        body = await wallboard.figures(session, wallboard.Windows.at(now, ctx.due_soon_hours),
+                                       scope, ctx.catalogue, period)
+        services = [health.as_json() for health in ctx.scraper.latest.values()]
+        thresholds = await alarms.current(session)
+        index = await service_index(session, IndexPeriod.month_of(now), "province",
+                                    ctx.catalogue, ctx.calendar, province=ctx.centre.province,
+                                    agency=scope.agency, field=scope.field,
+                                    procedure=scope.procedure)
+        return {**body, "services": services,
+                "dead_letters": sum(s["dead_letters"] for s in services),
+                "thresholds": thresholds,
+                "alarms": alarms.evaluate(body, services, thresholds),
+                "index": index, "staff": {"name": who.full_name, "admin": who.is_admin,
+                                          "csrf_token": who.csrf_token}}
+
+    @router.get("/api/wallboard/dossiers", responses={401: {"description": "Not signed in"}})
+    async def behind(session: SessionDep, _who: StaffDep,
+                     figure: Annotated[str, Query(max_length=80)], agency: Filter = None,
+                     field: Filter = None, procedure: Filter = None,
+                     period: WindowQuery = "month") -> dict[str, Any]:
+        """The dossiers behind one figure of the wallboard (code, procedure, status, due)."""
+        scope = scope_of(ctx, agency, field, procedure)
+        try:
+            return await wallboard.dossiers_behind(
+                session, figure, wallboard.Windows.at(ctx.clock(), ctx.due_soon_hours), scope,
+                ctx.catalogue, period)
+        except wallboard.UnknownFigure as error:
+            raise HTTPException(422, detail={"message": str(error)}) from None
+
+    @router.get("/api/thresholds", responses={401: {"description": "Not signed in"}})
+    async def thresholds(session: SessionDep, _who: StaffDep) -> dict[str, Any]:
+        values = await alarms.current(session)
+        return {name: {"value": values[name], "default": setting.default,
+                       "label": setting.label}
+                for name, setting in alarms.THRESHOLDS.items()}
+
+    @router.put("/api/thresholds", responses={
+        401: {"description": "Not signed in"}, 403: {"description": "Not an administrator"},
+        422: {"description": "An unknown threshold or a value out of its range"}})
+    async def set_thresholds(request: Request, session: SessionDep,
+                             who: StaffDep) -> dict[str, Any]:
+        """Set some thresholds (a JSON object name -> number); an administrator only, with the
+        session's CSRF token in `X-CSRF-Token`."""
+        if not who.is_admin:
+            raise HTTPException(403, detail={"message": "only an administrator sets thresholds"})
+        if not same_token(who.csrf_token, request.headers.get("x-csrf-token")):
+            raise HTTPException(403, detail={"message": "X-CSRF-Token missing or stale"})
+        try:
+            body = await request.json()
+        except ValueError:
+            raise HTTPException(422, detail={"message": "the body is not JSON"}) from None
+        if not isinstance(body, dict):
+            raise HTTPException(422, detail={"message": "a JSON object name -> number"})
+        try:
+            values = alarms.check(body)
+        except alarms.BadThreshold as error:
+            raise HTTPException(422, detail={"message": str(error)}) from None
+        async with session.begin():
+            await alarms.store(session, values, by=f"officer:{who.user_name}",
+                               now=ctx.clock())
+        return await thresholds(session, who)
+
+    @router.get("/api/filters")
+    async def filters() -> dict[str, Any]:
+        """What the filters offer: the catalogue's agencies, fields and procedures."""
+        procedures = ctx.catalogue.procedures
+        return {"agencies": [{"code": code, "name": a.name}
+                             for code, a in sorted(ctx.catalogue.agencies.items())],
+                "fields": sorted({p.field for p in procedures.values()}),
+                "procedures": [{"code": code, "name": p.name, "field": p.field}
+                               for code, p in sorted(procedures.items())]}
+
+    @router.get("/api/index", responses={
+        200: {"content": {"application/json": {}, "text/csv": {}},
+              "description": "The index: JSON, or with `format=csv` a CSV file"},
+        422: {"description": "A period that is neither a month nor a quarter"}})
+    async def index(session: SessionDep,
+                    period: Annotated[str | None, Query(max_length=10)] = None,
+                    by: GroupBy = "agency", agency: Filter = None, field: Filter = None,
+                    procedure: Filter = None,
+                    format: Literal["json", "csv"] = "json") -> Response:
+        """The national service index (Decision 766) of a month (`2026-12`) or a quarter
+        (`2026-Q4`), this month by default; formulas in docs/service-index.md."""
+        try:
+            chosen = IndexPeriod.parse(period) if period else IndexPeriod.month_of(ctx.clock())
+        except BadPeriod as error:
+            raise HTTPException(422, detail={"message": str(error)}) from None
+        scope = scope_of(ctx, agency, field, procedure)
+        result = await service_index(session, chosen, by, ctx.catalogue, ctx.calendar,
+                                     province=ctx.centre.province, agency=scope.agency,
+                                     field=scope.field, procedure=scope.procedure)
+        if format == "csv":
+            return Response(as_csv(result), media_type="text/csv; charset=utf-8", headers={
+                "Content-Disposition":
+                    f'attachment; filename="chi-so-766-{chosen.code}-{by}.csv"'})
+        return Response(_json(result), media_type="application/json")
+
+    app.include_router(router)
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _local(path: str) -> str:
+    """Only a path of this site after sign-in: never another host."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path \
+        else "/"
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise HTTPException(413, detail={"message": "the form is too large"})
+    try:
+        return dict(parse_qsl(body.decode(), keep_blank_values=True))
+    except UnicodeDecodeError:
+        raise HTTPException(422, detail={"message": "the form is not UTF-8"}) from None
+
+
+def _static_page(name: str) -> str:
+    return (resources.files("motcua_operations") / "static" / name).read_text(encoding="utf-8")
