@@ -100,21 +100,28 @@ class BacklogProbe:
     groups: list[str]
     samples: list[dict[str, float]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._ends: AIOKafkaConsumer | None = None
+        self._watchers: dict[str, AIOKafkaConsumer] = {}
+
     async def start(self) -> None:
         self._began = time.monotonic()
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers,
-                                          client_id="motcua-bench-lag",
-                                          **kafka_client_options(self.bootstrap_servers))
-        await self._admin.start()
+        options = kafka_client_options(self.bootstrap_servers)
         self._ends = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers,
-                                      enable_auto_commit=False,
-                                      **kafka_client_options(self.bootstrap_servers))
+                                      enable_auto_commit=False, **options)
         await self._ends.start()
         partitions = self._ends.partitions_for_topic(self.topic) or set()
         if not partitions:
             await self._ends.topics()
             partitions = self._ends.partitions_for_topic(self.topic) or set()
         self._partitions = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+        # One client per group reading its committed offsets, never joining it (the embedded
+        # broker answers a consumer's OffsetFetch, not the admin client's).
+        for group in self.groups:
+            watcher = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=group,
+                                       enable_auto_commit=False, **options)
+            await watcher.start()
+            self._watchers[group] = watcher
         schemas: list[str] = []
         if self.engine is not None:
             async with self.engine.connect() as connection:
@@ -132,22 +139,21 @@ class BacklogProbe:
             async with self.engine.connect() as connection:
                 outbox = int((await connection.execute(
                     text(f"SELECT coalesce(sum(n), 0) FROM ({query}) AS backlog"))).scalar_one())
-        ends = await self._ends.end_offsets(self._partitions) if self._partitions else {}
+        ends = await self._ends.end_offsets(self._partitions) \
+            if self._ends is not None and self._partitions else {}
         lag = 0
-        for group in self.groups:
-            with contextlib.suppress(Exception):  # a group not yet joined has no offsets
-                committed = await self._admin.list_consumer_group_offsets(group)
-                for partition, end in ends.items():
-                    done = committed.get(partition)
-                    lag += end - (done.offset if done is not None and done.offset >= 0 else 0)
+        for watcher in self._watchers.values():
+            for partition, end in ends.items():
+                done = await watcher.committed(partition)
+                lag += end - (done if done is not None and done >= 0 else 0)
         self.samples.append({"t": round(time.monotonic() - self._began, 2),
                              "outbox_unsent": outbox, "consumer_lag": lag})
 
     async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._ends.stop()
-        with contextlib.suppress(Exception):
-            await self._admin.close()
+        for client in (self._ends, *self._watchers.values()):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.stop()
 
 
 async def broker_ceiling(bootstrap_servers: str, record_bytes: int, *, records: int = 20_000,
