@@ -30,7 +30,7 @@ from motcua_contracts import headers_for
 from motcua_contracts.topic import UnsupportedEvent, parse_event
 from motcua_runtime.consumer import BatchProcessor
 from motcua_runtime.db import create_engine
-from motcua_runtime.keys import REGISTRY_FILE, KeyRegistry
+from motcua_runtime.keys import DEV_PASSPHRASE, REGISTRY_FILE, KeyRegistry
 from motcua_runtime.trust import Verifier
 
 TOPIC = "fold.dossier.events"
@@ -58,12 +58,17 @@ def stage_of(view: str):  # noqa: ANN201 (a Stage and its settings class)
         from motcua_operations.settings import OperationsSettings
 
         return operations_stage(), OperationsSettings, no_signing_key()
+    import os
+
+    from motcua_cli.keys import privacy_master_key_env
     from motcua_intake.handlers import Intake, intake_stage
+
+    os.environ.update({"MOTCUA_ENV": "development", **privacy_master_key_env()})  # published key
     from motcua_intake.settings import IntakeSettings
     from motcua_runtime.keys import signer_for
 
     return (intake_stage(Intake(default_catalogue(), WorkingCalendar())), IntakeSettings,
-            signer_for(KEYS, "intake", None, passphrase="motcua-dev-only"))
+            signer_for(KEYS, "intake", None, passphrase=DEV_PASSPHRASE))
 
 
 KEYS = Path(tempfile.mkdtemp(prefix="fold-keys-"))
