@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_operations.api import create_dashboard
+from motcua_operations.orm import TimelineRow
 from motcua_operations.projection import fold, started
 from motcua_operations.scrape import Scraper, ServiceHealth
 from motcua_runtime.db import create_engine
@@ -50,7 +51,7 @@ async def client(infra):
             view = started(events[0])
             session.add(view)
             for one in events:
-                session.add(fold(view, one))
+                session.add(TimelineRow(**fold(view, one).row()))
             view.due_at = due
             view.submitted_at = NOW - timedelta(seconds=2)
             if view.delivered_at:

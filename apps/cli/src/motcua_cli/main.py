@@ -103,9 +103,25 @@ def add_demo_command(commands: Commands) -> None:
 
 
 def add_bench_command(commands: Commands) -> None:
-    bench = commands.add_parser("bench", help="measure dossiers/s from submission to delivery")
-    bench.add_argument("count", type=int, nargs="?", default=5000)
-    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench = commands.add_parser(
+        "bench", help="measure dossiers/s from submission to delivery (docs/performance.md)")
+    bench.add_argument("count", type=int, nargs="?", default=None,
+                       help="dossiers (the same as --dossiers; default 5000)")
+    bench.add_argument("--dossiers", type=int, default=None, help="dossiers to run (default 5000)")
+    bench.add_argument("--rate", type=float, default=None,
+                       help="offer this many dossiers per second (open loop) instead of all at "
+                            "once (closed loop)")
+    bench.add_argument("--instances", default="", metavar="STAGE=K,...",
+                       help="run K instances of a stage (the bench's own stack only), e.g. "
+                            "signing=2")
+    bench.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
+                       help="write the figures as JSON to FILE (stdout without FILE)")
+    bench.add_argument("--plot", type=Path, default=None, metavar="FILE",
+                       help="draw throughput, latency and CPU per dossier into a PNG")
+    bench.add_argument("--timeout", type=float, default=900,
+                       help="seconds to wait for the deliveries (default 900)")
+    bench.add_argument("--no-ceiling", action="store_true",
+                       help="skip measuring the broker's and Postgres's ceiling")
 
 
 def add_stack_command(commands: Commands) -> None:
@@ -242,22 +258,55 @@ def run_demo(args: argparse.Namespace, current: stackfile.Stack) -> int:
 
 def run_bench(args: argparse.Namespace, current: stackfile.Stack) -> int:
     from motcua_cli.bench import bench, show
-    from motcua_contracts import DOSSIER_TOPIC
-
-    _require(current.kafka_bootstrap_servers, "broker", "KAFKA_BOOTSTRAP_SERVERS")
+    from motcua_cli.bench_stack import agency_instances, own_stack, parse_instances
     from motcua_cli.keys import key_passphrase
     from motcua_cli.up import keys_dir_of
+    from motcua_contracts import DOSSIER_TOPIC
     from motcua_runtime.keys import KeyProblem, signer_for
 
-    try:  # the bench files dossiers as intake would: with intake's key, as `up` wrote it
-        signer = signer_for(keys_dir_of(args.data_dir), "intake", None,
-                            passphrase=key_passphrase())
-    except KeyProblem as problem:
-        raise SystemExit(str(problem)) from None
-    result = asyncio.run(bench(current, os.environ.get("DOSSIER_TOPIC", DOSSIER_TOPIC),
-                               args.count, signer=signer))
-    print(json.dumps(result)) if args.json else show(result)
-    return 0 if result["delivered"] == args.count else 1
+    count = args.dossiers or args.count or 5000
+    if count < 1:
+        raise SystemExit("--dossiers: at least 1")
+    if args.rate is not None and args.rate <= 0:
+        raise SystemExit("--rate: dossiers per second, more than 0")
+    instances = parse_instances(args.instances)
+    topic = os.environ.get("DOSSIER_TOPIC", DOSSIER_TOPIC)
+
+    def run_on(stack: stackfile.Stack, data_dir: Path) -> dict[str, object]:
+        try:  # the bench files dossiers as intake would: with intake's key, as `up` wrote it
+            signer = signer_for(keys_dir_of(data_dir), "intake", None,
+                                passphrase=key_passphrase())
+        except KeyProblem as problem:
+            raise SystemExit(str(problem)) from None
+        return asyncio.run(bench(stack, topic, count, signer=signer, timeout=args.timeout,
+                                 rate=args.rate, ceiling=not args.no_ceiling,
+                                 instances=instances))
+
+    if current.kafka_bootstrap_servers:
+        if instances:
+            raise SystemExit("--instances: a running stack runs the instances `motcua up "
+                             "--instance` gave it; stop it (or unset KAFKA_BOOTSTRAP_SERVERS) "
+                             "and the bench starts its own")
+        print("bench: on the running stack", file=sys.stderr)
+        result = run_on(current, args.data_dir)
+    else:
+        agencies = _agency_instances(DEFAULT_INSTANCES)  # as `motcua up` runs them
+        for stage, own in agency_instances(instances).items():
+            agencies[stage] = [*agencies.get(stage, []), *own]
+        with own_stack(agencies) as (stack, data_dir):
+            result = run_on(stack, data_dir)
+    if args.json == "-":
+        print(json.dumps(result))
+    else:
+        show(result)
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+            print(f"figures: {args.json}")
+    if args.plot:
+        from motcua_cli.bench_plot import plot
+
+        print(f"plot: {plot(result, args.plot)}", file=sys.stderr)
+    return 0 if result["delivered"] == count else 1
 
 
 def run_privacy(args: argparse.Namespace, current: stackfile.Stack) -> int:

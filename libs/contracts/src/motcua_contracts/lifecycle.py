@@ -12,7 +12,7 @@ order, from the wrong stage) must change nothing and go to the dead-letter topic
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from enum import IntEnum
 from typing import Any
 
@@ -126,7 +126,9 @@ class DossierState:
         return self.progress in TERMINAL
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Every field is a scalar: no need for asdict's recursive deep copy, which was a tenth
+        # of a folding view's CPU per event (issue 15).
+        return {name: getattr(self, name) for name in _STATE_FIELDS}
 
     @classmethod
     def from_json(cls, document: dict[str, Any] | None) -> DossierState:
@@ -136,6 +138,9 @@ class DossierState:
         if values.get("progress") is not None:
             values["progress"] = Status(values["progress"])
         return cls(**values)
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(DossierState))
 
 
 def advance(state: DossierState, event: Event) -> DossierState:

@@ -313,6 +313,9 @@ class BatchProcessor:
                                                   started_at, len(records)))
                     handled[event.type] += 1
                     applied.append((record, event))
+            save = getattr(repository, "save", None)
+            if save is not None:
+                await save()
             to_dlq = fresh_dead + [letter for letter, state in held_back if state == PARKED]
             messages = emitter.messages + [self.dead_letter_message(d) for d in to_dlq]
             if messages:

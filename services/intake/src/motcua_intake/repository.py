@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, Table, bindparam, case, func, or_, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,11 +30,28 @@ from motcua_privacy import Keyring, load_keys
 from motcua_runtime.work_items import WorkItems
 
 
+def _columns(entity: type[Any]) -> tuple[Table, tuple[tuple[str, str], ...]]:
+    """The table and (attribute, column) names of an ORM class."""
+    mapper = sa_inspect(entity)
+    return (cast(Table, mapper.local_table),
+            tuple((prop.key, prop.columns[0].name) for prop in mapper.column_attrs))
+
+
+_DOSSIERS, _DOSSIER_COLUMNS = _columns(Dossier)
+_TIMELINE, _TIMELINE_COLUMNS = _columns(TimelineEntry)
+
+
 class Dossiers:
+    """The batch's dossiers, loaded in one query. `save` writes what the batch changed in two
+    statements, the changed rows (one executemany) and the timeline entries, instead of the
+    ORM's unit of work, which issues an UPDATE per row (a quarter of the tracking view's CPU per
+    event, issue 15). New dossiers, forms and notices are inserted by the ORM as before."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._loaded: dict[uuid.UUID, Dossier] = {}
         self._by_code: dict[str, Dossier] = {}
+        self._timeline: list[TimelineEntry] = []
         self.keys = Keyring()  # the data keys of the batch's dossiers (motcua_privacy)
         # The desk's work items (motcua_intake.desk_queue), where officers check completeness.
         self.work_items = WorkItems(session, WorkItem)
@@ -74,7 +92,24 @@ class Dossiers:
         return replace(message, body=body.model_dump_json())
 
     def record(self, entry: TimelineEntry) -> None:
-        self._session.add(entry)
+        self._timeline.append(entry)
+
+    async def save(self) -> None:
+        changed = []
+        for dossier in self._loaded.values():
+            state = sa_inspect(dossier)
+            if state.persistent and state.modified:
+                changed.append({"key": dossier.id, **{
+                    column: getattr(dossier, attribute) for attribute, column in _DOSSIER_COLUMNS}})
+                self._session.expunge(dossier)  # written here, not by the unit of work
+        if changed:
+            await self._session.execute(
+                update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("key")), changed)
+        if self._timeline:  # after the new dossiers: executing flushes them first
+            await self._session.execute(insert(_TIMELINE), [
+                {column: getattr(entry, attribute) for attribute, column in _TIMELINE_COLUMNS}
+                for entry in self._timeline])
+            self._timeline.clear()
 
     def queue_form(self, form: DossierForm) -> None:
         """A form 01 to 05, rendered and stored after this batch commits (forms/worker.py)."""

@@ -5,6 +5,8 @@ was delivered on time. No I/O: the repository loads and stores the rows."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +21,7 @@ from motcua_contracts.intake import (
 )
 from motcua_contracts.shared import DelayApologized
 from motcua_contracts.signing import ResultSigned
-from motcua_operations.orm import DossierView, TimelineRow
+from motcua_operations.orm import DossierView
 
 # Open dossiers in these states wait on the applicant: the agency is not the one behind.
 WAITING_ON_APPLICANT = (int(Status.SUPPLEMENT_REQUESTED), int(Status.AWAITING_FEES))
@@ -27,6 +29,26 @@ WAITING_ON_APPLICANT = (int(Status.SUPPLEMENT_REQUESTED), int(Status.AWAITING_FE
 DONE_CODES = (int(Status.REFUSED), int(Status.STOPPED), int(Status.RESULT_READY),
               int(Status.DELIVERED))
 ENDED_CODES = (int(Status.REFUSED), int(Status.STOPPED), int(Status.DELIVERED))
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """A row of the timeline (orm.TimelineRow's columns), as plain data: the repository writes
+    a batch's entries in one statement."""
+
+    event_id: uuid.UUID
+    dossier_id: uuid.UUID
+    type: str
+    at: datetime
+    service: str
+    agency: str
+    actor: str
+    status_code: int
+    holder: str | None
+    note: str | None
+
+    def row(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def started(event: DossierSubmitted) -> DossierView:
@@ -44,7 +66,7 @@ def started(event: DossierSubmitted) -> DossierView:
         rated_at=None, rating_indicators=None, rating_overall=None)
 
 
-def fold(view: DossierView, event: Event) -> TimelineRow:
+def fold(view: DossierView, event: Event) -> TimelineEntry:
     """Apply `event` to the dossier's row; returns its timeline entry. An event the lifecycle
     refuses raises IllegalTransition and changes nothing (the consumer dead-letters it)."""
     state = advance(DossierState.from_json(view.lifecycle), event)
@@ -76,7 +98,7 @@ def fold(view: DossierView, event: Event) -> TimelineRow:
     view.step_due = datetime.fromisoformat(step_due) if step_due else None
     view.last_event_type, view.updated_at = event.type, event.occurred_at
     view.events = (view.events or 0) + 1
-    return TimelineRow(
+    return TimelineEntry(
         event_id=event.event_id, dossier_id=event.dossier_id, type=event.type,
         at=event.occurred_at, service=event.producer.service, agency=event.agency,
         actor=event.actor, status_code=view.status_code, holder=state.holder,

@@ -29,6 +29,6 @@ class SigningSettings(ServiceSettings):
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL",
         description="Base of the public lookup page the result's QR code points to.")
-    # Sealing a result takes tens of milliseconds of CPU inside the consumer's event loop; a
-    # smaller batch keeps each one to a couple of seconds, well inside the session timeout.
-    batch_max_records: int = Field(default=32, ge=1, le=10_000)
+    # Sealing a result takes about a millisecond of CPU inside the consumer's event loop
+    # (docs/performance.md); 256 keep a batch well under a second, inside the session timeout.
+    batch_max_records: int = Field(default=256, ge=1, le=10_000)

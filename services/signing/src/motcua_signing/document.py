@@ -1,0 +1,188 @@
+"""The result document as a one-page PDF in Vietnamese, laid out like an administrative document
+(Decree 30/2020): the agency and the số ký hiệu top left, the national motto top right, the
+title, the dossier's facts, the decision or the refusal reason, a QR code to the public lookup,
+and the place where the agency's seal (the visible PAdES signature) goes.
+
+Results are issued by the thousand, so the page is written on a prepared template
+(motcua_documents.prepared): the fonts, the motto, the signature block and the seal's frame are
+serialised once per process, a document adds its own text and QR code. It shows what intake's
+forms (motcua_documents.page, reportlab) show: the same font, sizes, places and wrapping.
+`draw` gives the page's parts, which the sealer writes with the signature in place
+(seal.py); `render_pdf` writes them without one."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from motcua_catalogue.centre import centre_from_env
+from motcua_catalogue.working_time import VIETNAM
+from motcua_documents.page import (
+    CONTENT_WIDTH,
+    MARGIN,
+    MEDIA_TYPE,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    font_path,
+    lookup_url,
+)
+from motcua_documents.prepared import Document, Run, Template, TextStyle, paragraph, qr_code
+from motcua_documents.prepared import template as prepared_template
+from motcua_documents.result import SEAL_BOX, title_for
+
+SEAL_RED = (0.78, 0.05, 0.05)
+
+__all__ = ["MEDIA_TYPE", "SEAL_BOX", "Page", "ResultFacts", "draw", "font_path", "lookup_url",
+           "render_pdf"]
+
+# The header's columns (motcua_documents.page.draw_header's geometry).
+_COLUMN = CONTENT_WIDTH / 2 - 10
+_TOP = PAGE_HEIGHT - MARGIN
+_RIGHT_X = PAGE_WIDTH - MARGIN - _COLUMN - 20
+_AGENCY = TextStyle("VN-Bold", 11, "centre")
+_NUMBER = TextStyle("VN", 11, "centre")
+_DATE = TextStyle("VN-Italic", 11, "centre")
+_TITLE = TextStyle("VN-Bold", 15, "centre")
+_SUBTITLE = TextStyle("VN-Bold", 12, "centre")
+_BODY = TextStyle("VN", 12, "justify")
+_SEAL_TEXT = TextStyle("VN", 7.5, colour=SEAL_RED)
+_LOOKUP = TextStyle("VN", 8)
+_QR_SIZE = 90
+# The seal's stamp: a circle at the left of the frame, its text right of it.
+_SEAL_RADIUS = (SEAL_BOX[3] - SEAL_BOX[1]) / 2 - 10
+_SEAL_TEXT_LEFT = SEAL_BOX[0] + 2 * _SEAL_RADIUS + 18
+
+
+@dataclass(frozen=True)
+class ResultFacts:
+    """What the document states: everything comes from the event and the catalogue."""
+
+    agency_name: str
+    result_number: str
+    dossier_code: str
+    applicant_name: str
+    procedure_code: str
+    procedure_name: str
+    outcome: str  # "approved" or "denied"
+    body: str  # the decision (approved) or the refusal reason (denied)
+    received_at: datetime
+    issued_at: datetime  # the signing time, printed on the seal as well
+    lookup_url: str
+    signer_name: str  # the common name of the agency's certificate, printed on the seal
+    result_title: str = ""  # the catalogue's name of the result (KETQUATHUCHIEN), if it has one
+
+
+@dataclass(frozen=True)
+class Page:
+    """A result page to write on `template`: its own drawing operators and metadata."""
+
+    template: Template
+    ops: tuple[str, ...]
+    title: str
+    author: str
+    subject: str
+
+    def write(self, document: Document | None = None, **page: object) -> Document:
+        """The page's objects in `document` (a new one on the template by default); `page`:
+        annotations and the form, for the seal."""
+        document = document or Document(self.template)
+        document.page(self.ops, title=self.title, author=self.author, subject=self.subject,
+                      **page)  # type: ignore[arg-type]
+        return document
+
+
+def _circle(x: float, y: float, r: float) -> str:
+    k = r * 4 * (math.sqrt(2) - 1) / 3  # the Bézier approximation of a quarter circle
+    return (f"{x + r:.2f} {y:.2f} m "
+            f"{x + r:.2f} {y + k:.2f} {x + k:.2f} {y + r:.2f} {x:.2f} {y + r:.2f} c "
+            f"{x - k:.2f} {y + r:.2f} {x - r:.2f} {y + k:.2f} {x - r:.2f} {y:.2f} c "
+            f"{x - r:.2f} {y - k:.2f} {x - k:.2f} {y - r:.2f} {x:.2f} {y - r:.2f} c "
+            f"{x + k:.2f} {y - r:.2f} {x + r:.2f} {y - k:.2f} {x + r:.2f} {y:.2f} c h S")
+
+
+def _round_rect(x: float, y: float, w: float, h: float, r: float) -> str:
+    k = r * 0.4477  # 1 - the quarter circle's Bézier constant
+    return (f"{x + r:.2f} {y:.2f} m {x + w - r:.2f} {y:.2f} l "
+            f"{x + w - k:.2f} {y:.2f} {x + w:.2f} {y + k:.2f} {x + w:.2f} {y + r:.2f} c "
+            f"{x + w:.2f} {y + h - r:.2f} l "
+            f"{x + w:.2f} {y + h - k:.2f} {x + w - k:.2f} {y + h:.2f} "
+            f"{x + w - r:.2f} {y + h:.2f} c "
+            f"{x + r:.2f} {y + h:.2f} l "
+            f"{x + k:.2f} {y + h:.2f} {x:.2f} {y + h - k:.2f} {x:.2f} {y + h - r:.2f} c "
+            f"{x:.2f} {y + r:.2f} l {x:.2f} {y + k:.2f} {x + k:.2f} {y:.2f} {x + r:.2f} {y:.2f} c "
+            "h S")
+
+
+@cache
+def _constant() -> tuple[Template, float]:
+    """What every result shows the same: the national name and motto, the signature block, the
+    seal's frame, circle and "ĐÃ KÝ SỐ". Returns the template and where the date line goes."""
+    ops: list[str] = []
+    y = paragraph(ops, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", TextStyle("VN-Bold", 10.5, "centre"),
+                  _RIGHT_X, _TOP, _COLUMN + 20)
+    date_top = paragraph(ops, "Độc lập - Tự do - Hạnh phúc",
+                         TextStyle("VN-Bold", 11, "centre", underline=True), _RIGHT_X, y,
+                         _COLUMN + 20) - 10
+    left, bottom, right, top = SEAL_BOX
+    y = paragraph(ops, "THỦ TRƯỞNG CƠ QUAN", TextStyle("VN-Bold", 11, "centre"), left, top + 48,
+                  right - left)
+    paragraph(ops, "(Ký số, đóng dấu)", TextStyle("VN-Italic", 10, "centre"), left, y,
+              right - left)
+    red = " ".join(f"{c:g}" for c in SEAL_RED)
+    centre_x, centre_y = left + 10 + _SEAL_RADIUS, bottom + (top - bottom) / 2
+    ops.append(f"q {red} RG 1.5 w {_round_rect(left, bottom, right - left, top - bottom, 6)} "
+               f"{_circle(centre_x, centre_y, _SEAL_RADIUS)} Q")
+    # drawCentredString: the baseline 2 points under the centre.
+    paragraph(ops, "ĐÃ KÝ SỐ", TextStyle("VN-Bold", 7, "centre", colour=SEAL_RED),
+              centre_x - _SEAL_RADIUS, centre_y - 2 + 7, 2 * _SEAL_RADIUS)
+    return prepared_template(["\n".join(ops)]), date_top
+
+
+def draw(facts: ResultFacts) -> Page:
+    """The result page: the template and this result's text and QR code."""
+    template, date_top = _constant()
+    ops: list[str] = []
+    # The header: the agency and the number (left), the date under the motto (right).
+    y = paragraph(ops, facts.agency_name.upper(), _AGENCY, MARGIN, _TOP, _COLUMN)
+    paragraph(ops, f"Số: {facts.result_number}", _NUMBER, MARGIN, y - 6, _COLUMN)
+    issued = facts.issued_at.astimezone(VIETNAM)
+    place = centre_from_env().province
+    paragraph(ops, f"{place}, ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}", _DATE,
+              _RIGHT_X, date_top, _COLUMN + 20)
+
+    title, subtitle = title_for(facts.procedure_code, facts.outcome, facts.result_title)
+    y = paragraph(ops, title, _TITLE, MARGIN, PAGE_HEIGHT - 190, CONTENT_WIDTH)
+    y = paragraph(ops, subtitle, _SUBTITLE, MARGIN, y - 4, CONTENT_WIDTH)
+    received = facts.received_at.astimezone(VIETNAM)
+    lines: list[tuple[Run, ...]] = [
+        (("Mã hồ sơ: ", "VN"), (facts.dossier_code, "VN-Bold"),
+         (f", tiếp nhận ngày {received:%d/%m/%Y}.", "VN")),
+        (("Người nộp hồ sơ: ", "VN"), (facts.applicant_name, "VN-Bold"), (".", "VN")),
+        ((f"Thủ tục hành chính: {facts.procedure_name} (mã {facts.procedure_code}).", "VN"),),
+        ((("Kết quả giải quyết: " if facts.outcome == "approved" else "Lý do từ chối: ")
+          + facts.body, "VN"),),
+    ]
+    if facts.outcome == "denied":
+        lines.append((("Người nộp hồ sơ có quyền khiếu nại theo quy định của Luật Khiếu nại.",
+                       "VN"),))
+    y -= 24
+    for line in lines:
+        y = paragraph(ops, line, _BODY, MARGIN, y, CONTENT_WIDTH) - 8
+
+    _, seal_bottom, seal_right, seal_top = SEAL_BOX
+    signed = facts.issued_at.astimezone(VIETNAM)
+    paragraph(ops, (("Ký bởi: ", "VN"), (facts.signer_name.replace("\n", " "), "VN-Bold"),
+                    (f"\nSố: {facts.result_number}\n"
+                     f"Thời gian ký: {signed:%d/%m/%Y %H:%M:%S} (GMT+7)", "VN")),
+              _SEAL_TEXT, _SEAL_TEXT_LEFT, seal_top - 8, seal_right - _SEAL_TEXT_LEFT - 6)
+    qr_code(ops, facts.lookup_url, MARGIN, seal_bottom, size=_QR_SIZE)
+    paragraph(ops, f"Tra cứu hồ sơ: {facts.lookup_url}", _LOOKUP, MARGIN, seal_bottom - 12, 240)
+    return Page(template, tuple(ops), title=f"{title.capitalize()} {facts.result_number}",
+                author=facts.agency_name, subject=f"Hồ sơ {facts.dossier_code}")
+
+
+def render_pdf(facts: ResultFacts) -> bytes:
+    """The result without its seal (the sealer writes it with the signature in place)."""
+    return draw(facts).write().finish()
