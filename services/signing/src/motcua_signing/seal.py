@@ -36,8 +36,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from motcua_catalogue.centre import centre_from_env
 from motcua_documents.prepared import Document, text_string
-from motcua_pki import AgencyKey, Keystore
 from motcua_documents.result import SEAL_BOX
+from motcua_pki import AgencyKey, Keystore
 from motcua_signing.document import Page
 
 FIELD_NAME = "DauCoQuan"  # the seal's signature field ("dấu cơ quan", the agency's seal)
@@ -192,9 +192,10 @@ def _with_signature_field(page: Page, signer_name: str, result_number: str,
     appearance = document.add(
         f"<< /Type /XObject /Subtype /Form /BBox [0 0 {right - left:g} {top - bottom:g}] "
         "/Resources << >> /Length 0 >>\nstream\n\nendstream".encode())
+    location = f"{centre_from_env().province}, Việt Nam"
     signature = document.add(
         (f"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
-         f"/Name {text_string(signer_name)} /Location {text_string(f"{centre_from_env().province}, Việt Nam")} "
+         f"/Name {text_string(signer_name)} /Location {text_string(location)} "
          f"/Reason {text_string(f'Ban hành kết quả {result_number}')} "
          f"/M ({_pdf_date(signed_at)}) ").encode()
         + _BYTE_RANGE + b" /Contents <" + b"0" * (2 * SIGNATURE_BYTES) + b"> >>")

@@ -31,8 +31,8 @@ from motcua_workspace.context import (
     Workspace,
     page,
 )
-from motcua_workspace.desk import router as desk_router
 from motcua_workspace.delivery_desk import router as delivery_desk_router
+from motcua_workspace.desk import router as desk_router
 from motcua_workspace.draft import router as draft_router
 from motcua_workspace.managers import router as managers_router
 from motcua_workspace.oidc import OpenIdConnect
