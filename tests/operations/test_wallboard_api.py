@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from motcua_contracts import new_event
 from motcua_contracts.intake import DossierRated
 from motcua_operations.api import create_dashboard
+from motcua_operations.orm import TimelineRow
 from motcua_operations.projection import fold, started
 from motcua_operations.scrape import Scraper, ServiceHealth
 from motcua_runtime.db import create_engine
@@ -51,7 +52,7 @@ async def app(infra):
             view = started(events[0])
             session.add(view)
             for one in events:
-                session.add(fold(view, one))
+                session.add(TimelineRow(**fold(view, one).row()))
             view.due_at = due
             view.submitted_at = NOW - timedelta(hours=5)
             if view.delivered_at:

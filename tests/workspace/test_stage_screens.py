@@ -37,6 +37,8 @@ from motcua_delivery.record import HandOverRecords
 from motcua_delivery.repository import open_sealed_context
 from motcua_documents.result import default_decision
 from motcua_intake.api import create_api
+from motcua_intake.desk_queue import add_desk_queue
+from motcua_intake.handlers import Intake, intake_stage
 from motcua_pki import DEV_PASSPHRASE
 from motcua_runtime.db import create_engine
 from motcua_runtime.scope import AgencyScope
@@ -138,10 +140,15 @@ async def stack(infra):
         DATABASE_URL=database_url, MOTCUA_PKI_PASSPHRASE=DEV_PASSPHRASE, pki_dir=dev_pki()),
         CATALOGUE), officers=True)
     approval = Approval(CATALOGUE, calendar, officers=True)
+    intake = create_api(sessions, CATALOGUE, calendar, topic, on_commit=lambda: None,
+                        current_officer=officer_dependency(), signer=signer_of("intake"),
+                        files=dossier_files())
+    add_desk_queue(intake, intake_stage(Intake(CATALOGUE, calendar)),
+                   Intake(CATALOGUE, calendar).work_queue(), current_officer=officer_dependency(),
+                   scope=AgencyScope.shared(set()), signer=signer_of("intake"), topic=topic,
+                   on_commit=lambda: None)
     apps = {
-        "intake": create_api(sessions, CATALOGUE, calendar, topic, on_commit=lambda: None,
-                             current_officer=officer_dependency(), signer=signer_of("intake"),
-                             files=dossier_files()),
+        "intake": intake,
         "appraisal": queue_app("appraisal", APPRAISAL_STAGE, AppraisalItem,
                                APPRAISAL.work_queue(), sessions, topic),
         "approval": queue_app("approval", approval_stage(approval), ApprovalItem,
@@ -155,7 +162,8 @@ async def stack(infra):
                                                         "https://dvc.example").documents()),
     }
     transport = Hosts(apps)
-    urls = {stage: f"http://{stage}" for stage in ("appraisal", "approval", "signing",
+    # Intake serves the desk's work queue on its own API (motcua_intake.desk_queue).
+    urls = {stage: f"http://{stage}" for stage in ("intake", "appraisal", "approval", "signing",
                                                    "delivery")}
 
     def upstream() -> Upstream:
