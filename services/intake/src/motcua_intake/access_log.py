@@ -10,6 +10,7 @@ The table is `intake.personal_data_reads` (migration 0010, which kept the rows o
 
 # No `from __future__ import annotations`: FastAPI resolves the endpoint's annotations.
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua_intake.orm import Dossier, PersonalDataRead
 from motcua_runtime.http import session_from
 from motcua_runtime.officers import Officer, OfficerDependency
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 SessionDep = Annotated[AsyncSession, Depends(session_from)]
 AUDIT_ROLES = ("auditor", "admin")
@@ -96,7 +99,8 @@ def create_access_log_router(current_officer: OfficerDependency) -> APIRouter:
                 responses={401: {"description": "No valid officer token"},
                            403: {"description": "Neither an auditor nor an administrator"},
                            422: {"description": "A `since` without its UTC offset"}})
-    async def personal_data_reads(session: SessionDep, officer: OfficerDep, code: Code = None,
+    async def personal_data_reads(request: Request, session: SessionDep, officer: OfficerDep,
+                                  code: Code = None,
                                   reader: Reader = None,
                                   since: Annotated[datetime | None, Query(description=(
                                       "From this time on (ISO 8601, with its offset)"))] = None,
@@ -104,6 +108,10 @@ def create_access_log_router(current_officer: OfficerDependency) -> APIRouter:
         """Officers' reads of personal data (files and dossiers), newest first; each filter
         narrows it, none gives the newest reads of all."""
         check_auditor(officer)
+        # pydantic reads a bare number as a Unix time; the parameter is an ISO 8601 time.
+        if since is not None and not _ISO_DATE.match(request.query_params.get("since", "")):
+            raise HTTPException(422, detail={"message": "since: an ISO 8601 time, "
+                                             "e.g. 2026-12-03T08:00:00+07:00"})
         if since is not None and since.utcoffset() is None:
             raise HTTPException(422, detail={"message": "since: give the time's UTC offset, "
                                              "e.g. 2026-12-03T08:00:00+07:00"})
