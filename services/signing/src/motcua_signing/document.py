@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 
 from motcua_catalogue.centre import centre_from_env
@@ -30,7 +29,9 @@ from motcua_documents.page import (
 )
 from motcua_documents.prepared import Document, Run, Template, TextStyle, paragraph, qr_code
 from motcua_documents.prepared import template as prepared_template
-from motcua_documents.result import SEAL_BOX, title_for
+
+# The facts are the ones the workspace's draft is drawn from (result_facts builds both).
+from motcua_documents.result import SEAL_BOX, ResultFacts, title_for
 
 SEAL_RED = (0.78, 0.05, 0.05)
 
@@ -53,25 +54,6 @@ _QR_SIZE = 90
 # The seal's stamp: a circle at the left of the frame, its text right of it.
 _SEAL_RADIUS = (SEAL_BOX[3] - SEAL_BOX[1]) / 2 - 10
 _SEAL_TEXT_LEFT = SEAL_BOX[0] + 2 * _SEAL_RADIUS + 18
-
-
-@dataclass(frozen=True)
-class ResultFacts:
-    """What the document states: everything comes from the event and the catalogue."""
-
-    agency_name: str
-    result_number: str
-    dossier_code: str
-    applicant_name: str
-    procedure_code: str
-    procedure_name: str
-    outcome: str  # "approved" or "denied"
-    body: str  # the decision (approved) or the refusal reason (denied)
-    received_at: datetime
-    issued_at: datetime  # the signing time, printed on the seal as well
-    lookup_url: str
-    signer_name: str  # the common name of the agency's certificate, printed on the seal
-    result_title: str = ""  # the catalogue's name of the result (KETQUATHUCHIEN), if it has one
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from motcua_catalogue import Agency, Procedure
 from motcua_contracts.dossier import DossierFacts
-from motcua_signing.document import MEDIA_TYPE, ResultFacts, draw, lookup_url
+from motcua_documents.result import result_facts
+from motcua_signing.document import MEDIA_TYPE, draw, lookup_url
 from motcua_signing.seal import Sealer
 
 
@@ -29,15 +30,13 @@ class ResultIssuer:
               procedure: Procedure | None, number: str, outcome: str, body: str,
               signed_at: datetime, applicant_name: str) -> IssuedResult:
         """`applicant_name`: opened from the facts' sealed applicant by the caller."""
-        page = draw(ResultFacts(
-            agency_name=agency.name if agency else agency_code,
+        page = draw(result_facts(
+            procedure=procedure, agency_name=agency.name if agency else agency_code,
             result_number=number, dossier_code=facts.code, applicant_name=applicant_name,
             procedure_code=facts.procedure_code,
-            procedure_name=procedure.name if procedure else facts.procedure_code,
             outcome=outcome, body=body, received_at=facts.received_at, issued_at=signed_at,
             lookup_url=lookup_url(self.public_base_url, facts.code),
-            signer_name=self.sealer.signer_name(agency_code),
-            result_title=procedure.result_title if procedure else ""))
+            signer_name=self.sealer.signer_name(agency_code)))
         sealed = self.sealer.seal(page, agency=agency_code, result_number=number,
                                   signed_at=signed_at)
         return IssuedResult(sealed.content, MEDIA_TYPE, sealed.sha256,
