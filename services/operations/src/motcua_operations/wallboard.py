@@ -113,7 +113,8 @@ async def figures(session: AsyncSession, windows: Windows, scope: Scope, catalog
         "on_time": on_time,
         "throughput": await throughput(session, windows.now, inside),
         "trends": await trends(session, windows.now, inside),
-        "procedures": await service_levels(session, windows.start(period), inside, catalogue),
+        "procedures": await service_levels(session, windows.start(period), windows.now, inside,
+                                           catalogue),
         "satisfaction": await satisfaction(session, windows.start(period), inside),
         "by_agency": await agencies(session, windows, inside, catalogue),
     }
@@ -158,11 +159,12 @@ async def trends(session: AsyncSession, now: datetime,
                               else None for d in days]}
 
 
-async def service_levels(session: AsyncSession, since: datetime, inside: ColumnElement[bool],
-                         catalogue: Catalogue) -> list[dict[str, Any]]:
+async def service_levels(session: AsyncSession, since: datetime, now: datetime,
+                         inside: ColumnElement[bool], catalogue: Catalogue) -> list[dict[str, Any]]:
     """Per procedure: delivered since `since`, of them late, the on-time share, and the open
-    dossiers now overdue; the most often late first."""
-    now_overdue = and_(OPEN, ON_THE_CLOCK, D.due_at < func.now())
+    dossiers overdue at `now` (the wallboard's clock, as every other tile counts, not the
+    database's); the most often late first."""
+    now_overdue = and_(OPEN, ON_THE_CLOCK, D.due_at < now)
     rows = (await session.execute(
         select(D.procedure_code,
                func.count().filter(D.delivered_at >= since),
