@@ -9,6 +9,7 @@ follows the catalogue, not an even share of the dossiers."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 import tempfile
@@ -58,7 +59,8 @@ def own_stack(agencies: dict[str, list[str]]) -> Iterator[tuple[Stack, Path]]:
     embedded = EmbeddedStack(data_dir, api_port=free_port(), agencies=agencies,
                              say=lambda line: print(f"bench stack: {line}", file=sys.stderr))
     try:
-        embedded.start()
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is the figures' (`--json`)
+            embedded.start()
         infrastructure = {name: {"pid": process.pid}  # type: ignore[attr-defined]
                           for name, process in embedded.processes().items()
                           if name in ("postgres", "broker")}
