@@ -9,7 +9,8 @@ officers in charge, each step in the browser as the officer who takes it:
 4. the appraisal officer sees it among the dossier's files and recommends;
 5. the leader views the draft result (the PDF it will become) and approves;
 6. the clerk signs;
-7. the desk officer hands the result over at the counter and prints the hand-over record.
+7. the desk officer hands the result over at the counter and prints the hand-over record,
+   whose reads are in intake's access log.
 
 Screenshots of every step land in test-artifacts/ (journey-*.png), the forms' PDFs beside them."""
 
@@ -200,7 +201,15 @@ async def test_a_dossier_goes_from_the_counter_to_the_hand_over_in_the_workspace
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
             view = (await client.get(f"/api/dossiers/{code}",
                                      params={"id_number": "010187003456"})).json()
+            # Reading the hand-over record (the frame, the download) is in intake's access
+            # log like every read of personal data, recorded by delivery as the desk officer's.
+            reads = (await client.get("/api/personal-data-reads", params={"code": code},
+                                      headers=officer_headers("STNMT", "auditor"))).json()
         assert view["status"]["code"] == 10  # delivered
         supplied = [e for e in view["timeline"] if e["type"] == "SupplementProvided"]
         assert len(supplied) == 1
+        records = [r for r in reads if r["what"] == "hand-over-record"]
+        assert records and {(r["officer"], r["role"]) for r in records} == {
+            ("mot.cua", "delivery")}
+        assert hashlib.sha256(record.content).hexdigest() in {r["sha256"] for r in records}
     print(f"the journey took {time.monotonic() - started:.0f} s")
