@@ -197,8 +197,9 @@ class StoredUpload(Base):
 class PersonalDataRead(Base):
     """The access log: every read of personal data by an officer (who, for which agency and
     role, which dossier, what of it, when, from where), kept for the auditors. Only ever added
-    to. `what`: `file` (one of the dossier's files, `sha256`) or `dossier` (the dossier with its
-    applicant, `GET /api/officer/dossiers/{code}`)."""
+    to. `what`: `file` (one of the dossier's files, `sha256`), `dossier` (the dossier with its
+    applicant, `GET /api/officer/dossiers/{code}`), `form` (a form 01 to 05) or
+    `hand-over-record` (delivery's, recorded by delivery: `POST /internal/personal-data-reads`)."""
 
     __tablename__ = "personal_data_reads"
 
