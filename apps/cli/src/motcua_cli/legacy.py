@@ -159,7 +159,8 @@ async def _known_codes(engine: AsyncEngine, content: str) -> dict[str, uuid.UUID
         return {}
     async with engine.connect() as connection:
         rows = await connection.execute(text(
-            "SELECT code, id FROM intake.dossiers WHERE code = ANY(:codes)"), {"codes": sorted(codes)})
+            "SELECT code, id FROM intake.dossiers WHERE code = ANY(:codes)"),
+            {"codes": sorted(codes)})
         found = {code: dossier_id for code, dossier_id in rows}
         rows = await connection.execute(select(DOSSIER_KEYS.c.dossier_code,
                                                DOSSIER_KEYS.c.dossier_id)
@@ -223,7 +224,7 @@ def sample_lines(count: int, rng: random.Random, catalogue: Catalogue,
             minutes=rng.randint(0, 420))
         due = (received + timedelta(days=rng.randint(5, 20))).replace(hour=17, minute=0)
         actor = f"legacy:{rng.choice(['tran.thi.b', 'le.van.c', 'pham.thu.d', 'hoang.e'])}"
-        steps = [{"at": received.isoformat(), "actor": actor, "status": 2,
+        steps: list[dict[str, Any]] = [{"at": received.isoformat(), "actor": actor, "status": 2,
                   "note": "Tiếp nhận hồ sơ"}]
         if finished:
             status = rng.choices([10, 3, 8], weights=[8, 1, 1])[0]
@@ -262,7 +263,7 @@ def sample_lines(count: int, rng: random.Random, catalogue: Catalogue,
             steps = [step for step in steps if datetime.fromisoformat(step["at"]) <= now]
             while steps[-1]["status"] == 5:
                 steps.pop()
-            status = steps[-1]["status"]
+            status = int(steps[-1]["status"])
         lines.append({
             "code": f"LC{received:%y%m%d}-{number + 1:06d}",
             "procedure_code": procedure.code,

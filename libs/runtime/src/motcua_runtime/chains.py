@@ -74,8 +74,8 @@ class ChainBook:
         """Learn a verified event; the reason it breaks the chain if it does."""
         if event.causation_id is None:
             if event.type not in ROOT_TYPES:
-                return (f"chain: {event.type} has no cause; only a {' or '.join(sorted(ROOT_TYPES))}"
-                        " starts a history")
+                roots = " or ".join(sorted(ROOT_TYPES))
+                return f"chain: {event.type} has no cause; only a {roots} starts a history"
             self._learn(event.dossier_id, event.hash)
             return None
         if not self.knows(event.dossier_id, event.causation_hash):

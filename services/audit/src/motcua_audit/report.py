@@ -96,8 +96,9 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 </head><body>
 <h1>Audit replay</h1>
 <p>{html.escape(report['source'])}: {report['events']:,} events, {report['dossiers']:,} dossiers,
-{report['events_per_second']:,.0f} events/s. Imported from the system being replaced:
-{report.get('imported', {}).get('dossiers', 0):,} dossiers. On time {report['deadlines']['on_time']:,}, late
+{report['events_per_second']:,.0f} events/s.
+Imported from the system being replaced: {report.get('imported', {}).get('dossiers', 0):,}
+dossiers. On time {report['deadlines']['on_time']:,}, late
 {report['deadlines']['late']:,}.</p>
 <p><strong>{html.escape(verdict)}</strong></p>
 <h2>Findings by kind</h2>

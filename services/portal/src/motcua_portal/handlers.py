@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import DossierState, Event, Status, advance
-from motcua_contracts.intake import DossierSubmitted
 from motcua_contracts.imported import DossierImported
+from motcua_contracts.intake import DossierSubmitted
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_portal import STAGE
 from motcua_portal.orm import (
