@@ -26,6 +26,7 @@ from sqlalchemy import text
 from motcua_audit.replay import replay
 from motcua_audit.sources import TopicSource
 from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.working_time import VIETNAM
 from motcua_cli.embedded import free_port
 from motcua_cli.legacy import sample_lines
 from motcua_cli.samples import sample_submission, upload_sample_files
@@ -39,6 +40,12 @@ pytestmark = pytest.mark.e2e
 
 COUNT = 1000
 BUSINESS = "2.001610"  # automatic at every stage on the default: its acceptance mails at once
+
+
+def now_status(line: dict) -> int:
+    """The status the dossier has here: an accepted one (2) is being processed (4) once its
+    agency's appraisal holds it, as a native one is."""
+    return 4 if line["status"] == 2 else line["status"]
 
 
 async def import_legacy(stack, *args: str) -> tuple[int, str, str]:
@@ -108,10 +115,11 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
             code, _, err = await import_legacy(stack, str(wrong))
             assert code == 1 and f"{wrong}:7: status 7 cannot be imported" in err, err
 
+            importing = time.monotonic()
             code, out, err = await import_legacy(stack, str(export), "--wait", "60")
             assert code == 0, err
             assert f"intake shows {COUNT} of {COUNT}" in out, out
-            imported_at = time.monotonic()
+            import_seconds = time.monotonic() - importing
 
             # A native dossier beside them gets its e-mail: the mail path works.
             async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
@@ -132,7 +140,7 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                     assert answer.status_code == 200, answer.text
                     view = answer.json()
                     assert (view["code"], view["status"]["code"]) == (line["code"],
-                                                                      line["status"])
+                                                                      now_status(line))
                     assert view["imported_from"] == "Hệ thống một cửa điện tử cũ"
                     if line["due_at"]:
                         assert datetime.fromisoformat(view["due_at"]) == \
@@ -148,8 +156,9 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
 
                 # The II.06a report over the last two years counts every one of them.
                 admin = officer_headers("TTPVHCC", "admin", "quan.tri")
-                period = {"from": (now - timedelta(days=800)).date().isoformat(),
-                          "to": now.date().isoformat()}
+                today = now.astimezone(VIETNAM).date()
+                period = {"from": (today - timedelta(days=800)).isoformat(),
+                          "to": today.isoformat()}
                 report = (await client.get("/api/reports", params=period,
                                            headers=admin)).json()["total"]
                 delivered = sum(1 for line in ended if line["status"] == 10)
@@ -189,7 +198,7 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
             statuses = {row.dossier_id: row.status_code for row in await rows(
                 database_url, "SELECT dossier_id, status_code FROM operations.dossiers "
                 "WHERE dossier_id = ANY(:ids)", ids=ids)}
-            assert statuses == {dossier_id_of(line["code"]): line["status"] for line in lines}
+            assert statuses == {dossier_id_of(line["code"]): now_status(line) for line in lines}
 
             # A second run brings nothing in twice.
             code, out, err = await import_legacy(stack, str(export))
@@ -231,5 +240,5 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
     assert report["imported"]["continued_events"] >= taken_over
     assert report["native"]["dossiers"] == 1
     assert report["dossiers"] == COUNT + 1
-    print(f"imported {COUNT} in {imported_at - started:.1f} s from the start; "
-          f"whole test {time.monotonic() - started:.1f} s")
+    print(f"motcua import-legacy: {COUNT} dossiers in {import_seconds:.1f} s (judged, sealed, "
+          f"signed, published, shown by intake); whole test {time.monotonic() - started:.1f} s")
