@@ -221,6 +221,8 @@ def _judge(raw: str, catalogue: Catalogue, now: datetime) -> tuple[LegacyDossier
         raise _Refused(f"status {dossier.status} cannot be imported: only 2 or 4 (in progress, "
                        "continued by the competent agency's officers) or 3, 8, 10 (ended); "
                        "finish the step it waits for in the old system first")
+    if dossier.received_at > now:
+        raise _Refused(f"received_at {dossier.received_at.isoformat()} is in the future")
     if dossier.due_at is None:
         if dossier.status != 3:
             raise _Refused("due_at: the appointment is required (only a dossier refused at "
@@ -228,8 +230,6 @@ def _judge(raw: str, catalogue: Catalogue, now: datetime) -> tuple[LegacyDossier
     elif dossier.due_at <= dossier.received_at:
         raise _Refused(f"due_at {dossier.due_at.isoformat()} is not after received_at "
                        f"{dossier.received_at.isoformat()}")
-    if dossier.received_at > now:
-        raise _Refused(f"received_at {dossier.received_at.isoformat()} is in the future")
     if dossier.delivery.channel == "postal" and not dossier.delivery.address:
         raise _Refused("delivery: a postal delivery needs its address")
     previous = dossier.received_at
