@@ -154,6 +154,13 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                         assert datetime.fromisoformat(view["ended_at"]) == \
                             datetime.fromisoformat(ready)
 
+                # The public lookup page tells the old steps from what happened here.
+                page = await client.get("/tra-cuu", params={
+                    "code": going[0]["code"], "id_number": going[0]["applicant"]["id_number"]})
+                assert page.status_code == 200, page.text
+                assert "Trên hệ thống cũ (Hệ thống một cửa điện tử cũ)" in page.text
+                assert "Chuyển từ hệ thống một cửa cũ sang" in page.text
+
                 # The II.06a report over the last two years counts every one of them.
                 admin = officer_headers("TTPVHCC", "admin", "quan.tri")
                 today = now.astimezone(VIETNAM).date()

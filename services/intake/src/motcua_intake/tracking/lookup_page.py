@@ -18,6 +18,7 @@ from motcua_catalogue import Catalogue
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.centre import Centre
 from motcua_catalogue.working_time import VIETNAM
+from motcua_contracts import STATUS_NAMES, Status
 from motcua_contracts.labels import event_name
 from motcua_documents import TITLES
 from motcua_intake.orm import DossierForm
@@ -66,7 +67,11 @@ def _person(stage: str, actor: str | None) -> str:
 _ENV = Environment(loader=PackageLoader("motcua_intake.tracking", "templates"),
                    autoescape=select_autoescape(default=True, default_for_string=True),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-_ENV.filters.update(when=_when, hours=_hours, event_name=event_name)
+def _status_name(code: int | None) -> str:
+    return STATUS_NAMES[Status(code)] if code in set(Status) else "—"
+
+
+_ENV.filters.update(when=_when, hours=_hours, event_name=event_name, status_name=_status_name)
 
 
 def form_title(form: str) -> str:
