@@ -96,29 +96,30 @@ def test_times_without_an_offset_are_vietnam_time():
 
 def test_every_bad_line_is_named_and_nothing_is_returned():
     lines = [
-        line(code="A1"),
+        line(code="CU-1"),
         "{not json",
-        line(code="A1"),  # the same code twice
-        line(code="A4", procedure_code="9.999999"),
-        line(code="A5", status=7, history=[*line()["history"][:2],
+        line(code="CU-1"),  # the same code twice
+        line(code="CU-4", procedure_code="9.999999"),
+        line(code="CU-5", status=7, history=[*line()["history"][:2],
                                            {"at": "2026-11-04T08:00:00+07:00",
                                             "actor": "applicant", "status": 7}]),
-        line(code="A6", due_at="2026-11-01T08:00:00+07:00"),
-        line(code="A7", status=4),  # the last step says 10
-        line(code="A8", history=list(reversed(line()["history"]))),
-        line(code="A9", applicant={"full_name": "X", "id_number": "12", "phone": "0987654321",
+        line(code="CU-6", due_at="2026-11-01T08:00:00+07:00"),
+        line(code="CU-7", status=4),  # the last step says 10
+        line(code="CU-8", history=list(reversed(line()["history"]))),
+        line(code="CU-9", applicant={"full_name": "X", "id_number": "12", "phone": "0987654321",
                                    "address": "Y"}),
-        line(code="A10", agency="KHONGCO"),
-        line(code="A11", extra="?"),
-        line(code="A12", due_at=None),
-        line(code="A13", received_at="2027-01-01T08:00:00+07:00"),
+        line(code="CU-10", agency="KHONGCO"),
+        line(code="CU-11", extra="?"),
+        line(code="CU 14"),
+        line(code="CU-12", due_at=None),
+        line(code="CU-13", received_at="2027-01-01T08:00:00+07:00"),
     ]
     with pytest.raises(LegacyFileInvalid) as caught:
         judge(*lines)
     reasons = {error.line: error.reason for error in caught.value.errors}
-    assert sorted(reasons) == list(range(2, 14))
+    assert sorted(reasons) == list(range(2, 15))
     assert str(caught.value).splitlines()[0].startswith("cu.jsonl:2: not JSON")
-    assert reasons[3] == "code A1 is already on line 1"
+    assert reasons[3] == "code CU-1 is already on line 1"
     assert reasons[4] == "procedure_code 9.999999 is not in the catalogue"
     assert reasons[5].startswith("status 7 cannot be imported: only 2 or 4")
     assert reasons[6].startswith("due_at 2026-11-01T08:00:00+07:00 is not after received_at")
@@ -127,8 +128,9 @@ def test_every_bad_line_is_named_and_nothing_is_returned():
     assert reasons[9].startswith("applicant.id_number:")
     assert reasons[10] == "agency KHONGCO is not an agency of the catalogue"
     assert reasons[11].startswith("extra:")
-    assert reasons[12].startswith("due_at: the appointment is required")
-    assert reasons[13].endswith("is in the future")
+    assert reasons[12].startswith("code: String should match pattern")
+    assert reasons[13].startswith("due_at: the appointment is required")
+    assert reasons[14].endswith("is in the future")
 
 
 def test_a_refused_dossier_may_have_no_appointment():
@@ -140,9 +142,9 @@ def test_a_refused_dossier_may_have_no_appointment():
 
 
 def test_codes_already_here_under_another_dossier_are_refused_and_ours_are_known():
-    ours, theirs = line(code="B1"), line(code="B2")
-    known = {"B1": dossier_id_of("B1"), "B2": uuid.uuid4()}
-    with pytest.raises(LegacyFileInvalid, match=r"cu.jsonl:2: code B2 already belongs to"):
+    ours, theirs = line(code="CU-B1"), line(code="CU-B2")
+    known = {"CU-B1": dossier_id_of("CU-B1"), "CU-B2": uuid.uuid4()}
+    with pytest.raises(LegacyFileInvalid, match=r"cu.jsonl:2: code CU-B2 already belongs to"):
         judge(ours, theirs, known=lambda codes: {c: known[c] for c in codes if c in known})
     assert len(judge(ours, known=lambda codes: {c: known[c] for c in codes})) == 1
 
@@ -197,7 +199,7 @@ def test_the_lifecycle_starts_an_imported_dossier_at_its_status():
 
 def test_the_auditor_counts_imported_history_apart_from_native(signing_keys):
     auditor = Auditor(Verifier(load_registry(signing_keys)))
-    [ended, going] = judge(line(code="C1"), line(code="C2", status=2,
+    [ended, going] = judge(line(code="CU-C1"), line(code="CU-C2", status=2,
                                                    history=line()["history"][:1]))
     appraisal = signer_of("appraisal")
     records = []

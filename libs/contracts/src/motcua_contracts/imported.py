@@ -28,6 +28,10 @@ from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, SealedField, sea
 FINISHED_STATUSES = (3, 8, 10)
 IN_PROGRESS_STATUSES = (2, 4)
 IMPORTABLE_STATUSES = (*IN_PROGRESS_STATUSES, *FINISHED_STATUSES)
+# An old system's dossier code, kept as it was: letters, digits and . _ / -, with at least one
+# - or / and a final digit (a number in a series), at most 40 characters; the public lookup
+# page takes such codes beside the native `{e-ID}-{YYMMDD}-{NNNN}`.
+CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._/]*[-/][0-9A-Za-z._/-]*[0-9]$"
 
 
 class LegacyStep(BaseModel):
@@ -60,7 +64,7 @@ class DossierImported(Event):
     source_system: str = Field(min_length=1, max_length=100,
                                description="The system the dossier comes from.",
                                examples=["Hệ thống một cửa điện tử cũ"])
-    code: str = Field(min_length=1, max_length=40,
+    code: str = Field(min_length=3, max_length=40, pattern=CODE_PATTERN,
                       description="The dossier's code in the old system, kept as it was.")
     procedure_code: str = Field(description="Procedure applied for.")
     case_code: str | None = Field(default=None, max_length=32,

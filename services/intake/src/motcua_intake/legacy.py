@@ -29,6 +29,7 @@ from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Producer, new_event
 from motcua_contracts.dossier import Applicant, Channel, Delivery, DeliveryChoice, DossierFacts
 from motcua_contracts.imported import (
+    CODE_PATTERN,
     FINISHED_STATUSES,
     IMPORTABLE_STATUSES,
     DossierImported,
@@ -48,7 +49,7 @@ class LegacyDossier(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    code: str = Field(min_length=1, max_length=40, pattern=r"^\S+$")
+    code: str = Field(min_length=3, max_length=40, pattern=CODE_PATTERN)
     procedure_code: str
     case_code: str | None = None
     agency: str | None = None  # the competent agency; default: the procedure's
