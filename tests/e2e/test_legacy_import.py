@@ -5,7 +5,8 @@ progress. They appear in the citizens' lookup with their codes, appointments and
 the file gave them; the II.06a report and the operations view count them; those in progress
 wait in the competent agencies' appraisal queues with their original appointments; nothing is
 sent to anyone (while a native dossier filed beside them gets its e-mail); a second run imports
-nothing again; a file with one bad line is refused whole, naming the line; and the auditors'
+nothing again; an officer carries one on to delivery as native work, under its old
+appointment; a file with one bad line is refused whole, naming the line; and the auditors'
 replay verifies every event and counts the imported history apart from the native."""
 
 from __future__ import annotations
@@ -34,7 +35,15 @@ from motcua_contracts import Headers
 from motcua_intake.legacy import dossier_id_of
 from motcua_runtime.db import create_engine
 from tests.notify.smtp import smtp_server
-from tests.support import header, officer_headers, read_topic, running_stack
+from tests.support import (
+    decide,
+    header,
+    officer_headers,
+    queue_of,
+    read_topic,
+    running_stack,
+    view_at,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -121,18 +130,7 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
             assert f"intake shows {COUNT} of {COUNT}" in out, out
             import_seconds = time.monotonic() - importing
 
-            # A native dossier beside them gets its e-mail: the mail path works.
             async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
-                procedure = (await client.get(f"/api/procedures/{BUSINESS}")).json()
-                await upload_sample_files(client, [procedure])
-                body = sample_submission(procedure, random.Random(3), channel="online")
-                filed = await client.post("/api/dossiers", json=body)
-                assert filed.status_code == 202, filed.text
-                deadline = time.monotonic() + 60
-                while not inbox.messages:
-                    assert time.monotonic() < deadline, "the native dossier's e-mail never came"
-                    await asyncio.sleep(0.2)
-
                 # The lookup: codes, appointments, status and the old history as the file had.
                 for line in [*ended[:15], *going[:15]]:
                     answer = await client.get(f"/api/dossiers/{line['code']}",
@@ -169,11 +167,11 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                 report = (await client.get("/api/reports", params=period,
                                            headers=admin)).json()["total"]
                 delivered = sum(1 for line in ended if line["status"] == 10)
-                assert report["received"]["total"] == COUNT + 1
+                assert report["received"]["total"] == COUNT
                 assert report["resolved"]["total"] == delivered
                 assert report["refused"] == sum(1 for line in ended if line["status"] == 3)
                 assert report["stopped"] == sum(1 for line in ended if line["status"] == 8)
-                assert report["in_progress"]["total"] == len(going) + 1
+                assert report["in_progress"]["total"] == len(going)
                 late = sum(1 for line in ended if line["status"] == 10 and next(
                     s["at"] for s in line["history"] if s["status"] == 9) > line["due_at"])
                 assert report["resolved"]["late"] == late
@@ -189,6 +187,17 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                 assert sample["code"] in listed, sorted(listed)[:5]
                 assert datetime.fromisoformat(listed[sample["code"]]["due_at"]) == \
                     datetime.fromisoformat(sample["due_at"])
+
+                # A native dossier filed beside them gets its e-mail: the mail path works.
+                procedure = (await client.get(f"/api/procedures/{BUSINESS}")).json()
+                await upload_sample_files(client, [procedure])
+                body = sample_submission(procedure, random.Random(3), channel="online")
+                filed = await client.post("/api/dossiers", json=body)
+                assert filed.status_code == 202, filed.text
+                deadline = time.monotonic() + 60
+                while not inbox.messages:
+                    assert time.monotonic() < deadline, "the native dossier's e-mail never came"
+                    await asyncio.sleep(0.2)
 
             going_ids = [dossier_id_of(line["code"]) for line in going]
             await eventually(database_url, "SELECT count(*) FROM appraisal.work_items WHERE "
@@ -229,6 +238,31 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                 == COUNT
             dead = await read_topic(infra.bootstrap_servers, topic + ".dlq", quiet_seconds=0.5)
             assert dead == [], [header(r, Headers.DLQ_REASON) for r in dead][:5]
+
+            # An officer carries on with one in progress: from there on it is native work,
+            # through every stage to delivery, and its applicant is told of the result.
+            carried = going[1]
+            agency = default_catalogue().procedures[carried["procedure_code"]].agency
+            officer = officer_headers(agency, "appraisal", "tham.dinh")
+            async with httpx.AsyncClient(base_url=stack.queue_url("appraisal"),
+                                         timeout=30) as queue_client:
+                item = await queue_of(queue_client, officer, carried["code"])
+                claimed = await queue_client.post(f"/api/work-items/{item['id']}/claim",
+                                                  headers=officer)
+                assert claimed.status_code == 200, claimed.text
+                decided = await decide(queue_client, officer, item, "recommend",
+                                       recommendation="approve",
+                                       findings="Hồ sơ chuyển từ hệ thống cũ, đủ điều kiện")
+                assert decided.status_code == 200, decided.text
+            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                view = await view_at(client, {"dossier_id": str(dossier_id_of(carried["code"])),
+                                              "code": carried["code"]}, 10)
+            assert datetime.fromisoformat(view["first_due_at"]) == \
+                datetime.fromisoformat(carried["due_at"])  # the old appointment still
+            deadline = time.monotonic() + 30
+            while carried["applicant"]["email"] not in {m["To"] for m in inbox.messages}:
+                assert time.monotonic() < deadline, "the carried-on dossier's e-mail never came"
+                await asyncio.sleep(0.2)
     finally:
         controller.stop()
 
@@ -244,7 +278,8 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
         str(status): sum(1 for line in lines if line["status"] == status)
         for status in sorted({line["status"] for line in lines}, key=str)}
     taken_over = sum(1 for line in going if line["status"] == 2)
-    assert report["imported"]["continued_events"] >= taken_over
+    # The takeovers, and the carried-on dossier's appraisal, approval, signature, delivery.
+    assert report["imported"]["continued_events"] >= taken_over + 4
     assert report["native"]["dossiers"] == 1
     assert report["dossiers"] == COUNT + 1
     print(f"motcua import-legacy: {COUNT} dossiers in {import_seconds:.1f} s (judged, sealed, "
