@@ -93,6 +93,10 @@ class Dossier(Base):
     # desk), beside `agency`, the competent one; null for rows from before it was recorded,
     # whose code's e-ID prefix names the unit (motcua_intake.domain.receiving_unit).
     receiving_unit: Mapped[str | None] = mapped_column(String(32), index=True)
+    # A dossier brought in from the system being replaced (DossierImported): the old system's
+    # name and its steps, `{"source_system": ..., "history": [{at, actor, status, note}]}`,
+    # shown before the native timeline; null for a dossier received here.
+    imported: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class CatalogueVersion(Base):
