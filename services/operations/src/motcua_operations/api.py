@@ -25,8 +25,9 @@ from motcua_catalogue.centre import Centre
 from motcua_operations import overview as figures
 from motcua_operations.public import add_public_routes, templates
 from motcua_operations.scrape import Scraper
-from motcua_operations.signin import COOKIE, STAFF_ROLES, Limits, StaffSessions
+from motcua_operations.signin import COOKIE, DEFAULT_LIMITS, STAFF_ROLES, StaffSessions
 from motcua_operations.wallboard_api import WallboardContext, add_wallboard_routes
+from motcua_runtime.browser_sessions import Limits
 from motcua_runtime.http import install_error_handlers, session_from
 from motcua_runtime.http_limits import DEFAULT_MAX_BODY_BYTES, limit_request_bodies
 from motcua_runtime.officers import (
@@ -63,7 +64,7 @@ def create_dashboard(sessions: async_sessionmaker[AsyncSession], scraper: Scrape
     `catalogue` names agencies, fields and procedures (the default catalogue if None);
     `calendar` the working hours the service index counts in; `centre` who the public pages
     name; `cookie_secure` whether the staff's session cookie is sent over https only."""
-    staff_sessions = StaffSessions(sessions, session_limits or Limits())
+    staff_sessions = StaffSessions(sessions, session_limits or DEFAULT_LIMITS)
     ctx = WallboardContext(
         catalogue=catalogue or default_catalogue(), calendar=calendar or WorkingCalendar(),
         centre=centre or Centre(), scraper=scraper, staff_sessions=staff_sessions,

@@ -24,8 +24,9 @@ from motcua_operations import alarms, wallboard
 from motcua_operations.index_read import service_index
 from motcua_operations.scrape import Scraper
 from motcua_operations.service_index import BadPeriod, GroupBy, IndexPeriod, as_csv
-from motcua_operations.signin import COOKIE, SIGN_IN_COOKIE, Staff, StaffSessions, new_token
-from motcua_operations.signin import tokens_match as same_token
+from motcua_operations.signin import COOKIE, SIGN_IN_COOKIE, Staff, StaffSessions
+from motcua_runtime.browser_sessions import new_token
+from motcua_runtime.browser_sessions import tokens_match as same_token
 from motcua_runtime.http import session_from
 
 SessionDep = Annotated[AsyncSession, Depends(session_from)]
