@@ -57,6 +57,9 @@ async def app(infra):
             view.submitted_at = NOW - timedelta(hours=5)
             if view.delivered_at:
                 view.delivered_at = NOW - timedelta(hours=2)
+                # Received at a commune's desk; the other dossier's events are older than the
+                # field (None): its code's e-ID (STP's) names its unit.
+                view.receiving_unit = "UBNDCL"
     scraper = Scraper({})
     scraper.latest = {"intake": ServiceHealth("intake", "http://i/metrics", up=True, lag=3,
                                               dead_letters=0),
@@ -136,6 +139,30 @@ async def test_a_figure_opens_its_dossiers_and_a_bad_filter_is_a_422(app):
                                ("figure=open&period=decade", "")):
             answer = await http.get(f"/api/wallboard/dossiers?{query}")
             assert answer.status_code == 422 and message in answer.text
+
+
+async def test_the_receiving_unit_filter_counts_the_dossiers_received_there(app):
+    month = NOW.astimezone(timezone(timedelta(hours=7))).strftime("%Y-%m")
+    async with signed_in(app[0], "dieuhanh") as (http, _):
+        commune = (await http.get("/api/wallboard?receiving_unit=UBNDCL")).json()
+        assert commune["totals"]["open"] == 0 and commune["on_time"]["today"]["delivered"] == 1
+        assert commune["index"]["province"]["delivered"] == 1
+        desk = (await http.get("/api/wallboard?receiving_unit=STP")).json()
+        assert desk["totals"]["open"] == desk["totals"]["overdue"] == 1
+        assert desk["on_time"]["today"]["delivered"] == 0
+        behind = await http.get("/api/wallboard/dossiers?figure=overdue&receiving_unit=STP")
+        assert behind.json()["total"] == 1
+        elsewhere = (await http.get("/api/wallboard?receiving_unit=SXD")).json()
+        assert elsewhere["totals"]["open"] == 0 and elsewhere["on_time"]["month"]["delivered"] == 0
+        for path in ("/api/wallboard?receiving_unit=NOPE",
+                     "/api/wallboard/dossiers?figure=open&receiving_unit=NOPE",
+                     f"/api/index?period={month}&receiving_unit=NOPE"):
+            answer = await http.get(path)
+            assert answer.status_code == 422 and "no receiving unit 'NOPE'" in answer.text
+        units = (await http.get("/api/filters")).json()["units"]
+        assert {"code": "UBNDCL", "name": "Ủy ban nhân dân phường Cốc Lếu"} in units
+        index = (await http.get(f"/api/index?period={month}&receiving_unit=UBNDCL")).json()
+        assert index["province"]["delivered"] == 1
 
 
 async def test_only_an_administrator_sets_thresholds_and_they_raise_alarms(app):

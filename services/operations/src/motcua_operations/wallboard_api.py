@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.centre import Centre
 from motcua_operations import alarms, wallboard
+from motcua_operations.filters import Scope, receiving_units
 from motcua_operations.index_read import service_index
 from motcua_operations.scrape import Scraper
 from motcua_operations.service_index import BadPeriod, GroupBy, IndexPeriod, as_csv
@@ -55,7 +56,7 @@ class WallboardContext:
 
 
 def scope_of(ctx: WallboardContext, agency: str | None, field: str | None,
-             procedure: str | None) -> wallboard.Scope:
+             procedure: str | None, unit: str | None = None) -> Scope:
     """The filters, each one the catalogue knows (422 naming the unknown one)."""
     if agency and agency not in ctx.catalogue.agencies:
         raise HTTPException(422, detail={"message": f"no agency {agency!r} in the catalogue"})
@@ -64,7 +65,11 @@ def scope_of(ctx: WallboardContext, agency: str | None, field: str | None,
             "message": f"no procedure {procedure!r} in the catalogue"})
     if field and field not in {p.field for p in ctx.catalogue.procedures.values()}:
         raise HTTPException(422, detail={"message": f"no field {field!r} in the catalogue"})
-    return wallboard.Scope(agency or None, field or None, procedure or None)
+    if unit and unit not in receiving_units(ctx.catalogue):
+        raise HTTPException(422, detail={
+            "message": f"no receiving unit {unit!r} in the catalogue (an agency with a "
+                       "one-stop desk: GET /api/filters lists them)"})
+    return Scope(agency or None, field or None, procedure or None, unit or None)
 
 
 def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
@@ -192,10 +197,12 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
     @router.get("/api/wallboard", responses={401: {"description": "Not signed in"}})
     async def figures(session: SessionDep, who: StaffDep, agency: Filter = None,
                       field: Filter = None, procedure: Filter = None,
+                      receiving_unit: Filter = None,
                       period: WindowQuery = "month") -> dict[str, Any]:
-        """Everything the wallboard draws, for the filters; with the services' health, the
-        thresholds and the alarms they raise, and this month's service index."""
-        scope = scope_of(ctx, agency, field, procedure)
+        """Everything the wallboard draws, for the filters; with
+        the services' health, the thresholds and the alarms they raise, and this month's
+        service index."""
+        scope = scope_of(ctx, agency, field, procedure, receiving_unit)
         now = ctx.clock()
         body = await wallboard.figures(session, wallboard.Windows.at(now, ctx.due_soon_hours),
                                        scope, ctx.catalogue, period)
@@ -203,8 +210,7 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
         thresholds = await alarms.current(session)
         index = await service_index(session, IndexPeriod.month_of(now), "province",
                                     ctx.catalogue, ctx.calendar, province=ctx.centre.province,
-                                    agency=scope.agency, field=scope.field,
-                                    procedure=scope.procedure)
+                                    scope=scope)
         return {**body, "services": services,
                 "dead_letters": sum(s["dead_letters"] for s in services),
                 "thresholds": thresholds,
@@ -216,9 +222,10 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
     async def behind(session: SessionDep, _who: StaffDep,
                      figure: Annotated[str, Query(max_length=80)], agency: Filter = None,
                      field: Filter = None, procedure: Filter = None,
+                     receiving_unit: Filter = None,
                      period: WindowQuery = "month") -> dict[str, Any]:
         """The dossiers behind one figure of the wallboard (code, procedure, status, due)."""
-        scope = scope_of(ctx, agency, field, procedure)
+        scope = scope_of(ctx, agency, field, procedure, receiving_unit)
         try:
             return await wallboard.dossiers_behind(
                 session, figure, wallboard.Windows.at(ctx.clock(), ctx.due_soon_hours), scope,
@@ -261,10 +268,13 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
 
     @router.get("/api/filters")
     async def filters() -> dict[str, Any]:
-        """What the filters offer: the catalogue's agencies, fields and procedures."""
+        """What the filters offer: the catalogue's agencies, fields, procedures and receiving
+        units (the agencies with a one-stop desk)."""
         procedures = ctx.catalogue.procedures
         return {"agencies": [{"code": code, "name": a.name}
                              for code, a in sorted(ctx.catalogue.agencies.items())],
+                "units": [{"code": code, "name": name}
+                          for code, name in receiving_units(ctx.catalogue).items()],
                 "fields": sorted({p.field for p in procedures.values()}),
                 "procedures": [{"code": code, "name": p.name, "field": p.field}
                                for code, p in sorted(procedures.items())]}
@@ -276,7 +286,7 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
     async def index(session: SessionDep,
                     period: Annotated[str | None, Query(max_length=10)] = None,
                     by: GroupBy = "agency", agency: Filter = None, field: Filter = None,
-                    procedure: Filter = None,
+                    procedure: Filter = None, receiving_unit: Filter = None,
                     format: Literal["json", "csv"] = "json") -> Response:
         """The national service index (Decision 766) of a month (`2026-12`) or a quarter
         (`2026-Q4`), this month by default; formulas in docs/service-index.md."""
@@ -284,10 +294,9 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
             chosen = IndexPeriod.parse(period) if period else IndexPeriod.month_of(ctx.clock())
         except BadPeriod as error:
             raise HTTPException(422, detail={"message": str(error)}) from None
-        scope = scope_of(ctx, agency, field, procedure)
+        scope = scope_of(ctx, agency, field, procedure, receiving_unit)
         result = await service_index(session, chosen, by, ctx.catalogue, ctx.calendar,
-                                     province=ctx.centre.province, agency=scope.agency,
-                                     field=scope.field, procedure=scope.procedure)
+                                     province=ctx.centre.province, scope=scope)
         if format == "csv":
             return Response(as_csv(result), media_type="text/csv; charset=utf-8", headers={
                 "Content-Disposition":

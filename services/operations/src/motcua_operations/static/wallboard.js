@@ -293,15 +293,19 @@ async function loadFilters() {
   fill("f-agency", body.agencies.map(a => [a.code, a.name]));
   fill("f-field", body.fields.map(f => [f, f]));
   fill("f-procedure", body.procedures.map(p => [p.code, `${p.name} (${p.code})`]));
+  fill("f-receiving_unit", body.units.map(u => [u.code, u.name]));
   const query = new URLSearchParams(location.search);
-  for (const name of ["agency", "field", "procedure", "period"]) {
+  for (const name of ["agency", "field", "procedure", "receiving_unit", "period"]) {
     if (query.get(name)) document.getElementById(`f-${name}`).value = query.get(name);
   }
 }
 
 function scopeName() {
-  const parts = ["agency", "field", "procedure"].map(name => document.getElementById(`f-${name}`))
-    .filter(select => select.value).map(select => select.selectedOptions[0].textContent);
+  const parts = ["agency", "field", "procedure", "receiving_unit"]
+    .map(name => document.getElementById(`f-${name}`))
+    .filter(select => select.value).map(select => select.id === "f-receiving_unit"
+      ? `tiếp nhận tại ${select.selectedOptions[0].textContent}`
+      : select.selectedOptions[0].textContent);
   return parts.length ? parts.join(" · ") : "toàn tỉnh";
 }
 
@@ -334,14 +338,21 @@ async function saveThresholds(event) {
   await refresh();
 }
 
+// The header's name of the scope, and the links that follow the filters.
+function scopeChanged() {
+  // The index's period is a month or a quarter (this month by default), not the wallboard's.
+  const scope = filters();
+  scope.delete("period");
+  document.getElementById("index-csv").href = `/api/index?format=csv&${scope}`;
+  setText("scope-name", scopeName());
+}
+
 async function start() {
   await loadFilters();
-  setText("scope-name", scopeName());
+  scopeChanged();
   document.getElementById("filters").addEventListener("change", () => {
-    const query = filters();
-    history.replaceState(null, "", `/?${query}`);
-    document.getElementById("index-csv").href = `/api/index?format=csv&${query}`;
-    setText("scope-name", scopeName());
+    history.replaceState(null, "", `/?${filters()}`);
+    scopeChanged();
     refresh();
   });
   document.addEventListener("click", event => {
