@@ -1,6 +1,8 @@
-"""The wallboard's routes: the sign-in of the centre's staff, the page, its figures (with the
-services' health and the alarms), the dossiers behind a figure, the thresholds an
-administrator sets, and the service index (public: aggregates only) as JSON or CSV.
+"""The wallboard's routes: the sign-in of the centre's staff (password or the province's
+identity provider), the page, its figures (with the services' health and the alarms), the
+dossiers behind a figure, the thresholds an administrator sets, form II.06a for the staff (a
+page and JSON or CSV, from the view: motcua_operations.report_06a), and the service index
+(public: aggregates only) as JSON or CSV.
 
 No `from __future__ import annotations`: the routes' dependencies are local to the factory, so
 their annotations must be evaluated where they are written."""
@@ -8,10 +10,10 @@ their annotations must be evaluated where they are written."""
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 import structlog
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -21,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.centre import Centre
-from motcua_operations import alarms, wallboard
+from motcua_documents.report_06a import to_csv
+from motcua_operations import alarms, report_06a, wallboard
 from motcua_operations.filters import Scope, receiving_units
 from motcua_operations.index_read import service_index
 from motcua_operations.scrape import Scraper
@@ -233,6 +236,72 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
         except wallboard.UnknownFigure as error:
             raise HTTPException(422, detail={"message": str(error)}) from None
 
+    @router.get("/api/report", responses={
+        200: {"content": {"application/json": {}, "text/csv": {}},
+              "description": "Form II.06a: JSON, or with `format=csv` a CSV file"},
+        401: {"description": "Not signed in"},
+        422: {"description": "A reversed period or an unknown filter"}})
+    async def report_figures(session: SessionDep, _who: StaffDep,
+                             first: Annotated[date | None, Query(alias="from")] = None,
+                             last: Annotated[date | None, Query(alias="to")] = None,
+                             by: report_06a.GroupBy = "agency", agency: Filter = None,
+                             field: Filter = None, procedure: Filter = None,
+                             receiving_unit: Filter = None,
+                             format: Literal["json", "csv"] = "json") -> Response:
+        """Form II.06a from the operations view, for the wallboard's filters: from the first of
+        the month (of `to`, else this month) to `to` or today (docs/service-index.md)."""
+        scope = scope_of(ctx, agency, field, procedure, receiving_unit)
+        now = ctx.clock()
+        try:
+            period = report_06a.period_of(first, last, now)
+        except report_06a.BadPeriod as error:
+            raise HTTPException(422, detail={"message": str(error)}) from None
+        result = await report_06a.report(session, period, by, scope, ctx.catalogue,
+                                         ctx.calendar, now)
+        if format == "csv":
+            name = f"bao-cao-II06a-{period.first}-{period.last}-{by}.csv"
+            return Response(to_csv(result), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(_json(result), media_type="application/json")
+
+    @router.get("/bao-cao", include_in_schema=False)
+    async def report_page(request: Request, session: SessionDep,
+                          tu: Annotated[str, Query(max_length=10)] = "",
+                          den: Annotated[str, Query(max_length=10)] = "",
+                          theo: Annotated[str, Query(max_length=16)] = "agency",
+                          agency: Filter = None, field: Filter = None, procedure: Filter = None,
+                          receiving_unit: Filter = None) -> Response:
+        """The II.06a report as a page, linked from the wallboard with its filters."""
+        if await signed_in(request) is None:
+            return RedirectResponse("/dang-nhap?tiep=" + quote(
+                str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")),
+                303)
+        scope = scope_of(ctx, agency, field, procedure, receiving_unit)
+        filters = {name: value for name, value in (
+            ("agency", agency), ("field", field), ("procedure", procedure),
+            ("receiving_unit", receiving_unit)) if value}
+        chosen = {"tu": tu, "den": den, "theo": theo if theo in report_06a.GROUPS else "agency"}
+        problem, result, at = None, None, ""
+        try:
+            first, last = (_day(tu, "tu"), _day(den, "den"))
+            period = report_06a.period_of(first, last, ctx.clock())
+        except (report_06a.BadPeriod, ValueError) as error:
+            problem = str(error)
+        else:
+            by: Any = chosen["theo"]
+            result = await report_06a.report(session, period, by, scope, ctx.catalogue,
+                                             ctx.calendar, ctx.clock())
+            chosen.update(tu=period.first.isoformat(), den=period.last.isoformat())
+            at = datetime.fromisoformat(result["at"]).strftime("%H:%M ngày %d/%m/%Y")
+        csv_query = urlencode({**filters, "from": chosen["tu"], "to": chosen["den"],
+                               "by": chosen["theo"], "format": "csv"})
+        page = ctx.templates.get_template("report.html").render(
+            centre=ctx.centre, report=result, problem=problem, at=at, chosen=chosen,
+            groups=report_06a.GROUPS, hidden=filters, scope_query=urlencode(filters),
+            csv_query=csv_query, scope_name=_scope_name(ctx, scope))
+        return HTMLResponse(page, status_code=422 if problem else 200,
+                            headers={"Cache-Control": "no-store"})
+
     @router.get("/api/thresholds", responses={401: {"description": "Not signed in"}})
     async def thresholds(session: SessionDep, _who: StaffDep) -> dict[str, Any]:
         values = await alarms.current(session)
@@ -304,6 +373,25 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
         return Response(_json(result), media_type="application/json")
 
     app.include_router(router)
+
+
+def _day(value: str, name: str) -> date | None:
+    """A day of the report's form (empty: its default), or a ValueError naming the field."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a day (YYYY-MM-DD)") from None
+
+
+def _scope_name(ctx: WallboardContext, scope: Scope) -> str:
+    agencies = ctx.catalogue.agencies
+    parts = [agencies[scope.agency].name if scope.agency else None, scope.field,
+             ctx.catalogue.procedures[scope.procedure].name if scope.procedure else None,
+             f"tiếp nhận tại {agencies[scope.receiving_unit].name}" if scope.receiving_unit
+             else None]
+    return " · ".join(part for part in parts if part) or "toàn tỉnh"
 
 
 def _json(body: dict[str, Any]) -> bytes:

@@ -344,6 +344,8 @@ function scopeChanged() {
   const scope = filters();
   scope.delete("period");
   document.getElementById("index-csv").href = `/api/index?format=csv&${scope}`;
+  // Form II.06a of this month for the same filters, from the view (the page /bao-cao).
+  document.getElementById("report-06a").href = `/bao-cao?${scope}`;
   setText("scope-name", scopeName());
 }
 
