@@ -131,6 +131,8 @@ async def test_a_figure_opens_its_dossiers_and_a_bad_filter_is_a_422(app):
         assert overdue["total"] == 1 and overdue["dossiers"][0]["code"]
         late = (await http.get("/api/wallboard/dossiers?figure=late&period=today")).json()
         assert late["dossiers"][0]["dossier_id"] == str(app[1])
+        rated = (await http.get("/api/wallboard/dossiers?figure=rated&period=today")).json()
+        assert [d["dossier_id"] for d in rated["dossiers"]] == [str(app[1])]
         # The dossier's timeline opens with the same session (no token needed).
         timeline = await http.get(f"/api/dossiers/{app[1]}")
         assert timeline.status_code == 200

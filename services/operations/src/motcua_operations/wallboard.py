@@ -198,7 +198,7 @@ async def agencies(session: AsyncSession, windows: Windows, inside: ColumnElemen
     return sorted(table, key=lambda a: (-a["overdue"], -a["open"], a["agency"]))
 
 
-FIGURES = ("open", "overdue", "due_soon", "late", "delivered", "submitted")
+FIGURES = ("open", "overdue", "due_soon", "late", "delivered", "submitted", "rated")
 
 
 class UnknownFigure(ValueError):
@@ -207,8 +207,8 @@ class UnknownFigure(ValueError):
 
 def figure_filter(figure: str, windows: Windows, period: WindowName) -> ColumnElement[bool]:
     """The dossiers behind a figure of the wallboard: `open`, `overdue`, `due_soon`,
-    `delivered` / `late` / `submitted` (over the period), `stage:<name>`, `status:<code>`,
-    `procedure:<code>` (its late and overdue ones)."""
+    `delivered` / `late` / `submitted` / `rated` (over the period), `stage:<name>`,
+    `status:<code>`, `procedure:<code>` (its late and overdue ones)."""
     since = windows.start(period)
     kind, _, value = figure.partition(":")
     simple: dict[str, ColumnElement[bool]] = {
@@ -218,6 +218,7 @@ def figure_filter(figure: str, windows: Windows, period: WindowName) -> ColumnEl
         "delivered": D.delivered_at >= since,
         "late": and_(D.delivered_at >= since, D.on_time.is_(False)),
         "submitted": D.submitted_at >= since,
+        "rated": D.rated_at >= since,  # the satisfaction tile's ratings
     }
     if not value and kind in simple:
         return simple[kind]

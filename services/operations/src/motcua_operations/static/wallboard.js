@@ -13,7 +13,7 @@ const STATUS_CODES = {1: "Mới nộp", 2: "Đã tiếp nhận", 3: "Từ chối
   10: "Đã trả kết quả"};
 const FIGURE_TITLES = {open: "Hồ sơ đang giải quyết", overdue: "Hồ sơ quá hạn",
   due_soon: "Hồ sơ sắp đến hạn", submitted: "Hồ sơ tiếp nhận", delivered: "Hồ sơ đã trả kết quả",
-  late: "Hồ sơ trả kết quả trễ hạn"};
+  late: "Hồ sơ trả kết quả trễ hạn", rated: "Hồ sơ được đánh giá"};
 const PERIOD_NAMES = {today: "hôm nay", month: "tháng này", year: "năm nay"};
 
 Chart.defaults.color = "#e8edf5";
@@ -365,7 +365,7 @@ async function start() {
     const period = target.dataset.period || document.getElementById("f-period").value;
     const title = figure.startsWith("procedure:")
       ? `Hồ sơ trễ hạn, quá hạn: ${target.textContent}` : (FIGURE_TITLES[figure] || figure) +
-        (["submitted", "delivered", "late"].includes(figure) ? ` ${PERIOD_NAMES[period]}` : "");
+        (["submitted", "delivered", "late", "rated"].includes(figure) ? ` ${PERIOD_NAMES[period]}` : "");
     drill(figure, title, target.dataset.period);
   });
   document.getElementById("open-thresholds").addEventListener("click", openThresholds);
