@@ -12,8 +12,8 @@ Definitions:
   received in it, by channel (online, counter, postal). Every received dossier ends up in exactly
   one of: resolved, refused, stopped (withdrawn), in progress at the end.
 - Resolved: a result came out (status 9) in the period; early / on time / late against the
-  first appointment (`judge_end`; the control sheet's definitions). In progress: late if its first appointment has passed,
-  it was rescheduled, or it had a second supplement request.
+  first appointment (`judge_end`; the control sheet's definitions). In progress: late if its
+  first appointment has passed, it was rescheduled, or it had a second supplement request.
 - Average processing time: working days (8 working hours) from intake to result, less the time
   waiting on the applicant, over the resolved dossiers.
 - Online share: online among those received in the period, in percent.
