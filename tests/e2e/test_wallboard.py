@@ -64,6 +64,20 @@ return [...new Set(out)];
 """
 
 
+# The header's parts (title, each filter, the links, the clock) side by side, none under another.
+HEADER_OVERLAPS = """
+const parts = [...document.querySelectorAll(
+  'header.bar > h1, header.bar .filters > label, header.bar .links > *, header.bar > .clock')];
+const out = [];
+for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
+  const a = parts[i].getBoundingClientRect(), b = parts[j].getBoundingClientRect();
+  if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+    out.push(`${parts[i].id || parts[i].tagName} over ${parts[j].id || parts[j].tagName}`);
+}
+return out;
+"""
+
+
 def scrollbars(driver) -> tuple[int, int]:
     """How far the page is wider and taller than what the window shows of it, a scrollbar left
     aside (0, 0: no scrollbar)."""
@@ -140,6 +154,7 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                                         45, "submitted today did not move on the page")
                 assert scrollbars(wall) == (0, 0), "the wallboard scrolls at 1920x1080"
                 assert wall.execute_script(OVERFLOWS) == []
+                assert wall.execute_script(HEADER_OVERLAPS) == []
                 for dossier in more:
                     await view_at(client, dossier, 10)
                 await asyncio.to_thread(wait_until, wall, lambda d: tile(d, "delivered") == "4",
@@ -206,6 +221,7 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                 # On a laptop the page may scroll down, never sideways, and nothing sticks out.
                 assert scrollbars(laptop)[0] == 0
                 assert laptop.execute_script(OVERFLOWS) == []
+                assert laptop.execute_script(HEADER_OVERLAPS) == []
 
                 # The receiving unit's filter: filed online, each was received by its competent
                 # agency's desk (SKHDT), none at a commune's.
