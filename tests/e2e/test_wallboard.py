@@ -155,6 +155,9 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                 assert scrollbars(wall) == (0, 0), "the wallboard scrolls at 1920x1080"
                 assert wall.execute_script(OVERFLOWS) == []
                 assert wall.execute_script(HEADER_OVERLAPS) == []
+                assert wall.execute_script(  # the province's title is whole on the wall
+                    "const h = document.querySelector('header.bar h1');"
+                    "return h.scrollWidth <= h.clientWidth + 1;"), "the title is cut at 1920 px"
                 for dossier in more:
                     await view_at(client, dossier, 10)
                 await asyncio.to_thread(wait_until, wall, lambda d: tile(d, "delivered") == "4",
