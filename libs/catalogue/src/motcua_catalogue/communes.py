@@ -43,10 +43,11 @@ def commune_problem(agency: Agency, agencies: Mapping[str, Agency]) -> str | Non
     if committee is None or committee.commune_unit != "people_committee":
         return (f"commune {commune!r} is not a commune's People's Committee among the "
                 "catalogue's agencies")
-    twins = [a.code for a in agencies.values() if a.code != agency.code
-             and commune_of(a) == commune and a.commune_unit == agency.commune_unit]
-    if twins:
-        return f"commune {commune} has a {agency.commune_unit} unit already: {twins[0]}"
+    for other in agencies.values():  # the first of two is the one, the second at fault
+        if other.code == agency.code:
+            return None
+        if commune_of(other) == commune and other.commune_unit == agency.commune_unit:
+            return f"commune {commune} has a {agency.commune_unit} unit already: {other.code}"
     return None
 
 
@@ -57,6 +58,13 @@ def level_problem(procedure: Procedure, lead: Agency) -> str | None:
         return (f"a commune-level procedure (Cấp Xã) is handled by a commune-level unit; "
                 f"{lead.code} is provincial")
     return None
+
+
+def unit_name(catalogue: Catalogue, procedure: Procedure) -> str:
+    """What kind of unit handles `procedure` in each commune, in Vietnamese (Ủy ban nhân dân,
+    Công an)."""
+    kind = catalogue.agencies[procedure.agency].commune_unit or ""
+    return UNIT_NAMES.get(kind, kind)
 
 
 def unit_in(catalogue: Catalogue, commune: str, kind: str | None) -> Agency | None:
