@@ -13,12 +13,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.pdfgen.canvas import Canvas
 
-from motcua_catalogue import Procedure
 from motcua_catalogue.centre import centre_from_env
 from motcua_catalogue.working_time import VIETNAM
 from motcua_documents.page import (
@@ -107,7 +107,18 @@ class ResultFacts:
     result_title: str = ""  # the catalogue's name of the result (KETQUATHUCHIEN), if it has one
 
 
-def result_facts(*, procedure: Procedure | None, procedure_code: str, agency_name: str,
+class Titled(Protocol):
+    """What the result says of its procedure: a catalogue procedure, or a dossier's terms
+    under the catalogue version it was received under (DossierFacts.terms)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def result_title(self) -> str: ...
+
+
+def result_facts(*, procedure: Titled | None, procedure_code: str, agency_name: str,
                  result_number: str, dossier_code: str, applicant_name: str, outcome: str,
                  body: str, received_at: datetime, issued_at: datetime, lookup_url: str,
                  signer_name: str = "") -> ResultFacts:

@@ -95,7 +95,8 @@ def desk_page(request: Request, ws: Workspace, who: SignedIn, procedure: Procedu
     return page(request, "desk.html", status=status, who=who, procedure=procedure,
                 groups=procedures_by_agency(ws), agency_name=ws.agency_name,
                 communes=communes, commune_field=COMMUNE_FIELD,
-                commune_unit_name=unit_name(ws.catalogue, procedure) if communes else "",
+                commune_unit_name=unit_name(ws.catalogue, procedure)
+                if procedure is not None and communes else "",
                 problem=problem, detail=detail, errors=errors or {}, given=given,
                 filing_key=key or str(uuid.uuid4()), limits=file_limits(),
                 applicant_fields=APPLICANT_FIELDS, data_prefix=DATA_PREFIX,
