@@ -59,6 +59,7 @@ async def test_the_desk_page_offers_the_communes_with_its_own_chosen(infra, monk
             assert len(options) == 6
             assert [code for code, chosen in options if chosen] == ["UBNDPCD"]
             assert "Ủy ban nhân dân xã, phường nơi công dân cư trú" in birth.text
+            assert '<optgroup label="Cấp xã: Công an xã, phường">' in birth.text
             residence = await client.get("/quay", params={"thu_tuc": RESIDENCE.code})
             assert re.findall(r'<option value="(UBND\w+)" ?(selected)?', residence.text) == [
                 ("UBNDPLC", ""), ("UBNDPYB", "")]

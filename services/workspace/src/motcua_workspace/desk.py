@@ -74,12 +74,17 @@ def procedure_named(ws: Workspace, code: str) -> Procedure:
 
 
 def procedures_by_agency(ws: Workspace) -> list[tuple[str, list[Procedure]]]:
-    """The catalogue's procedures under their competent agency, for the choice."""
+    """The catalogue's procedures under their competent agency, for the choice; commune-level
+    ones under the kind of commune unit that handles them (the applicant's commune's)."""
     grouped: dict[str, list[Procedure]] = {}
     for procedure in ws.catalogue.procedures.values():
-        grouped.setdefault(procedure.agency, []).append(procedure)
-    return [(ws.agency_name(agency), sorted(items, key=lambda p: p.name))
-            for agency, items in sorted(grouped.items(), key=lambda kv: ws.agency_name(kv[0]))]
+        if commune_choices(ws.catalogue, procedure):
+            label = f"Cấp xã: {unit_name(ws.catalogue, procedure)} xã, phường"
+        else:
+            label = ws.agency_name(procedure.agency)
+        grouped.setdefault(label, []).append(procedure)
+    return [(label, sorted(items, key=lambda p: p.name))
+            for label, items in sorted(grouped.items())]
 
 
 def desk_page(request: Request, ws: Workspace, who: SignedIn, procedure: Procedure | None, *,
