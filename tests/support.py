@@ -62,6 +62,7 @@ def create_test_keys(keys_dir: Path) -> Path:
     `ensure_dev_keys` (tests/e2e/test_agency_instances.py)."""
     agencies = [None, *default_catalogue().agencies]
     ensure_keys(keys_dir, [(stage, agency) for stage in STAGES for agency in agencies])
+    ensure_keys(keys_dir, [("import", None)])  # motcua import-legacy's
     return keys_dir
 
 

@@ -89,3 +89,15 @@ def test_each_process_is_told_of_its_own_key_and_the_passphrase(tmp_path, capsys
     monkeypatch.setenv(PASSPHRASE_FILE_ENV, str(tmp_path / "secret"))
     (tmp_path / "secret").write_text("mine")
     assert passphrase_env() == {}  # inherited; adding the variable would make both set
+
+
+def test_init_makes_the_import_key_entitled_to_imported_dossiers_alone(tmp_path, capsys):
+    motcua(capsys, tmp_path, "keys", "init")
+    registry = load_registry(tmp_path / "keys")
+    [key] = [record for record in registry.keys.values() if record.service == "import"]
+    assert (key.key_id, key.agency, key.except_agencies) == ("import-1", None, frozenset())
+    from motcua_contracts import PRODUCERS
+
+    assert {kind for kind, services in PRODUCERS.items() if "import" in services} == {
+        "DossierImported"}
+    assert PRODUCERS["DossierImported"] == {"import"}

@@ -91,6 +91,14 @@ PAYLOADS: dict[str, dict[str, Any]] = {
                            "retention_until": RECEIVED + timedelta(days=5 * 365)},
     "DossierRated": {"indicators": [2, 2, 1, 2, 2, 0, 2, 2, 1], "convenience": "satisfied",
                      "overall": "very_satisfied"},
+    "DossierImported": {
+        "source_system": "Một cửa điện tử cũ", "code": "H38.22-250601-0042",
+        "procedure_code": "2.000488", "channel": "counter", "applicant": SEALED_APPLICANT,
+        "delivery": {"channel": "counter"}, "received_at": RECEIVED, "status": 4,
+        "history": [{"at": RECEIVED, "actor": "legacy:tran.b", "status": 2},
+                    {"at": RECEIVED + timedelta(days=1), "actor": "legacy:le.c", "status": 4,
+                     "note": "Đang thẩm định"}],
+        "continues_at": "appraisal", "dossier": FACTS},
 }
 PRODUCER = Producer(service="appraisal", agency="STP")
 

@@ -51,6 +51,7 @@ def accepted(**facts) -> dict:
 
 def test_every_type_that_carries_personal_data_or_form_data_has_the_version_that_seals_it():
     with_form_data = {"DossierSubmitted", "DossierAccepted", "SupplementProvided", "FeesPaid",
+                      "DossierImported",
                       "ConsultationRequested", "DossierAppraised", "DossierReturned",
                       "DossierApproved", "DossierDenied", "ResultSigned", "ResultHandedToPost"}
     assert {name for name, version in SCHEMA_VERSIONS.items() if version == 3} == with_form_data

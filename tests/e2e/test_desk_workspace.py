@@ -15,9 +15,16 @@ import httpx
 import pytest
 
 from motcua_cli.samples import sample_pdf
-from tests.browser import browser, full_page_screenshot, wait_until
+from tests.browser import browser, wait_until
 from tests.conftest import ARTIFACTS
-from tests.e2e.test_workspace import add_officer, browser_client, sign_in
+from tests.e2e.workspace_browser import (
+    add_officer,
+    browser_client,
+    fill,
+    reload_until,
+    screenshot,
+    sign_in,
+)
 from tests.files.data import JPEG_BYTES
 from tests.support import running_stack
 
@@ -27,30 +34,7 @@ LAND_REGISTRATION = "1.012760"  # STNMT; officers at intake and at every stage
 
 
 def shot(driver, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    full_page_screenshot(driver, ARTIFACTS / f"desk-{name}.png")
-
-
-def fill(driver, element_id: str, text: str) -> None:
-    field = driver.find_element("id", element_id)
-    field.clear()
-    field.send_keys(text)
-
-
-def reload_until(driver, url: str, condition, timeout: float, what: str):
-    """The page loaded again until `condition` holds: the stack works in the background."""
-    deadline = time.monotonic() + timeout
-    while True:
-        driver.get(url)
-        try:
-            found = condition(driver)
-        except Exception:
-            found = None
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"{what} (at {driver.current_url}: " \
-            f"{driver.find_element('tag name', 'body').text[:400]!r})"
-        time.sleep(1)
+    screenshot(driver, f"desk-{name}")
 
 
 async def test_a_desk_officer_files_at_the_counter_checks_and_prints_form_01(

@@ -8,40 +8,27 @@ Accounts are made with `motcua officer add`. Screenshots of each screen land in 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import os
 import random
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
 from motcua_cli.samples import sample_submission, upload_sample_files
-from tests.browser import browser, full_page_screenshot, wait_until
-from tests.conftest import ARTIFACTS
+from tests.browser import browser, wait_until
+from tests.e2e.workspace_browser import (
+    add_officer,
+    browser_client,
+    item_in_queue,
+    screenshot,
+    sign_in,
+)
 from tests.support import officer_headers, running_stack
 
 pytestmark = pytest.mark.e2e
 
 LAND_CERTIFICATE = "1.012790"  # STNMT, officers at every stage
-PASSWORD = "Mật-khẩu-thử-nghiệm-2026"
-
-
-def add_officer(database_url: str, tmp_path, agency: str, role: str, name: str,
-                full_name: str) -> None:
-    """`motcua officer add`, as an administrator runs it, the password from a file."""
-    secret = tmp_path / f"{name}.password"
-    secret.write_text(PASSWORD + "\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "motcua_cli", "officer", "add", "--agency", agency, "--role", role,
-         "--name", name, "--full-name", full_name, "--password-file", str(secret)],
-        env={**os.environ, "DATABASE_URL": database_url}, capture_output=True, text=True,
-        timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert f"account {name}" in done.stdout
 
 
 async def file_dossier(api_url: str) -> dict:
@@ -55,39 +42,8 @@ async def file_dossier(api_url: str) -> dict:
         return {**response.json(), "documents": body["documents"]}
 
 
-async def item_in_queue(queue_url: str, headers: dict, code: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(base_url=queue_url, timeout=30) as client:
-        while time.monotonic() < deadline:
-            items = (await client.get("/api/work-items", headers=headers,
-                                      params={"state": "all"})).json()
-            found = next((i for i in items if i["code"] == code), None)
-            if found is not None:
-                return found
-            await asyncio.sleep(0.5)
-    raise AssertionError(f"{code} never reached {queue_url}")
-
-
 def shot(driver, name: str, *, whole: bool = False) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"workspace-{name}.png"
-    if whole:
-        full_page_screenshot(driver, path)
-    else:
-        driver.save_screenshot(str(path))
-
-
-def sign_in(driver, base: str, name: str, password: str = PASSWORD) -> None:
-    driver.find_element("id", "ten").clear()
-    driver.find_element("id", "ten").send_keys(name)
-    driver.find_element("id", "mat_khau").send_keys(password)
-    driver.find_element("id", "nut-dang-nhap").click()
-
-
-def browser_client(driver, base: str) -> httpx.Client:
-    """An HTTP client holding the browser's cookies: what the browser itself would fetch."""
-    return httpx.Client(base_url=base, timeout=30, cookies={
-        cookie["name"]: cookie["value"] for cookie in driver.get_cookies()})
+    screenshot(driver, f"workspace-{name}", whole=whole)
 
 
 async def test_an_appraisal_officer_works_a_dossier_in_the_browser(infra, log_dir, tmp_path):

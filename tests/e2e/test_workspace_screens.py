@@ -11,8 +11,6 @@ Screenshots of each screen land in test-artifacts/ (workspace-screens-*.png)."""
 from __future__ import annotations
 
 import random
-import subprocess
-import time
 
 import httpx
 import pytest
@@ -21,10 +19,17 @@ from sqlalchemy import text
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.samples import sample_submission, upload_sample_files
 from motcua_runtime.db import create_engine
-from tests.browser import browser, full_page_screenshot, wait_until
-from tests.conftest import ARTIFACTS
-from tests.e2e.test_workspace import LAND_CERTIFICATE, add_officer, browser_client, item_in_queue
-from tests.e2e.test_workspace import sign_in as type_sign_in
+from tests.browser import browser, wait_until
+from tests.e2e.test_workspace import LAND_CERTIFICATE
+from tests.e2e.workspace_browser import (
+    add_officer,
+    browser_client,
+    decide_in_page,
+    item_in_queue,
+    pdf_text,
+    screenshot,
+    signed_in_as,
+)
 from tests.support import officer_headers, running_stack
 
 pytestmark = pytest.mark.e2e
@@ -34,34 +39,7 @@ DECISION = "Cấp đổi Giấy chứng nhận quyền sử dụng đất thửa
 
 
 def shot(driver, name: str, *, frame: str | None = None) -> None:
-    """The whole page; or, for a PDF in a frame, the window scrolled to it (the PDF viewer
-    draws only what the window shows, so a whole-page capture leaves it half drawn)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"workspace-screens-{name}.png"
-    if frame is None:
-        full_page_screenshot(driver, path)
-        return
-    driver.execute_script(f"document.getElementById('{frame}').scrollIntoView()")
-    time.sleep(2)  # the viewer draws the page at the frame's width
-    driver.save_screenshot(str(path))
-
-
-def pdf_text(content: bytes, tmp_path, name: str) -> str:
-    path = tmp_path / f"{name}.pdf"
-    path.write_bytes(content)
-    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True)
-    return " ".join(done.stdout.split())
-
-
-def signed_in_as(driver, base: str, name: str, path: str) -> None:
-    """A fresh session for `name`, landing on `path`."""
-    driver.delete_all_cookies()
-    driver.get(base + path)
-    wait_until(driver, lambda d: "/dang-nhap" in d.current_url, 20, "sent to sign in")
-    type_sign_in(driver, base, name)
-    wait_until(driver, lambda d: d.current_url.split("#")[0].endswith(path), 30,
-               f"back at {path} as {name}")
+    screenshot(driver, f"workspace-screens-{name}", frame=frame)
 
 
 async def backdate(database_url: str, item_id: str) -> None:
@@ -97,16 +75,6 @@ async def appraise(queue_url: str, item_id: str) -> None:
                                      "recommendation": "approve",
                                      "findings": "Hồ sơ đầy đủ, thửa đất không tranh chấp."})
         assert done.status_code == 200, done.text
-
-
-def decide_in_page(driver, decision: str) -> str:
-    """Open the decision's form (unless it is the only one, open already) and send it."""
-    if driver.find_element("id", f"quyet-dinh-{decision}").get_attribute("open") is None:
-        driver.find_element("css selector", f"#quyet-dinh-{decision} > summary").click()
-    driver.find_element("id", f"gui-{decision}").click()
-    notice = wait_until(driver, lambda d: d.find_element("id", "thong-bao"), 30,
-                        f"the {decision} decision's confirmation")
-    return notice.text
 
 
 async def test_leader_clerk_desk_and_manager_work_in_the_browser(infra, log_dir, tmp_path):

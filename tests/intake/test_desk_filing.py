@@ -2,7 +2,9 @@
 on a real Postgres: the desk officer uploads the scans with their token, files the portal's body
 with channel `counter`, and the event records the officer as its actor and their agency as the
 receiving unit (its e-ID prefixes the code), which then may read the dossier. Anyone else is
-refused: no token 401, another role 403, another channel 422."""
+refused: no token 401, another role 403, another channel 422. The desk also files the supplement
+a citizen brings to the counter (`POST /api/officer/dossiers/{code}/supplement`), the applicant's
+path with the officer as actor."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from motcua_intake.orm import OUTBOX, Dossier
 from tests.files.conftest import filesystem_store  # noqa: F401  (a fixture, used by name)
 from tests.files.data import JPEG_BYTES, pdf_of
 from tests.intake.test_officer_dossier import api  # noqa: F401  (the fixture, by name)
+from tests.intake.tracking_rows import waiting_for_supplement
 from tests.officer_tokens import bearer
 
 CATALOGUE = default_catalogue()
@@ -107,3 +110,48 @@ async def test_only_a_desk_officer_files_and_only_at_the_counter(api):  # noqa: 
         k: v for k, v in body.items() if k != "channel"})
     assert left_out.status_code == 202, left_out.text
     assert (await filed_event(engine, left_out.json()["dossier_id"]))["channel"] == "counter"
+
+
+async def test_the_desk_files_the_supplement_a_citizen_brings_as_the_officer(api):  # noqa: F811
+    client, engine = api
+    desk = bearer("STP", "intake", "tiep.nhan")
+    body = await counter_filing(client, desk)
+    filed = (await client.post("/api/officer/dossiers", json=body, headers=desk)).json()
+    code = filed["code"]
+    uploaded = await client.post("/api/files", headers=desk, files=[
+        ("file", ("bo-sung.pdf", pdf_of(3000), "application/pdf"))])
+    brought = {"documents": [{"name": "Giấy tờ bổ sung",
+                              "sha256": uploaded.json()["files"][0]["sha256"]}]}
+    path = f"/api/officer/dossiers/{code}/supplement"
+    early = await client.post(path, json=brought, headers=desk)
+    assert early.status_code == 409 and "not waiting for a supplement" in early.text
+
+    await waiting_for_supplement(engine, code)
+    refusals = [
+        (path, brought, {}, 401, ""),
+        (path, brought, bearer("STP", "appraisal"), 403, "role intake"),
+        (path, brought, bearer("SKHDT", "intake"), 403, "agency SKHDT"),
+        (f"/api/officer/dossiers/{code}9/supplement", brought, desk, 404, "no dossier"),
+        (path, {"documents": []}, desk, 422, "documents"),
+        (path, {**brought, "id_number": "010203004567"}, desk, 422, "id_number"),
+        (path, {"documents": [{"name": "X", "sha256": "0" * 64}]}, desk, 422, "not stored")]
+    for url, sent, headers, status, message in refusals:
+        refused = await client.post(url, json=sent, headers=headers)
+        assert refused.status_code == status, (status, refused.text)
+        assert message in refused.text
+    assert [e for e in await outbox(engine) if e["type"] == "SupplementProvided"] == []
+
+    taken = await client.post(path, json=brought, headers=desk)
+    assert taken.status_code == 202, taken.text
+    [event] = [e for e in await outbox(engine) if e["type"] == "SupplementProvided"]
+    assert event["event_id"] == taken.json()["event_id"]
+    # The applicant's path, as the officer: the same event, the officer its actor.
+    assert event["actor"] == "officer:tiep.nhan" and event["resumes"] == "intake"
+    assert event["documents"][0]["name"] == "Giấy tờ bổ sung"
+    assert event["documents"][0]["size"] == 3000
+
+
+async def outbox(engine) -> list[dict]:
+    async with engine.connect() as connection:
+        return [json.loads(v) for v in (await connection.execute(select(OUTBOX.c.value)))
+                .scalars().all()]

@@ -4,11 +4,14 @@ the tracking API and the reports without running the stages."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from motcua_contracts import DossierState, Status
 from motcua_intake.orm import Dossier, Rating, TimelineEntry
 from tests.personal import key_rows, seal_row
 
@@ -88,3 +91,24 @@ def tracking_app(engine: AsyncEngine, now: datetime) -> Any:
     app.include_router(create_tracking_router(default_catalogue(), WorkingCalendar(),
                                               current_officer(), clock=lambda: now))
     return app
+
+
+async def waiting_for_supplement(engine: AsyncEngine, code: str,
+                                 asked_by: str = "intake") -> None:
+    """The dossier as intake's consumer leaves it after `asked_by`'s SupplementRequested (no
+    consumer runs in-process): status 5, waiting on that request, its note on the timeline."""
+    async with engine.begin() as connection:
+        row = (await connection.execute(select(Dossier.id, Dossier.lifecycle).where(
+            Dossier.code == code))).one()
+        state = replace(DossierState.from_json(row.lifecycle),
+                        progress=Status.SUPPLEMENT_REQUESTED, holder="applicant",
+                        supplement_from=asked_by, supplements=1, intake_supplements=1)
+        now = datetime.now(timezone.utc)
+        await connection.execute(update(Dossier).where(Dossier.id == row.id).values(
+            status_code=5, lifecycle=state.to_json(), waiting_since=now,
+            waiting_on_event_id=uuid.uuid4(), waiting_on_event_hash="a" * 64,
+            supplement_due_at=now + timedelta(days=7), last_event_type="SupplementRequested"))
+        await connection.execute(TimelineEntry.__table__.insert().values(
+            event_id=uuid.uuid4(), dossier_id=row.id, type="SupplementRequested", at=now,
+            agency="STP", stage=asked_by, actor="officer:tiep.nhan", status_code=5,
+            holder="applicant", note="Thiếu giấy tờ (Giấy tờ về quyền sử dụng đất)"))

@@ -143,3 +143,26 @@ def test_an_event_of_an_unknown_dossier_or_against_the_rules_queues_nothing():
     with pytest.raises(IllegalTransition):
         on_event(submitted, dossiers, emitter)  # a second submission
     assert [kind for kind, _, _ in dossiers.calls] == [RECORD, PROGRESS]
+
+
+def test_an_imported_dossier_opens_its_record_with_the_old_code_and_dates_and_no_progress():
+    from motcua_contracts.imported import DossierImported
+
+    ended = RECEIVED + timedelta(days=4)
+    imported = new_event(
+        DossierImported, dossier_id=uuid7(), agency="STP", producer=by("import", None),
+        occurred_at=RECEIVED + timedelta(days=300), source_system="Một cửa cũ",
+        code="LC251124-000001", procedure_code="2.000488", channel="counter",
+        applicant={"full_name": "Trần Thị Bình", "id_number": "010203004567",
+                   "phone": "0912345678", "address": "Lào Cai"},
+        delivery={"channel": "counter"}, received_at=RECEIVED, status=10, ended_at=ended,
+        history=[{"at": RECEIVED, "actor": "legacy:a", "status": 2},
+                 {"at": ended, "actor": "legacy:a", "status": 10}],
+        dossier=facts(RECEIVED + timedelta(days=12)))
+    dossiers, emitter = FakeDossiers(), Emitter(by("portal", None), DOSSIER_TOPIC)
+    on_event(imported, dossiers, emitter)
+    [(kind, status, record)] = dossiers.calls
+    assert (kind, status) == (RECORD, 10)
+    assert record == {**record, "MaHoSo": "LC251124-000001", "TrangThaiHoSo": "10",
+                      "NgayTiepNhan": "20251124083005", "NgayHenTra": "20251206083005",
+                      "NgayKetThucXuLy": "20251128083005", "TaiLieuNop": []}

@@ -4,10 +4,14 @@ workspace with the tokens it mints: the procedure chosen from the catalogue with
 form fields and fees; a counter filing with two scanned PDFs stored through intake's upload and
 filed as the officer; and each refusal (wrong type, oversized file, a name with a control
 character, a missing field, no CSRF token, another role) shown in the page as a 4xx with its
-message, with nothing stored."""
+message, with nothing stored. Then the supplement a citizen brings to the counter for a dossier
+at status 5, filed from the dossier's page through intake's own supplement path with the
+officer as actor, and its refusals (not waiting, no file, a file without its document's name,
+a wrong type, no CSRF token, the dossier's limit) with nothing stored."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -24,13 +28,14 @@ from motcua_intake.api import create_api
 from motcua_intake.desk_queue import add_desk_queue
 from motcua_intake.files.documents import DossierFiles
 from motcua_intake.handlers import Intake, intake_stage
-from motcua_intake.orm import Dossier, StoredUpload
+from motcua_intake.orm import OUTBOX, Dossier, StoredUpload
 from motcua_runtime.db import create_engine
 from motcua_runtime.scope import AgencyScope
 from motcua_workspace import desk
 from motcua_workspace.accounts import add_account
 from motcua_workspace.upstream import Directory, Upstream
-from tests.files.data import JPEG_BYTES, pdf_of
+from tests.files.data import JPEG_BYTES, PNG_BYTES, pdf_of
+from tests.intake.tracking_rows import waiting_for_supplement
 from tests.officer_tokens import ISSUER, current_officer
 from tests.support import signer_of
 from tests.workspace.test_pages import PASSWORD, csrf_of, sign_in, workspace
@@ -189,3 +194,85 @@ async def test_no_csrf_token_and_another_role_are_refused(stack):
     await client.post("/dang-xuat", data={"csrf_token": csrf_of(page.text)})
     await sign_in(client, "chuyen.vien")
     assert (await client.get("/quay")).status_code == 403
+
+
+async def outbox_events(engine, type: str) -> list[dict]:
+    async with engine.connect() as connection:
+        values = (await connection.execute(select(OUTBOX.c.value))).scalars().all()
+    return [event for event in map(json.loads, values) if event["type"] == type]
+
+
+async def test_the_desk_files_a_supplement_brought_to_the_counter(stack):
+    client, engine, files_dir = stack
+    page = await client.get("/quay", params={"thu_tuc": LAND.code})
+    filed = await client.post("/quay/nop", data=filing_fields(page.text), files=[
+        ("tep_0", ("don-dang-ky.pdf", pdf_of(30_000), "application/pdf"))])
+    assert filed.status_code == 303, filed.text
+    code = filed.headers["location"].split("/quay/ho-so/")[1].split("?")[0]
+    dossier_path = f"/quay/ho-so/{code}"
+    csrf = csrf_of((await client.get(dossier_path)).text)
+    scan = ("giay-to-dat.pdf", pdf_of(12_000), "application/pdf")
+    # Not waiting for a supplement: refused, nothing stored.
+    early = await client.post(f"{dossier_path}/bo-sung", data={"csrf_token": csrf},
+                              files=[("tep_1", scan)])
+    assert early.status_code == 409 and "không ở trạng thái chờ bổ sung" in early.text
+    before = await stored(engine, files_dir)
+
+    await waiting_for_supplement(engine, code)
+    shown = await client.get(dossier_path)
+    assert shown.status_code == 200 and 'id="bieu-mau-bo-sung"' in shown.text
+    assert "Thiếu giấy tờ (Giấy tờ về quyền sử dụng đất)" in shown.text  # what was asked
+    for fields, files, status, message in (
+            # What a browser sends with no file chosen: the part, with an empty name.
+            ({"csrf_token": csrf}, [("tep_0", ("", b"", "application/octet-stream"))], 422,
+             "Cần chọn ít nhất một tệp"),
+            ({"csrf_token": csrf}, [("tep_khac", scan)], 422, "Cần ghi tên giấy tờ"),
+            ({"csrf_token": csrf}, [("tep_1", ("anh.pdf", JPEG_BYTES, "application/pdf"))],
+             415, "không phải tệp PDF, JPEG hoặc PNG"),
+            ({}, [("tep_1", scan)], 403, "Biểu mẫu không hợp lệ")):
+        refused = await client.post(f"{dossier_path}/bo-sung", data=fields, files=files)
+        assert refused.status_code == status, refused.text
+        assert message in refused.text
+        assert await stored(engine, files_dir) == before  # nothing stored
+    assert await outbox_events(engine, "SupplementProvided") == []
+
+    done = await client.post(f"{dossier_path}/bo-sung", data={
+        "csrf_token": csrf, "ten_khac": "Sơ đồ thửa đất"}, files=[
+        ("tep_1", scan), ("tep_khac", ("so-do.png", PNG_BYTES, "image/png"))])
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == f"{dossier_path}?bo_sung=1"
+    [event] = await outbox_events(engine, "SupplementProvided")
+    # Intake's own supplement path, with the officer as its actor (not the applicant's).
+    assert event["actor"] == "officer:tiep.nhan" and event["resumes"] == "intake"
+    assert [d["name"] for d in event["documents"]] == ["Giấy tờ về quyền sử dụng đất",
+                                                        "Sơ đồ thửa đất"]
+    assert event["documents"][1]["media_type"] == "image/png"
+    # Another role may not file it.
+    await client.post("/dang-xuat", data={"csrf_token": csrf})
+    await sign_in(client, "chuyen.vien")
+    other = await client.get(dossier_path)
+    assert other.status_code == 403
+
+
+async def test_a_supplement_over_the_dossiers_limit_is_refused_before_anything_is_sent(
+        stack, monkeypatch):
+    client, engine, files_dir = stack
+    page = await client.get("/quay", params={"thu_tuc": LAND.code})
+    filed = await client.post("/quay/nop", data=filing_fields(page.text), files=[
+        ("tep_0", ("don-dang-ky.pdf", pdf_of(30_000), "application/pdf"))])
+    code = filed.headers["location"].split("/quay/ho-so/")[1].split("?")[0]
+    await waiting_for_supplement(engine, code)
+    before = await stored(engine, files_dir)
+    # The dossier holds 30 kB already: 25 kB more passes a file's limit, not the dossier's.
+    monkeypatch.setenv("FILES_MAX_DOSSIER_BYTES", "50000")
+    desk.file_limits.cache_clear()
+    try:
+        csrf = csrf_of((await client.get(f"/quay/ho-so/{code}")).text)
+        refused = await client.post(f"/quay/ho-so/{code}/bo-sung", data={"csrf_token": csrf},
+                                    files=[("tep_1", ("lon.pdf", pdf_of(25_000),
+                                                      "application/pdf"))])
+    finally:
+        desk.file_limits.cache_clear()
+    assert refused.status_code == 413, refused.text
+    assert "các tệp của hồ sơ cộng lại vượt quá" in refused.text
+    assert await stored(engine, files_dir) == before

@@ -15,6 +15,7 @@ workspace's own calls with the tokens it mints.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote
@@ -33,6 +34,8 @@ from motcua_catalogue.centre import Centre
 from motcua_contracts import uuid7
 from motcua_delivery.handlers import Delivery, delivery_stage
 from motcua_delivery.orm import WorkItem as DeliveryItem
+from motcua_delivery.reads import IntakeAccessLog
+from motcua_delivery.record import NAME as RECORD
 from motcua_delivery.record import HandOverRecords
 from motcua_delivery.repository import open_sealed_context
 from motcua_documents.result import default_decision
@@ -41,9 +44,11 @@ from motcua_intake.desk_queue import add_desk_queue
 from motcua_intake.handlers import Intake, intake_stage
 from motcua_pki import DEV_PASSPHRASE
 from motcua_runtime.db import create_engine
+from motcua_runtime.officers import Officer
 from motcua_runtime.scope import AgencyScope
+from motcua_runtime.tokens import ServiceTokens
 from motcua_runtime.work_items import OPEN
-from motcua_runtime.work_queue import create_work_queue_api
+from motcua_runtime.work_queue import ReadNotRecorded, create_work_queue_api
 from motcua_signing.app import build_issuer
 from motcua_signing.handlers import Signing, signing_stage
 from motcua_signing.orm import WorkItem as SigningItem
@@ -158,8 +163,12 @@ async def stack(infra):
         "delivery": queue_app("delivery", delivery_stage(delivery), DeliveryItem,
                               delivery.work_queue(), sessions, topic,
                               present=open_sealed_context,
-                              documents=HandOverRecords(CATALOGUE, Centre(),
-                                                        "https://dvc.example").documents()),
+                              documents=HandOverRecords(
+                                  CATALOGUE, Centre(), "https://dvc.example",
+                                  record_read=IntakeAccessLog(
+                                      "http://intake", ServiceTokens(signer_of("delivery")),
+                                      what=RECORD, transport=httpx.ASGITransport(app=intake),
+                                  ).record).documents()),
     }
     transport = Hosts(apps)
     # Intake serves the desk's work queue on its own API (motcua_intake.desk_queue).
@@ -378,10 +387,48 @@ async def test_the_desk_hands_over_at_the_counter_and_prints_the_record(stack, t
         decide = await direct.post(f"/api/work-items/{item.id}/decisions/hand-to-post",
                                    headers=manager, json={})
     assert claim.status_code == 403 and decide.status_code == 403
+    # Every read of the record (it prints two names) is in intake's access log, as the
+    # officer's, with the PDF's SHA-256, recorded by delivery before it answered.
+    async with httpx.AsyncClient(transport=stack["direct"], base_url="http://intake") as direct:
+        reads = (await direct.get("/api/personal-data-reads", headers=bearer(
+            "STP", "auditor"), params={"code": stack["rows"]["counter"].code})).json()
+    records = [(r["officer"], r["role"]) for r in reads if r["what"] == "hand-over-record"]
+    assert records == [("giam.doc", "manager"), ("mot.cua", "delivery"),
+                       ("mot.cua", "delivery")]  # newest first: the manager, the desk twice
+    assert {r["sha256"] for r in reads if r["what"] == "hand-over-record"} == {
+        hashlib.sha256(record.content).hexdigest()}
     async with stack["sessions"]() as db:
         stored = await db.scalar(select(DeliveryItem).where(DeliveryItem.id == item.id))
     assert stored.outcome == "delivered" and stored.decided_by == "officer:mot.cua"
     assert "Trần Thị Bình" not in str(stored.context)  # the receiver's name kept sealed
+
+
+async def test_only_delivery_records_the_reads_it_serves_in_intakes_access_log(stack):
+    row = stack["rows"]["counter"]
+    read = {"dossier_id": str(row.id), "officer": "mot.cua", "agency": "STP",
+            "role": "delivery", "what": "hand-over-record", "sha256": "a" * 64}
+
+    def service(name: str, agency: str | None = None) -> dict[str, str]:
+        token = ServiceTokens(signer_of(name, agency)).for_audience("intake")
+        return {"Authorization": f"Bearer {token}"}
+
+    async with httpx.AsyncClient(transport=stack["direct"], base_url="http://intake") as direct:
+        url = "/internal/personal-data-reads"
+        assert (await direct.post(url, json=read)).status_code == 401
+        for body, headers, status in (
+                (read, bearer("STP", "delivery"), 403),  # an officer logs nothing themselves
+                (read, service("signing"), 403),  # nor another service
+                ({**read, "what": "file"}, service("delivery"), 403),  # nor another kind
+                (read, service("delivery", "BUUDIEN"), 403),  # an agency's own: its officers
+                ({**read, "dossier_id": str(uuid7())}, service("delivery"), 404),
+                ({**read, "officer": "x\n"}, service("delivery"), 422)):
+            answer = await direct.post(url, json=body, headers=headers)
+            assert answer.status_code == status, (body, answer.text)
+        assert (await direct.post(url, json=read, headers=service("delivery"))).status_code == 201
+    # Without intake to record it in, the record is not served.
+    with pytest.raises(ReadNotRecorded, match="DELIVERY_INTAKE_URL"):
+        await IntakeAccessLog(None, ServiceTokens(signer_of("delivery")), what=RECORD).record(
+            stack["items"]["counter"], Officer("mot.cua", "STP", "delivery"), b"%PDF", None)
 
 
 async def test_the_record_is_refused_to_another_agency_another_role_and_signed_out(stack):

@@ -7,5 +7,9 @@ STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
 # sync runs only when PORTAL_URL is set: motcua_cli.supervisor.portal_configured), then the
 # officers' workspace (which consumes nothing: it calls the stages' work queues).
 SERVICES = (*STAGES, "audit", "operations", "portal", "workspace")
+# Who signs events beside the stages: `motcua import-legacy`, with the import key (producer
+# service `import`, a shared key for every agency), which only DossierImported may carry.
+IMPORT_PRODUCER = "import"
+SIGNERS = (*STAGES, IMPORT_PRODUCER)
 # The services that keep an outbox, an inbox and dead letters (all but the workspace).
 CONSUMERS = (*STAGES, "audit", "operations", "portal")

@@ -158,9 +158,10 @@ def add_procedures_command(commands: Commands) -> None:
 def add_admin_commands(commands: Commands) -> None:
     """keys, tokens, audit, chaos, contracts, privacy, portal: each module adds its own
     parser."""
-    from motcua_cli import audit, chaos, contracts, keys, portal, privacy, tokens
+    from motcua_cli import audit, chaos, contracts, keys, legacy, portal, privacy, tokens
 
     keys.add_parser(commands)
+    legacy.add_parser(commands)
     tokens.add_parser(commands)
     audit.add_parser(commands)
     chaos.add_parser(commands)
@@ -239,6 +240,15 @@ def run_portal(args: argparse.Namespace, current: stackfile.Stack) -> int:
     from motcua_cli import portal
 
     return portal.run(args, current)
+
+
+def run_import_legacy(args: argparse.Namespace, current: stackfile.Stack) -> int:
+    from motcua_cli import legacy
+    from motcua_cli.keys import key_passphrase, privacy_master_key
+    from motcua_cli.up import keys_dir_of
+
+    return legacy.run(args, current, keys_dir_of(args.data_dir), key_passphrase(),
+                      privacy_master_key())
 
 
 def run_audit(args: argparse.Namespace, current: stackfile.Stack) -> int:
@@ -361,6 +371,7 @@ WITH_STACK: dict[str, Callable[[argparse.Namespace, stackfile.Stack], int]] = {
     "outbox": run_outbox, "dlq": run_dlq, "report": run_report, "access-log": run_access_log,
     "trace": run_trace,
     "calendar": calendar_cli.run, "catalogue": catalogue_cli.run, "audit": run_audit,
+    "import-legacy": run_import_legacy,
     "demo": run_demo, "bench": run_bench,
     "stack": run_stack, "migrate": run_migrate, "topics": run_topics, "privacy": run_privacy,
     "portal": run_portal,

@@ -190,6 +190,8 @@ def plan_services(env: dict[str, str], log_dir: Path, *, api_port: int,
     for service in planned:
         if service.stage == "intake" and signing is not None:
             service.env.setdefault("INTAKE_SIGNING_URL", signing.http_url or "")
+        if service.stage == "delivery" and intake:  # the hand-over record's reads are logged
+            service.env.setdefault("DELIVERY_INTAKE_URL", intake)
         if service.stage == "operations":
             service.env["OPERATIONS_METRICS_TARGETS"] = targets
         if service.stage == "workspace":

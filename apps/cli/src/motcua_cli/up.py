@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from motcua_cli import SERVICES, STAGES
+from motcua_cli import IMPORT_PRODUCER, SERVICES, STAGES
 from motcua_cli.embedded_stack import READY_TIMEOUT, EmbeddedStack
 from motcua_cli.keys import key_passphrase
 from motcua_runtime.keys import ensure_keys, own_instances
@@ -45,8 +45,8 @@ def keys_dir_of(data_dir: Path) -> Path:
 def ensure_dev_keys(keys_dir: Path, agencies: dict[str, list[str]]) -> list[str]:
     """A key for each stage and each agency instance that has none yet, each shared key scoped
     to every agency but those with their own instance (a shared key of another scope is
-    replaced); returns the new ids."""
-    instances = [(stage, None) for stage in STAGES]
+    replaced), and the import key of `motcua import-legacy`; returns the new ids."""
+    instances = [(stage, None) for stage in STAGES] + [(IMPORT_PRODUCER, None)]
     instances += [(stage, agency) for stage, codes in agencies.items() for agency in codes]
     created = ensure_keys(keys_dir, instances, exclusions=own_instances(instances),
                           passphrase=key_passphrase())

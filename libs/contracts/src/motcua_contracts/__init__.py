@@ -14,6 +14,7 @@ from motcua_contracts.envelope import (
 )
 from motcua_contracts.lifecycle import (
     PRODUCERS,
+    ROOTS,
     STATUS_NAMES,
     DossierState,
     IllegalTransition,
@@ -43,6 +44,7 @@ __all__ = [
     "IllegalTransition",
     "JCS",
     "PRODUCERS",
+    "ROOTS",
     "Producer",
     "Status",
     "UnsupportedEvent",

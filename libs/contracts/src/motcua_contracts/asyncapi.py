@@ -40,12 +40,14 @@ RECEIVES: dict[str, frozenset[str]] = {
     "appraisal": frozenset({
         "DossierAccepted", "DossierReturned", "SupplementProvided", "SupplementExpired",
         "FeesPaid", "ConsultationRequested", "ConsultationAnswered", "WithdrawalRequested",
-        "DossierStopped"}),
+        "DossierStopped", "DossierImported"}),
     "approval": frozenset({"DossierAppraised", "DossierStopped"}),
     "signing": frozenset({"DossierApproved", "DossierDenied", "DossierStopped"}),
     "delivery": frozenset({"ResultSigned", "ResultHandedToPost"}),
     "audit": _EVERYTHING,
     "operations": _EVERYTHING,
+    # `motcua import-legacy` receives nothing: it only sends the dossiers it brings in.
+    "import": frozenset(),
 }
 SERVICES = tuple(RECEIVES)
 

@@ -34,6 +34,7 @@ EVENT_NAMES: Final[dict[str, str]] = {
     "PersonalDataErased": "Xóa dữ liệu cá nhân theo quy định",
     "DossierRated": "Người nộp đánh giá mức độ hài lòng",
     "DeadLetterResolved": "Xử lý bản ghi lỗi trên kênh sự kiện",
+    "DossierImported": "Chuyển từ hệ thống một cửa cũ sang",
 }
 
 

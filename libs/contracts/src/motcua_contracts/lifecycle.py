@@ -81,7 +81,14 @@ PRODUCERS: dict[str, frozenset[str]] = {
     "PersonalDataErased": frozenset({"intake"}),
     # The applicant's rating, recorded by intake's API.
     "DossierRated": frozenset({"intake"}),
+    # A dossier brought in from the system being replaced: only the import key signs it
+    # (motcua_contracts.imported, `motcua import-legacy`).
+    "DossierImported": frozenset({"import"}),
 }
+
+# The events that start a dossier's history (no cause): a native submission, or a dossier
+# brought in from the system being replaced.
+ROOTS = frozenset({"DossierSubmitted", "DossierImported"})
 
 # Events that record something about the processing, not the dossier: legal in any state, even
 # before the submission arrived or after the end, and they change nothing.
@@ -160,12 +167,35 @@ def advance(state: DossierState, event: Event) -> DossierState:
         _expect(state.progress is None, kind, state, "the dossier was already submitted")
         chosen = getattr(getattr(event, "delivery", None), "channel", None)
         return DossierState(progress=Status.SUBMITTED, holder="intake", delivery_channel=chosen)
+    if kind == "DossierImported":
+        _expect(state.progress is None, kind, state,
+                f"the dossier has ended ({state.progress})" if state.ended
+                else "the dossier already has a history")
+        return _imported(event)
     _expect(state.progress is not None, kind, state, "no DossierSubmitted came first")
     _expect(not state.ended, kind, state, f"the dossier has ended ({state.progress})")
     rule = _RULES.get(kind)
     if rule is None:
         raise IllegalTransition(f"{kind} has no lifecycle rule")
     return rule(state, event)
+
+
+def _imported(event: Event) -> DossierState:
+    """A dossier imported at the status it had in the old system: ended, or held by the stage
+    it continues at (the competent agency's appraisal), with the supplements it was asked for."""
+    status = Status(event.status)  # type: ignore[attr-defined]
+    continues_at: str | None = event.continues_at  # type: ignore[attr-defined]
+    if status in TERMINAL:
+        _expect(continues_at is None, event.type, DossierState(), f"an ended dossier (status "
+                f"{int(status)}) continues nowhere, not at {continues_at}")
+    else:
+        _expect(status in (Status.ACCEPTED, Status.IN_PROGRESS) and continues_at == "appraisal",
+                event.type, DossierState(), f"an imported dossier at status {int(status)} "
+                "cannot continue here (only 2 or 4, at appraisal)")
+    facts = event.dossier  # type: ignore[attr-defined]
+    return DossierState(progress=status, holder=continues_at, agency=event.agency,
+                        supplements=facts.supplements_requested,
+                        delivery_channel=event.delivery.channel)  # type: ignore[attr-defined]
 
 
 def _expect(condition: bool, kind: str, state: DossierState, why: str) -> None:

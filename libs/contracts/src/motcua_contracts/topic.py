@@ -22,6 +22,7 @@ from motcua_contracts.delivery import (
     ResultPickedUpByPost,
 )
 from motcua_contracts.envelope import Event
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierOverdue,
@@ -69,6 +70,7 @@ DossierEvent = Annotated[
         DeadLetterResolved,
         PersonalDataErased,
         DossierRated,
+        DossierImported,
     ],
     Field(discriminator="type"),
 ]

@@ -3,41 +3,20 @@
 title, the dossier's facts, the decision or the refusal reason, a QR code to the public lookup,
 and the place where the agency's seal (the visible PAdES signature) goes.
 
-Two uses of the one drawing: signing renders the result and seals it (`motcua_signing.issuer`);
-the officers' workspace renders the same page as a draft (`draft=True`) for the leader to read
-before approving or signing: a "DỰ THẢO" mark across the page, no seal, no number yet. Pure:
-facts in, PDF bytes out."""
+What the page states (`ResultFacts`, built by `result_facts` for the sealed result and for its
+draft alike), its title and the seal's place; the page itself is drawn on the prepared template
+of motcua_documents.result_page, one drawing for both uses: signing seals it
+(`motcua_signing.issuer`), and the officers' workspace shows it as a draft (`draft=True`) for
+the leader to read before approving or signing: a "DỰ THẢO" mark across the page, no seal, no
+number yet. Pure: facts in, PDF bytes out."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-from xml.sax.saxutils import escape
 
-from reportlab.lib.enums import TA_JUSTIFY
-from reportlab.pdfgen.canvas import Canvas
-
-from motcua_catalogue.centre import centre_from_env
-from motcua_catalogue.working_time import VIETNAM
-from motcua_documents.page import (
-    CENTRED,
-    CONTENT_WIDTH,
-    MARGIN,
-    MEDIA_TYPE,
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
-    bold,
-    draw_header,
-    draw_lookup,
-    finish,
-    font_path,
-    lookup_url,
-    new_canvas,
-    paragraph,
-    style,
-)
+from motcua_documents.page import MARGIN, MEDIA_TYPE, PAGE_WIDTH, font_path, lookup_url
 
 # Where the seal goes (PDF points, origin bottom left): under the signature block, right side.
 SEAL_BOX = (PAGE_WIDTH - MARGIN - 220, 150, PAGE_WIDTH - MARGIN, 240)
@@ -133,96 +112,11 @@ def result_facts(*, procedure: Titled | None, procedure_code: str, agency_name: 
         signer_name=signer_name, result_title=procedure.result_title if procedure else "")
 
 
-SEAL_RED = (0.78, 0.05, 0.05)
-
-
-def _draw_seal(canvas: Canvas, facts: ResultFacts) -> None:
-    """The visible seal: a red frame with who signed, the number and the time, where the
-    signature field's widget is placed. Drawn here so the signature covers it."""
-    left, bottom, right, top = SEAL_BOX
-    canvas.saveState()
-    canvas.setStrokeColorRGB(*SEAL_RED)
-    canvas.setLineWidth(1.5)
-    canvas.roundRect(left, bottom, right - left, top - bottom, 6)
-    radius = (top - bottom) / 2 - 10
-    canvas.circle(left + 10 + radius, bottom + (top - bottom) / 2, radius)
-    canvas.setFillColorRGB(*SEAL_RED)
-    canvas.setFont("VN-Bold", 7)
-    canvas.drawCentredString(left + 10 + radius, bottom + (top - bottom) / 2 - 2, "ĐÃ KÝ SỐ")
-    text_left = left + 2 * radius + 18
-    signed = facts.issued_at.astimezone(VIETNAM)
-    paragraph(canvas, f"Ký bởi: {bold(facts.signer_name)}<br/>"
-              f"Số: {escape(facts.result_number)}<br/>"
-              f"Thời gian ký: {signed:%d/%m/%Y %H:%M:%S} (GMT+7)",
-              style("seal", size=7.5, textColor=SEAL_RED), text_left, top - 8,
-              right - text_left - 6)
-    canvas.restoreState()
-
-
-def _draw_draft_marks(canvas: Canvas) -> None:
-    """A draft: "DỰ THẢO" across the page (light, under nothing it hides), the note above the
-    header, and an empty dashed box where the seal will be."""
-    canvas.saveState()
-    canvas.setFillColorRGB(0.85, 0.2, 0.2, alpha=0.16)
-    canvas.setFont("VN-Bold", 110)
-    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
-    canvas.rotate(40)
-    canvas.drawCentredString(0, -30, DRAFT_MARK)
-    canvas.restoreState()
-    canvas.saveState()
-    canvas.setFillColorRGB(*SEAL_RED)
-    canvas.setFont("VN-Bold", 9)
-    canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 28, f"{DRAFT_MARK} — {DRAFT_NOTE}")
-    left, bottom, right, top = SEAL_BOX
-    canvas.setStrokeColorRGB(0.55, 0.55, 0.55)
-    canvas.setDash(4, 3)
-    canvas.rect(left, bottom, right - left, top - bottom)
-    canvas.setFillColorRGB(0.45, 0.45, 0.45)
-    canvas.setFont("VN-Italic", 9)
-    canvas.drawCentredString((left + right) / 2, (bottom + top) / 2 - 3,
-                             "Chỗ ký số, đóng dấu (khi ban hành)")
-    canvas.restoreState()
-
-
 def render_pdf(facts: ResultFacts, *, draft: bool = False) -> bytes:
-    """The result as signing seals it; with `draft`, the same page marked "DỰ THẢO", without
-    the seal (`facts.result_number` is then DRAFT_NUMBER, `issued_at` when it is drawn)."""
-    buffer = io.BytesIO()
-    title, subtitle = title_for(facts.procedure_code, facts.outcome, facts.result_title)
-    canvas = new_canvas(buffer, title=(f"{DRAFT_MARK}: " if draft else "")
-                        + f"{title.capitalize()} {facts.result_number}",
-                        author=facts.agency_name, subject=f"Hồ sơ {facts.dossier_code}")
-    if draft:
-        _draw_draft_marks(canvas)
-    draw_header(canvas, issuer=facts.agency_name, number=facts.result_number,
-                dated=facts.issued_at, place=centre_from_env().province)
+    """The result as signing seals it, without the signature; with `draft`, the same page
+    marked "DỰ THẢO", without the seal (`facts.result_number` is then DRAFT_NUMBER, `issued_at`
+    when it is drawn). Both are drawn on the prepared template (motcua_documents.result_page),
+    the one drawing of the result page."""
+    from motcua_documents.result_page import render_pdf as on_template  # it imports this one
 
-    y = paragraph(canvas, escape(title), style("title", "VN-Bold", 15, **CENTRED),
-                  MARGIN, PAGE_HEIGHT - 190, CONTENT_WIDTH)
-    y = paragraph(canvas, escape(subtitle), style("subtitle", "VN-Bold", 12, **CENTRED),
-                  MARGIN, y - 4, CONTENT_WIDTH)
-    body = style("body", size=12, alignment=TA_JUSTIFY)
-    received = facts.received_at.astimezone(VIETNAM)
-    lines = [
-        f"Mã hồ sơ: {bold(facts.dossier_code)}, tiếp nhận ngày {received:%d/%m/%Y}.",
-        f"Người nộp hồ sơ: {bold(facts.applicant_name)}.",
-        f"Thủ tục hành chính: {escape(facts.procedure_name)} (mã {escape(facts.procedure_code)}).",
-        ("Kết quả giải quyết: " if facts.outcome == "approved" else "Lý do từ chối: ")
-        + escape(facts.body),
-    ]
-    if facts.outcome == "denied":
-        lines.append("Người nộp hồ sơ có quyền khiếu nại theo quy định của Luật Khiếu nại.")
-    y -= 24
-    for line in lines:
-        y = paragraph(canvas, line, body, MARGIN, y, CONTENT_WIDTH) - 8
-
-    seal_left, seal_bottom, seal_right, seal_top = SEAL_BOX
-    y = paragraph(canvas, "THỦ TRƯỞNG CƠ QUAN", style("signer", "VN-Bold", 11, **CENTRED),
-                  seal_left, seal_top + 48, seal_right - seal_left)
-    paragraph(canvas, "(Ký số, đóng dấu)", style("hint", "VN-Italic", 10, **CENTRED),
-              seal_left, y, seal_right - seal_left)
-
-    if not draft:
-        _draw_seal(canvas, facts)
-    draw_lookup(canvas, facts.lookup_url, MARGIN, seal_bottom)
-    return finish(canvas, buffer)
+    return on_template(facts, draft=draft)

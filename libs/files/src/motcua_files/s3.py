@@ -42,7 +42,8 @@ class S3Store:
             options["region"] = region
         self.bucket = bucket
         self._store = _ObstoreS3(bucket, **options)
-        self._spool_dir = spool_dir
+        # str, not Path: typeshed types SpooledTemporaryFile's dir as str alone.
+        self._spool_dir = str(spool_dir) if spool_dir else None
 
     @staticmethod
     def key_of(sha256: str) -> str:

@@ -1,7 +1,8 @@
 """Chains that cannot be entered in the middle: a consumer acts on an event only if it continues
 a history the consumer already knows for that dossier.
 
-A dossier's history starts with one `DossierSubmitted` (no cause) and every later event names
+A dossier's history starts with one `DossierSubmitted` (or, brought in from the system being
+replaced, one `DossierImported`; no cause) and every later event names
 its cause by `causation_hash`. A key that is stolen, or an agency's key used beyond what it was
 given, can sign a well-formed `DossierAccepted`; what it cannot make is the history before it.
 So each consumer keeps, per dossier, the hashes of the events it has seen continue that history
@@ -35,9 +36,11 @@ from sqlalchemy import Column, LargeBinary, MetaData, Table, Uuid, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua_contracts import Event
+from motcua_contracts import ROOTS, Event
 
 ROOT_TYPE = "DossierSubmitted"
+# What may start a history: a submission, or a dossier imported from the system being replaced.
+ROOT_TYPES = ROOTS
 
 
 def chain_links_table(metadata: MetaData) -> Table:
@@ -70,8 +73,9 @@ class ChainBook:
     def admit(self, event: Event) -> str | None:
         """Learn a verified event; the reason it breaks the chain if it does."""
         if event.causation_id is None:
-            if event.type != ROOT_TYPE:
-                return f"chain: {event.type} has no cause; only a {ROOT_TYPE} starts a history"
+            if event.type not in ROOT_TYPES:
+                roots = " or ".join(sorted(ROOT_TYPES))
+                return f"chain: {event.type} has no cause; only a {roots} starts a history"
             self._learn(event.dossier_id, event.hash)
             return None
         if not self.knows(event.dossier_id, event.causation_hash):

@@ -54,7 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from motcua_contracts import EVENT_TYPES, Event, Headers, Producer
 from motcua_runtime import metrics
 from motcua_runtime.assignment import AssignmentGauge
-from motcua_runtime.chains import ROOT_TYPE, ChainBook
+from motcua_runtime.chains import ROOT_TYPES, ChainBook
 from motcua_runtime.db import DEAD, PARKED, WAITING
 from motcua_runtime.kafka import fetch_limits, group_timing
 from motcua_runtime.keys import KeyRegistry, Signer, signer_from_settings
@@ -229,7 +229,7 @@ class BatchProcessor:
         if dossier_id is None:
             return
         event_hash = headers.get(Headers.EVENT_HASH)
-        if headers.get(Headers.TYPE) == ROOT_TYPE or event_hash is None:
+        if headers.get(Headers.TYPE) in ROOT_TYPES or event_hash is None:
             event = read_event(record, headers, self.verifier)
             if isinstance(event, Event):
                 book.admit(event)

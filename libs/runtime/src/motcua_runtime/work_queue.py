@@ -92,15 +92,26 @@ Present = Callable[[AsyncSession, Sequence[Any]], Awaitable[Mapping[uuid.UUID, d
 RenderDocument = Callable[[AsyncSession, Any, Officer], Awaitable[bytes]]
 
 
+# on_read(item, officer, content, client): the read of a document that prints personal data,
+# recorded where the dossier's reads are (intake's access log) before the document is served.
+RecordRead = Callable[[Any, Officer, bytes, str | None], Awaitable[None]]
+
+
+class ReadNotRecorded(Exception):
+    """The read could not be recorded: the document is not served (503, try again)."""
+
+
 @dataclass(frozen=True)
 class ItemDocument:
     """A document a stage draws from one of its items when asked (the delivery's hand-over
-    record): not kept, since the item keeps what it states."""
+    record): not kept, since the item keeps what it states. `on_read`: when it prints personal
+    data, how its read is recorded; the document is served only once it is."""
 
     render: RenderDocument
     file_name: str
     media_type: str = "application/pdf"
     summary: str = ""
+    on_read: RecordRead | None = None
 
 
 MANAGER = "manager"  # reads every stage's queue of their agency, decides nothing
@@ -227,9 +238,10 @@ def add_document_route(app: FastAPI, queue: "WorkQueue", current_officer: Office
              description=f"The documents: {described}.", responses={
                  200: {"content": {d.media_type: {} for d in documents.values()}},
                  404: {"description": "No such item here, or no such document"},
-                 409: {"description": "The item has no such document yet"}})
-    async def document(item_id: uuid.UUID, name: str, officer: CurrentOfficer,
-                       session: Session) -> Response:
+                 409: {"description": "The item has no such document yet"},
+                 503: {"description": "The read could not be recorded in the access log"}})
+    async def document(item_id: uuid.UUID, name: str, request: Request,
+                       officer: CurrentOfficer, session: Session) -> Response:
         queue.check_reader(officer)
         wanted = documents.get(name)
         if wanted is None:
@@ -241,6 +253,13 @@ def add_document_route(app: FastAPI, queue: "WorkQueue", current_officer: Office
             content = await wanted.render(session, item, officer)
         except Rejected as error:
             raise HTTPException(409, detail={"message": str(error)}) from None
+        if wanted.on_read is not None:
+            try:
+                await wanted.on_read(item, officer, content,
+                                     request.client.host if request.client else None)
+            except ReadNotRecorded as error:
+                raise HTTPException(503, detail={"message": str(error)},
+                                    headers={"Retry-After": "5"}) from None
         code = (item.dossier or {}).get("code", str(item.id))
         return Response(content, media_type=wanted.media_type, headers={
             "Cache-Control": "no-store",

@@ -22,6 +22,7 @@ from motcua_contracts.appraisal import (
 )
 from motcua_contracts.approval import DossierReturned
 from motcua_contracts.dossier import ProcedureTerms
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import (
     DossierAccepted,
     FeesPaid,
@@ -98,6 +99,25 @@ class Appraisal:
             # The agency holds it now: being processed (4), whoever decides it and when.
             emitter.emit(DossierTakenOver, cause=event)
         self.proceed(item, emitter, event.occurred_at)
+
+    def on_imported(self, event: DossierImported, items: WorkItems, emitter: Emitter) -> None:
+        """A dossier brought in from the system being replaced while the competent agency was
+        handling it: its item opens with the old system's appointment (never counted again) and
+        waits for an officer, whatever the procedure's policy, since people were deciding it
+        there. An ended one, or one continuing elsewhere, is nothing for appraisal."""
+        if event.continues_at != STAGE:
+            return
+        item = take_over(items, WorkItem, event, event.dossier, STAGE)
+        accepted = next((step.at for step in event.history if step.status == 2),
+                        event.received_at)
+        asked = [step.at for step in event.history if step.status == 5]
+        item.context = {**item.context, "imported": event.source_system,
+                        decisions.ACCEPTED_AT: accepted.isoformat(),
+                        # The agency's one supplement request, if the old system made it.
+                        **({decisions.SUPPLEMENT_ASKED: asked[-1].isoformat()} if asked else {})}
+        if event.status == 2:
+            # As for a native hand-off: the agency holds it now, being processed (4).
+            emitter.emit(DossierTakenOver, cause=event)
 
     def on_supplement_provided(self, event: SupplementProvided, items: WorkItems,
                                emitter: Emitter) -> None:
@@ -239,6 +259,7 @@ def appraisal_stage(appraisal: Appraisal) -> Stage:
     handlers: dict[str, Any] = {
         "DossierAccepted": appraisal.on_accepted,
         "DossierReturned": appraisal.on_accepted,
+        "DossierImported": appraisal.on_imported,
         "SupplementProvided": appraisal.on_supplement_provided,
         "SupplementExpired": appraisal.on_supplement_expired,
         "FeesPaid": appraisal.on_fees_paid,

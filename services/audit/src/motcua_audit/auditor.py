@@ -22,7 +22,8 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from motcua_contracts import DossierState, Event, IllegalTransition, Status, advance
+from motcua_contracts import ROOTS, DossierState, Event, IllegalTransition, Status, advance
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import DossierSubmitted
 from motcua_contracts.lifecycle import AFTER_DELIVERY, NEUTRAL, ended_by_expiry
 from motcua_contracts.topic import EVENT_ADAPTER, SCHEMA_VERSIONS
@@ -62,6 +63,7 @@ class _Open:
     ready_at: datetime | None = None  # status 9: the result is signed
     judged: bool = True  # False after its first finding: later transitions are not judged
     timeline: Timeline = field(default_factory=lambda: Timeline(0, 0))
+    imported: bool = False  # its history began with a DossierImported
 
 
 @dataclass(slots=True, frozen=True)
@@ -90,6 +92,7 @@ class _Ended:
     status: int
     event_ids: bytes  # the dossier's event ids, 16 bytes each
     timeline: Timeline
+    imported: bool = False
 
 
 @dataclass
@@ -102,6 +105,13 @@ class Tally:
     # code; on events from before it was recorded, the e-ID prefix of the code).
     received_by_agency: dict[str, int] = field(default_factory=dict)
     received_by_unit: dict[str, int] = field(default_factory=dict)
+    # Imported history told from native (motcua_contracts.imported): the dossiers brought in
+    # from the system being replaced, the DossierImported events that carry their old history,
+    # and the native events that continued them here (officers carrying on).
+    imported_dossiers: int = 0
+    imported_events: int = 0
+    continued_events: int = 0
+    imported_by_status: dict[str, int] = field(default_factory=dict)
 
 
 class Auditor:
@@ -169,6 +179,11 @@ class Auditor:
         self._check_chain(dossier, dossier_id, where, event, document)
         if isinstance(event, DossierSubmitted):
             self._count_received(event)
+        elif isinstance(event, DossierImported) and event.causation_id is None:
+            dossier.imported = True
+            self._count_imported(event)
+        elif dossier.imported:
+            self.tally.continued_events += 1
         hash_bytes = dossier.seen[event_key] = _hash_bytes(event.hash)
         self._resolve_pending(dossier, dossier_id, where, event, event_key, document)
         if dossier.judged:
@@ -182,7 +197,17 @@ class Auditor:
         if dossier.state.ended and not dossier.pending:
             status = dossier.state.status
             self.dossiers[dossier_key] = _Ended(int(status) if status else 0,
-                                                b"".join(dossier.seen), dossier.timeline)
+                                                b"".join(dossier.seen), dossier.timeline,
+                                                dossier.imported)
+
+    def _count_imported(self, event: DossierImported) -> None:
+        """Counted apart from the native dossiers received: their reception, deadlines and
+        steps were the old system's, judged there."""
+        tally = self.tally
+        tally.imported_dossiers += 1
+        tally.imported_events += 1
+        status = str(event.status)
+        tally.imported_by_status[status] = tally.imported_by_status.get(status, 0) + 1
 
     def _count_received(self, event: DossierSubmitted) -> None:
         unit = event.receiving_unit or event.code.rsplit("-", 2)[0]
@@ -217,9 +242,10 @@ class Auditor:
     def _check_chain(self, dossier: _Open, dossier_id: str, where: tuple[int, int], event: Event,
                      document: dict[str, Any]) -> None:
         if event.causation_id is None:
-            if event.type != "DossierSubmitted":
+            if event.type not in ROOTS:
                 self._report(dossier_id, where, CHAIN, f"{event.type} has no cause: only a "
-                             "DossierSubmitted starts a history", document)
+                             "DossierSubmitted (or a DossierImported) starts a history",
+                             document)
             return
         cause_hash = dossier.seen.get(event.causation_id.bytes)
         if cause_hash is None:
@@ -253,7 +279,9 @@ class Auditor:
             # timeline intake keeps of it.
             self.dossiers[dossier_key] = _Ended(
                 dossier.status, ids + event_key,
-                dossier.timeline.add(_hash_bytes(event.hash)))
+                dossier.timeline.add(_hash_bytes(event.hash)), dossier.imported)
+            if dossier.imported:
+                self.tally.continued_events += 1
         else:
             self._report(dossier_id, where, LIFECYCLE, f"{event.type} after the dossier ended "
                          f"(status {dossier.status})", document)

@@ -40,6 +40,10 @@ class ShareResult:
     statuses: dict[int, int] = field(default_factory=dict)  # status code -> dossiers
     received_by_agency: dict[str, int] = field(default_factory=dict)
     received_by_unit: dict[str, int] = field(default_factory=dict)
+    imported_dossiers: int = 0
+    imported_events: int = 0
+    continued_events: int = 0
+    imported_by_status: dict[str, int] = field(default_factory=dict)
     in_database: int = 0
     peak_rss: int = 0  # bytes
     cpu_seconds: float = 0.0  # user + system time of the share's process
@@ -70,7 +74,9 @@ class Replay:
         statuses: Counter[int] = Counter()
         by_agency: Counter[str] = Counter()
         by_unit: Counter[str] = Counter()
+        imported_statuses: Counter[str] = Counter()
         for share in self.shares:
+            imported_statuses.update(share.imported_by_status)
             by_kind.update(share.findings_by_kind)
             statuses.update(share.statuses)
             by_agency.update(share.received_by_agency)
@@ -89,6 +95,16 @@ class Replay:
                           "late": sum(s.late for s in self.shares)},
             "received": {"by_agency": dict(sorted(by_agency.items())),
                          "by_receiving_unit": dict(sorted(by_unit.items()))},
+            # Imported history (DossierImported, the import key's) told from native: the
+            # dossiers brought in, their import events, and the native events that continued
+            # them here; `native` is the rest of the log.
+            "imported": {"dossiers": sum(s.imported_dossiers for s in self.shares),
+                         "events": sum(s.imported_events for s in self.shares),
+                         "continued_events": sum(s.continued_events for s in self.shares),
+                         "statuses": dict(sorted(imported_statuses.items()))},
+            "native": {"dossiers": sum(s.dossiers - s.imported_dossiers for s in self.shares),
+                       "events": sum(s.events - s.imported_events - s.continued_events
+                                     for s in self.shares)},
             "findings_by_kind": dict(sorted(by_kind.items())),
             "findings": [f.to_json() for f in findings],
             "findings_listed": len(findings),
@@ -191,6 +207,9 @@ async def _judge_share(source: Source, registry_path: Path, database_url: str | 
         statuses=dict(Counter(r.status for r in rebuilt.values())), in_database=in_database,
         received_by_agency=dict(tally.received_by_agency),
         received_by_unit=dict(tally.received_by_unit),
+        imported_dossiers=tally.imported_dossiers, imported_events=tally.imported_events,
+        continued_events=tally.continued_events,
+        imported_by_status=dict(tally.imported_by_status),
         peak_rss=usage.ru_maxrss * 1024, cpu_seconds=usage.ru_utime + usage.ru_stime)
 
 

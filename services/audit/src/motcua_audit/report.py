@@ -44,6 +44,13 @@ def show(report: dict[str, Any], console: Console, *, listed: int = 20) -> None:
                           ("received by unit", received.get("by_receiving_unit", {}))):
         summary.add_row(label, ", ".join(f"{name}: {count:,}" for name, count in
                                          counts.items()) or "-")
+    imported, native = report.get("imported", {}), report.get("native", {})
+    summary.add_row("native dossiers / events", f"{native.get('dossiers', 0):,} / "
+                                                f"{native.get('events', 0):,}")
+    summary.add_row("imported dossiers / events", f"{imported.get('dossiers', 0):,} / "
+                                                  f"{imported.get('events', 0):,} (+"
+                                                  f"{imported.get('continued_events', 0):,} "
+                                                  "native events continuing them)")
     total = report["findings_total"]
     summary.add_row("findings", f"[bold {'red' if total else 'green'}]{total:,}[/]")
     console.print(summary)
@@ -89,7 +96,9 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 </head><body>
 <h1>Audit replay</h1>
 <p>{html.escape(report['source'])}: {report['events']:,} events, {report['dossiers']:,} dossiers,
-{report['events_per_second']:,.0f} events/s. On time {report['deadlines']['on_time']:,}, late
+{report['events_per_second']:,.0f} events/s.
+Imported from the system being replaced: {report.get('imported', {}).get('dossiers', 0):,}
+dossiers. On time {report['deadlines']['on_time']:,}, late
 {report['deadlines']['late']:,}.</p>
 <p><strong>{html.escape(verdict)}</strong></p>
 <h2>Findings by kind</h2>

@@ -5,7 +5,8 @@ identity check, the power of attorney, the time), so nothing is stored twice and
 unreadable once the dossier's personal data is erased, like the receiver's name itself.
 
 Served by the work queue (`GET /api/work-items/{id}/documents/hand-over-record`), so it is read
-under the queue's own checks: the delivery officer or the manager of the item's agency."""
+under the queue's own checks: the delivery officer or the manager of the item's agency. Each read
+is recorded in intake's access log before the record is served (motcua_delivery.reads)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from motcua_privacy import PersonalDataErased, load_keys
 from motcua_runtime.officers import Officer
 from motcua_runtime.stage import Rejected
 from motcua_runtime.work_items import DOSSIER
-from motcua_runtime.work_queue import ItemDocument
+from motcua_runtime.work_queue import ItemDocument, RecordRead
 
 NAME = "hand-over-record"
 OFFICER_ACTOR = "officer:"
@@ -36,11 +37,15 @@ class HandOverRecords:
     catalogue: Catalogue
     centre: Centre  # the one-stop desk that hands over: the record's issuer and place
     public_base_url: str
+    # How each read is recorded (IntakeAccessLog.record); None only in-process, in tests.
+    record_read: RecordRead | None = None
 
     def documents(self) -> dict[str, ItemDocument]:
         return {NAME: ItemDocument(self.render, file_name="bien-ban-ban-giao.pdf",
                                    summary="the hand-over record of a result handed over at "
-                                           "the counter (biên bản bàn giao)")}
+                                           "the counter (biên bản bàn giao); each read is in "
+                                           "intake's access log",
+                                   on_read=self.record_read)}
 
     async def render(self, session: AsyncSession, item: Any, officer: Officer) -> bytes:
         handed = (item.context or {}).get(HANDED_OVER)

@@ -19,3 +19,7 @@ class DeliverySettings(ServiceSettings):
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL",
         description="Base of the public lookup page the hand-over record's QR code points to.")
+    intake_url: str | None = Field(
+        default=None, description="Intake's HTTP API (DELIVERY_INTAKE_URL), where each read of "
+                                  "the hand-over record is recorded in the access log; unset: "
+                                  "the record is not served (503).")

@@ -4,6 +4,10 @@ where), recorded before the answer goes out and queryable by the auditors:
 
     GET /api/personal-data-reads   every read, by dossier code, officer and since when
     GET /api/file-reads            the reads of files only, as before the log held more
+    POST /internal/personal-data-reads
+                                   a read that another service served, recorded by it before
+                                   it answers: delivery's hand-over record, which prints the
+                                   receiver's and the applicant's names (service:delivery only)
 
 The table is `intake.personal_data_reads` (migration 0010, which kept the rows of the file log
 `intake.file_reads`)."""
@@ -16,7 +20,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +32,9 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 SessionDep = Annotated[AsyncSession, Depends(session_from)]
 AUDIT_ROLES = ("auditor", "admin")
-What = Literal["file", "dossier", "form"]
+What = Literal["file", "dossier", "form", "hand-over-record"]
+# What each service may record of the reads it serves itself (the table is intake's alone).
+SERVICE_READS: dict[str, tuple[str, ...]] = {"service:delivery": ("hand-over-record",)}
 # No control characters: no code or name holds one (and Postgres text cannot hold \u0000).
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 Code = Annotated[str | None, Query(max_length=40, pattern=PRINTABLE,
@@ -53,7 +59,8 @@ class _Read(BaseModel):
 class PersonalDataReadEntry(_Read):
     what: What = Field(description="file: one of the dossier's files (sha256); dossier: the "
                                    "dossier with its applicant; form: one of its forms 01 to "
-                                   "05 (the PDF's sha256)")
+                                   "05 (the PDF's sha256); hand-over-record: delivery's record "
+                                   "of a result handed over at the counter (the PDF's sha256)")
     sha256: str | None
 
 
@@ -70,6 +77,21 @@ def record_read(session: AsyncSession, request: Request, officer: Officer, dossi
         officer=officer.name, agency=officer.agency, role=officer.role, dossier_id=dossier.id,
         dossier_code=dossier.code, what=what, sha256=sha256,
         client=request.client.host if request.client else None))
+
+
+class ServedRead(BaseModel):
+    """A read another service served an officer: who (as the officer's token said), of which
+    dossier, what, and from where the officer's request came."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dossier_id: uuid.UUID
+    officer: str = Field(min_length=1, max_length=128, pattern=PRINTABLE)
+    agency: str = Field(min_length=1, max_length=32, pattern=PRINTABLE)
+    role: str = Field(min_length=1, max_length=32, pattern=PRINTABLE)
+    what: What
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    client: str | None = Field(default=None, max_length=64, pattern=PRINTABLE)
 
 
 def check_auditor(officer: Officer) -> None:
@@ -135,5 +157,28 @@ def create_access_log_router(current_officer: OfficerDependency) -> APIRouter:
         async with session.begin():
             rows = (await session.scalars(query.limit(limit))).all()
         return [FileReadEntry.model_validate(row, from_attributes=True) for row in rows]
+
+    @router.post("/internal/personal-data-reads", status_code=201, include_in_schema=False)
+    async def served_read(read: ServedRead, session: SessionDep,
+                          caller: OfficerDep) -> dict[str, bool]:
+        """Record a read delivery served (its hand-over record) before delivery answers: the
+        access log stays one table, queried in one place, whoever drew what was read."""
+        allowed = SERVICE_READS.get(caller.role, ())
+        if read.what not in allowed:
+            raise HTTPException(403, detail={"message": (
+                f"{caller.role} may not record reads of {read.what!r}" if caller.is_service
+                else "reads are recorded here by the services that serve them, not officers")})
+        if caller.agency not in ("*", read.agency):  # an agency's own instance: its officers
+            raise HTTPException(403, detail={"message": f"instance {caller.name} serves agency "
+                                             f"{caller.agency}, not {read.agency}"})
+        async with session.begin():
+            dossier = await session.get(Dossier, read.dossier_id)
+            if dossier is None:
+                raise HTTPException(404, detail={"message": f"no dossier {read.dossier_id}"})
+            session.add(PersonalDataRead(
+                officer=read.officer, agency=read.agency, role=read.role, dossier_id=dossier.id,
+                dossier_code=dossier.code, what=read.what, sha256=read.sha256,
+                client=read.client))
+        return {"recorded": True}
 
     return router

@@ -18,6 +18,7 @@ from motcua_contracts import DossierState, Event, Status, advance
 from motcua_contracts.appraisal import FeesRequested
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import Document, DossierFacts
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import (
     DossierRefused,
     DossierSubmitted,
@@ -217,6 +218,24 @@ class Intake:
         dossier = track(event, dossiers, emitter)
         self.check(dossier, event, emitter, event.received_at, dossiers)
 
+    def on_imported(self, event: DossierImported, dossiers: Dossiers,
+                    emitter: Emitter) -> None:
+        """A dossier brought in from the system being replaced: recorded at the status it had
+        there, with its code, appointment and end as they were, and its old history kept
+        beside the timeline. No completeness check, no e-mail and no form: the old system did
+        all that (motcua_contracts.imported)."""
+        if dossiers.get(event.dossier_id) is None:
+            holder = dossiers.with_code(event.code)
+            if holder is not None:
+                raise Rejected(f"dossier code {event.code} already belongs to dossier {holder.id}")
+            dossiers.add(imported_dossier(event))
+        dossier = track(event, dossiers, emitter)
+        if event.ended_at is not None:
+            # The end is the old system's, not the moment of the import.
+            dossier.ended_at = event.ended_at
+            dossier.on_time = domain.on_time(event.dossier, event.ended_at,
+                                             event.dossier.supplements_requested)
+
     def on_supplement_provided(self, event: SupplementProvided, dossiers: Dossiers,
                                emitter: Emitter) -> None:
         waiting = dossiers.get(event.dossier_id)
@@ -307,6 +326,22 @@ def dossier_from(event: DossierSubmitted, trace_parent: str | None = None) -> Do
     )
 
 
+def imported_dossier(event: DossierImported) -> Dossier:
+    """The row of a dossier brought in from the old system, before its import is tracked."""
+    return Dossier(
+        id=event.dossier_id, code=event.code, procedure_code=event.procedure_code,
+        agency=event.agency, channel=event.channel,
+        applicant=event.applicant.model_dump(mode="json"), documents=[],
+        delivery=event.delivery.model_dump(mode="json"), data={},
+        received_at=event.received_at, status_code=event.status, stage=None,
+        last_event_type=None, updated_at=event.occurred_at, lifecycle={},
+        fees_paid=event.dossier.fees_paid, trace_parent=spans.current_traceparent(),
+        catalogue_version=event.dossier.catalogue_version, case_code=event.case_code,
+        receiving_unit=event.receiving_unit,
+        imported={"source_system": event.source_system,
+                  "history": [step.model_dump(mode="json") for step in event.history]})
+
+
 def cause_of(dossier: Dossier, *, waiting: bool = False) -> Cause:
     """The dossier's newest event (or the request the applicant answers), as a cause."""
     if waiting:
@@ -326,6 +361,7 @@ def intake_stage(intake: Intake) -> Stage:
     handlers["DossierSubmitted"] = intake.on_submitted
     handlers["SupplementProvided"] = intake.on_supplement_provided
     handlers["WithdrawalRequested"] = intake.on_withdrawal_requested
+    handlers["DossierImported"] = intake.on_imported
     return Stage(name="intake", handlers=handlers, open_repository=Dossiers,
                  outbox=OUTBOX, inbox=INBOX, dead_letters=DEAD_LETTERS, chain_links=CHAIN_LINKS,
                  guards_topic=True)

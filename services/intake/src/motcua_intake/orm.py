@@ -93,6 +93,10 @@ class Dossier(Base):
     # desk), beside `agency`, the competent one; null for rows from before it was recorded,
     # whose code's e-ID prefix names the unit (motcua_intake.domain.receiving_unit).
     receiving_unit: Mapped[str | None] = mapped_column(String(32), index=True)
+    # A dossier brought in from the system being replaced (DossierImported): the old system's
+    # name and its steps, `{"source_system": ..., "history": [{at, actor, status, note}]}`,
+    # shown before the native timeline; null for a dossier received here.
+    imported: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class CatalogueVersion(Base):
@@ -197,8 +201,9 @@ class StoredUpload(Base):
 class PersonalDataRead(Base):
     """The access log: every read of personal data by an officer (who, for which agency and
     role, which dossier, what of it, when, from where), kept for the auditors. Only ever added
-    to. `what`: `file` (one of the dossier's files, `sha256`) or `dossier` (the dossier with its
-    applicant, `GET /api/officer/dossiers/{code}`)."""
+    to. `what`: `file` (one of the dossier's files, `sha256`), `dossier` (the dossier with its
+    applicant, `GET /api/officer/dossiers/{code}`), `form` (a form 01 to 05) or
+    `hand-over-record` (delivery's, recorded by delivery: `POST /internal/personal-data-reads`)."""
 
     __tablename__ = "personal_data_reads"
 

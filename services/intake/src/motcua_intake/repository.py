@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import Event, Status
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import DossierSubmitted
 from motcua_intake import personal
 from motcua_intake.orm import (
@@ -60,7 +61,8 @@ class Dossiers:
         """The batch's dossiers, by id, and by code those a submission claims (a portal that
         publishes submissions itself could reuse a code)."""
         ids = {event.dossier_id for event in events}
-        codes = {event.code for event in events if isinstance(event, DossierSubmitted)}
+        codes = {event.code for event in events
+                 if isinstance(event, DossierSubmitted | DossierImported)}
         if ids:
             rows = await self._session.scalars(
                 select(Dossier).where(or_(Dossier.id.in_(ids), Dossier.code.in_(codes))))

@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import Event
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import DossierSubmitted
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_operations import STAGE
@@ -24,7 +25,7 @@ from motcua_operations.orm import (
     DossierView,
     TimelineRow,
 )
-from motcua_operations.projection import TimelineEntry, fold, started
+from motcua_operations.projection import TimelineEntry, fold, started, started_imported
 from motcua_runtime.stage import Emitter, Rejected, Stage
 
 
@@ -84,9 +85,12 @@ TIMELINE = cast(Table, TimelineRow.__table__)
 def on_event(event: Event, views: Views, _emitter: Emitter) -> None:
     view = views.get(event.dossier_id)
     if view is None:
-        if not isinstance(event, DossierSubmitted):
+        if isinstance(event, DossierImported):
+            view = started_imported(event)
+        elif isinstance(event, DossierSubmitted):
+            view = started(event)
+        else:
             raise Rejected(f"{event.type}: no dossier {event.dossier_id} was submitted")
-        view = started(event)
         views.add(view)
     views.record(fold(view, event))
 

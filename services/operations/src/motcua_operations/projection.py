@@ -13,6 +13,7 @@ from typing import Any
 from motcua_contracts import DossierState, Event, Status, advance
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import DossierFacts
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierOverdue,
@@ -63,6 +64,26 @@ def started(event: DossierSubmitted) -> DossierView:
         accepted_at=None, first_due_at=None, result_at=None, waits=[], delivery_channel=None,
         digitised=bool(event.documents) and all(d.media_type is not None
                                                 for d in event.documents),
+        rated_at=None, rating_indicators=None, rating_overall=None)
+
+
+def started_imported(event: DossierImported) -> DossierView:
+    """The row of a dossier brought in from the system being replaced: received, accepted and
+    (if it ended there) ended at the old system's times, not the import's."""
+    accepted = next((step.at for step in event.history if step.status == 2), event.received_at)
+    delivered = event.ended_at if event.status == int(Status.DELIVERED) else None
+    return DossierView(
+        dossier_id=event.dossier_id, code=event.code, procedure_code=event.procedure_code,
+        agency=event.agency, receiving_unit=event.receiving_unit, channel=event.channel,
+        status_code=0, holder=None, lifecycle={},
+        received_at=event.received_at, submitted_at=event.received_at, due_at=None,
+        step_due_at={}, step_due=None, marked_overdue=False, ended_at=event.ended_at,
+        delivered_at=delivered,
+        on_time=(event.ended_at <= event.dossier.due_at
+                 if delivered and event.ended_at and event.dossier.due_at else None),
+        last_event_type=event.type, updated_at=event.occurred_at, events=0,
+        accepted_at=accepted, first_due_at=event.dossier.due_at, result_at=None, waits=[],
+        delivery_channel=event.delivery.channel if delivered else None, digitised=False,
         rated_at=None, rating_indicators=None, rating_overall=None)
 
 

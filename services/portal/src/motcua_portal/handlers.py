@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import DossierState, Event, Status, advance
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import DossierSubmitted
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_portal import STAGE
@@ -62,7 +63,7 @@ class Dossiers:
 def on_event(event: Event, dossiers: Dossiers, _emitter: Emitter) -> None:
     row = dossiers.get(event.dossier_id)
     if row is None:
-        if not isinstance(event, DossierSubmitted):
+        if not isinstance(event, DossierSubmitted | DossierImported):
             raise Rejected(f"{event.type}: no dossier {event.dossier_id} was submitted")
         row = SyncedDossier(dossier_id=event.dossier_id, code=event.code, lifecycle={},
                             record=opened_record(event), events=0, next_seq=0,

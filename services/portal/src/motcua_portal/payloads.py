@@ -9,6 +9,7 @@ from typing import Any
 
 from motcua_contracts import Event, Status
 from motcua_contracts.dossier import DossierFacts
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import DossierSubmitted
 from motcua_portal.translation import (
     PORTAL_CHANNEL,
@@ -24,23 +25,28 @@ ProgressRow = dict[str, str]
 ENDING = frozenset({"DossierRefused", "DossierStopped", "ResultSigned"})
 
 
-def opened_record(event: DossierSubmitted) -> Record:
-    """The record a submission opens, before the submission's status is folded into it."""
+def opened_record(event: DossierSubmitted | DossierImported) -> Record:
+    """The record a submission opens, before the submission's status is folded into it. A
+    dossier imported from the system being replaced opens its record with the code and dates
+    the old system gave it (the portal answers "already exists" for one that system synced,
+    and the create becomes an update); its old steps were that system's to report."""
+    documents = event.documents if isinstance(event, DossierSubmitted) else []
+    ended = event.ended_at if isinstance(event, DossierImported) else None
     return {
         "MaHoSo": event.code,
         "MaTTHC": event.procedure_code,
         "TrangThaiHoSo": "",
         "NgayTiepNhan": portal_time(event.received_at),
         "NgayHenTra": "",
-        "NgayKetThucXuLy": "",
+        "NgayKetThucXuLy": portal_time(ended) if ended else "",
         "NgayTra": "",
         "DonViXuLy": event.agency,
         "KenhThucHien": str(PORTAL_CHANNEL[event.channel]),
-        "TaiLieuNop": [{"TenTepDinhKem": d.name, "MaHash": d.sha256} for d in event.documents],
+        "TaiLieuNop": [{"TenTepDinhKem": d.name, "MaHash": d.sha256} for d in documents],
         "DanhSachHoSoBoSung": [],
         "DanhSachGiayToKetQua": [],
         # Every document is a stored file (motcua_files): the components are digitised.
-        "HoSoCoThanhPhanSoHoa": "1" if event.documents else "0",
+        "HoSoCoThanhPhanSoHoa": "1" if documents else "0",
         "TaiKhoanDuocXacThucVoiVNeID": "0",
         "DuocThanhToanTrucTuyen": "0",
     }

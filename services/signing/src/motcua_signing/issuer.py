@@ -9,7 +9,7 @@ from datetime import datetime
 from motcua_catalogue import Agency
 from motcua_contracts.dossier import DossierFacts
 from motcua_documents.result import Titled, result_facts
-from motcua_signing.document import MEDIA_TYPE, draw, lookup_url
+from motcua_documents.result_page import MEDIA_TYPE, draw, lookup_url
 from motcua_signing.seal import Sealer
 
 

@@ -7,10 +7,11 @@ result of an agency: so the CMS SignedData (the certificates, the algorithms, th
 attributes: content type, ESS signing-certificate-v2) is assembled once per agency with
 asn1crypto, with marked places for the two values that change, the document's digest and the
 signature; sealing a result copies the template with those two filled in. The page is written
-with its signature field and signature dictionary in place (document.py's template), so the
-signature covers the whole file, which has a single revision. pyHanko's signer, which parses
-the PDF back, adds an incremental update and serialises the certificates and CMS structures
-again per document, cost 30 ms a seal; this about 0.6 ms, of which the RSA signature is 0.5."""
+with its signature field and signature dictionary in place (motcua_documents.result_page's
+template), so the signature covers the whole file, which has a single revision. pyHanko's
+signer, which parses the PDF back, adds an incremental update and serialises the certificates
+and CMS structures again per document, cost 30 ms a seal; this about 0.6 ms, of which the RSA
+signature is 0.5."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ from pyhanko_certvalidator import ValidationContext
 from motcua_catalogue.centre import centre_from_env
 from motcua_documents.prepared import Document, text_string
 from motcua_documents.result import SEAL_BOX
+from motcua_documents.result_page import Page
 from motcua_pki import AgencyKey, Keystore
-from motcua_signing.document import Page
 
 FIELD_NAME = "DauCoQuan"  # the seal's signature field ("dấu cơ quan", the agency's seal)
 # Room for the CMS container: two RSA certificates, the signature and its attributes take about

@@ -33,6 +33,7 @@ from motcua_workspace.context import (
 )
 from motcua_workspace.delivery_desk import router as delivery_desk_router
 from motcua_workspace.desk import router as desk_router
+from motcua_workspace.desk_supplement import router as desk_supplement_router
 from motcua_workspace.draft import router as draft_router
 from motcua_workspace.managers import router as managers_router
 from motcua_workspace.oidc import OpenIdConnect
@@ -79,6 +80,7 @@ def create_workspace(workspace: Workspace) -> FastAPI:
     app.mount("/static", StaticFiles(packages=[("motcua_workspace", "static")]), name="static")
     app.include_router(router)
     app.include_router(desk_router)  # the desk's pages (intake at the centre)
+    app.include_router(desk_supplement_router)  # its supplement at the counter
     for screen in (draft_router, delivery_desk_router, managers_router):
         app.include_router(screen)
     install_page_errors(app)

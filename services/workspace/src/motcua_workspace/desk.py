@@ -5,7 +5,9 @@ stands at the counter, then the dossier with its forms 01, 02 and 03 to print.
                                      listed), then the filing form
     POST /quay/nop                   the filing (multipart: the fields and the scanned files)
     GET  /quay/ho-so?ma=CODE         open a dossier by its code
-    GET  /quay/ho-so/{code}          the dossier as filed, its check at the desk, its forms
+    GET  /quay/ho-so/{code}          the dossier as filed, its check at the desk, its forms;
+                                     while it waits for a supplement, the form to file the
+                                     papers the citizen brings (motcua_workspace.desk_supplement)
     GET  /ho-so/{code}/mau/{form}    a form's PDF from intake (01 to 05)
 
 Filing goes through intake's own API with the officer's token: the files to `POST /api/files`
@@ -217,18 +219,34 @@ async def open_by_code(who: Who, ws: WorkspaceDep,
 
 @router.get("/quay/ho-so/{code}")
 async def dossier_page(request: Request, code: CODE, ws: WorkspaceDep, who: Who,
-                       moi: Annotated[bool, Query()] = False) -> Response:
+                       moi: Annotated[bool, Query()] = False,
+                       bo_sung: Annotated[bool, Query()] = False) -> Response:
     officer = officer_at(who, DESK)
     dossier = await ws.upstream.dossier(officer, code)
     if not dossier.ok:
         raise refused(dossier, "Bộ phận tiếp nhận")
+    return await show_dossier(request, ws, who, officer, code, dossier.body, new=moi,
+                              supplemented=bo_sung)
+
+
+async def show_dossier(request: Request, ws: Workspace, who: SignedIn, officer: Officer,
+                       code: str, dossier: dict[str, Any], *, status: int = 200,
+                       new: bool = False, supplemented: bool = False,
+                       supplement: dict[str, Any] | None = None) -> Response:
+    """The dossier's page at the desk; `supplement`: the counter supplement's form sent back
+    with its problem, errors and typed values (motcua_workspace.desk_supplement)."""
     listed = await desk_upstream.forms(ws.upstream, officer, code)
     issued: dict[str, Any] = {}
     for stored in (listed.body or {}).get("forms", []) if listed.ok else []:
         issued[stored["form"]] = stored  # the newest of a kind last, as intake lists them
-    return page(request, "desk_dossier.html", who=who, dossier=dossier.body, code=code,
-                issued=issued, printed=PRINTED, item=await desk_item(ws, officer, code),
-                new=moi)
+    procedure = ws.catalogue.procedures.get(dossier.get("procedure_code", ""))
+    asked = next((s for s in reversed(dossier.get("supplements") or [])
+                  if s.get("kind") == "requested"), None)
+    return page(request, "desk_dossier.html", status=status, who=who, dossier=dossier,
+                code=code, issued=issued, printed=PRINTED,
+                item=await desk_item(ws, officer, code), new=new, supplemented=supplemented,
+                procedure=procedure, asked=asked, supplement=supplement or {},
+                limits=file_limits(), file_prefix=FILE_PREFIX)
 
 
 async def desk_item(ws: Workspace, officer: Officer, code: str) -> dict[str, Any] | None:

@@ -133,9 +133,11 @@ def read_filing(form: Mapping[str, str], procedure: Procedure, files_chosen: int
     return body, errors
 
 
-def check_scans(scans: Sequence[Scan], limits: FileLimits) -> Refusal | None:
-    """The first file that intake would refuse, as the desk shows it; None if all pass."""
-    total = 0
+def check_scans(scans: Sequence[Scan], limits: FileLimits, *,
+                already: int = 0) -> Refusal | None:
+    """The first file that intake would refuse, as the desk shows it; None if all pass.
+    `already`: the bytes of the dossier's files so far (a supplement's count with them)."""
+    total = already
     for index, scan in enumerate(scans):
         try:
             name = validate_file_name(scan.file_name)

@@ -1,6 +1,7 @@
 """The desk's calls to intake, as the signed-in desk officer (a token minted for the call, as
 every call of motcua_workspace.upstream): store the scanned files (`POST /api/files`), file the
-dossier at the counter (`POST /api/officer/dossiers`), and read the dossier's forms 01 to 05."""
+dossier at the counter (`POST /api/officer/dossiers`) and a supplement brought to it
+(`POST /api/officer/dossiers/{code}/supplement`), and read the dossier's forms 01 to 05."""
 
 from __future__ import annotations
 
@@ -47,6 +48,14 @@ async def file_at_counter(upstream: Upstream, officer: Officer, body: dict[str, 
     """The filing; the form's own key makes a second click file nothing twice."""
     response = await _send(upstream, "POST", "/api/officer/dossiers", officer, json=body,
                            headers={"Idempotency-Key": idempotency_key})
+    return _answer(response)
+
+
+async def supplement(upstream: Upstream, officer: Officer, code: str,
+                     documents: list[dict[str, Any]]) -> Answer:
+    """The supplement the citizen brought to the counter, its files stored first."""
+    response = await _send(upstream, "POST", f"/api/officer/dossiers/{code}/supplement",
+                           officer, json={"documents": documents})
     return _answer(response)
 
 

@@ -32,9 +32,9 @@ from motcua_documents.result import (
     ResultFacts,
     Titled,
     default_decision,
-    render_pdf,
     result_facts,
 )
+from motcua_documents.result_page import render_pdf
 from motcua_workspace.context import PageError
 from motcua_workspace.item_panels import ItemOnPage, panel
 from motcua_workspace.pages import ItemId, Who, WorkspaceDep, reader_at, refused, stage_name

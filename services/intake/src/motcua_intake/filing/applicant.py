@@ -5,6 +5,7 @@ for exactly this, and writes the event to the outbox."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -26,6 +27,8 @@ from motcua_runtime.keys import Signer
 from motcua_runtime.request_types import JsonInt
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_telemetry import names, spans
+
+APPLICANT = "applicant"  # the actor of what the applicant does themselves
 
 
 @dataclass(frozen=True)
@@ -80,17 +83,27 @@ async def file_supplement(session: AsyncSession, catalogue: Catalogue,
                           filing: SupplementFiling, files: DossierFiles, *,
                           versions: CatalogueVersions | None = None) -> Event:
     dossier = await applicant_dossier(session, code, filing.id_number)
+    return await supplement(session, catalogue, calendar, outbox, dossier, filing.documents,
+                            files, actor=APPLICANT, versions=versions)
+
+
+async def supplement(session: AsyncSession, catalogue: Catalogue, calendar: WorkingCalendar,
+                     outbox: Outbox, dossier: Dossier, filed: Sequence[FiledDocument],
+                     files: DossierFiles, *, actor: str,
+                     versions: CatalogueVersions | None = None) -> Event:
+    """The supplement of `dossier` (its row locked by the caller), whoever brings it: the
+    applicant on the portal, or a desk officer at the counter (`officer:<name>`), to whom the
+    citizen hands the missing papers. The same checks and the same event either way."""
     catalogue = await _catalogue_of(session, dossier, catalogue, versions)
     state = DossierState.from_json(dossier.lifecycle)
     if state.progress != Status.SUPPLEMENT_REQUESTED or state.supplement_from is None:
-        raise NotNow(f"dossier {code} is not waiting for a supplement")
-    documents = await stored_documents(session, files, filing.documents,
-                                       already=dossier.documents)
+        raise NotNow(f"dossier {dossier.code} is not waiting for a supplement")
+    documents = await stored_documents(session, files, filed, already=dossier.documents)
     facts = None
     if state.supplement_from != "intake":
         facts = _moved(dossier, catalogue, calendar, clock=_clock(dossier, catalogue))
         facts = facts.model_copy(update={"supplements_requested": state.supplements})
-    return await _emit(session, outbox, dossier, SupplementProvided,
+    return await _emit(session, outbox, dossier, SupplementProvided, actor=actor,
                        resumes=state.supplement_from, documents=documents, dossier=facts)
 
 
@@ -157,7 +170,7 @@ def _moved(dossier: Dossier, catalogue: Catalogue, calendar: WorkingCalendar, *,
 
 
 async def _emit(session: AsyncSession, outbox: Outbox, row: Dossier, cls: type[Event],
-                **payload: object) -> Event:
+                actor: str = APPLICANT, **payload: object) -> Event:
     try:
         cause = cause_of(row, waiting=cls is not WithdrawalRequested)
     except Rejected as error:
@@ -166,9 +179,11 @@ async def _emit(session: AsyncSession, outbox: Outbox, row: Dossier, cls: type[E
                      f"seconds ({error})") from error
     emitter = Emitter(outbox.signer.producer, outbox.topic, sign=outbox.signer.sign)
     # In the dossier's own trace, linked to this request: the event continues the journey.
-    with spans.in_dossier_trace(row.trace_parent, f"applicant {cls.__name__}",
+    # The span's name says who in kind only (an officer's name is an attribute's business).
+    who = APPLICANT if actor == APPLICANT else "desk"
+    with spans.in_dossier_trace(row.trace_parent, f"{who} {cls.__name__}",
                                 {names.DOSSIER_CODE: row.code}) as span:
-        event = emitter.emit(cls, cause=cause, actor="applicant", **payload)  # type: ignore[arg-type]
+        event = emitter.emit(cls, cause=cause, actor=actor, **payload)  # type: ignore[arg-type]
         span.set_attributes(spans.event_attributes(event))
     await session.execute(insert(OUTBOX), [m.as_row() for m in emitter.messages])
     return event

@@ -5,6 +5,9 @@
                                         read is recorded (motcua_intake.access_log)
     POST /api/officer/dossiers          the one-stop desk (role `intake`) files a dossier for a
                                         citizen at the counter, as the officer
+    POST /api/officer/dossiers/{code}/supplement
+                                        the desk files the supplement the citizen brings to the
+                                        counter, as the officer (the applicant's own path)
 
 The caller is the bearer token's officer (motcua_runtime.officers); who may read which dossier
 is motcua_intake.tracking.access, what the answer holds motcua_intake.officer.view."""
@@ -18,16 +21,28 @@ from typing import Annotated, Any, Literal
 
 import structlog
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_contracts.intake import MAX_DOCUMENTS
 from motcua_intake.access_log import record_read
 from motcua_intake.catalogue_versions import CatalogueVersions
-from motcua_intake.files.documents import DossierFiles
-from motcua_intake.filing.api import Accepted, Filer, IdempotencyKey, SessionDep, file_once
+from motcua_intake.files.documents import DossierFiles, FiledDocument
+from motcua_intake.filing import applicant
+from motcua_intake.filing.api import (
+    Accepted,
+    ActionTaken,
+    Filer,
+    IdempotencyKey,
+    SessionDep,
+    applicant_action,
+    file_once,
+)
 from motcua_intake.filing.applicant import Outbox
 from motcua_intake.filing.submissions import Submission
 from motcua_intake.officer.view import OfficerDossierView, officer_view
+from motcua_intake.orm import Dossier
 from motcua_intake.personal import keyring, opened_form_data
 from motcua_intake.tracking.access import find_for_officer
 from motcua_intake.tracking.api import view_and_person
@@ -43,6 +58,17 @@ class CounterSubmission(Submission):
 
     channel: Literal["counter"] = Field(
         default="counter", description="A desk filing is a counter filing (may be left out).")
+
+
+class CounterSupplement(BaseModel):
+    """The papers a citizen brings back to the counter, each a file the desk uploaded first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[FiledDocument] = Field(
+        min_length=1, max_length=MAX_DOCUMENTS,
+        description="The supplement's documents, each naming a file stored before with "
+                    "`POST /api/files` by its sha256.")
 
 
 @dataclass(frozen=True)
@@ -102,6 +128,42 @@ def create_officer_router(catalogue: Catalogue, calendar: WorkingCalendar,
                                idempotency_key, filing.files,
                                Filer(actor=officer.actor, receiving_unit=desk),
                                versions=filing.versions)
+
+    @router.post("/api/officer/dossiers/{code}/supplement", status_code=202,
+                 response_model=ActionTaken, responses={
+                     401: {"description": "No valid officer token"},
+                     403: {"description": "Not a desk officer (role intake), or no stage of "
+                                          "the officer's agency holds or held the dossier"},
+                     404: {"description": "No such dossier"},
+                     409: {"description": "The dossier is not waiting for a supplement"},
+                     413: {"description": "The dossier's files with these are over "
+                                          "FILES_MAX_DOSSIER_BYTES"},
+                     422: {"description": "Invalid supplement, or a document naming a file "
+                                          "not stored"}})
+    async def supplement_at_counter(code: str, body: CounterSupplement, session: SessionDep,
+                                    officer: OfficerDep) -> Any:
+        """File the supplement a citizen brings to the desk: what the applicant's
+        `POST /api/dossiers/{code}/supplement` does, with the same checks and the same
+        `SupplementProvided`, recorded with the officer as its actor. The desk has seen the
+        citizen's identity paper, so no ID number is asked; the officer's agency must have
+        taken part in the dossier (the desk that received it, or the competent agency's)."""
+        desk_of(officer, catalogue)
+
+        async def act() -> Any:
+            found = await find_for_officer(session, code, officer, catalogue)
+            # Locked as the applicant's path locks it: one supplement at a time.
+            dossier = await session.scalar(
+                select(Dossier).where(Dossier.id == found.id).with_for_update()
+                .execution_options(populate_existing=True))
+            assert dossier is not None
+            return await applicant.supplement(
+                session, catalogue, calendar, filing.outbox, dossier, body.documents,
+                filing.files, actor=officer.actor, versions=filing.versions)
+
+        taken = await applicant_action(session, filing.on_commit, act)
+        log.info("supplement filed at the counter", officer=officer.name,
+                 agency=officer.agency, event_id=str(taken.event_id))
+        return taken
 
     return router
 

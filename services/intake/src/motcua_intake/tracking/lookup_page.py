@@ -18,6 +18,8 @@ from motcua_catalogue import Catalogue
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.centre import Centre
 from motcua_catalogue.working_time import VIETNAM
+from motcua_contracts import STATUS_NAMES, Status
+from motcua_contracts.imported import CODE_PATTERN
 from motcua_contracts.labels import event_name
 from motcua_documents import TITLES
 from motcua_intake.orm import DossierForm
@@ -46,6 +48,8 @@ INDICATORS = (
 SATISFACTION = (("very_satisfied", "Rất hài lòng"), ("satisfied", "Hài lòng"),
                 ("not_satisfied", "Không hài lòng"))
 _CODE = re.compile(r"^[0-9A-Za-z.]{3,24}-\d{6}-\d{4,6}$")
+# A dossier imported from the system being replaced keeps its old code (motcua_intake.legacy).
+_IMPORTED_CODE = re.compile(CODE_PATTERN)
 
 
 def _when(moment: datetime | None) -> str:
@@ -66,7 +70,11 @@ def _person(stage: str, actor: str | None) -> str:
 _ENV = Environment(loader=PackageLoader("motcua_intake.tracking", "templates"),
                    autoescape=select_autoescape(default=True, default_for_string=True),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-_ENV.filters.update(when=_when, hours=_hours, event_name=event_name)
+def _status_name(code: int | None) -> str:
+    return STATUS_NAMES[Status(code)] if code in set(Status) else "—"
+
+
+_ENV.filters.update(when=_when, hours=_hours, event_name=event_name, status_name=_status_name)
 
 
 def form_title(form: str) -> str:
@@ -85,7 +93,7 @@ def example_code() -> str:
 def lookup_problem(code: str, id_number: str) -> str | None:
     if not code or not id_number:
         return "Vui lòng nhập đủ mã hồ sơ và số CCCD/CMND của người nộp hồ sơ."
-    if not _CODE.match(code):
+    if not _CODE.match(code) and not (len(code) <= 40 and _IMPORTED_CODE.match(code)):
         return f"Mã hồ sơ không đúng định dạng (ví dụ: {example_code()})."
     if not re.match(ID_NUMBER, id_number):
         return "Số CCCD phải gồm 12 chữ số, số CMND gồm 9 chữ số."

@@ -41,6 +41,8 @@ class TimelineItem(BaseModel):
     status_code: int | None = None
     holder: str | None = None
     note: str | None = None
+    imported: bool = Field(default=False, description="A step of the system the dossier was "
+                                                      "imported from (`motcua import-legacy`)")
 
 
 class SheetRowView(BaseModel):
@@ -89,6 +91,9 @@ class DossierView(BaseModel):
     personal_data_erased_at: datetime | None = Field(
         default=None, description="When the applicant's personal data was erased (`motcua "
                                   "privacy erase`): the dossier is kept without the person.")
+    imported_from: str | None = Field(
+        default=None, description="The system the dossier was imported from; its steps there "
+                                  "open the timeline, marked `imported`")
 
 
 _PERSONAL = ("full_name", "id_number", "phone", "email", "address")
@@ -106,6 +111,20 @@ def public_note(note: str | None, person: dict[str, Any] | None) -> str | None:
         if len(value.strip()) >= 3:
             note = note.replace(value.strip(), HIDDEN)
     return mask_text(note)
+
+
+LEGACY_STEP = "LegacyStep"  # a timeline item's type for a step of the old system
+
+
+def legacy_steps(dossier: Dossier, person: dict[str, Any] | None) -> list[TimelineItem]:
+    """The steps the system being replaced recorded, for an imported dossier (none otherwise):
+    its dates and actors as they were, before what happened here."""
+    imported = dossier.imported or {}
+    return [TimelineItem(type=LEGACY_STEP, at=datetime.fromisoformat(step["at"]),
+                         agency=None, stage=str(imported.get("source_system") or "legacy"),
+                         actor=step["actor"], status_code=step["status"],
+                         note=public_note(step.get("note"), person), imported=True)
+            for step in imported.get("history") or []]
 
 
 def received_by(dossier: Dossier, catalogue: Catalogue) -> str | None:
@@ -145,8 +164,10 @@ def dossier_view(dossier: Dossier, entries: Sequence[TimelineEntry], catalogue: 
         rescheduled_from=rescheduled_from, ended_at=dossier.ended_at, on_time=dossier.on_time,
         overdue=bool(lifecycle.get("overdue")) or (
             dossier.ended_at is None and dossier.due_at is not None and now > dossier.due_at),
-        verdict=verdict, timeline=[  # the control sheet reads the notes as stored
+        verdict=verdict, timeline=[*legacy_steps(dossier, person), *(
+            # the control sheet reads the notes as stored
             TimelineItem.model_validate(e).model_copy(update={"note": public_note(e.note, person)})
-            for e in entries],
+            for e in entries)],
         personal_data_erased_at=erased_at,
+        imported_from=(dossier.imported or {}).get("source_system"),
         control_sheet=[SheetRowView.model_validate(row) for row in rows])

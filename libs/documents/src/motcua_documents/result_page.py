@@ -7,8 +7,12 @@ Results are issued by the thousand, so the page is written on a prepared templat
 (motcua_documents.prepared): the fonts, the motto, the signature block and the seal's frame are
 serialised once per process, a document adds its own text and QR code. It shows what intake's
 forms (motcua_documents.page, reportlab) show: the same font, sizes, places and wrapping.
-`draw` gives the page's parts, which the sealer writes with the signature in place
-(seal.py); `render_pdf` writes them without one."""
+
+One drawing for both uses: `draw` gives the page's parts, which signing's sealer writes with the
+signature in place (motcua_signing.seal); `draw(facts, draft=True)` is the leader's draft that
+the workspace shows before approving or signing: the same page on a template of its own, with
+"DỰ THẢO" across it and a note that it is not signed, an empty box where the seal goes and no
+seal text. `render_pdf` writes either without a signature."""
 
 from __future__ import annotations
 
@@ -27,16 +31,32 @@ from motcua_documents.page import (
     font_path,
     lookup_url,
 )
-from motcua_documents.prepared import Document, Run, Template, TextStyle, paragraph, qr_code
+from motcua_documents.prepared import (
+    Document,
+    Run,
+    Template,
+    TextStyle,
+    fonts,
+    paragraph,
+    qr_code,
+)
 from motcua_documents.prepared import template as prepared_template
 
 # The facts are the ones the workspace's draft is drawn from (result_facts builds both).
-from motcua_documents.result import SEAL_BOX, ResultFacts, title_for
+from motcua_documents.result import DRAFT_MARK, DRAFT_NOTE, SEAL_BOX, ResultFacts, title_for
 
 SEAL_RED = (0.78, 0.05, 0.05)
 
 __all__ = ["MEDIA_TYPE", "SEAL_BOX", "Page", "ResultFacts", "draw", "font_path", "lookup_url",
            "render_pdf"]
+# A draft's marks: "DỰ THẢO" across the page in a light red (a tint, not transparency: the
+# template's page has no graphics state to give one), the note above the header in red, the
+# seal's place a dashed grey box.
+_MARK_TINT = (0.97, 0.85, 0.85)
+_MARK_SIZE = 110
+_MARK_ANGLE = 40
+_NOTE = TextStyle("VN-Bold", 9, "centre", colour=SEAL_RED)
+_BOX_HINT = TextStyle("VN-Italic", 9, "centre", colour=(0.45, 0.45, 0.45))
 
 # The header's columns (motcua_documents.page.draw_header's geometry).
 _COLUMN = CONTENT_WIDTH / 2 - 10
@@ -98,10 +118,13 @@ def _round_rect(x: float, y: float, w: float, h: float, r: float) -> str:
 
 
 @cache
-def _constant() -> tuple[Template, float]:
+def _constant(draft: bool = False) -> tuple[Template, float]:
     """What every result shows the same: the national name and motto, the signature block, the
-    seal's frame, circle and "ĐÃ KÝ SỐ". Returns the template and where the date line goes."""
+    seal's frame, circle and "ĐÃ KÝ SỐ"; for a draft, its marks instead of the seal's frame.
+    Returns the template and where the date line goes."""
     ops: list[str] = []
+    if draft:
+        _draft_marks(ops)  # first: the page's text is drawn over the mark
     y = paragraph(ops, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", TextStyle("VN-Bold", 10.5, "centre"),
                   _RIGHT_X, _TOP, _COLUMN + 20)
     date_top = paragraph(ops, "Độc lập - Tự do - Hạnh phúc",
@@ -112,19 +135,44 @@ def _constant() -> tuple[Template, float]:
                   right - left)
     paragraph(ops, "(Ký số, đóng dấu)", TextStyle("VN-Italic", 10, "centre"), left, y,
               right - left)
-    red = " ".join(f"{c:g}" for c in SEAL_RED)
-    centre_x, centre_y = left + 10 + _SEAL_RADIUS, bottom + (top - bottom) / 2
-    ops.append(f"q {red} RG 1.5 w {_round_rect(left, bottom, right - left, top - bottom, 6)} "
-               f"{_circle(centre_x, centre_y, _SEAL_RADIUS)} Q")
-    # drawCentredString: the baseline 2 points under the centre.
-    paragraph(ops, "ĐÃ KÝ SỐ", TextStyle("VN-Bold", 7, "centre", colour=SEAL_RED),
-              centre_x - _SEAL_RADIUS, centre_y - 2 + 7, 2 * _SEAL_RADIUS)
+    if not draft:
+        red = " ".join(f"{c:g}" for c in SEAL_RED)
+        centre_x, centre_y = left + 10 + _SEAL_RADIUS, bottom + (top - bottom) / 2
+        ops.append(f"q {red} RG 1.5 w {_round_rect(left, bottom, right - left, top - bottom, 6)}"
+                   f" {_circle(centre_x, centre_y, _SEAL_RADIUS)} Q")
+        # drawCentredString: the baseline 2 points under the centre.
+        paragraph(ops, "ĐÃ KÝ SỐ", TextStyle("VN-Bold", 7, "centre", colour=SEAL_RED),
+                  centre_x - _SEAL_RADIUS, centre_y - 2 + 7, 2 * _SEAL_RADIUS)
     return prepared_template(["\n".join(ops)]), date_top
 
 
-def draw(facts: ResultFacts) -> Page:
-    """The result page: the template and this result's text and QR code."""
-    template, date_top = _constant()
+def _draft_marks(ops: list[str]) -> None:
+    """"DỰ THẢO" across the page, the note above the header, and the empty dashed box where
+    the seal will be (what the reportlab draft drew)."""
+    face = fonts()["VN-Bold"]
+    width = face.width(DRAFT_MARK, _MARK_SIZE)
+    cos, sin = math.cos(math.radians(_MARK_ANGLE)), math.sin(math.radians(_MARK_ANGLE))
+    # Centred on the page's centre, its baseline 30 points under it, turned 40 degrees.
+    dx, dy = -width / 2, -30.0
+    x = PAGE_WIDTH / 2 + dx * cos - dy * sin
+    y = PAGE_HEIGHT / 2 + dx * sin + dy * cos
+    tint = " ".join(f"{c:g}" for c in _MARK_TINT)
+    ops.append(f"q {tint} rg BT /{face.resource} {_MARK_SIZE} Tf {cos:.4f} {sin:.4f} "
+               f"{-sin:.4f} {cos:.4f} {x:.2f} {y:.2f} Tm <{face.encode(DRAFT_MARK)}> Tj ET Q")
+    paragraph(ops, f"{DRAFT_MARK} — {DRAFT_NOTE}", _NOTE, MARGIN, PAGE_HEIGHT - 19,
+              CONTENT_WIDTH)
+    left, bottom, right, top = SEAL_BOX
+    ops.append(f"q 0.55 0.55 0.55 RG [4 3] 0 d 1 w {left:g} {bottom:g} {right - left:g} "
+               f"{top - bottom:g} re S Q")
+    paragraph(ops, "Chỗ ký số, đóng dấu (khi ban hành)", _BOX_HINT, left,
+              (bottom + top) / 2 + 6, right - left)
+
+
+def draw(facts: ResultFacts, *, draft: bool = False) -> Page:
+    """The result page: the template and this result's text and QR code; with `draft`, the
+    leader's draft (`facts.result_number` then DRAFT_NUMBER, `issued_at` when it is drawn):
+    its own template, and no seal text."""
+    template, date_top = _constant(draft)
     ops: list[str] = []
     # The header: the agency and the number (left), the date under the motto (right).
     y = paragraph(ops, facts.agency_name.upper(), _AGENCY, MARGIN, _TOP, _COLUMN)
@@ -154,17 +202,21 @@ def draw(facts: ResultFacts) -> Page:
         y = paragraph(ops, line, _BODY, MARGIN, y, CONTENT_WIDTH) - 8
 
     _, seal_bottom, seal_right, seal_top = SEAL_BOX
-    signed = facts.issued_at.astimezone(VIETNAM)
-    paragraph(ops, (("Ký bởi: ", "VN"), (facts.signer_name.replace("\n", " "), "VN-Bold"),
-                    (f"\nSố: {facts.result_number}\n"
-                     f"Thời gian ký: {signed:%d/%m/%Y %H:%M:%S} (GMT+7)", "VN")),
-              _SEAL_TEXT, _SEAL_TEXT_LEFT, seal_top - 8, seal_right - _SEAL_TEXT_LEFT - 6)
+    if not draft:
+        signed = facts.issued_at.astimezone(VIETNAM)
+        paragraph(ops, (("Ký bởi: ", "VN"), (facts.signer_name.replace("\n", " "), "VN-Bold"),
+                        (f"\nSố: {facts.result_number}\n"
+                         f"Thời gian ký: {signed:%d/%m/%Y %H:%M:%S} (GMT+7)", "VN")),
+                  _SEAL_TEXT, _SEAL_TEXT_LEFT, seal_top - 8, seal_right - _SEAL_TEXT_LEFT - 6)
     qr_code(ops, facts.lookup_url, MARGIN, seal_bottom, size=_QR_SIZE)
     paragraph(ops, f"Tra cứu hồ sơ: {facts.lookup_url}", _LOOKUP, MARGIN, seal_bottom - 12, 240)
-    return Page(template, tuple(ops), title=f"{title.capitalize()} {facts.result_number}",
+    return Page(template, tuple(ops),
+                title=(f"{DRAFT_MARK}: " if draft else "")
+                + f"{title.capitalize()} {facts.result_number}",
                 author=facts.agency_name, subject=f"Hồ sơ {facts.dossier_code}")
 
 
-def render_pdf(facts: ResultFacts) -> bytes:
-    """The result without its seal (the sealer writes it with the signature in place)."""
-    return draw(facts).write().finish()
+def render_pdf(facts: ResultFacts, *, draft: bool = False) -> bytes:
+    """The result without its seal (the sealer writes it with the signature in place), or the
+    draft."""
+    return draw(facts, draft=draft).write().finish()

@@ -1,0 +1,274 @@
+"""The rules of `motcua import-legacy`: reading a file of dossiers exported from the system being
+replaced (docs/legacy-import.md), judging every line, and turning each dossier into the one
+`DossierImported` event that brings it in. Pure: no I/O; the command reads the file, seals the
+personal data, signs and publishes (motcua_cli.legacy).
+
+The rules, each a promise to the people whose dossiers move:
+- codes are kept as they were (only checked to be unique, in the file and in the system);
+- no deadline is restarted: the appointment is the file's `due_at`, never counted again from the
+  catalogue, and the end is the old system's (the time of status 9, else the last step);
+- nothing is sent: the import is one event no notice or form is written for;
+- a dossier in progress (status 2 or 4) continues at the competent agency's appraisal, in its
+  officers' queue with its original appointment; an ended one (3, 8, 10) is only recorded;
+- the whole file is judged before anything is published, and every error names the line.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from motcua_catalogue import Catalogue
+from motcua_catalogue.working_time import VIETNAM
+from motcua_contracts import Producer, new_event
+from motcua_contracts.dossier import Applicant, Channel, Delivery, DeliveryChoice, DossierFacts
+from motcua_contracts.imported import (
+    CODE_PATTERN,
+    FINISHED_STATUSES,
+    IMPORTABLE_STATUSES,
+    DossierImported,
+    LegacyStep,
+)
+from motcua_contracts.sealed import Sealed
+
+# Dossier ids of imported dossiers are derived from their codes, so that a second run of the
+# same file (after a failure half-way through publishing) finds what the first one brought in.
+NAMESPACE = uuid.UUID("5b0c6f2e-9d3a-4c1e-8f61-4c2a7d1e9b30")
+MAX_ERRORS = 50  # listed; the count says how many more
+DEFAULT_SOURCE = "Hệ thống một cửa điện tử cũ"
+
+
+class LegacyDossier(BaseModel):
+    """One line of the file, as the old system exported it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    code: str = Field(min_length=3, max_length=40, pattern=CODE_PATTERN)
+    procedure_code: str
+    case_code: str | None = None
+    agency: str | None = None  # the competent agency; default: the procedure's
+    receiving_unit: str | None = None
+    channel: Channel = "counter"
+    applicant: Applicant
+    delivery: Delivery = Delivery(channel="counter")
+    received_at: datetime
+    due_at: datetime | None = None  # the appointment; absent only for a dossier refused (3)
+    status: int
+    history: list[LegacyStep] = Field(min_length=1, max_length=200)
+    fees_paid: int = Field(default=0, ge=0)
+
+    @field_validator("received_at", "due_at", mode="after")
+    @classmethod
+    def _vietnam_time(cls, value: datetime | None) -> datetime | None:
+        """A time without an offset is Vietnam time, as everywhere in motcua."""
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=VIETNAM)
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _steps_in_vietnam_time(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [_with_offset(step) for step in value]
+        return value
+
+    @property
+    def dossier_id(self) -> uuid.UUID:
+        return dossier_id_of(self.code)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When processing ended: the time the result was ready (status 9), else the last
+        step's (delivered, stopped, refused) - the same rule as native dossiers'."""
+        if not self.finished:
+            return None
+        ready = [step.at for step in self.history if step.status == 9]
+        return ready[0] if ready else self.history[-1].at
+
+    @property
+    def supplements_requested(self) -> int:
+        """Supplement requests in the old history (status 5 steps entered from another)."""
+        count, previous = 0, None
+        for step in self.history:
+            if step.status == 5 and previous != 5:
+                count += 1
+            previous = step.status
+        return count
+
+
+def _with_offset(step: Any) -> Any:
+    if isinstance(step, dict) and isinstance(step.get("at"), str):
+        try:
+            moment = datetime.fromisoformat(step["at"])
+        except ValueError:
+            return step  # the model says why
+        if moment.tzinfo is None:
+            return {**step, "at": moment.replace(tzinfo=VIETNAM).isoformat()}
+    return step
+
+
+def dossier_id_of(code: str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, code)
+
+
+@dataclass(frozen=True)
+class LineError:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+class LegacyFileInvalid(ValueError):
+    """The file cannot be imported; nothing of it was. `errors` names each line and why."""
+
+    def __init__(self, errors: list[LineError], total: int) -> None:
+        self.errors, self.total = errors, total
+        more = f"\n... and {total - len(errors)} more" if total > len(errors) else ""
+        super().__init__("\n".join(str(e) for e in errors) + more)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A valid line: the dossier, where it was in the file, and its competent agency."""
+
+    line: int
+    dossier: LegacyDossier
+    agency: str
+
+
+def read_lines(name: str, text: str, catalogue: Catalogue, *, now: datetime,
+               known_codes: Callable[[Iterable[str]], dict[str, uuid.UUID]] | None = None,
+               ) -> list[Judged]:
+    """Every dossier of the file `name` (its text, JSON lines), or LegacyFileInvalid naming
+    every line that cannot be imported. `known_codes` looks codes up in the running system
+    (code -> dossier id); a code it knows under another id is an error, one it knows under the
+    id this import gives it was imported before (the caller skips it)."""
+    errors: list[LineError] = []
+    judged: list[Judged] = []
+    first_line: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            result = _judge(raw, catalogue, now)
+        except _Refused as refused:
+            errors.append(LineError(name, number, str(refused)))
+            continue
+        dossier, agency = result
+        if dossier.code in first_line:
+            errors.append(LineError(name, number, f"code {dossier.code} is already on line "
+                                                  f"{first_line[dossier.code]}"))
+            continue
+        first_line[dossier.code] = number
+        judged.append(Judged(number, dossier, agency))
+    if not judged and not errors:
+        errors.append(LineError(name, 1, "the file holds no dossier"))
+    if known_codes is not None and judged:
+        known = known_codes([j.dossier.code for j in judged])
+        for item in judged:
+            held = known.get(item.dossier.code)
+            if held is not None and held != item.dossier.dossier_id:
+                errors.append(LineError(name, item.line, f"code {item.dossier.code} already "
+                                                         f"belongs to dossier {held} here"))
+    if errors:
+        errors.sort(key=lambda e: e.line)
+        raise LegacyFileInvalid(errors[:MAX_ERRORS], len(errors))
+    return judged
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _judge(raw: str, catalogue: Catalogue, now: datetime) -> tuple[LegacyDossier, str]:
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise _Refused(f"not JSON: {error.msg} (column {error.colno})") from None
+    if not isinstance(document, dict):
+        raise _Refused("not a JSON object")
+    try:
+        dossier = LegacyDossier.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "line"
+        raise _Refused(f"{where}: {first['msg']}") from None
+    procedure = catalogue.procedures.get(dossier.procedure_code)
+    if procedure is None:
+        raise _Refused(f"procedure_code {dossier.procedure_code} is not in the catalogue")
+    try:
+        procedure.for_case(dossier.case_code)
+    except KeyError:
+        raise _Refused(f"procedure {dossier.procedure_code} has no case "
+                       f"{dossier.case_code}") from None
+    agency = dossier.agency or procedure.agency
+    for field, code in (("agency", agency), ("receiving_unit", dossier.receiving_unit)):
+        if code is not None and code not in catalogue.agencies:
+            raise _Refused(f"{field} {code} is not an agency of the catalogue")
+    if dossier.status not in IMPORTABLE_STATUSES:
+        raise _Refused(f"status {dossier.status} cannot be imported: only 2 or 4 (in progress, "
+                       "continued by the competent agency's officers) or 3, 8, 10 (ended); "
+                       "finish the step it waits for in the old system first")
+    if dossier.received_at > now:
+        raise _Refused(f"received_at {dossier.received_at.isoformat()} is in the future")
+    if dossier.due_at is None:
+        if dossier.status != 3:
+            raise _Refused("due_at: the appointment is required (only a dossier refused at "
+                           "intake, status 3, may have none)")
+    elif dossier.due_at <= dossier.received_at:
+        raise _Refused(f"due_at {dossier.due_at.isoformat()} is not after received_at "
+                       f"{dossier.received_at.isoformat()}")
+    if dossier.delivery.channel == "postal" and not dossier.delivery.address:
+        raise _Refused("delivery: a postal delivery needs its address")
+    previous = dossier.received_at
+    for index, step in enumerate(dossier.history):
+        if step.at < previous:
+            raise _Refused(f"history[{index}]: at {step.at.isoformat()} is before "
+                           f"{'received_at' if index == 0 else 'the step before it'}")
+        if step.at > now:
+            raise _Refused(f"history[{index}]: at {step.at.isoformat()} is in the future")
+        previous = step.at
+    if dossier.history[-1].status != dossier.status:
+        raise _Refused(f"the last step of history has status {dossier.history[-1].status}, "
+                       f"the dossier {dossier.status}")
+    return dossier, agency
+
+
+def imported_event(item: Judged, *, producer: Producer, seal: Callable[[uuid.UUID, Any], Sealed],
+                   sign: Callable[[bytes], str] | None, actor: str, source_system: str,
+                   now: datetime) -> DossierImported:
+    """The event that brings `item` in: signed with the import key, the personal values sealed
+    under the dossier's data key (`seal`), the appointment and the end as the file gives them."""
+    dossier = item.dossier
+    dossier_id = dossier.dossier_id
+    applicant = seal(dossier_id, dossier.applicant.model_dump(mode="json"))
+    address = seal(dossier_id, dossier.delivery.address) if dossier.delivery.address else None
+    facts = DossierFacts(
+        code=dossier.code, procedure_code=dossier.procedure_code, applicant=applicant,
+        received_at=dossier.received_at, due_at=dossier.due_at,
+        delivery_channel=dossier.delivery.channel, delivery_address=address,
+        channel=dossier.channel, fees_paid=dossier.fees_paid,
+        supplements_requested=dossier.supplements_requested, case_code=dossier.case_code,
+        receiving_unit=dossier.receiving_unit)
+    return new_event(
+        DossierImported, dossier_id=dossier_id, agency=item.agency, producer=producer,
+        actor=actor, occurred_at=now, sign=sign, source_system=source_system,
+        code=dossier.code, procedure_code=dossier.procedure_code, case_code=dossier.case_code,
+        channel=dossier.channel, receiving_unit=dossier.receiving_unit, applicant=applicant,
+        delivery=DeliveryChoice(channel=dossier.delivery.channel, address=address),
+        received_at=dossier.received_at, status=dossier.status, ended_at=dossier.ended_at,
+        history=list(dossier.history),
+        continues_at=None if dossier.finished else "appraisal", dossier=facts)

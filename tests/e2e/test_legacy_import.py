@@ -1,0 +1,286 @@
+"""Importing dossiers from the system being replaced, on the real stack (the embedded broker and
+Postgres, every service as its own process, the operations view too, intake's mail pointed at a
+real SMTP server): `motcua import-legacy` brings in 1,000 dossiers, half ended and half in
+progress. They appear in the citizens' lookup with their codes, appointments and old history as
+the file gave them; the II.06a report and the operations view count them; those in progress
+wait in the competent agencies' appraisal queues with their original appointments; nothing is
+sent to anyone (while a native dossier filed beside them gets its e-mail); a second run imports
+nothing again; an officer carries one on to delivery as native work, under its old
+appointment; a file with one bad line is refused whole, naming the line; and the auditors'
+replay verifies every event and counts the imported history apart from the native."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from motcua_audit.replay import replay
+from motcua_audit.sources import TopicSource
+from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.working_time import VIETNAM
+from motcua_cli.embedded import free_port
+from motcua_cli.legacy import sample_lines
+from motcua_cli.samples import sample_submission, upload_sample_files
+from motcua_contracts import Headers
+from motcua_intake.legacy import dossier_id_of
+from motcua_runtime.db import create_engine
+from tests.notify.smtp import smtp_server
+from tests.support import (
+    decide,
+    header,
+    officer_headers,
+    queue_of,
+    read_topic,
+    running_stack,
+    view_at,
+)
+
+pytestmark = pytest.mark.e2e
+
+COUNT = 1000
+BUSINESS = "2.001610"  # automatic at every stage on the default: its acceptance mails at once
+
+
+def now_status(line: dict) -> int:
+    """The status the dossier has here: an accepted one (2) is being processed (4) once its
+    agency's appraisal holds it, as a native one is."""
+    return 4 if line["status"] == 2 else line["status"]
+
+
+async def import_legacy(stack, *args: str) -> tuple[int, str, str]:
+    """`motcua import-legacy` as an operator runs it, against the test stack."""
+    env = {**os.environ, "DATABASE_URL": stack.database_url,
+           "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers, "DOSSIER_TOPIC": stack.topic,
+           "MOTCUA_ENV": "development"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "motcua_cli", "import-legacy", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def scalar(database_url: str, query: str, **values) -> int:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(text(query), values) or 0)
+    finally:
+        await engine.dispose()
+
+
+async def rows(database_url: str, query: str, **values) -> list:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return list(await connection.execute(text(query), values))
+    finally:
+        await engine.dispose()
+
+
+async def eventually(database_url: str, query: str, wanted: int, timeout: float = 60,
+                     **values) -> None:
+    deadline = time.monotonic() + timeout
+    while (found := await scalar(database_url, query, **values)) != wanted:
+        assert time.monotonic() < deadline, f"{query}: {found}, not {wanted}"
+        await asyncio.sleep(0.5)
+
+
+async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_keys,
+                                                       tmp_path: Path):
+    started = time.monotonic()
+    now = datetime.now(timezone.utc)
+    lines = sample_lines(COUNT, random.Random(5), default_catalogue(), now)
+    export = tmp_path / "mot-cua-cu.jsonl"
+    export.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+    ended = [line for line in lines if line["status"] in (3, 8, 10)]
+    going = [line for line in lines if line["status"] in (2, 4)]
+    assert (len(ended), len(going)) == (COUNT // 2, COUNT // 2)
+    ids = [dossier_id_of(line["code"]) for line in lines]
+
+    database_url, topic = await infra.isolated("legacy")
+    smtp_port = free_port()
+    controller, inbox = smtp_server(smtp_port)
+    env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+           "INTAKE_NOTIFY_POLL_SECONDS": "0.2"}
+    try:
+        with running_stack(infra, database_url, topic, log_dir, operations=True,
+                           env=env) as stack:
+            # A file with one bad line is refused whole: nothing of it is published.
+            bad = [dict(line, code=f"X{n}-{line['code']}") for n, line in enumerate(lines[:10])]
+            bad[6]["status"] = 7
+            wrong = tmp_path / "sai.jsonl"
+            wrong.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n"
+                                     for line in bad))
+            code, _, err = await import_legacy(stack, str(wrong))
+            assert code == 1 and f"{wrong}:7: status 7 cannot be imported" in err, err
+
+            importing = time.monotonic()
+            code, out, err = await import_legacy(stack, str(export), "--wait", "60")
+            assert code == 0, err
+            assert f"intake shows {COUNT} of {COUNT}" in out, out
+            import_seconds = time.monotonic() - importing
+
+            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                # The lookup: codes, appointments, status and the old history as the file had.
+                for line in [*ended[:15], *going[:15]]:
+                    answer = await client.get(f"/api/dossiers/{line['code']}",
+                                              params={"id_number": line["applicant"]["id_number"]})
+                    assert answer.status_code == 200, answer.text
+                    view = answer.json()
+                    assert (view["code"], view["status"]["code"]) == (line["code"],
+                                                                      now_status(line))
+                    assert view["imported_from"] == "Hệ thống một cửa điện tử cũ"
+                    if line["due_at"]:
+                        assert datetime.fromisoformat(view["due_at"]) == \
+                            datetime.fromisoformat(line["due_at"])
+                    steps = [t for t in view["timeline"] if t["imported"]]
+                    assert [(s["actor"], s["status_code"]) for s in steps] == [
+                        (s["actor"], s["status"]) for s in line["history"]]
+                    assert view["timeline"][len(steps)]["type"] == "DossierImported"
+                    if line["status"] == 10:
+                        ready = next(s["at"] for s in line["history"] if s["status"] == 9)
+                        assert datetime.fromisoformat(view["ended_at"]) == \
+                            datetime.fromisoformat(ready)
+
+                # The public lookup page tells the old steps from what happened here.
+                page = await client.get("/tra-cuu", params={
+                    "code": going[0]["code"], "id_number": going[0]["applicant"]["id_number"]})
+                assert page.status_code == 200, page.text
+                assert "Trên hệ thống cũ (Hệ thống một cửa điện tử cũ)" in page.text
+                assert "Chuyển từ hệ thống một cửa cũ sang" in page.text
+
+                # The II.06a report over the last two years counts every one of them.
+                admin = officer_headers("TTPVHCC", "admin", "quan.tri")
+                today = now.astimezone(VIETNAM).date()
+                period = {"from": (today - timedelta(days=800)).isoformat(),
+                          "to": today.isoformat()}
+                report = (await client.get("/api/reports", params=period,
+                                           headers=admin)).json()["total"]
+                delivered = sum(1 for line in ended if line["status"] == 10)
+                assert report["received"]["total"] == COUNT
+                assert report["resolved"]["total"] == delivered
+                assert report["refused"] == sum(1 for line in ended if line["status"] == 3)
+                assert report["stopped"] == sum(1 for line in ended if line["status"] == 8)
+                assert report["in_progress"]["total"] == len(going)
+                late = sum(1 for line in ended if line["status"] == 10 and next(
+                    s["at"] for s in line["history"] if s["status"] == 9) > line["due_at"])
+                assert report["resolved"]["late"] == late
+
+                # Those in progress wait in their agency's appraisal queue, original due time.
+                sample = going[0]
+                agency = default_catalogue().procedures[sample["procedure_code"]].agency
+                queue = await client.get(
+                    f"{stack.queue_url('appraisal')}/api/work-items", params={"limit": 1000},
+                    headers=officer_headers(agency, "appraisal", "tham.dinh"))
+                assert queue.status_code == 200, queue.text
+                listed = {item["code"]: item for item in queue.json()}
+                assert sample["code"] in listed, sorted(listed)[:5]
+                assert datetime.fromisoformat(listed[sample["code"]]["due_at"]) == \
+                    datetime.fromisoformat(sample["due_at"])
+
+                # A native dossier filed beside them gets its e-mail: the mail path works.
+                procedure = (await client.get(f"/api/procedures/{BUSINESS}")).json()
+                await upload_sample_files(client, [procedure])
+                body = sample_submission(procedure, random.Random(3), channel="online")
+                filed = await client.post("/api/dossiers", json=body)
+                assert filed.status_code == 202, filed.text
+                deadline = time.monotonic() + 60
+                while not inbox.messages:
+                    assert time.monotonic() < deadline, "the native dossier's e-mail never came"
+                    await asyncio.sleep(0.2)
+
+            going_ids = [dossier_id_of(line["code"]) for line in going]
+            await eventually(database_url, "SELECT count(*) FROM appraisal.work_items WHERE "
+                             "dossier_id = ANY(:ids) AND state = 'open'", len(going),
+                             ids=going_ids)
+            due = {row.dossier_id: row.due_at for row in await rows(
+                database_url, "SELECT dossier_id, due_at FROM appraisal.work_items "
+                "WHERE dossier_id = ANY(:ids)", ids=going_ids)}
+            assert due == {dossier_id_of(line["code"]): datetime.fromisoformat(line["due_at"])
+                           for line in going}
+            # The operations view has every one, at its status, ended when the old system said.
+            await eventually(database_url, "SELECT count(*) FROM operations.dossiers "
+                             "WHERE dossier_id = ANY(:ids)", COUNT, ids=ids)
+            statuses = {row.dossier_id: row.status_code for row in await rows(
+                database_url, "SELECT dossier_id, status_code FROM operations.dossiers "
+                "WHERE dossier_id = ANY(:ids)", ids=ids)}
+            assert statuses == {dossier_id_of(line["code"]): now_status(line) for line in lines}
+
+            # A second run brings nothing in twice.
+            code, out, err = await import_legacy(stack, str(export))
+            assert code == 0 and f"{COUNT} imported before, 0 to import" in out, (out, err)
+            await asyncio.sleep(2)  # what the mail sender would have sent by now
+
+            # Nothing was sent: no e-mail queued or delivered, no form, no new work but the
+            # appraisal queue's, no hand-off on the topic.
+            assert await scalar(database_url, "SELECT count(*) FROM intake.notifications "
+                                "WHERE dossier_id = ANY(:ids)", ids=ids) == 0
+            assert await scalar(database_url, "SELECT count(*) FROM intake.dossier_forms "
+                                "WHERE dossier_id = ANY(:ids)", ids=ids) == 0
+            assert {message["To"] for message in inbox.messages} == \
+                {body["applicant"]["email"]}
+            records = await read_topic(infra.bootstrap_servers, topic, quiet_seconds=1.0)
+            ours = {str(i) for i in ids}
+            kinds = {header(r, Headers.TYPE) for r in records
+                     if header(r, Headers.DOSSIER_ID) in ours}
+            assert kinds <= {"DossierImported", "DossierTakenOver", "DossierOverdue"}, kinds
+            assert sum(1 for r in records if header(r, Headers.TYPE) == "DossierImported") \
+                == COUNT
+            dead = await read_topic(infra.bootstrap_servers, topic + ".dlq", quiet_seconds=0.5)
+            assert dead == [], [header(r, Headers.DLQ_REASON) for r in dead][:5]
+
+            # An officer carries on with one in progress: from there on it is native work,
+            # through every stage to delivery, and its applicant is told of the result.
+            carried = going[1]
+            agency = default_catalogue().procedures[carried["procedure_code"]].agency
+            officer = officer_headers(agency, "appraisal", "tham.dinh")
+            async with httpx.AsyncClient(base_url=stack.queue_url("appraisal"),
+                                         timeout=30) as queue_client:
+                item = await queue_of(queue_client, officer, carried["code"])
+                claimed = await queue_client.post(f"/api/work-items/{item['id']}/claim",
+                                                  headers=officer)
+                assert claimed.status_code == 200, claimed.text
+                decided = await decide(queue_client, officer, item, "recommend",
+                                       recommendation="approve",
+                                       findings="Hồ sơ chuyển từ hệ thống cũ, đủ điều kiện")
+                assert decided.status_code == 200, decided.text
+            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                view = await view_at(client, {"dossier_id": str(dossier_id_of(carried["code"])),
+                                              "code": carried["code"]}, 10)
+            assert datetime.fromisoformat(view["first_due_at"]) == \
+                datetime.fromisoformat(carried["due_at"])  # the old appointment still
+            deadline = time.monotonic() + 30
+            while carried["applicant"]["email"] not in {m["To"] for m in inbox.messages}:
+                assert time.monotonic() < deadline, "the carried-on dossier's e-mail never came"
+                await asyncio.sleep(0.2)
+    finally:
+        controller.stop()
+
+    # The auditors' replay verifies every event and tells imported history from native.
+    result = await asyncio.to_thread(replay, TopicSource(infra.bootstrap_servers, topic),
+                                     signing_keys / "registry.json", workers=2,
+                                     database_url=database_url)
+    report = result.report()
+    assert report["findings_total"] == 0, report["findings"][:5]
+    assert report["imported"]["dossiers"] == COUNT
+    assert report["imported"]["events"] == COUNT
+    assert report["imported"]["statuses"] == {
+        str(status): sum(1 for line in lines if line["status"] == status)
+        for status in sorted({line["status"] for line in lines}, key=str)}
+    taken_over = sum(1 for line in going if line["status"] == 2)
+    # The takeovers, and the carried-on dossier's appraisal, approval, signature, delivery.
+    assert report["imported"]["continued_events"] >= taken_over + 4
+    assert report["native"]["dossiers"] == 1
+    assert report["dossiers"] == COUNT + 1
+    print(f"motcua import-legacy: {COUNT} dossiers in {import_seconds:.1f} s (judged, sealed, "
+          f"signed, published, shown by intake); whole test {time.monotonic() - started:.1f} s")

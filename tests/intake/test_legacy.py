@@ -1,0 +1,221 @@
+"""The rules of `motcua import-legacy` (motcua_intake.legacy): what a line of the old system's
+export must say, how the whole file is refused when one line is wrong (each error naming the
+file and the line), and the event each dossier becomes: its code, appointment and end as the
+file gives them, never counted again; signed by the import key, which the trust list entitles
+to DossierImported alone; folded by the lifecycle into the status it had; and counted by the
+auditors apart from native history."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from motcua_audit.auditor import Auditor
+from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.working_time import VIETNAM
+from motcua_cli.legacy import sample_lines
+from motcua_contracts import DossierState, IllegalTransition, Status, advance, new_event
+from motcua_contracts.appraisal import DossierTakenOver
+from motcua_intake.legacy import (
+    LegacyFileInvalid,
+    dossier_id_of,
+    imported_event,
+    read_lines,
+)
+from motcua_privacy import Keyring, new_data_key
+from motcua_runtime.keys import load_registry
+from motcua_runtime.trust import Verifier
+from tests.support import signer_of
+
+CATALOGUE = default_catalogue()
+NOW = datetime(2026, 12, 4, 10, 0, tzinfo=timezone.utc)
+PROCEDURE = sorted(CATALOGUE.procedures)[0]
+
+
+def line(**changes) -> dict:
+    received = datetime(2026, 11, 2, 8, 30, tzinfo=VIETNAM)
+    base = {
+        "code": "LC261102-000001", "procedure_code": PROCEDURE, "channel": "counter",
+        "applicant": {"full_name": "Lò Thị Mai", "id_number": "012345678901",
+                      "phone": "0987654321", "address": "Số 5, phường Kim Tân"},
+        "received_at": received.isoformat(),
+        "due_at": (received + timedelta(days=10)).isoformat(),
+        "status": 10,
+        "history": [
+            {"at": received.isoformat(), "actor": "legacy:tran.b", "status": 2},
+            {"at": (received + timedelta(days=1)).isoformat(), "actor": "legacy:tran.b",
+             "status": 4},
+            {"at": (received + timedelta(days=6)).isoformat(), "actor": "legacy:le.c",
+             "status": 9, "note": "Đã ký"},
+            {"at": (received + timedelta(days=8)).isoformat(), "actor": "legacy:le.c",
+             "status": 10}],
+    }
+    return {**base, **changes}
+
+
+def text_of(*lines: dict | str) -> str:
+    return "".join((item if isinstance(item, str) else json.dumps(item, ensure_ascii=False))
+                   + "\n" for item in lines)
+
+
+def judge(*lines: dict | str, known=None):
+    return read_lines("cu.jsonl", text_of(*lines), CATALOGUE, now=NOW, known_codes=known)
+
+
+def test_the_sample_file_is_valid_half_ended_and_half_in_progress():
+    lines = sample_lines(200, random.Random(1), CATALOGUE, NOW)
+    judged = judge(*lines)
+    assert len(judged) == 200
+    assert sum(item.dossier.finished for item in judged) == 100
+    assert {item.dossier.status for item in judged} <= {2, 3, 4, 8, 10}
+
+
+def test_the_end_is_when_the_result_was_ready_else_the_last_step():
+    [delivered] = judge(line())
+    assert delivered.dossier.ended_at == datetime(2026, 11, 8, 8, 30, tzinfo=VIETNAM)
+    stopped = line(status=8, history=[*line()["history"][:2], {
+        "at": "2026-11-05T09:00:00+07:00", "actor": "legacy:tran.b", "status": 8}])
+    [item] = judge(stopped)
+    assert item.dossier.ended_at == datetime(2026, 11, 5, 9, 0, tzinfo=VIETNAM)
+    [going] = judge(line(status=4, history=line()["history"][:2]))
+    assert going.dossier.ended_at is None and not going.dossier.finished
+
+
+def test_times_without_an_offset_are_vietnam_time():
+    naive = line(received_at="2026-11-02T08:30:00", history=[
+        {"at": "2026-11-02T08:30:00", "actor": "legacy:tran.b", "status": 2},
+        {"at": "2026-11-03T08:30:00", "actor": "legacy:tran.b", "status": 4}], status=4)
+    [item] = judge(naive)
+    assert item.dossier.received_at == datetime(2026, 11, 2, 8, 30, tzinfo=VIETNAM)
+    assert item.dossier.history[0].at.utcoffset() == timedelta(hours=7)
+
+
+def test_every_bad_line_is_named_and_nothing_is_returned():
+    lines = [
+        line(code="CU-1"),
+        "{not json",
+        line(code="CU-1"),  # the same code twice
+        line(code="CU-4", procedure_code="9.999999"),
+        line(code="CU-5", status=7, history=[*line()["history"][:2],
+                                           {"at": "2026-11-04T08:00:00+07:00",
+                                            "actor": "applicant", "status": 7}]),
+        line(code="CU-6", due_at="2026-11-01T08:00:00+07:00"),
+        line(code="CU-7", status=4),  # the last step says 10
+        line(code="CU-8", history=list(reversed(line()["history"]))),
+        line(code="CU-9", applicant={"full_name": "X", "id_number": "12", "phone": "0987654321",
+                                   "address": "Y"}),
+        line(code="CU-10", agency="KHONGCO"),
+        line(code="CU-11", extra="?"),
+        line(code="CU 14"),
+        line(code="CU-12", due_at=None),
+        line(code="CU-13", received_at="2027-01-01T08:00:00+07:00"),
+    ]
+    with pytest.raises(LegacyFileInvalid) as caught:
+        judge(*lines)
+    reasons = {error.line: error.reason for error in caught.value.errors}
+    assert sorted(reasons) == list(range(2, 15))
+    assert str(caught.value).splitlines()[0].startswith("cu.jsonl:2: not JSON")
+    assert reasons[3] == "code CU-1 is already on line 1"
+    assert reasons[4] == "procedure_code 9.999999 is not in the catalogue"
+    assert reasons[5].startswith("status 7 cannot be imported: only 2 or 4")
+    assert reasons[6].startswith("due_at 2026-11-01T08:00:00+07:00 is not after received_at")
+    assert reasons[7] == "the last step of history has status 10, the dossier 4"
+    assert reasons[8] == "history[1]: at 2026-11-08T08:30:00+07:00 is before the step before it"
+    assert reasons[9].startswith("applicant.id_number:")
+    assert reasons[10] == "agency KHONGCO is not an agency of the catalogue"
+    assert reasons[11].startswith("extra:")
+    assert reasons[12].startswith("code: String should match pattern")
+    assert reasons[13].startswith("due_at: the appointment is required")
+    assert reasons[14].endswith("is in the future")
+
+
+def test_a_refused_dossier_may_have_no_appointment():
+    refused = line(status=3, due_at=None, history=[
+        {"at": "2026-11-02T08:30:00+07:00", "actor": "legacy:tran.b", "status": 1},
+        {"at": "2026-11-02T10:00:00+07:00", "actor": "legacy:tran.b", "status": 3}])
+    [item] = judge(refused)
+    assert item.dossier.due_at is None and item.dossier.finished
+
+
+def test_codes_already_here_under_another_dossier_are_refused_and_ours_are_known():
+    ours, theirs = line(code="CU-B1"), line(code="CU-B2")
+    known = {"CU-B1": dossier_id_of("CU-B1"), "CU-B2": uuid.uuid4()}
+    with pytest.raises(LegacyFileInvalid, match=r"cu.jsonl:2: code CU-B2 already belongs to"):
+        judge(ours, theirs, known=lambda codes: {c: known[c] for c in codes if c in known})
+    assert len(judge(ours, known=lambda codes: {c: known[c] for c in codes})) == 1
+
+
+def event_of(item, signer=None):
+    signer = signer or signer_of("import")
+    keys = Keyring()
+    keys.keys[item.dossier.dossier_id] = new_data_key()
+    return imported_event(item, producer=signer.producer, seal=keys.seal, sign=signer.sign,
+                          actor="operator:admin", source_system="Một cửa cũ", now=NOW), keys
+
+
+def test_the_event_keeps_the_code_the_appointment_and_the_end():
+    [item] = judge(line())
+    event, keys = event_of(item)
+    assert (event.code, event.status, event.continues_at) == ("LC261102-000001", 10, None)
+    assert event.dossier.due_at == datetime(2026, 11, 12, 8, 30, tzinfo=VIETNAM)  # not recounted
+    assert event.ended_at == item.dossier.ended_at
+    assert event.dossier_id == dossier_id_of(event.code)
+    assert keys.open(event.dossier_id, event.applicant)["full_name"] == "Lò Thị Mai"
+    assert [s.status for s in event.history] == [2, 4, 9, 10]
+    [going] = judge(line(status=4, history=line()["history"][:2]))
+    assert event_of(going)[0].continues_at == "appraisal"
+
+
+def test_only_the_import_key_may_sign_an_imported_dossier(signing_keys):
+    verifier = Verifier(load_registry(signing_keys))
+    [item] = judge(line())
+    event, _ = event_of(item)
+    assert verifier.check(json.loads(event.model_dump_json()), event.occurred_at) is None
+    forged, _ = event_of(item, signer_of("intake"))
+    verdict = verifier.check(json.loads(forged.model_dump_json()), forged.occurred_at)
+    assert verdict is not None and verdict.kind == "entitlement"
+    assert "DossierImported may be emitted by import, not by intake" in verdict.reason
+
+
+def test_the_lifecycle_starts_an_imported_dossier_at_its_status():
+    [ended] = judge(line())
+    state = advance(DossierState(), event_of(ended)[0])
+    assert state.status == Status.DELIVERED and state.ended
+    [going] = judge(line(status=2, history=line()["history"][:1]))
+    event = event_of(going)[0]
+    state = advance(DossierState(), event)
+    assert (state.status, state.holder, state.agency) == (Status.ACCEPTED, "appraisal",
+                                                          going.agency)
+    with pytest.raises(IllegalTransition, match="already has a history"):
+        advance(state, event)
+    with pytest.raises(IllegalTransition, match="continues nowhere"):
+        advance(DossierState(), event_of(ended)[0].model_copy(update={"continues_at":
+                                                                      "appraisal"}))
+
+
+def test_the_auditor_counts_imported_history_apart_from_native(signing_keys):
+    auditor = Auditor(Verifier(load_registry(signing_keys)))
+    [ended, going] = judge(line(code="CU-C1"), line(code="CU-C2", status=2,
+                                                   history=line()["history"][:1]))
+    appraisal = signer_of("appraisal")
+    records = []
+    for item in (ended, going):
+        event, _ = event_of(item)
+        records.append(event)
+        if item is going:
+            records.append(new_event(DossierTakenOver, dossier_id=event.dossier_id,
+                                     agency=event.agency, producer=appraisal.producer,
+                                     cause=event, sign=appraisal.sign))
+    for offset, event in enumerate(records):
+        auditor.feed(0, offset, str(event.dossier_id).encode(), event.model_dump_json().encode())
+    auditor.finish()
+    assert auditor.findings == []
+    tally = auditor.tally
+    assert (tally.imported_dossiers, tally.imported_events, tally.continued_events) == (2, 2, 1)
+    assert tally.imported_by_status == {"10": 1, "2": 1}
+    assert tally.received_by_agency == {}  # no native reception
+    assert {r.status for r in auditor.rebuilt().values()} == {10, 4}
