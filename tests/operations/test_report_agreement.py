@@ -12,6 +12,7 @@ progress (within their deadline or late)."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -22,10 +23,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from motcua_audit.generator import PATHS, journey
 from motcua_catalogue import Procedure, WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
+from motcua_cli.legacy import sample_lines
 from motcua_contracts import Event, new_event
 from motcua_contracts.appraisal import DossierAppraised, FeesRequested
 from motcua_contracts.approval import DossierApproved
 from motcua_contracts.delivery import ResultDelivered
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierRated,
@@ -38,12 +41,14 @@ from motcua_contracts.shared import SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_documents.report_06a import Period
 from motcua_intake.handlers import Intake, dossier_from, track
+from motcua_intake.legacy import imported_event, read_lines
 from motcua_intake.orm import Rating
 from motcua_intake.tracking import reports
 from motcua_operations import report_06a
 from motcua_operations.filters import Scope
 from motcua_operations.orm import TimelineRow
-from motcua_operations.projection import fold, started
+from motcua_operations.projection import fold, started, started_imported
+from motcua_privacy import Keyring, new_data_key
 from motcua_runtime.db import create_engine
 from motcua_runtime.stage import Emitter
 from tests.fakes import FakeDossiers, by, event
@@ -56,8 +61,10 @@ NOW = datetime(2026, 3, 25, 10, 0, tzinfo=VN)
 # is still being worked on at NOW.
 STARTS = [datetime(2026, 2, 23, 8, tzinfo=VN) + timedelta(weeks=week) for week in range(5)]
 CALENDAR = WorkingCalendar()
-PERIODS = [Period(date(2026, 3, 1), date(2026, 3, 31)), Period(date(2026, 2, 1), date(2026, 2, 28)),
-           Period(date(2026, 3, 9), date(2026, 3, 15)), Period(date(2026, 2, 20), date(2026, 3, 20))]
+PERIODS = [Period(date(2026, 3, 1), date(2026, 3, 31)),
+           Period(date(2026, 2, 1), date(2026, 2, 28)),
+           Period(date(2026, 3, 9), date(2026, 3, 15)),
+           Period(date(2026, 2, 20), date(2026, 3, 20))]
 COMMUNE = "UBNDCL"
 CHANNELS = ("online", "counter", "postal")
 
@@ -87,7 +94,23 @@ def histories() -> list[list[Event]]:
             if path == "intake_supplement" and week % 2:
                 events = _refused_after_supplement(events)
             made.append(events)
-    return made + waited_at_the_boundaries(rng, procedures[0], agencies)
+    return made + waited_at_the_boundaries(rng, procedures[0], agencies) + imported()
+
+
+def imported() -> list[list[Event]]:
+    """Dossiers brought in from the system being replaced (`motcua import-legacy`'s sample:
+    half ended there, half in progress), received over the weeks before NOW."""
+    catalogue, keys = default_catalogue(), Keyring()
+    signer = signer_of("import")
+    made: list[list[Event]] = []
+    for item in read_lines("cu.jsonl", "".join(
+            json.dumps(line, ensure_ascii=False) + "\n"
+            for line in sample_lines(24, random.Random(3), catalogue, NOW)), catalogue, now=NOW):
+        keys.keys[item.dossier.dossier_id] = new_data_key()
+        made.append([imported_event(item, producer=signer.producer, seal=keys.seal,
+                                    sign=signer.sign, actor="operator:admin",
+                                    source_system="Một cửa cũ", now=NOW)])
+    return made
 
 
 def waited_at_the_boundaries(rng: random.Random, procedure: Procedure,
@@ -113,7 +136,9 @@ def waited_at_the_boundaries(rng: random.Random, procedure: Procedure,
                            agency=procedure.agency, start=received,
                            code=f"{e_id}-{received:%y%m%d}-{n + 901:04d}",
                            consulted=next(a for a in agencies if a != procedure.agency))
-        submitted, facts = template[0], template[1].dossier.model_copy(update={"due_at": due})
+        submitted, accepted = template[0], template[1]
+        assert isinstance(accepted, DossierAccepted)
+        facts = accepted.dossier.model_copy(update={"due_at": due})
         agency = submitted.agency
         last: Event = event(DossierAccepted, producer=by("intake", None), cause=submitted,
                             at=received + timedelta(minutes=10), dossier=facts)
@@ -186,18 +211,21 @@ async def folded(infra):
     for events in histories():
         rating = rated(events, rng)
         happened = [e for e in [*events, *([rating] if rating else [])] if e.occurred_at <= NOW]
-        view = started(happened[0])
-        for event in happened:
-            if isinstance(event, DossierSubmitted):
-                dossiers.add(dossier_from(event))
-                track(event, dossiers, emitter)
+        view = (started_imported(happened[0]) if isinstance(happened[0], DossierImported)
+                else started(happened[0]))
+        for one in happened:
+            if isinstance(one, DossierSubmitted):
+                dossiers.add(dossier_from(one))
+                track(one, dossiers, emitter)
+            elif isinstance(one, DossierImported):
+                intake.on_imported(one, dossiers, emitter)
             else:
-                intake.follow(event, dossiers, emitter)
-            timeline.append(TimelineRow(**fold(view, event).row()))
-            if isinstance(event, DossierRated):  # intake records the rating it publishes
-                ratings.append(Rating(dossier_id=event.dossier_id, rated_at=event.occurred_at,
-                                      indicators=list(event.indicators),
-                                      convenience=event.convenience, overall=event.overall))
+                intake.follow(one, dossiers, emitter)
+            timeline.append(TimelineRow(**fold(view, one).row()))
+            if isinstance(one, DossierRated):  # intake records the rating it publishes
+                ratings.append(Rating(dossier_id=one.dossier_id, rated_at=one.occurred_at,
+                                      indicators=list(one.indicators),
+                                      convenience=one.convenience, overall=one.overall))
         views.append(view)
         statuses.add(view.status_code)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -205,7 +233,8 @@ async def folded(infra):
         session.add_all([*dossiers.dossiers.values(), *views])
         await session.flush()
         session.add_all([*dossiers.timeline, *timeline, *ratings])
-    yield sessions, statuses, len(ratings)
+    imports = sum(1 for view in views if view.last_event_type == "DossierImported")
+    yield sessions, statuses, len(ratings), imports
     await engine.dispose()
 
 
@@ -221,11 +250,11 @@ async def both(sessions, period: Period, by_: Any) -> tuple[dict, dict]:
 
 
 async def test_the_set_covers_every_status_the_report_counts(folded):
-    sessions, statuses, ratings = folded
+    sessions, statuses, ratings, imports = folded
     # Refused (3), stopped (8: withdrawn, no supplement in time), in progress, result ready,
     # delivered; and ratings given in March.
     assert {3, 8, 9, 10} <= statuses and statuses & {2, 4, 5, 6}
-    assert ratings >= 5
+    assert ratings >= 5 and imports >= 20
     intake, _ = await both(sessions, PERIODS[0], "agency")
     total = intake["total"]
     assert total["received"]["carried_over"] and total["received"]["counter"]
