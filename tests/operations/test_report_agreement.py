@@ -161,7 +161,7 @@ def waited_at_the_boundaries(rng: random.Random, procedure: Procedure,
                        signed_at=signed_at)
         delivered = event(ResultDelivered, producer=by("delivery", agency), cause=signed,
                           at=delivered_at, channel="online", delivered_at=delivered_at,
-                          on_time=signed_at <= facts.due_at)
+                          on_time=facts.due_at is not None and signed_at <= facts.due_at)
         made.append([*history, appraised, approved, signed, delivered])
     return made
 

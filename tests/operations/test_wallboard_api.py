@@ -91,6 +91,10 @@ async def test_without_sign_in_the_wallboard_says_401_and_the_page_redirects(app
         assert (await http.get("/api/wallboard")).status_code == 401
         assert (await http.get("/api/wallboard/dossiers?figure=overdue")).status_code == 401
         assert (await http.get("/")).headers["location"] == "/dang-nhap?tiep=/"
+        # The filters the page keeps in its address come back after the sign-in.
+        kept = await http.get("/?agency=STP&receiving_unit=UBNDCL&period=today")
+        assert kept.headers["location"] == "/dang-nhap?tiep=" + quote(
+            "/?agency=STP&receiving_unit=UBNDCL&period=today")
         # A sign-in without the form's own token is refused before any password is checked.
         refused = await http.post("/dang-nhap", data={"ten": "dieuhanh", "mat_khau": PASSWORD})
         assert refused.status_code == 403
@@ -111,6 +115,9 @@ async def test_the_wallboard_counts_what_the_view_holds(app):
     async with signed_in(app[0], "dieuhanh") as (http, answer):
         assert answer.status_code == 303
         assert (await http.get("/")).status_code == 200
+        # Reloaded with its filters in the address (a bookmark of the wall's scope).
+        assert (await http.get("/?agency=STP&field=&period=year")).status_code == 200
+        assert (await http.get("/?colour=red")).status_code == 422  # not one of its filters
         body = (await http.get("/api/wallboard")).json()
     assert body["totals"]["overdue"] == 1 and body["totals"]["open"] == 1
     assert body["on_time"]["today"] == {"delivered": 1, "on_time": 0, "share": 0.0}

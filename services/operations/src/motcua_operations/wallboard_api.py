@@ -90,9 +90,14 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
     StaffDep = Annotated[Staff, Depends(staff)]
 
     @router.get("/", include_in_schema=False)
-    async def wallboard_page(request: Request) -> Response:
+    async def wallboard_page(request: Request, agency: Filter = None, field: Filter = None,
+                             procedure: Filter = None, receiving_unit: Filter = None,
+                             period: Filter = None) -> Response:
+        """The page keeps its filters in its address (its script reads them and the figures'
+        API judges them): a reload, a bookmark or the sign-in's way back keeps them."""
         if await signed_in(request) is None:
-            return RedirectResponse("/dang-nhap?tiep=" + quote(str(request.url.path)), 303)
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/dang-nhap?tiep=" + quote(here), 303)
         return HTMLResponse(_static_page("wallboard.html"), headers={"Cache-Control": "no-store"})
 
     @router.get("/api/wallboard", responses={401: {"description": "Not signed in"}})

@@ -347,7 +347,6 @@ function scopeChanged() {
   // Form II.06a of this month for the same filters, from the view (the page /bao-cao).
   document.getElementById("report-06a").href = `/bao-cao?${scope}`;
   setText("scope-name", scopeName());
-  document.querySelector("header.bar h1").title = `Trung tâm điều hành ${scopeName()}`;
 }
 
 async function start() {
