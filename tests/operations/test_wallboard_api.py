@@ -144,7 +144,8 @@ async def test_a_figure_opens_its_dossiers_and_a_bad_filter_is_a_422(app):
         timeline = await http.get(f"/api/dossiers/{app[1]}")
         assert timeline.status_code == 200
         assert timeline.json()["timeline"][-1]["type"] == "DossierRated"
-        for query, message in (("figure=everything", "figure 'everything'"),
+        for query, message in (("figure=everything", "query.figure: String should match"),
+                               ("figure=status:11", "status:([1-9]|10)"),
                                ("figure=open&agency=NOPE", "no agency 'NOPE'"),
                                ("figure=open&period=decade", "")):
             answer = await http.get(f"/api/wallboard/dossiers?{query}")
@@ -211,7 +212,23 @@ async def test_the_index_is_public_as_json_and_csv(app):
         assert csv.headers["content-type"].startswith("text/csv")
         assert csv.text.splitlines()[0].startswith("period,key,name,received")
         bad = await http.get("/api/index?period=2026-13")
-        assert bad.status_code == 422 and "not 01 to 12" in bad.text
+        assert bad.status_code == 422 and "query.period: String should match" in bad.text
+        # The document declares what the 422 enforces: a month or a quarter, a figure's form.
+        document = (await http.get("/openapi.json")).json()["paths"]
+        declared = {p["name"]: p["schema"] for p in document["/api/index"]["get"]["parameters"]}
+        assert re.fullmatch(_pattern(declared["period"]), "2026-Q4")
+        assert not re.fullmatch(_pattern(declared["period"]), "2026-00")
+        assert declared["format"]["enum"] == ["json", "csv"]
+        figure = next(p["schema"] for p in
+                      document["/api/wallboard/dossiers"]["get"]["parameters"]
+                      if p["name"] == "figure")
+        assert re.fullmatch(figure["pattern"], "status:10")
+        assert not re.fullmatch(figure["pattern"], "everything")
+
+
+def _pattern(schema: dict) -> str:
+    """A parameter's pattern, the schema optional (anyOf with null) or not."""
+    return next(s["pattern"] for s in schema.get("anyOf", [schema]) if "pattern" in s)
 
 
 async def test_the_public_pages_show_figures_and_procedures_and_no_dossier(app):

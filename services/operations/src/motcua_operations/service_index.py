@@ -54,6 +54,11 @@ SATISFIED = ("very_satisfied", "satisfied")
 _ROMAN = ("I", "II", "III", "IV")
 
 
+# A month (2026-12) or a quarter (2026-Q4): what `IndexPeriod.parse` takes, declared in the
+# API's document so that the schema says what its 422 enforces.
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2]|[Qq][1-4])$"
+
+
 class BadPeriod(ValueError):
     """Not a month `YYYY-MM` nor a quarter `YYYY-Qn`."""
 
