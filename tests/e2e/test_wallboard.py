@@ -177,6 +177,12 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                 assert scrollbars(wall) == (0, 0), "the wallboard scrolls at 1920x1080"
                 assert wall.execute_script(OVERFLOWS) == []
                 await asyncio.to_thread(header_reads_whole, wall, "toàn tỉnh")
+                # Beside the stages, the open dossiers by status: a chip per status the
+                # figures hold, each opening its dossiers.
+                assert wall.execute_script(
+                    "const chips = [...document.querySelectorAll('#statuses button')];"
+                    "return chips.length === lastBody.by_status.length && chips.every("
+                    "(c, i) => c.dataset.figure === `status:${lastBody.by_status[i].code}`);")
                 for dossier in more:
                     await view_at(client, dossier, 10)
                 await asyncio.to_thread(wait_until, wall, lambda d: tile(d, "delivered") == "4",

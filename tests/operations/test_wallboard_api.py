@@ -120,6 +120,8 @@ async def test_the_wallboard_counts_what_the_view_holds(app):
         assert (await http.get("/?colour=red")).status_code == 422  # not one of its filters
         body = (await http.get("/api/wallboard")).json()
     assert body["totals"]["overdue"] == 1 and body["totals"]["open"] == 1
+    # The open dossier by status, beside its stage (the chips under the stages' chart).
+    assert body["by_status"] == [{"code": 2, "name": "Được tiếp nhận", "count": 1}]
     assert body["on_time"]["today"] == {"delivered": 1, "on_time": 0, "share": 0.0}
     assert body["satisfaction"] == {"ratings": 1, "average_score": 88.9, "satisfied_share": 1.0}
     assert sum(body["throughput"]["submitted"]) == 2 and sum(body["trends"]["delivered"]) == 1

@@ -117,7 +117,16 @@ function drawAlarms(body) {
     : [h("li", {class: "none"}, "Không có cảnh báo: mọi chỉ tiêu trong ngưỡng.")]));
 }
 
+// The open dossiers by national status code, each opening its dossiers (figure status:<code>).
+function drawStatuses(body) {
+  document.getElementById("statuses").replaceChildren(...body.by_status.map(row =>
+    h("li", {}, h("button", {type: "button", "data-figure": `status:${row.code}`,
+                             title: `${row.code}. ${row.name}`},
+                  `${STATUS_CODES[row.code] || row.name} `, h("b", {}, number(row.count))))));
+}
+
 function drawCharts(body) {
+  drawStatuses(body);
   const stages = body.by_stage;
   chart("c-stages", {
     type: "bar",
@@ -364,7 +373,9 @@ async function start() {
     const figure = target.dataset.figure;
     const period = target.dataset.period || document.getElementById("f-period").value;
     const title = figure.startsWith("procedure:")
-      ? `Hồ sơ trễ hạn, quá hạn: ${target.textContent}` : (FIGURE_TITLES[figure] || figure) +
+      ? `Hồ sơ trễ hạn, quá hạn: ${target.textContent}`
+      : figure.startsWith("status:") ? `Hồ sơ ở trạng thái ${target.title}`
+      : (FIGURE_TITLES[figure] || figure) +
         (["submitted", "delivered", "late", "rated"].includes(figure) ? ` ${PERIOD_NAMES[period]}` : "");
     drill(figure, title, target.dataset.period);
   });
