@@ -91,6 +91,13 @@ return h.scrollWidth <= h.clientWidth + 1 && h.scrollHeight <= h.clientHeight + 
 """
 
 
+# The chips of every status an open dossier can have, drawn by the page's own function.
+EVERY_OPEN_STATUS = """
+drawStatuses({by_status: [1, 2, 4, 5, 6, 7, 9].map(
+  code => ({code, name: STATUS_CODES[code], count: 1000 + code}))});
+"""
+
+
 def header_reads_whole(driver, scope: str) -> None:
     """The header names the whole scope and lays out without a part cut or under another."""
     assert driver.find_element("id", "scope-name").text == scope
@@ -246,6 +253,10 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                     "the wallboard did not take the agency and the unit from its address")
                 await asyncio.to_thread(header_reads_whole, wall, LONGEST)
                 assert scrollbars(wall) == (0, 0), "the long title made the wallboard scroll"
+                # Every open status at once (drawn as a poll would draw them, until the next
+                # one): the chips stay in their panel, the wall does not scroll.
+                wall.execute_script(EVERY_OPEN_STATUS)
+                assert wall.execute_script(OVERFLOWS) == [] and scrollbars(wall) == (0, 0)
                 wall.save_screenshot(str(ARTIFACTS / "wallboard-1920-scope.png"))
             finally:
                 wall.quit()
@@ -284,6 +295,8 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                                         lambda d: d.find_element("id", "scope-name").text
                                         == LONGEST, 15, "the laptop's title did not follow")
                 await asyncio.to_thread(header_reads_whole, laptop, LONGEST)
+                laptop.execute_script(EVERY_OPEN_STATUS)
+                assert laptop.execute_script(OVERFLOWS) == []
                 laptop.save_screenshot(str(ARTIFACTS / "wallboard-laptop-scope.png"))
                 Select(laptop.find_element("id", "f-agency")).select_by_value("")
                 unit.select_by_value(procedure["agency"])
