@@ -244,6 +244,19 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                 assert "về bảng theo dõi" in wall.find_element("id", "signin").text
                 full_page_screenshot(wall, ARTIFACTS / "wallboard-dossier.png")
 
+                # An agency's row in "Theo cơ quan" narrows the whole wall to it.
+                wall.get(f"{wallboard}/")
+                row = await asyncio.to_thread(
+                    wait_until, wall, lambda d: d.find_element(
+                        "css selector", f'#agencies a[data-agency="{procedure["agency"]}"]'),
+                    20, "the agencies' table did not list the agency")
+                row.click()
+                await asyncio.to_thread(
+                    wait_until, wall, lambda d: f"agency={procedure['agency']}" in
+                    d.current_url and tile(d, "delivered") == "4" and d.find_element(
+                        "id", "scope-name").text == LONGEST.split(" · ")[0], 15,
+                    "the agency's row did not narrow the wall to it")
+
                 # The longest title: an agency and a receiving unit chosen. It reads whole on
                 # the wall, still without a scrollbar.
                 wall.get(f"{wallboard}/?agency={procedure['agency']}&receiving_unit=UBNDCL")

@@ -199,7 +199,9 @@ function drawProcedures(body) {
 function drawAgencies(body) {
   document.getElementById("agencies").replaceChildren(...body.by_agency.slice(0, 9).map(a =>
     h("tr", {class: a.overdue > 0 ? "late" : null},
-      h("td", {title: a.name}, a.name), h("td", {}, number(a.open)),
+      h("td", {title: a.name}, h("a", {href: `/?agency=${encodeURIComponent(a.agency)}`,
+                                       "data-agency": a.agency}, a.name)),
+      h("td", {}, number(a.open)),
       h("td", {}, number(a.overdue)), h("td", {}, number(a.due_soon)),
       h("td", {}, percent(a.on_time_share_month)))));
   const index = body.index.province;
@@ -367,6 +369,14 @@ async function start() {
     refresh();
   });
   document.addEventListener("click", event => {
+    // An agency's row narrows the whole wall to that agency (its filter, kept in the address).
+    const agency = event.target.closest("[data-agency]");
+    if (agency) {
+      event.preventDefault();
+      document.getElementById("f-agency").value = agency.dataset.agency;
+      document.getElementById("filters").dispatchEvent(new Event("change"));
+      return;
+    }
     const target = event.target.closest("[data-figure]");
     if (!target || target.closest("#drill")) return;
     event.preventDefault();
