@@ -117,7 +117,16 @@ function drawAlarms(body) {
     : [h("li", {class: "none"}, "Không có cảnh báo: mọi chỉ tiêu trong ngưỡng.")]));
 }
 
+// The open dossiers by national status code, each opening its dossiers (figure status:<code>).
+function drawStatuses(body) {
+  document.getElementById("statuses").replaceChildren(...body.by_status.map(row =>
+    h("li", {}, h("button", {type: "button", "data-figure": `status:${row.code}`,
+                             title: `${row.code}. ${row.name}`},
+                  `${STATUS_CODES[row.code] || row.name} `, h("b", {}, number(row.count))))));
+}
+
 function drawCharts(body) {
+  drawStatuses(body);
   const stages = body.by_stage;
   chart("c-stages", {
     type: "bar",
@@ -190,7 +199,9 @@ function drawProcedures(body) {
 function drawAgencies(body) {
   document.getElementById("agencies").replaceChildren(...body.by_agency.slice(0, 9).map(a =>
     h("tr", {class: a.overdue > 0 ? "late" : null},
-      h("td", {title: a.name}, a.name), h("td", {}, number(a.open)),
+      h("td", {title: a.name}, h("a", {href: `/?agency=${encodeURIComponent(a.agency)}`,
+                                       "data-agency": a.agency}, a.name)),
+      h("td", {}, number(a.open)),
       h("td", {}, number(a.overdue)), h("td", {}, number(a.due_soon)),
       h("td", {}, percent(a.on_time_share_month)))));
   const index = body.index.province;
@@ -347,7 +358,6 @@ function scopeChanged() {
   // Form II.06a of this month for the same filters, from the view (the page /bao-cao).
   document.getElementById("report-06a").href = `/bao-cao?${scope}`;
   setText("scope-name", scopeName());
-  document.querySelector("header.bar h1").title = `Trung tâm điều hành ${scopeName()}`;
 }
 
 async function start() {
@@ -359,13 +369,23 @@ async function start() {
     refresh();
   });
   document.addEventListener("click", event => {
+    // An agency's row narrows the whole wall to that agency (its filter, kept in the address).
+    const agency = event.target.closest("[data-agency]");
+    if (agency) {
+      event.preventDefault();
+      document.getElementById("f-agency").value = agency.dataset.agency;
+      document.getElementById("filters").dispatchEvent(new Event("change"));
+      return;
+    }
     const target = event.target.closest("[data-figure]");
     if (!target || target.closest("#drill")) return;
     event.preventDefault();
     const figure = target.dataset.figure;
     const period = target.dataset.period || document.getElementById("f-period").value;
     const title = figure.startsWith("procedure:")
-      ? `Hồ sơ trễ hạn, quá hạn: ${target.textContent}` : (FIGURE_TITLES[figure] || figure) +
+      ? `Hồ sơ trễ hạn, quá hạn: ${target.textContent}`
+      : figure.startsWith("status:") ? `Hồ sơ ở trạng thái ${target.title}`
+      : (FIGURE_TITLES[figure] || figure) +
         (["submitted", "delivered", "late", "rated"].includes(figure) ? ` ${PERIOD_NAMES[period]}` : "");
     drill(figure, title, target.dataset.period);
   });
