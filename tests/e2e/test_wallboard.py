@@ -244,6 +244,20 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                 assert "về bảng theo dõi" in wall.find_element("id", "signin").text
                 full_page_screenshot(wall, ARTIFACTS / "wallboard-dossier.png")
 
+                # An agency's count in "Theo cơ quan" opens that agency's dossiers behind it.
+                wall.get(f"{wallboard}/")
+                cell = await asyncio.to_thread(
+                    wait_until, wall, lambda d: d.find_element(
+                        "css selector", f'#agencies a[data-for-agency="{procedure["agency"]}"]'
+                                        '[data-figure="delivered"]'),
+                    20, "the agencies' table has no link behind its on-time share")
+                cell.click()
+                await asyncio.to_thread(
+                    wait_until, wall, lambda d: len(d.find_elements(
+                        "css selector", "#drill-rows a.dossier-link")) == 4, 15,
+                    "the agency's on-time share did not list its 4 dossiers")
+                assert procedure["agency"] in wall.find_element("id", "drill-rows").text
+
                 # An agency's row in "Theo cơ quan" narrows the whole wall to it.
                 wall.get(f"{wallboard}/")
                 row = await asyncio.to_thread(

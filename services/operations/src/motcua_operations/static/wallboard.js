@@ -201,9 +201,11 @@ function drawAgencies(body) {
     h("tr", {class: a.overdue > 0 ? "late" : null},
       h("td", {title: a.name}, h("a", {href: `/?agency=${encodeURIComponent(a.agency)}`,
                                        "data-agency": a.agency}, a.name)),
-      h("td", {}, number(a.open)),
-      h("td", {}, number(a.overdue)), h("td", {}, number(a.due_soon)),
-      h("td", {}, percent(a.on_time_share_month)))));
+      // Each count opens the agency's dossiers behind it, whatever agency the wall shows.
+      h("td", {}, agencyFigure(a, "open", number(a.open))),
+      h("td", {}, agencyFigure(a, "overdue", number(a.overdue))),
+      h("td", {}, agencyFigure(a, "due_soon", number(a.due_soon))),
+      h("td", {}, agencyFigure(a, "delivered", percent(a.on_time_share_month), "month")))));
   const index = body.index.province;
   setText("index-label", body.index.label);
   const cells = [["Điểm tiến độ", `${decimal(index.progress_points, 2)}/20`],
@@ -214,6 +216,11 @@ function drawAgencies(body) {
                  ["Số hóa", percent100(index.digitised_share)]];
   document.getElementById("index").replaceChildren(...cells.map(([term, value]) =>
     h("div", {}, h("dt", {}, term), h("dd", {}, value))));
+}
+
+function agencyFigure(agency, figure, text, period) {
+  return h("a", {href: "#", "data-figure": figure, "data-for-agency": agency.agency,
+                 "data-agency-name": agency.name, "data-period": period || null}, text);
 }
 
 function dossierLine(d) {
@@ -240,13 +247,15 @@ async function drawLists() {
   }
 }
 
-async function drill(figure, title, period) {
+async function drill(figure, title, period, agency) {
   const dialog = document.getElementById("drill");
   setText("drill-title", title);
   setText("drill-total", "Đang tải…");
   document.getElementById("drill-rows").replaceChildren();
   if (!dialog.open) dialog.showModal();
-  const response = await fetch(`/api/wallboard/dossiers?figure=${encodeURIComponent(figure)}&${filters(period)}`,
+  const query = filters(period);
+  if (agency) query.set("agency", agency);
+  const response = await fetch(`/api/wallboard/dossiers?figure=${encodeURIComponent(figure)}&${query}`,
                                {cache: "no-store"});
   const body = await response.json();
   if (!response.ok) {
@@ -387,7 +396,8 @@ async function start() {
       : figure.startsWith("status:") ? `Hồ sơ ở trạng thái ${target.title}`
       : (FIGURE_TITLES[figure] || figure) +
         (["submitted", "delivered", "late", "rated"].includes(figure) ? ` ${PERIOD_NAMES[period]}` : "");
-    drill(figure, title, target.dataset.period);
+    const agencyName = target.dataset.agencyName ? ` · ${target.dataset.agencyName}` : "";
+    drill(figure, title + agencyName, target.dataset.period, target.dataset.forAgency);
   });
   document.getElementById("open-thresholds").addEventListener("click", openThresholds);
   document.getElementById("close-thresholds").addEventListener(
