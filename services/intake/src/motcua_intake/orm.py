@@ -205,8 +205,9 @@ class PersonalDataRead(Base):
     """The access log: every read of personal data by an officer (who, for which agency and
     role, which dossier, what of it, when, from where), kept for the auditors. Only ever added
     to. `what`: `file` (one of the dossier's files, `sha256`), `dossier` (the dossier with its
-    applicant, `GET /api/officer/dossiers/{code}`), `form` (a form 01 to 05) or
-    `hand-over-record` (delivery's, recorded by delivery: `POST /internal/personal-data-reads`)."""
+    applicant, `GET /api/officer/dossiers/{code}`), `form` (a form 01 to 05),
+    `hand-over-record` or `work-item` (delivery's record, and its items shown with the personal
+    data they keep sealed opened: recorded by delivery, `POST /internal/personal-data-reads`)."""
 
     __tablename__ = "personal_data_reads"
 
