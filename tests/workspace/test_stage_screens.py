@@ -73,6 +73,7 @@ CATALOGUE = default_catalogue()
 NOW = datetime.now(timezone.utc)
 PROCEDURE = CATALOGUE.procedures["2.000488"]  # STP's: Phiếu lý lịch tư pháp
 APPLICANT = "Nguyễn Văn An"  # tests.intake.tracking_rows' applicant
+FULL_NAMES = {"mot.cua": "Lò Văn Minh"}  # the desk officer's, as their account gives it
 
 
 class Hosts(httpx.AsyncBaseTransport):
@@ -139,7 +140,7 @@ async def stack(infra):
                                 ("giam.doc", ["manager"], "STP"),
                                 ("khac", ["approval", "delivery"], "SKHDT")):
         await add_account(sessions, agency=agency, roles=roles, user_name=user,
-                          full_name=f"Cán bộ {user}", password=PASSWORD)
+                          full_name=FULL_NAMES.get(user, f"Cán bộ {user}"), password=PASSWORD)
     calendar = WorkingCalendar()
     delivery = Delivery(CATALOGUE, officers=True)
     signing = Signing(CATALOGUE, calendar, build_issuer(SigningSettings(
@@ -365,7 +366,8 @@ async def test_the_desk_hands_over_at_the_counter_and_prints_the_record(stack, t
         handed = await client.post(f"{path}/trao-ket-qua", data={
             "csrf_token": csrf_of(page.text), "relation": "authorised",
             "receiver_name": "Trần Thị Bình", "identity_checked": "true",
-            "authorisation": "Giấy ủy quyền số 12/UQ ngày 01/12/2026"})
+            "authorisation": "Giấy ủy quyền số 12/UQ ngày 01/12/2026",
+            "officer_full_name": "Người Giả Danh"})  # the account's, never the form's
         assert handed.status_code == 303, handed.text[:500]
         assert handed.headers["location"] == f"{path}#bien-ban"
         after = await client.get(path)
@@ -381,8 +383,11 @@ async def test_the_desk_hands_over_at_the_counter_and_prints_the_record(stack, t
     for expected in ("BIÊN BẢN BÀN GIAO KẾT QUẢ", stack["rows"]["counter"].code, APPLICANT,
                      "Bên nhận: Trần Thị Bình, người được người nộp hồ sơ ủy quyền",
                      "Giấy ủy quyền: Giấy ủy quyền số 12/UQ ngày 01/12/2026",
-                     "Đã kiểm tra giấy tờ tùy thân", "0007/2026/QĐ-STP", "Bên giao: mot.cua"):
+                     "Đã kiểm tra giấy tờ tùy thân", "0007/2026/QĐ-STP",
+                     "Bên giao: Lò Văn Minh, công chức Bộ phận Một cửa"):
         assert expected in text, expected
+    assert "mot.cua" not in text and "Giả Danh" not in text
+    assert 'name="officer_full_name"' not in page.text  # no field: the account says it
     # The agency's manager reads the record, and the queue, but claims and decides nothing.
     manager = bearer("STP", "manager", "giam.doc")
     async with httpx.AsyncClient(transport=stack["direct"], base_url="http://delivery") as direct:
