@@ -15,9 +15,11 @@ from motcua_appraisal.domain import (
 )
 from motcua_catalogue import load_catalogue
 from motcua_contracts.dossier import DossierFacts
+from motcua_runtime.policy import dossier_fee
 
 VN = timezone(timedelta(hours=7))
-WORK_PERMIT = load_catalogue().procedures["1.000105"]  # worker_name; passport_number; employer
+CATALOGUE = load_catalogue()
+WORK_PERMIT = CATALOGUE.procedures["1.000105"]  # worker_name; passport_number; employer
 
 
 BUSINESS = load_catalogue().procedures["2.001610"]  # 50 000 đ at the counter, free online
@@ -70,20 +72,23 @@ def test_extra_data_does_not_matter():
     ("counter", 0, 50_000), ("online", 0, 0), ("counter", 30_000, 20_000),
     ("counter", 80_000, 0)])
 def test_the_fee_owed_is_the_channels_fee_less_what_was_paid(channel, paid, owed):
-    assert fees_due(facts(channel, paid), BUSINESS) == owed
+    fee = BUSINESS.fee_online if channel == "online" else BUSINESS.fee_counter
+    assert fees_due(facts(channel, paid), fee) == owed
 
 
 def test_the_fee_intake_fixed_under_the_dossiers_version_and_case_is_what_is_owed():
     """A case with its own fee, or a version imported since with another one: the dossier pays
     what intake fixed at acceptance, not this stage's catalogue's fee."""
     fixed = facts("counter", 30_000).model_copy(update={"fee": 200_000})
-    assert fees_due(fixed, BUSINESS) == 170_000
-    assert fees_due(fixed.model_copy(update={"fee": 0}), BUSINESS) == 0
+    assert fees_due(fixed, dossier_fee(CATALOGUE, fixed)) == 170_000
+    unfixed = fixed.model_copy(update={"fee": None, "procedure_code": BUSINESS.code})
+    assert dossier_fee(CATALOGUE, unfixed) == 50_000  # an older event: the catalogue's
+    assert fees_due(fixed, dossier_fee(CATALOGUE, fixed.model_copy(update={"fee": 0}))) == 0
 
 
 def test_a_consulted_agency_has_a_quarter_of_the_appraisal_but_at_least_half_a_day():
-    assert consultation_hours(WORK_PERMIT) == 14  # 56 / 4
-    assert consultation_hours(BUSINESS) == 4  # 14 / 4 = 3.5, raised to 4
+    assert consultation_hours(WORK_PERMIT.appraisal_hours) == 14  # 56 / 4
+    assert consultation_hours(BUSINESS.appraisal_hours) == 4  # 14 / 4 = 3.5, raised to 4
 
 
 def test_agreeing_answers_keep_the_recommendation():

@@ -25,7 +25,7 @@ def appraised(recommendation: str, findings: str) -> DossierAppraised:
 
 
 def test_an_approve_recommendation_is_approved_for_the_applicant():
-    decision = decide(appraised("approve", "Hồ sơ đủ điều kiện"), CRIMINAL_RECORD)
+    decision = decide(appraised("approve", "Hồ sơ đủ điều kiện"), CRIMINAL_RECORD.name)
 
     assert decision.outcome == "approved"
     # The dossier's code, never the applicant's name: the decision travels in clear.
@@ -35,7 +35,7 @@ def test_an_approve_recommendation_is_approved_for_the_applicant():
 def test_a_deny_recommendation_is_denied_with_the_findings_as_the_reason():
     findings = "Không đủ điều kiện: thiếu thông tin purpose"
 
-    decision = decide(appraised("deny", findings), CRIMINAL_RECORD)
+    decision = decide(appraised("deny", findings), CRIMINAL_RECORD.name)
 
     assert decision.outcome == "denied"
     assert decision.text == findings

@@ -4,8 +4,9 @@ wallboard has no scrollbar and nothing sticks out of its tile or panel while dos
 figures change without a reload; the citizen rates a delivered dossier on the lookup page and
 the rating reaches the wallboard (through `DossierRated` on the topic); a threshold set in the
 page's own form turns its tile red and lists its alarm; a tile opens the dossiers behind it and
-a dossier its timeline. The public page is checked at 360 px and 1920 px. Screenshots land in
-test-artifacts/."""
+a dossier its timeline; the receiving unit's filter narrows the figures and the II.06a report
+opens from the wallboard with the same filters. The public page is checked at 360 px and 1920
+px. Screenshots land in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -60,6 +61,20 @@ for (const box of document.querySelectorAll('.tile, .panel, header.bar')) {
   }
 }
 return [...new Set(out)];
+"""
+
+
+# The header's parts (title, each filter, the links, the clock) side by side, none under another.
+HEADER_OVERLAPS = """
+const parts = [...document.querySelectorAll(
+  'header.bar > h1, header.bar .filters > label, header.bar .links > *, header.bar > .clock')];
+const out = [];
+for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
+  const a = parts[i].getBoundingClientRect(), b = parts[j].getBoundingClientRect();
+  if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+    out.push(`${parts[i].id || parts[i].tagName} over ${parts[j].id || parts[j].tagName}`);
+}
+return out;
 """
 
 
@@ -139,6 +154,10 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                                         45, "submitted today did not move on the page")
                 assert scrollbars(wall) == (0, 0), "the wallboard scrolls at 1920x1080"
                 assert wall.execute_script(OVERFLOWS) == []
+                assert wall.execute_script(HEADER_OVERLAPS) == []
+                assert wall.execute_script(  # the province's title is whole on the wall
+                    "const h = document.querySelector('header.bar h1');"
+                    "return h.scrollWidth <= h.clientWidth + 1;"), "the title is cut at 1920 px"
                 for dossier in more:
                     await view_at(client, dossier, 10)
                 await asyncio.to_thread(wait_until, wall, lambda d: tile(d, "delivered") == "4",
@@ -205,6 +224,32 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                 # On a laptop the page may scroll down, never sideways, and nothing sticks out.
                 assert scrollbars(laptop)[0] == 0
                 assert laptop.execute_script(OVERFLOWS) == []
+                assert laptop.execute_script(HEADER_OVERLAPS) == []
+
+                # The receiving unit's filter: filed online, each was received by its competent
+                # agency's desk (SKHDT), none at a commune's.
+                from selenium.webdriver.support.ui import Select
+                unit = Select(laptop.find_element("id", "f-receiving_unit"))
+                unit.select_by_value("UBNDCL")
+                await asyncio.to_thread(wait_until, laptop,
+                                        lambda d: tile(d, "delivered") == "0", 15,
+                                        "the commune's desk still showed the dossiers")
+                assert "tiếp nhận tại" in laptop.find_element("id", "scope-name").text
+                unit.select_by_value(procedure["agency"])
+                await asyncio.to_thread(wait_until, laptop,
+                                        lambda d: tile(d, "delivered") == "4", 15,
+                                        "the competent agency's desk did not show its dossiers")
+                assert "receiving_unit=SKHDT" in laptop.current_url
+
+                # Form II.06a of the same filters, one click away, from the wallboard's view.
+                laptop.find_element("id", "report-06a").click()
+                total = await asyncio.to_thread(
+                    wait_until, laptop, lambda d: d.find_element(
+                        "css selector", '#bao-cao tr[data-key="*"]'), 15,
+                    "the II.06a report did not open")
+                assert total.find_elements("tag name", "td")[0].text == "4"  # received
+                assert "Mẫu II.06a" in laptop.find_element("tag name", "header").text
+                full_page_screenshot(laptop, ARTIFACTS / "wallboard-report-06a.png")
             finally:
                 laptop.quit()
 

@@ -20,7 +20,7 @@ from motcua_contracts.appraisal import (
 )
 from motcua_contracts.approval import DossierApproved
 from motcua_contracts.delivery import ResultDelivered, ResultHandedToPost, ResultPickedUpByPost
-from motcua_contracts.dossier import DossierFacts
+from motcua_contracts.dossier import DossierFacts, ProcedureTerms
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierRefused,
@@ -120,6 +120,11 @@ def test_a_complete_dossier_is_accepted_with_its_appointment_and_step_deadlines(
         delivery_address=submission.delivery.address, channel="online",
         fees_paid=0, fee=200_000, step_hours=RECORD.step_hours(), data=submission.data,
         data_filled=["purpose"],
+        # The procedure's terms, which every later stage decides by (docs/catalogue.md).
+        terms=ProcedureTerms(
+            name="Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam",
+            officer_stages=["appraisal", "approval", "signing", "delivery"],
+            coordinating_agencies=["CAT"], required_data=["purpose"], supplement_clock="pause"),
         step_due_at={"intake": datetime(2026, 5, 4, 10, 0, tzinfo=VN),
                      "appraisal": datetime(2026, 5, 13, 10, 0, tzinfo=VN),
                      "approval": datetime(2026, 5, 14, 16, 0, tzinfo=VN),

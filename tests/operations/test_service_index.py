@@ -4,6 +4,7 @@ Monday to Friday; March 2026 has no day off). The figures must match exactly."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -65,6 +66,18 @@ def test_processing_time_excludes_the_wait_on_the_applicant():
     assert processing_hours(CALENDAR, E) == pytest.approx(14.0)
     assert resolved_on_time(CALENDAR, E) is False
     assert processing_hours(CALENDAR, D) is None
+
+
+def test_a_second_supplement_request_makes_a_fast_dossier_late():
+    # B's 8 h used of 8 allotted, but asked twice for a supplement: late, as the index says.
+    twice = replace(B, supplements=2)
+    assert processing_hours(CALENDAR, twice) == pytest.approx(8.0)
+    assert resolved_on_time(CALENDAR, replace(B, supplements=1)) is True
+    assert resolved_on_time(CALENDAR, twice) is False
+    province = compute([A, twice, C, D, E, F], MARCH, "province", CALENDAR)["province"]
+    # A alone of the four resolved in March (A, B, C, E) is on time: 25 %, 5 of 20 points.
+    assert (province["on_time"], province["on_time_share"], province["progress_points"]) == \
+        (1, 25.0, 5.0)
 
 
 def test_the_province_figures_match_the_hand_computation():

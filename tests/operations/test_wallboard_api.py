@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -57,6 +58,9 @@ async def app(infra):
             view.submitted_at = NOW - timedelta(hours=5)
             if view.delivered_at:
                 view.delivered_at = NOW - timedelta(hours=2)
+                # Received at a commune's desk; the other dossier's events are older than the
+                # field (None): its code's e-ID (STP's) names its unit.
+                view.receiving_unit = "UBNDCL"
     scraper = Scraper({})
     scraper.latest = {"intake": ServiceHealth("intake", "http://i/metrics", up=True, lag=3,
                                               dead_letters=0),
@@ -127,6 +131,8 @@ async def test_a_figure_opens_its_dossiers_and_a_bad_filter_is_a_422(app):
         assert overdue["total"] == 1 and overdue["dossiers"][0]["code"]
         late = (await http.get("/api/wallboard/dossiers?figure=late&period=today")).json()
         assert late["dossiers"][0]["dossier_id"] == str(app[1])
+        rated = (await http.get("/api/wallboard/dossiers?figure=rated&period=today")).json()
+        assert [d["dossier_id"] for d in rated["dossiers"]] == [str(app[1])]
         # The dossier's timeline opens with the same session (no token needed).
         timeline = await http.get(f"/api/dossiers/{app[1]}")
         assert timeline.status_code == 200
@@ -136,6 +142,30 @@ async def test_a_figure_opens_its_dossiers_and_a_bad_filter_is_a_422(app):
                                ("figure=open&period=decade", "")):
             answer = await http.get(f"/api/wallboard/dossiers?{query}")
             assert answer.status_code == 422 and message in answer.text
+
+
+async def test_the_receiving_unit_filter_counts_the_dossiers_received_there(app):
+    month = NOW.astimezone(timezone(timedelta(hours=7))).strftime("%Y-%m")
+    async with signed_in(app[0], "dieuhanh") as (http, _):
+        commune = (await http.get("/api/wallboard?receiving_unit=UBNDCL")).json()
+        assert commune["totals"]["open"] == 0 and commune["on_time"]["today"]["delivered"] == 1
+        assert commune["index"]["province"]["delivered"] == 1
+        desk = (await http.get("/api/wallboard?receiving_unit=STP")).json()
+        assert desk["totals"]["open"] == desk["totals"]["overdue"] == 1
+        assert desk["on_time"]["today"]["delivered"] == 0
+        behind = await http.get("/api/wallboard/dossiers?figure=overdue&receiving_unit=STP")
+        assert behind.json()["total"] == 1
+        elsewhere = (await http.get("/api/wallboard?receiving_unit=SXD")).json()
+        assert elsewhere["totals"]["open"] == 0 and elsewhere["on_time"]["month"]["delivered"] == 0
+        for path in ("/api/wallboard?receiving_unit=NOPE",
+                     "/api/wallboard/dossiers?figure=open&receiving_unit=NOPE",
+                     f"/api/index?period={month}&receiving_unit=NOPE"):
+            answer = await http.get(path)
+            assert answer.status_code == 422 and "no receiving unit 'NOPE'" in answer.text
+        units = (await http.get("/api/filters")).json()["units"]
+        assert {"code": "UBNDCL", "name": "Ủy ban nhân dân phường Cốc Lếu"} in units
+        index = (await http.get(f"/api/index?period={month}&receiving_unit=UBNDCL")).json()
+        assert index["province"]["delivered"] == 1
 
 
 async def test_only_an_administrator_sets_thresholds_and_they_raise_alarms(app):
@@ -191,3 +221,46 @@ async def test_the_public_pages_show_figures_and_procedures_and_no_dossier(app):
     for page in (province.text, agency.text):
         assert str(dossier_id) not in page and "000.00.15.H38" not in page
         assert "Trần Thị Bình" not in page
+
+
+async def test_the_ii06a_report_is_compiled_from_the_view_for_the_filters(app):
+    asgi, _ = app
+    today = NOW.astimezone(timezone(timedelta(hours=7))).date()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi),
+                                 base_url="http://test") as http:
+        assert (await http.get("/api/report")).status_code == 401
+        away = await http.get("/bao-cao?receiving_unit=UBNDCL")
+        assert away.headers["location"] == "/dang-nhap?tiep=" + quote(
+            "/bao-cao?receiving_unit=UBNDCL")
+    async with signed_in(app[0], "dieuhanh") as (http, _):
+        body = (await http.get("/api/report?by=receiving_unit")).json()
+        assert body["from"] == today.replace(day=1).isoformat() and body["to"] == str(today)
+        total = body["total"]
+        # Both received on the journey's Monday, before this month: carried over. The delivered
+        # one resolved late (delivery said so), the other in progress past its appointment.
+        assert total["received"]["total"] == total["received"]["carried_over"] == 2
+        assert total["resolved"] == {"total": 1, "early": 0, "on_time": 0, "late": 1,
+                                     "on_time_share": 0.0}
+        assert total["in_progress"] == {"total": 1, "within_deadline": 0, "late": 1}
+        assert total["satisfaction"]["ratings"] == 1
+        assert total["satisfaction"]["average_score"] == 88.9
+        # By receiving unit: the commune's desk, and STP's own (no unit recorded: its own).
+        assert [g["key"] for g in body["groups"]] == ["STP", "UBNDCL"]
+        assert body["groups"][1]["received"]["other_unit"] == 1
+        commune = (await http.get("/api/report?receiving_unit=UBNDCL")).json()["total"]
+        assert commune["received"]["total"] == 1 and commune["resolved"]["total"] == 1
+        csv = await http.get("/api/report?format=csv&by=procedure")
+        assert csv.headers["content-type"].startswith("text/csv")
+        assert csv.text.splitlines()[0].startswith("key,name,received.total")
+        page = await http.get("/bao-cao?theo=receiving_unit&receiving_unit=UBNDCL")
+        assert page.status_code == 200 and 'id="bao-cao"' in page.text
+        assert "Mẫu II.06a" in page.text and "tiếp nhận tại Ủy ban nhân dân phường Cốc Lếu" \
+            in page.text
+        assert 'data-key="UBNDCL"' in page.text and "Trần Thị Bình" not in page.text
+        for path, message in (("/api/report?from=2026-12-05&to=2026-12-01", "must not be"),
+                              ("/api/report?receiving_unit=NOPE", "no receiving unit"),
+                              ("/api/report?by=everything", "")):
+            answer = await http.get(path)
+            assert answer.status_code == 422 and message in answer.text
+        bad = await http.get("/bao-cao?tu=hôm-qua")
+        assert bad.status_code == 422 and "không hợp lệ" in bad.text and "tu:" in bad.text

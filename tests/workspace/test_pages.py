@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.catalogue import Catalogue, default_catalogue
 from motcua_runtime.db import create_engine
 from motcua_workspace.accounts import add_account
 from motcua_workspace.app import create_workspace, open_id_connect
@@ -47,7 +47,8 @@ async def database(infra):
 
 
 def workspace(sessions, clock: Clock | None = None, *, upstream: Upstream | None = None,
-              oidc_client: httpx.AsyncClient | None = None, **settings) -> httpx.AsyncClient:
+              oidc_client: httpx.AsyncClient | None = None, catalogue: Catalogue | None = None,
+              **settings) -> httpx.AsyncClient:
     """The workspace's app in-process on `sessions`, with `upstream` (default: no stage and no
     intake anywhere), an identity provider reached through `oidc_client` when the settings
     name one, and `clock` for the sessions' time."""
@@ -59,7 +60,7 @@ def workspace(sessions, clock: Clock | None = None, *, upstream: Upstream | None
                                                            timedelta(hours=10))),
                    upstream, SignInLimits("async+memory://", config.sign_in_limit_per_client,
                                           config.sign_in_limit_per_name),
-                   default_catalogue(), config,
+                   catalogue or default_catalogue(), config,
                    oidc=open_id_connect(config, oidc_client) if oidc_client else None,
                    **({"clock": clock} if clock else {}))
     app = create_workspace(ws)

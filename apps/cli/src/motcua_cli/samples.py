@@ -26,7 +26,8 @@ WARDS = ["Cốc Lếu", "Kim Tân", "Duyên Hải", "Bắc Cường", "Sa Pa", "
 def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
                       complete: bool = True, channel: str | None = None,
                       pay_fees: bool = True, delivery: str | None = None) -> dict[str, Any]:
-    """A submission for `procedure` (as served by GET /api/procedures). An incomplete one lacks
+    """A submission for `procedure` (as served by GET /api/procedures/{code}; a commune-level
+    one is filed for one of its `communes`, drawn at random). An incomplete one lacks
     its first required document, so intake asks for a supplement. Fees are paid when filing
     unless `pay_fees` is false (then the agency asks for them). The result goes back through
     `delivery` (counter, postal, online), else a channel drawn at random: demos send results
@@ -45,7 +46,7 @@ def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
     delivery = delivery or drawn
     channel = channel or rng.choice(["online", "online", "online", "counter", "postal"])
     fee = procedure["fee_online"] if channel == "online" else procedure["fee_counter"]
-    return {
+    body = {
         "procedure_code": procedure["code"],
         "channel": channel,
         "fees_paid": fee if pay_fees else 0,
@@ -60,6 +61,11 @@ def sample_submission(procedure: dict[str, Any], rng: random.Random, *,
         "delivery": {"channel": delivery, "address": address if delivery == "postal" else None},
         "data": {name: f"{name}-{rng.randint(1000, 9999)}" for name in procedure["required_data"]},
     }
+    communes = procedure.get("communes") or []
+    if communes:  # a commune-level procedure: the applicant's commune handles it (drawn last,
+        # so the draws above are those of before communes were chosen)
+        body["commune"] = rng.choice(communes)["code"]
+    return body
 
 
 @cache

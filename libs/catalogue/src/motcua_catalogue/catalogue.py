@@ -44,6 +44,14 @@ class Agency(BaseModel):
     level: Literal["provincial", "commune"] = Field(
         default="provincial", description="A provincial unit (department, the centre, a vertical "
                                           "agency seated in the province) or a commune-level one.")
+    commune_unit: Literal["people_committee", "police"] | None = Field(
+        default=None, description="What a commune-level unit is: the commune's People's "
+                                  "Committee (the default at commune level) or its police; "
+                                  "none at provincial level (motcua_catalogue.communes).")
+    commune: str | None = Field(
+        default=None, pattern=r"^[A-Z0-9]{2,16}$",
+        description="For a commune-level unit other than the People's Committee (the commune "
+                    "police): the code of its commune's People's Committee.")
 
     _split_stages = field_validator("stages", mode="before")(_split)
 
@@ -54,6 +62,29 @@ class Agency(BaseModel):
         if unknown:
             raise ValueError(f"unknown stages {sorted(unknown)}; known: {', '.join(STAGES)}")
         return stages
+
+    @model_validator(mode="before")
+    @classmethod
+    def _committee_by_default(cls, data: Any) -> Any:
+        # A commune-level unit is the commune's People's Committee unless it says otherwise.
+        if isinstance(data, dict) and data.get("level") == "commune" \
+                and not data.get("commune_unit"):
+            return {**data, "commune_unit": "people_committee"}
+        return data
+
+    @model_validator(mode="after")
+    def _commune_of_a_commune_unit(self) -> Agency:
+        if self.level == "provincial":
+            if self.commune_unit is not None or self.commune is not None:
+                raise ValueError("commune_unit and commune are for commune-level units only")
+            return self
+        if self.commune_unit == "people_committee" and self.commune not in (None, self.code):
+            raise ValueError("a commune's People's Committee is the commune: it names no "
+                             "other commune")
+        if self.commune_unit != "people_committee" and self.commune is None:
+            raise ValueError(f"a commune-level {self.commune_unit} unit names its commune's "
+                             "People's Committee (commune)")
+        return self
 
 
 LimitUnit = Literal["working_days", "calendar_days", "working_hours", "same_day"]
@@ -256,11 +287,21 @@ def configured_catalogue(environ: Mapping[str, str] | None = None) -> Catalogue:
 def _load_csv(agencies_path: Path, procedures_path: Path) -> Catalogue:
     agencies = _unique(agencies_path, _read_rows(agencies_path, Agency), "agency")
     procedures = _unique(procedures_path, _read_rows(procedures_path, Procedure), "procedure")
+    from motcua_catalogue.communes import commune_problem, level_problem
+
+    for line, agency in agencies.values():
+        problem = commune_problem(agency, {code: item for code, (_, item) in agencies.items()})
+        if problem:
+            raise CatalogueError(f"{agencies_path}:{line}: agency {agency.code}: {problem}")
     for line, procedure in procedures.values():
         for code in (procedure.agency, *procedure.coordinating_agencies):
             if code not in agencies:
                 raise CatalogueError(f"{procedures_path}:{line}: procedure {procedure.code} names "
                                      f"agency {code}, which is not in {agencies_path}")
+        problem = level_problem(procedure, agencies[procedure.agency][1])
+        if problem:
+            raise CatalogueError(f"{procedures_path}:{line}: procedure {procedure.code}: "
+                                 f"{problem}")
     return Catalogue({code: item for code, (_, item) in agencies.items()},
                      {code: item for code, (_, item) in procedures.items()})
 

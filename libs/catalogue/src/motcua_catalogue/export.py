@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from motcua_catalogue import located_json
 from motcua_catalogue.catalogue import Agency, Case, Catalogue, CatalogueError, Procedure, Step
+from motcua_catalogue.communes import commune_problem, level_problem
 from motcua_catalogue.working_time import HOURS_PER_DAY, VIETNAM
 
 FORMAT = "motcua-catalogue"
@@ -137,6 +138,10 @@ def _agencies(where: _Where, items: list[Any]) -> dict[str, Agency]:
         electronic_ids[agency.electronic_id] = agency.code
     if not agencies:
         raise CatalogueError(f"{where.source}:1: \"agencies\" is empty")
+    for item, agency in zip(items, agencies.values(), strict=True):
+        problem = commune_problem(agency, agencies)
+        if problem:
+            raise where.fail(item, f"agency {agency.code}: {problem}")
     return agencies
 
 
@@ -176,6 +181,9 @@ def _procedure(where: _Where, item: Any, agencies: dict[str, Agency]) -> Procedu
         "required_documents": default.required_documents, "cases": tuple(cases),
         "steps": default.steps, "result_title": _result_title(where, item, what), **motcua}
     procedure: Procedure = where.model(Procedure, item, values, what)
+    problem = level_problem(procedure, agencies[lead])
+    if problem:
+        raise where.fail(item, f"{what}: {problem}")
     return procedure
 
 

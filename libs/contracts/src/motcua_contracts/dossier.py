@@ -83,6 +83,31 @@ class DeliveryChoice(BaseModel):
         default=None, description="Postal address (sealed); present for the postal channel.")
 
 
+class ProcedureTerms(BaseModel):
+    """The procedure as the dossier is handled: what the catalogue version and case it was
+    received under say, as intake read them at acceptance (docs/catalogue.md). Every later
+    stage decides by these, not by the catalogue it runs on, so a version imported while the
+    dossier is in flight changes none of its steps."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str = Field(max_length=500, description="The procedure's name (TENTTHC).")
+    officer_stages: list[str] = Field(
+        default_factory=list, max_length=5,
+        description="The stages where an officer decides (others: the automatic policy).")
+    coordinating_agencies: list[str] = Field(
+        default_factory=list, max_length=50,
+        description="The agencies the competent one consults (liên thông).")
+    required_data: list[str] = Field(
+        default_factory=list, max_length=100,
+        description="The form fields appraisal's automatic rule requires (see `data_filled`).")
+    supplement_clock: Literal["pause", "restart"] = Field(
+        description="Whether the clock pauses or restarts while a supplement is awaited.")
+    result_title: str = Field(default="", max_length=200,
+                              description="What the result is called (KETQUATHUCHIEN); empty: "
+                                          "signing's own table decides.")
+
+
 class DossierFacts(BaseModel):
     """What a stage needs to know about a dossier to do its work, carried on every hand-off."""
 
@@ -149,6 +174,12 @@ class DossierFacts(BaseModel):
                     "case it was received under, as intake set it at acceptance: what the "
                     "agency asks for less `fees_paid`. Absent (older events): the stage's "
                     "catalogue gives it.")
+    terms: ProcedureTerms | None = Field(
+        default=None,
+        description="The procedure's terms under the dossier's catalogue version and case, set "
+                    "by intake at acceptance: who decides each stage, the agencies consulted, "
+                    "the data required, the supplement clock, the result's title. Absent "
+                    "(older events): the stage's catalogue gives them.")
 
     @model_validator(mode="before")
     @classmethod

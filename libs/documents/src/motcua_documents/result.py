@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from motcua_catalogue import Procedure
 from motcua_documents.page import MARGIN, MEDIA_TYPE, PAGE_WIDTH, font_path, lookup_url
 
 # Where the seal goes (PDF points, origin bottom left): under the signature block, right side.
@@ -86,7 +86,18 @@ class ResultFacts:
     result_title: str = ""  # the catalogue's name of the result (KETQUATHUCHIEN), if it has one
 
 
-def result_facts(*, procedure: Procedure | None, procedure_code: str, agency_name: str,
+class Titled(Protocol):
+    """What the result says of its procedure: a catalogue procedure, or a dossier's terms
+    under the catalogue version it was received under (DossierFacts.terms)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def result_title(self) -> str: ...
+
+
+def result_facts(*, procedure: Titled | None, procedure_code: str, agency_name: str,
                  result_number: str, dossier_code: str, applicant_name: str, outcome: str,
                  body: str, received_at: datetime, issued_at: datetime, lookup_url: str,
                  signer_name: str = "") -> ResultFacts:

@@ -36,6 +36,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_contracts import Event, Producer
+from motcua_contracts.dossier import ProcedureTerms
 from motcua_runtime.health import healthz
 from motcua_runtime.http import install_error_handlers, session_from
 from motcua_runtime.http_limits import DEFAULT_MAX_BODY_BYTES, limit_request_bodies
@@ -141,6 +142,9 @@ class ItemView(BaseModel):
     context: dict[str, Any]
     answers: list[dict[str, Any]]
     decisions: list[str]
+    # The procedure's terms under the dossier's catalogue version (DossierFacts.terms): what
+    # the workspace's draft result is titled and named by, as signing will seal it.
+    terms: ProcedureTerms | None = None
 
 
 class DecisionTaken(BaseModel):
@@ -339,7 +343,8 @@ class WorkQueue:
             context=(item.context or {}) if context is None else context,
             answers=item.answers or [],
             decisions=sorted(name for name, d in self.decisions.items() if item.kind in d.kinds)
-            if item.state == OPEN else [])
+            if item.state == OPEN else [],
+            terms=facts.get("terms"))
 
     def check_reader(self, officer: Officer) -> None:
         """Reading: the stage's role, or the agency's manager (who decides nothing)."""

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from motcua_appraisal import STAGE
-from motcua_catalogue import Procedure, WorkingCalendar
+from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.working_time import HOURS_PER_DAY
 from motcua_contracts.appraisal import (
     ConsultationAnswered,
@@ -17,6 +17,7 @@ from motcua_contracts.appraisal import (
     DossierAppraised,
     FeesRequested,
 )
+from motcua_contracts.dossier import ProcedureTerms
 from motcua_contracts.intake import MAX_DOCUMENTS
 from motcua_contracts.shared import DossierStopped, SupplementRequested
 from motcua_runtime.request_types import JsonInt
@@ -82,7 +83,7 @@ def accepted_at(item: Any) -> datetime:
 
 
 def request_supplement(item: Any, emitter: Emitter, *, reason: str, missing: list[str],
-                       respond_within_days: int, procedure: Procedure, now: datetime,
+                       respond_within_days: int, terms: ProcedureTerms, now: datetime,
                        calendar: WorkingCalendar, window_days: float,
                        actor: str = "auto") -> None:
     """Ask the applicant for a supplement (form 02): once per dossier, within `window_days`
@@ -99,7 +100,7 @@ def request_supplement(item: Any, emitter: Emitter, *, reason: str, missing: lis
     respond_by = calendar.add_working_hours(now, respond_within_days * HOURS_PER_DAY)
     event = emitter.emit(SupplementRequested, cause=item.cause(), actor=actor,
                          requested_by=STAGE, missing_documents=missing, reason=reason,
-                         respond_by=respond_by, clock=procedure.supplement_clock)
+                         respond_by=respond_by, clock=terms.supplement_clock)
     item.context = {**context, SUPPLEMENT_ASKED: event.occurred_at.isoformat()}
     wait_for(item, "supplement", [event])
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
-from motcua_catalogue import Procedure
 from motcua_contracts.dossier import DossierFacts
+
+
+class Terms(Protocol):
+    """A dossier's procedure terms (DossierFacts.terms) or a catalogue procedure."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def required_data(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -15,7 +25,7 @@ class Appraisal:
     findings: str
 
 
-def appraise(facts: DossierFacts, procedure: Procedure) -> Appraisal:
+def appraise(facts: DossierFacts, procedure: Terms) -> Appraisal:
     """Recommend approval when every data field the procedure requires is filled in: what
     `data_filled` says, the values themselves being sealed (appraisal holds no data key)."""
     missing = [name for name in procedure.required_data if name not in facts.data_filled]
@@ -24,20 +34,18 @@ def appraise(facts: DossierFacts, procedure: Procedure) -> Appraisal:
     return Appraisal("approve", f"Hồ sơ đủ điều kiện giải quyết thủ tục {procedure.name}")
 
 
-def fees_due(facts: DossierFacts, procedure: Procedure) -> int:
-    """What the applicant still owes: the fee for the way they filed, less what they paid. The
-    fee is the one intake fixed at acceptance under the dossier's catalogue version and case;
-    a dossier accepted before facts carried it is charged by this stage's catalogue."""
-    fee = facts.fee
-    if fee is None:
-        fee = procedure.fee_online if facts.channel == "online" else procedure.fee_counter
+def fees_due(facts: DossierFacts, fee: int) -> int:
+    """What the applicant still owes: the fee for the way they filed (the one intake fixed at
+    acceptance under the dossier's catalogue version and case, motcua_runtime.policy.
+    dossier_fee), less what they paid."""
     return max(fee - facts.fees_paid, 0)
 
 
-def consultation_hours(procedure: Procedure) -> float:
-    """Time a coordinating agency has to answer (liên thông): a quarter of the appraisal step,
-    at least half a working day, so the lead agency keeps time to assemble the result."""
-    return max(procedure.appraisal_hours / 4, 4.0)
+def consultation_hours(appraisal_hours: float) -> float:
+    """Time a coordinating agency has to answer (liên thông): a quarter of the appraisal step
+    of the dossier's step plan, at least half a working day, so the lead agency keeps time to
+    assemble the result."""
+    return max(appraisal_hours / 4, 4.0)
 
 
 def with_answers(appraisal: Appraisal, answers: list[dict[str, object]]) -> Appraisal:

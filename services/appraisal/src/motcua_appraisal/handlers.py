@@ -13,7 +13,7 @@ from typing import Any
 
 from motcua_appraisal import STAGE, decisions, domain
 from motcua_appraisal.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkItem
-from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
+from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts.appraisal import (
     ConsultationAnswered,
@@ -21,6 +21,7 @@ from motcua_contracts.appraisal import (
     DossierTakenOver,
 )
 from motcua_contracts.approval import DossierReturned
+from motcua_contracts.dossier import ProcedureTerms
 from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import (
     DossierAccepted,
@@ -30,7 +31,12 @@ from motcua_contracts.intake import (
     WithdrawalRequested,
 )
 from motcua_runtime.delays import apology_decision
-from motcua_runtime.policy import procedure_of, runs_automatically
+from motcua_runtime.policy import (
+    dossier_fee,
+    dossier_step_hours,
+    dossier_terms,
+    runs_automatically,
+)
 from motcua_runtime.stage import Emitter, Rejected, Stage
 from motcua_runtime.work_items import (
     CONSULTATION,
@@ -49,8 +55,10 @@ from motcua_runtime.work_queue import Decision, DecisionContext
 
 @dataclass(frozen=True)
 class Appraisal:
-    """The stage's handlers, with what they read: the catalogue, the calendar, and whether
-    officers are in charge of the stages the catalogue assigns to them."""
+    """The stage's handlers, with what they read: the calendar, whether officers are in charge
+    of the stages the catalogue assigns to them, and the catalogue: its agencies, and the
+    terms of a dossier whose facts do not carry them (an event older than the terms; a dossier
+    is otherwise handled by the terms of the version it was received under)."""
 
     catalogue: Catalogue
     calendar: WorkingCalendar
@@ -59,11 +67,17 @@ class Appraisal:
     # (docs/domain.md: 3, to verify, so a setting: APPRAISAL_SUPPLEMENT_WINDOW_DAYS).
     supplement_window_days: float = 3
 
-    def automatic(self, procedure: Procedure) -> bool:
-        return runs_automatically(procedure, STAGE, self.officers)
+    def automatic(self, terms: ProcedureTerms) -> bool:
+        return runs_automatically(terms, STAGE, self.officers)
 
-    def procedure(self, item: Any) -> Procedure:
-        return procedure_of(self.catalogue, item.procedure_code)
+    def terms(self, item: Any) -> ProcedureTerms:
+        return dossier_terms(self.catalogue, item.facts())
+
+    def consultation_due(self, item: Any, now: datetime) -> datetime:
+        """When a consulted agency must answer: counted from the dossier's own step plan."""
+        plan = dossier_step_hours(self.catalogue, item.facts())
+        return self.calendar.add_working_hours(
+            now, domain.consultation_hours(plan.get("appraisal", 0.0)))
 
     # -- the topic ----------------------------------------------------------------------------
 
@@ -137,8 +151,7 @@ class Appraisal:
         item = take_over(items, WorkItem, event, event.dossier, STAGE, kind=CONSULTATION,
                          context={"lead_agency": event.lead_agency, "question": event.question})
         item.due_at = event.respond_by
-        procedure = self.procedure(item)
-        if self.automatic(procedure):
+        if self.automatic(self.terms(item)):
             decisions.answer(item, emitter, agrees=True, now=event.occurred_at,
                              text=f"{item.agency} thống nhất, không có ý kiến khác")
 
@@ -162,7 +175,7 @@ class Appraisal:
         # The applicant's reason is sealed and appraisal holds no data key: the item keeps none
         # (its ciphertext would only clutter the queue); form 05 says only that they asked.
         item = take_over(items, WorkItem, event, held[-1].facts(), STAGE, kind=WITHDRAWAL)
-        if self.automatic(self.procedure(item)):
+        if self.automatic(self.terms(item)):
             decisions.confirm_withdrawal(item, emitter, now=event.occurred_at,
                                          reason="Dừng giải quyết theo đề nghị của công dân")
 
@@ -170,24 +183,23 @@ class Appraisal:
 
     def proceed(self, item: Any, emitter: Emitter, now: datetime) -> None:
         """Take the next automatic step on an open dossier item, unless officers decide."""
-        procedure = self.procedure(item)
-        if item.state != OPEN or not self.automatic(procedure):
+        terms = self.terms(item)
+        if item.state != OPEN or not self.automatic(terms):
             return
         facts = item.facts()
-        owed = domain.fees_due(facts, procedure)
+        owed = domain.fees_due(facts, dossier_fee(self.catalogue, facts))
         if owed:
             decisions.request_fees(item, emitter, amount=owed,
-                                   reason=f"Phí, lệ phí thủ tục {procedure.name}")
+                                   reason=f"Phí, lệ phí thủ tục {terms.name}")
             return
-        if procedure.coordinating_agencies and "consulted" not in (item.context or {}):
-            respond_by = self.calendar.add_working_hours(
-                now, domain.consultation_hours(procedure))
-            decisions.consult(item, emitter, agencies=list(procedure.coordinating_agencies),
+        if terms.coordinating_agencies and "consulted" not in (item.context or {}):
+            decisions.consult(item, emitter, agencies=list(terms.coordinating_agencies),
                               question=f"Đề nghị cho ý kiến phối hợp về hồ sơ {facts.code} "
-                                       f"({procedure.name})",
-                              respond_by=respond_by, known_agencies=set(self.catalogue.agencies))
+                                       f"({terms.name})",
+                              respond_by=self.consultation_due(item, now),
+                              known_agencies=set(self.catalogue.agencies))
             return
-        appraisal = domain.with_answers(domain.appraise(facts, procedure), item.answers or [])
+        appraisal = domain.with_answers(domain.appraise(facts, terms), item.answers or [])
         decisions.recommend(item, emitter, recommendation=appraisal.recommendation,
                             findings=appraisal.findings, now=now)
 
@@ -204,7 +216,7 @@ class Appraisal:
                        context: DecisionContext) -> None:
             decisions.request_supplement(
                 item, emitter, reason=body.reason, missing=body.missing_documents,
-                respond_within_days=body.respond_within_days, procedure=self.procedure(item),
+                respond_within_days=body.respond_within_days, terms=self.terms(item),
                 now=context.now, calendar=self.calendar,
                 window_days=self.supplement_window_days, actor=context.officer.actor)
 
@@ -215,10 +227,9 @@ class Appraisal:
 
         def consult(item: Any, body: decisions.Consult, emitter: Emitter,
                     context: DecisionContext) -> None:
-            respond_by = self.calendar.add_working_hours(
-                context.now, domain.consultation_hours(self.procedure(item)))
             decisions.consult(item, emitter, agencies=body.agencies, question=body.question,
-                              respond_by=respond_by, known_agencies=set(self.catalogue.agencies),
+                              respond_by=self.consultation_due(item, context.now),
+                              known_agencies=set(self.catalogue.agencies),
                               actor=context.officer.actor)
 
         def answer(item: Any, body: decisions.Answer, emitter: Emitter,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from motcua_catalogue import Procedure
 from motcua_contracts.appraisal import DossierAppraised
 from motcua_documents.result import default_decision
 
@@ -16,7 +15,7 @@ class Decision:
     text: str
 
 
-def decide(appraised: DossierAppraised, procedure: Procedure) -> Decision:
+def decide(appraised: DossierAppraised, procedure_name: str) -> Decision:
     if appraised.recommendation == "approve":
-        return Decision("approved", default_decision(procedure.name, appraised.dossier.code))
+        return Decision("approved", default_decision(procedure_name, appraised.dossier.code))
     return Decision("denied", appraised.findings)

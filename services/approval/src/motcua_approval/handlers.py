@@ -12,12 +12,13 @@ from pydantic import BaseModel, Field
 
 from motcua_approval import STAGE, domain
 from motcua_approval.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkItem
-from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
+from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_contracts.appraisal import DossierAppraised
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
+from motcua_contracts.dossier import ProcedureTerms
 from motcua_documents.result import default_decision
 from motcua_runtime.delays import apology_decision
-from motcua_runtime.policy import procedure_of, runs_automatically
+from motcua_runtime.policy import dossier_terms, runs_automatically
 from motcua_runtime.stage import Emitter, Stage
 from motcua_runtime.work_items import WorkItems, close, close_all, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
@@ -64,18 +65,19 @@ class Approval:
     calendar: WorkingCalendar
     officers: bool = False
 
-    def automatic(self, procedure: Procedure) -> bool:
-        return runs_automatically(procedure, STAGE, self.officers)
+    def automatic(self, terms: ProcedureTerms) -> bool:
+        return runs_automatically(terms, STAGE, self.officers)
 
     def on_appraised(self, event: DossierAppraised, items: WorkItems, emitter: Emitter) -> None:
         """Put the draft before the leader; under the automatic policy, follow it at once."""
         item = take_over(items, WorkItem, event, event.dossier, STAGE,
                          context={"recommendation": event.recommendation,
                                   "findings": event.findings})
-        procedure = procedure_of(self.catalogue, event.dossier.procedure_code)
-        if not self.automatic(procedure):
+        # By the terms of the catalogue version the dossier was received under.
+        terms = dossier_terms(self.catalogue, event.dossier)
+        if not self.automatic(terms):
             return
-        decision = domain.decide(event, procedure)
+        decision = domain.decide(event, terms.name)
         if decision.outcome == "approved":
             approve(item, emitter, text=decision.text, now=event.occurred_at)
         else:
@@ -104,6 +106,9 @@ class Approval:
         }
 
     def _name(self, item: Any) -> str:
+        facts = item.facts()
+        if facts.terms is not None:
+            return facts.terms.name
         procedure = self.catalogue.procedures.get(item.procedure_code)
         return procedure.name if procedure else item.procedure_code
 

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from motcua_catalogue import Catalogue, Procedure
+from motcua_catalogue import Catalogue
 from motcua_contracts.delivery import ResultHandedToPost
+from motcua_contracts.dossier import ProcedureTerms
 from motcua_contracts.signing import ResultSigned
 from motcua_delivery import STAGE, decisions, domain
 from motcua_delivery.decisions import POSTAL
 from motcua_delivery.orm import CHAIN_LINKS, DEAD_LETTERS, INBOX, OUTBOX, WorkItem
 from motcua_delivery.repository import DeliveryItems
-from motcua_runtime.policy import procedure_of, runs_automatically
+from motcua_runtime.policy import dossier_terms, runs_automatically
 from motcua_runtime.stage import Emitter, Stage
 from motcua_runtime.work_items import DOSSIER, WorkItems, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
@@ -43,15 +44,20 @@ class Delivery:
     officers: bool = False
     post_office: str = domain.POST_OFFICE
 
-    def automatic(self, procedure: Procedure) -> bool:
-        return runs_automatically(procedure, STAGE, self.officers)
+    def automatic(self, terms: ProcedureTerms) -> bool:
+        return runs_automatically(terms, STAGE, self.officers)
+
+    def terms(self, item: Any) -> ProcedureTerms:
+        """Who hands the result over, by the catalogue version the dossier was received
+        under."""
+        return dossier_terms(self.catalogue, item.facts())
 
     def on_result_signed(self, event: ResultSigned, items: WorkItems, emitter: Emitter) -> None:
         """The result is ready (status 9): the desk's item. Under the automatic policy it goes
         out at once through the channel the applicant chose; online it always does."""
         item = take_over(items, WorkItem, event, event.dossier, STAGE, context={
             "result_number": event.result_number, "ready_at": event.signed_at.isoformat()})
-        automatic = self.automatic(procedure_of(self.catalogue, item.procedure_code))
+        automatic = self.automatic(self.terms(item))
         now = datetime.now(timezone.utc)
         channel = event.dossier.delivery_channel
         if channel == "online":
@@ -69,7 +75,7 @@ class Delivery:
             "competent_agency": event.competent_agency,
             "address": event.address.model_dump(mode="json"),  # sealed, as the event has it
             "result_number": event.result_number, "ready_at": event.ready_at.isoformat()})
-        if self.automatic(procedure_of(self.catalogue, item.procedure_code)):
+        if self.automatic(self.terms(item)):
             now = datetime.now(timezone.utc)
             decisions.pick_up(item, emitter, now=now,
                               tracking_number=domain.tracking_number_for(item.id))

@@ -66,12 +66,14 @@ class HandOverRecords:
     def facts(self, item: Any, handed: dict[str, Any], receiver: str,
               applicant_name: str) -> HandOverRecord:
         dossier = item.dossier
+        terms = dossier.get("terms") or {}  # the name under the dossier's catalogue version
         procedure = self.catalogue.procedures.get(item.procedure_code)
+        name = terms.get("name") or (procedure.name if procedure else item.procedure_code)
         by = item.decided_by or ""
         return HandOverRecord(
             issuer=self.centre.name, place=self.centre.province, dossier_code=dossier["code"],
             applicant_name=applicant_name, procedure_code=item.procedure_code,
-            procedure_name=procedure.name if procedure else item.procedure_code,
+            procedure_name=name,
             issued_at=datetime.fromisoformat(handed["at"]),
             lookup_url=lookup_url(self.public_base_url, dossier["code"]),
             # The full name the workspace gave with the hand-over; else the user name the

@@ -20,6 +20,7 @@ from motcua_contracts.shared import SupplementRequested
 from motcua_intake import domain, personal
 from motcua_intake.orm import Dossier
 from motcua_privacy import Keyring
+from motcua_runtime.policy import terms_of
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import Cause
 
@@ -49,10 +50,12 @@ def acceptance(dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar
         fees_paid=dossier.fees_paid, data=data, data_filled=filled,
         supplements_requested=state.supplements,
         # The terms it was received under (docs/catalogue.md): the version, the case, the step
-        # plan and the fee the later stages hold it to; and where it was received.
+        # plan, the fee and the procedure's terms (who decides, whom to consult...) the later
+        # stages hold it to; and where it was received.
         catalogue_version=dossier.catalogue_version, case_code=dossier.case_code,
         receiving_unit=dossier.receiving_unit, step_hours=procedure.step_hours(),
-        fee=procedure.fee_online if dossier.channel == "online" else procedure.fee_counter)
+        fee=procedure.fee_online if dossier.channel == "online" else procedure.fee_counter,
+        terms=terms_of(procedure))
     if waited_since is not None and procedure.supplement_clock == "pause":
         facts = domain.moved_by_waiting(facts, procedure, calendar, waiting_since=waited_since,
                                         now=checked_at, clock="pause")

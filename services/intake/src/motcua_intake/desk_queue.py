@@ -133,7 +133,7 @@ def desk_decisions(catalogue: Catalogue, calendar_of: Callable[[str], WorkingCal
         ctx = item.context or {}
         waited = ctx.get(WAITED_SINCE)
         facts = completeness.acceptance(
-            dossier, procedure, calendar_of(procedure.agency), context.repository.keys,
+            dossier, procedure, calendar_of(dossier.agency), context.repository.keys,
             checked_at=datetime.fromisoformat(ctx[CHECKED_AT]) if ctx.get(CHECKED_AT)
             else item.opened_at,
             waited_since=datetime.fromisoformat(waited) if waited else None)
@@ -147,7 +147,7 @@ def desk_decisions(catalogue: Catalogue, calendar_of: Callable[[str], WorkingCal
         dossier = dossier_of(item, context)
         procedure = terms(dossier)
         event = completeness.ask_for_supplement(
-            dossier, procedure, calendar_of(procedure.agency), cause_of(item, dossier), emitter,
+            dossier, procedure, calendar_of(dossier.agency), cause_of(item, dossier), emitter,
             missing=body.missing_documents, reason=body.reason, now=context.now,
             days=supplement_days, actor=context.officer.actor)
         item.reason = body.reason

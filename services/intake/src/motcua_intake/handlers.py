@@ -277,7 +277,8 @@ class Intake:
             completeness.refuse(cause, emitter, reason=(
                 f"Thủ tục {dossier.procedure_code} không có trường hợp {dossier.case_code}"))
             return
-        calendar = self.calendar_of(procedure.agency)
+        # The competent agency's hours: the commune's own unit for a commune-level dossier.
+        calendar = self.calendar_of(dossier.agency)
         documents = [Document.model_validate(d) for d in dossier.documents]
         missing = domain.missing_documents(procedure, documents)
         if not runs_automatically(procedure, STAGE, self.officers):

@@ -25,8 +25,9 @@ from motcua_catalogue.centre import Centre
 from motcua_operations import overview as figures
 from motcua_operations.public import add_public_routes, templates
 from motcua_operations.scrape import Scraper
-from motcua_operations.signin import COOKIE, STAFF_ROLES, Limits, StaffSessions
+from motcua_operations.signin import COOKIE, DEFAULT_LIMITS, STAFF_ROLES, StaffSessions
 from motcua_operations.wallboard_api import WallboardContext, add_wallboard_routes
+from motcua_runtime.browser_sessions import Limits
 from motcua_runtime.http import install_error_handlers, session_from
 from motcua_runtime.http_limits import DEFAULT_MAX_BODY_BYTES, limit_request_bodies
 from motcua_runtime.officers import (
@@ -35,6 +36,8 @@ from motcua_runtime.officers import (
     Officer,
     OfficerDependency,
 )
+from motcua_runtime.oidc import OpenIdConnect
+from motcua_runtime.sign_in_limits import SignInLimits, SignInLimitSettings
 from motcua_telemetry.reader import load_trace
 from motcua_telemetry.waterfall import ordered
 
@@ -58,17 +61,22 @@ def create_dashboard(sessions: async_sessionmaker[AsyncSession], scraper: Scrape
                      max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
                      catalogue: Catalogue | None = None, calendar: WorkingCalendar | None = None,
                      centre: Centre | None = None, cookie_secure: bool = True,
-                     session_limits: Limits | None = None) -> FastAPI:
+                     session_limits: Limits | None = None, oidc: OpenIdConnect | None = None,
+                     sign_in_limits: SignInLimits | None = None) -> FastAPI:
     """`current_officer` reads the bearer token (motcua_runtime.officers.officer_from_bearer);
     `catalogue` names agencies, fields and procedures (the default catalogue if None);
     `calendar` the working hours the service index counts in; `centre` who the public pages
-    name; `cookie_secure` whether the staff's session cookie is sent over https only."""
-    staff_sessions = StaffSessions(sessions, session_limits or Limits())
+    name; `cookie_secure` whether the staff's session cookie is sent over https only; `oidc`
+    the province's identity provider the sign-in page also offers (None: passwords only);
+    `sign_in_limits` the password sign-in's limits per client and per user name."""
+    staff_sessions = StaffSessions(sessions, session_limits or DEFAULT_LIMITS)
     ctx = WallboardContext(
         catalogue=catalogue or default_catalogue(), calendar=calendar or WorkingCalendar(),
         centre=centre or Centre(), scraper=scraper, staff_sessions=staff_sessions,
         templates=templates(), due_soon_hours=due_soon_hours, clock=clock,
-        cookie_secure=cookie_secure)
+        cookie_secure=cookie_secure, oidc=oidc,
+        sign_in_limits=sign_in_limits or SignInLimits.configured("async+memory://",
+                                                                 SignInLimitSettings()))
 
     async def officer(request: Request, credentials: BearerCredentials) -> Officer:
         # The wallboard's signed-in staff first; else an officer's bearer token.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -18,12 +19,14 @@ from motcua_operations.api import create_dashboard
 from motcua_operations.handlers import operations_stage
 from motcua_operations.scrape import Scraper
 from motcua_operations.settings import OperationsSettings
-from motcua_operations.signin import Limits
+from motcua_runtime.browser_sessions import Limits
 from motcua_runtime.keys import Signer
 from motcua_runtime.officers import officer_from_bearer
+from motcua_runtime.oidc import OpenIdConnect
 from motcua_runtime.outbox import OutboxRelay
 from motcua_runtime.rate_limits import install_rate_limits
 from motcua_runtime.service import live_calendar, run_stage
+from motcua_runtime.sign_in_limits import SignInLimits
 from motcua_runtime.tokens import verifier_from_settings
 
 
@@ -41,7 +44,9 @@ async def run(settings: OperationsSettings, stop: asyncio.Event | None = None) -
     limits = Limits(idle=timedelta(hours=settings.session_idle_hours),
                     absolute=timedelta(days=settings.session_absolute_days))
 
-    async with live_calendar(settings) as calendar_source:
+    # The identity provider's discovery, token and keys are fetched through this client.
+    async with live_calendar(settings) as calendar_source, \
+            httpx.AsyncClient(timeout=10.0) as idp:
         def api(sessions: async_sessionmaker[AsyncSession], _relay: OutboxRelay) -> FastAPI:
             verifier = verifier_from_settings(settings, STAGE)
             app = create_dashboard(sessions, scraper, due_soon_hours=settings.due_soon_hours,
@@ -50,7 +55,10 @@ async def run(settings: OperationsSettings, stop: asyncio.Event | None = None) -
                                    max_body_bytes=settings.http_max_body_bytes,
                                    catalogue=catalogue, calendar=calendar_source.live(),
                                    centre=centre_from_env(),
-                                   cookie_secure=settings.cookie_secure, session_limits=limits)
+                                   cookie_secure=settings.cookie_secure, session_limits=limits,
+                                   oidc=OpenIdConnect.configured(settings, idp),
+                                   sign_in_limits=SignInLimits.configured(
+                                       settings.rate_limit_storage_uri, settings))
             install_rate_limits(app, settings, verifier)
             return app
 

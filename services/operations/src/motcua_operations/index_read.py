@@ -10,10 +10,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_operations.filters import Scope
 from motcua_operations.orm import DossierView as D
 from motcua_operations.service_index import GroupBy, IndexPeriod, compute, from_view
 
 UNKNOWN_FIELD = "(không rõ lĩnh vực)"
+ALL = Scope()
 
 
 def field_of(catalogue: Catalogue) -> Any:
@@ -25,19 +27,11 @@ def field_of(catalogue: Catalogue) -> Any:
 
 async def service_index(session: AsyncSession, period: IndexPeriod, by: GroupBy,
                         catalogue: Catalogue, calendar: WorkingCalendar, *, province: str,
-                        agency: str | None = None, field: str | None = None,
-                        procedure: str | None = None) -> dict[str, Any]:
-    """The index of `period`, of the dossiers of `agency`, `field`, `procedure` (None: all)."""
+                        scope: Scope = ALL) -> dict[str, Any]:
+    """The index of `period`, of the dossiers in `scope` (the wallboard's filters)."""
     start, end = period.start, period.end
     query = select(D).where(or_(*(and_(column >= start, column < end) for column in (
-        D.received_at, D.result_at, D.delivered_at, D.rated_at))))
-    if agency:
-        query = query.where(D.agency == agency)
-    if procedure:
-        query = query.where(D.procedure_code == procedure)
-    if field:
-        codes = [code for code, p in catalogue.procedures.items() if p.field == field]
-        query = query.where(D.procedure_code.in_(codes))
+        D.received_at, D.result_at, D.delivered_at, D.rated_at))), scope.where(catalogue))
     rows = await session.scalars(query)
     fields = field_of(catalogue)
     agencies = {code: a.name for code, a in catalogue.agencies.items()}

@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Procedure
+from motcua_operations.filters import Scope
 from motcua_operations.index_read import service_index
 from motcua_operations.service_index import IndexPeriod
 from motcua_runtime.http import session_from
@@ -65,7 +66,7 @@ def add_public_routes(app: Any, ctx: WallboardContext) -> None:
             return HTMLResponse(page, status_code=404)
         period = IndexPeriod.month_of(ctx.clock())
         by_agency = await service_index(session, period, "agency", catalogue, ctx.calendar,
-                                        province=ctx.centre.province, agency=agency)
+                                        province=ctx.centre.province, scope=Scope(agency))
         procedures = [{"code": code, "name": p.name, "field": p.field,
                        "agency": catalogue.agencies[p.agency].name
                        if p.agency in catalogue.agencies else p.agency,

@@ -19,7 +19,9 @@ the next period. For a group of dossiers (the province, one agency, one field):
   (form 01). An apology (form 04) moves the appointment the citizen is told, not this: a dossier
   late after an apology is still late.
 - **on time** = processing time <= allotted time (the waits excluded, as the progress
-  indicator says); **on_time_share** = resolved on time / resolved x 100.
+  indicator says), and no second supplement request: a dossier asked twice for a supplement
+  counts as late however fast (docs/domain.md's rule for the index); **on_time_share** =
+  resolved on time / resolved x 100.
 - **average_processing_days** = mean processing time of the resolved / 8 working hours.
 - **progress_points** = on_time_share / 100 x 20: the progress group is scored out of 20.
 - **delivered** = results delivered in the period; **electronic_result_share** = delivered
@@ -128,6 +130,7 @@ class IndexDossier:
     rated_at: datetime | None = None
     rating_indicators: tuple[int, ...] = ()
     rating_overall: str | None = None
+    supplements: int = 0  # supplement requests (the folded lifecycle's count)
 
 
 def waited_hours(calendar: WorkingCalendar, dossier: IndexDossier, start: datetime,
@@ -156,10 +159,15 @@ def allotted_hours(calendar: WorkingCalendar, dossier: IndexDossier) -> float | 
     return calendar.working_hours_between(dossier.accepted_at, dossier.first_due_at)
 
 
+SECOND_SUPPLEMENT = 2
+
+
 def resolved_on_time(calendar: WorkingCalendar, dossier: IndexDossier) -> bool | None:
     used, allotted = processing_hours(calendar, dossier), allotted_hours(calendar, dossier)
     if used is None or allotted is None:
         return None
+    if dossier.supplements >= SECOND_SUPPLEMENT:
+        return False
     return used <= allotted + 1e-9  # float sums of intervals: equal is on time
 
 
@@ -269,4 +277,5 @@ def from_view(view: Any, field_of: Callable[[str], str]) -> IndexDossier:
         delivered_at=view.delivered_at, delivery_channel=view.delivery_channel,
         digitised=bool(view.digitised), rated_at=view.rated_at,
         rating_indicators=tuple(view.rating_indicators or ()),
-        rating_overall=view.rating_overall)
+        rating_overall=view.rating_overall,
+        supplements=int((view.lifecycle or {}).get("supplements") or 0))

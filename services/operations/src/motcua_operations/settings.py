@@ -1,5 +1,7 @@
 """The operations service's settings: the shared ones, read with the env prefix OPERATIONS_ for
-its own (the dashboard's port, the services it scrapes)."""
+its own (the dashboard's port, the services it scrapes, the wallboard's sessions, its sign-in
+limits and identity provider: motcua_runtime.sign_in_limits and motcua_runtime.oidc, as the
+workspace's)."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from motcua_runtime.oidc import OidcSettings
 from motcua_runtime.rate_limits import RateLimitSettings
 from motcua_runtime.settings import ServiceSettings, named_urls
+from motcua_runtime.sign_in_limits import SignInLimitSettings
 
 
-class OperationsSettings(ServiceSettings, RateLimitSettings):
+class OperationsSettings(ServiceSettings, RateLimitSettings, OidcSettings, SignInLimitSettings):
     model_config = SettingsConfigDict(env_prefix="OPERATIONS_", extra="ignore",
                                       populate_by_name=True)
 
@@ -32,6 +36,13 @@ class OperationsSettings(ServiceSettings, RateLimitSettings):
         "A wallboard's session ends when unused this long."))
     session_absolute_days: float = Field(default=7, gt=0, le=90, description=(
         "A wallboard's session ends this long after sign-in, used or not."))
+    oidc_client_id: str = Field(default="motcua-operations", description=(
+        "The wallboard's client id at the province's identity provider: the ID tokens' "
+        "audience."))
+    oidc_redirect_url: str = Field(
+        default="http://127.0.0.1:8090/dang-nhap/oidc/ve", description=(
+            "Where the provider sends the browser back: the wallboard's public address + "
+            "/dang-nhap/oidc/ve, as registered at the provider."))
 
     @field_validator("metrics_targets", mode="before")
     @classmethod

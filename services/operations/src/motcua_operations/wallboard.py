@@ -1,5 +1,6 @@
 """The wallboard's figures, read from the operations view (never recomputed in the browser):
-for the province or one agency, field or procedure (a `Scope`), the open dossiers by stage and
+for the province or one agency, field, procedure or receiving unit (a
+`motcua_operations.filters.Scope`), the open dossiers by stage and
 status, the on-time share of today / this month / this year, overdue and due-soon counts, the
 throughput per hour over 24 hours, the trends of the last 30 days, the service level per
 procedure (the most often late first) and the satisfaction of the period's ratings. Days,
@@ -12,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, literal_column, select, true
+from sqlalchemy import and_, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from motcua_catalogue import Catalogue
 from motcua_contracts import STATUS_NAMES, Status
+from motcua_operations.filters import Scope
 from motcua_operations.orm import DossierView as D
 from motcua_operations.overview import ON_THE_CLOCK, OPEN, STAGES, VIETNAM, Period, listed
 from motcua_operations.service_index import SATISFIED, rating_score
@@ -27,26 +29,6 @@ TREND_DAYS = 30
 HOURS = 24
 LIST_LIMIT = 100
 ZONE = "Asia/Ho_Chi_Minh"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which dossiers a figure counts: one agency's, one field's, one procedure's (None: all)."""
-
-    agency: str | None = None
-    field: str | None = None
-    procedure: str | None = None
-
-    def where(self, catalogue: Catalogue) -> ColumnElement[bool]:
-        clauses: list[ColumnElement[bool]] = []
-        if self.agency:
-            clauses.append(D.agency == self.agency)
-        if self.procedure:
-            clauses.append(D.procedure_code == self.procedure)
-        if self.field:
-            clauses.append(D.procedure_code.in_(
-                [code for code, p in catalogue.procedures.items() if p.field == self.field]))
-        return and_(true(), *clauses)
 
 
 @dataclass(frozen=True)
@@ -216,7 +198,7 @@ async def agencies(session: AsyncSession, windows: Windows, inside: ColumnElemen
     return sorted(table, key=lambda a: (-a["overdue"], -a["open"], a["agency"]))
 
 
-FIGURES = ("open", "overdue", "due_soon", "late", "delivered", "submitted")
+FIGURES = ("open", "overdue", "due_soon", "late", "delivered", "submitted", "rated")
 
 
 class UnknownFigure(ValueError):
@@ -225,8 +207,8 @@ class UnknownFigure(ValueError):
 
 def figure_filter(figure: str, windows: Windows, period: WindowName) -> ColumnElement[bool]:
     """The dossiers behind a figure of the wallboard: `open`, `overdue`, `due_soon`,
-    `delivered` / `late` / `submitted` (over the period), `stage:<name>`, `status:<code>`,
-    `procedure:<code>` (its late and overdue ones)."""
+    `delivered` / `late` / `submitted` / `rated` (over the period), `stage:<name>`,
+    `status:<code>`, `procedure:<code>` (its late and overdue ones)."""
     since = windows.start(period)
     kind, _, value = figure.partition(":")
     simple: dict[str, ColumnElement[bool]] = {
@@ -236,6 +218,7 @@ def figure_filter(figure: str, windows: Windows, period: WindowName) -> ColumnEl
         "delivered": D.delivered_at >= since,
         "late": and_(D.delivered_at >= since, D.on_time.is_(False)),
         "submitted": D.submitted_at >= since,
+        "rated": D.rated_at >= since,  # the satisfaction tile's ratings
     }
     if not value and kind in simple:
         return simple[kind]

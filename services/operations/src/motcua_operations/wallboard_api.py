@@ -1,6 +1,8 @@
-"""The wallboard's routes: the sign-in of the centre's staff, the page, its figures (with the
-services' health and the alarms), the dossiers behind a figure, the thresholds an
-administrator sets, and the service index (public: aggregates only) as JSON or CSV.
+"""The wallboard's routes (its sign-in's are motcua_operations.signin_routes): the page, its
+figures (with the services' health and the alarms), the dossiers behind a figure, the
+thresholds an administrator sets, form II.06a for the staff (a page and JSON or CSV, from the
+view: motcua_operations.report_06a), and the service index (public: aggregates only) as JSON or
+CSV.
 
 No `from __future__ import annotations`: the routes' dependencies are local to the factory, so
 their annotations must be evaluated where they are written."""
@@ -8,10 +10,10 @@ their annotations must be evaluated where they are written."""
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -20,13 +22,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.centre import Centre
-from motcua_operations import alarms, wallboard
+from motcua_documents.report_06a import to_csv
+from motcua_operations import alarms, report_06a, wallboard
+from motcua_operations.filters import Scope, receiving_units
 from motcua_operations.index_read import service_index
 from motcua_operations.scrape import Scraper
 from motcua_operations.service_index import BadPeriod, GroupBy, IndexPeriod, as_csv
-from motcua_operations.signin import COOKIE, SIGN_IN_COOKIE, Staff, StaffSessions, new_token
-from motcua_operations.signin import tokens_match as same_token
+from motcua_operations.signin import COOKIE, Staff, StaffSessions
+from motcua_operations.signin_routes import add_sign_in_routes
+from motcua_runtime.browser_sessions import tokens_match as same_token
 from motcua_runtime.http import session_from
+from motcua_runtime.oidc import OpenIdConnect
+from motcua_runtime.sign_in_limits import SignInLimits
 
 SessionDep = Annotated[AsyncSession, Depends(session_from)]
 Filter = Annotated[str | None, Query(max_length=64)]
@@ -45,10 +52,12 @@ class WallboardContext:
     due_soon_hours: float
     clock: Callable[[], datetime]
     cookie_secure: bool
+    sign_in_limits: SignInLimits
+    oidc: OpenIdConnect | None = None
 
 
 def scope_of(ctx: WallboardContext, agency: str | None, field: str | None,
-             procedure: str | None) -> wallboard.Scope:
+             procedure: str | None, unit: str | None = None) -> Scope:
     """The filters, each one the catalogue knows (422 naming the unknown one)."""
     if agency and agency not in ctx.catalogue.agencies:
         raise HTTPException(422, detail={"message": f"no agency {agency!r} in the catalogue"})
@@ -57,7 +66,11 @@ def scope_of(ctx: WallboardContext, agency: str | None, field: str | None,
             "message": f"no procedure {procedure!r} in the catalogue"})
     if field and field not in {p.field for p in ctx.catalogue.procedures.values()}:
         raise HTTPException(422, detail={"message": f"no field {field!r} in the catalogue"})
-    return wallboard.Scope(agency or None, field or None, procedure or None)
+    if unit and unit not in receiving_units(ctx.catalogue):
+        raise HTTPException(422, detail={
+            "message": f"no receiving unit {unit!r} in the catalogue (an agency with a "
+                       "one-stop desk: GET /api/filters lists them)"})
+    return Scope(agency or None, field or None, procedure or None, unit or None)
 
 
 def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
@@ -76,65 +89,21 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
 
     StaffDep = Annotated[Staff, Depends(staff)]
 
-    def sign_in_page(next_path: str, *, status: int = 200, error: str | None = None,
-                     notice: str | None = None) -> HTMLResponse:
-        token = new_token()
-        page = ctx.templates.get_template("sign_in.html").render(
-            centre=ctx.centre, csrf=token, next_path=next_path, error=error, notice=notice)
-        response = HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
-        response.set_cookie(SIGN_IN_COOKIE, token, max_age=1800, httponly=True,
-                            samesite="strict", secure=ctx.cookie_secure, path="/dang-nhap")
-        return response
-
     @router.get("/", include_in_schema=False)
     async def wallboard_page(request: Request) -> Response:
         if await signed_in(request) is None:
             return RedirectResponse("/dang-nhap?tiep=" + quote(str(request.url.path)), 303)
         return HTMLResponse(_static_page("wallboard.html"), headers={"Cache-Control": "no-store"})
 
-    @router.get("/dang-nhap", response_class=HTMLResponse, include_in_schema=False)
-    async def sign_in_form(tiep: Annotated[str, Query(max_length=500)] = "/",
-                           da_dang_xuat: bool = False) -> HTMLResponse:
-        return sign_in_page(_local(tiep), notice="Đã đăng xuất." if da_dang_xuat else None)
-
-    @router.post("/dang-nhap", include_in_schema=False)
-    async def sign_in(request: Request) -> Response:
-        form = await _form(request)
-        if not same_token(request.cookies.get(SIGN_IN_COOKIE), form.get("csrf_token")):
-            raise HTTPException(403, detail={"message": "the sign-in form's token is missing "
-                                                        "or stale: reload the page"})
-        user_name = form.get("ten", "").strip().lower()[:64]
-        token = await ctx.staff_sessions.sign_in(user_name, form.get("mat_khau", ""),
-                                                 ctx.clock())
-        next_path = _local(form.get("tiep", "/"))
-        if token is None:
-            return sign_in_page(next_path, status=401, error=(
-                "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản không có quyền của trung tâm "
-                "điều hành (vai trò operations)."))
-        response = RedirectResponse(next_path, 303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="lax",
-                            secure=ctx.cookie_secure, path="/",
-                            max_age=int(ctx.staff_sessions.limits.absolute.total_seconds()))
-        response.delete_cookie(SIGN_IN_COOKIE, path="/dang-nhap")
-        return response
-
-    @router.post("/dang-xuat", include_in_schema=False)
-    async def sign_out(request: Request, who: StaffDep) -> Response:
-        form = await _form(request)
-        if not same_token(who.csrf_token, form.get("csrf_token")):
-            raise HTTPException(403, detail={"message": "the form's CSRF token does not match"})
-        await ctx.staff_sessions.close(request.cookies.get(COOKIE))
-        response = RedirectResponse("/dang-nhap?da_dang_xuat=true", 303)
-        response.delete_cookie(COOKIE, path="/")
-        return response
-
     @router.get("/api/wallboard", responses={401: {"description": "Not signed in"}})
     async def figures(session: SessionDep, who: StaffDep, agency: Filter = None,
                       field: Filter = None, procedure: Filter = None,
+                      receiving_unit: Filter = None,
                       period: WindowQuery = "month") -> dict[str, Any]:
-        """Everything the wallboard draws, for the filters; with the services' health, the
-        thresholds and the alarms they raise, and this month's service index."""
-        scope = scope_of(ctx, agency, field, procedure)
+        """Everything the wallboard draws, for the filters; with
+        the services' health, the thresholds and the alarms they raise, and this month's
+        service index."""
+        scope = scope_of(ctx, agency, field, procedure, receiving_unit)
         now = ctx.clock()
         body = await wallboard.figures(session, wallboard.Windows.at(now, ctx.due_soon_hours),
                                        scope, ctx.catalogue, period)
@@ -142,8 +111,7 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
         thresholds = await alarms.current(session)
         index = await service_index(session, IndexPeriod.month_of(now), "province",
                                     ctx.catalogue, ctx.calendar, province=ctx.centre.province,
-                                    agency=scope.agency, field=scope.field,
-                                    procedure=scope.procedure)
+                                    scope=scope)
         return {**body, "services": services,
                 "dead_letters": sum(s["dead_letters"] for s in services),
                 "thresholds": thresholds,
@@ -155,15 +123,82 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
     async def behind(session: SessionDep, _who: StaffDep,
                      figure: Annotated[str, Query(max_length=80)], agency: Filter = None,
                      field: Filter = None, procedure: Filter = None,
+                     receiving_unit: Filter = None,
                      period: WindowQuery = "month") -> dict[str, Any]:
         """The dossiers behind one figure of the wallboard (code, procedure, status, due)."""
-        scope = scope_of(ctx, agency, field, procedure)
+        scope = scope_of(ctx, agency, field, procedure, receiving_unit)
         try:
             return await wallboard.dossiers_behind(
                 session, figure, wallboard.Windows.at(ctx.clock(), ctx.due_soon_hours), scope,
                 ctx.catalogue, period)
         except wallboard.UnknownFigure as error:
             raise HTTPException(422, detail={"message": str(error)}) from None
+
+    @router.get("/api/report", responses={
+        200: {"content": {"application/json": {}, "text/csv": {}},
+              "description": "Form II.06a: JSON, or with `format=csv` a CSV file"},
+        401: {"description": "Not signed in"},
+        422: {"description": "A reversed period or an unknown filter"}})
+    async def report_figures(session: SessionDep, _who: StaffDep,
+                             first: Annotated[date | None, Query(alias="from")] = None,
+                             last: Annotated[date | None, Query(alias="to")] = None,
+                             by: report_06a.GroupBy = "agency", agency: Filter = None,
+                             field: Filter = None, procedure: Filter = None,
+                             receiving_unit: Filter = None,
+                             format: Literal["json", "csv"] = "json") -> Response:
+        """Form II.06a from the operations view, for the wallboard's filters: from the first of
+        the month (of `to`, else this month) to `to` or today (docs/service-index.md)."""
+        scope = scope_of(ctx, agency, field, procedure, receiving_unit)
+        now = ctx.clock()
+        try:
+            period = report_06a.period_of(first, last, now)
+        except report_06a.BadPeriod as error:
+            raise HTTPException(422, detail={"message": str(error)}) from None
+        result = await report_06a.report(session, period, by, scope, ctx.catalogue,
+                                         ctx.calendar, now)
+        if format == "csv":
+            name = f"bao-cao-II06a-{period.first}-{period.last}-{by}.csv"
+            return Response(to_csv(result), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(_json(result), media_type="application/json")
+
+    @router.get("/bao-cao", include_in_schema=False)
+    async def report_page(request: Request, session: SessionDep,
+                          tu: Annotated[str, Query(max_length=10)] = "",
+                          den: Annotated[str, Query(max_length=10)] = "",
+                          theo: Annotated[str, Query(max_length=16)] = "agency",
+                          agency: Filter = None, field: Filter = None, procedure: Filter = None,
+                          receiving_unit: Filter = None) -> Response:
+        """The II.06a report as a page, linked from the wallboard with its filters."""
+        if await signed_in(request) is None:
+            return RedirectResponse("/dang-nhap?tiep=" + quote(
+                str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")),
+                303)
+        scope = scope_of(ctx, agency, field, procedure, receiving_unit)
+        filters = {name: value for name, value in (
+            ("agency", agency), ("field", field), ("procedure", procedure),
+            ("receiving_unit", receiving_unit)) if value}
+        chosen = {"tu": tu, "den": den, "theo": theo if theo in report_06a.GROUPS else "agency"}
+        problem, result, at = None, None, ""
+        try:
+            first, last = (_day(tu, "tu"), _day(den, "den"))
+            period = report_06a.period_of(first, last, ctx.clock())
+        except (report_06a.BadPeriod, ValueError) as error:
+            problem = str(error)
+        else:
+            by: Any = chosen["theo"]
+            result = await report_06a.report(session, period, by, scope, ctx.catalogue,
+                                             ctx.calendar, ctx.clock())
+            chosen.update(tu=period.first.isoformat(), den=period.last.isoformat())
+            at = datetime.fromisoformat(result["at"]).strftime("%H:%M ngày %d/%m/%Y")
+        csv_query = urlencode({**filters, "from": chosen["tu"], "to": chosen["den"],
+                               "by": chosen["theo"], "format": "csv"})
+        page = ctx.templates.get_template("report.html").render(
+            centre=ctx.centre, report=result, problem=problem, at=at, chosen=chosen,
+            groups=report_06a.GROUPS, hidden=filters, scope_query=urlencode(filters),
+            csv_query=csv_query, scope_name=_scope_name(ctx, scope))
+        return HTMLResponse(page, status_code=422 if problem else 200,
+                            headers={"Cache-Control": "no-store"})
 
     @router.get("/api/thresholds", responses={401: {"description": "Not signed in"}})
     async def thresholds(session: SessionDep, _who: StaffDep) -> dict[str, Any]:
@@ -200,10 +235,13 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
 
     @router.get("/api/filters")
     async def filters() -> dict[str, Any]:
-        """What the filters offer: the catalogue's agencies, fields and procedures."""
+        """What the filters offer: the catalogue's agencies, fields, procedures and receiving
+        units (the agencies with a one-stop desk)."""
         procedures = ctx.catalogue.procedures
         return {"agencies": [{"code": code, "name": a.name}
                              for code, a in sorted(ctx.catalogue.agencies.items())],
+                "units": [{"code": code, "name": name}
+                          for code, name in receiving_units(ctx.catalogue).items()],
                 "fields": sorted({p.field for p in procedures.values()}),
                 "procedures": [{"code": code, "name": p.name, "field": p.field}
                                for code, p in sorted(procedures.items())]}
@@ -215,7 +253,7 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
     async def index(session: SessionDep,
                     period: Annotated[str | None, Query(max_length=10)] = None,
                     by: GroupBy = "agency", agency: Filter = None, field: Filter = None,
-                    procedure: Filter = None,
+                    procedure: Filter = None, receiving_unit: Filter = None,
                     format: Literal["json", "csv"] = "json") -> Response:
         """The national service index (Decision 766) of a month (`2026-12`) or a quarter
         (`2026-Q4`), this month by default; formulas in docs/service-index.md."""
@@ -223,10 +261,9 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
             chosen = IndexPeriod.parse(period) if period else IndexPeriod.month_of(ctx.clock())
         except BadPeriod as error:
             raise HTTPException(422, detail={"message": str(error)}) from None
-        scope = scope_of(ctx, agency, field, procedure)
+        scope = scope_of(ctx, agency, field, procedure, receiving_unit)
         result = await service_index(session, chosen, by, ctx.catalogue, ctx.calendar,
-                                     province=ctx.centre.province, agency=scope.agency,
-                                     field=scope.field, procedure=scope.procedure)
+                                     province=ctx.centre.province, scope=scope)
         if format == "csv":
             return Response(as_csv(result), media_type="text/csv; charset=utf-8", headers={
                 "Content-Disposition":
@@ -234,26 +271,30 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
         return Response(_json(result), media_type="application/json")
 
     app.include_router(router)
+    add_sign_in_routes(app, ctx)
+
+
+def _day(value: str, name: str) -> date | None:
+    """A day of the report's form (empty: its default), or a ValueError naming the field."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a day (YYYY-MM-DD)") from None
+
+
+def _scope_name(ctx: WallboardContext, scope: Scope) -> str:
+    agencies = ctx.catalogue.agencies
+    parts = [agencies[scope.agency].name if scope.agency else None, scope.field,
+             ctx.catalogue.procedures[scope.procedure].name if scope.procedure else None,
+             f"tiếp nhận tại {agencies[scope.receiving_unit].name}" if scope.receiving_unit
+             else None]
+    return " · ".join(part for part in parts if part) or "toàn tỉnh"
 
 
 def _json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
-
-
-def _local(path: str) -> str:
-    """Only a path of this site after sign-in: never another host."""
-    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path \
-        else "/"
-
-
-async def _form(request: Request) -> dict[str, str]:
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise HTTPException(413, detail={"message": "the form is too large"})
-    try:
-        return dict(parse_qsl(body.decode(), keep_blank_values=True))
-    except UnicodeDecodeError:
-        raise HTTPException(422, detail={"message": "the form is not UTF-8"}) from None
 
 
 def _static_page(name: str) -> str:

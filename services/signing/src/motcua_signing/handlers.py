@@ -10,14 +10,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from motcua_catalogue import Catalogue, Procedure, WorkingCalendar
+from motcua_catalogue import Catalogue, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts.approval import DossierApproved, DossierDenied
-from motcua_contracts.dossier import DossierFacts
+from motcua_contracts.dossier import DossierFacts, ProcedureTerms
 from motcua_contracts.signing import ResultSigned
 from motcua_privacy import Keyring, PersonalDataErased, PrivacyProblem
 from motcua_runtime.delays import apology_decision
-from motcua_runtime.policy import procedure_of, runs_automatically
+from motcua_runtime.policy import dossier_terms, runs_automatically
 from motcua_runtime.stage import Emitter, Rejected, Stage
 from motcua_runtime.work_items import close, close_all, take_over
 from motcua_runtime.work_queue import Decision, DecisionContext
@@ -52,11 +52,13 @@ class Signing:
     issuer: ResultIssuer  # renders the result and seals it with the agency's certificate
     officers: bool = False
 
-    def automatic(self, procedure: Procedure) -> bool:
-        return runs_automatically(procedure, STAGE, self.officers)
+    def automatic(self, terms: ProcedureTerms) -> bool:
+        return runs_automatically(terms, STAGE, self.officers)
 
-    def procedure(self, item: Any) -> Procedure:
-        return procedure_of(self.catalogue, item.procedure_code)
+    def terms(self, item: Any) -> ProcedureTerms:
+        """The dossier's terms (who signs, what the result is called) under the catalogue
+        version it was received under."""
+        return dossier_terms(self.catalogue, item.facts())
 
     def on_decision(self, event: DossierApproved | DossierDenied, results: SigningRepository,
                     emitter: Emitter) -> None:
@@ -68,7 +70,7 @@ class Signing:
             outcome, body = "denied", event.reason
         item = take_over(results, WorkItem, event, event.dossier, STAGE, context={
             "outcome": outcome, "body": body})
-        if self.automatic(self.procedure(item)):
+        if self.automatic(self.terms(item)):
             self.sign(item, results, emitter, now=datetime.now(timezone.utc))
 
     def sign(self, item: Any, results: SigningRepository, emitter: Emitter, *,
@@ -84,7 +86,7 @@ class Signing:
         facts = item.facts()
         issued = self.issuer.issue(facts=facts, agency_code=item.agency,
                                    agency=self.catalogue.agencies.get(item.agency),
-                                   procedure=self.procedure(item), number=number,
+                                   procedure=self.terms(item), number=number,
                                    outcome=outcome, body=item.context["body"], signed_at=now,
                                    applicant_name=applicant_name(results.keys, item.dossier_id,
                                                                  facts))

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from motcua_catalogue import Agency, Procedure
+from motcua_catalogue import Agency
 from motcua_contracts.dossier import DossierFacts
-from motcua_documents.result import result_facts
+from motcua_documents.result import Titled, result_facts
 from motcua_documents.result_page import MEDIA_TYPE, draw, lookup_url
 from motcua_signing.seal import Sealer
 
@@ -27,7 +27,7 @@ class ResultIssuer:
         self.public_base_url = public_base_url
 
     def issue(self, *, facts: DossierFacts, agency_code: str, agency: Agency | None,
-              procedure: Procedure | None, number: str, outcome: str, body: str,
+              procedure: Titled | None, number: str, outcome: str, body: str,
               signed_at: datetime, applicant_name: str) -> IssuedResult:
         """`applicant_name`: opened from the facts' sealed applicant by the caller."""
         page = draw(result_facts(

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_runtime import issuer_keys
 from motcua_runtime.db import create_engine
+from motcua_runtime.oidc import OpenIdConnect
 from motcua_runtime.service import stop_on_signals
 from motcua_runtime.tokens import IssuerKey
 from motcua_workspace.context import (
@@ -36,7 +37,6 @@ from motcua_workspace.desk import router as desk_router
 from motcua_workspace.desk_supplement import router as desk_supplement_router
 from motcua_workspace.draft import router as draft_router
 from motcua_workspace.managers import router as managers_router
-from motcua_workspace.oidc import OpenIdConnect
 from motcua_workspace.pages import router
 from motcua_workspace.sessions import Limits, SessionStore
 from motcua_workspace.settings import WorkspaceSettings
@@ -64,13 +64,7 @@ def issuer_of(settings: WorkspaceSettings) -> IssuerKey | None:
 def open_id_connect(settings: WorkspaceSettings,
                     client: httpx.AsyncClient) -> OpenIdConnect | None:
     """The province's identity provider, when WORKSPACE_OIDC_ISSUER names one."""
-    if not settings.oidc_issuer:
-        return None
-    secret = settings.oidc_client_secret
-    return OpenIdConnect(issuer=settings.oidc_issuer, client_id=settings.oidc_client_id,
-                         client_secret=secret.get_secret_value() if secret else None,
-                         redirect_url=settings.oidc_redirect_url, scope=settings.oidc_scope,
-                         username_claim=settings.oidc_username_claim, client=client)
+    return OpenIdConnect.configured(settings, client)
 
 
 def create_workspace(workspace: Workspace) -> FastAPI:
@@ -145,9 +139,8 @@ async def run(settings: WorkspaceSettings, stop: asyncio.Event | None = None) ->
                                           timedelta(hours=settings.session_absolute_hours)))
     upstream = Upstream(Directory(settings.stage_urls), settings.intake_url, issuer_of(settings),
                         token_lifetime=timedelta(minutes=settings.officer_token_minutes))
-    workspace = Workspace(sessions, store, upstream, SignInLimits(
-        settings.rate_limit_storage_uri, settings.sign_in_limit_per_client,
-        settings.sign_in_limit_per_name), default_catalogue(), settings,
+    workspace = Workspace(sessions, store, upstream, SignInLimits.configured(
+        settings.rate_limit_storage_uri, settings), default_catalogue(), settings,
         oidc=open_id_connect(settings, upstream.client))
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.metrics_host)

@@ -1,6 +1,7 @@
 """What every page shares: the workspace's parts (sessions, the calls upstream, the sign-in
-limits, the templates), the page renderer, and the two ways a page ends early: a PageError (a
-4xx page with a message) and SignInRequired (a redirect to sign-in)."""
+limits of motcua_runtime.sign_in_limits, the templates), the page renderer, and the two ways a
+page ends early: a PageError (a 4xx page with a message) and SignInRequired (a redirect to
+sign-in)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,15 @@ import structlog
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
-from limits import parse
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import Catalogue
 from motcua_catalogue.centre import centre_from_env
+from motcua_runtime.oidc import OpenIdConnect
 from motcua_runtime.passwords import hash_password
+from motcua_runtime.sign_in_limits import SignInLimits
 from motcua_workspace import words
-from motcua_workspace.oidc import OpenIdConnect
 from motcua_workspace.orm import Account
 from motcua_workspace.sessions import CSRF_FIELD, SessionStore
 from motcua_workspace.upstream import Upstream
@@ -44,35 +43,6 @@ class SignInRequired(Exception):
     def __init__(self, path: str) -> None:
         super().__init__(path)
         self.path = path
-
-
-class SignInLimits:
-    """Sign-in attempts per client, and failed ones per user name (the `limits` library, as
-    the public endpoints' limits): a guesser of one officer's password is stopped whatever
-    address they come from, and one address cannot try many names."""
-
-    def __init__(self, storage_uri: str, per_client: str, per_name: str) -> None:
-        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
-        self.per_client, self.per_name = parse(per_client), parse(per_name)
-
-    async def refusal(self, client: str, user_name: str) -> int | None:
-        """Seconds to wait when this attempt is over a limit, else None (the attempt counts)."""
-        for item, key in ((self.per_name, ("name", user_name)),):
-            if not await self.limiter.test(item, *key):
-                return await self._wait(item, key)
-        if not await self.limiter.hit(self.per_client, "client", client):
-            return await self._wait(self.per_client, ("client", client))
-        return None
-
-    async def failed(self, user_name: str) -> None:
-        await self.limiter.hit(self.per_name, "name", user_name)
-
-    async def succeeded(self, user_name: str) -> None:
-        await self.limiter.clear(self.per_name, "name", user_name)
-
-    async def _wait(self, item: Any, key: tuple[str, ...]) -> int:
-        stats = await self.limiter.get_window_stats(item, *key)
-        return max(1, int(stats.reset_time - datetime.now(timezone.utc).timestamp()) + 1)
 
 
 def _templates() -> Environment:

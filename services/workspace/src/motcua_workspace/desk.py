@@ -26,6 +26,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from motcua_catalogue import Procedure
+from motcua_catalogue.communes import commune_choices, commune_of, unit_name
 from motcua_contracts.intake import MAX_DOCUMENTS
 from motcua_files.upload import describe_bytes
 from motcua_runtime.officers import Officer
@@ -33,6 +34,7 @@ from motcua_workspace import desk_upstream
 from motcua_workspace.context import PageError, Workspace, page
 from motcua_workspace.desk_filing import (
     APPLICANT_FIELDS,
+    COMMUNE_FIELD,
     DATA_PREFIX,
     FILE_PREFIX,
     FileLimits,
@@ -74,21 +76,35 @@ def procedure_named(ws: Workspace, code: str) -> Procedure:
 
 
 def procedures_by_agency(ws: Workspace) -> list[tuple[str, list[Procedure]]]:
-    """The catalogue's procedures under their competent agency, for the choice."""
+    """The catalogue's procedures under their competent agency, for the choice; commune-level
+    ones under the kind of commune unit that handles them (the applicant's commune's)."""
     grouped: dict[str, list[Procedure]] = {}
     for procedure in ws.catalogue.procedures.values():
-        grouped.setdefault(procedure.agency, []).append(procedure)
-    return [(ws.agency_name(agency), sorted(items, key=lambda p: p.name))
-            for agency, items in sorted(grouped.items(), key=lambda kv: ws.agency_name(kv[0]))]
+        if commune_choices(ws.catalogue, procedure):
+            label = f"Cấp xã: {unit_name(ws.catalogue, procedure)} xã, phường"
+        else:
+            label = ws.agency_name(procedure.agency)
+        grouped.setdefault(label, []).append(procedure)
+    return [(label, sorted(items, key=lambda p: p.name))
+            for label, items in sorted(grouped.items())]
 
 
 def desk_page(request: Request, ws: Workspace, who: SignedIn, procedure: Procedure | None, *,
               status: int = 200, problem: str | None = None, detail: str = "",
               errors: dict[str, str] | None = None, given: dict[str, str] | None = None,
               key: str | None = None) -> Response:
+    # A commune-level procedure: the applicant's commune, by default the desk's own.
+    communes = commune_choices(ws.catalogue, procedure) if procedure is not None else []
+    given = dict(given or {})
+    desk_unit = ws.catalogue.agencies.get(who.agency)
+    if communes and COMMUNE_FIELD not in given and desk_unit is not None:
+        given[COMMUNE_FIELD] = commune_of(desk_unit) or ""
     return page(request, "desk.html", status=status, who=who, procedure=procedure,
                 groups=procedures_by_agency(ws), agency_name=ws.agency_name,
-                problem=problem, detail=detail, errors=errors or {}, given=given or {},
+                communes=communes, commune_field=COMMUNE_FIELD,
+                commune_unit_name=unit_name(ws.catalogue, procedure)
+                if procedure is not None and communes else "",
+                problem=problem, detail=detail, errors=errors or {}, given=given,
                 filing_key=key or str(uuid.uuid4()), limits=file_limits(),
                 applicant_fields=APPLICANT_FIELDS, data_prefix=DATA_PREFIX,
                 file_prefix=FILE_PREFIX, max_documents=MAX_DOCUMENTS)

@@ -37,6 +37,8 @@ APPLICANT_FIELDS = {"ho_ten": "full_name", "so_dinh_danh": "id_number", "dien_th
                     "thu_dien_tu": "email", "dia_chi": "address"}
 DATA_PREFIX = "du_lieu."
 FILE_PREFIX = "tep_"
+# A commune-level procedure's commune: its People's Committee's code (motcua_catalogue.communes).
+COMMUNE_FIELD = "xa_phuong"
 APPLICANT_ERRORS = {
     "full_name": "Cần nhập họ và tên người nộp (tối đa 200 ký tự).",
     "id_number": "Số định danh cá nhân gồm 12 chữ số (hoặc số CMND 9 chữ số).",
@@ -117,12 +119,17 @@ def read_filing(form: Mapping[str, str], procedure: Procedure, files_chosen: int
     except ValueError:
         errors["le_phi"] = "Số tiền là một số nguyên đồng, từ 0."
         fees = 0
+    commune = form.get(COMMUNE_FIELD, "").strip()
+    if procedure.level == "commune" and not commune:
+        errors[COMMUNE_FIELD] = "Chọn xã, phường nơi giải quyết hồ sơ (nơi cư trú của công dân)."
     if files_chosen == 0:
         errors[FILE_PREFIX + "0"] = "Cần tải lên ít nhất một tệp của hồ sơ (bản quét PDF, ảnh)."
     body = {"procedure_code": procedure.code, "channel": "counter", "fees_paid": fees,
             "applicant": applicant, "data": data,
             "delivery": {"channel": channel or "counter",
                          "address": address if channel == "postal" else None}}
+    if procedure.level == "commune" and commune:
+        body["commune"] = commune  # intake checks it against the catalogue (422 with why)
     return body, errors
 
 

@@ -24,11 +24,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from motcua_catalogue import Catalogue
+from motcua_contracts.dossier import ProcedureTerms
 from motcua_documents.page import lookup_url
 from motcua_documents.result import (
     DRAFT_NUMBER,
     MEDIA_TYPE,
     ResultFacts,
+    Titled,
     default_decision,
     result_facts,
 )
@@ -95,7 +97,11 @@ def draft_facts(stage: str, item: dict[str, Any], dossier: dict[str, Any],
                 wording: Wording | None = None) -> ResultFacts:
     """The result's facts as signing will state them, but the number (given when sealed) and
     the time (the draft's)."""
-    procedure = catalogue.procedures.get(item["procedure_code"])
+    # The terms of the dossier's catalogue version, as signing seals it; an item of an event
+    # older than the terms: the workspace's catalogue.
+    terms = item.get("terms")
+    procedure: Titled | None = (ProcedureTerms.model_validate(terms) if terms
+                                else catalogue.procedures.get(item["procedure_code"]))
     procedure_name = procedure.name if procedure else item["procedure_code"]
     outcome, body = draft_outcome(stage, item, procedure_name, wording)
     agency = catalogue.agencies.get(item["agency"])

@@ -15,16 +15,16 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response, Streamin
 from starlette.background import BackgroundTask
 
 from motcua_runtime.officers import Officer
+from motcua_runtime.oidc import SignInRefused
 from motcua_runtime.passwords import needs_rehash, verify_password
 from motcua_workspace.context import PageError, SignInRequired, Workspace, page, workspace_of
 from motcua_workspace.forms import decision_forms, read_form
 from motcua_workspace.item_panels import ItemOnPage, panels_for
-from motcua_workspace.oidc import COOKIE as OIDC_COOKIE
-from motcua_workspace.oidc import SignInRefused
 from motcua_workspace.orm import Account
 from motcua_workspace.sessions import (
     COOKIE,
     CSRF_FIELD,
+    OIDC_COOKIE,
     SIGN_IN_COOKIE,
     SignedIn,
     account_named,

@@ -6,13 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from motcua_runtime.oidc import OidcSettings
 from motcua_runtime.settings import ServiceSettings, named_urls
+from motcua_runtime.sign_in_limits import SignInLimitSettings
 
 
-class WorkspaceSettings(ServiceSettings):
+class WorkspaceSettings(ServiceSettings, OidcSettings, SignInLimitSettings):
     model_config = SettingsConfigDict(env_prefix="WORKSPACE_", extra="ignore",
                                       populate_by_name=True)
 
@@ -37,26 +39,16 @@ class WorkspaceSettings(ServiceSettings):
     cookie_secure: bool = Field(default=True, description=(
         "Send the session cookie over HTTPS only. `motcua up` (plain HTTP on 127.0.0.1) sets "
         "it off; behind a TLS proxy leave it on."))
-    sign_in_limit_per_client: str = Field(default="20 per 5 minutes", description=(
-        "Sign-in attempts per client address (`limits` notation)."))
-    sign_in_limit_per_name: str = Field(default="5 per 5 minutes", description=(
-        "Failed sign-ins per user name, from all clients together; a success clears it."))
     rate_limit_storage_uri: str = Field(default="async+memory://", description=(
         "Where the sign-in counters are kept (async+redis://… for several replicas)."))
-    oidc_issuer: str | None = Field(default=None, description=(
-        "The province's OpenID Connect provider (its issuer URL; the discovery document is "
-        "read from it). Set: the sign-in page also offers signing in there."))
+    # The sign-in limits are motcua_runtime.sign_in_limits.SignInLimitSettings; the identity
+    # provider's other settings motcua_runtime.oidc.OidcSettings.
     oidc_client_id: str = Field(default="motcua-workspace", description=(
         "The workspace's client id at the provider: the ID tokens' audience."))
-    oidc_client_secret: SecretStr | None = Field(default=None, description=(
-        "The client's secret, if the provider gave one (a confidential client)."))
     oidc_redirect_url: str = Field(
         default="http://127.0.0.1:8100/dang-nhap/oidc/ve", description=(
             "Where the provider sends the browser back: the workspace's public address + "
             "/dang-nhap/oidc/ve, as registered at the provider."))
-    oidc_scope: str = "openid profile"
-    oidc_username_claim: str = Field(default="preferred_username", description=(
-        "The ID token's claim holding the user name of the officer's account here."))
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL", description=(
             "Base of the public lookup page: the draft result's QR code points to it, as the "

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_catalogue.communes import commune_choices
 from motcua_contracts import Event
 from motcua_contracts.intake import DossierSubmitted
 from motcua_intake.catalogue_versions import CatalogueVersions
@@ -235,4 +236,6 @@ def add_procedures_route(router: APIRouter, catalogue: Catalogue,
         if versions is not None:
             async with request.app.state.sessions() as session:
                 current = await versions.in_force(session, datetime.now(timezone.utc))
-        return [procedure.model_dump() for procedure in current.procedures.values()]
+        # With the communes a commune-level filing may name (motcua_catalogue.communes).
+        return [procedure.model_dump() | {"communes": commune_choices(current, procedure)}
+                for procedure in current.procedures.values()]

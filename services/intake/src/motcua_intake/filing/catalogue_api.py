@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from motcua_catalogue import Catalogue
 from motcua_catalogue.calendar_store import OverrideStore
+from motcua_catalogue.communes import commune_choices, commune_of
 from motcua_catalogue.days_off import LAST_YEAR
 from motcua_catalogue.working_time import VIETNAM
 from motcua_catalogue.year_calendar import exceptional_days
@@ -115,13 +116,17 @@ def create_catalogue_router(catalogue: Catalogue, store: OverrideStore,
                           for stage, hours in procedure.step_hours().items()],
             "fees": {"counter": procedure.fee_counter, "online": procedure.fee_online},
             "catalogue_version": catalogue.version,
+            # Commune-level: the communes a filing may name (`commune`), each with the unit
+            # that then handles it; empty for a provincial procedure.
+            "communes": commune_choices(catalogue, procedure),
         }
 
     @router.get("/api/agencies")
     async def agencies(current: Catalogue = Depends(in_force)  # noqa: B008
                        ) -> list[dict[str, Any]]:
         return [{"code": a.code, "name": a.name, "electronic_id": a.electronic_id,
-                 "level": a.level, "stages": list(a.stages),
+                 "level": a.level, "commune_unit": a.commune_unit, "commune": commune_of(a),
+                 "stages": list(a.stages),
                  "office_hours": a.office_hours.as_dict()}
                 for a in current.agencies.values()]
 

@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Catalogue
+from motcua_catalogue.communes import NotRoutable, competent_agency
 from motcua_contracts import new_event, uuid7
 from motcua_contracts.dossier import Applicant, Delivery, DeliveryChoice, Document
 from motcua_contracts.intake import (
@@ -58,6 +59,14 @@ class Submission(BaseModel):
         default=None, min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9-]*$",
         description="The procedure's case (`cases` in GET /api/procedures/{code}); absent: the "
                     "first, default case.")
+    commune: str | None = Field(
+        default=None, min_length=2, max_length=16, pattern=r"^[A-Z0-9]+$",
+        examples=["UBNDPYB"],
+        description="For a commune-level procedure: the applicant's commune, whose People's "
+                    "Committee (or commune police, for the residence procedures) handles it, "
+                    "named by its People's Committee's code (`communes` in "
+                    "GET /api/procedures/{code}). Absent: the commune of the desk that files it; "
+                    "required online. Not given for a provincial procedure.")
     fees_paid: JsonInt = Field(default=0, ge=0, le=1_000_000_000,
                            description="Fees (đồng) paid when filing; the agency asks for the "
                                        "rest (status 6).")
@@ -122,7 +131,8 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
                  versions: CatalogueVersions | None = None) -> DossierSubmitted:
     """`documents`: the submission's, as stored (motcua_intake.files.documents); `actor` who
     filed it (the portal, or `officer:<name>` at a desk); `receiving_unit` the agency whose
-    desk received it (default: the competent agency), whose e-ID and daily counter make the
+    desk received it (default: the competent agency: the applicant's commune's unit for a
+    commune-level procedure), whose e-ID and daily counter make the
     code; `trace_parent` is the context the dossier's trace starts from: the filing request;
     `versions`: the dossier is received under the catalogue version in force now (none given:
     under `catalogue`), recorded on it and in the event."""
@@ -144,8 +154,11 @@ async def submit(session: AsyncSession, catalogue: Catalogue, topic: str,
         # and the applicant still hears the same.
         raise UnstorableValue("a value in the request cannot be stored (control characters "
                                "such as \\u0000 are not allowed in text)")
-    agency = catalogue.agencies[procedure.agency]
-    unit = catalogue.agencies.get(receiving_unit or procedure.agency)
+    try:  # a commune-level dossier goes to the applicant's commune (motcua_catalogue.communes)
+        agency = competent_agency(catalogue, procedure, submission.commune, receiving_unit)
+    except NotRoutable as error:
+        raise UnknownProcedure(str(error)) from None
+    unit = catalogue.agencies.get(receiving_unit or agency.code)
     if unit is None:  # a desk of an agency a newer catalogue no longer lists
         raise UnknownProcedure(f"receiving unit {receiving_unit!r} is not in the catalogue in "
                                "force (GET /api/agencies lists them)")

@@ -24,9 +24,18 @@ from typing import Any, Protocol
 
 from motcua_catalogue import Procedure, WorkingCalendar
 from motcua_catalogue.working_time import VIETNAM
+from motcua_documents.report_06a import (  # noqa: F401  (the verdict, shared with the reports)
+    EARLY,
+    LATE,
+    ON_TIME,
+    aware,
+    judge_end,
+    running_late,
+    working_waits,
+)
 
 TOLERANCE_HOURS = 1 / 60  # one minute: clocks of different services never agree to the second
-EARLY, ON_TIME, LATE, IN_PROGRESS = "early", "on_time", "late", "in_progress"
+IN_PROGRESS = "in_progress"
 APPLICANT = "applicant"
 
 # The holder after an event, for timeline rows written before `holder` was recorded.
@@ -90,13 +99,6 @@ class _Visit:
     respond_by: datetime | None = None
 
 
-def aware(value: Any) -> datetime | None:
-    """A datetime from a facts JSON value (ISO text) or a datetime; None stays None."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
-
-
 def first_appointment(facts: Mapping[str, Any] | None, due_at: datetime | None) -> datetime | None:
     """The appointment on the receipt (form 01): the one before an apology moved it."""
     facts = facts or {}
@@ -113,27 +115,6 @@ def judge_step(allotted: float | None, used: float, finished: bool) -> str | Non
     return EARLY if used < allotted - TOLERANCE_HOURS else ON_TIME
 
 
-def judge_end(ended_at: datetime, first_due: datetime | None, *, rescheduled: bool,
-              supplements: int, on_time: bool | None = None) -> str | None:
-    """early / on_time / late for a dossier that ended; None without an appointment."""
-    if first_due is None:
-        return None
-    late = (not on_time) if on_time is not None else (
-        ended_at > first_due or rescheduled or supplements >= 2)
-    if late:
-        return LATE
-    ended_day = ended_at.astimezone(VIETNAM).date()
-    return EARLY if ended_day < first_due.astimezone(VIETNAM).date() else ON_TIME
-
-
-def running_late(at: datetime, first_due: datetime | None, *, rescheduled: bool,
-                 supplements: int, overdue: bool = False) -> bool:
-    """Whether an unfinished dossier counts as late at `at` (it will, whatever happens next)."""
-    if first_due is None:
-        return False
-    return at > first_due or rescheduled or supplements >= 2 or overdue
-
-
 def waiting_intervals(entries: Iterable[Entry]) -> list[tuple[datetime, datetime | None]]:
     """When the dossier waited on the applicant (a supplement or fees): (from, until or None)."""
     intervals: list[tuple[datetime, datetime | None]] = []
@@ -148,17 +129,6 @@ def waiting_intervals(entries: Iterable[Entry]) -> list[tuple[datetime, datetime
     if since is not None:
         intervals.append((since, None))
     return intervals
-
-
-def working_waits(calendar: WorkingCalendar, waits: Sequence[tuple[datetime, datetime | None]],
-                  start: datetime, end: datetime) -> float:
-    """Working hours of the waits that fall between `start` and `end`."""
-    total = 0.0
-    for since, until in waits:
-        lower, upper = max(since, start), min(until or end, end)
-        if upper > lower:
-            total += calendar.working_hours_between(lower, upper)
-    return total
 
 
 def _holder(entry: Entry, previous: str | None) -> str | None:

@@ -13,7 +13,7 @@ const STATUS_CODES = {1: "Mới nộp", 2: "Đã tiếp nhận", 3: "Từ chối
   10: "Đã trả kết quả"};
 const FIGURE_TITLES = {open: "Hồ sơ đang giải quyết", overdue: "Hồ sơ quá hạn",
   due_soon: "Hồ sơ sắp đến hạn", submitted: "Hồ sơ tiếp nhận", delivered: "Hồ sơ đã trả kết quả",
-  late: "Hồ sơ trả kết quả trễ hạn"};
+  late: "Hồ sơ trả kết quả trễ hạn", rated: "Hồ sơ được đánh giá"};
 const PERIOD_NAMES = {today: "hôm nay", month: "tháng này", year: "năm nay"};
 
 Chart.defaults.color = "#e8edf5";
@@ -293,15 +293,19 @@ async function loadFilters() {
   fill("f-agency", body.agencies.map(a => [a.code, a.name]));
   fill("f-field", body.fields.map(f => [f, f]));
   fill("f-procedure", body.procedures.map(p => [p.code, `${p.name} (${p.code})`]));
+  fill("f-receiving_unit", body.units.map(u => [u.code, u.name]));
   const query = new URLSearchParams(location.search);
-  for (const name of ["agency", "field", "procedure", "period"]) {
+  for (const name of ["agency", "field", "procedure", "receiving_unit", "period"]) {
     if (query.get(name)) document.getElementById(`f-${name}`).value = query.get(name);
   }
 }
 
 function scopeName() {
-  const parts = ["agency", "field", "procedure"].map(name => document.getElementById(`f-${name}`))
-    .filter(select => select.value).map(select => select.selectedOptions[0].textContent);
+  const parts = ["agency", "field", "procedure", "receiving_unit"]
+    .map(name => document.getElementById(`f-${name}`))
+    .filter(select => select.value).map(select => select.id === "f-receiving_unit"
+      ? `tiếp nhận tại ${select.selectedOptions[0].textContent}`
+      : select.selectedOptions[0].textContent);
   return parts.length ? parts.join(" · ") : "toàn tỉnh";
 }
 
@@ -334,14 +338,24 @@ async function saveThresholds(event) {
   await refresh();
 }
 
+// The header's name of the scope, and the links that follow the filters.
+function scopeChanged() {
+  // The index's period is a month or a quarter (this month by default), not the wallboard's.
+  const scope = filters();
+  scope.delete("period");
+  document.getElementById("index-csv").href = `/api/index?format=csv&${scope}`;
+  // Form II.06a of this month for the same filters, from the view (the page /bao-cao).
+  document.getElementById("report-06a").href = `/bao-cao?${scope}`;
+  setText("scope-name", scopeName());
+  document.querySelector("header.bar h1").title = `Trung tâm điều hành ${scopeName()}`;
+}
+
 async function start() {
   await loadFilters();
-  setText("scope-name", scopeName());
+  scopeChanged();
   document.getElementById("filters").addEventListener("change", () => {
-    const query = filters();
-    history.replaceState(null, "", `/?${query}`);
-    document.getElementById("index-csv").href = `/api/index?format=csv&${query}`;
-    setText("scope-name", scopeName());
+    history.replaceState(null, "", `/?${filters()}`);
+    scopeChanged();
     refresh();
   });
   document.addEventListener("click", event => {
@@ -352,7 +366,7 @@ async function start() {
     const period = target.dataset.period || document.getElementById("f-period").value;
     const title = figure.startsWith("procedure:")
       ? `Hồ sơ trễ hạn, quá hạn: ${target.textContent}` : (FIGURE_TITLES[figure] || figure) +
-        (["submitted", "delivered", "late"].includes(figure) ? ` ${PERIOD_NAMES[period]}` : "");
+        (["submitted", "delivered", "late", "rated"].includes(figure) ? ` ${PERIOD_NAMES[period]}` : "");
     drill(figure, title, target.dataset.period);
   });
   document.getElementById("open-thresholds").addEventListener("click", openThresholds);

@@ -1,11 +1,15 @@
-"""Signing in through the province's identity provider (OpenID Connect, authorization code flow
-with PKCE): the provider's endpoints from its discovery document, the ID token checked with its
+"""Signing in through the province's identity provider, for the officers' workspace and the
+operations centre's wallboard alike (OpenID Connect, authorization code flow with PKCE): the
+provider's endpoints from its discovery document, the ID token checked with its
 published keys (RS256 only, from the JWKS), its issuer, audience (our client id), expiry and the
 nonce this sign-in sent. The provider says who the officer is; the workspace's account of that
-user name says their agency and roles, so an identity nobody made an account for gets nothing.
+user name says their agency and roles, so an identity nobody made an account for gets nothing
+(each app checks the account and the role it asks for itself).
 
 The state, nonce and PKCE verifier of a sign-in in progress are kept in a short-lived HttpOnly
-cookie (SameSite=Lax: the provider's redirect back is a top-level GET from another site)."""
+cookie (SameSite=Lax: the provider's redirect back is a top-level GET from another site); each
+app names its cookie. Its settings (`OidcSettings`) are mixed into the app's, so they read with
+its env prefix (WORKSPACE_OIDC_ISSUER, OPERATIONS_OIDC_ISSUER)."""
 
 from __future__ import annotations
 
@@ -20,10 +24,11 @@ from urllib.parse import urlencode
 
 import httpx
 import jwt
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings
 
-from motcua_workspace.sessions import tokens_match
+from motcua_runtime.browser_sessions import tokens_match
 
-COOKIE = "motcua_workspace_oidc"
 DISCOVERY_SECONDS = 3600.0
 ALGORITHMS = ["RS256"]
 
@@ -54,6 +59,26 @@ def _challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+class OidcSettings(BaseSettings):
+    """The provider and this app's client there; an app sets its own defaults of
+    `oidc_client_id` and `oidc_redirect_url` (its address + /dang-nhap/oidc/ve)."""
+
+    oidc_issuer: str | None = Field(default=None, description=(
+        "The province's OpenID Connect provider (its issuer URL; the discovery document is "
+        "read from it). Set: the sign-in page also offers signing in there."))
+    oidc_client_id: str = Field(default="motcua", description=(
+        "This app's client id at the provider: the ID tokens' audience."))
+    oidc_client_secret: SecretStr | None = Field(default=None, description=(
+        "The client's secret, if the provider gave one (a confidential client)."))
+    oidc_redirect_url: str = Field(
+        default="http://127.0.0.1/dang-nhap/oidc/ve", description=(
+            "Where the provider sends the browser back: the app's public address + "
+            "/dang-nhap/oidc/ve, as registered at the provider."))
+    oidc_scope: str = "openid profile"
+    oidc_username_claim: str = Field(default="preferred_username", description=(
+        "The ID token's claim holding the user name of the officer's account."))
+
+
 class OpenIdConnect:
     def __init__(self, *, issuer: str, client_id: str, client_secret: str | None,
                  redirect_url: str, scope: str, username_claim: str,
@@ -66,6 +91,18 @@ class OpenIdConnect:
         self.username_claim = username_claim
         self.client = client
         self._provider: tuple[float, Provider] | None = None
+
+    @classmethod
+    def configured(cls, settings: OidcSettings,
+                   client: httpx.AsyncClient) -> OpenIdConnect | None:
+        """The provider `settings` name (through `client`), or None when none is set."""
+        if not settings.oidc_issuer:
+            return None
+        secret = settings.oidc_client_secret
+        return cls(issuer=settings.oidc_issuer, client_id=settings.oidc_client_id,
+                   client_secret=secret.get_secret_value() if secret else None,
+                   redirect_url=settings.oidc_redirect_url, scope=settings.oidc_scope,
+                   username_claim=settings.oidc_username_claim, client=client)
 
     async def provider(self) -> Provider:
         if self._provider and time.monotonic() - self._provider[0] < DISCOVERY_SECONDS:
