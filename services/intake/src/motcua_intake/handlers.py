@@ -93,8 +93,11 @@ def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> No
         dossier.waiting_since = event.occurred_at
         dossier.waiting_on_event_id, dossier.waiting_on_event_hash = event.event_id, event.hash
         dossier.supplement_due_at = getattr(event, "respond_by", None)
+        dossier.supplement_documents = (list(event.missing_documents)
+                                        if isinstance(event, SupplementRequested) else None)
     elif isinstance(event, SupplementProvided | FeesPaid | SupplementExpired):
         dossier.waiting_since = dossier.supplement_due_at = None
+        dossier.supplement_documents = None
         dossier.waiting_on_event_id = dossier.waiting_on_event_hash = None
     if isinstance(event, FeesPaid):
         dossier.fees_paid += event.amount
@@ -109,7 +112,7 @@ def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> No
     if state.progress in ENDING and dossier.ended_at is None:
         # The end is the time of status 9, else 10, else 8 or the refusal (docs/domain.md).
         dossier.ended_at = event.occurred_at
-        dossier.supplement_due_at = None
+        dossier.supplement_due_at = dossier.supplement_documents = None
         facts_now = DossierFacts.model_validate(dossier.facts) if dossier.facts else None
         dossier.on_time = domain.on_time(facts_now, event.occurred_at, state.supplements)
 
