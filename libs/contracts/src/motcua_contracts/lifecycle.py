@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 from enum import IntEnum
 from typing import Any
 
-from motcua_contracts.envelope import Event
+from motcua_contracts.envelope import Event, field_value
 from motcua_contracts.intake import SUPPLEMENT_EXPIRY_ENDS
 
 
@@ -165,7 +165,7 @@ def advance(state: DossierState, event: Event) -> DossierState:
         return state
     if kind == "DossierSubmitted":
         _expect(state.progress is None, kind, state, "the dossier was already submitted")
-        chosen = getattr(getattr(event, "delivery", None), "channel", None)
+        chosen = getattr(field_value(event, "delivery"), "channel", None)
         return DossierState(progress=Status.SUBMITTED, holder="intake", delivery_channel=chosen)
     if kind == "DossierImported":
         _expect(state.progress is None, kind, state,
@@ -218,7 +218,7 @@ _WORKING = (Status.ACCEPTED, Status.IN_PROGRESS)
 def _accepted(state: DossierState, event: Event) -> DossierState:
     _held_by(state, event.type, "intake", Status.SUBMITTED)
     return replace(state, progress=Status.ACCEPTED, holder="appraisal",
-                   agency=getattr(event, "agency", None))
+                   agency=field_value(event, "agency"))
 
 
 def _taken_over(state: DossierState, event: Event) -> DossierState:
@@ -350,10 +350,10 @@ def _delivered(state: DossierState, event: Event) -> DossierState:
     if channel == "postal":
         _expect(state.tracking_number is not None, event.type, state,
                 "no post office picked the result up")
-        carrier = getattr(event, "post_office", None)
+        carrier = field_value(event, "post_office")
         _expect(carrier == state.post_office, event.type, state,
                 f"the post office {state.post_office} carries it, not {carrier}")
-        number = getattr(event, "tracking_number", None)
+        number = field_value(event, "tracking_number")
         _expect(number == state.tracking_number, event.type, state,
                 f"tracking number {number} is not the item picked up, {state.tracking_number}")
     else:

@@ -94,20 +94,22 @@ class RecordHeaders:
 
 
 def read_event(record: ConsumerRecord, headers: RecordHeaders,
-               verifier: Verifier) -> Event | str:
+               verifier: Verifier, limit: int | None = None) -> Event | str:
     """The record's event if it may be acted on, else why not. Catches everything: whatever a
-    record holds, the answer is one of the two, never an exception that fails the batch."""
+    record holds, the answer is one of the two, never an exception that fails the batch.
+    `limit`: the record limit (KAFKA_MAX_MESSAGE_BYTES), if the caller looked it up already."""
     try:
-        return _read(record, headers, verifier)
+        return _read(record, headers, verifier, limit)
     except Exception as error:  # noqa: BLE001 - any surprise is this record's, not the batch's
         return f"unreadable record: {type(error).__name__}: {error}"
 
 
-def _read(record: ConsumerRecord, headers: RecordHeaders, verifier: Verifier) -> Event | str:
+def _read(record: ConsumerRecord, headers: RecordHeaders, verifier: Verifier,
+          limit: int | None) -> Event | str:
     if headers.not_utf8 is not None:
         return f"header {headers.not_utf8!r} is not UTF-8"
     value = record.value or b""
-    limit = max_message_bytes()
+    limit = limit or max_message_bytes()
     if len(value) > limit:
         # Not ours: nothing we produce is that large, and what a handler would do with it (its
         # outbox rows, its dead letter) could not be published whole.

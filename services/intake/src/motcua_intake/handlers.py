@@ -18,6 +18,7 @@ from motcua_contracts import DossierState, Event, Status, advance
 from motcua_contracts.appraisal import FeesRequested
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import Document, DossierFacts
+from motcua_contracts.envelope import field_value
 from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import (
     DossierRefused,
@@ -85,14 +86,14 @@ def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> Dossier:
 
 
 def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> None:
-    facts: DossierFacts | None = getattr(event, "dossier", None)
+    facts = field_value(event, "dossier")
     if facts is not None:  # every hand-off carries the newest deadlines
         dossier.facts = facts.model_dump(mode="json")
         dossier.due_at = facts.due_at
     if isinstance(event, SupplementRequested | FeesRequested):
         dossier.waiting_since = event.occurred_at
         dossier.waiting_on_event_id, dossier.waiting_on_event_hash = event.event_id, event.hash
-        dossier.supplement_due_at = getattr(event, "respond_by", None)
+        dossier.supplement_due_at = field_value(event, "respond_by")
     elif isinstance(event, SupplementProvided | FeesPaid | SupplementExpired):
         dossier.waiting_since = dossier.supplement_due_at = None
         dossier.waiting_on_event_id = dossier.waiting_on_event_hash = None
