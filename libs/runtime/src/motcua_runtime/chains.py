@@ -32,7 +32,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import Column, LargeBinary, MetaData, Table, Uuid, bindparam, func, select
+from sqlalchemy import (
+    Column,
+    LargeBinary,
+    MetaData,
+    Table,
+    Uuid,
+    bindparam,
+    func,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,18 +70,21 @@ class ChainBook:
 
     @classmethod
     async def load(cls, session: AsyncSession, table: Table,
-                   dossier_ids: Iterable[uuid.UUID]) -> ChainBook:
-        ids = set(dossier_ids)
-        known: dict[uuid.UUID, set[bytes]] = {dossier_id: set() for dossier_id in ids}
-        if ids:
-            # `= ANY(array)`: one statement whatever the number of ids, compiled once (an IN
-            # list is compiled again for every length), issue 15.
-            rows = await session.execute(
-                select(table.c.dossier_id, table.c.hash)
-                .where(table.c.dossier_id == func.any(bindparam("ids", type_=ARRAY(Uuid)))),
-                {"ids": list(ids)})
+                   asked: Iterable[tuple[uuid.UUID, str | None]]) -> ChainBook:
+        """What the store knows of the (dossier, hash) pairs a batch may ask about: each
+        record's own hash and its cause's, from its headers and, for a record read in full, its
+        body. Only those rows, not each dossier's whole history (a few rows per record instead
+        of every link of every dossier the batch touches, issue 15)."""
+        pairs = {(dossier_id, raw) for dossier_id, digest in asked
+                 if (raw := _raw(digest)) is not None}
+        known: dict[uuid.UUID, set[bytes]] = {}
+        if pairs:
+            ordered = sorted(pairs)
+            rows = await session.execute(_statements(table).load, {
+                "dossier_ids": [dossier_id for dossier_id, _ in ordered],
+                "hashes": [digest for _, digest in ordered]})
             for dossier_id, digest in rows:
-                known[dossier_id].add(bytes(digest))
+                known.setdefault(dossier_id, set()).add(bytes(digest))
         return cls(known)
 
     def admit(self, event: Event) -> str | None:
@@ -105,21 +118,38 @@ class ChainBook:
 
     async def save(self, session: AsyncSession, table: Table) -> None:
         """What the batch learned, in one statement: the rows as two arrays (an executemany
-        sends a message per row, most of the CPU a skipped record costs, issue 15). In key
+        sends a message per row, most of the CPU a skipped record cost, issue 15). In key
         order, so that two consumers sharing a schema lock in the same order."""
         if self._learned:
             learned = sorted(self._learned)
-            rows = func.unnest(bindparam("dossier_ids", type_=ARRAY(Uuid)),
-                               bindparam("hashes", type_=ARRAY(LargeBinary))
-                               ).table_valued("dossier_id", "hash").render_derived()
-            await session.execute(
-                insert(table).from_select(["dossier_id", "hash"],
-                                          select(rows.c.dossier_id, rows.c.hash))
-                .on_conflict_do_nothing(),
-                {"dossier_ids": [dossier_id for dossier_id, _ in learned],
-                 "hashes": [digest for _, digest in learned]})
+            await session.execute(_statements(table).save, {
+                "dossier_ids": [dossier_id for dossier_id, _ in learned],
+                "hashes": [digest for _, digest in learned]})
         self._learned.clear()
 
+
+class _Statements:
+    """A chain table's two statements, built once: (dossier, hash) pairs passed as two arrays,
+    so that each is one statement whatever the batch's size, compiled once."""
+
+    def __init__(self, table: Table) -> None:
+        pairs = func.unnest(bindparam("dossier_ids", type_=ARRAY(Uuid)),
+                            bindparam("hashes", type_=ARRAY(LargeBinary))
+                            ).table_valued("dossier_id", "hash").render_derived()
+        given = select(pairs.c.dossier_id, pairs.c.hash)
+        self.load = select(table.c.dossier_id, table.c.hash).where(
+            tuple_(table.c.dossier_id, table.c.hash).in_(given))
+        self.save = (insert(table).from_select(["dossier_id", "hash"], given)
+                     .on_conflict_do_nothing())
+
+
+_BUILT: dict[Table, _Statements] = {}
+
+
+def _statements(table: Table) -> _Statements:
+    if table not in _BUILT:
+        _BUILT[table] = _Statements(table)
+    return _BUILT[table]
 
 
 def _raw(digest: str | None) -> bytes | None:

@@ -38,9 +38,11 @@ import base64
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import structlog
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
@@ -60,6 +62,7 @@ from motcua_runtime.kafka import fetch_limits, group_timing, max_message_bytes
 from motcua_runtime.keys import KeyRegistry, Signer, signer_from_settings
 from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
 from motcua_runtime.records import (
+    _UNPARSED,
     RecordHeaders,
     content_id,
     kept_copy,
@@ -269,7 +272,7 @@ class BatchProcessor:
         elif all(read is None for _, read in reads):
             # Nothing this consumer acts on: only what the chains learn, without a batch span.
             async with self.sessions() as session, session.begin():
-                book = await ChainBook.load(session, chains, _dossiers_of(headers))
+                book = await ChainBook.load(session, chains, _asked(reads, headers))
                 self._select(reads, book, headers)
                 await book.save(session, chains)
             return
@@ -282,7 +285,7 @@ class BatchProcessor:
         async with spans.batch_transaction(self.stage.name, started_at) as processing, \
                 self.sessions() as session, session.begin():
             if chains is not None:
-                book = await ChainBook.load(session, chains, _dossiers_of(headers))
+                book = await ChainBook.load(session, chains, _asked(reads, headers))
                 wanted, dead = self._select(reads, book, headers)
                 await book.save(session, chains)
             unique: dict[uuid.UUID, tuple[ConsumerRecord, Event]] = {}
@@ -405,15 +408,46 @@ class BatchProcessor:
 
 
 def _dossier_of(headers: RecordHeaders) -> uuid.UUID | None:
+    """The dossier its header names, parsed once per record (a batch asks twice)."""
+    if headers.dossier_id is _UNPARSED:
+        try:
+            parsed: uuid.UUID | None = uuid.UUID(headers.get(Headers.DOSSIER_ID) or "")
+        except ValueError:
+            parsed = None
+        headers.dossier_id = parsed
+    return headers.dossier_id
+
+
+def _asked(reads: list[tuple[ConsumerRecord, Event | str | None]],
+           headers: list[RecordHeaders]) -> Iterator[tuple[uuid.UUID, str | None]]:
+    """The (dossier, hash) pairs the chain book may be asked about for a batch: every record's
+    own hash and its cause's, as its headers say and, for a record read in full, as its body
+    says (a record written before the chain headers, a root followed in full, is read then)."""
+    for (record, read), record_headers in zip(reads, headers, strict=True):
+        if isinstance(read, Event):
+            yield read.dossier_id, read.hash
+            yield read.dossier_id, read.causation_hash
+        dossier_id = _dossier_of(record_headers)
+        if dossier_id is None:
+            continue
+        if record_headers.get(Headers.EVENT_HASH) is None:  # followed by its body (_follow)
+            body = _json_object(record.value)
+            yield dossier_id, _text(body.get("hash"))
+            yield dossier_id, _text(body.get("causation_hash"))
+        yield dossier_id, record_headers.get(Headers.EVENT_HASH)
+        yield dossier_id, record_headers.get(Headers.CAUSATION_HASH)
+
+
+def _json_object(value: bytes | None) -> dict[str, Any]:
     try:
-        return uuid.UUID(headers.get(Headers.DOSSIER_ID) or "")
-    except ValueError:
-        return None
+        document = orjson.loads(value or b"")
+    except orjson.JSONDecodeError:
+        return {}
+    return document if isinstance(document, dict) else {}
 
 
-def _dossiers_of(headers: list[RecordHeaders]) -> set[uuid.UUID]:
-    found = (_dossier_of(record_headers) for record_headers in headers)
-    return {dossier_id for dossier_id in found if dossier_id is not None}
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _readable_type(record: ConsumerRecord) -> str | None:

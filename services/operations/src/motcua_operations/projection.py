@@ -103,7 +103,7 @@ class ViewRow:
             setattr(self, name, values.get(name))
 
     @classmethod
-    def of(cls, values: Mapping[str, Any]) -> ViewRow:
+    def of(cls, values: Mapping[Any, Any]) -> ViewRow:
         """From a selected row's mapping (every column)."""
         row = cls.__new__(cls)
         for name in cls.__slots__:
