@@ -43,7 +43,6 @@ from motcua_intake.orm import (
     Dossier,
     DossierForm,
     Notification,
-    TimelineEntry,
 )
 from motcua_intake.personal import SEALED_RECIPIENT
 from motcua_intake.repository import Dossiers
@@ -75,13 +74,13 @@ def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> Dossier:
     dossier.last_event_id, dossier.last_event_hash = event.event_id, event.hash
     dossier.updated_at = event.occurred_at
     _follow_deadlines(dossier, event, state)
-    dossiers.record(TimelineEntry(
+    dossiers.record(  # a row of orm.TimelineEntry, written with the batch's others
         event_id=event.event_id, dossier_id=event.dossier_id, type=event.type,
         at=event.occurred_at, agency=domain.acting_agency(event),
         stage=event.producer.service, actor=event.actor, hash=event.hash,
         status_code=dossier.status_code, holder=state.holder, note=domain.note_for(event),
         addressed_to=event.agency,
-    ))
+    )
     return dossier
 
 
