@@ -87,6 +87,10 @@ class RecordHeaders:
 
     @classmethod
     def of(cls, record: ConsumerRecord) -> RecordHeaders:
+        try:  # every record we produce: all UTF-8, decoded in one comprehension
+            return cls({name: (value or b"").decode() for name, value in record.headers}, None)
+        except UnicodeDecodeError:
+            pass
         values: dict[str, str] = {}
         not_utf8 = None
         for name, value in record.headers:
