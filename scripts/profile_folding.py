@@ -39,7 +39,7 @@ from motcua_cli.embedded import EmbeddedPostgres, create_database
 from motcua_cli.up import migrate_all
 from motcua_contracts import Headers, headers_for
 from motcua_contracts.topic import UnsupportedEvent, parse_event
-from motcua_runtime.chains import ROOT_TYPE
+from motcua_runtime.chains import ROOT_TYPES
 from motcua_runtime.consumer import BatchProcessor
 from motcua_runtime.db import create_engine
 from motcua_runtime.keys import DEV_PASSPHRASE, REGISTRY_FILE, KeyRegistry
@@ -142,7 +142,7 @@ async def skipped_only(log: list[ConsumerRecord], processor: BatchProcessor,
     skipped, known = [], []
     for record in log:
         headers = dict((name, value.decode()) for name, value in record.headers)
-        if processor.read(record) is None and headers[Headers.TYPE] != ROOT_TYPE:
+        if processor.read(record) is None and headers[Headers.TYPE] not in ROOT_TYPES:
             skipped.append(record)
         else:
             known.append({"dossier_id": uuid.UUID(headers[Headers.DOSSIER_ID]),

@@ -23,8 +23,8 @@ import orjson
 from pydantic import ValidationError
 
 from motcua_contracts import ROOTS, DossierState, Event, IllegalTransition, Status, advance
-from motcua_contracts.imported import DossierImported
 from motcua_contracts.envelope import field_value
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import DossierSubmitted
 from motcua_contracts.lifecycle import AFTER_DELIVERY, NEUTRAL, ended_by_expiry
 from motcua_contracts.topic import EVENT_ADAPTER, SCHEMA_VERSIONS
