@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from motcua_catalogue.working_time import VIETNAM
@@ -81,8 +82,8 @@ class FakeDossiers:
     def add(self, dossier: Any) -> None:
         self.dossiers[dossier.id] = dossier
 
-    def record(self, entry: Any) -> None:
-        self.timeline.append(entry)
+    def record(self, **entry: Any) -> None:
+        self.timeline.append(SimpleNamespace(**entry))  # the entry's attributes, as a row
 
     # Personal data, opened and sealed with the tests' keys (tests/personal.py).
     keys = TEST_KEYS

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_operations.api import create_dashboard
-from motcua_operations.orm import TimelineRow
+from motcua_operations.orm import DossierView, TimelineRow
 from motcua_operations.projection import fold, started
 from motcua_operations.scrape import Scraper, ServiceHealth
 from motcua_runtime.db import create_engine
@@ -49,13 +49,13 @@ async def client(infra):
                             (overdue, NOW - timedelta(hours=1)),
                             (soon, NOW + timedelta(hours=3))):
             view = started(events[0])
-            session.add(view)
             for one in events:
                 session.add(TimelineRow(**fold(view, one).row()))
             view.due_at = due
             view.submitted_at = NOW - timedelta(seconds=2)
             if view.delivered_at:
                 view.delivered_at = NOW - timedelta(seconds=1)
+            session.add(DossierView(**view.values()))  # the fold's row, as the view writes it
     scraper = Scraper({})
     scraper.latest = {"intake": ServiceHealth("intake", "http://i/metrics", up=True, lag=3,
                                               dead_letters=2, parked_dossiers=1),

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from motcua_contracts import new_event
 from motcua_contracts.intake import DossierRated
 from motcua_operations.api import create_dashboard
-from motcua_operations.orm import TimelineRow
+from motcua_operations.orm import DossierView, TimelineRow
 from motcua_operations.projection import fold, started
 from motcua_operations.scrape import Scraper, ServiceHealth
 from motcua_runtime.db import create_engine
@@ -51,7 +51,6 @@ async def app(infra):
         for events, due in ((delivered + [rated], NOW + timedelta(days=1)),
                             (overdue, NOW - timedelta(hours=1))):
             view = started(events[0])
-            session.add(view)
             for one in events:
                 session.add(TimelineRow(**fold(view, one).row()))
             view.due_at = due
@@ -61,6 +60,7 @@ async def app(infra):
                 # Received at a commune's desk; the other dossier's events are older than the
                 # field (None): its code's e-ID (STP's) names its unit.
                 view.receiving_unit = "UBNDCL"
+            session.add(DossierView(**view.values()))  # the fold's row, as the view writes it
     scraper = Scraper({})
     scraper.latest = {"intake": ServiceHealth("intake", "http://i/metrics", up=True, lag=3,
                                               dead_letters=0),

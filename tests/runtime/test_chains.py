@@ -10,7 +10,8 @@ import uuid
 from sqlalchemy import func, select
 
 from motcua_appraisal.orm import CHAIN_LINKS, WorkItem
-from motcua_contracts import headers_for, uuid7
+from motcua_contracts import Headers, Producer, headers_for, new_event, uuid7
+from motcua_contracts.intake import DossierOverdue
 from motcua_runtime.chains import ChainBook
 from motcua_runtime.db import DEAD
 from motcua_runtime.dead_letter_desk import DeadLetterDesk
@@ -94,3 +95,26 @@ def test_a_skipped_record_is_learned_only_when_its_cause_is_known():
     assert book.knows(dossier, digest(3))
     assert not book.knows(uuid.uuid4(), digest(1))  # another dossier's history is its own
     assert not book.knows(dossier, "not hex")
+
+
+async def test_a_skipped_record_without_chain_headers_is_learned_from_its_body(infra):
+    """A record written before the chain headers existed is read in full to learn its hash
+    (the batch asks the store about the hashes its body names), so what it caused applies."""
+    processor, engine = await processor_for(infra, "chains_old", appraisal())
+    try:
+        root, accepted = chained_after_root(accepted_event())
+        overdue = signed(new_event(  # a type appraisal does not act on
+            DossierOverdue, dossier_id=root.dossier_id, agency=root.agency,
+            producer=Producer(service="intake"), cause=root, due_at=accepted.dossier.due_at))
+        caused = signed(accepted.model_copy(update={"causation_id": overdue.event_id,
+                                                    "causation_hash": overdue.hash}))
+        without_chain_headers = [(name, value) for name, value in headers_for(overdue)
+                                 if name not in (Headers.EVENT_HASH, Headers.CAUSATION_HASH)]
+        await processor.process((record_of(root),))
+        await processor.process((record(overdue.model_dump_json().encode(), without_chain_headers,
+                                        key=str(root.dossier_id).encode()),))
+        await processor.process((record_of(caused),))
+        assert await work_items(engine) == 1
+        assert await rows(engine) == []
+    finally:
+        await engine.dispose()

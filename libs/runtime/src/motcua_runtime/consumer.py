@@ -38,9 +38,11 @@ import base64
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import structlog
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
@@ -56,10 +58,11 @@ from motcua_runtime import metrics
 from motcua_runtime.assignment import AssignmentGauge
 from motcua_runtime.chains import ROOT_TYPES, ChainBook
 from motcua_runtime.db import DEAD, PARKED, WAITING
-from motcua_runtime.kafka import fetch_limits, group_timing
+from motcua_runtime.kafka import fetch_limits, group_timing, max_message_bytes
 from motcua_runtime.keys import KeyRegistry, Signer, signer_from_settings
 from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
 from motcua_runtime.records import (
+    _UNPARSED,
     RecordHeaders,
     content_id,
     kept_copy,
@@ -184,10 +187,12 @@ class BatchProcessor:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
 
-    def read(self, record: ConsumerRecord) -> Event | str | None:
+    def read(self, record: ConsumerRecord, headers: RecordHeaders | None = None,
+             limit: int | None = None) -> Event | str | None:
         """The record's event if this consumer acts on it; the reason if it must dead-letter
-        it; None if it is not this consumer's to judge (the rule in this module's docstring)."""
-        headers = RecordHeaders.of(record)
+        it; None if it is not this consumer's to judge (the rule in this module's docstring).
+        `headers`: the record's, if read already; `limit`: the record limit, if looked up."""
+        headers = headers or RecordHeaders.of(record)
         event_type = headers.get(Headers.TYPE)
         if event_type not in self.stage.handlers:
             if self.stage.guards_topic and event_type not in EVENT_TYPES:
@@ -199,16 +204,16 @@ class BatchProcessor:
         agency = headers.get(Headers.AGENCY)
         if agency is not None and not self.settings.serves(agency):
             return None  # another agency's dossier: its own instance handles it
-        return read_event(record, headers, self.verifier)
+        return read_event(record, headers, self.verifier, limit)
 
     def _select(self, reads: list[tuple[ConsumerRecord, Event | str | None]],
-                book: ChainBook | None
+                book: ChainBook | None, headers: list[RecordHeaders]
                 ) -> tuple[list[tuple[ConsumerRecord, Event]], list[DeadLetter]]:
         """What to apply and what to dead-letter, in the batch's order; with a chain book,
         every record is followed along its dossier's chain first."""
         wanted: list[tuple[ConsumerRecord, Event]] = []
         dead: list[DeadLetter] = []
-        for record, read in reads:
+        for (record, read), record_headers in zip(reads, headers, strict=True):
             if isinstance(read, str):
                 dead.append(DeadLetter.untrusted(record, read, self.group))
             elif read is not None:
@@ -218,13 +223,12 @@ class BatchProcessor:
                 else:
                     wanted.append((record, read))
             elif book is not None:
-                self._follow(record, book)
+                self._follow(record, record_headers, book)
         return wanted, dead
 
-    def _follow(self, record: ConsumerRecord, book: ChainBook) -> None:
+    def _follow(self, record: ConsumerRecord, headers: RecordHeaders, book: ChainBook) -> None:
         """A record this consumer does not act on, learned for the chain: a root or a record
         without the chain headers read in full and verified, any other by its headers."""
-        headers = RecordHeaders.of(record)
         dossier_id = _dossier_of(headers)
         if dossier_id is None:
             return
@@ -256,16 +260,20 @@ class BatchProcessor:
                      rejected: dict[uuid.UUID, DeadLetter]) -> None:
         started, started_at = time.perf_counter(), spans.now()
         chains = self.stage.chain_links
-        reads = [(record, self.read(record)) for record in records]
+        # Each record's headers are decoded once, for reading, skipping and following it.
+        headers = [RecordHeaders.of(record) for record in records]
+        limit = max_message_bytes()
+        reads = [(record, self.read(record, record_headers, limit))
+                 for record, record_headers in zip(records, headers, strict=True)]
         if chains is None:
-            wanted, dead = self._select(reads, None)
+            wanted, dead = self._select(reads, None, headers)
             if not wanted and not dead:
                 return
         elif all(read is None for _, read in reads):
             # Nothing this consumer acts on: only what the chains learn, without a batch span.
             async with self.sessions() as session, session.begin():
-                book = await ChainBook.load(session, chains, _dossiers_of(records))
-                self._select(reads, book)
+                book = await ChainBook.load(session, chains, _asked(reads, headers))
+                self._select(reads, book, headers)
                 await book.save(session, chains)
             return
         emitter = Emitter(self.producer, self.settings.dossier_topic, sign=self.signer.sign)
@@ -277,8 +285,8 @@ class BatchProcessor:
         async with spans.batch_transaction(self.stage.name, started_at) as processing, \
                 self.sessions() as session, session.begin():
             if chains is not None:
-                book = await ChainBook.load(session, chains, _dossiers_of(records))
-                wanted, dead = self._select(reads, book)
+                book = await ChainBook.load(session, chains, _asked(reads, headers))
+                wanted, dead = self._select(reads, book, headers)
                 await book.save(session, chains)
             unique: dict[uuid.UUID, tuple[ConsumerRecord, Event]] = {}
             for record, event in wanted:
@@ -400,15 +408,46 @@ class BatchProcessor:
 
 
 def _dossier_of(headers: RecordHeaders) -> uuid.UUID | None:
+    """The dossier its header names, parsed once per record (a batch asks twice)."""
+    if headers.dossier_id is _UNPARSED:
+        try:
+            parsed: uuid.UUID | None = uuid.UUID(headers.get(Headers.DOSSIER_ID) or "")
+        except ValueError:
+            parsed = None
+        headers.dossier_id = parsed
+    return headers.dossier_id
+
+
+def _asked(reads: list[tuple[ConsumerRecord, Event | str | None]],
+           headers: list[RecordHeaders]) -> Iterator[tuple[uuid.UUID, str | None]]:
+    """The (dossier, hash) pairs the chain book may be asked about for a batch: every record's
+    own hash and its cause's, as its headers say and, for a record read in full, as its body
+    says (a record written before the chain headers, a root followed in full, is read then)."""
+    for (record, read), record_headers in zip(reads, headers, strict=True):
+        if isinstance(read, Event):
+            yield read.dossier_id, read.hash
+            yield read.dossier_id, read.causation_hash
+        dossier_id = _dossier_of(record_headers)
+        if dossier_id is None:
+            continue
+        if record_headers.get(Headers.EVENT_HASH) is None:  # followed by its body (_follow)
+            body = _json_object(record.value)
+            yield dossier_id, _text(body.get("hash"))
+            yield dossier_id, _text(body.get("causation_hash"))
+        yield dossier_id, record_headers.get(Headers.EVENT_HASH)
+        yield dossier_id, record_headers.get(Headers.CAUSATION_HASH)
+
+
+def _json_object(value: bytes | None) -> dict[str, Any]:
     try:
-        return uuid.UUID(headers.get(Headers.DOSSIER_ID) or "")
-    except ValueError:
-        return None
+        document = orjson.loads(value or b"")
+    except orjson.JSONDecodeError:
+        return {}
+    return document if isinstance(document, dict) else {}
 
 
-def _dossiers_of(records: tuple[ConsumerRecord, ...]) -> set[uuid.UUID]:
-    found = (_dossier_of(RecordHeaders.of(record)) for record in records)
-    return {dossier_id for dossier_id in found if dossier_id is not None}
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _readable_type(record: ConsumerRecord) -> str | None:

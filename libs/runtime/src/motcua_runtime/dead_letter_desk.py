@@ -143,7 +143,8 @@ class DeadLetterDesk:
                 chains = processor.stage.chain_links
                 if event is not None and problem is None and chains is not None:
                     # A retry does not step around the chain: a forged hand-off stays dead.
-                    book = await ChainBook.load(session, chains, {event.dossier_id})
+                    book = await ChainBook.load(session, chains, [
+                        (event.dossier_id, event.hash), (event.dossier_id, event.causation_hash)])
                     problem = book.admit(event)
                     await book.save(session, chains)
                 if event is not None and problem is None and head.state == DEAD:

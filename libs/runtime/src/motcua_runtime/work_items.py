@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from motcua_contracts import Event, uuid7
 from motcua_contracts.dossier import DossierFacts
+from motcua_contracts.envelope import field_value
 from motcua_runtime.stage import Rejected
 from motcua_telemetry import spans
 
@@ -191,5 +192,5 @@ def close_all(items: WorkItems, event: Event) -> None:
     """Processing stopped (withdrawal): whatever the stage still holds for the dossier closes."""
     for item in items.for_dossier(event.dossier_id):
         if item.state != DONE:
-            close(item, outcome="stopped", reason=getattr(event, "reason", None),
+            close(item, outcome="stopped", reason=field_value(event, "reason"),
                   by=event.actor, at=event.occurred_at)

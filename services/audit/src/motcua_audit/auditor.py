@@ -23,6 +23,7 @@ import orjson
 from pydantic import ValidationError
 
 from motcua_contracts import ROOTS, DossierState, Event, IllegalTransition, Status, advance
+from motcua_contracts.envelope import field_value
 from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import DossierSubmitted
 from motcua_contracts.lifecycle import AFTER_DELIVERY, NEUTRAL, ended_by_expiry
@@ -288,7 +289,7 @@ class Auditor:
 
     def _track_deadline(self, dossier: _Open, dossier_id: str, where: tuple[int, int],
                         event: Event, document: dict[str, Any]) -> None:
-        facts = getattr(event, "dossier", None)
+        facts = field_value(event, "dossier")
         if facts is not None and facts.due_at is not None:
             dossier.due_at = facts.due_at
             if facts.rescheduled_from is not None:

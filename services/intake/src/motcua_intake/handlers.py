@@ -18,6 +18,7 @@ from motcua_contracts import DossierState, Event, Status, advance
 from motcua_contracts.appraisal import FeesRequested
 from motcua_contracts.delivery import ResultDelivered
 from motcua_contracts.dossier import Document, DossierFacts
+from motcua_contracts.envelope import field_value
 from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import (
     DossierRefused,
@@ -42,7 +43,6 @@ from motcua_intake.orm import (
     Dossier,
     DossierForm,
     Notification,
-    TimelineEntry,
 )
 from motcua_intake.personal import SEALED_RECIPIENT
 from motcua_intake.repository import Dossiers
@@ -74,25 +74,25 @@ def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> Dossier:
     dossier.last_event_id, dossier.last_event_hash = event.event_id, event.hash
     dossier.updated_at = event.occurred_at
     _follow_deadlines(dossier, event, state)
-    dossiers.record(TimelineEntry(
+    dossiers.record(  # a row of orm.TimelineEntry, written with the batch's others
         event_id=event.event_id, dossier_id=event.dossier_id, type=event.type,
         at=event.occurred_at, agency=domain.acting_agency(event),
         stage=event.producer.service, actor=event.actor, hash=event.hash,
         status_code=dossier.status_code, holder=state.holder, note=domain.note_for(event),
         addressed_to=event.agency,
-    ))
+    )
     return dossier
 
 
 def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> None:
-    facts: DossierFacts | None = getattr(event, "dossier", None)
+    facts = field_value(event, "dossier")
     if facts is not None:  # every hand-off carries the newest deadlines
         dossier.facts = facts.model_dump(mode="json")
         dossier.due_at = facts.due_at
     if isinstance(event, SupplementRequested | FeesRequested):
         dossier.waiting_since = event.occurred_at
         dossier.waiting_on_event_id, dossier.waiting_on_event_hash = event.event_id, event.hash
-        dossier.supplement_due_at = getattr(event, "respond_by", None)
+        dossier.supplement_due_at = field_value(event, "respond_by")
         dossier.supplement_documents = (list(event.missing_documents)
                                         if isinstance(event, SupplementRequested) else None)
     elif isinstance(event, SupplementProvided | FeesPaid | SupplementExpired):

@@ -25,7 +25,7 @@ from motcua_operations.orm import (
     DossierView,
     TimelineRow,
 )
-from motcua_operations.projection import TimelineEntry, fold, started, started_imported
+from motcua_operations.projection import TimelineEntry, ViewRow, fold, started, started_imported
 from motcua_runtime.stage import Emitter, Rejected, Stage
 
 
@@ -38,7 +38,7 @@ class Views:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._rows: dict[uuid.UUID, DossierView] = {}
+        self._rows: dict[uuid.UUID, ViewRow] = {}
         self._new: set[uuid.UUID] = set()
         self._timeline: list[TimelineEntry] = []
 
@@ -47,12 +47,12 @@ class Views:
         if ids:
             rows = await self._session.execute(select(DOSSIERS).where(
                 DOSSIERS.c.dossier_id.in_(ids)))
-            self._rows.update({row.dossier_id: DossierView(**row._mapping) for row in rows})
+            self._rows.update({row.dossier_id: ViewRow.of(row._mapping) for row in rows})
 
-    def get(self, dossier_id: uuid.UUID) -> DossierView | None:
+    def get(self, dossier_id: uuid.UUID) -> ViewRow | None:
         return self._rows.get(dossier_id)
 
-    def add(self, row: DossierView) -> None:
+    def add(self, row: ViewRow) -> None:
         self._rows[row.dossier_id] = row
         self._new.add(row.dossier_id)
 
@@ -63,9 +63,7 @@ class Views:
         if not self._timeline:
             return
         touched = {entry.dossier_id for entry in self._timeline}
-        rows = {dossier_id: {c.key: getattr(self._rows[dossier_id], c.key)
-                             for c in DOSSIERS.columns}
-                for dossier_id in touched}
+        rows = {dossier_id: self._rows[dossier_id].values() for dossier_id in touched}
         new = [rows[d] for d in touched & self._new]
         changed = [{**rows[d], "key": d} for d in touched - self._new]
         if new:
