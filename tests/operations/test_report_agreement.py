@@ -42,11 +42,11 @@ from motcua_contracts.signing import ResultSigned
 from motcua_documents.report_06a import Period
 from motcua_intake.handlers import Intake, dossier_from, track
 from motcua_intake.legacy import imported_event, read_lines
-from motcua_intake.orm import Rating
+from motcua_intake.orm import Rating, TimelineEntry
 from motcua_intake.tracking import reports
 from motcua_operations import report_06a
 from motcua_operations.filters import Scope
-from motcua_operations.orm import TimelineRow
+from motcua_operations.orm import DossierView, TimelineRow
 from motcua_operations.projection import fold, started, started_imported
 from motcua_privacy import Keyring, new_data_key
 from motcua_runtime.db import create_engine
@@ -230,9 +230,11 @@ async def folded(infra):
         statuses.add(view.status_code)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as session, session.begin():
-        session.add_all([*dossiers.dossiers.values(), *views])
+        session.add_all([*dossiers.dossiers.values(),
+                         *(DossierView(**view.values()) for view in views)])  # as the view writes
         await session.flush()
-        session.add_all([*dossiers.timeline, *timeline, *ratings])
+        session.add_all([*(TimelineEntry(**vars(entry)) for entry in dossiers.timeline),
+                         *timeline, *ratings])
     imports = sum(1 for view in views if view.last_event_type == "DossierImported")
     yield sessions, statuses, len(ratings), imports
     await engine.dispose()
