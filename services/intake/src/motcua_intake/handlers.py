@@ -230,6 +230,14 @@ class Intake:
                 raise Rejected(f"dossier code {event.code} already belongs to dossier {holder.id}")
             dossiers.add(imported_dossier(event))
         dossier = track(event, dossiers, emitter)
+        if event.awaiting is not None:
+            # Waiting on the applicant as after a native request: the import is the request
+            # their supplement or payment answers, the wait counts from the old request (the
+            # deadlines move by it, as natively), and the supplement's deadline is watched.
+            dossier.waiting_since = event.awaiting.requested_at
+            dossier.waiting_on_event_id, dossier.waiting_on_event_hash = (event.event_id,
+                                                                          event.hash)
+            dossier.supplement_due_at = event.awaiting.respond_by
         if event.ended_at is not None:
             # The end is the old system's, not the moment of the import.
             dossier.ended_at = event.ended_at
