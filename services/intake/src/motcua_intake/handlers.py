@@ -14,6 +14,7 @@ from datetime import datetime
 import structlog
 
 from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_catalogue.communes import routing_problem
 from motcua_contracts import DossierState, Event, Status, advance
 from motcua_contracts.appraisal import FeesRequested
 from motcua_contracts.delivery import ResultDelivered
@@ -281,6 +282,11 @@ class Intake:
         except KeyError:
             completeness.refuse(cause, emitter, reason=(
                 f"Thủ tục {dossier.procedure_code} không có trường hợp {dossier.case_code}"))
+            return
+        # A portal's submission on the topic names its agency itself: a commune-level one must
+        # go to a commune's unit of the procedure's kind, as a filing over HTTP is routed.
+        if (problem := routing_problem(catalogue, procedure, dossier.agency)) is not None:
+            completeness.refuse(cause, emitter, reason=problem)
             return
         # The competent agency's hours: the commune's own unit for a commune-level dossier.
         calendar = self.calendar_of(dossier.agency)

@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from motcua_catalogue import Catalogue
+from motcua_catalogue.communes import routing_problem
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Producer, new_event
 from motcua_contracts.dossier import Applicant, Channel, Delivery, DeliveryChoice, DossierFacts
@@ -242,6 +243,10 @@ def _judge(raw: str, catalogue: Catalogue, now: datetime) -> tuple[LegacyDossier
     for field, code in (("agency", agency), ("receiving_unit", dossier.receiving_unit)):
         if code is not None and code not in catalogue.agencies:
             raise _Refused(f"{field} {code} is not an agency of the catalogue")
+    if routing_problem(catalogue, procedure, agency) is not None:
+        raise _Refused(f"agency {agency}: procedure {procedure.code} is commune-level, handled "
+                       f"by a commune's {catalogue.agencies[procedure.agency].commune_unit} "
+                       "unit, which this agency is not")
     if dossier.status not in IMPORTABLE_STATUSES:
         raise _Refused(f"status {dossier.status} cannot be imported: only 2 or 4 (in progress, "
                        "continued by the competent agency's officers), 5 or 6 (waiting on the "
