@@ -305,3 +305,19 @@ def test_the_lifecycle_refuses_an_import_that_does_not_say_what_it_awaits():
     with pytest.raises(IllegalTransition, match="awaits nothing from the applicant"):
         advance(DossierState(), event_of(going)[0].model_copy(
             update={"awaiting": event.awaiting}))
+
+
+def test_a_commune_level_dossier_must_name_a_commune_unit_of_its_kind():
+    from tests.catalogue.test_communes import LAO_CAI  # the shipped catalogue, with communes
+
+    def on_lao_cai(**changes):
+        return read_lines("cu.jsonl", text_of(line(procedure_code="1.001193", **changes)),
+                          LAO_CAI, now=NOW)
+
+    with pytest.raises(LegacyFileInvalid, match=r"cu.jsonl:1: agency STC: procedure "
+                                                r"1.001193 is commune-level"):
+        on_lao_cai(agency="STC")  # a provincial department for a birth
+    with pytest.raises(LegacyFileInvalid, match=r"agency CAPYB: procedure 1.001193"):
+        on_lao_cai(agency="CAPYB")  # a commune's police, not its People's Committee
+    [item] = on_lao_cai(agency="UBNDPYB")  # a commune's People's Committee
+    assert item.agency == "UBNDPYB"
