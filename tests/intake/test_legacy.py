@@ -15,12 +15,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from motcua_audit.auditor import Auditor
+from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.working_time import VIETNAM
 from motcua_cli.legacy import sample_lines
 from motcua_contracts import DossierState, IllegalTransition, Status, advance, new_event
 from motcua_contracts.appraisal import DossierTakenOver
 from motcua_contracts.intake import FeesPaid, SupplementExpired, SupplementProvided
+from motcua_intake.handlers import Intake, cause_of
 from motcua_intake.legacy import (
     LegacyFileInvalid,
     dossier_id_of,
@@ -29,7 +31,10 @@ from motcua_intake.legacy import (
 )
 from motcua_privacy import Keyring, new_data_key
 from motcua_runtime.keys import load_registry
+from motcua_runtime.stage import Emitter
 from motcua_runtime.trust import Verifier
+from tests.catalogue.test_communes import LAO_CAI  # the shipped catalogue, with communes
+from tests.fakes import FakeDossiers
 from tests.support import signer_of
 
 CATALOGUE = default_catalogue()
@@ -308,8 +313,6 @@ def test_the_lifecycle_refuses_an_import_that_does_not_say_what_it_awaits():
 
 
 def test_a_commune_level_dossier_must_name_a_commune_unit_of_its_kind():
-    from tests.catalogue.test_communes import LAO_CAI  # the shipped catalogue, with communes
-
     def on_lao_cai(**changes):
         return read_lines("cu.jsonl", text_of(line(procedure_code="1.001193", **changes)),
                           LAO_CAI, now=NOW)
@@ -321,3 +324,22 @@ def test_a_commune_level_dossier_must_name_a_commune_unit_of_its_kind():
         on_lao_cai(agency="CAPYB")  # a commune's police, not its People's Committee
     [item] = on_lao_cai(agency="UBNDPYB")  # a commune's People's Committee
     assert item.agency == "UBNDPYB"
+
+
+def test_intake_holds_an_imported_request_as_the_one_the_applicant_answers():
+    """At 5 the import is the request the applicant's supplement answers (its cause), the wait
+    counts from the old request and the old deadline is watched; nothing is queued to send."""
+    [item] = judge(waiting_line(5))
+    event, _ = event_of(item)
+    dossiers = FakeDossiers()
+    emitter = Emitter(signer_of("intake").producer, "dossiers")
+    Intake(CATALOGUE, WorkingCalendar()).on_imported(event, dossiers, emitter)
+    dossier = dossiers.get(event.dossier_id)
+    assert (dossier.status_code, dossier.stage) == (5, "applicant")
+    assert dossier.waiting_since == datetime(2026, 11, 4, 9, 0, tzinfo=VIETNAM)
+    assert dossier.supplement_due_at == datetime(2026, 11, 11, 17, 0, tzinfo=VIETNAM)
+    assert cause_of(dossier, waiting=True).event_id == event.event_id
+    assert dossier.ended_at is None and emitter.messages == []
+    [row] = dossiers.timeline
+    assert row.note == ("Bổ sung bản sao sổ hộ khẩu (Bản sao sổ hộ khẩu) — hạn bổ sung "
+                        "17:00 11/11/2026")
