@@ -1,6 +1,8 @@
 """`motcua officer add`: an account in the workspace schema of the stack's database, its
 password read from a file and kept only as an Argon2id hash; a bad agency, role, name or
-password, and a name taken already, are refused with a message and store nothing."""
+password, and a name taken already, are refused with a message and store nothing.
+`motcua officer change`: its roles and full name changed; disabled, it cannot sign in to the
+workspace (its sessions ended); enabled, it can again; a bad change changes nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from motcua_cli.main import main
 from motcua_runtime.db import create_engine
 from motcua_runtime.passwords import verify_password
-from motcua_workspace.orm import Account
+from motcua_workspace.orm import Account, Session
+from tests.workspace.test_pages import sign_in, workspace
 
 PASSWORD = "Mật-khẩu-đủ-dài-2026"
 
@@ -82,3 +85,65 @@ def test_without_a_database_it_says_to_start_the_stack(tmp_path, monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(SystemExit, match="motcua up"):
         add(tmp_path, "--agency", "STP", "--role", "appraisal", "--name", "an")
+
+
+def change(*arguments: str) -> None:
+    main(["officer", "change", *arguments])
+
+
+def signed_in(database_url: str, name: str) -> int:
+    """The status of a sign-in at the workspace (303: signed in; 401: refused)."""
+    async def attempt() -> int:
+        engine = create_engine(database_url)
+        try:
+            async with workspace(async_sessionmaker(engine, expire_on_commit=False)) as client:
+                return (await sign_in(client, name, PASSWORD)).status_code
+        finally:
+            await engine.dispose()
+    return asyncio.run(attempt())
+
+
+def test_an_account_is_changed_disabled_and_enabled_again(database_url, tmp_path, monkeypatch,
+                                                          capsys):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    add(tmp_path, "--agency", "STP", "--role", "appraisal", "--name", "binh")
+    assert signed_in(database_url, "binh") == 303
+
+    change("--name", "binh", "--role", "approval", "--role", "manager",
+           "--full-name", "Lê Thị Bình")
+    (account,) = [a for a in accounts(database_url) if a.user_name == "binh"]
+    assert (account.roles, account.full_name, account.active) == (
+        ["approval", "manager"], "Lê Thị Bình", True)
+
+    change("--name", "binh", "--disable")
+    assert "disabled (cannot sign in)" in capsys.readouterr().out
+    assert signed_in(database_url, "binh") == 401  # the right password, refused
+
+    async def sessions_of_binh() -> int:
+        engine = create_engine(database_url)
+        try:
+            async with async_sessionmaker(engine)() as db:
+                return len((await db.scalars(select(Session).join(Account).where(
+                    Account.user_name == "binh"))).all())
+        finally:
+            await engine.dispose()
+    assert asyncio.run(sessions_of_binh()) == 0  # the earlier sign-in's session ended
+    change("--name", "binh", "--enable")
+    assert signed_in(database_url, "binh") == 303
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (("--name", "khong.co", "--disable"), "no account 'khong.co'"),
+    (("--name", "an",), "nothing to change"),
+    (("--name", "an", "--full-name", " "), "full name"),
+])
+def test_a_bad_change_is_refused_and_changes_nothing(database_url, tmp_path, monkeypatch,
+                                                     arguments, message):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    if not [a for a in accounts(database_url) if a.user_name == "an"]:
+        add(tmp_path, "--agency", "STP", "--role", "appraisal", "--name", "an")
+    before = [(a.user_name, a.roles, a.full_name, a.active) for a in accounts(database_url)]
+    with pytest.raises(SystemExit, match=message):
+        change(*arguments)
+    assert [(a.user_name, a.roles, a.full_name, a.active)
+            for a in accounts(database_url)] == before

@@ -28,6 +28,9 @@ pytestmark = pytest.mark.e2e
 
 BUSINESS = "2.001610"  # automatic at every stage on the default: delivered within seconds
 PASSWORD = "bảng theo dõi 2026"
+# The header's scope with the business registration office and a commune's desk chosen.
+LONGEST = ("Sở Kế hoạch và Đầu tư tỉnh Lào Cai (Phòng Đăng ký kinh doanh) · "
+           "tiếp nhận tại Ủy ban nhân dân phường Cốc Lếu")
 
 # Every element of a tile, a panel or the header bar lies inside it, and no tile's figure or
 # label, no panel's title is cut: the elements the page clips on purpose (long names in a list
@@ -76,6 +79,32 @@ for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++
 }
 return out;
 """
+
+
+# The header's title reads whole: nothing of it cut or hidden, every line inside the header.
+TITLE_WHOLE = """
+const h = document.querySelector('header.bar h1');
+const bar = h.closest('header').getBoundingClientRect();
+const r = h.getBoundingClientRect();
+return h.scrollWidth <= h.clientWidth + 1 && h.scrollHeight <= h.clientHeight + 1 &&
+       r.left >= bar.left - 1 && r.right <= bar.right + 1 && r.bottom <= bar.bottom + 1;
+"""
+
+
+# The chips of every status an open dossier can have, drawn by the page's own function.
+EVERY_OPEN_STATUS = """
+drawStatuses({by_status: [1, 2, 4, 5, 6, 7, 9].map(
+  code => ({code, name: STATUS_CODES[code], count: 1000 + code}))});
+"""
+
+
+def header_reads_whole(driver, scope: str) -> None:
+    """The header names the whole scope and lays out without a part cut or under another."""
+    assert driver.find_element("id", "scope-name").text == scope
+    assert driver.execute_script(TITLE_WHOLE), f"the title is cut: {scope}"
+    assert driver.execute_script(HEADER_OVERLAPS) == []
+    assert driver.execute_script(OVERFLOWS) == []
+    assert scrollbars(driver)[0] == 0
 
 
 def scrollbars(driver) -> tuple[int, int]:
@@ -154,10 +183,13 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                                         45, "submitted today did not move on the page")
                 assert scrollbars(wall) == (0, 0), "the wallboard scrolls at 1920x1080"
                 assert wall.execute_script(OVERFLOWS) == []
-                assert wall.execute_script(HEADER_OVERLAPS) == []
-                assert wall.execute_script(  # the province's title is whole on the wall
-                    "const h = document.querySelector('header.bar h1');"
-                    "return h.scrollWidth <= h.clientWidth + 1;"), "the title is cut at 1920 px"
+                await asyncio.to_thread(header_reads_whole, wall, "toàn tỉnh")
+                # Beside the stages, the open dossiers by status: a chip per status the
+                # figures hold, each opening its dossiers.
+                assert wall.execute_script(
+                    "const chips = [...document.querySelectorAll('#statuses button')];"
+                    "return chips.length === lastBody.by_status.length && chips.every("
+                    "(c, i) => c.dataset.figure === `status:${lastBody.by_status[i].code}`);")
                 for dossier in more:
                     await view_at(client, dossier, 10)
                 await asyncio.to_thread(wait_until, wall, lambda d: tile(d, "delivered") == "4",
@@ -211,6 +243,48 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                     "the dossier's timeline did not open with its rating")
                 assert "về bảng theo dõi" in wall.find_element("id", "signin").text
                 full_page_screenshot(wall, ARTIFACTS / "wallboard-dossier.png")
+
+                # An agency's count in "Theo cơ quan" opens that agency's dossiers behind it.
+                wall.get(f"{wallboard}/")
+                cell = await asyncio.to_thread(
+                    wait_until, wall, lambda d: d.find_element(
+                        "css selector", f'#agencies a[data-for-agency="{procedure["agency"]}"]'
+                                        '[data-figure="delivered"]'),
+                    20, "the agencies' table has no link behind its on-time share")
+                cell.click()
+                await asyncio.to_thread(
+                    wait_until, wall, lambda d: len(d.find_elements(
+                        "css selector", "#drill-rows a.dossier-link")) == 4, 15,
+                    "the agency's on-time share did not list its 4 dossiers")
+                assert procedure["agency"] in wall.find_element("id", "drill-rows").text
+
+                # An agency's row in "Theo cơ quan" narrows the whole wall to it.
+                wall.get(f"{wallboard}/")
+                row = await asyncio.to_thread(
+                    wait_until, wall, lambda d: d.find_element(
+                        "css selector", f'#agencies a[data-agency="{procedure["agency"]}"]'),
+                    20, "the agencies' table did not list the agency")
+                row.click()
+                await asyncio.to_thread(
+                    wait_until, wall, lambda d: f"agency={procedure['agency']}" in
+                    d.current_url and tile(d, "delivered") == "4" and d.find_element(
+                        "id", "scope-name").text == LONGEST.split(" · ")[0], 15,
+                    "the agency's row did not narrow the wall to it")
+
+                # The longest title: an agency and a receiving unit chosen. It reads whole on
+                # the wall, still without a scrollbar.
+                wall.get(f"{wallboard}/?agency={procedure['agency']}&receiving_unit=UBNDCL")
+                await asyncio.to_thread(
+                    wait_until, wall, lambda d: "tiếp nhận tại" in d.find_element(
+                        "id", "scope-name").text and tile(d, "delivered") == "0", 20,
+                    "the wallboard did not take the agency and the unit from its address")
+                await asyncio.to_thread(header_reads_whole, wall, LONGEST)
+                assert scrollbars(wall) == (0, 0), "the long title made the wallboard scroll"
+                # Every open status at once (drawn as a poll would draw them, until the next
+                # one): the chips stay in their panel, the wall does not scroll.
+                wall.execute_script(EVERY_OPEN_STATUS)
+                assert wall.execute_script(OVERFLOWS) == [] and scrollbars(wall) == (0, 0)
+                wall.save_screenshot(str(ARTIFACTS / "wallboard-1920-scope.png"))
             finally:
                 wall.quit()
 
@@ -240,6 +314,22 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                                         lambda d: tile(d, "delivered") == "4", 15,
                                         "the competent agency's desk did not show its dossiers")
                 assert "receiving_unit=SKHDT" in laptop.current_url
+                # With the agency chosen too, the laptop's header reads whole as well.
+                Select(laptop.find_element("id", "f-agency")).select_by_value(
+                    procedure["agency"])
+                unit.select_by_value("UBNDCL")
+                await asyncio.to_thread(wait_until, laptop,
+                                        lambda d: d.find_element("id", "scope-name").text
+                                        == LONGEST, 15, "the laptop's title did not follow")
+                await asyncio.to_thread(header_reads_whole, laptop, LONGEST)
+                laptop.execute_script(EVERY_OPEN_STATUS)
+                assert laptop.execute_script(OVERFLOWS) == []
+                laptop.save_screenshot(str(ARTIFACTS / "wallboard-laptop-scope.png"))
+                Select(laptop.find_element("id", "f-agency")).select_by_value("")
+                unit.select_by_value(procedure["agency"])
+                await asyncio.to_thread(wait_until, laptop,
+                                        lambda d: tile(d, "delivered") == "4", 15,
+                                        "the laptop's filters did not come back")
 
                 # Form II.06a of the same filters, one click away, from the wallboard's view.
                 laptop.find_element("id", "report-06a").click()

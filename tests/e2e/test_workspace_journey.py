@@ -17,6 +17,7 @@ Screenshots of every step land in test-artifacts/ (journey-*.png), the forms' PD
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 
@@ -123,8 +124,17 @@ async def test_a_dossier_goes_from_the_counter_to_the_hand_over_in_the_workspace
             assert "Yêu cầu bổ sung" in decide_in_page(driver, "request-supplement")
             shot(driver, "5-supplement-requested")
 
-            # 3. The citizen supplements over the API: the file, then the supplement.
+            # 3. The citizen supplements over the API: the file, then the supplement. Intake
+            # keeps the documents asked for, one by one (the desk's supplement form offers a
+            # file for each).
             async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as citizen:
+                for _ in range(60):
+                    officer_view = (await citizen.get(f"/api/officer/dossiers/{code}",
+                                                      headers=specialist)).json()
+                    if officer_view["status"]["code"] == 5:
+                        break
+                    await asyncio.sleep(0.5)
+                assert officer_view["supplement_documents"] == [MISSING]
                 uploaded = await citizen.post("/api/files", files=[(
                     "file", ("so-do-thua-dat.pdf", (tmp_path / "so-do-thua-dat.pdf").read_bytes(),
                              "application/pdf"))])
@@ -207,6 +217,9 @@ async def test_a_dossier_goes_from_the_counter_to_the_hand_over_in_the_workspace
         assert view["status"]["code"] == 10  # delivered
         supplied = [e for e in view["timeline"] if e["type"] == "SupplementProvided"]
         assert len(supplied) == 1
+        # So is each view of the delivery item with the receiver's name opened (the panel).
+        assert {(r["officer"], r["role"]) for r in reads if r["what"] == "work-item"} == {
+            ("mot.cua", "delivery")}
         records = [r for r in reads if r["what"] == "hand-over-record"]
         assert records and {(r["officer"], r["role"]) for r in records} == {
             ("mot.cua", "delivery")}

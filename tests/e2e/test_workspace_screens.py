@@ -175,7 +175,7 @@ async def test_leader_clerk_desk_and_manager_work_in_the_browser(infra, log_dir,
             assert record.headers["content-disposition"].startswith("attachment")
             text = pdf_text(record.content, tmp_path, "record")
             for expected in ("BIÊN BẢN BÀN GIAO", RECEIVER, code, applicant,
-                             "Giấy ủy quyền số 25/UQ ngày 02/12/2026", "Bên giao: mot.cua"):
+                             "Giấy ủy quyền số 25/UQ ngày 02/12/2026", "Bên giao: Vũ Minh Châu"):
                 assert expected in text, expected
             shot(driver, "6-handed-over")
             shot(driver, "6-hand-over-record", frame="bien-ban")

@@ -60,7 +60,7 @@ SEMANTIC_REFUSALS = {"POST /api/dossiers": FILING_REFUSALS,
                 "GET /api/reports": ("to: must not be before from",),
                 "GET /api/file-reads": ("dossier or officer: name one",),
                 # The service index of an agency or field the catalogue does not have.
-                "GET /api/index": ("in the catalogue", "is neither a month"),
+                "GET /api/index": ("in the catalogue",),
                 # 415: what the bytes are (sniffed), and the part's declared type against it.
                 "POST /api/files": ("is declared as", "(judged by its content)")}
 

@@ -71,9 +71,40 @@ def test_an_acceptance_queues_form_01_with_the_documents_and_the_appointment(dos
         CODE, "Trần Thị Bình", RECORD.name)
     assert facts.documents == list(RECORD.required_documents)
     assert (facts.received_at, facts.due_at) == (MONDAY, accepted.dossier.due_at)
+    # Filed on the portal: the centre's (the code takes the competent agency's e-ID).
     assert (facts.issuer, facts.place, facts.officer) == (CENTRE.name, "Lào Cai", None)
     assert facts.lookup_url == f"{BASE}/tra-cuu?code={CODE}"
     assert facts.delivery_channel == "postal"
+
+
+@pytest.mark.parametrize(("unit", "code"), [
+    ("UBNDCL", "000.31.01.H38-251124-0001"),  # a ward's desk, for a department's procedure
+    ("SXD", "000.00.14.H38-251124-0001"),  # another department's own desk
+])
+@pytest.mark.parametrize("channel", ["counter", "postal"])
+def test_form_01_is_issued_by_the_unit_whose_desk_received_the_dossier(dossiers, emitter,
+                                                                        unit, code, channel):
+    submission = submitted().model_copy(update={"code": code, "channel": channel,
+                                                "receiving_unit": unit})
+    INTAKE.on_submitted(submission, dossiers, emitter)
+    [accepted] = drain(emitter)
+    INTAKE.follow(at(accepted, MONDAY + timedelta(minutes=30)), dossiers, emitter)
+
+    [(row, facts)] = dossiers.forms
+    assert row.form == "01" and facts.dossier_code == code
+    assert facts.issuer == CATALOGUE.agencies[unit].name != CATALOGUE.agencies["STP"].name
+    assert facts.place == CENTRE.province
+
+
+def test_a_unit_the_catalogue_does_not_know_issues_as_the_centre(dossiers, emitter):
+    submission = submitted().model_copy(update={"code": "999.99.99.X99-251124-0001",
+                                                "channel": "postal"})
+    INTAKE.on_submitted(submission, dossiers, emitter)
+    [accepted] = drain(emitter)
+    INTAKE.follow(at(accepted, MONDAY + timedelta(minutes=30)), dossiers, emitter)
+
+    [(_, facts)] = dossiers.forms
+    assert facts.issuer == CENTRE.name
 
 
 def test_a_supplement_request_queues_form_02_with_what_is_missing(dossiers, emitter):

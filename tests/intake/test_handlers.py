@@ -549,6 +549,26 @@ def test_an_expired_supplement_after_acceptance_stops_the_dossier_on_the_trackin
                       signed_at=expired.occurred_at + timedelta(hours=3))
 
 
+def test_the_tracking_view_keeps_the_documents_asked_for_while_the_dossier_waits(
+        dossiers, emitter):
+    """The request's list, one by one (the desk's counter supplement offers a file for each),
+    kept while the dossier waits and cleared by the answer."""
+    accepted = accept(dossiers, emitter, submitted())
+    request = event(SupplementRequested, producer=by("appraisal", "STP"), cause=accepted,
+                    at=MONDAY + timedelta(hours=2), requested_by="appraisal",
+                    missing_documents=["Căn cước công dân", "Sơ đồ thửa đất"],
+                    reason="Ảnh mờ; thiếu sơ đồ", respond_by=MONDAY + timedelta(days=3),
+                    clock="pause")
+
+    waiting = track(request, dossiers, emitter)
+    assert waiting.supplement_documents == ["Căn cước công dân", "Sơ đồ thửa đất"]
+
+    provided = event(SupplementProvided, producer=INTAKE_PRODUCER, cause=request,
+                     resumes="appraisal", documents=[document("Sơ đồ thửa đất")],
+                     dossier=accepted.dossier)
+    assert track(provided, dossiers, emitter).supplement_documents is None
+
+
 def test_one_supplement_request_alone_does_not_make_the_dossier_late(dossiers, emitter):
     request = ask_for_supplement(dossiers, emitter, submitted(documents=documents_of()[:1]),
                                  MONDAY)

@@ -338,6 +338,7 @@ def test_intake_holds_an_imported_request_as_the_one_the_applicant_answers():
     assert (dossier.status_code, dossier.stage) == (5, "applicant")
     assert dossier.waiting_since == datetime(2026, 11, 4, 9, 0, tzinfo=VIETNAM)
     assert dossier.supplement_due_at == datetime(2026, 11, 11, 17, 0, tzinfo=VIETNAM)
+    assert dossier.supplement_documents == ["Bản sao sổ hộ khẩu"]  # the desk's view shows them
     assert cause_of(dossier, waiting=True).event_id == event.event_id
     assert dossier.ended_at is None and emitter.messages == []
     [row] = dossiers.timeline

@@ -93,10 +93,11 @@ def tracking_app(engine: AsyncEngine, now: datetime) -> Any:
     return app
 
 
-async def waiting_for_supplement(engine: AsyncEngine, code: str,
-                                 asked_by: str = "intake") -> None:
+async def waiting_for_supplement(engine: AsyncEngine, code: str, asked_by: str = "intake",
+                                 missing: list[str] | None = None) -> None:
     """The dossier as intake's consumer leaves it after `asked_by`'s SupplementRequested (no
-    consumer runs in-process): status 5, waiting on that request, its note on the timeline."""
+    consumer runs in-process): status 5, waiting on that request, its note on the timeline;
+    `missing`: the request's documents (None: a request tracked before they were kept)."""
     async with engine.begin() as connection:
         row = (await connection.execute(select(Dossier.id, Dossier.lifecycle).where(
             Dossier.code == code))).one()
@@ -107,7 +108,8 @@ async def waiting_for_supplement(engine: AsyncEngine, code: str,
         await connection.execute(update(Dossier).where(Dossier.id == row.id).values(
             status_code=5, lifecycle=state.to_json(), waiting_since=now,
             waiting_on_event_id=uuid.uuid4(), waiting_on_event_hash="a" * 64,
-            supplement_due_at=now + timedelta(days=7), last_event_type="SupplementRequested"))
+            supplement_due_at=now + timedelta(days=7), supplement_documents=missing,
+            last_event_type="SupplementRequested"))
         await connection.execute(TimelineEntry.__table__.insert().values(
             event_id=uuid.uuid4(), dossier_id=row.id, type="SupplementRequested", at=now,
             agency="STP", stage=asked_by, actor="officer:tiep.nhan", status_code=5,

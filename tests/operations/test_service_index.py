@@ -130,7 +130,8 @@ def test_csv_has_the_province_first_and_empty_cells_without_a_base():
     assert lines[3].endswith(",1,0.0,0,,")  # SXD: delivered 1, none online, no rating
 
 
-@pytest.mark.parametrize("text", ["2026", "2026-13", "2026-Q5", "26-03", "tháng 3"])
+@pytest.mark.parametrize("text", ["2026", "2026-13", "2026-Q5", "26-03", "tháng 3", "0000-01",
+                                  "9999-Q4"])
 def test_a_bad_period_says_what_it_expects(text):
-    with pytest.raises(BadPeriod, match="neither a month|is not 01 to 12"):
+    with pytest.raises(BadPeriod, match="neither a month|is not 01 to 12|is not 2000 to 2099"):
         IndexPeriod.parse(text)

@@ -91,6 +91,10 @@ async def test_without_sign_in_the_wallboard_says_401_and_the_page_redirects(app
         assert (await http.get("/api/wallboard")).status_code == 401
         assert (await http.get("/api/wallboard/dossiers?figure=overdue")).status_code == 401
         assert (await http.get("/")).headers["location"] == "/dang-nhap?tiep=/"
+        # The filters the page keeps in its address come back after the sign-in.
+        kept = await http.get("/?agency=STP&receiving_unit=UBNDCL&period=today")
+        assert kept.headers["location"] == "/dang-nhap?tiep=" + quote(
+            "/?agency=STP&receiving_unit=UBNDCL&period=today")
         # A sign-in without the form's own token is refused before any password is checked.
         refused = await http.post("/dang-nhap", data={"ten": "dieuhanh", "mat_khau": PASSWORD})
         assert refused.status_code == 403
@@ -111,8 +115,13 @@ async def test_the_wallboard_counts_what_the_view_holds(app):
     async with signed_in(app[0], "dieuhanh") as (http, answer):
         assert answer.status_code == 303
         assert (await http.get("/")).status_code == 200
+        # Reloaded with its filters in the address (a bookmark of the wall's scope).
+        assert (await http.get("/?agency=STP&field=&period=year")).status_code == 200
+        assert (await http.get("/?colour=red")).status_code == 422  # not one of its filters
         body = (await http.get("/api/wallboard")).json()
     assert body["totals"]["overdue"] == 1 and body["totals"]["open"] == 1
+    # The open dossier by status, beside its stage (the chips under the stages' chart).
+    assert body["by_status"] == [{"code": 2, "name": "Được tiếp nhận", "count": 1}]
     assert body["on_time"]["today"] == {"delivered": 1, "on_time": 0, "share": 0.0}
     assert body["satisfaction"] == {"ratings": 1, "average_score": 88.9, "satisfied_share": 1.0}
     assert sum(body["throughput"]["submitted"]) == 2 and sum(body["trends"]["delivered"]) == 1
@@ -137,7 +146,8 @@ async def test_a_figure_opens_its_dossiers_and_a_bad_filter_is_a_422(app):
         timeline = await http.get(f"/api/dossiers/{app[1]}")
         assert timeline.status_code == 200
         assert timeline.json()["timeline"][-1]["type"] == "DossierRated"
-        for query, message in (("figure=everything", "figure 'everything'"),
+        for query, message in (("figure=everything", "query.figure: String should match"),
+                               ("figure=status:11", "status:([1-9]|10)"),
                                ("figure=open&agency=NOPE", "no agency 'NOPE'"),
                                ("figure=open&period=decade", "")):
             answer = await http.get(f"/api/wallboard/dossiers?{query}")
@@ -204,7 +214,23 @@ async def test_the_index_is_public_as_json_and_csv(app):
         assert csv.headers["content-type"].startswith("text/csv")
         assert csv.text.splitlines()[0].startswith("period,key,name,received")
         bad = await http.get("/api/index?period=2026-13")
-        assert bad.status_code == 422 and "not 01 to 12" in bad.text
+        assert bad.status_code == 422 and "query.period: String should match" in bad.text
+        # The document declares what the 422 enforces: a month or a quarter, a figure's form.
+        document = (await http.get("/openapi.json")).json()["paths"]
+        declared = {p["name"]: p["schema"] for p in document["/api/index"]["get"]["parameters"]}
+        assert re.fullmatch(_pattern(declared["period"]), "2026-Q4")
+        assert not re.fullmatch(_pattern(declared["period"]), "2026-00")
+        assert declared["format"]["enum"] == ["json", "csv"]
+        figure = next(p["schema"] for p in
+                      document["/api/wallboard/dossiers"]["get"]["parameters"]
+                      if p["name"] == "figure")
+        assert re.fullmatch(figure["pattern"], "status:10")
+        assert not re.fullmatch(figure["pattern"], "everything")
+
+
+def _pattern(schema: dict) -> str:
+    """A parameter's pattern, the schema optional (anyOf with null) or not."""
+    return next(s["pattern"] for s in schema.get("anyOf", [schema]) if "pattern" in s)
 
 
 async def test_the_public_pages_show_figures_and_procedures_and_no_dossier(app):

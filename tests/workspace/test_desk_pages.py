@@ -254,6 +254,35 @@ async def test_the_desk_files_a_supplement_brought_to_the_counter(stack):
     assert other.status_code == 403
 
 
+async def test_the_supplement_form_offers_a_file_for_each_document_asked_for(stack):
+    """The desk officer asked for two documents, one outside the procedure's list: the form has
+    a file field for each, labelled with its name, and the filing names them as asked."""
+    client, engine, _ = stack
+    page = await client.get("/quay", params={"thu_tuc": LAND.code})
+    filed = await client.post("/quay/nop", data=filing_fields(page.text), files=[
+        ("tep_0", ("don-dang-ky.pdf", pdf_of(30_000), "application/pdf"))])
+    code = filed.headers["location"].split("/quay/ho-so/")[1].split("?")[0]
+    asked_for = ["Sơ đồ thửa đất có xác nhận của UBND xã", "Giấy tờ về quyền sử dụng đất"]
+    await waiting_for_supplement(engine, code, missing=asked_for)
+
+    shown = await client.get(f"/quay/ho-so/{code}")
+    listed = re.search(r'<ol class="documents" id="giay-to-can-bo-sung">(.*?)</ol>',
+                       shown.text, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", listed) == asked_for
+    form = re.search(r'id="bieu-mau-bo-sung".*?</form>', shown.text, re.S).group(0)
+    assert re.findall(r'<label for="tep_(\d+)">(.*?)</label>', form) == [
+        ("0", asked_for[0]), ("1", asked_for[1])]  # not the procedure's own list
+    assert "Đơn đăng ký" not in form
+
+    done = await client.post(f"/quay/ho-so/{code}/bo-sung", data={
+        "csrf_token": csrf_of(shown.text)}, files=[
+        ("tep_0", ("so-do.pdf", pdf_of(8_000), "application/pdf")),
+        ("tep_1", ("giay-to.pdf", pdf_of(9_000), "application/pdf"))])
+    assert done.status_code == 303, done.text
+    [event] = await outbox_events(engine, "SupplementProvided")
+    assert [d["name"] for d in event["documents"]] == asked_for
+
+
 async def test_a_supplement_over_the_dossiers_limit_is_refused_before_anything_is_sent(
         stack, monkeypatch):
     client, engine, files_dir = stack

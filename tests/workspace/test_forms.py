@@ -73,3 +73,18 @@ def test_a_checkbox_an_optional_text_and_a_time_in_vietnam_time():
     body, errors = read_form(deliver, {"recipient": ["Lò Văn Sáng"],
                                        "delivered_at": ["2026-12-03T09:30"]})
     assert errors == {} and body["delivered_at"] == "2026-12-03T09:30:00+07:00"
+
+
+def test_the_officers_full_name_comes_from_the_account_never_from_the_form():
+    policy = Delivery(default_catalogue(), officers=True)
+    document = openapi(delivery_stage(policy), DeliveryItem, policy.work_queue(), "delivery")
+    hand_over, deliver = decision_forms(document, ["hand-over", "deliver"])
+    assert "officer_full_name" in hand_over.schema["properties"]  # delivery takes it
+    assert "officer_full_name" not in {f.name for f in hand_over.fields}  # no input for it
+    account = {"officer_full_name": "Lò Văn Minh"}
+    body, errors = read_form(hand_over, {"receiver_name": ["Lò Văn Sáng"],
+                                         "identity_checked": ["true"],
+                                         "officer_full_name": ["Người Giả Danh"]}, account)
+    assert errors == {} and body["officer_full_name"] == "Lò Văn Minh"
+    body, _ = read_form(deliver, {"recipient": ["Lò Văn Sáng"]}, account)
+    assert "officer_full_name" not in body  # a decision that does not take it gets none

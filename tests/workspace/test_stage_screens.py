@@ -8,7 +8,8 @@ workspace's own calls with the tokens it mints.
   agency, sign-in for a signed-out visit, 409 for an item with no draft.
 - The delivery desk: the hand-over form checked in Vietnamese (nothing handed over), then handed
   over; the item page shows it and frames the hand-over record, which prints the receiver's name;
-  delivery's documents route: 409 before, 403 for another role or agency.
+  delivery's documents route: 409 before, 403 for another role or agency; each read of the
+  record, and each view of the item with the receiver's name opened, in intake's access log.
 - The managers' pages: the II.06a report and its CSV, the overdue list of every stage with
   links, a manager reading an item without deciding; 403 for an officer who is not a manager."""
 
@@ -72,6 +73,7 @@ CATALOGUE = default_catalogue()
 NOW = datetime.now(timezone.utc)
 PROCEDURE = CATALOGUE.procedures["2.000488"]  # STP's: Phiếu lý lịch tư pháp
 APPLICANT = "Nguyễn Văn An"  # tests.intake.tracking_rows' applicant
+FULL_NAMES = {"mot.cua": "Lò Văn Minh"}  # the desk officer's, as their account gives it
 
 
 class Hosts(httpx.AsyncBaseTransport):
@@ -138,7 +140,7 @@ async def stack(infra):
                                 ("giam.doc", ["manager"], "STP"),
                                 ("khac", ["approval", "delivery"], "SKHDT")):
         await add_account(sessions, agency=agency, roles=roles, user_name=user,
-                          full_name=f"Cán bộ {user}", password=PASSWORD)
+                          full_name=FULL_NAMES.get(user, f"Cán bộ {user}"), password=PASSWORD)
     calendar = WorkingCalendar()
     delivery = Delivery(CATALOGUE, officers=True)
     signing = Signing(CATALOGUE, calendar, build_issuer(SigningSettings(
@@ -152,6 +154,9 @@ async def stack(infra):
                    Intake(CATALOGUE, calendar).work_queue(), current_officer=officer_dependency(),
                    scope=AgencyScope.shared(set()), signer=signer_of("intake"), topic=topic,
                    on_commit=lambda: None)
+    # Delivery records in intake's access log what it opens for an officer (as its app does).
+    reads = IntakeAccessLog("http://intake", ServiceTokens(signer_of("delivery")), what=RECORD,
+                            transport=httpx.ASGITransport(app=intake))
     apps = {
         "intake": intake,
         "appraisal": queue_app("appraisal", APPRAISAL_STAGE, AppraisalItem,
@@ -162,13 +167,15 @@ async def stack(infra):
                              signing.work_queue(), sessions, topic),
         "delivery": queue_app("delivery", delivery_stage(delivery), DeliveryItem,
                               delivery.work_queue(), sessions, topic,
-                              present=open_sealed_context,
+                              present=open_sealed_context, on_present=reads.record_opened,
                               documents=HandOverRecords(
                                   CATALOGUE, Centre(), "https://dvc.example",
-                                  record_read=IntakeAccessLog(
-                                      "http://intake", ServiceTokens(signer_of("delivery")),
-                                      what=RECORD, transport=httpx.ASGITransport(app=intake),
-                                  ).record).documents()),
+                                  record_read=reads.record).documents()),
+        # Delivery's queue with no intake to record its reads in (DELIVERY_INTAKE_URL unset).
+        "delivery-unlogged": queue_app(
+            "delivery", delivery_stage(delivery), DeliveryItem, delivery.work_queue(), sessions,
+            topic, present=open_sealed_context, on_present=IntakeAccessLog(
+                None, ServiceTokens(signer_of("delivery")), what=RECORD).record_opened),
     }
     transport = Hosts(apps)
     # Intake serves the desk's work queue on its own API (motcua_intake.desk_queue).
@@ -359,7 +366,8 @@ async def test_the_desk_hands_over_at_the_counter_and_prints_the_record(stack, t
         handed = await client.post(f"{path}/trao-ket-qua", data={
             "csrf_token": csrf_of(page.text), "relation": "authorised",
             "receiver_name": "Trần Thị Bình", "identity_checked": "true",
-            "authorisation": "Giấy ủy quyền số 12/UQ ngày 01/12/2026"})
+            "authorisation": "Giấy ủy quyền số 12/UQ ngày 01/12/2026",
+            "officer_full_name": "Người Giả Danh"})  # the account's, never the form's
         assert handed.status_code == 303, handed.text[:500]
         assert handed.headers["location"] == f"{path}#bien-ban"
         after = await client.get(path)
@@ -375,8 +383,11 @@ async def test_the_desk_hands_over_at_the_counter_and_prints_the_record(stack, t
     for expected in ("BIÊN BẢN BÀN GIAO KẾT QUẢ", stack["rows"]["counter"].code, APPLICANT,
                      "Bên nhận: Trần Thị Bình, người được người nộp hồ sơ ủy quyền",
                      "Giấy ủy quyền: Giấy ủy quyền số 12/UQ ngày 01/12/2026",
-                     "Đã kiểm tra giấy tờ tùy thân", "0007/2026/QĐ-STP", "Bên giao: mot.cua"):
+                     "Đã kiểm tra giấy tờ tùy thân", "0007/2026/QĐ-STP",
+                     "Bên giao: Lò Văn Minh, công chức Bộ phận Một cửa"):
         assert expected in text, expected
+    assert "mot.cua" not in text and "Giả Danh" not in text
+    assert 'name="officer_full_name"' not in page.text  # no field: the account says it
     # The agency's manager reads the record, and the queue, but claims and decides nothing.
     manager = bearer("STP", "manager", "giam.doc")
     async with httpx.AsyncClient(transport=stack["direct"], base_url="http://delivery") as direct:
@@ -403,6 +414,45 @@ async def test_the_desk_hands_over_at_the_counter_and_prints_the_record(stack, t
     assert "Trần Thị Bình" not in str(stored.context)  # the receiver's name kept sealed
 
 
+async def test_every_view_of_a_delivery_item_with_its_personal_data_opened_is_logged(stack):
+    """After the hand-over above, delivery's item keeps the receiver's name sealed and opens it
+    for the desk's page: each such view (the item, the list, as the desk or the manager) is in
+    intake's access log as the officer's read, before it is answered; without intake to record
+    it in, nothing is shown (503)."""
+    item, code = stack["items"]["counter"], stack["rows"]["counter"].code
+
+    async def item_reads() -> list[tuple[str, str]]:
+        async with httpx.AsyncClient(transport=stack["direct"],
+                                     base_url="http://intake") as direct:
+            reads = (await direct.get("/api/personal-data-reads", headers=bearer(
+                "STP", "auditor"), params={"code": code})).json()
+        assert all(r["sha256"] is None for r in reads if r["what"] == "work-item")
+        return [(r["officer"], r["role"]) for r in reads if r["what"] == "work-item"]
+
+    before = await item_reads()
+    async with client_of(stack, "mot.cua") as client:
+        page = await client.get(f"/viec/delivery/{item.id}")
+    assert page.status_code == 200 and "Trần Thị Bình" in page.text  # the receiver, opened
+    seen = await item_reads()
+    assert len(seen) > len(before) and set(seen[:len(seen) - len(before)]) == {
+        ("mot.cua", "delivery")}
+    manager = bearer("STP", "manager", "giam.doc")
+    async with httpx.AsyncClient(transport=stack["direct"], base_url="http://delivery") as direct:
+        listed = await direct.get("/api/work-items", params={"state": "all"}, headers=manager)
+    assert listed.status_code == 200
+    [shown] = [i for i in listed.json() if i["id"] == str(item.id)]
+    assert shown["context"]["handed_over"]["received_by"] == "Trần Thị Bình"
+    assert (await item_reads())[0] == ("giam.doc", "manager")
+    assert len(await item_reads()) == len(seen) + 1  # one item opened: one read
+    # Nowhere to record the read: nothing opened is shown.
+    async with httpx.AsyncClient(transport=stack["direct"],
+                                 base_url="http://delivery-unlogged") as direct:
+        one = await direct.get(f"/api/work-items/{item.id}", headers=manager)
+        every = await direct.get("/api/work-items", params={"state": "all"}, headers=manager)
+    assert one.status_code == every.status_code == 503
+    assert "DELIVERY_INTAKE_URL" in one.text and "Trần Thị Bình" not in one.text + every.text
+
+
 async def test_only_delivery_records_the_reads_it_serves_in_intakes_access_log(stack):
     row = stack["rows"]["counter"]
     read = {"dossier_id": str(row.id), "officer": "mot.cua", "agency": "STP",
@@ -425,6 +475,19 @@ async def test_only_delivery_records_the_reads_it_serves_in_intakes_access_log(s
             answer = await direct.post(url, json=body, headers=headers)
             assert answer.status_code == status, (body, answer.text)
         assert (await direct.post(url, json=read, headers=service("delivery"))).status_code == 201
+        # A page of items opened: a list, recorded whole or not at all.
+        opened = {**read, "what": "work-item", "sha256": None}
+        count = len((await direct.get("/api/personal-data-reads", headers=bearer(
+            "STP", "auditor"), params={"code": row.code})).json())
+        for body, status in (([opened, {**opened, "dossier_id": str(uuid7())}], 404),
+                             ([opened, {**opened, "what": "file"}], 403), ([], 422)):
+            answer = await direct.post(url, json=body, headers=service("delivery"))
+            assert answer.status_code == status, (body, answer.text)
+        both = await direct.post(url, json=[opened, opened], headers=service("delivery"))
+        assert both.status_code == 201 and both.json()["reads"] == 2
+        after = (await direct.get("/api/personal-data-reads", headers=bearer(
+            "STP", "auditor"), params={"code": row.code})).json()
+        assert len(after) == count + 2
     # Without intake to record it in, the record is not served.
     with pytest.raises(ReadNotRecorded, match="DELIVERY_INTAKE_URL"):
         await IntakeAccessLog(None, ServiceTokens(signer_of("delivery")), what=RECORD).record(

@@ -3,6 +3,10 @@
     motcua officer add     --agency STP --role appraisal [--role approval] --name an
                            [--full-name "Nguyễn Văn An"] [--password-file F]
                            an account of the officers' workspace (password from a prompt)
+    motcua officer change  --name an [--role appraisal ...] [--full-name "…"]
+                           [--disable | --enable]
+                           its roles (all of them, replacing the old), its full name; disabled,
+                           it cannot sign in and its sessions end; enabled again
     motcua officer token   --agency STP --role appraisal [--name an]     print a token
     motcua officer queue   --agency STP --stage appraisal [--state open]
     motcua officer claim   ITEM --agency STP --stage appraisal
@@ -54,6 +58,17 @@ def add_officer_command(commands: Any) -> None:
     add.add_argument("--full-name", help="as the pages show it (default: the user name)")
     add.add_argument("--password-file", type=Path,
                      help="read the password from this file (default: a prompt)")
+    change = actions.add_parser("change", help="change a workspace account: its roles, its "
+                                               "full name, disabled or enabled")
+    change.add_argument("--name", required=True, help="the account's user name")
+    change.add_argument("--role", action="append", choices=ROLES,
+                        help="a role (repeatable): the account's roles become these")
+    change.add_argument("--full-name", help="as the pages show it")
+    state = change.add_mutually_exclusive_group()
+    state.add_argument("--disable", dest="active", action="store_false", default=None,
+                       help="it cannot sign in any more; its sessions end now")
+    state.add_argument("--enable", dest="active", action="store_true", default=None,
+                       help="it can sign in again (with its password)")
     token = actions.add_parser("token", help="print a token for the embedded default")
     identity(token, stage=False)
     token.add_argument("--role", required=True, choices=ROLES)
@@ -81,6 +96,8 @@ def run_officer(args: argparse.Namespace, data_dir: Path, stack: Stack) -> int:
         return 0
     if args.action == "add":
         return _add_account(args, stack)
+    if args.action == "change":
+        return _change_account(args, stack)
     base = _queue_url(stack, args.stage, args.agency)
     headers = {"Authorization": "Bearer " + (os.environ.get("MOTCUA_TOKEN") or _token(
         data_dir, Officer(args.name, args.agency, args.stage)))}
@@ -138,6 +155,37 @@ def _add_account(args: argparse.Namespace, stack: Stack) -> int:
         raise SystemExit(str(refusal)) from None
     print(f"account {args.name} ({args.agency}: {', '.join(args.role)}) created; "
           "sign in at the workspace (`motcua stack` shows its URL)")
+    return 0
+
+
+def _change_account(args: argparse.Namespace, stack: Stack) -> int:
+    """The account changed in the running stack's database (DATABASE_URL otherwise)."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from motcua_runtime.db import create_engine
+    from motcua_workspace.accounts import AccountRefused, change_account
+
+    if args.role is None and args.full_name is None and args.active is None:
+        raise SystemExit("nothing to change: give --role, --full-name, --disable or --enable")
+    if not stack.database_url:
+        raise SystemExit("no database: start `motcua up` first (or set DATABASE_URL)")
+
+    async def change() -> Any:
+        engine = create_engine(stack.database_url or "")
+        try:
+            return await change_account(async_sessionmaker(engine, expire_on_commit=False),
+                                        args.name, roles=args.role, full_name=args.full_name,
+                                        active=args.active)
+        finally:
+            await engine.dispose()
+
+    try:
+        account = asyncio.run(change())
+    except AccountRefused as refusal:
+        raise SystemExit(str(refusal)) from None
+    state = "active" if account.active else "disabled (cannot sign in)"
+    print(f"account {account.user_name} ({account.agency}: {', '.join(account.roles)}; "
+          f"{account.full_name}) {state}")
     return 0
 
 

@@ -97,6 +97,12 @@ RenderDocument = Callable[[AsyncSession, Any, Officer], Awaitable[bytes]]
 RecordRead = Callable[[Any, Officer, bytes, str | None], Awaitable[None]]
 
 
+# on_present(items, officer, client): the items whose personal data `present` opened for the
+# officer (the postal address, the receiver's name), recorded where the dossier's reads are
+# (intake's access log) before the answer goes out.
+RecordPresented = Callable[[Sequence[Any], Officer, str | None], Awaitable[None]]
+
+
 class ReadNotRecorded(Exception):
     """The read could not be recorded: the document is not served (503, try again)."""
 
@@ -156,17 +162,19 @@ def create_work_queue_api(stage: Stage, model: type[Any], decisions: Mapping[str
                           sign: Callable[[bytes], str] | None = None,
                           max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
                           scope: AgencyScope, present: Present | None = None,
+                          on_present: RecordPresented | None = None,
                           documents: Mapping[str, ItemDocument] | None = None) -> FastAPI:
     """`producer` and `sign` are this instance's identity and key: decisions are signed.
     `scope`: the agencies this instance serves; it lists, shows and decides only their items.
-    `present`: how the items' context is shown (Present). `documents`: what an item's
+    `present`: how the items' context is shown (Present); `on_present`: how the reads of the
+    personal data it opens are recorded (RecordPresented). `documents`: what an item's
     documents route draws, by name."""
     app = FastAPI(title=f"motcua {stage.name}: officers' work queue", version="1")
     limit_request_bodies(app, max_body_bytes)
     app.state.sessions = sessions
     install_error_handlers(app, f"{stage.name} database")
     queue = WorkQueue(stage, model, decisions, scope=scope, producer=producer, topic=topic,
-                      sign=sign, on_commit=on_commit, present=present)
+                      sign=sign, on_commit=on_commit, present=present, on_present=on_present)
     add_item_routes(app, queue, current_officer)
     add_document_route(app, queue, current_officer, documents or {})
     add_decision_route(app, queue, current_officer)
@@ -208,22 +216,30 @@ def add_item_routes(app: FastAPI, queue: "WorkQueue", current_officer: OfficerDe
     CurrentOfficer = Annotated[Officer, Depends(current_officer)]
 
     @app.get("/api/work-items", response_model=list[ItemView])
-    async def list_items(officer: CurrentOfficer, session: Session,
+    async def list_items(request: Request, officer: CurrentOfficer, session: Session,
                          state: Literal["open", "waiting", "done", "all"] = "open",
                          overdue: Annotated[bool, Query(description=(
                              "Only the items past their due time and not done"))] = False,
                          limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Any:
-        return await queue.list_items(session, officer, state, limit, overdue=overdue)
+        return await queue.list_items(session, officer, state, limit, overdue=overdue,
+                                      client=_client(request))
 
     @app.get("/api/work-items/{item_id}", response_model=ItemView)
-    async def get_item(item_id: uuid.UUID, officer: CurrentOfficer, session: Session) -> Any:
+    async def get_item(item_id: uuid.UUID, request: Request, officer: CurrentOfficer,
+                       session: Session) -> Any:
         queue.check_reader(officer)
         item = await queue.item_of(session, item_id, officer)
-        return (await queue.views(session, [item], datetime.now(timezone.utc)))[0]
+        return (await queue.views(session, [item], datetime.now(timezone.utc), officer,
+                                  _client(request)))[0]
 
     @app.post("/api/work-items/{item_id}/claim", response_model=ItemView)
-    async def claim(item_id: uuid.UUID, officer: CurrentOfficer, session: Session) -> Any:
-        return await queue.claim(session, item_id, officer)
+    async def claim(item_id: uuid.UUID, request: Request, officer: CurrentOfficer,
+                    session: Session) -> Any:
+        return await queue.claim(session, item_id, officer, client=_client(request))
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def add_document_route(app: FastAPI, queue: "WorkQueue", current_officer: OfficerDependency,
@@ -255,8 +271,7 @@ def add_document_route(app: FastAPI, queue: "WorkQueue", current_officer: Office
             raise HTTPException(409, detail={"message": str(error)}) from None
         if wanted.on_read is not None:
             try:
-                await wanted.on_read(item, officer, content,
-                                     request.client.host if request.client else None)
+                await wanted.on_read(item, officer, content, _client(request))
             except ReadNotRecorded as error:
                 raise HTTPException(503, detail={"message": str(error)},
                                     headers={"Retry-After": "5"}) from None
@@ -277,7 +292,8 @@ def add_decision_route(app: FastAPI, queue: "WorkQueue",
         queue.check_role(officer)
         decision = queue.decision(name)
         body = await _body(request, decision.body)
-        return await queue.decide(session, item_id, name, decision, body, officer)
+        return await queue.decide(session, item_id, name, decision, body, officer,
+                                  client=_client(request))
 
 
 @dataclass(frozen=True)
@@ -294,10 +310,25 @@ class WorkQueue:
     sign: Callable[[bytes], str] | None
     on_commit: Callable[[], None]
     present: Present | None = None
+    on_present: RecordPresented | None = None
 
-    async def views(self, session: AsyncSession, items: Sequence[Any],
-                    now: datetime) -> list[ItemView]:
+    async def views(self, session: AsyncSession, items: Sequence[Any], now: datetime,
+                    officer: Officer | None = None, client: str | None = None, *,
+                    must_record: bool = True) -> list[ItemView]:
+        """The items as `officer` sees them. The personal data `present` opens is in the
+        access log first (`on_present`); when it cannot be recorded, a read is refused (503)
+        and a decision's answer (`must_record=False`: the decision is taken) shows the item's
+        context as stored, its personal data left sealed."""
         shown = await self.present(session, items) if self.present and items else {}
+        opened = [item for item in items if item.id in shown]
+        if opened and self.on_present is not None and officer is not None:
+            try:
+                await self.on_present(opened, officer, client)
+            except ReadNotRecorded as error:
+                if must_record:
+                    raise HTTPException(503, detail={"message": str(error)},
+                                        headers={"Retry-After": "5"}) from None
+                shown = {}
         return [self.view(item, now, shown.get(item.id)) for item in items]
 
     def view(self, item: Any, now: datetime, context: dict[str, Any] | None = None) -> ItemView:
@@ -349,7 +380,8 @@ class WorkQueue:
                 f"{scope}: {elsewhere}; decide it there")
 
     async def list_items(self, session: AsyncSession, officer: Officer, state: str,
-                         limit: int, *, overdue: bool = False) -> list[ItemView]:
+                         limit: int, *, overdue: bool = False,
+                         client: str | None = None) -> list[ItemView]:
         self.check_reader(officer)
         model = self.model
         now = datetime.now(timezone.utc)
@@ -361,17 +393,17 @@ class WorkQueue:
             query = query.where(model.state != DONE, model.due_at < now)
         query = query.order_by(model.due_at.asc().nulls_last(), model.opened_at)
         items = list(await session.scalars(query.limit(min(limit, 1000))))
-        return await self.views(session, items, now)
+        return await self.views(session, items, now, officer, client)
 
     async def claim(self, session: AsyncSession, item_id: uuid.UUID,
-                    officer: Officer) -> ItemView:
+                    officer: Officer, *, client: str | None = None) -> ItemView:
         self.check_role(officer)
         now = datetime.now(timezone.utc)
         async with session.begin():
             item = await self.item_of(session, item_id, officer, lock=True)
             _claimable(item, officer)
             item.claimed_by, item.claimed_at = officer.name, now
-        return (await self.views(session, [item], now))[0]
+        return (await self.views(session, [item], now, officer, client, must_record=False))[0]
 
     def decision(self, name: str) -> Decision:
         decision = self.decisions.get(name)
@@ -382,7 +414,8 @@ class WorkQueue:
         return decision
 
     async def decide(self, session: AsyncSession, item_id: uuid.UUID, name: str,
-                     decision: Decision, body: Any, officer: Officer) -> DecisionTaken:
+                     decision: Decision, body: Any, officer: Officer, *,
+                     client: str | None = None) -> DecisionTaken:
         """The decision in one transaction with the item locked; its events to the outbox."""
         now = datetime.now(timezone.utc)
         emitter = Emitter(self.producer, self.topic, sign=self.sign)
@@ -398,7 +431,8 @@ class WorkQueue:
                 await session.execute(insert(self.stage.outbox),
                                       [message.as_row() for message in emitter.messages])
         self.on_commit()
-        return DecisionTaken(item=(await self.views(session, [item], now))[0],
+        return DecisionTaken(item=(await self.views(session, [item], now, officer, client,
+                                                    must_record=False))[0],
                              events=[_type_of(message.headers) for message in emitter.messages])
 
     async def _apply(self, session: AsyncSession, item: Any, name: str, decision: Decision,
@@ -451,6 +485,7 @@ def _type_of(headers: list[tuple[str, bytes]]) -> str:
 
 def work_queue_server(settings: ServiceSettings, stage: Stage, model: type[Any],
                       decisions: Mapping[str, Decision], *, present: Present | None = None,
+                      on_present: RecordPresented | None = None,
                       documents: Mapping[str, ItemDocument] | None = None
                       ) -> Callable[[async_sessionmaker[AsyncSession], Any], FastAPI]:
     """The `api` a stage service passes to `run_stage`: its work queue, with officers' tokens
@@ -466,6 +501,6 @@ def work_queue_server(settings: ServiceSettings, stage: Stage, model: type[Any],
             current_officer=officer_from_bearer(verifier),
             on_commit=relay.wake, sign=signer.sign,
             max_body_bytes=settings.http_max_body_bytes, scope=settings.scope, present=present,
-            documents=documents)
+            on_present=on_present, documents=documents)
 
     return build

@@ -222,6 +222,17 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
     return j.events
 
 
+def journey(rng: random.Random, signer_of: SignerOf, path: str, *, procedure: str,
+            agency: str, start: datetime, code: str, consulted: str) -> list[Event]:
+    """One dossier's history on `path` (a key of PATHS), received at `start`: what `generate`
+    interleaves, for a test that folds given paths (tests/operations/test_report_agreement)."""
+    if path not in PATHS:
+        raise ValueError(f"no path {path!r}: one of {', '.join(PATHS)}")
+    j = _Journey(rng, signer_of, agency, start, procedure, code,
+                 channel=path if path in ("counter", "postal") else "online")
+    return _journey(j, path, consulted)
+
+
 def generate(signer_of: SignerOf, dossiers: int, *, seed: int = 1, window: int = 500,
              start: datetime | None = None) -> Iterator[tuple[int, int, bytes, bytes]]:
     """(partition, offset, key, value) records of `dossiers` histories; `window` of them are in

@@ -28,12 +28,15 @@ async def run(settings: DeliverySettings, stop: asyncio.Event | None = None) -> 
                          "catalogue")
     policy = Delivery(catalogue, officers=settings.officers, post_office=settings.post_office)
     stage = delivery_stage(policy)
-    # Reading the hand-over record is in intake's access log, recorded with delivery's key.
+    # Reading the hand-over record, or an item with its sealed personal data opened (the
+    # postal address, the receiver's name), is in intake's access log, recorded with
+    # delivery's key.
     reads = IntakeAccessLog(settings.intake_url,
                             ServiceTokens(signer_from_settings(settings, "delivery")), what=NAME)
     records = HandOverRecords(catalogue, centre_from_env(), settings.public_base_url,
                               record_read=reads.record)
     api = work_queue_server(settings, stage, WorkItem, policy.work_queue(),
-                            present=open_sealed_context, documents=records.documents())
+                            present=open_sealed_context, on_present=reads.record_opened,
+                            documents=records.documents())
     await run_stage(settings, stage, api=api, open_work=open_work_items(WorkItem, settings.scope),
                     stop=stop)

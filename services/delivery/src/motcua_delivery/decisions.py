@@ -37,6 +37,12 @@ class HandOver(BaseModel):
     authorisation: str | None = Field(
         default=None, max_length=200,
         description="For an authorised receiver: the power of attorney (giấy ủy quyền).")
+    officer_full_name: str | None = Field(
+        default=None, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="The handing officer's full name, as their account gives it (the officers' "
+                    "workspace fills it in from the signed-in account; the token names the "
+                    "officer by user name only), printed on the hand-over record; without it "
+                    "the record names the officer by user name.")
 
     @field_validator("receiver_name")
     @classmethod
@@ -131,6 +137,8 @@ def hand_over(item: Any, emitter: Emitter, *, now: datetime, actor: str = "auto"
             "received_by": fields["received_by"].model_dump(mode="json"),
             "relation": body.relation, "identity_checked": body.identity_checked,
             "authorisation": body.authorisation if body.relation == "authorised" else None,
+            "officer_full_name": (" ".join(body.officer_full_name.split())
+                                  if body.officer_full_name else None),
             "at": now.isoformat()}}
     return _delivered(item, emitter, now=now, actor=actor, agency=item.agency, reason=reason,
                       channel="counter", **fields)

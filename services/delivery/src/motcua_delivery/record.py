@@ -76,7 +76,9 @@ class HandOverRecords:
             procedure_name=name,
             issued_at=datetime.fromisoformat(handed["at"]),
             lookup_url=lookup_url(self.public_base_url, dossier["code"]),
-            officer=by.removeprefix(OFFICER_ACTOR),
+            # The full name the workspace gave with the hand-over; else the user name the
+            # token gave (a hand-over made over the API by another client).
+            officer=handed.get("officer_full_name") or by.removeprefix(OFFICER_ACTOR),
             result_number=item.context["result_number"],
             result_ready_at=datetime.fromisoformat(item.context["ready_at"]),
             handed_over_at=datetime.fromisoformat(handed["at"]), receiver_name=receiver,

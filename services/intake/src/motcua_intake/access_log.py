@@ -7,7 +7,9 @@ where), recorded before the answer goes out and queryable by the auditors:
     POST /internal/personal-data-reads
                                    a read that another service served, recorded by it before
                                    it answers: delivery's hand-over record, which prints the
-                                   receiver's and the applicant's names (service:delivery only)
+                                   receiver's and the applicant's names, and its work items
+                                   shown with the postal address or the receiver's name opened
+                                   (service:delivery only); one read, or a list of them
 
 The table is `intake.personal_data_reads` (migration 0010, which kept the rows of the file log
 `intake.file_reads`)."""
@@ -20,7 +22,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,9 +34,11 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 SessionDep = Annotated[AsyncSession, Depends(session_from)]
 AUDIT_ROLES = ("auditor", "admin")
-What = Literal["file", "dossier", "form", "hand-over-record"]
+What = Literal["file", "dossier", "form", "hand-over-record", "work-item"]
 # What each service may record of the reads it serves itself (the table is intake's alone).
-SERVICE_READS: dict[str, tuple[str, ...]] = {"service:delivery": ("hand-over-record",)}
+SERVICE_READS: dict[str, tuple[str, ...]] = {
+    "service:delivery": ("hand-over-record", "work-item")}
+MAX_SERVED_READS = 1000  # a work queue's page of items at most
 # No control characters: no code or name holds one (and Postgres text cannot hold \u0000).
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 Code = Annotated[str | None, Query(max_length=40, pattern=PRINTABLE,
@@ -60,7 +64,10 @@ class PersonalDataReadEntry(_Read):
     what: What = Field(description="file: one of the dossier's files (sha256); dossier: the "
                                    "dossier with its applicant; form: one of its forms 01 to "
                                    "05 (the PDF's sha256); hand-over-record: delivery's record "
-                                   "of a result handed over at the counter (the PDF's sha256)")
+                                   "of a result handed over at the counter (the PDF's sha256); "
+                                   "work-item: a delivery item shown with the personal data it "
+                                   "keeps sealed opened (the postal address, the receiver's "
+                                   "name)")
     sha256: str | None
 
 
@@ -92,6 +99,12 @@ class ServedRead(BaseModel):
     what: What
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     client: str | None = Field(default=None, max_length=64, pattern=PRINTABLE)
+
+
+class ServedReads(RootModel[list[ServedRead]]):
+    """Several reads served in one answer (a page of work items), recorded together."""
+
+    root: list[ServedRead] = Field(min_length=1, max_length=MAX_SERVED_READS)
 
 
 def check_auditor(officer: Officer) -> None:
@@ -159,26 +172,33 @@ def create_access_log_router(current_officer: OfficerDependency) -> APIRouter:
         return [FileReadEntry.model_validate(row, from_attributes=True) for row in rows]
 
     @router.post("/internal/personal-data-reads", status_code=201, include_in_schema=False)
-    async def served_read(read: ServedRead, session: SessionDep,
-                          caller: OfficerDep) -> dict[str, bool]:
-        """Record a read delivery served (its hand-over record) before delivery answers: the
-        access log stays one table, queried in one place, whoever drew what was read."""
-        allowed = SERVICE_READS.get(caller.role, ())
-        if read.what not in allowed:
-            raise HTTPException(403, detail={"message": (
-                f"{caller.role} may not record reads of {read.what!r}" if caller.is_service
-                else "reads are recorded here by the services that serve them, not officers")})
-        if caller.agency not in ("*", read.agency):  # an agency's own instance: its officers
-            raise HTTPException(403, detail={"message": f"instance {caller.name} serves agency "
-                                             f"{caller.agency}, not {read.agency}"})
+    async def served_read(body: ServedRead | ServedReads, session: SessionDep,
+                          caller: OfficerDep) -> dict[str, bool | int]:
+        """Record the reads delivery served (its hand-over record, its items with their
+        personal data opened) before delivery answers: the access log stays one table,
+        queried in one place, whoever drew what was read. All of a list, or none."""
+        reads = body.root if isinstance(body, ServedReads) else [body]
+        for read in reads:
+            allowed = SERVICE_READS.get(caller.role, ())
+            if read.what not in allowed:
+                raise HTTPException(403, detail={"message": (
+                    f"{caller.role} may not record reads of {read.what!r}" if caller.is_service
+                    else "reads are recorded here by the services that serve them, not "
+                         "officers")})
+            if caller.agency not in ("*", read.agency):  # an agency's own: its officers
+                raise HTTPException(403, detail={"message": f"instance {caller.name} serves "
+                                                 f"agency {caller.agency}, not {read.agency}"})
         async with session.begin():
-            dossier = await session.get(Dossier, read.dossier_id)
-            if dossier is None:
-                raise HTTPException(404, detail={"message": f"no dossier {read.dossier_id}"})
-            session.add(PersonalDataRead(
-                officer=read.officer, agency=read.agency, role=read.role, dossier_id=dossier.id,
-                dossier_code=dossier.code, what=read.what, sha256=read.sha256,
-                client=read.client))
-        return {"recorded": True}
+            ids = {read.dossier_id for read in reads}
+            codes: dict[uuid.UUID, str] = {row.id: row.code for row in await session.execute(
+                select(Dossier.id, Dossier.code).where(Dossier.id.in_(ids)))}
+            unknown = sorted(str(i) for i in ids - codes.keys())
+            if unknown:
+                raise HTTPException(404, detail={"message": f"no dossier {', '.join(unknown)}"})
+            session.add_all(PersonalDataRead(
+                officer=read.officer, agency=read.agency, role=read.role,
+                dossier_id=read.dossier_id, dossier_code=codes[read.dossier_id], what=read.what,
+                sha256=read.sha256, client=read.client) for read in reads)
+        return {"recorded": True, "reads": len(reads)}
 
     return router

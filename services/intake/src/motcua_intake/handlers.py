@@ -94,8 +94,11 @@ def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> No
         dossier.waiting_since = event.occurred_at
         dossier.waiting_on_event_id, dossier.waiting_on_event_hash = event.event_id, event.hash
         dossier.supplement_due_at = getattr(event, "respond_by", None)
+        dossier.supplement_documents = (list(event.missing_documents)
+                                        if isinstance(event, SupplementRequested) else None)
     elif isinstance(event, SupplementProvided | FeesPaid | SupplementExpired):
         dossier.waiting_since = dossier.supplement_due_at = None
+        dossier.supplement_documents = None
         dossier.waiting_on_event_id = dossier.waiting_on_event_hash = None
     if isinstance(event, FeesPaid):
         dossier.fees_paid += event.amount
@@ -110,7 +113,7 @@ def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> No
     if state.progress in ENDING and dossier.ended_at is None:
         # The end is the time of status 9, else 10, else 8 or the refusal (docs/domain.md).
         dossier.ended_at = event.occurred_at
-        dossier.supplement_due_at = None
+        dossier.supplement_due_at = dossier.supplement_documents = None
         facts_now = DossierFacts.model_validate(dossier.facts) if dossier.facts else None
         dossier.on_time = domain.on_time(facts_now, event.occurred_at, state.supplements)
 
@@ -239,6 +242,8 @@ class Intake:
             dossier.waiting_on_event_id, dossier.waiting_on_event_hash = (event.event_id,
                                                                           event.hash)
             dossier.supplement_due_at = event.awaiting.respond_by
+            dossier.supplement_documents = (list(event.awaiting.missing_documents)
+                                            if event.awaiting.what == "supplement" else None)
         if event.ended_at is not None:
             # The end is the old system's, not the moment of the import.
             dossier.ended_at = event.ended_at

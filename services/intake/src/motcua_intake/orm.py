@@ -72,6 +72,9 @@ class Dossier(Base):
     waiting_on_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     waiting_on_event_hash: Mapped[str | None] = mapped_column(String(64))
     supplement_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # The documents the supplement waited for asks for, one by one, as its SupplementRequested
+    # lists them (the desk's counter supplement offers a file for each); null when not waiting.
+    supplement_documents: Mapped[list[str] | None] = mapped_column(JSONB)
     # When processing ended (status 9, else 10, 8 or 3) and whether that was on time.
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     on_time: Mapped[bool | None] = mapped_column(Boolean)
@@ -202,8 +205,9 @@ class PersonalDataRead(Base):
     """The access log: every read of personal data by an officer (who, for which agency and
     role, which dossier, what of it, when, from where), kept for the auditors. Only ever added
     to. `what`: `file` (one of the dossier's files, `sha256`), `dossier` (the dossier with its
-    applicant, `GET /api/officer/dossiers/{code}`), `form` (a form 01 to 05) or
-    `hand-over-record` (delivery's, recorded by delivery: `POST /internal/personal-data-reads`)."""
+    applicant, `GET /api/officer/dossiers/{code}`), `form` (a form 01 to 05),
+    `hand-over-record` or `work-item` (delivery's record, and its items shown with the personal
+    data they keep sealed opened: recorded by delivery, `POST /internal/personal-data-reads`)."""
 
     __tablename__ = "personal_data_reads"
 

@@ -5,9 +5,13 @@ The only SQL is here: the dossiers received before the period's end and not ende
 start, and the ratings given in it.
 
 From the view to the report's rows: the end is the time of the result (status 9), else the end
-of a refused or stopped dossier (as intake's `ended_at`); the first appointment is the one given
-at acceptance (an apology moves `due_at`, never `first_due_at`); rescheduled, the supplements and
-the overdue mark are the folded lifecycle's; the waits on the applicant are the view's."""
+of a refused or stopped dossier (as intake's `ended_at`); the appointment judged against is the
+newest hand-off's (`due_at`: the one given at acceptance, moved by the time waiting on the
+applicant, as intake's control sheet and delivery judge it), and for a rescheduled dossier the
+one given at acceptance (`first_due_at`: it is late whatever the date, an apology never moves
+that one); rescheduled, the supplements and the overdue mark are the folded lifecycle's; the
+waits on the applicant are the view's. tests/operations/test_report_agreement.py folds one
+generated set of dossiers into both views and checks the two reports agree row by row."""
 
 from __future__ import annotations
 
@@ -50,11 +54,17 @@ def period_of(first: date | None, last: date | None, now: datetime) -> Period:
 
 def dossier_row(view: D) -> DossierRow:
     lifecycle = view.lifecycle or {}
+    rescheduled = bool(lifecycle.get("rescheduled"))
+    # The wait on the applicant moves the appointment (docs/domain.md): judging against the
+    # acceptance's would count a dossier late that paid its fees a day late and came out on
+    # the moved date. An apology moves it too, but then the dossier is late regardless.
+    appointment = view.first_due_at if rescheduled else view.due_at
     return DossierRow(
         procedure_code=view.procedure_code, agency=view.agency, channel=view.channel,
         received_at=view.received_at, status_code=view.status_code,
-        first_due_at=view.first_due_at or view.due_at, ended_at=view.result_at or view.ended_at,
-        on_time=view.on_time, rescheduled=bool(lifecycle.get("rescheduled")),
+        first_due_at=appointment or view.first_due_at or view.due_at,
+        ended_at=view.result_at or view.ended_at,
+        on_time=view.on_time, rescheduled=rescheduled,
         supplements=int(lifecycle.get("supplements") or 0),
         overdue=bool(lifecycle.get("overdue") or view.marked_overdue),
         waits=tuple((_at(since), aware(until)) for since, until in view.waits or ()),

@@ -54,6 +54,12 @@ SATISFIED = ("very_satisfied", "satisfied")
 _ROMAN = ("I", "II", "III", "IV")
 
 
+# A month (2026-12) or a quarter (2026-Q4) of this century (the year 0 or 9999's last quarter
+# has no calendar to count in): what `IndexPeriod.parse` takes, declared in the API's document
+# so that the schema says what its 422 enforces.
+PERIOD_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2]|[Qq][1-4])$"
+
+
 class BadPeriod(ValueError):
     """Not a month `YYYY-MM` nor a quarter `YYYY-Qn`."""
 
@@ -71,6 +77,8 @@ class IndexPeriod:
             raise BadPeriod(f"period {text!r} is neither a month (2026-12) nor a quarter "
                             "(2026-Q4)")
         year = int(found[1])
+        if not 2000 <= year <= 2099:
+            raise BadPeriod(f"period {text!r}: year {year} is not 2000 to 2099")
         if found[2] is not None:
             month = int(found[2])
             if not 1 <= month <= 12:

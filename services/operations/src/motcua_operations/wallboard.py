@@ -199,6 +199,9 @@ async def agencies(session: AsyncSession, windows: Windows, inside: ColumnElemen
 
 
 FIGURES = ("open", "overdue", "due_soon", "late", "delivered", "submitted", "rated")
+# The figures `figure_filter` takes, declared in the API's document (the schema says what the
+# 422 enforces): a name, or a stage, a status code 1-10 or a procedure after its prefix.
+FIGURE_PATTERN = (rf"^({'|'.join(FIGURES)}|stage:[a-z_]+|status:([1-9]|10)|procedure:\S+)$")
 
 
 class UnknownFigure(ValueError):

@@ -27,7 +27,13 @@ from motcua_operations import alarms, report_06a, wallboard
 from motcua_operations.filters import Scope, receiving_units
 from motcua_operations.index_read import service_index
 from motcua_operations.scrape import Scraper
-from motcua_operations.service_index import BadPeriod, GroupBy, IndexPeriod, as_csv
+from motcua_operations.service_index import (
+    PERIOD_PATTERN,
+    BadPeriod,
+    GroupBy,
+    IndexPeriod,
+    as_csv,
+)
 from motcua_operations.signin import COOKIE, Staff, StaffSessions
 from motcua_operations.signin_routes import add_sign_in_routes
 from motcua_runtime.browser_sessions import tokens_match as same_token
@@ -90,9 +96,14 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
     StaffDep = Annotated[Staff, Depends(staff)]
 
     @router.get("/", include_in_schema=False)
-    async def wallboard_page(request: Request) -> Response:
+    async def wallboard_page(request: Request, agency: Filter = None, field: Filter = None,
+                             procedure: Filter = None, receiving_unit: Filter = None,
+                             period: Filter = None) -> Response:
+        """The page keeps its filters in its address (its script reads them and the figures'
+        API judges them): a reload, a bookmark or the sign-in's way back keeps them."""
         if await signed_in(request) is None:
-            return RedirectResponse("/dang-nhap?tiep=" + quote(str(request.url.path)), 303)
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/dang-nhap?tiep=" + quote(here), 303)
         return HTMLResponse(_static_page("wallboard.html"), headers={"Cache-Control": "no-store"})
 
     @router.get("/api/wallboard", responses={401: {"description": "Not signed in"}})
@@ -121,7 +132,9 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
 
     @router.get("/api/wallboard/dossiers", responses={401: {"description": "Not signed in"}})
     async def behind(session: SessionDep, _who: StaffDep,
-                     figure: Annotated[str, Query(max_length=80)], agency: Filter = None,
+                     figure: Annotated[str, Query(max_length=80,
+                                                  pattern=wallboard.FIGURE_PATTERN)],
+                     agency: Filter = None,
                      field: Filter = None, procedure: Filter = None,
                      receiving_unit: Filter = None,
                      period: WindowQuery = "month") -> dict[str, Any]:
@@ -251,7 +264,8 @@ def add_wallboard_routes(app: Any, ctx: WallboardContext) -> None:
               "description": "The index: JSON, or with `format=csv` a CSV file"},
         422: {"description": "A period that is neither a month nor a quarter"}})
     async def index(session: SessionDep,
-                    period: Annotated[str | None, Query(max_length=10)] = None,
+                    period: Annotated[str | None, Query(max_length=7,
+                                                        pattern=PERIOD_PATTERN)] = None,
                     by: GroupBy = "agency", agency: Filter = None, field: Filter = None,
                     procedure: Filter = None, receiving_unit: Filter = None,
                     format: Literal["json", "csv"] = "json") -> Response:

@@ -1,18 +1,22 @@
-"""Creating officers' accounts (`motcua officer add`): the agency must be one of the
+"""Officers' accounts: creating one (`motcua officer add`): the agency must be one of the
 catalogue's, each role an officer's role, the user name plain (it names the officer in events:
-`officer:<name>`), the password long enough; only its Argon2 hash is kept."""
+`officer:<name>`), the password long enough; only its Argon2 hash is kept. Changing one
+(`motcua officer change`): its roles, its full name, disabled or enabled again; a disabled
+account's sessions end at once and it cannot sign in (the user name stays taken, so events
+that name it keep naming one officer)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_runtime.officers import OFFICER_ROLES
 from motcua_runtime.passwords import hash_password
-from motcua_workspace.orm import Account
+from motcua_workspace.orm import Account, Session
 from motcua_workspace.sessions import account_named
 
 USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -49,4 +53,27 @@ async def add_account(sessions: async_sessionmaker[AsyncSession], *, agency: str
         account = Account(agency=agency, roles=list(dict.fromkeys(roles)), user_name=user_name,
                           full_name=full_name.strip(), password_hash=password_hash, active=True)
         db.add(account)
+    return account
+
+
+async def change_account(sessions: async_sessionmaker[AsyncSession], user_name: str, *,
+                         roles: Sequence[str] | None = None, full_name: str | None = None,
+                         active: bool | None = None) -> Account:
+    """Change what is given (None: left as it is). Disabling ends the account's sessions in the
+    same transaction; roles changed apply at the next request of a session (each request
+    reads the account)."""
+    async with sessions() as db, db.begin():
+        account = await account_named(db, user_name)
+        if account is None:
+            raise AccountRefused(f"no account {user_name!r}")
+        check_account(account.agency, account.roles if roles is None else roles,
+                      account.user_name, account.full_name if full_name is None else full_name)
+        if roles is not None:
+            account.roles = list(dict.fromkeys(roles))
+        if full_name is not None:
+            account.full_name = full_name.strip()
+        if active is not None:
+            account.active = active
+            if not active:
+                await db.execute(delete(Session).where(Session.account_id == account.id))
     return account

@@ -27,6 +27,7 @@ from motcua_workspace.pages import (
     ItemId,
     Who,
     WorkspaceDep,
+    account_of,
     check_csrf,
     officer_at,
     reader_at,
@@ -72,7 +73,7 @@ async def hand_over(request: Request, item_id: ItemId, ws: WorkspaceDep, who: Wh
     check_csrf(who.csrf_token, form)
     officer = officer_at(who, STAGE)
     forms = {f.name: f for f in decision_forms(await ws.upstream.openapi(officer), [HAND_OVER])}
-    body, errors = read_form(forms[HAND_OVER], form)
+    body, errors = read_form(forms[HAND_OVER], form, account_of(who))
     errors = {**errors, **hand_over_problems(form)}
     if errors:
         return await render_item(request, ws, who, STAGE, item_id, status=422, chosen=HAND_OVER,

@@ -242,11 +242,24 @@ async def show_dossier(request: Request, ws: Workspace, who: SignedIn, officer: 
     procedure = ws.catalogue.procedures.get(dossier.get("procedure_code", ""))
     asked = next((s for s in reversed(dossier.get("supplements") or [])
                   if s.get("kind") == "requested"), None)
+    asked_for = list(dossier.get("supplement_documents") or [])
     return page(request, "desk_dossier.html", status=status, who=who, dossier=dossier,
                 code=code, issued=issued, printed=PRINTED,
                 item=await desk_item(ws, officer, code), new=new, supplemented=supplemented,
-                procedure=procedure, asked=asked, supplement=supplement or {},
+                procedure=procedure, asked=asked, asked_for=asked_for,
+                to_bring=documents_to_bring(dossier, procedure), supplement=supplement or {},
                 limits=file_limits(), file_prefix=FILE_PREFIX)
+
+
+def documents_to_bring(dossier: dict[str, Any], procedure: Procedure | None) -> list[str]:
+    """The counter supplement's file fields, one per document: those the request waited for
+    asks for, as intake lists them; a request that names none (a correction asked in words)
+    falls back to the procedure's required documents. Both the page and the filing read it,
+    so field `tep_i` is the same document in each."""
+    asked_for = [str(name) for name in dossier.get("supplement_documents") or []]
+    if asked_for:
+        return asked_for
+    return list(procedure.required_documents) if procedure else []
 
 
 async def desk_item(ws: Workspace, officer: Officer, code: str) -> dict[str, Any] | None:

@@ -2,8 +2,8 @@
 asked by the desk or by the competent agency's appraisal), the citizen brings them to the desk,
 and the desk officer scans and files them from the dossier's page:
 
-    POST /quay/ho-so/{code}/bo-sung    multipart: one file per document brought (a required
-                                       document of the procedure, or another one named)
+    POST /quay/ho-so/{code}/bo-sung    multipart: one file per document brought (one of
+                                       those the request asks for, or another one named)
 
 The scans are read and checked as the counter filing's are (motcua_workspace.desk_upload,
 desk_filing.check_scans: the name, the type judged from the bytes, the size of each and of the
@@ -20,12 +20,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from motcua_catalogue import Procedure
 from motcua_workspace import desk_upstream
 from motcua_workspace.context import Workspace
 from motcua_workspace.desk import (
     DESK,
     desk_form_of,
+    documents_to_bring,
     file_limits,
     show_dossier,
 )
@@ -49,11 +49,11 @@ class Brought:
     scan: SpooledFile
 
 
-def read_supplement(form: DeskForm, procedure: Procedure | None
+def read_supplement(form: DeskForm, documents: list[str]
                     ) -> tuple[list[Brought], dict[str, str]]:
-    """The documents brought, in the form's order, and the errors by field (Vietnamese)."""
+    """The documents brought, in the form's order, and the errors by field (Vietnamese).
+    `documents`: the form's file fields, `tep_i` the i-th (desk.documents_to_bring)."""
     errors: dict[str, str] = {}
-    documents = procedure.required_documents if procedure else ()
     brought = [Brought(document, form.files[f"{FILE_PREFIX}{index}"])
                for index, document in enumerate(documents)
                if f"{FILE_PREFIX}{index}" in form.files]
@@ -91,7 +91,7 @@ async def _supplement(request: Request, ws: Workspace, who: SignedIn, code: str,
     if not dossier.ok:
         raise refused(dossier, "Bộ phận tiếp nhận")
     procedure = ws.catalogue.procedures.get(dossier.body["procedure_code"])
-    brought, errors = read_supplement(form, procedure)
+    brought, errors = read_supplement(form, documents_to_bring(dossier.body, procedure))
     given = {OTHER_NAME: form.fields.get(OTHER_NAME, "")}
 
     async def again(status: int, problem: str, detail: str = "") -> Response:

@@ -6,6 +6,7 @@ paper, a tracking number's check digit) the stage refuses with a message the pag
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,10 @@ from motcua_workspace.words import CHOICES, DECISIONS, FIELDS, VIETNAM, label
 DECISIONS_EXTENSION = "x-decisions"
 DECIDE_PATH = "/api/work-items/{item_id}/decisions/{name}"
 _LONG = ("reason", "findings", "answer", "question", "decision", "note")
+# What the workspace fills in from the signed-in account, never from the form (no input is
+# shown): the officer's full name, which the stage's token does not carry (delivery prints it
+# on the hand-over record).
+FROM_ACCOUNT = ("officer_full_name",)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ def _fields(components: dict[str, Any], schema: dict[str, Any]) -> list[Field]:
     required = set(schema.get("required", []))
     fields = []
     for name, raw in schema.get("properties", {}).items():
+        if name in FROM_ACCOUNT:
+            continue
         prop = _unwrap(components, raw)
         kind = prop.get("type")
         choices: tuple[tuple[str, str], ...] = ()
@@ -97,11 +104,15 @@ def _fields(components: dict[str, Any], schema: dict[str, Any]) -> list[Field]:
     return fields
 
 
-def read_form(form: DecisionForm, submitted: dict[str, list[str]]) -> tuple[dict[str, Any],
-                                                                              dict[str, str]]:
+def read_form(form: DecisionForm, submitted: dict[str, list[str]],
+              account: Mapping[str, Any] | None = None) -> tuple[dict[str, Any],
+                                                                 dict[str, str]]:
     """The JSON body for the stage, and the fields' errors (Vietnamese) when a required field
-    is empty or a number or time does not read as one."""
-    body: dict[str, Any] = {}
+    is empty or a number or time does not read as one. `account`: the values FROM_ACCOUNT of
+    the signed-in officer, put in the body where the decision's schema has them."""
+    body: dict[str, Any] = {name: value for name, value in (account or {}).items()
+                            if name in FROM_ACCOUNT and value
+                            and name in form.schema.get("properties", {})}
     errors: dict[str, str] = {}
     for item in form.fields:
         values = submitted.get(item.name, [])

@@ -83,6 +83,11 @@ def check_csrf(expected: str | None, form: dict[str, list[str]]) -> None:
                         "Hãy tải lại trang rồi gửi lại.")
 
 
+def account_of(who: SignedIn) -> dict[str, str]:
+    """What a decision's body takes from the signed-in account (forms.FROM_ACCOUNT)."""
+    return {"officer_full_name": who.full_name}
+
+
 def officer_at(who: SignedIn, stage: str) -> Officer:
     """The officer acting at `stage`, which must be one of their roles."""
     if stage not in QUEUE_STAGES:
@@ -340,7 +345,7 @@ async def decide(request: Request, stage: str, item_id: ItemId,
     check_csrf(who.csrf_token, form)
     officer = officer_at(who, stage)
     forms = {f.name: f for f in decision_forms(await ws.upstream.openapi(officer), [decision])}
-    body, errors = read_form(forms[decision], form)
+    body, errors = read_form(forms[decision], form, account_of(who))
     if errors:
         return await render_item(request, ws, who, stage, item_id, status=422, chosen=decision,
                                  problem="Biểu mẫu còn thiếu hoặc sai: xem các ô được đánh dấu.",

@@ -20,7 +20,7 @@ from motcua_contracts.intake import DossierAccepted, DossierRefused
 from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementRequested
 from motcua_documents import forms
 from motcua_documents.page import lookup_url
-from motcua_intake.domain import acting_agency
+from motcua_intake.domain import acting_agency, receiving_unit
 from motcua_intake.orm import Dossier
 
 OFFICER_ACTOR = "officer:"
@@ -36,7 +36,20 @@ def officer_of(event: Event) -> str | None:
 class FormIssuer:
     catalogue: Catalogue
     public_base_url: str  # where the lookup page is, as the form's QR code points to it
-    centre: Centre  # who issues the desk's forms, and the place they are dated from
+    centre: Centre  # the place the forms are dated from; the desk's name for an unknown unit
+
+    def desk_of(self, dossier: Dossier) -> str:
+        """Who issues the desk's forms: the unit whose one-stop desk received the dossier at its
+        counter or by post (the centre, a commune's, an agency's own desk), as the catalogue
+        names it: its e-ID numbers the dossier. A dossier filed on the portal was received by
+        the centre's electronic one-stop system (its code takes the competent agency's e-ID
+        only to be numbered), and a unit the catalogue does not know is the centre's too."""
+        if dossier.channel == "online":
+            return self.centre.name
+        unit = dossier.receiving_unit or receiving_unit(dossier.code,
+                                                         self.catalogue.agencies.values())
+        agency = self.catalogue.agencies.get(unit or "")
+        return agency.name if agency else self.centre.name
 
     def facts_for(self, event: Event, dossier: Dossier,
                   applicant: dict[str, Any]) -> tuple[str, forms.FormFacts] | None:
@@ -44,8 +57,9 @@ class FormIssuer:
         procedure = self.catalogue.procedures.get(dossier.procedure_code)
         agency = self.catalogue.agencies.get(acting_agency(event))
         agency_name = agency.name if agency else acting_agency(event)
+        desk = self.desk_of(dossier)
         common: dict[str, Any] = dict(
-            issuer=self.centre.name, place=self.centre.province, dossier_code=dossier.code,
+            issuer=desk, place=self.centre.province, dossier_code=dossier.code,
             applicant_name=str(applicant.get("full_name", "")),
             procedure_code=dossier.procedure_code,
             procedure_name=procedure.name if procedure else dossier.procedure_code,
@@ -58,7 +72,7 @@ class FormIssuer:
                     documents=[str(d.get("name", "")) for d in dossier.documents or []],
                     delivery_channel=event.dossier.delivery_channel)
             case SupplementRequested():
-                by = self.centre.name if event.requested_by == "intake" else agency_name
+                by = desk if event.requested_by == "intake" else agency_name
                 return "02", forms.SupplementRequest(
                     **{**common, "issuer": by}, requested_by=by, reason=event.reason,
                     missing_documents=event.missing_documents, respond_by=event.respond_by)

@@ -91,6 +91,9 @@ class OfficerDossierView(BaseModel):
     timeline: list[OfficerTimelineItem]
     supplements: list[SupplementItem]
     supplement_due_at: datetime | None = Field(description="When a supplement asked for is due")
+    supplement_documents: list[str] = Field(
+        default_factory=list, description="The documents the supplement waited for asks for, "
+        "one by one (empty when not waiting, or when the request named none)")
     control_sheet: list[SheetRowView]
 
 
@@ -141,4 +144,6 @@ def officer_view(dossier: Dossier, view: DossierView, catalogue: Catalogue,
         supplements=[SupplementItem(kind=SUPPLEMENT_EVENTS[t.type], occurred_at=t.occurred_at,
                                     stage=t.stage, actor=t.actor, note=t.note)
                      for t in timeline if t.type in SUPPLEMENT_EVENTS],
-        supplement_due_at=dossier.supplement_due_at, control_sheet=view.control_sheet)
+        supplement_due_at=dossier.supplement_due_at,
+        supplement_documents=list(dossier.supplement_documents or []),
+        control_sheet=view.control_sheet)

@@ -117,7 +117,16 @@ function drawAlarms(body) {
     : [h("li", {class: "none"}, "Không có cảnh báo: mọi chỉ tiêu trong ngưỡng.")]));
 }
 
+// The open dossiers by national status code, each opening its dossiers (figure status:<code>).
+function drawStatuses(body) {
+  document.getElementById("statuses").replaceChildren(...body.by_status.map(row =>
+    h("li", {}, h("button", {type: "button", "data-figure": `status:${row.code}`,
+                             title: `${row.code}. ${row.name}`},
+                  `${STATUS_CODES[row.code] || row.name} `, h("b", {}, number(row.count))))));
+}
+
 function drawCharts(body) {
+  drawStatuses(body);
   const stages = body.by_stage;
   chart("c-stages", {
     type: "bar",
@@ -190,9 +199,13 @@ function drawProcedures(body) {
 function drawAgencies(body) {
   document.getElementById("agencies").replaceChildren(...body.by_agency.slice(0, 9).map(a =>
     h("tr", {class: a.overdue > 0 ? "late" : null},
-      h("td", {title: a.name}, a.name), h("td", {}, number(a.open)),
-      h("td", {}, number(a.overdue)), h("td", {}, number(a.due_soon)),
-      h("td", {}, percent(a.on_time_share_month)))));
+      h("td", {title: a.name}, h("a", {href: `/?agency=${encodeURIComponent(a.agency)}`,
+                                       "data-agency": a.agency}, a.name)),
+      // Each count opens the agency's dossiers behind it, whatever agency the wall shows.
+      h("td", {}, agencyFigure(a, "open", number(a.open))),
+      h("td", {}, agencyFigure(a, "overdue", number(a.overdue))),
+      h("td", {}, agencyFigure(a, "due_soon", number(a.due_soon))),
+      h("td", {}, agencyFigure(a, "delivered", percent(a.on_time_share_month), "month")))));
   const index = body.index.province;
   setText("index-label", body.index.label);
   const cells = [["Điểm tiến độ", `${decimal(index.progress_points, 2)}/20`],
@@ -203,6 +216,11 @@ function drawAgencies(body) {
                  ["Số hóa", percent100(index.digitised_share)]];
   document.getElementById("index").replaceChildren(...cells.map(([term, value]) =>
     h("div", {}, h("dt", {}, term), h("dd", {}, value))));
+}
+
+function agencyFigure(agency, figure, text, period) {
+  return h("a", {href: "#", "data-figure": figure, "data-for-agency": agency.agency,
+                 "data-agency-name": agency.name, "data-period": period || null}, text);
 }
 
 function dossierLine(d) {
@@ -229,13 +247,15 @@ async function drawLists() {
   }
 }
 
-async function drill(figure, title, period) {
+async function drill(figure, title, period, agency) {
   const dialog = document.getElementById("drill");
   setText("drill-title", title);
   setText("drill-total", "Đang tải…");
   document.getElementById("drill-rows").replaceChildren();
   if (!dialog.open) dialog.showModal();
-  const response = await fetch(`/api/wallboard/dossiers?figure=${encodeURIComponent(figure)}&${filters(period)}`,
+  const query = filters(period);
+  if (agency) query.set("agency", agency);
+  const response = await fetch(`/api/wallboard/dossiers?figure=${encodeURIComponent(figure)}&${query}`,
                                {cache: "no-store"});
   const body = await response.json();
   if (!response.ok) {
@@ -347,7 +367,6 @@ function scopeChanged() {
   // Form II.06a of this month for the same filters, from the view (the page /bao-cao).
   document.getElementById("report-06a").href = `/bao-cao?${scope}`;
   setText("scope-name", scopeName());
-  document.querySelector("header.bar h1").title = `Trung tâm điều hành ${scopeName()}`;
 }
 
 async function start() {
@@ -359,15 +378,26 @@ async function start() {
     refresh();
   });
   document.addEventListener("click", event => {
+    // An agency's row narrows the whole wall to that agency (its filter, kept in the address).
+    const agency = event.target.closest("[data-agency]");
+    if (agency) {
+      event.preventDefault();
+      document.getElementById("f-agency").value = agency.dataset.agency;
+      document.getElementById("filters").dispatchEvent(new Event("change"));
+      return;
+    }
     const target = event.target.closest("[data-figure]");
     if (!target || target.closest("#drill")) return;
     event.preventDefault();
     const figure = target.dataset.figure;
     const period = target.dataset.period || document.getElementById("f-period").value;
     const title = figure.startsWith("procedure:")
-      ? `Hồ sơ trễ hạn, quá hạn: ${target.textContent}` : (FIGURE_TITLES[figure] || figure) +
+      ? `Hồ sơ trễ hạn, quá hạn: ${target.textContent}`
+      : figure.startsWith("status:") ? `Hồ sơ ở trạng thái ${target.title}`
+      : (FIGURE_TITLES[figure] || figure) +
         (["submitted", "delivered", "late", "rated"].includes(figure) ? ` ${PERIOD_NAMES[period]}` : "");
-    drill(figure, title, target.dataset.period);
+    const agencyName = target.dataset.agencyName ? ` · ${target.dataset.agencyName}` : "";
+    drill(figure, title + agencyName, target.dataset.period, target.dataset.forAgency);
   });
   document.getElementById("open-thresholds").addEventListener("click", openThresholds);
   document.getElementById("close-thresholds").addEventListener(
