@@ -812,3 +812,39 @@ def test_the_new_appointment_must_be_later_and_on_a_working_day(open_item, emitt
 
     assert emitted(emitter) == []
     assert open_item.facts().rescheduled_from is None
+
+
+# -- dossiers imported from the system being replaced, waiting on the applicant ----------------
+
+def test_an_imported_dossier_awaiting_the_applicant_waits_and_their_answer_reopens_it(items,
+                                                                                      emitter):
+    """At 5 (the agency's supplement) or 6 (fees) the item opens waiting for the answer, whose
+    cause is the import, as after the agency's own request; no take-over (the dossier is at 5 or
+    6, held by the applicant); the answer reopens it with the facts it brings."""
+    from tests.intake.test_legacy import event_of, judge, waiting_line
+
+    [supplement_item] = judge(waiting_line(5, code="CU-A5"))
+    imported, _ = event_of(supplement_item)
+    BY_OFFICERS.on_imported(imported, items, emitter)
+    item = only(items, imported.dossier_id)
+    assert (item.state, item.waiting_for, item.awaiting) == (WAITING, "supplement",
+                                                             [str(imported.event_id)])
+    assert fakes.emitted(emitter) == []
+    provided = event(SupplementProvided, producer=by("intake", imported.agency), cause=imported,
+                     resumes="appraisal", documents=[{"name": "Bản sao sổ hộ khẩu",
+                                                      "sha256": "1" * 64, "size": 10}],
+                     dossier=imported.dossier)
+    BY_OFFICERS.on_supplement_provided(provided, items, emitter)
+    assert (item.state, item.cause_event_id) == (OPEN, provided.event_id)
+
+    [fees_item] = judge(waiting_line(6, code="CU-A6"))
+    imported, _ = event_of(fees_item)
+    BY_OFFICERS.on_imported(imported, items, emitter)
+    item = only(items, imported.dossier_id)
+    assert (item.state, item.waiting_for) == (WAITING, "fees")
+    paid = event(FeesPaid, producer=by("intake", imported.agency), cause=imported,
+                 actor="applicant", amount=50_000, receipt_number="BL-0002",
+                 dossier=imported.dossier)
+    BY_OFFICERS.on_fees_paid(paid, items, emitter)
+    assert item.state == OPEN
+    assert fakes.emitted(emitter) == []

@@ -30,7 +30,7 @@ from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.working_time import VIETNAM
 from motcua_cli.embedded import free_port
 from motcua_cli.legacy import sample_lines
-from motcua_cli.samples import sample_submission, upload_sample_files
+from motcua_cli.samples import sample_pdf, sample_submission, upload_sample_files
 from motcua_contracts import Headers
 from motcua_intake.legacy import dossier_id_of
 from motcua_runtime.db import create_engine
@@ -67,6 +67,32 @@ async def import_legacy(stack, *args: str) -> tuple[int, str, str]:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await process.communicate()
     return process.returncode or 0, out.decode(), err.decode()
+
+
+async def import_waiting(stack, tmp_path: Path, going: list[dict], now: datetime) -> dict:
+    """Import one dossier of BUSINESS (automatic at every stage) that the agency asked a
+    supplement of in the old system: accepted, then asked a day ago, due in five days."""
+    template = next(line for line in going if line["status"] == 4)
+    received = now - timedelta(days=3)
+    line = {
+        **{key: template[key] for key in ("applicant", "channel", "delivery")},
+        "code": "CU-BOSUNG-000001", "procedure_code": BUSINESS,
+        # Its fees paid at the desk, so the automatic policy asks none after the supplement.
+        "fees_paid": default_catalogue().procedures[BUSINESS].fee_counter or 0,
+        "received_at": received.isoformat(), "due_at": (now + timedelta(days=10)).isoformat(),
+        "status": 5, "supplement_due_at": (now + timedelta(days=5)).isoformat(),
+        "requested_documents": ["Bản sao sổ hộ khẩu"],
+        "history": [
+            {"at": received.isoformat(), "actor": "legacy:tran.b", "status": 2},
+            {"at": (received + timedelta(hours=2)).isoformat(), "actor": "legacy:le.c",
+             "status": 4},
+            {"at": (now - timedelta(days=1)).isoformat(), "actor": "legacy:le.c", "status": 5,
+             "note": "Đề nghị bổ sung bản sao sổ hộ khẩu"}]}
+    export = tmp_path / "cho-bo-sung.jsonl"
+    export.write_text(json.dumps(line, ensure_ascii=False) + "\n")
+    code, out, err = await import_legacy(stack, str(export), "--wait", "30")
+    assert code == 0 and "intake shows 1 of 1" in out, (out, err)
+    return line
 
 
 async def scalar(database_url: str, query: str, **values) -> int:
@@ -263,6 +289,35 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
             while carried["applicant"]["email"] not in {m["To"] for m in inbox.messages}:
                 assert time.monotonic() < deadline, "the carried-on dossier's e-mail never came"
                 await asyncio.sleep(0.2)
+
+            # A dossier the agency asked a supplement of in the old system lands waiting on the
+            # applicant, with the old deadline and documents; nothing is sent at import; the
+            # applicant's supplement over the API resumes the agency's work, which goes on.
+            waiting = await import_waiting(stack, tmp_path, going, now)
+            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                seen = {"dossier_id": str(dossier_id_of(waiting["code"])),
+                        "code": waiting["code"]}
+                view = await view_at(client, seen, 5)
+                assert datetime.fromisoformat(view["due_at"]) == \
+                    datetime.fromisoformat(waiting["due_at"])  # not counted again
+                imported = next(e for e in view["timeline"] if e["type"] == "DossierImported")
+                assert "Bản sao sổ hộ khẩu" in (imported["note"] or ""), imported
+                assert await scalar(database_url, "SELECT count(*) FROM intake.notifications "
+                                    "WHERE dossier_id = :id", id=seen["dossier_id"]) == 0
+                stored = await client.post("/api/files", files=[
+                    ("file", ("so-ho-khau.pdf", sample_pdf("Bản sao sổ hộ khẩu"),
+                              "application/pdf"))])
+                assert stored.status_code == 201, stored.text
+                supplemented = await client.post(
+                    f"/api/dossiers/{waiting['code']}/supplement", json={
+                        "id_number": waiting["applicant"]["id_number"],
+                        "documents": [{"name": "Bản sao sổ hộ khẩu",
+                                       "sha256": stored.json()["files"][0]["sha256"]}]})
+                assert supplemented.status_code == 202, supplemented.text
+                view = await view_at(client, seen, 10)  # automatic on: on to delivery
+                kinds = [e["type"] for e in view["timeline"] if not e["imported"]]
+                assert kinds[:2] == ["DossierImported", "SupplementProvided"], kinds
+                assert "DossierAppraised" in kinds and "ResultDelivered" in kinds, kinds
     finally:
         controller.stop()
 
@@ -272,15 +327,16 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                                      database_url=database_url)
     report = result.report()
     assert report["findings_total"] == 0, report["findings"][:5]
-    assert report["imported"]["dossiers"] == COUNT
-    assert report["imported"]["events"] == COUNT
+    # The thousand, and the one imported awaiting a supplement.
+    assert report["imported"]["dossiers"] == COUNT + 1
+    assert report["imported"]["events"] == COUNT + 1
     assert report["imported"]["statuses"] == {
-        str(status): sum(1 for line in lines if line["status"] == status)
-        for status in sorted({line["status"] for line in lines}, key=str)}
+        str(status): sum(1 for line in [*lines, {"status": 5}] if line["status"] == status)
+        for status in sorted({line["status"] for line in lines} | {5}, key=str)}
     taken_over = sum(1 for line in going if line["status"] == 2)
     # The takeovers, and the carried-on dossier's appraisal, approval, signature, delivery.
     assert report["imported"]["continued_events"] >= taken_over + 4
     assert report["native"]["dossiers"] == 1
-    assert report["dossiers"] == COUNT + 1
+    assert report["dossiers"] == COUNT + 2
     print(f"motcua import-legacy: {COUNT} dossiers in {import_seconds:.1f} s (judged, sealed, "
           f"signed, published, shown by intake); whole test {time.monotonic() - started:.1f} s")

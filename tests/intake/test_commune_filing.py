@@ -147,18 +147,20 @@ def test_the_commune_polices_own_hours_count_its_deadlines():
 
     calendars = {code: WorkingCalendar(agency.office_hours)
                  for code, agency in LAO_CAI.agencies.items()}
-    intake = Intake(LAO_CAI, WorkingCalendar(), agency_calendars=calendars)
     friday = datetime(2025, 11, 28, 16, 0, tzinfo=VIETNAM)
     due = {}
-    for agency in ("CAPYB", "UBNDPYB"):  # the same dossier, at the police and the committee
-        dossiers, emitter = FakeDossiers(), Emitter(by("intake", agency), "t")
+    # The same dossier at the police, counted on its own hours, and on the province's alone
+    # (the police is the only unit a residence may go to: the committee would be refused).
+    for name, own in (("police", calendars), ("province", {})):
+        intake = Intake(LAO_CAI, WorkingCalendar(), agency_calendars=own)
+        dossiers, emitter = FakeDossiers(), Emitter(by("intake", "CAPYB"), "t")
         event = filed_event(LAO_CAI.procedures[RESIDENCE], received_at=friday).model_copy(
-            update={"agency": agency})
+            update={"agency": "CAPYB"})
         intake.on_submitted(event, dossiers, emitter)
         [accepted] = emitted(emitter)
-        assert isinstance(accepted, DossierAccepted) and accepted.agency == agency
-        due[agency] = accepted.dossier.step_due_at["intake"]
+        assert isinstance(accepted, DossierAccepted) and accepted.agency == "CAPYB"
+        due[name] = accepted.dossier.step_due_at["intake"]
     # Intake's 4 hours from Friday 16:00: one hour Friday, then Saturday morning at the
-    # police; Monday at the committee.
-    assert due["CAPYB"] == datetime(2025, 11, 29, 10, 0, tzinfo=VIETNAM)
-    assert due["UBNDPYB"] == datetime(2025, 12, 1, 10, 0, tzinfo=VIETNAM)
+    # police; Monday on the province's calendar.
+    assert due["police"] == datetime(2025, 11, 29, 10, 0, tzinfo=VIETNAM)
+    assert due["province"] == datetime(2025, 12, 1, 10, 0, tzinfo=VIETNAM)

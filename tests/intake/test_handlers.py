@@ -34,6 +34,7 @@ from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementR
 from motcua_contracts.signing import ResultSigned
 from motcua_intake.handlers import Intake, intake_stage, track
 from motcua_runtime.stage import Emitter, Rejected
+from tests.catalogue.test_communes import LAO_CAI
 from tests.fakes import FakeDossiers, at, by, drain, emitted, event
 from tests.personal import sealed
 
@@ -661,3 +662,31 @@ def test_the_stage_table_tracks_every_event_type_and_routes_intakes_own():
     assert stage.handlers["DossierSubmitted"].__name__ == "on_submitted"
     assert stage.handlers["SupplementProvided"].__name__ == "on_supplement_provided"
     assert stage.handlers["WithdrawalRequested"].__name__ == "on_withdrawal_requested"
+
+
+def test_a_portals_commune_level_submission_to_no_unit_of_its_kind_is_refused(dossiers,
+                                                                               emitter):
+    """A portal publishing on the topic names the agency itself: a commune-level dossier must
+    go to a commune's unit of the procedure's kind, as a filing over HTTP is routed. Else it is
+    refused the way a submission of an unknown procedure is (DossierRefused, the reason said)."""
+    lao_cai = Intake(LAO_CAI, CALENDAR)
+    birth = LAO_CAI.procedures["1.001193"]  # a commune's People's Committee handles it
+    residence = LAO_CAI.procedures["1.004194"]  # a commune's police
+
+    for n, (procedure, agency) in enumerate([(birth, "SKHDT"), (birth, "CAPYB"),
+                                             (residence, "UBNDPYB"), (birth, "KHONGCO")]):
+        submission = submitted(procedure, code=f"000.00.15.H38-251124-00{n}9")
+        submission = submission.model_copy(update={"agency": agency})
+        lao_cai.on_submitted(submission, dossiers, emitter)
+        [refused] = drain(emitter)
+        assert isinstance(refused, DossierRefused), refused
+        assert refused.causation_id == submission.event_id
+        assert f"Thủ tục {procedure.code} là thủ tục cấp xã" in refused.reason
+        assert f"{agency} không phải là" in refused.reason
+
+    # Its own commune's units pass: the check goes on (here, to acceptance).
+    for procedure, agency in [(birth, "UBNDPYB"), (residence, "CAPYB")]:
+        submission = submitted(procedure, code=f"000.00.15.H38-251124-01{len(agency)}")
+        submission = submission.model_copy(update={"agency": agency})
+        lao_cai.on_submitted(submission, dossiers, emitter)
+        assert not any(isinstance(e, DossierRefused) for e in drain(emitter))

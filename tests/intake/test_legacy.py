@@ -15,11 +15,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from motcua_audit.auditor import Auditor
+from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.working_time import VIETNAM
 from motcua_cli.legacy import sample_lines
 from motcua_contracts import DossierState, IllegalTransition, Status, advance, new_event
 from motcua_contracts.appraisal import DossierTakenOver
+from motcua_contracts.intake import FeesPaid, SupplementExpired, SupplementProvided
+from motcua_intake.handlers import Intake, cause_of
 from motcua_intake.legacy import (
     LegacyFileInvalid,
     dossier_id_of,
@@ -28,7 +31,10 @@ from motcua_intake.legacy import (
 )
 from motcua_privacy import Keyring, new_data_key
 from motcua_runtime.keys import load_registry
+from motcua_runtime.stage import Emitter
 from motcua_runtime.trust import Verifier
+from tests.catalogue.test_communes import LAO_CAI  # the shipped catalogue, with communes
+from tests.fakes import FakeDossiers
 from tests.support import signer_of
 
 CATALOGUE = default_catalogue()
@@ -219,3 +225,122 @@ def test_the_auditor_counts_imported_history_apart_from_native(signing_keys):
     assert tally.imported_by_status == {"10": 1, "2": 1}
     assert tally.received_by_agency == {}  # no native reception
     assert {r.status for r in auditor.rebuilt().values()} == {10, 4}
+
+
+def waiting_line(status: int, **changes) -> dict:
+    """A dossier the agency accepted and then asked the applicant for something (5 or 6)."""
+    steps = line()["history"][:2]
+    asked = {"at": "2026-11-04T09:00:00+07:00", "actor": "legacy:tran.b", "status": status,
+             "note": "Bổ sung bản sao sổ hộ khẩu" if status == 5 else "Nộp lệ phí"}
+    request = ({"supplement_due_at": "2026-11-11T17:00:00+07:00",
+                "requested_documents": ["Bản sao sổ hộ khẩu"]} if status == 5
+               else {"fees_due": 50_000})
+    return line(**{"status": status, "history": [*steps, asked], **request, **changes})
+
+
+def test_a_dossier_awaiting_a_supplement_waits_on_the_applicant_with_the_old_request():
+    [item] = judge(waiting_line(5))
+    event, _ = event_of(item)
+    assert (event.status, event.continues_at) == (5, "appraisal")
+    request = event.awaiting
+    assert request is not None and request.what == "supplement"
+    assert request.respond_by == datetime(2026, 11, 11, 17, 0, tzinfo=VIETNAM)  # not recounted
+    assert request.requested_at == datetime(2026, 11, 4, 9, 0, tzinfo=VIETNAM)
+    assert (request.missing_documents, request.reason) == (["Bản sao sổ hộ khẩu"],
+                                                           "Bổ sung bản sao sổ hộ khẩu")
+    assert event.dossier.due_at == datetime(2026, 11, 12, 8, 30, tzinfo=VIETNAM)
+    assert event.dossier.supplements_requested == 1  # the agency's one request is made
+    state = advance(DossierState(), event)
+    # As after the agency's native request: the applicant holds it, appraisal resumes.
+    assert (state.status, state.holder, state.supplement_from, state.supplements) == (
+        Status.SUPPLEMENT_REQUESTED, "applicant", "appraisal", 1)
+    provided = new_event(SupplementProvided, dossier_id=event.dossier_id, agency=event.agency,
+                         producer=signer_of("intake").producer, cause=event,
+                         resumes="appraisal", documents=[])
+    assert advance(state, provided).status == Status.IN_PROGRESS
+    expired = new_event(SupplementExpired, dossier_id=event.dossier_id, agency=event.agency,
+                        producer=signer_of("intake").producer, cause=event,
+                        respond_by=request.respond_by)
+    assert advance(state, expired).status == Status.STOPPED  # ends as a native one would
+
+
+def test_a_dossier_awaiting_fees_waits_for_the_amount_due():
+    [item] = judge(waiting_line(6))
+    event, _ = event_of(item)
+    assert event.awaiting is not None
+    assert (event.awaiting.what, event.awaiting.amount) == ("fees", 50_000)
+    state = advance(DossierState(), event)
+    assert (state.status, state.holder) == (Status.AWAITING_FEES, "applicant")
+    paid = new_event(FeesPaid, dossier_id=event.dossier_id, agency=event.agency,
+                     producer=signer_of("intake").producer, cause=event, amount=50_000,
+                     receipt_number="BL-0001", dossier=event.dossier)
+    assert advance(state, paid).status == Status.IN_PROGRESS
+
+
+def test_what_a_waiting_dossier_waits_for_is_required_and_only_there():
+    history = waiting_line(5)["history"]
+    lines = [
+        waiting_line(5, supplement_due_at=None),
+        waiting_line(5, requested_documents=[]),
+        waiting_line(5, supplement_due_at="2026-11-04T08:00:00+07:00"),
+        waiting_line(6, fees_due=None),
+        line(fees_due=1000),
+        line(requested_documents=["X"]),
+        waiting_line(5, history=[{**history[0], "status": 1}, history[2]]),
+    ]
+    with pytest.raises(LegacyFileInvalid) as caught:
+        judge(*[dict(item, code=f"CU-W{n}") for n, item in enumerate(lines)])
+    reasons = {error.line: error.reason for error in caught.value.errors}
+    assert reasons[1].startswith("supplement_due_at: the supplement's deadline is required")
+    assert reasons[2].startswith("requested_documents: the documents asked for are required")
+    assert reasons[3].startswith("supplement_due_at 2026-11-04T08:00:00+07:00 is not after "
+                                 "the request")
+    assert reasons[4] == "fees_due: the amount due is required at status 6"
+    assert reasons[5] == "fees_due is for a dossier awaiting fees (status 6), not 10"
+    assert reasons[6].startswith("supplement_due_at and requested_documents are for a dossier")
+    assert reasons[7].startswith("status 5: the history shows no acceptance")
+
+
+def test_the_lifecycle_refuses_an_import_that_does_not_say_what_it_awaits():
+    [item] = judge(waiting_line(5))
+    event, _ = event_of(item)
+    with pytest.raises(IllegalTransition, match="awaits supplement, not None"):
+        advance(DossierState(), event.model_copy(update={"awaiting": None}))
+    [going] = judge(line(status=4, history=line()["history"][:2]))
+    with pytest.raises(IllegalTransition, match="awaits nothing from the applicant"):
+        advance(DossierState(), event_of(going)[0].model_copy(
+            update={"awaiting": event.awaiting}))
+
+
+def test_a_commune_level_dossier_must_name_a_commune_unit_of_its_kind():
+    def on_lao_cai(**changes):
+        return read_lines("cu.jsonl", text_of(line(procedure_code="1.001193", **changes)),
+                          LAO_CAI, now=NOW)
+
+    with pytest.raises(LegacyFileInvalid, match=r"cu.jsonl:1: agency STC: procedure "
+                                                r"1.001193 is commune-level"):
+        on_lao_cai(agency="STC")  # a provincial department for a birth
+    with pytest.raises(LegacyFileInvalid, match=r"agency CAPYB: procedure 1.001193"):
+        on_lao_cai(agency="CAPYB")  # a commune's police, not its People's Committee
+    [item] = on_lao_cai(agency="UBNDPYB")  # a commune's People's Committee
+    assert item.agency == "UBNDPYB"
+
+
+def test_intake_holds_an_imported_request_as_the_one_the_applicant_answers():
+    """At 5 the import is the request the applicant's supplement answers (its cause), the wait
+    counts from the old request and the old deadline is watched; nothing is queued to send."""
+    [item] = judge(waiting_line(5))
+    event, _ = event_of(item)
+    dossiers = FakeDossiers()
+    emitter = Emitter(signer_of("intake").producer, "dossiers")
+    Intake(CATALOGUE, WorkingCalendar()).on_imported(event, dossiers, emitter)
+    dossier = dossiers.get(event.dossier_id)
+    assert (dossier.status_code, dossier.stage) == (5, "applicant")
+    assert dossier.waiting_since == datetime(2026, 11, 4, 9, 0, tzinfo=VIETNAM)
+    assert dossier.supplement_due_at == datetime(2026, 11, 11, 17, 0, tzinfo=VIETNAM)
+    assert dossier.supplement_documents == ["Bản sao sổ hộ khẩu"]  # the desk's view shows them
+    assert cause_of(dossier, waiting=True).event_id == event.event_id
+    assert dossier.ended_at is None and emitter.messages == []
+    [row] = dossiers.timeline
+    assert row.note == ("Bổ sung bản sao sổ hộ khẩu (Bản sao sổ hộ khẩu) — hạn bổ sung "
+                        "17:00 11/11/2026")

@@ -60,6 +60,26 @@ def level_problem(procedure: Procedure, lead: Agency) -> str | None:
     return None
 
 
+def routing_problem(catalogue: Catalogue, procedure: Procedure, agency: str) -> str | None:
+    """Why a dossier of `procedure` addressed to `agency` cannot be handled there, in the
+    Vietnamese the applicant reads (None: it can). A commune-level procedure is handled by a
+    commune's unit of its kind and by no other agency; a filing over HTTP is routed so
+    (`competent_agency`), but a portal publishing its DossierSubmitted on the topic names the
+    agency itself, so intake checks it. A provincial procedure's agency is not judged here."""
+    if routed_by_commune(catalogue, procedure) and agency not in {
+            unit.code for unit in units_for(catalogue, procedure)}:
+        kind = unit_name(catalogue, procedure)
+        return (f"Thủ tục {procedure.code} là thủ tục cấp xã, do {kind} cấp xã nơi người nộp "
+                f"cư trú giải quyết; {agency} không phải là {kind} cấp xã trong danh mục")
+    return None
+
+
+def routed_by_commune(catalogue: Catalogue, procedure: Procedure) -> bool:
+    """Whether `procedure` is handled by the applicant's commune (its unit of the kind named)."""
+    lead = catalogue.agencies.get(procedure.agency)
+    return procedure.level == "commune" and lead is not None and lead.level == "commune"
+
+
 def unit_name(catalogue: Catalogue, procedure: Procedure) -> str:
     """What kind of unit handles `procedure` in each commune, in Vietnamese (Ủy ban nhân dân,
     Công an)."""

@@ -21,12 +21,15 @@ from motcua_contracts.envelope import Event
 from motcua_contracts.json_types import JsonInt
 from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, SealedField, sealed_schema_version
 
-# The statuses a dossier may be imported in: ended (refused 3, stopped 8, delivered 10) or in
-# the competent agency's hands (accepted 2, being processed 4), where its officers carry on.
-# The others wait on someone the import cannot hand over (an applicant's supplement or fees, a
-# signed result or a withdrawal to confirm): finish those steps in the old system first.
+# The statuses a dossier may be imported in: ended (refused 3, stopped 8, delivered 10), in
+# the competent agency's hands (accepted 2, being processed 4), where its officers carry on, or
+# waiting on the applicant after acceptance (the agency's supplement request 5, fees 6), which
+# the applicant answers here (`awaiting` says what was asked). The others wait on something
+# the import cannot hand over (a signed result, a withdrawal to confirm, the desk's first
+# check): finish those steps in the old system first.
 FINISHED_STATUSES = (3, 8, 10)
-IN_PROGRESS_STATUSES = (2, 4)
+WAITING_STATUSES = (5, 6)
+IN_PROGRESS_STATUSES = (2, 4, *WAITING_STATUSES)
 IMPORTABLE_STATUSES = (*IN_PROGRESS_STATUSES, *FINISHED_STATUSES)
 # An old system's dossier code, kept as it was: letters, digits and . _ / -, with at least one
 # - or / and a final digit (a number in a series), at most 40 characters; the public lookup
@@ -47,6 +50,29 @@ class LegacyStep(BaseModel):
     note: str | None = Field(default=None, max_length=500,
                              description="What the old system said about the step (a reason, a "
                                          "decision); shown on the dossier's timeline.")
+
+
+class LegacyRequest(BaseModel):
+    """What an imported dossier at status 5 or 6 waits for: the old system's request to the
+    applicant, which they answer here as they would a native one (the request's place in the
+    chain is the import itself)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    what: Literal["supplement", "fees"] = Field(
+        description="A supplement the competent agency asked for (5), or fees due (6).")
+    requested_at: AwareDatetime = Field(
+        description="When the old system asked (its last step): the wait counts from then.")
+    reason: str = Field(min_length=1, max_length=500,
+                        description="What was asked and why, as the applicant was told.")
+    missing_documents: list[str] = Field(
+        default_factory=list, max_length=50,
+        description="A supplement: the documents to file, as the old request named them.")
+    respond_by: AwareDatetime | None = Field(
+        default=None, description="A supplement: its deadline (never counted again); without "
+                                  "it by then, the dossier ends as a native one does.")
+    amount: JsonInt | None = Field(default=None, ge=1,
+                                   description="Fees: the amount due, in đồng.")
 
 
 class DossierImported(Event):
@@ -78,7 +104,8 @@ class DossierImported(Event):
     delivery: DeliveryChoice = Field(description="How the applicant wants the result back.")
     received_at: AwareDatetime = Field(description="When the old system received it.")
     status: JsonInt = Field(description="The national status code it has at import: 2 or 4 "
-                                        "(in progress), 3, 8 or 10 (ended).")
+                                        "(in progress), 5 or 6 (waiting on the applicant), 3, "
+                                        "8 or 10 (ended).")
     ended_at: AwareDatetime | None = Field(
         default=None, description="When processing ended (status 9, else 10, 8 or 3 in its "
                                   "history); null while in progress.")
@@ -86,8 +113,11 @@ class DossierImported(Event):
         min_length=1, max_length=200,
         description="The old system's steps, oldest first; the last one's status is `status`.")
     continues_at: Literal["appraisal"] | None = Field(
-        default=None, description="The stage whose officers carry on with it (in progress); "
-                                  "null for an ended dossier.")
+        default=None, description="The stage whose officers carry on with it (in progress, "
+                                  "or once the applicant answered); null for an ended dossier.")
+    awaiting: LegacyRequest | None = Field(
+        default=None, description="At status 5 or 6: what the applicant was asked for; null "
+                                  "otherwise.")
     dossier: DossierFacts = Field(
         description="The dossier as stages need it, with the old system's appointment "
                     "(`due_at`) and step deadlines, never counted again.")

@@ -203,13 +203,27 @@ def _imported(event: Event) -> DossierState:
         _expect(continues_at is None, event.type, DossierState(), f"an ended dossier (status "
                 f"{int(status)}) continues nowhere, not at {continues_at}")
     else:
-        _expect(status in (Status.ACCEPTED, Status.IN_PROGRESS) and continues_at == "appraisal",
+        _expect(status in _IMPORTED_GOING and continues_at == "appraisal",
                 event.type, DossierState(), f"an imported dossier at status {int(status)} "
-                "cannot continue here (only 2 or 4, at appraisal)")
+                "cannot continue here (only 2, 4, 5 or 6, at appraisal)")
+    awaiting = getattr(event, "awaiting", None)
+    wanted = _IMPORTED_GOING.get(status)
+    _expect((awaiting.what if awaiting else None) == wanted, event.type, DossierState(),
+            f"an imported dossier at status {int(status)} awaits "
+            f"{wanted or 'nothing from the applicant'}, not {awaiting.what if awaiting else None}")
     facts = event.dossier  # type: ignore[attr-defined]
-    return DossierState(progress=status, holder=continues_at, agency=event.agency,
-                        supplements=facts.supplements_requested,
+    # Waiting on the applicant as after a native request of the agency: the applicant holds it,
+    # and appraisal resumes when they answer.
+    return DossierState(progress=status, holder=APPLICANT if wanted else continues_at,
+                        supplement_from=continues_at if wanted == "supplement" else None,
+                        agency=event.agency, supplements=facts.supplements_requested,
                         delivery_channel=event.delivery.channel)  # type: ignore[attr-defined]
+
+
+# The statuses an imported dossier continues at, and what each awaits from the applicant.
+_IMPORTED_GOING: dict[Status, str | None] = {
+    Status.ACCEPTED: None, Status.IN_PROGRESS: None,
+    Status.SUPPLEMENT_REQUESTED: "supplement", Status.AWAITING_FEES: "fees"}
 
 
 def _expect(condition: bool, kind: str, state: DossierState, why: str) -> None:

@@ -49,6 +49,7 @@ from motcua_runtime.work_items import (
     resume,
     take_over,
     touch,
+    wait_for,
 )
 from motcua_runtime.work_queue import Decision, DecisionContext
 
@@ -115,7 +116,11 @@ class Appraisal:
                         decisions.ACCEPTED_AT: accepted.isoformat(),
                         # The agency's one supplement request, if the old system made it.
                         **({decisions.SUPPLEMENT_ASKED: asked[-1].isoformat()} if asked else {})}
-        if event.status == 2:
+        if event.awaiting is not None:
+            # The old system's request to the applicant stands: the item waits for the answer,
+            # whose cause is the import (intake holds the import as the request answered).
+            wait_for(item, event.awaiting.what, [event])
+        elif event.status == 2:
             # As for a native hand-off: the agency holds it now, being processed (4).
             emitter.emit(DossierTakenOver, cause=event)
 

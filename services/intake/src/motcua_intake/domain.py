@@ -14,6 +14,7 @@ from motcua_contracts.appraisal import ConsultationAnswered, ConsultationRequest
 from motcua_contracts.approval import DossierDenied, DossierReturned
 from motcua_contracts.delivery import ResultDelivered, ResultHandedToPost, ResultPickedUpByPost
 from motcua_contracts.dossier import Document, DossierFacts
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierRefused,
@@ -128,8 +129,16 @@ def note_for(event: Event) -> str | None:
             return (f"{event.reason}{' (' + missing + ')' if missing else ''} — hạn bổ sung "
                     f"{event.respond_by.astimezone(VIETNAM).strftime(vn)}")
         case FeesRequested():
-            amount = f"{event.amount:,}".replace(",", ".")  # Vietnamese groups thousands by dots
-            return f"{event.reason}: {amount} đồng"
+            return fees_note(event.reason, event.amount)
+        case DossierImported() if event.awaiting is not None:
+            # What the old system asked of the applicant, which they answer here.
+            asked = event.awaiting
+            if asked.what == "fees":
+                return fees_note(asked.reason, asked.amount or 0)
+            missing = "; ".join(asked.missing_documents)
+            by = (" — hạn bổ sung " + asked.respond_by.astimezone(VIETNAM).strftime(vn)
+                  if asked.respond_by else "")
+            return f"{asked.reason}{' (' + missing + ')' if missing else ''}{by}"
         case DelayApologized():
             return (f"{event.reason} — hẹn mới "
                     f"{event.new_due_at.astimezone(VIETNAM).strftime(vn)}")
@@ -159,6 +168,11 @@ def note_for(event: Event) -> str | None:
                     + ("theo yêu cầu hợp pháp" if event.lawful_request
                        else "khi hết thời hạn lưu trữ"))
     return None
+
+
+def fees_note(reason: str, amount: int) -> str:
+    grouped = f"{amount:,}".replace(",", ".")  # Vietnamese groups thousands by dots
+    return f"{reason}: {grouped} đồng"
 
 
 POSTAL_HAND_OFF = "Chuyển kết quả qua bưu chính"  # the control sheet reads the post office here

@@ -14,6 +14,7 @@ from datetime import datetime
 import structlog
 
 from motcua_catalogue import Catalogue, WorkingCalendar
+from motcua_catalogue.communes import routing_problem
 from motcua_contracts import DossierState, Event, Status, advance
 from motcua_contracts.appraisal import FeesRequested
 from motcua_contracts.delivery import ResultDelivered
@@ -233,6 +234,16 @@ class Intake:
                 raise Rejected(f"dossier code {event.code} already belongs to dossier {holder.id}")
             dossiers.add(imported_dossier(event))
         dossier = track(event, dossiers, emitter)
+        if event.awaiting is not None:
+            # Waiting on the applicant as after a native request: the import is the request
+            # their supplement or payment answers, the wait counts from the old request (the
+            # deadlines move by it, as natively), and the supplement's deadline is watched.
+            dossier.waiting_since = event.awaiting.requested_at
+            dossier.waiting_on_event_id, dossier.waiting_on_event_hash = (event.event_id,
+                                                                          event.hash)
+            dossier.supplement_due_at = event.awaiting.respond_by
+            dossier.supplement_documents = (list(event.awaiting.missing_documents)
+                                            if event.awaiting.what == "supplement" else None)
         if event.ended_at is not None:
             # The end is the old system's, not the moment of the import.
             dossier.ended_at = event.ended_at
@@ -276,6 +287,11 @@ class Intake:
         except KeyError:
             completeness.refuse(cause, emitter, reason=(
                 f"Thủ tục {dossier.procedure_code} không có trường hợp {dossier.case_code}"))
+            return
+        # A portal's submission on the topic names its agency itself: a commune-level one must
+        # go to a commune's unit of the procedure's kind, as a filing over HTTP is routed.
+        if (problem := routing_problem(catalogue, procedure, dossier.agency)) is not None:
+            completeness.refuse(cause, emitter, reason=problem)
             return
         # The competent agency's hours: the commune's own unit for a commune-level dossier.
         calendar = self.calendar_of(dossier.agency)

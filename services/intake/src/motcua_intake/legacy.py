@@ -9,7 +9,10 @@ The rules, each a promise to the people whose dossiers move:
   catalogue, and the end is the old system's (the time of status 9, else the last step);
 - nothing is sent: the import is one event no notice or form is written for;
 - a dossier in progress (status 2 or 4) continues at the competent agency's appraisal, in its
-  officers' queue with its original appointment; an ended one (3, 8, 10) is only recorded;
+  officers' queue with its original appointment; one waiting on the applicant after acceptance
+  (5: the agency's supplement, with its deadline and the documents asked for; 6: fees, with the
+  amount) waits here as after a native request, and the applicant's answer resumes appraisal;
+  an ended one (3, 8, 10) is only recorded;
 - the whole file is judged before anything is published, and every error names the line.
 """
 
@@ -25,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from motcua_catalogue import Catalogue
+from motcua_catalogue.communes import routing_problem
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Producer, new_event
 from motcua_contracts.dossier import Applicant, Channel, Delivery, DeliveryChoice, DossierFacts
@@ -33,6 +37,7 @@ from motcua_contracts.imported import (
     FINISHED_STATUSES,
     IMPORTABLE_STATUSES,
     DossierImported,
+    LegacyRequest,
     LegacyStep,
 )
 from motcua_contracts.sealed import Sealed
@@ -62,8 +67,13 @@ class LegacyDossier(BaseModel):
     status: int
     history: list[LegacyStep] = Field(min_length=1, max_length=200)
     fees_paid: int = Field(default=0, ge=0)
+    # What a dossier waiting on the applicant was asked for: at status 5 the supplement's
+    # deadline and documents, at 6 the fees due (the reason is the last step's note).
+    supplement_due_at: datetime | None = None
+    requested_documents: list[str] = Field(default_factory=list, max_length=50)
+    fees_due: int | None = Field(default=None, ge=1)
 
-    @field_validator("received_at", "due_at", mode="after")
+    @field_validator("received_at", "due_at", "supplement_due_at", mode="after")
     @classmethod
     def _vietnam_time(cls, value: datetime | None) -> datetime | None:
         """A time without an offset is Vietnam time, as everywhere in motcua."""
@@ -94,6 +104,21 @@ class LegacyDossier(BaseModel):
             return None
         ready = [step.at for step in self.history if step.status == 9]
         return ready[0] if ready else self.history[-1].at
+
+    @property
+    def awaiting(self) -> LegacyRequest | None:
+        """What the applicant was asked for, for a dossier at status 5 or 6."""
+        last = self.history[-1]
+        if self.status == 5:
+            return LegacyRequest(what="supplement", requested_at=last.at,
+                                 reason=last.note or "Yêu cầu bổ sung hồ sơ",
+                                 missing_documents=list(self.requested_documents),
+                                 respond_by=self.supplement_due_at)
+        if self.status == 6:
+            return LegacyRequest(what="fees", requested_at=last.at,
+                                 reason=last.note or "Thực hiện nghĩa vụ tài chính",
+                                 amount=self.fees_due)
+        return None
 
     @property
     def supplements_requested(self) -> int:
@@ -218,10 +243,15 @@ def _judge(raw: str, catalogue: Catalogue, now: datetime) -> tuple[LegacyDossier
     for field, code in (("agency", agency), ("receiving_unit", dossier.receiving_unit)):
         if code is not None and code not in catalogue.agencies:
             raise _Refused(f"{field} {code} is not an agency of the catalogue")
+    if routing_problem(catalogue, procedure, agency) is not None:
+        raise _Refused(f"agency {agency}: procedure {procedure.code} is commune-level, handled "
+                       f"by a commune's {catalogue.agencies[procedure.agency].commune_unit} "
+                       "unit, which this agency is not")
     if dossier.status not in IMPORTABLE_STATUSES:
         raise _Refused(f"status {dossier.status} cannot be imported: only 2 or 4 (in progress, "
-                       "continued by the competent agency's officers) or 3, 8, 10 (ended); "
-                       "finish the step it waits for in the old system first")
+                       "continued by the competent agency's officers), 5 or 6 (waiting on the "
+                       "applicant after acceptance) or 3, 8, 10 (ended); finish the step it "
+                       "waits for in the old system first")
     if dossier.received_at > now:
         raise _Refused(f"received_at {dossier.received_at.isoformat()} is in the future")
     if dossier.due_at is None:
@@ -244,7 +274,37 @@ def _judge(raw: str, catalogue: Catalogue, now: datetime) -> tuple[LegacyDossier
     if dossier.history[-1].status != dossier.status:
         raise _Refused(f"the last step of history has status {dossier.history[-1].status}, "
                        f"the dossier {dossier.status}")
+    _judge_request(dossier)
     return dossier, agency
+
+
+def _judge_request(dossier: LegacyDossier) -> None:
+    """A dossier waiting on the applicant says what it waits for, and only such a one does."""
+    if dossier.status != 5 and (dossier.supplement_due_at or dossier.requested_documents):
+        raise _Refused("supplement_due_at and requested_documents are for a dossier awaiting a "
+                       f"supplement (status 5), not {dossier.status}")
+    if dossier.status != 6 and dossier.fees_due is not None:
+        raise _Refused(f"fees_due is for a dossier awaiting fees (status 6), not "
+                       f"{dossier.status}")
+    if dossier.status not in (5, 6):
+        return
+    # Only after acceptance: the agency's request, which appraisal resumes from. A supplement
+    # asked at the desk's first check (no acceptance yet) is the old system's to finish.
+    if not any(step.status in (2, 4) for step in dossier.history[:-1]):
+        raise _Refused(f"status {dossier.status}: the history shows no acceptance (a step at 2 "
+                       "or 4) before the request; only a request after acceptance is imported")
+    requested_at = dossier.history[-1].at
+    if dossier.status == 5:
+        if dossier.supplement_due_at is None:
+            raise _Refused("supplement_due_at: the supplement's deadline is required at status 5")
+        if dossier.supplement_due_at <= requested_at:
+            raise _Refused(f"supplement_due_at {dossier.supplement_due_at.isoformat()} is not "
+                           f"after the request (the last step, {requested_at.isoformat()})")
+        if not [name for name in dossier.requested_documents if name.strip()]:
+            raise _Refused("requested_documents: the documents asked for are required at "
+                           "status 5")
+    elif dossier.fees_due is None:
+        raise _Refused("fees_due: the amount due is required at status 6")
 
 
 def imported_event(item: Judged, *, producer: Producer, seal: Callable[[uuid.UUID, Any], Sealed],
@@ -271,4 +331,5 @@ def imported_event(item: Judged, *, producer: Producer, seal: Callable[[uuid.UUI
         delivery=DeliveryChoice(channel=dossier.delivery.channel, address=address),
         received_at=dossier.received_at, status=dossier.status, ended_at=dossier.ended_at,
         history=list(dossier.history),
-        continues_at=None if dossier.finished else "appraisal", dossier=facts)
+        continues_at=None if dossier.finished else "appraisal", awaiting=dossier.awaiting,
+        dossier=facts)

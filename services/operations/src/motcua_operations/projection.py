@@ -149,7 +149,9 @@ def started_imported(event: DossierImported) -> ViewRow:
         on_time=(event.ended_at <= event.dossier.due_at
                  if delivered and event.ended_at and event.dossier.due_at else None),
         last_event_type=event.type, updated_at=event.occurred_at, events=0,
-        accepted_at=accepted, first_due_at=event.dossier.due_at, result_at=None, waits=[],
+        accepted_at=accepted, first_due_at=event.dossier.due_at, result_at=None,
+        # Waiting on the applicant since the old system asked, not since the import.
+        waits=[[event.awaiting.requested_at.isoformat(), None]] if event.awaiting else [],
         delivery_channel=event.delivery.channel if delivered else None, digitised=False,
         rated_at=None, rating_indicators=None, rating_overall=None)
 
