@@ -1,5 +1,5 @@
 """A stand-in for the national portal's sync API, written from its published behaviour
-(DOMAIN.md): a login answering a `session` with `error_code` "0"; sessions that expire (401);
+(docs/domain.md): a login answering a `session` with `error_code` "0"; sessions that expire (401);
 `DongBoHoSoMC` creating or (isUpdating) updating records, a create of a record it holds
 answering error_code "-3" "đã tồn tại"; `CapNhatTienDoHoSoMC` adding progress rows to a record
 it holds; `TraCuuHoSo` answering a record and its rows. Run in its own process:

@@ -1,4 +1,4 @@
-"""The national portal's sync API as the published provincial clients use it (DOMAIN.md): a
+"""The national portal's sync API as the published provincial clients use it (docs/domain.md): a
 login that answers a `session` with `error_code` 0, then POSTs of JSON carrying `session`, the
 unit code (`madonvi`) and the service name (`service`). Every answer is sorted into what the
 sender must do: done, already there (create -> update), try again later (down, 429, 5xx), or

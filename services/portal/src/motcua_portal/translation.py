@@ -11,7 +11,7 @@ from motcua_contracts import Status
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
-# The lifecycle's codes were taken from the national list (DOMAIN.md), so today this is the
+# The lifecycle's codes were taken from the national list (docs/domain.md), so today this is the
 # identity; it is spelled out so that the portal's meaning of each code is read in one place.
 # Not followed: the 2025 Thanh Hóa client's habit of reporting 5, 6 and 8 as 9 (a quirk).
 PORTAL_STATUS: dict[Status, int] = {
