@@ -7,9 +7,10 @@ behaviour on the topic."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import structlog
 
@@ -118,6 +119,18 @@ def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> No
         dossier.on_time = domain.on_time(facts_now, event.occurred_at, state.supplements)
 
 
+def _add_if_new(event: DossierSubmitted | DossierImported, dossiers: Dossiers,
+                build: Callable[[Any], Dossier]) -> None:
+    """Create the dossier an event opens, unless it exists (a redelivery); a code that already
+    belongs to another dossier is refused."""
+    if dossiers.get(event.dossier_id) is not None:
+        return
+    holder = dossiers.with_code(event.code)
+    if holder is not None:
+        raise Rejected(f"dossier code {event.code} already belongs to dossier {holder.id}")
+    dossiers.add(build(event))
+
+
 @dataclass(frozen=True)
 class Intake:
     catalogue: Catalogue
@@ -214,11 +227,7 @@ class Intake:
                      emitter: Emitter) -> None:
         """Record the submission, then check completeness. A portal may publish submissions
         straight to the topic; those create the dossier here."""
-        if dossiers.get(event.dossier_id) is None:
-            holder = dossiers.with_code(event.code)
-            if holder is not None:
-                raise Rejected(f"dossier code {event.code} already belongs to dossier {holder.id}")
-            dossiers.add(dossier_from(event))
+        _add_if_new(event, dossiers, dossier_from)
         dossier = track(event, dossiers, emitter)
         self.check(dossier, event, emitter, event.received_at, dossiers)
 
@@ -228,11 +237,7 @@ class Intake:
         there, with its code, appointment and end as they were, and its old history kept
         beside the timeline. No completeness check, no e-mail and no form: the old system did
         all that (motcua_contracts.imported)."""
-        if dossiers.get(event.dossier_id) is None:
-            holder = dossiers.with_code(event.code)
-            if holder is not None:
-                raise Rejected(f"dossier code {event.code} already belongs to dossier {holder.id}")
-            dossiers.add(imported_dossier(event))
+        _add_if_new(event, dossiers, imported_dossier)
         dossier = track(event, dossiers, emitter)
         if event.awaiting is not None:
             # Waiting on the applicant as after a native request: the import is the request
