@@ -532,7 +532,7 @@ async def test_a_manager_reads_the_agencys_report_and_its_csv(stack):
         page = await client.get("/quan-ly/bao-cao", params={"tu": first, "theo": "procedure"})
         assert page.status_code == 200, page.text[:500]
         assert 'id="bao-cao"' in page.text and "Mẫu II.06a" in page.text
-        row = re.search(r'<tr  data-key="2.000488">(.*?)</tr>', page.text, re.S)
+        row = re.search(r'<tr data-key="2.000488">(.*?)</tr>', page.text, re.S)
         assert row, page.text
         cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
         # Five STP dossiers received in the period, online, all in progress within the deadline.
