@@ -14,27 +14,42 @@ import pytest
 
 from motcua_catalogue.catalogue import configured_catalogue, default_catalogue
 from motcua_catalogue.centre import Centre
+from motcua_contracts import DOSSIER_TOPIC
 from motcua_contracts.dossier import DossierFacts
 from motcua_delivery import decisions
 from motcua_delivery.decisions import HANDED_OVER, POSTAL, Deliver, HandOver, PickUp
 from motcua_delivery.record import HandOverRecords, delivering_unit
+from motcua_runtime.stage import Emitter
 from motcua_runtime.work_items import DOSSIER
-from tests.delivery.test_handlers import (  # noqa: F401 (the fixtures items, emitter, post)
+from tests.delivery.test_handlers import (
     QUEUE,
     at_the_post_office,
-    emitter,
-    items,
     officer,
-    post,
     signed,
     waiting_at_the_desk,
 )
+from tests.fakes import FakeWorkItems, by
 from tests.personal import opened
 
 CENTRE = Centre(name="Trung tâm Phục vụ hành chính công tỉnh Lào Cai")
 TESTS = default_catalogue()  # the tests' catalogue: UBNDCL is Cốc Lếu's People's Committee
 LAO_CAI = configured_catalogue({})  # the shipped one, where communes are of level "commune"
 VN = timezone(timedelta(hours=7))
+
+
+@pytest.fixture
+def items() -> FakeWorkItems:
+    return FakeWorkItems()
+
+
+@pytest.fixture
+def emitter() -> Emitter:
+    return Emitter(by("delivery", "STP"), DOSSIER_TOPIC)  # the competent agency's desk
+
+
+@pytest.fixture
+def post() -> Emitter:
+    return Emitter(by("delivery", "BUUDIEN"), DOSSIER_TOPIC)  # the post office's instance
 
 
 def desk_item(agency: str, code: str, *, channel: str = "counter",

@@ -1,8 +1,9 @@
 """The hand-over record (biên bản bàn giao) of a result handed over at the counter, or delivered
-by the post office to someone an officer recorded, drawn on request from the work item: the item keeps what the record states (the result's number
-and time, and, from the officer's hand-over, the receiver's name sealed, their relation, the
-identity check, the power of attorney, the time), so nothing is stored twice and the record is
-unreadable once the dossier's personal data is erased, like the receiver's name itself.
+by the post office to someone its officer recorded, drawn on request from the work item: the
+item keeps what the record states (the result's number and time, and, from the officer's
+hand-over, the receiver's name sealed, their relation, the identity check, the power of
+attorney, the time), so nothing is stored twice and the record is unreadable once the
+dossier's personal data is erased, like the receiver's name itself.
 
 The record names the unit that handed the result over (`delivering_unit`), not always the
 centre: the post office for its own items; at the counter, the unit whose one-stop desk received
