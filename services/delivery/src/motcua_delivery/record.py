@@ -51,8 +51,10 @@ class HandOverRecords:
     def documents(self) -> dict[str, ItemDocument]:
         return {NAME: ItemDocument(self.render, file_name="bien-ban-ban-giao.pdf",
                                    summary="the hand-over record of a result handed over at "
-                                           "the counter (biên bản bàn giao); each read is in "
-                                           "intake's access log",
+                                           "the counter, or delivered by the post office to a "
+                                           "recipient its officer recorded (biên bản bàn "
+                                           "giao, in the delivering unit's name); each read is "
+                                           "in intake's access log",
                                    on_read=self.record_read)}
 
     async def render(self, session: AsyncSession, item: Any, officer: Officer) -> bytes:
