@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from motcua_appraisal.handlers import Appraisal
 from motcua_audit.auditor import Auditor
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
@@ -22,6 +24,7 @@ from motcua_cli.legacy import sample_lines
 from motcua_contracts import DossierState, IllegalTransition, Status, advance, new_event
 from motcua_contracts.appraisal import DossierTakenOver
 from motcua_contracts.intake import FeesPaid, SupplementExpired, SupplementProvided
+from motcua_intake import domain
 from motcua_intake.handlers import Intake, cause_of
 from motcua_intake.legacy import (
     LegacyFileInvalid,
@@ -33,8 +36,9 @@ from motcua_privacy import Keyring, new_data_key
 from motcua_runtime.keys import load_registry
 from motcua_runtime.stage import Emitter
 from motcua_runtime.trust import Verifier
+from motcua_runtime.work_items import WITHDRAWAL
 from tests.catalogue.test_communes import LAO_CAI  # the shipped catalogue, with communes
-from tests.fakes import FakeDossiers
+from tests.fakes import FakeDossiers, FakeWorkItems, emitted
 from tests.support import signer_of
 
 CATALOGUE = default_catalogue()
@@ -106,9 +110,7 @@ def test_every_bad_line_is_named_and_nothing_is_returned():
         "{not json",
         line(code="CU-1"),  # the same code twice
         line(code="CU-4", procedure_code="9.999999"),
-        line(code="CU-5", status=7, history=[*line()["history"][:2],
-                                           {"at": "2026-11-04T08:00:00+07:00",
-                                            "actor": "applicant", "status": 7}]),
+        line(code="CU-5", status=9, history=[*line()["history"][:3]]),
         line(code="CU-6", due_at="2026-11-01T08:00:00+07:00"),
         line(code="CU-7", status=4),  # the last step says 10
         line(code="CU-8", history=list(reversed(line()["history"]))),
@@ -127,7 +129,7 @@ def test_every_bad_line_is_named_and_nothing_is_returned():
     assert str(caught.value).splitlines()[0].startswith("cu.jsonl:2: not JSON")
     assert reasons[3] == "code CU-1 is already on line 1"
     assert reasons[4] == "procedure_code 9.999999 is not in the catalogue"
-    assert reasons[5].startswith("status 7 cannot be imported: only 2 or 4")
+    assert reasons[5].startswith("status 9 cannot be imported: only 1 (not yet checked")
     assert reasons[6].startswith("due_at 2026-11-01T08:00:00+07:00 is not after received_at")
     assert reasons[7] == "the last step of history has status 10, the dossier 4"
     assert reasons[8] == "history[1]: at 2026-11-08T08:30:00+07:00 is before the step before it"
@@ -344,3 +346,99 @@ def test_intake_holds_an_imported_request_as_the_one_the_applicant_answers():
     [row] = dossiers.timeline
     assert row.note == ("Bổ sung bản sao sổ hộ khẩu (Bản sao sổ hộ khẩu) — hạn bổ sung "
                         "17:00 11/11/2026")
+
+
+def unchecked_line(**changes) -> dict:
+    """A dossier the old desk received and had not checked yet (status 1)."""
+    received = line()["received_at"]
+    return line(**{"status": 1, "due_at": None, "receiving_unit": None,
+                   "history": [{"at": received, "actor": "legacy:tran.b", "status": 1}],
+                   **changes})
+
+
+def test_a_dossier_not_yet_checked_waits_for_the_receiving_desks_first_check():
+    """At 1 the import is what the desk checks: its item at the unit that received it, the
+    appointment not given yet; accepting it counts the appointment from the old reception."""
+    [item] = judge(unchecked_line())
+    event, _ = event_of(item)
+    assert (event.status, event.continues_at, event.dossier.due_at) == (1, "intake", None)
+    state = advance(DossierState(), event)
+    assert (state.status, state.holder) == (Status.SUBMITTED, "intake")
+    dossiers = FakeDossiers()
+    emitter = Emitter(signer_of("intake").producer, "dossiers")
+    intake = Intake(CATALOGUE, WorkingCalendar())  # automatic: the import waits all the same
+    intake.on_imported(event, dossiers, emitter)
+    dossier = dossiers.get(event.dossier_id)
+    assert (dossier.status_code, dossier.stage, dossier.due_at) == (1, "intake", None)
+    [desk] = dossiers.work_items.for_dossier(event.dossier_id)
+    assert desk.agency == intake.receiving_unit(dossier) and desk.state == "open"
+    assert desk.cause_event_id == event.event_id
+    assert desk.context["checked_at"] == item.dossier.received_at.isoformat()
+    assert "missing_documents" not in desk.context  # its files stayed in the old system
+    assert emitter.messages == []  # nothing sent, nothing decided
+    # The desk's acceptance: a native DossierAccepted caused by the import, the appointment
+    # counted from the old reception.
+    accept = intake.work_queue()["accept"]
+    context = SimpleNamespace(repository=dossiers, now=NOW,
+                              officer=SimpleNamespace(actor="officer:tran.b"))
+    accept.apply(desk, accept.body(), emitter, context)
+    [accepted] = emitted(emitter)
+    assert (accepted.type, accepted.causation_id) == ("DossierAccepted", event.event_id)
+    procedure = CATALOGUE.procedures[PROCEDURE].for_case(None)
+    due, _ = domain.appointment(procedure, WorkingCalendar(), item.dossier.received_at)
+    assert accepted.dossier.due_at == due
+    assert advance(state, accepted).status == Status.ACCEPTED
+
+
+def test_a_dossier_not_yet_checked_has_no_appointment_in_the_file():
+    with pytest.raises(LegacyFileInvalid) as caught:
+        judge(unchecked_line(due_at="2026-11-20T17:00:00+07:00"))
+    assert caught.value.errors[0].reason.startswith(
+        "due_at: a dossier not yet checked (status 1) has no appointment yet")
+
+
+def withdrawing_line(asked_at: int = 4, **changes) -> dict:
+    """A dossier whose applicant asked to withdraw while at `asked_at`, not yet confirmed."""
+    steps = line()["history"][:2] if asked_at == 4 else [{**line()["history"][0],
+                                                          "status": asked_at}]
+    asked = {"at": "2026-11-04T09:00:00+07:00", "actor": "applicant", "status": 7,
+             "note": "Công dân đề nghị rút hồ sơ"}
+    return line(**{"status": 7, "history": [*steps, asked], **changes})
+
+
+def test_a_withdrawal_to_confirm_waits_for_the_competent_agency():
+    """At 7 the import is the request the agency confirms: its withdrawal item, whatever the
+    policy; the confirmation is a native DossierStopped caused by the import, which ends it."""
+    [item] = judge(withdrawing_line())
+    event, _ = event_of(item)
+    assert (event.status, event.continues_at, event.awaiting) == (7, "appraisal", None)
+    state = advance(DossierState(), event)
+    assert (state.status, state.progress, state.holder) == (
+        Status.WITHDRAWAL_REQUESTED, Status.IN_PROGRESS, "appraisal")
+    items, emitter = FakeWorkItems(), Emitter(signer_of("appraisal").producer, "t")
+    appraisal = Appraisal(CATALOGUE, WorkingCalendar())
+    appraisal.on_imported(event, items, emitter)
+    [held] = items.for_dossier(event.dossier_id)
+    assert (held.kind, held.state, held.due_at) == (WITHDRAWAL, "open", event.dossier.due_at)
+    assert emitter.messages == []  # no DossierTakenOver, no automatic confirmation
+    confirm = appraisal.work_queue()["confirm-withdrawal"]
+    context = SimpleNamespace(now=NOW, officer=SimpleNamespace(actor="officer:le.c"))
+    confirm.apply(held, confirm.body(reason="Dừng theo đề nghị"), emitter, context)
+    [stopped] = emitted(emitter)
+    assert (stopped.type, stopped.causation_id) == ("DossierStopped", event.event_id)
+    assert advance(state, stopped).status == Status.STOPPED
+
+
+def test_only_a_withdrawal_asked_while_the_agency_held_it_is_imported():
+    with pytest.raises(LegacyFileInvalid) as caught:
+        judge(withdrawing_line(asked_at=1))
+    assert caught.value.errors[0].reason.startswith(
+        "status 7: the withdrawal was asked at status 1")
+    [item] = judge(withdrawing_line())
+    event, _ = event_of(item)
+    forged = event.model_copy(update={"history": [*event.history[:1], event.history[-1]],
+                                      "status": 7})
+    forged = forged.model_copy(update={"history": [
+        forged.history[0].model_copy(update={"status": 1}), forged.history[-1]]})
+    with pytest.raises(IllegalTransition, match="asked at status 1"):
+        advance(DossierState(), forged)

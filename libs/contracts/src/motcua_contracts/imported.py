@@ -6,8 +6,9 @@ trust list). Its type is the mark that tells imported history from native: what 
 did is carried inside it (`history`, with the old system's dates, actors and statuses), never
 re-enacted as native events, so no stage acts on it as new work, no deadline is counted again
 and no notice is sent. Only a dossier still in progress continues here (`continues_at`): the
-competent agency's appraisal opens its work item with the original appointment, and the events
-its officers emit from then on are native, caused by the import.
+competent agency's appraisal opens its work item with the original appointment (for one not yet
+checked, the receiving desk's check opens its item), and the events its officers emit from then
+on are native, caused by the import.
 """
 
 from __future__ import annotations
@@ -21,16 +22,19 @@ from motcua_contracts.envelope import Event
 from motcua_contracts.json_types import JsonInt
 from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, SealedField, sealed_schema_version
 
-# The statuses a dossier may be imported in: ended (refused 3, stopped 8, delivered 10), in
-# the competent agency's hands (accepted 2, being processed 4), where its officers carry on, or
-# waiting on the applicant after acceptance (the agency's supplement request 5, fees 6), which
-# the applicant answers here (`awaiting` says what was asked). The others wait on something
-# the import cannot hand over (a signed result, a withdrawal to confirm, the desk's first
-# check): finish those steps in the old system first.
+# The statuses a dossier may be imported in: ended (refused 3, stopped 8, delivered 10), not yet
+# checked (1), where the receiving desk's officers check it as a native filing, in the competent
+# agency's hands (accepted 2, being processed 4), where its officers carry on, waiting on the
+# applicant after acceptance (the agency's supplement request 5, fees 6), which the applicant
+# answers here (`awaiting` says what was asked), or with a withdrawal the agency has to confirm
+# (7). A signed result waiting to be handed over (9) is not importable yet: the old system holds
+# the signed document (docs/legacy-import.md).
 FINISHED_STATUSES = (3, 8, 10)
 WAITING_STATUSES = (5, 6)
-IN_PROGRESS_STATUSES = (2, 4, *WAITING_STATUSES)
+WITHDRAWAL_STATUS = 7
+IN_PROGRESS_STATUSES = (1, 2, 4, *WAITING_STATUSES, WITHDRAWAL_STATUS)
 IMPORTABLE_STATUSES = (*IN_PROGRESS_STATUSES, *FINISHED_STATUSES)
+
 # An old system's dossier code, kept as it was: letters, digits and . _ / -, with at least one
 # - or / and a final digit (a number in a series), at most 40 characters; the public lookup
 # page takes such codes beside the native `{e-ID}-{YYMMDD}-{NNNN}`.
@@ -103,18 +107,22 @@ class DossierImported(Event):
         description="Who applied: an Applicant object, sealed under the dossier's data key.")
     delivery: DeliveryChoice = Field(description="How the applicant wants the result back.")
     received_at: AwareDatetime = Field(description="When the old system received it.")
-    status: JsonInt = Field(description="The national status code it has at import: 2 or 4 "
-                                        "(in progress), 5 or 6 (waiting on the applicant), 3, "
-                                        "8 or 10 (ended).")
+    status: JsonInt = Field(description="The national status code it has at import: 1 (not "
+                                        "yet checked), 2 or 4 (in progress), 5 or 6 (waiting "
+                                        "on the applicant), 7 (a withdrawal to confirm), 3, 8 "
+                                        "or 10 (ended).")
     ended_at: AwareDatetime | None = Field(
         default=None, description="When processing ended (status 9, else 10, 8 or 3 in its "
                                   "history); null while in progress.")
     history: list[LegacyStep] = Field(
         min_length=1, max_length=200,
         description="The old system's steps, oldest first; the last one's status is `status`.")
-    continues_at: Literal["appraisal"] | None = Field(
-        default=None, description="The stage whose officers carry on with it (in progress, "
-                                  "or once the applicant answered); null for an ended dossier.")
+    continues_at: Literal["intake", "appraisal"] | None = Field(
+        default=None, description="The stage whose officers carry on with it: `intake` for a "
+                                  "dossier not yet checked (status 1: the receiving desk's "
+                                  "check), else `appraisal` (in progress, a withdrawal to "
+                                  "confirm, or once the applicant answered); null for an ended "
+                                  "dossier.")
     awaiting: LegacyRequest | None = Field(
         default=None, description="At status 5 or 6: what the applicant was asked for; null "
                                   "otherwise.")

@@ -8,10 +8,13 @@ The rules, each a promise to the people whose dossiers move:
 - no deadline is restarted: the appointment is the file's `due_at`, never counted again from the
   catalogue, and the end is the old system's (the time of status 9, else the last step);
 - nothing is sent: the import is one event no notice or form is written for;
+- a dossier not yet checked (status 1) waits for the first check of the desk that received it,
+  in its officers' queue, its appointment counted from the old reception when they accept it;
 - a dossier in progress (status 2 or 4) continues at the competent agency's appraisal, in its
   officers' queue with its original appointment; one waiting on the applicant after acceptance
   (5: the agency's supplement, with its deadline and the documents asked for; 6: fees, with the
   amount) waits here as after a native request, and the applicant's answer resumes appraisal;
+  one whose withdrawal the agency had not confirmed (7) waits for that confirmation there;
   an ended one (3, 8, 10) is only recorded;
 - the whole file is judged before anything is published, and every error names the line.
 """
@@ -23,7 +26,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -36,6 +39,7 @@ from motcua_contracts.imported import (
     CODE_PATTERN,
     FINISHED_STATUSES,
     IMPORTABLE_STATUSES,
+    WITHDRAWAL_STATUS,
     DossierImported,
     LegacyRequest,
     LegacyStep,
@@ -63,7 +67,9 @@ class LegacyDossier(BaseModel):
     applicant: Applicant
     delivery: Delivery = Delivery(channel="counter")
     received_at: datetime
-    due_at: datetime | None = None  # the appointment; absent only for a dossier refused (3)
+    # The appointment; absent only for a dossier refused (3) or not yet checked (1), which the
+    # desk's acceptance gives one.
+    due_at: datetime | None = None
     status: int
     history: list[LegacyStep] = Field(min_length=1, max_length=200)
     fees_paid: int = Field(default=0, ge=0)
@@ -95,6 +101,14 @@ class LegacyDossier(BaseModel):
     @property
     def finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+    @property
+    def continues_at(self) -> Literal["intake", "appraisal"] | None:
+        """The stage whose officers carry on: the receiving desk's first check for a dossier
+        not yet checked, the competent agency's appraisal for the others in progress."""
+        if self.finished:
+            return None
+        return "intake" if self.status == 1 else "appraisal"
 
     @property
     def ended_at(self) -> datetime | None:
@@ -248,16 +262,21 @@ def _judge(raw: str, catalogue: Catalogue, now: datetime) -> tuple[LegacyDossier
                        f"by a commune's {catalogue.agencies[procedure.agency].commune_unit} "
                        "unit, which this agency is not")
     if dossier.status not in IMPORTABLE_STATUSES:
-        raise _Refused(f"status {dossier.status} cannot be imported: only 2 or 4 (in progress, "
-                       "continued by the competent agency's officers), 5 or 6 (waiting on the "
-                       "applicant after acceptance) or 3, 8, 10 (ended); finish the step it "
-                       "waits for in the old system first")
+        raise _Refused(f"status {dossier.status} cannot be imported: only 1 (not yet checked, "
+                       "by the receiving desk's officers), 2 or 4 (in progress, continued by "
+                       "the competent agency's officers), 5 or 6 (waiting on the applicant "
+                       "after acceptance), 7 (a withdrawal the agency confirms) or 3, 8, 10 "
+                       "(ended); finish the step it waits for in the old system first")
     if dossier.received_at > now:
         raise _Refused(f"received_at {dossier.received_at.isoformat()} is in the future")
-    if dossier.due_at is None:
+    if dossier.status == 1:
+        if dossier.due_at is not None:
+            raise _Refused("due_at: a dossier not yet checked (status 1) has no appointment "
+                           "yet; the desk's acceptance here gives it, counted from received_at")
+    elif dossier.due_at is None:
         if dossier.status != 3:
             raise _Refused("due_at: the appointment is required (only a dossier refused at "
-                           "intake, status 3, may have none)")
+                           "intake, status 3, or not yet checked, 1, may have none)")
     elif dossier.due_at <= dossier.received_at:
         raise _Refused(f"due_at {dossier.due_at.isoformat()} is not after received_at "
                        f"{dossier.received_at.isoformat()}")
@@ -275,7 +294,22 @@ def _judge(raw: str, catalogue: Catalogue, now: datetime) -> tuple[LegacyDossier
         raise _Refused(f"the last step of history has status {dossier.history[-1].status}, "
                        f"the dossier {dossier.status}")
     _judge_request(dossier)
+    _judge_withdrawal(dossier)
     return dossier, agency
+
+
+def _judge_withdrawal(dossier: LegacyDossier) -> None:
+    """A withdrawal to confirm (7) is imported only as the competent agency's to confirm: asked
+    while the agency held the dossier (the step before it at 2 or 4). One asked before
+    acceptance, or while the applicant was asked for something, is the old desk's to finish."""
+    if dossier.status != WITHDRAWAL_STATUS:
+        return
+    before = [step.status for step in dossier.history if step.status != WITHDRAWAL_STATUS]
+    if not before or before[-1] not in (2, 4):
+        asked_at = before[-1] if before else "none"
+        raise _Refused(f"status 7: the withdrawal was asked at status {asked_at} (the step "
+                       "before it); only one asked while the agency held the dossier (2 or 4) "
+                       "is imported, for the agency to confirm")
 
 
 def _judge_request(dossier: LegacyDossier) -> None:
@@ -331,5 +365,5 @@ def imported_event(item: Judged, *, producer: Producer, seal: Callable[[uuid.UUI
         delivery=DeliveryChoice(channel=dossier.delivery.channel, address=address),
         received_at=dossier.received_at, status=dossier.status, ended_at=dossier.ended_at,
         history=list(dossier.history),
-        continues_at=None if dossier.finished else "appraisal", awaiting=dossier.awaiting,
+        continues_at=dossier.continues_at, awaiting=dossier.awaiting,
         dossier=facts)
