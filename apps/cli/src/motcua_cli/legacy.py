@@ -211,8 +211,10 @@ async def _wait_for_intake(engine: AsyncEngine, ids: list[uuid.UUID], timeout: f
 def sample_lines(count: int, rng: random.Random, catalogue: Catalogue,
                  now: datetime) -> list[dict[str, Any]]:
     """`count` dossiers as an old system would export them: every other one ended (mostly
-    delivered, some refused or withdrawn, a few late), the others in progress at the competent
-    agency (accepted, or being processed, some after a supplement), several already overdue."""
+    delivered, some refused or withdrawn, a few late), the others in progress at every status
+    the import takes (_GOING_SHARES): accepted or being processed (some after a supplement),
+    waiting on the applicant's supplement or fees, not yet checked, or with a withdrawal to
+    confirm; several already overdue."""
     procedures = sorted(catalogue.procedures.values(), key=lambda p: p.code)
     today = now.astimezone(VIETNAM).replace(hour=8, minute=0, second=0, microsecond=0)
     lines = []
@@ -226,6 +228,7 @@ def sample_lines(count: int, rng: random.Random, catalogue: Catalogue,
         actor = f"legacy:{rng.choice(['tran.thi.b', 'le.van.c', 'pham.thu.d', 'hoang.e'])}"
         steps: list[dict[str, Any]] = [{"at": received.isoformat(), "actor": actor, "status": 2,
                   "note": "Tiếp nhận hồ sơ"}]
+        extra: dict[str, Any] = {}
         if finished:
             status = rng.choices([10, 3, 8], weights=[8, 1, 1])[0]
             if status == 3:
@@ -249,21 +252,9 @@ def sample_lines(count: int, rng: random.Random, catalogue: Catalogue,
                           {"at": (ready + timedelta(hours=20)).isoformat(), "actor": actor,
                            "status": 10, "note": "Đã trả kết quả tại quầy"}]
         else:
-            status = rng.choice([2, 4])
-            if status == 4:
-                at = received + timedelta(hours=rng.randint(2, 20))
-                steps.append({"at": at.isoformat(), "actor": actor, "status": 4})
-                if rng.random() < 0.2:  # the agency's one supplement, already made
-                    steps += [{"at": (at + timedelta(hours=2)).isoformat(), "actor": actor,
-                               "status": 5, "note": "Yêu cầu bổ sung bản sao giấy tờ"},
-                              {"at": (at + timedelta(hours=30)).isoformat(), "actor": "applicant",
-                               "status": 4, "note": "Đã bổ sung"}]
-            # A draw whose later steps would lie ahead stops at its last past step; a
-            # supplement still awaited is not importable (docs/legacy-import.md).
-            steps = [step for step in steps if datetime.fromisoformat(step["at"]) <= now]
-            while steps[-1]["status"] == 5:
-                steps.pop()
-            status = int(steps[-1]["status"])
+            status = rng.choices(list(_GOING_SHARES), weights=list(_GOING_SHARES.values()))[0]
+            steps, extra = _going(status, steps, received, actor, procedure.fee_counter, rng,
+                                  now)
         lines.append({
             "code": f"LC{received:%y%m%d}-{number + 1:06d}",
             "procedure_code": procedure.code,
@@ -276,8 +267,56 @@ def sample_lines(count: int, rng: random.Random, catalogue: Catalogue,
                 "address": f"Số {rng.randint(1, 300)}, phường {rng.choice(WARDS)}"},
             "delivery": {"channel": "counter"},
             "received_at": received.isoformat(),
-            "due_at": None if status == 3 else due.isoformat(),
+            "due_at": None if status in (1, 3) else due.isoformat(),
             "status": status,
             "history": steps,
+            **extra,
         })
     return lines
+
+
+# The shares of the statuses of the dossiers in progress in the sample, as an old system's
+# open dossiers are spread: most in the agency's hands, some waiting on the applicant, a few not
+# yet checked or with a withdrawal to confirm.
+_GOING_SHARES = {4: 45, 2: 20, 5: 12, 6: 8, 1: 8, 7: 7}
+
+
+def _going(status: int, accepted: list[dict[str, Any]], received: datetime, actor: str,
+           fee: int, rng: random.Random, now: datetime,
+           ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The history of a dossier in progress at `status`, and the fields its status calls for
+    (what the applicant was asked for at 5 and 6; no appointment yet at 1). Every step is in
+    the past: a step the draw puts ahead of `now` happens at `now`."""
+    if status == 1:  # received at the desk, not yet checked
+        return [{"at": received.isoformat(), "actor": actor, "status": 1,
+                 "note": "Tiếp nhận, chờ kiểm tra thành phần hồ sơ"}], {}
+
+    def step(hours: float, status: int, note: str | None = None,
+             who: str = actor) -> dict[str, Any]:
+        at = min(received + timedelta(hours=hours), now)
+        return {"at": at.isoformat(), "actor": who, "status": status,
+                **({"note": note} if note else {})}
+
+    steps = list(accepted)
+    if status == 2:
+        return steps, {}
+    taken = rng.uniform(2, 20)
+    steps.append(step(taken, 4))
+    if status == 4:
+        if rng.random() < 0.2:  # the agency's one supplement, already made
+            steps += [step(taken + 2, 5, "Yêu cầu bổ sung bản sao giấy tờ"),
+                      step(taken + 30, 4, "Đã bổ sung", "applicant")]
+        return steps, {}
+    asked = taken + rng.uniform(2, 48)
+    if status == 5:
+        steps.append(step(asked, 5, "Đề nghị bổ sung bản sao sổ hộ khẩu và trích lục bản đồ"))
+        requested = datetime.fromisoformat(steps[-1]["at"])
+        deadline = (max(requested, now) + timedelta(days=rng.randint(2, 10))).replace(
+            hour=17, minute=0, second=0, microsecond=0)
+        return steps, {"supplement_due_at": deadline.isoformat(),
+                       "requested_documents": ["Bản sao sổ hộ khẩu", "Trích lục bản đồ địa chính"]}
+    if status == 6:
+        steps.append(step(asked, 6, "Đề nghị nộp phí, lệ phí theo quy định"))
+        return steps, {"fees_due": fee or rng.choice([50_000, 100_000, 200_000])}
+    steps.append(step(asked, 7, "Công dân đề nghị rút hồ sơ", "applicant"))
+    return steps, {}
