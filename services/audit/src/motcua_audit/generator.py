@@ -118,7 +118,8 @@ class _Journey:
     def emit(self, cls: type[Event], stage: str, *, cause: Event | None, hours: float | None = None,
              key_agency: str | None = None, agency: str | None = None, **payload: Any) -> Event:
         self.now += timedelta(hours=hours if hours is not None else self.rng.uniform(0.5, 20))
-        signer = self.signer_of(stage, key_agency or self.agency)
+        # The import key is one shared key (every agency): no agency has an import instance.
+        signer = self.signer_of(stage, None if stage == IMPORT else key_agency or self.agency)
         event = new_event(cls, dossier_id=self.dossier_id, agency=agency or self.agency,
                           producer=signer.producer, cause=cause, occurred_at=self.now,
                           sign=signer.sign, **payload)
@@ -269,7 +270,7 @@ def _imported(j: _Journey) -> Event:
                 if ended else None)
     j.facts = j.facts.model_copy(update={"received_at": received,
                                          "due_at": None if status == 3 else due})
-    imported = j.emit(DossierImported, IMPORT, cause=None, hours=0, key_agency=None,
+    imported = j.emit(DossierImported, IMPORT, cause=None, hours=0,
                       source_system=SOURCE_SYSTEM, code=j.facts.code,
                       procedure_code=j.facts.procedure_code, channel="counter",
                       applicant=j.facts.applicant,
