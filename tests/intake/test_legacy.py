@@ -8,11 +8,11 @@ auditors apart from native history."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 import random
 import uuid
-from types import SimpleNamespace
+from collections import Counter
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 

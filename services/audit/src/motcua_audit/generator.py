@@ -23,6 +23,7 @@ from motcua_contracts.appraisal import (
     ConsultationAnswered,
     ConsultationRequested,
     DossierAppraised,
+    DossierTakenOver,
     FeesRequested,
 )
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
@@ -32,7 +33,6 @@ from motcua_contracts.delivery import (
     ResultPickedUpByPost,
     s10_check_digit,
 )
-from motcua_contracts.appraisal import DossierTakenOver
 from motcua_contracts.dossier import DeliveryChoice, Document, DossierFacts
 from motcua_contracts.imported import DossierImported, LegacyStep
 from motcua_contracts.intake import (
