@@ -15,6 +15,7 @@ from the native."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -33,7 +34,7 @@ from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.working_time import VIETNAM
 from motcua_cli.embedded import free_port
-from motcua_cli.legacy import sample_lines
+from motcua_cli.legacy import sample_lines, sample_results
 from motcua_cli.samples import sample_pdf, sample_submission, upload_sample_files
 from motcua_contracts import Headers
 from motcua_intake.domain import appointment
@@ -100,6 +101,32 @@ async def import_waiting(stack, tmp_path: Path, going: list[dict], now: datetime
     return line
 
 
+async def import_signed_online(stack, tmp_path: Path, template: dict,
+                               now: datetime) -> tuple[dict, bytes]:
+    """Import one dossier whose result the old system signed, to be delivered online."""
+    received = now - timedelta(days=6)
+    pdf = sample_pdf("Kết quả giải quyết hồ sơ CU-TRUCTUYEN-000001")
+    (tmp_path / "truc-tuyen").mkdir()
+    (tmp_path / "truc-tuyen" / "ket-qua.pdf").write_bytes(pdf)
+    line = {
+        **{key: template[key] for key in ("applicant", "channel", "procedure_code")},
+        "code": "CU-TRUCTUYEN-000001", "delivery": {"channel": "online"},
+        "received_at": received.isoformat(), "due_at": (now + timedelta(days=2)).isoformat(),
+        "status": 9, "result_file": "ket-qua.pdf", "result_number": "77/2026/KQ-CU",
+        "result_sha256": hashlib.sha256(pdf).hexdigest(),
+        "history": [
+            {"at": received.isoformat(), "actor": "legacy:tran.b", "status": 2},
+            {"at": (received + timedelta(days=1)).isoformat(), "actor": "legacy:le.c",
+             "status": 4},
+            {"at": (now - timedelta(days=1)).isoformat(), "actor": "legacy:le.c", "status": 9,
+             "note": "Đã ký kết quả"}]}
+    export = tmp_path / "truc-tuyen" / "da-ky.jsonl"
+    export.write_text(json.dumps(line, ensure_ascii=False) + "\n")
+    code, out, err = await import_legacy(stack, str(export), "--wait", "30")
+    assert code == 0 and "intake shows 1 of 1" in out, (out, err)
+    return line, pdf
+
+
 async def scalar(database_url: str, query: str, **values) -> int:
     engine = create_engine(database_url)
     try:
@@ -133,11 +160,16 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
     lines = sample_lines(COUNT, random.Random(5), default_catalogue(), now)
     export = tmp_path / "mot-cua-cu.jsonl"
     export.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+    for name, content in sample_results(lines).items():  # the signed results of those at 9
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(content)
     ended = [line for line in lines if line["status"] in (3, 8, 10)]
     going = [line for line in lines if line["status"] not in (3, 8, 10)]
     assert (len(ended), len(going)) == (COUNT // 2, COUNT // 2)
-    assert {line["status"] for line in going} == {1, 2, 4, 5, 6, 7}
-    at_agency = [line for line in going if line["status"] != 1]  # 1: at the receiving desk
+    assert {line["status"] for line in going} == {1, 2, 4, 5, 6, 7, 9}
+    # 1: at the receiving desk; 9: at the delivery desk.
+    at_agency = [line for line in going if line["status"] not in (1, 9)]
+    signed = [line for line in going if line["status"] == 9]
     working = [line for line in going if line["status"] in (2, 4)]
     ids = [dossier_id_of(line["code"]) for line in lines]
 
@@ -151,12 +183,12 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                            env=env) as stack:
             # A file with one bad line is refused whole: nothing of it is published.
             bad = [dict(line, code=f"X{n}-{line['code']}") for n, line in enumerate(lines[:10])]
-            bad[6]["status"] = 9
+            bad[6]["status"] = 11
             wrong = tmp_path / "sai.jsonl"
             wrong.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n"
                                      for line in bad))
             code, _, err = await import_legacy(stack, str(wrong))
-            assert code == 1 and f"{wrong}:7: status 9 cannot be imported" in err, err
+            assert code == 1 and f"{wrong}:7: status 11 cannot be imported" in err, err
 
             importing = time.monotonic()
             code, out, err = await import_legacy(stack, str(export), "--wait", "60")
@@ -167,7 +199,8 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
             async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
                 # The lookup: codes, appointments, status and the old history as the file had.
                 shown = [*ended[:15], *going[:15],
-                         *(next(line for line in going if line["status"] == s) for s in (1, 7))]
+                         *(next(line for line in going if line["status"] == s)
+                           for s in (1, 7, 9))]
                 for line in shown:
                     answer = await client.get(f"/api/dossiers/{line['code']}",
                                               params={"id_number": line["applicant"]["id_number"]})
@@ -203,14 +236,16 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                           "to": today.isoformat()}
                 report = (await client.get("/api/reports", params=period,
                                            headers=admin)).json()["total"]
-                delivered = sum(1 for line in ended if line["status"] == 10)
+                # Resolved: delivered, and those whose result was ready (9), as natively.
+                resolved = [line for line in lines if line["status"] in (9, 10)]
                 assert report["received"]["total"] == COUNT
-                assert report["resolved"]["total"] == delivered
+                assert report["resolved"]["total"] == len(resolved)
                 assert report["refused"] == sum(1 for line in ended if line["status"] == 3)
                 assert report["stopped"] == sum(1 for line in ended if line["status"] == 8)
-                assert report["in_progress"]["total"] == len(going)
-                late = sum(1 for line in ended if line["status"] == 10 and next(
-                    s["at"] for s in line["history"] if s["status"] == 9) > line["due_at"])
+                assert report["in_progress"]["total"] == len(going) - len(signed)
+                late = sum(1 for line in resolved if datetime.fromisoformat(next(
+                    s["at"] for s in line["history"] if s["status"] == 9)) >
+                    datetime.fromisoformat(line["due_at"]))
                 assert report["resolved"]["late"] == late
 
                 # Those in progress wait in their agency's appraisal queue, original due time.
@@ -260,6 +295,11 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                                 "dossier_id = ANY(:ids) AND state = 'open'",
                                 ids=[dossier_id_of(line["code"]) for line in unchecked]) == \
                 len(unchecked)
+            # A signed result to hand over: the delivery desk's item, the old PDF the result.
+            assert await scalar(database_url, "SELECT count(*) FROM delivery.work_items WHERE "
+                                "dossier_id = ANY(:ids) AND state = 'open'",
+                                ids=[dossier_id_of(line["code"]) for line in signed]) == \
+                len(signed)
             # The operations view has every one, at its status, ended when the old system said.
             await eventually(database_url, "SELECT count(*) FROM operations.dossiers "
                              "WHERE dossier_id = ANY(:ids)", COUNT, ids=ids)
@@ -361,6 +401,35 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
             assert [e["type"] for e in view["timeline"] if not e["imported"]] == [
                 "DossierImported", "DossierStopped"]
 
+            # The desk hands over a result the old system signed, as a native one: delivered.
+            ready = signed[0]
+            agency = default_catalogue().procedures[ready["procedure_code"]].agency
+            clerk = officer_headers(agency, "delivery", "tra.ket.qua")
+            async with httpx.AsyncClient(base_url=stack.queue_url("delivery"),
+                                         timeout=30) as queue_client:
+                item = await queue_of(queue_client, clerk, ready["code"])
+                handed = await decide(queue_client, clerk, item, "hand-over",
+                                      receiver_name="Lò Văn Sáng", identity_checked=True)
+                assert handed.status_code == 200, handed.text
+            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                view = await view_at(client, {"dossier_id": str(dossier_id_of(ready["code"])),
+                                              "code": ready["code"]}, 10)
+            assert [e["type"] for e in view["timeline"] if not e["imported"]] == [
+                "DossierImported", "ResultDelivered"]
+            assert datetime.fromisoformat(view["ended_at"]) == \
+                datetime.fromisoformat(ready["history"][-1]["at"])  # when the old one signed
+
+            # Online, the old PDF is available at once, and the applicant downloads it as it
+            # was (intake checks it against the hash the import announced).
+            online, pdf = await import_signed_online(stack, tmp_path, working[0], now)
+            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                await view_at(client, {"dossier_id": str(dossier_id_of(online["code"])),
+                                       "code": online["code"]}, 10)
+                download = await client.get(f"/api/dossiers/{online['code']}/result",
+                                            params={"id_number": online["applicant"]["id_number"]})
+            assert download.status_code == 200, download.text
+            assert download.content == pdf
+
             # A dossier the agency asked a supplement of in the old system lands waiting on the
             # applicant, with the old deadline and documents; nothing is sent at import; the
             # applicant's supplement over the API resumes the agency's work, which goes on.
@@ -398,17 +467,18 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                                      database_url=database_url)
     report = result.report()
     assert report["findings_total"] == 0, report["findings"][:5]
-    # The thousand, and the one imported awaiting a supplement.
-    assert report["imported"]["dossiers"] == COUNT + 1
-    assert report["imported"]["events"] == COUNT + 1
+    # The thousand, the one imported awaiting a supplement and the one signed, online.
+    extra = [{"status": 5}, {"status": 9}]
+    assert report["imported"]["dossiers"] == COUNT + 2
+    assert report["imported"]["events"] == COUNT + 2
     assert report["imported"]["statuses"] == {
-        str(status): sum(1 for line in [*lines, {"status": 5}] if line["status"] == status)
+        str(status): sum(1 for line in [*lines, *extra] if line["status"] == status)
         for status in sorted({line["status"] for line in lines} | {5}, key=str)}
     taken_over = sum(1 for line in going if line["status"] == 2)
     # The takeovers, the carried-on dossier's appraisal, approval, signature, delivery, the
-    # desk's acceptance and the confirmed withdrawal.
-    assert report["imported"]["continued_events"] >= taken_over + 6
+    # desk's acceptance, the confirmed withdrawal and the two deliveries of old results.
+    assert report["imported"]["continued_events"] >= taken_over + 8
     assert report["native"]["dossiers"] == 1
-    assert report["dossiers"] == COUNT + 2
+    assert report["dossiers"] == COUNT + 3
     print(f"motcua import-legacy: {COUNT} dossiers in {import_seconds:.1f} s (judged, sealed, "
           f"signed, published, shown by intake); whole test {time.monotonic() - started:.1f} s")

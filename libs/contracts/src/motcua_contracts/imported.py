@@ -26,13 +26,14 @@ from motcua_contracts.sealed import DATA_SEALED_SCHEMA_VERSION, SealedField, sea
 # checked (1), where the receiving desk's officers check it as a native filing, in the competent
 # agency's hands (accepted 2, being processed 4), where its officers carry on, waiting on the
 # applicant after acceptance (the agency's supplement request 5, fees 6), which the applicant
-# answers here (`awaiting` says what was asked), or with a withdrawal the agency has to confirm
-# (7). A signed result waiting to be handed over (9) is not importable yet: the old system holds
-# the signed document (docs/legacy-import.md).
+# answers here (`awaiting` says what was asked), with a withdrawal the agency has to confirm
+# (7), or with a result the old system signed, waiting to be handed over (9: `result` names
+# the document, kept here as the result, which delivery hands over).
 FINISHED_STATUSES = (3, 8, 10)
 WAITING_STATUSES = (5, 6)
 WITHDRAWAL_STATUS = 7
-IN_PROGRESS_STATUSES = (1, 2, 4, *WAITING_STATUSES, WITHDRAWAL_STATUS)
+RESULT_READY_STATUS = 9
+IN_PROGRESS_STATUSES = (1, 2, 4, *WAITING_STATUSES, WITHDRAWAL_STATUS, RESULT_READY_STATUS)
 IMPORTABLE_STATUSES = (*IN_PROGRESS_STATUSES, *FINISHED_STATUSES)
 
 # An old system's dossier code, kept as it was: letters, digits and . _ / -, with at least one
@@ -79,6 +80,25 @@ class LegacyRequest(BaseModel):
                                    description="Fees: the amount due, in đồng.")
 
 
+class LegacyResult(BaseModel):
+    """The result an imported dossier at status 9 waits to hand over: the PDF the old system
+    signed, kept here as it was (never re-signed: `sealed_by` says whose seal it carries)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    result_number: str = Field(min_length=1, max_length=64,
+                               description="The result's number as the old system issued it.")
+    document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$",
+                                 description="SHA-256 of the PDF kept as the result: what the "
+                                             "download and the hand-over check.")
+    size: JsonInt = Field(ge=1, description="The PDF's size in bytes.")
+    signed_at: AwareDatetime = Field(description="When the old system signed it (its status 9 "
+                                                 "step).")
+    sealed_by: str = Field(min_length=1, max_length=100,
+                           description="Whose seal the PDF carries: the old system's, not a "
+                                       "certificate of this system's provincial CA.")
+
+
 class DossierImported(Event):
     """A dossier brought in from the system being replaced, at the status it had there.
 
@@ -109,23 +129,26 @@ class DossierImported(Event):
     received_at: AwareDatetime = Field(description="When the old system received it.")
     status: JsonInt = Field(description="The national status code it has at import: 1 (not "
                                         "yet checked), 2 or 4 (in progress), 5 or 6 (waiting "
-                                        "on the applicant), 7 (a withdrawal to confirm), 3, 8 "
-                                        "or 10 (ended).")
+                                        "on the applicant), 7 (a withdrawal to confirm), 9 "
+                                        "(a signed result to hand over), 3, 8 or 10 (ended).")
     ended_at: AwareDatetime | None = Field(
         default=None, description="When processing ended (status 9, else 10, 8 or 3 in its "
                                   "history); null while in progress.")
     history: list[LegacyStep] = Field(
         min_length=1, max_length=200,
         description="The old system's steps, oldest first; the last one's status is `status`.")
-    continues_at: Literal["intake", "appraisal"] | None = Field(
+    continues_at: Literal["intake", "appraisal", "delivery"] | None = Field(
         default=None, description="The stage whose officers carry on with it: `intake` for a "
                                   "dossier not yet checked (status 1: the receiving desk's "
-                                  "check), else `appraisal` (in progress, a withdrawal to "
-                                  "confirm, or once the applicant answered); null for an ended "
-                                  "dossier.")
+                                  "check), `delivery` for a signed result to hand over (9), "
+                                  "else `appraisal` (in progress, a withdrawal to confirm, or "
+                                  "once the applicant answered); null for an ended dossier.")
     awaiting: LegacyRequest | None = Field(
         default=None, description="At status 5 or 6: what the applicant was asked for; null "
                                   "otherwise.")
+    result: LegacyResult | None = Field(
+        default=None, description="At status 9: the old system's signed result, kept here, "
+                                  "which delivery hands over; null otherwise.")
     dossier: DossierFacts = Field(
         description="The dossier as stages need it, with the old system's appointment "
                     "(`due_at`) and step deadlines, never counted again.")

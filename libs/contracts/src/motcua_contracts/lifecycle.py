@@ -207,7 +207,7 @@ def _imported(event: Event) -> DossierState:
     else:
         _expect(status in _IMPORTED_GOING, event.type, DossierState(),
                 f"an imported dossier at status {int(status)} cannot continue here (only 1, "
-                "2, 4, 5, 6 or 7)")
+                "2, 4, 5, 6, 7 or 9)")
         stage = _IMPORTED_AT.get(status, "appraisal")
         _expect(continues_at == stage, event.type, DossierState(),
                 f"an imported dossier at status {int(status)} continues at {stage}, not at "
@@ -217,6 +217,10 @@ def _imported(event: Event) -> DossierState:
     _expect((awaiting.what if awaiting else None) == wanted, event.type, DossierState(),
             f"an imported dossier at status {int(status)} awaits "
             f"{wanted or 'nothing from the applicant'}, not {awaiting.what if awaiting else None}")
+    result = getattr(event, "result", None)
+    _expect((result is not None) == (status == Status.RESULT_READY), event.type, DossierState(),
+            "an imported dossier carries the old system's signed result at status 9, and only "
+            f"there (status {int(status)}, result {'given' if result else 'none'})")
     facts = event.dossier  # type: ignore[attr-defined]
     withdrawing = status == Status.WITHDRAWAL_REQUESTED
     progress = status
@@ -242,10 +246,11 @@ def _imported(event: Event) -> DossierState:
 _IMPORTED_GOING: dict[Status, str | None] = {
     Status.SUBMITTED: None, Status.ACCEPTED: None, Status.IN_PROGRESS: None,
     Status.SUPPLEMENT_REQUESTED: "supplement", Status.AWAITING_FEES: "fees",
-    Status.WITHDRAWAL_REQUESTED: None}
+    Status.WITHDRAWAL_REQUESTED: None, Status.RESULT_READY: None}
 # The stage an imported dossier continues at, where it is not the competent agency's appraisal:
-# one not yet checked waits for the receiving desk's first check, as a native filing.
-_IMPORTED_AT: dict[Status, str] = {Status.SUBMITTED: "intake"}
+# one not yet checked waits for the receiving desk's first check, as a native filing; a signed
+# result waits at delivery, as after a native ResultSigned.
+_IMPORTED_AT: dict[Status, str] = {Status.SUBMITTED: "intake", Status.RESULT_READY: "delivery"}
 
 
 def _expect(condition: bool, kind: str, state: DossierState, why: str) -> None:

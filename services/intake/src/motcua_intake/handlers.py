@@ -251,6 +251,9 @@ class Intake:
             dossier.supplement_due_at = event.awaiting.respond_by
             dossier.supplement_documents = (list(event.awaiting.missing_documents)
                                             if event.awaiting.what == "supplement" else None)
+        if event.result is not None:
+            # The old system's signed result, kept here: the download checks it by this hash.
+            dossier.result_sha256 = event.result.document_sha256
         if event.ended_at is not None:
             # The end is the old system's, not the moment of the import.
             dossier.ended_at = event.ended_at
