@@ -34,7 +34,7 @@ from motcua_contracts.delivery import (
     s10_check_digit,
 )
 from motcua_contracts.dossier import DeliveryChoice, Document, DossierFacts
-from motcua_contracts.imported import DossierImported, LegacyStep
+from motcua_contracts.imported import DossierImported, LegacyResult, LegacyStep
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierOverdue,
@@ -63,9 +63,12 @@ PATHS = {  # path -> weight (share of dossiers)
     "apology": 3, "withdrawal": 3, "overdue": 2, "imported": 5,
 }
 # An imported dossier's status in the old system -> weight: most ended there, some continued
-# here by the agency's officers (4 recommended at once, 2 taken over first) to delivery.
-IMPORTED = {10: 50, 3: 5, 8: 5, 4: 30, 2: 10}
+# here to delivery by the agency's officers (4 recommended at once, 2 taken over first) or
+# after the desk's first check (1), a withdrawal confirmed (7), an old signed result delivered
+# online (9).
+IMPORTED = {10: 45, 3: 5, 8: 5, 4: 25, 2: 8, 1: 4, 7: 4, 9: 4}
 SOURCE_SYSTEM = "Hệ thống một cửa điện tử cũ"
+_CONTINUES = {1: "intake", 9: "delivery"}  # where else an imported dossier goes on: appraisal
 
 SignerOf = Callable[[str, str | None], Signer]
 
@@ -137,8 +140,22 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
     rng, start = j.rng, j.now
     if path == "imported":
         last = _imported(j)
+        status = last.status  # type: ignore[attr-defined]
         if last.continues_at is None:  # type: ignore[attr-defined]
             return j.events
+        if status == 7:  # the agency confirms the withdrawal the old system had not
+            j.emit(DossierStopped, "appraisal", cause=last, reason="Công dân rút hồ sơ")
+            return j.events
+        if status == 9:  # the old signed result, made available online
+            ready = last.result.signed_at  # type: ignore[attr-defined]
+            j.emit(ResultDelivered, "delivery", cause=last, hours=0.1, channel="online",
+                   delivered_at=j.now + timedelta(hours=0.1),
+                   on_time=ready <= (j.facts.due_at or ready))
+            return j.events
+        if status == 1:  # the desk's first check, the appointment from the old reception
+            j.facts = j.facts.model_copy(update={
+                "due_at": j.facts.received_at + timedelta(days=15)})
+            last = j.emit(DossierAccepted, "intake", cause=last, dossier=j.facts)
         return _decided(j, last, path, consulted)
     last = j.emit(DossierSubmitted, "intake", cause=None, hours=0, code=j.facts.code,
                   procedure_code=j.facts.procedure_code, channel="online",
@@ -262,14 +279,20 @@ def _imported(j: _Journey) -> Event:
                3: [step(0, 1), step(0.1, 3)],
                8: [step(0, 2), step(1, 4), step(2, 7), step(2.2, 8)],
                4: [step(0, 2), step(1, 4)],
-               2: [step(0, 2)]}[status]
+               2: [step(0, 2)],
+               1: [step(0, 1)],
+               7: [step(0, 2), step(1, 4), step(2, 7)],
+               9: [step(0, 2), step(1, 4), step(rng.uniform(2, 18), 9)]}[status]
     if status == 10:
         history.append(step((history[-1].at - received).days + 1.0, 10))
     ended = status in (3, 8, 10)
     ended_at = (next((s.at for s in history if s.status == 9), history[-1].at)
-                if ended else None)
+                if ended or status == 9 else None)
     j.facts = j.facts.model_copy(update={"received_at": received,
-                                         "due_at": None if status == 3 else due})
+                                         "due_at": None if status in (1, 3) else due})
+    result = LegacyResult(result_number=f"{rng.randrange(10**4)}/2026/KQ-CU",
+                          document_sha256=j.sha(), size=180_000, signed_at=history[-1].at,
+                          sealed_by=SOURCE_SYSTEM) if status == 9 else None
     imported = j.emit(DossierImported, IMPORT, cause=None, hours=0,
                       source_system=SOURCE_SYSTEM, code=j.facts.code,
                       procedure_code=j.facts.procedure_code, channel="counter",
@@ -277,7 +300,8 @@ def _imported(j: _Journey) -> Event:
                       delivery=DeliveryChoice(channel=j.facts.delivery_channel,
                                               address=j.facts.delivery_address),
                       received_at=received, status=status, ended_at=ended_at, history=history,
-                      continues_at=None if ended else "appraisal", dossier=j.facts)
+                      continues_at=None if ended else _CONTINUES.get(status, "appraisal"),
+                      result=result, dossier=j.facts)
     if status == 2:  # the agency holds it now, as appraisal's on_imported says
         j.emit(DossierTakenOver, "appraisal", cause=imported, hours=0.01)
     return imported
