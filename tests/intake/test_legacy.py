@@ -25,6 +25,7 @@ from motcua_catalogue.working_time import VIETNAM
 from motcua_cli.legacy import beside, sample_lines, sample_results
 from motcua_contracts import DossierState, IllegalTransition, Status, advance, new_event
 from motcua_contracts.appraisal import DossierTakenOver
+from motcua_contracts.dossier import Document
 from motcua_contracts.intake import FeesPaid, SupplementExpired, SupplementProvided
 from motcua_delivery.handlers import Delivery
 from motcua_intake import domain
@@ -41,7 +42,8 @@ from motcua_runtime.stage import Emitter
 from motcua_runtime.trust import Verifier
 from motcua_runtime.work_items import WITHDRAWAL
 from tests.catalogue.test_communes import LAO_CAI  # the shipped catalogue, with communes
-from tests.fakes import FakeDossiers, FakeWorkItems, emitted
+from tests.fakes import FakeDossiers, FakeWorkItems, drain, emitted
+from tests.fakes import event as fake_event
 from tests.support import signer_of
 
 CATALOGUE = default_catalogue()
@@ -544,3 +546,32 @@ def test_a_signed_result_is_checked_before_anything_is_imported(tmp_path):
     (tmp_path / "ket-qua").mkdir()
     (tmp_path / "ket-qua" / "a.pdf").write_bytes(PDF)
     assert beside(tmp_path / "cu.jsonl")("ket-qua/a.pdf") == PDF
+
+
+def test_the_supplement_a_desk_asked_of_an_unchecked_import_comes_back_to_the_desk():
+    """The desk asks for a supplement of a dossier imported at 1: the applicant's answer brings
+    the desk's item back, never the automatic check (the dossier's other files stayed in the
+    old system, so a check of the files here would refuse it for documents it has)."""
+    [item] = judge(unchecked_line())
+    imported, _ = event_of(item)
+    dossiers = FakeDossiers()
+    emitter = Emitter(signer_of("intake").producer, "t")
+    intake = Intake(CATALOGUE, WorkingCalendar())  # automatic
+    intake.on_imported(imported, dossiers, emitter)
+    [desk] = dossiers.work_items.for_dossier(imported.dossier_id)
+    ask = intake.work_queue()["request-supplement"]
+    context = SimpleNamespace(repository=dossiers, now=NOW,
+                              officer=SimpleNamespace(actor="officer:tran.b"))
+    ask.apply(desk, ask.body(missing_documents=["Bản sao sổ hộ khẩu"], reason="Thiếu"),
+              emitter, context)
+    [asked] = drain(emitter)
+    intake.follow(asked, dossiers, emitter)
+    drain(emitter)
+    assert (dossiers.get(imported.dossier_id).status_code, desk.state) == (5, "waiting")
+    supplied = fake_event(SupplementProvided, producer=signer_of("intake").producer,
+                          cause=asked, resumes="intake", documents=[Document(
+                              name="Bản sao sổ hộ khẩu", sha256="a" * 64, size=1000)])
+    intake.on_supplement_provided(supplied, dossiers, emitter)
+    assert drain(emitter) == []  # neither accepted nor refused by the automatic check
+    assert desk.state == "open" and "missing_documents" not in desk.context
+    assert dossiers.get(imported.dossier_id).status_code == 1
