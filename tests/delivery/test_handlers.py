@@ -419,5 +419,6 @@ def test_the_post_offices_decisions_do_not_apply_to_the_desks_item_nor_the_rever
 def test_the_stage_takes_signed_results_and_hand_offs_to_the_post_office():
     stage = delivery_stage(DELIVERY)
 
-    assert set(stage.handlers) == {"ResultSigned", "ResultHandedToPost"}
+    # And a dossier imported with the old system's signed result (docs/legacy-import.md).
+    assert set(stage.handlers) == {"ResultSigned", "ResultHandedToPost", "DossierImported"}
     assert set(DELIVERY.work_queue()) == {"hand-over", "hand-to-post", "pick-up", "deliver"}

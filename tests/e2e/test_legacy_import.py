@@ -1,17 +1,21 @@
 """Importing dossiers from the system being replaced, on the real stack (the embedded broker and
 Postgres, every service as its own process, the operations view too, intake's mail pointed at a
 real SMTP server): `motcua import-legacy` brings in 1,000 dossiers, half ended and half in
-progress. They appear in the citizens' lookup with their codes, appointments and old history as
-the file gave them; the II.06a report and the operations view count them; those in progress
-wait in the competent agencies' appraisal queues with their original appointments; nothing is
-sent to anyone (while a native dossier filed beside them gets its e-mail); a second run imports
-nothing again; an officer carries one on to delivery as native work, under its old
-appointment; a file with one bad line is refused whole, naming the line; and the auditors'
-replay verifies every event and counts the imported history apart from the native."""
+progress (at every status the import takes). They appear in the citizens' lookup with their
+codes, appointments and old history as the file gave them; the II.06a report and the operations
+view count them; those in the agency's hands wait in the competent agencies' appraisal queues
+with their original appointments (a withdrawal to confirm as its withdrawal item), those not yet
+checked in the receiving desk's queue; nothing is sent to anyone (while a native dossier filed
+beside them gets its e-mail); a second run imports nothing again; an officer carries one on to
+delivery as native work, under its old appointment, a desk officer accepts one not yet checked
+and an agency's officer confirms a withdrawal; a file with one bad line is refused whole, naming
+the line; and the auditors' replay verifies every event and counts the imported history apart
+from the native."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -26,12 +30,14 @@ from sqlalchemy import text
 
 from motcua_audit.replay import replay
 from motcua_audit.sources import TopicSource
+from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.working_time import VIETNAM
 from motcua_cli.embedded import free_port
-from motcua_cli.legacy import sample_lines
+from motcua_cli.legacy import sample_lines, sample_results
 from motcua_cli.samples import sample_pdf, sample_submission, upload_sample_files
 from motcua_contracts import Headers
+from motcua_intake.domain import appointment
 from motcua_intake.legacy import dossier_id_of
 from motcua_runtime.db import create_engine
 from tests.notify.smtp import smtp_server
@@ -95,6 +101,32 @@ async def import_waiting(stack, tmp_path: Path, going: list[dict], now: datetime
     return line
 
 
+async def import_signed_online(stack, tmp_path: Path, template: dict,
+                               now: datetime) -> tuple[dict, bytes]:
+    """Import one dossier whose result the old system signed, to be delivered online."""
+    received = now - timedelta(days=6)
+    pdf = sample_pdf("Kết quả giải quyết hồ sơ CU-TRUCTUYEN-000001")
+    (tmp_path / "truc-tuyen").mkdir()
+    (tmp_path / "truc-tuyen" / "ket-qua.pdf").write_bytes(pdf)
+    line = {
+        **{key: template[key] for key in ("applicant", "channel", "procedure_code")},
+        "code": "CU-TRUCTUYEN-000001", "delivery": {"channel": "online"},
+        "received_at": received.isoformat(), "due_at": (now + timedelta(days=2)).isoformat(),
+        "status": 9, "result_file": "ket-qua.pdf", "result_number": "77/2026/KQ-CU",
+        "result_sha256": hashlib.sha256(pdf).hexdigest(),
+        "history": [
+            {"at": received.isoformat(), "actor": "legacy:tran.b", "status": 2},
+            {"at": (received + timedelta(days=1)).isoformat(), "actor": "legacy:le.c",
+             "status": 4},
+            {"at": (now - timedelta(days=1)).isoformat(), "actor": "legacy:le.c", "status": 9,
+             "note": "Đã ký kết quả"}]}
+    export = tmp_path / "truc-tuyen" / "da-ky.jsonl"
+    export.write_text(json.dumps(line, ensure_ascii=False) + "\n")
+    code, out, err = await import_legacy(stack, str(export), "--wait", "30")
+    assert code == 0 and "intake shows 1 of 1" in out, (out, err)
+    return line, pdf
+
+
 async def scalar(database_url: str, query: str, **values) -> int:
     engine = create_engine(database_url)
     try:
@@ -128,9 +160,17 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
     lines = sample_lines(COUNT, random.Random(5), default_catalogue(), now)
     export = tmp_path / "mot-cua-cu.jsonl"
     export.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+    for name, content in sample_results(lines).items():  # the signed results of those at 9
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(content)
     ended = [line for line in lines if line["status"] in (3, 8, 10)]
-    going = [line for line in lines if line["status"] in (2, 4)]
+    going = [line for line in lines if line["status"] not in (3, 8, 10)]
     assert (len(ended), len(going)) == (COUNT // 2, COUNT // 2)
+    assert {line["status"] for line in going} == {1, 2, 4, 5, 6, 7, 9}
+    # 1: at the receiving desk; 9: at the delivery desk.
+    at_agency = [line for line in going if line["status"] not in (1, 9)]
+    signed = [line for line in going if line["status"] == 9]
+    working = [line for line in going if line["status"] in (2, 4)]
     ids = [dossier_id_of(line["code"]) for line in lines]
 
     database_url, topic = await infra.isolated("legacy")
@@ -143,12 +183,12 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                            env=env) as stack:
             # A file with one bad line is refused whole: nothing of it is published.
             bad = [dict(line, code=f"X{n}-{line['code']}") for n, line in enumerate(lines[:10])]
-            bad[6]["status"] = 7
+            bad[6]["status"] = 11
             wrong = tmp_path / "sai.jsonl"
             wrong.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n"
                                      for line in bad))
             code, _, err = await import_legacy(stack, str(wrong))
-            assert code == 1 and f"{wrong}:7: status 7 cannot be imported" in err, err
+            assert code == 1 and f"{wrong}:7: status 11 cannot be imported" in err, err
 
             importing = time.monotonic()
             code, out, err = await import_legacy(stack, str(export), "--wait", "60")
@@ -158,7 +198,10 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
 
             async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
                 # The lookup: codes, appointments, status and the old history as the file had.
-                for line in [*ended[:15], *going[:15]]:
+                shown = [*ended[:15], *going[:15],
+                         *(next(line for line in going if line["status"] == s)
+                           for s in (1, 7, 9))]
+                for line in shown:
                     answer = await client.get(f"/api/dossiers/{line['code']}",
                                               params={"id_number": line["applicant"]["id_number"]})
                     assert answer.status_code == 200, answer.text
@@ -180,7 +223,8 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
 
                 # The public lookup page tells the old steps from what happened here.
                 page = await client.get("/tra-cuu", params={
-                    "code": going[0]["code"], "id_number": going[0]["applicant"]["id_number"]})
+                    "code": working[0]["code"],
+                    "id_number": working[0]["applicant"]["id_number"]})
                 assert page.status_code == 200, page.text
                 assert "Trên hệ thống cũ (Hệ thống một cửa điện tử cũ)" in page.text
                 assert "Chuyển từ hệ thống một cửa cũ sang" in page.text
@@ -192,18 +236,20 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                           "to": today.isoformat()}
                 report = (await client.get("/api/reports", params=period,
                                            headers=admin)).json()["total"]
-                delivered = sum(1 for line in ended if line["status"] == 10)
+                # Resolved: delivered, and those whose result was ready (9), as natively.
+                resolved = [line for line in lines if line["status"] in (9, 10)]
                 assert report["received"]["total"] == COUNT
-                assert report["resolved"]["total"] == delivered
+                assert report["resolved"]["total"] == len(resolved)
                 assert report["refused"] == sum(1 for line in ended if line["status"] == 3)
                 assert report["stopped"] == sum(1 for line in ended if line["status"] == 8)
-                assert report["in_progress"]["total"] == len(going)
-                late = sum(1 for line in ended if line["status"] == 10 and next(
-                    s["at"] for s in line["history"] if s["status"] == 9) > line["due_at"])
+                assert report["in_progress"]["total"] == len(going) - len(signed)
+                late = sum(1 for line in resolved if datetime.fromisoformat(next(
+                    s["at"] for s in line["history"] if s["status"] == 9)) >
+                    datetime.fromisoformat(line["due_at"]))
                 assert report["resolved"]["late"] == late
 
                 # Those in progress wait in their agency's appraisal queue, original due time.
-                sample = going[0]
+                sample = working[0]
                 agency = default_catalogue().procedures[sample["procedure_code"]].agency
                 queue = await client.get(
                     f"{stack.queue_url('appraisal')}/api/work-items", params={"limit": 1000},
@@ -225,15 +271,35 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                     assert time.monotonic() < deadline, "the native dossier's e-mail never came"
                     await asyncio.sleep(0.2)
 
-            going_ids = [dossier_id_of(line["code"]) for line in going]
+            # Open for the officers: in the agency's hands (2, 4) and a withdrawal to confirm
+            # (7); waiting for the applicant's answer: 5 and 6.
+            going_ids = [dossier_id_of(line["code"]) for line in at_agency]
             await eventually(database_url, "SELECT count(*) FROM appraisal.work_items WHERE "
-                             "dossier_id = ANY(:ids) AND state = 'open'", len(going),
+                             "dossier_id = ANY(:ids) AND state = 'open'",
+                             sum(1 for line in at_agency if line["status"] not in (5, 6)),
                              ids=going_ids)
+            kinds_of = {row.dossier_id: (row.kind, row.state) for row in await rows(
+                database_url, "SELECT dossier_id, kind, state FROM appraisal.work_items "
+                "WHERE dossier_id = ANY(:ids)", ids=going_ids)}
+            assert kinds_of == {dossier_id_of(line["code"]): (
+                "withdrawal" if line["status"] == 7 else "dossier",
+                "waiting" if line["status"] in (5, 6) else "open") for line in at_agency}
             due = {row.dossier_id: row.due_at for row in await rows(
                 database_url, "SELECT dossier_id, due_at FROM appraisal.work_items "
                 "WHERE dossier_id = ANY(:ids)", ids=going_ids)}
             assert due == {dossier_id_of(line["code"]): datetime.fromisoformat(line["due_at"])
-                           for line in going}
+                           for line in at_agency}
+            # Not yet checked: the receiving desk's items (intake's queue), no appointment yet.
+            unchecked = [line for line in going if line["status"] == 1]
+            assert await scalar(database_url, "SELECT count(*) FROM intake.work_items WHERE "
+                                "dossier_id = ANY(:ids) AND state = 'open'",
+                                ids=[dossier_id_of(line["code"]) for line in unchecked]) == \
+                len(unchecked)
+            # A signed result to hand over: the delivery desk's item, the old PDF the result.
+            assert await scalar(database_url, "SELECT count(*) FROM delivery.work_items WHERE "
+                                "dossier_id = ANY(:ids) AND state = 'open'",
+                                ids=[dossier_id_of(line["code"]) for line in signed]) == \
+                len(signed)
             # The operations view has every one, at its status, ended when the old system said.
             await eventually(database_url, "SELECT count(*) FROM operations.dossiers "
                              "WHERE dossier_id = ANY(:ids)", COUNT, ids=ids)
@@ -267,7 +333,7 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
 
             # An officer carries on with one in progress: from there on it is native work,
             # through every stage to delivery, and its applicant is told of the result.
-            carried = going[1]
+            carried = working[1]
             agency = default_catalogue().procedures[carried["procedure_code"]].agency
             officer = officer_headers(agency, "appraisal", "tham.dinh")
             async with httpx.AsyncClient(base_url=stack.queue_url("appraisal"),
@@ -289,6 +355,81 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
             while carried["applicant"]["email"] not in {m["To"] for m in inbox.messages}:
                 assert time.monotonic() < deadline, "the carried-on dossier's e-mail never came"
                 await asyncio.sleep(0.2)
+
+            # A desk officer checks one the old desk had not: accepted here (a native
+            # DossierAccepted caused by the import), the appointment counted from the old
+            # reception; it goes on as native work.
+            first = unchecked[0]
+            procedure = default_catalogue().procedures[first["procedure_code"]]
+            desk = officer_headers(procedure.agency, "intake", "mot.cua")
+            first_seen = {"dossier_id": str(dossier_id_of(first["code"])), "code": first["code"]}
+            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                item = await queue_of(client, desk, first["code"])
+                claimed = await client.post(f"/api/work-items/{item['id']}/claim", headers=desk)
+                assert claimed.status_code == 200, claimed.text
+                decided = await decide(client, desk, item, "accept")
+                assert decided.status_code == 200, decided.text
+                deadline = time.monotonic() + 60
+                while True:
+                    view = (await client.get(f"/api/dossiers/{first_seen['dossier_id']}")).json()
+                    if view["status"]["code"] != 1:
+                        break
+                    assert time.monotonic() < deadline, view["timeline"]
+                    await asyncio.sleep(0.3)
+            accepted = next(e for e in view["timeline"] if e["type"] == "DossierAccepted")
+            assert accepted["actor"].endswith("mot.cua"), accepted
+            due, _ = appointment(procedure.for_case(None), WorkingCalendar(),
+                                 datetime.fromisoformat(first["received_at"]))
+            assert datetime.fromisoformat(view["first_due_at"]) == due
+
+            # An agency's officer confirms a withdrawal the old system had not: stopped (8).
+            withdrawing = next(line for line in going if line["status"] == 7)
+            agency = default_catalogue().procedures[withdrawing["procedure_code"]].agency
+            officer = officer_headers(agency, "appraisal", "tham.dinh")
+            async with httpx.AsyncClient(base_url=stack.queue_url("appraisal"),
+                                         timeout=30) as queue_client:
+                item = await queue_of(queue_client, officer, withdrawing["code"],
+                                      kind="withdrawal")
+                claimed = await queue_client.post(f"/api/work-items/{item['id']}/claim",
+                                                  headers=officer)
+                assert claimed.status_code == 200, claimed.text
+                decided = await decide(queue_client, officer, item, "confirm-withdrawal")
+                assert decided.status_code == 200, decided.text
+            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                view = await view_at(client, {"dossier_id": str(dossier_id_of(
+                    withdrawing["code"])), "code": withdrawing["code"]}, 8)
+            # (Marked overdue first if its old appointment had passed.)
+            assert [e["type"] for e in view["timeline"] if not e["imported"]
+                    and e["type"] != "DossierOverdue"] == ["DossierImported", "DossierStopped"]
+
+            # The desk hands over a result the old system signed, as a native one: delivered.
+            ready = signed[0]
+            agency = default_catalogue().procedures[ready["procedure_code"]].agency
+            clerk = officer_headers(agency, "delivery", "tra.ket.qua")
+            async with httpx.AsyncClient(base_url=stack.queue_url("delivery"),
+                                         timeout=30) as queue_client:
+                item = await queue_of(queue_client, clerk, ready["code"])
+                handed = await decide(queue_client, clerk, item, "hand-over",
+                                      receiver_name="Lò Văn Sáng", identity_checked=True)
+                assert handed.status_code == 200, handed.text
+            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                view = await view_at(client, {"dossier_id": str(dossier_id_of(ready["code"])),
+                                              "code": ready["code"]}, 10)
+            assert [e["type"] for e in view["timeline"] if not e["imported"]] == [
+                "DossierImported", "ResultDelivered"]
+            assert datetime.fromisoformat(view["ended_at"]) == \
+                datetime.fromisoformat(ready["history"][-1]["at"])  # when the old one signed
+
+            # Online, the old PDF is available at once, and the applicant downloads it as it
+            # was (intake checks it against the hash the import announced).
+            online, pdf = await import_signed_online(stack, tmp_path, working[0], now)
+            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                await view_at(client, {"dossier_id": str(dossier_id_of(online["code"])),
+                                       "code": online["code"]}, 10)
+                download = await client.get(f"/api/dossiers/{online['code']}/result",
+                                            params={"id_number": online["applicant"]["id_number"]})
+            assert download.status_code == 200, download.text
+            assert download.content == pdf
 
             # A dossier the agency asked a supplement of in the old system lands waiting on the
             # applicant, with the old deadline and documents; nothing is sent at import; the
@@ -327,16 +468,18 @@ async def test_a_thousand_dossiers_from_the_old_system(infra, log_dir, signing_k
                                      database_url=database_url)
     report = result.report()
     assert report["findings_total"] == 0, report["findings"][:5]
-    # The thousand, and the one imported awaiting a supplement.
-    assert report["imported"]["dossiers"] == COUNT + 1
-    assert report["imported"]["events"] == COUNT + 1
+    # The thousand, the one imported awaiting a supplement and the one signed, online.
+    extra = [{"status": 5}, {"status": 9}]
+    assert report["imported"]["dossiers"] == COUNT + 2
+    assert report["imported"]["events"] == COUNT + 2
     assert report["imported"]["statuses"] == {
-        str(status): sum(1 for line in [*lines, {"status": 5}] if line["status"] == status)
+        str(status): sum(1 for line in [*lines, *extra] if line["status"] == status)
         for status in sorted({line["status"] for line in lines} | {5}, key=str)}
     taken_over = sum(1 for line in going if line["status"] == 2)
-    # The takeovers, and the carried-on dossier's appraisal, approval, signature, delivery.
-    assert report["imported"]["continued_events"] >= taken_over + 4
+    # The takeovers, the carried-on dossier's appraisal, approval, signature, delivery, the
+    # desk's acceptance, the confirmed withdrawal and the two deliveries of old results.
+    assert report["imported"]["continued_events"] >= taken_over + 8
     assert report["native"]["dossiers"] == 1
-    assert report["dossiers"] == COUNT + 2
+    assert report["dossiers"] == COUNT + 3
     print(f"motcua import-legacy: {COUNT} dossiers in {import_seconds:.1f} s (judged, sealed, "
           f"signed, published, shown by intake); whole test {time.monotonic() - started:.1f} s")

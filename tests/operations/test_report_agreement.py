@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from motcua_audit.generator import PATHS, journey
 from motcua_catalogue import Procedure, WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
-from motcua_cli.legacy import sample_lines
+from motcua_cli.legacy import sample_lines, sample_results
 from motcua_contracts import Event, new_event
 from motcua_contracts.appraisal import DossierAppraised, FeesRequested
 from motcua_contracts.approval import DossierApproved
@@ -103,9 +103,11 @@ def imported() -> list[list[Event]]:
     catalogue, keys = default_catalogue(), Keyring()
     signer = signer_of("import")
     made: list[list[Event]] = []
+    lines = sample_lines(24, random.Random(3), catalogue, NOW)
+    results = sample_results(lines)  # the signed PDFs of those at 9
     for item in read_lines("cu.jsonl", "".join(
-            json.dumps(line, ensure_ascii=False) + "\n"
-            for line in sample_lines(24, random.Random(3), catalogue, NOW)), catalogue, now=NOW):
+            json.dumps(line, ensure_ascii=False) + "\n" for line in lines), catalogue, now=NOW,
+            read_result=results.__getitem__):
         keys.keys[item.dossier.dossier_id] = new_data_key()
         made.append([imported_event(item, producer=signer.producer, seal=keys.seal,
                                     sign=signer.sign, actor="operator:admin",

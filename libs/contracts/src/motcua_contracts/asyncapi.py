@@ -43,7 +43,7 @@ RECEIVES: dict[str, frozenset[str]] = {
         "DossierStopped", "DossierImported"}),
     "approval": frozenset({"DossierAppraised", "DossierStopped"}),
     "signing": frozenset({"DossierApproved", "DossierDenied", "DossierStopped"}),
-    "delivery": frozenset({"ResultSigned", "ResultHandedToPost"}),
+    "delivery": frozenset({"ResultSigned", "ResultHandedToPost", "DossierImported"}),
     "audit": _EVERYTHING,
     "operations": _EVERYTHING,
     # `motcua import-legacy` receives nothing: it only sends the dossiers it brings in.

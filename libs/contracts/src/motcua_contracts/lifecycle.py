@@ -196,34 +196,61 @@ def advance(state: DossierState, event: Event) -> DossierState:
 
 def _imported(event: Event) -> DossierState:
     """A dossier imported at the status it had in the old system: ended, or held by the stage
-    it continues at (the competent agency's appraisal), with the supplements it was asked for."""
+    it continues at (the receiving desk's check for one not yet checked, else the competent
+    agency's appraisal), with the supplements it was asked for and a withdrawal it waits to
+    confirm."""
     status = Status(event.status)  # type: ignore[attr-defined]
     continues_at: str | None = event.continues_at  # type: ignore[attr-defined]
     if status in TERMINAL:
         _expect(continues_at is None, event.type, DossierState(), f"an ended dossier (status "
                 f"{int(status)}) continues nowhere, not at {continues_at}")
     else:
-        _expect(status in _IMPORTED_GOING and continues_at == "appraisal",
-                event.type, DossierState(), f"an imported dossier at status {int(status)} "
-                "cannot continue here (only 2, 4, 5 or 6, at appraisal)")
+        _expect(status in _IMPORTED_GOING, event.type, DossierState(),
+                f"an imported dossier at status {int(status)} cannot continue here (only 1, "
+                "2, 4, 5, 6, 7 or 9)")
+        stage = _IMPORTED_AT.get(status, "appraisal")
+        _expect(continues_at == stage, event.type, DossierState(),
+                f"an imported dossier at status {int(status)} continues at {stage}, not at "
+                f"{continues_at}")
     awaiting = getattr(event, "awaiting", None)
     wanted = _IMPORTED_GOING.get(status)
     _expect((awaiting.what if awaiting else None) == wanted, event.type, DossierState(),
             f"an imported dossier at status {int(status)} awaits "
             f"{wanted or 'nothing from the applicant'}, not {awaiting.what if awaiting else None}")
+    result = getattr(event, "result", None)
+    _expect((result is not None) == (status == Status.RESULT_READY), event.type, DossierState(),
+            "an imported dossier carries the old system's signed result at status 9, and only "
+            f"there (status {int(status)}, result {'given' if result else 'none'})")
     facts = event.dossier  # type: ignore[attr-defined]
+    withdrawing = status == Status.WITHDRAWAL_REQUESTED
+    progress = status
+    if withdrawing:
+        # The withdrawal is pending over the status it was asked at: the old step before it,
+        # in the agency's hands (2 or 4), which the agency's confirmation ends.
+        before = [s.status for s in event.history  # type: ignore[attr-defined]
+                  if s.status != Status.WITHDRAWAL_REQUESTED]
+        progress = Status(before[-1]) if before else Status.SUBMITTED
+        _expect(progress in _WORKING, event.type, DossierState(),
+                f"an imported withdrawal is confirmed by the competent agency: it was asked at "
+                f"status {int(progress)}, not 2 or 4")
     # Waiting on the applicant as after a native request of the agency: the applicant holds it,
     # and appraisal resumes when they answer.
-    return DossierState(progress=status, holder=APPLICANT if wanted else continues_at,
+    return DossierState(progress=progress, holder=APPLICANT if wanted else continues_at,
                         supplement_from=continues_at if wanted == "supplement" else None,
                         agency=event.agency, supplements=facts.supplements_requested,
+                        withdrawal_requested=withdrawing,
                         delivery_channel=event.delivery.channel)  # type: ignore[attr-defined]
 
 
 # The statuses an imported dossier continues at, and what each awaits from the applicant.
 _IMPORTED_GOING: dict[Status, str | None] = {
-    Status.ACCEPTED: None, Status.IN_PROGRESS: None,
-    Status.SUPPLEMENT_REQUESTED: "supplement", Status.AWAITING_FEES: "fees"}
+    Status.SUBMITTED: None, Status.ACCEPTED: None, Status.IN_PROGRESS: None,
+    Status.SUPPLEMENT_REQUESTED: "supplement", Status.AWAITING_FEES: "fees",
+    Status.WITHDRAWAL_REQUESTED: None, Status.RESULT_READY: None}
+# The stage an imported dossier continues at, where it is not the competent agency's appraisal:
+# one not yet checked waits for the receiving desk's first check, as a native filing; a signed
+# result waits at delivery, as after a native ResultSigned.
+_IMPORTED_AT: dict[Status, str] = {Status.SUBMITTED: "intake", Status.RESULT_READY: "delivery"}
 
 
 def _expect(condition: bool, kind: str, state: DossierState, why: str) -> None:

@@ -22,7 +22,7 @@ from motcua_contracts.appraisal import (
 )
 from motcua_contracts.approval import DossierReturned
 from motcua_contracts.dossier import ProcedureTerms
-from motcua_contracts.imported import DossierImported
+from motcua_contracts.imported import WITHDRAWAL_STATUS, DossierImported
 from motcua_contracts.intake import (
     DossierAccepted,
     FeesPaid,
@@ -107,6 +107,12 @@ class Appraisal:
         waits for an officer, whatever the procedure's policy, since people were deciding it
         there. An ended one, or one continuing elsewhere, is nothing for appraisal."""
         if event.continues_at != STAGE:
+            return
+        if event.status == WITHDRAWAL_STATUS:
+            # The applicant asked to withdraw and the old system had not confirmed it: the
+            # agency's item to confirm, as after a native request (its officers confirm it).
+            take_over(items, WorkItem, event, event.dossier, STAGE, kind=WITHDRAWAL,
+                      context={"imported": event.source_system})
             return
         item = take_over(items, WorkItem, event, event.dossier, STAGE)
         accepted = next((step.at for step in event.history if step.status == 2),

@@ -2,9 +2,11 @@
 catalogue's agencies on every path the lifecycle allows (accepted and delivered online, at the
 counter or by post, refused, supplements at intake and at appraisal, fees, liên thông
 consultations between agencies, returns to appraisal, denials, apologies with a new appointment,
-overdue, withdrawal), each event signed by the key of the instance entitled to emit it (by post,
-the post office's own delivery instance picks up and delivers), dossiers interleaved on the
-partitions as on the real topic."""
+overdue, withdrawal) and dossiers brought in from the system being replaced (`DossierImported`,
+signed by the import key: ended there, or continued here to delivery), each event signed by the
+key of the instance entitled to emit it (by post, the post office's own delivery instance picks
+up and delivers), dossiers interleaved on the partitions as on the real topic. Every event is
+one the contracts accept (tests/audit/test_generator.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from motcua_contracts.appraisal import (
     ConsultationAnswered,
     ConsultationRequested,
     DossierAppraised,
+    DossierTakenOver,
     FeesRequested,
 )
 from motcua_contracts.approval import DossierApproved, DossierDenied, DossierReturned
@@ -31,6 +34,7 @@ from motcua_contracts.delivery import (
     s10_check_digit,
 )
 from motcua_contracts.dossier import DeliveryChoice, Document, DossierFacts
+from motcua_contracts.imported import DossierImported, LegacyResult, LegacyStep
 from motcua_contracts.intake import (
     DossierAccepted,
     DossierOverdue,
@@ -48,6 +52,7 @@ from motcua_runtime.keys import DEV_PASSPHRASE, Signer, ensure_keys, own_instanc
 
 PARTITIONS = 12
 STAGES = ("intake", "appraisal", "approval", "signing", "delivery")
+IMPORT = "import"  # the import key's service (`motcua import-legacy`), one shared key
 POST_OFFICE = "BUUDIEN"
 ADDRESS = "Số 1 Hoàng Liên"  # a synthetic applicant's, in no province in particular
 APPLICANT = {"full_name": "Nguyễn Thị Hoa", "id_number": "010203004567", "phone": "0912345678",
@@ -55,8 +60,15 @@ APPLICANT = {"full_name": "Nguyễn Thị Hoa", "id_number": "010203004567", "ph
 PATHS = {  # path -> weight (share of dossiers)
     "delivered": 34, "counter": 8, "postal": 8, "refused": 8, "intake_supplement": 6,
     "appraisal_supplement": 6, "fees": 6, "consultation": 6, "returned": 5, "denied": 5,
-    "apology": 3, "withdrawal": 3, "overdue": 2,
+    "apology": 3, "withdrawal": 3, "overdue": 2, "imported": 5,
 }
+# An imported dossier's status in the old system -> weight: most ended there, some continued
+# here to delivery by the agency's officers (4 recommended at once, 2 taken over first) or
+# after the desk's first check (1), a withdrawal confirmed (7), an old signed result delivered
+# online (9).
+IMPORTED = {10: 45, 3: 5, 8: 5, 4: 25, 2: 8, 1: 4, 7: 4, 9: 4}
+SOURCE_SYSTEM = "Hệ thống một cửa điện tử cũ"
+_CONTINUES = {1: "intake", 9: "delivery"}  # where else an imported dossier goes on: appraisal
 
 SignerOf = Callable[[str, str | None], Signer]
 
@@ -70,6 +82,7 @@ def prepare_keys(keys_dir: Path) -> SignerOf:
     instances = [(stage, None) for stage in STAGES]
     instances += [(stage, a) for a in sorted(own) for stage in STAGES[1:]]
     instances += [("delivery", POST_OFFICE)] if POST_OFFICE not in own else []
+    instances += [(IMPORT, None)]
     # Each shared key leaves out the agencies with their own instance, as `motcua up` makes it.
     # Throwaway keys of a synthetic log: the published development passphrase is enough.
     ensure_keys(keys_dir, instances, exclusions=own_instances(instances),
@@ -108,7 +121,8 @@ class _Journey:
     def emit(self, cls: type[Event], stage: str, *, cause: Event | None, hours: float | None = None,
              key_agency: str | None = None, agency: str | None = None, **payload: Any) -> Event:
         self.now += timedelta(hours=hours if hours is not None else self.rng.uniform(0.5, 20))
-        signer = self.signer_of(stage, key_agency or self.agency)
+        # The import key is one shared key (every agency): no agency has an import instance.
+        signer = self.signer_of(stage, None if stage == IMPORT else key_agency or self.agency)
         event = new_event(cls, dossier_id=self.dossier_id, agency=agency or self.agency,
                           producer=signer.producer, cause=cause, occurred_at=self.now,
                           sign=signer.sign, **payload)
@@ -124,6 +138,25 @@ class _Journey:
 
 def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
     rng, start = j.rng, j.now
+    if path == "imported":
+        last = _imported(j)
+        status = last.status  # type: ignore[attr-defined]
+        if last.continues_at is None:  # type: ignore[attr-defined]
+            return j.events
+        if status == 7:  # the agency confirms the withdrawal the old system had not
+            j.emit(DossierStopped, "appraisal", cause=last, reason="Công dân rút hồ sơ")
+            return j.events
+        if status == 9:  # the old signed result, made available online
+            ready = last.result.signed_at  # type: ignore[attr-defined]
+            j.emit(ResultDelivered, "delivery", cause=last, hours=0.1, channel="online",
+                   delivered_at=j.now + timedelta(hours=0.1),
+                   on_time=ready <= (j.facts.due_at or ready))
+            return j.events
+        if status == 1:  # the desk's first check, the appointment from the old reception
+            j.facts = j.facts.model_copy(update={
+                "due_at": j.facts.received_at + timedelta(days=15)})
+            last = j.emit(DossierAccepted, "intake", cause=last, dossier=j.facts)
+        return _decided(j, last, path, consulted)
     last = j.emit(DossierSubmitted, "intake", cause=None, hours=0, code=j.facts.code,
                   procedure_code=j.facts.procedure_code, channel="online",
                   applicant=j.facts.applicant,
@@ -165,6 +198,12 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
         last = j.emit(FeesPaid, "intake", cause=last, hours=wait.total_seconds() / 3600,
                       amount=100_000, receipt_number=f"BL-{rng.randrange(10**6):06d}",
                       dossier=j.facts)
+    return _decided(j, last, path, consulted)
+
+
+def _decided(j: _Journey, last: Event, path: str, consulted: str) -> list[Event]:
+    """From the agency's appraisal to the delivery: the part of a journey after acceptance."""
+    rng = j.rng
     if path == "consultation":
         request = j.emit(ConsultationRequested, "appraisal", cause=last, agency=consulted,
                          dossier=j.facts, lead_agency=j.agency, question="Ý kiến về quy hoạch?",
@@ -216,10 +255,56 @@ def _journey(j: _Journey, path: str, consulted: str) -> list[Event]:
     number = f"RR{serial}{s10_check_digit(serial)}VN"
     picked = j.emit(ResultPickedUpByPost, "delivery", cause=handed, key_agency=POST_OFFICE,
                     post_office=POST_OFFICE, tracking_number=number)
+    # Who signed for it is personal data, sealed as the post office seals it (schema 2 on).
     j.emit(ResultDelivered, "delivery", cause=picked, key_agency=POST_OFFICE, hours=30,
            channel="postal", delivered_at=j.now + timedelta(hours=30), on_time=on_time,
-           received_by="Nguyễn Thị Hoa", post_office=POST_OFFICE, tracking_number=number)
+           received_by=j.seal("Nguyễn Thị Hoa"), post_office=POST_OFFICE,
+           tracking_number=number)
     return j.events
+
+
+def _imported(j: _Journey) -> Event:
+    """A dossier brought in from the system being replaced, as `motcua import-legacy` makes it:
+    received there days before the import, at its status there, its appointment the old one."""
+    rng = j.rng
+    status = rng.choices(list(IMPORTED), weights=list(IMPORTED.values()))[0]
+    received = j.now - timedelta(days=rng.uniform(25, 90))  # every old step before the import
+    due = received + timedelta(days=15)
+    actor = "legacy:tran.thi.b"
+
+    def step(days: float, status: int) -> LegacyStep:
+        return LegacyStep(at=received + timedelta(days=days), actor=actor, status=status)
+
+    history = {10: [step(0, 2), step(1, 4), step(rng.uniform(2, 18), 9)],
+               3: [step(0, 1), step(0.1, 3)],
+               8: [step(0, 2), step(1, 4), step(2, 7), step(2.2, 8)],
+               4: [step(0, 2), step(1, 4)],
+               2: [step(0, 2)],
+               1: [step(0, 1)],
+               7: [step(0, 2), step(1, 4), step(2, 7)],
+               9: [step(0, 2), step(1, 4), step(rng.uniform(2, 18), 9)]}[status]
+    if status == 10:
+        history.append(step((history[-1].at - received).days + 1.0, 10))
+    ended = status in (3, 8, 10)
+    ended_at = (next((s.at for s in history if s.status == 9), history[-1].at)
+                if ended or status == 9 else None)
+    j.facts = j.facts.model_copy(update={"received_at": received,
+                                         "due_at": None if status in (1, 3) else due})
+    result = LegacyResult(result_number=f"{rng.randrange(10**4)}/2026/KQ-CU",
+                          document_sha256=j.sha(), size=180_000, signed_at=history[-1].at,
+                          sealed_by=SOURCE_SYSTEM) if status == 9 else None
+    imported = j.emit(DossierImported, IMPORT, cause=None, hours=0,
+                      source_system=SOURCE_SYSTEM, code=j.facts.code,
+                      procedure_code=j.facts.procedure_code, channel="counter",
+                      applicant=j.facts.applicant,
+                      delivery=DeliveryChoice(channel=j.facts.delivery_channel,
+                                              address=j.facts.delivery_address),
+                      received_at=received, status=status, ended_at=ended_at, history=history,
+                      continues_at=None if ended else _CONTINUES.get(status, "appraisal"),
+                      result=result, dossier=j.facts)
+    if status == 2:  # the agency holds it now, as appraisal's on_imported says
+        j.emit(DossierTakenOver, "appraisal", cause=imported, hours=0.01)
+    return imported
 
 
 def journey(rng: random.Random, signer_of: SignerOf, path: str, *, procedure: str,

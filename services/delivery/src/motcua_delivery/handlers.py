@@ -1,7 +1,8 @@
 """Delivery's use cases. `delivery_stage` is its whole behaviour on the topic;
 `Delivery.work_queue` is what the one-stop desk and the post office record from the queue.
 
-A signed result (status 9) opens the desk's item at the competent agency. Online it is made
+A signed result (status 9) opens the desk's item at the competent agency (so does a dossier
+imported at 9 with the old system's signed result). Online it is made
 available at once. At the counter the desk hands it over. By post the desk hands it to the post
 office: the hand-off is addressed to the post office, so its own delivery instance (or the shared
 one) opens the post office's item, which records the pick-up and then the delivery. Under the
@@ -19,6 +20,7 @@ from typing import Any
 from motcua_catalogue import Catalogue
 from motcua_contracts.delivery import ResultHandedToPost
 from motcua_contracts.dossier import ProcedureTerms
+from motcua_contracts.imported import DossierImported
 from motcua_contracts.signing import ResultSigned
 from motcua_delivery import STAGE, decisions, domain
 from motcua_delivery.decisions import POSTAL
@@ -66,6 +68,21 @@ class Delivery:
             decisions.hand_over(item, emitter, now=now)
         elif automatic:
             decisions.hand_to_post(item, emitter, post_office=self.post_office, now=now)
+
+    def on_imported(self, event: DossierImported, items: WorkItems, emitter: Emitter) -> None:
+        """A dossier brought in with a result the old system signed (status 9): the desk's
+        item, as after a native ResultSigned, its result the old PDF the import kept. Online it
+        is made available at once, as a native one; at the counter and by post it waits for
+        the desk's officers whatever the policy, as every imported dossier in progress does.
+        Any other import is nothing for delivery."""
+        if event.continues_at != STAGE or event.result is None:
+            return
+        item = take_over(items, WorkItem, event, event.dossier, STAGE, context={
+            "result_number": event.result.result_number,
+            "ready_at": event.result.signed_at.isoformat(),
+            "imported": event.source_system, "sealed_by": event.result.sealed_by})
+        if event.dossier.delivery_channel == "online":
+            decisions.make_available(item, emitter, now=datetime.now(timezone.utc))
 
     def on_result_handed_to_post(self, event: ResultHandedToPost, items: WorkItems,
                                  emitter: Emitter) -> None:
@@ -121,6 +138,7 @@ def delivery_stage(delivery: Delivery) -> Stage:
     return Stage(
         name=STAGE,
         handlers={"ResultSigned": delivery.on_result_signed,
+                  "DossierImported": delivery.on_imported,
                   "ResultHandedToPost": delivery.on_result_handed_to_post},
         open_repository=DeliveryItems,
         outbox=OUTBOX, inbox=INBOX, dead_letters=DEAD_LETTERS, chain_links=CHAIN_LINKS,

@@ -239,6 +239,8 @@ class Intake:
         all that (motcua_contracts.imported)."""
         _add_if_new(event, dossiers, imported_dossier)
         dossier = track(event, dossiers, emitter)
+        if event.continues_at == STAGE:
+            self.open_imported_for_desk(event, dossier, dossiers)
         if event.awaiting is not None:
             # Waiting on the applicant as after a native request: the import is the request
             # their supplement or payment answers, the wait counts from the old request (the
@@ -249,11 +251,37 @@ class Intake:
             dossier.supplement_due_at = event.awaiting.respond_by
             dossier.supplement_documents = (list(event.awaiting.missing_documents)
                                             if event.awaiting.what == "supplement" else None)
+        if event.result is not None:
+            # The old system's signed result, kept here: the download checks it by this hash.
+            dossier.result_sha256 = event.result.document_sha256
         if event.ended_at is not None:
             # The end is the old system's, not the moment of the import.
             dossier.ended_at = event.ended_at
             dossier.on_time = domain.on_time(event.dossier, event.ended_at,
                                              event.dossier.supplements_requested)
+
+    def open_imported_for_desk(self, event: DossierImported, dossier: Dossier,
+                               dossiers: Dossiers) -> None:
+        """An imported dossier not yet checked (status 1) waits for the first check of the desk
+        that received it, as a native filing waits where officers are in charge of intake
+        (motcua_intake.desk_queue), whatever the procedure's policy: its documents stayed in
+        the old system, so only people can judge them. Accepting it counts the appointment
+        from the old reception, which is when the complete dossier arrived."""
+        catalogue = self.catalogue_of(dossier.catalogue_version)
+        procedure = catalogue.procedures.get(dossier.procedure_code)
+        if procedure is None:
+            raise Rejected(f"imported dossier {event.code}: procedure {dossier.procedure_code} "
+                           "is not in the catalogue")
+        try:
+            procedure = procedure.for_case(dossier.case_code)
+        except KeyError:
+            raise Rejected(f"imported dossier {event.code}: procedure {dossier.procedure_code} "
+                           f"has no case {dossier.case_code}") from None
+        facts = completeness.acceptance(dossier, procedure, self.calendar_of(dossier.agency),
+                                        dossiers.keys, checked_at=event.received_at)
+        desk_queue.open_for_desk(dossiers.work_items, event, dossier, facts,
+                                 receiving_unit=self.receiving_unit(dossier),
+                                 checked_at=event.received_at, waited_since=None, missing=[])
 
     def on_supplement_provided(self, event: SupplementProvided, dossiers: Dossiers,
                                emitter: Emitter) -> None:
@@ -302,7 +330,11 @@ class Intake:
         calendar = self.calendar_of(dossier.agency)
         documents = [Document.model_validate(d) for d in dossier.documents]
         missing = domain.missing_documents(procedure, documents)
-        if not runs_automatically(procedure, STAGE, self.officers):
+        if dossier.imported:
+            # An imported dossier's files stayed in the old system: only the desk's officers can
+            # judge it, a name missing from the files here says nothing (open_imported_for_desk).
+            missing = []
+        if dossier.imported or not runs_automatically(procedure, STAGE, self.officers):
             facts = completeness.acceptance(dossier, procedure, calendar, dossiers.keys,
                                             checked_at=now, waited_since=waited_since)
             desk_queue.open_for_desk(dossiers.work_items, cause, dossier, facts,

@@ -137,7 +137,9 @@ def started(event: DossierSubmitted) -> ViewRow:
 def started_imported(event: DossierImported) -> ViewRow:
     """The row of a dossier brought in from the system being replaced: received, accepted and
     (if it ended there) ended at the old system's times, not the import's."""
-    accepted = next((step.at for step in event.history if step.status == 2), event.received_at)
+    # Not yet checked (1): the desk's acceptance here is the dossier's acceptance (fold).
+    accepted = (None if event.status == int(Status.SUBMITTED) else
+                next((step.at for step in event.history if step.status == 2), event.received_at))
     delivered = event.ended_at if event.status == int(Status.DELIVERED) else None
     return ViewRow(
         dossier_id=event.dossier_id, code=event.code, procedure_code=event.procedure_code,
