@@ -52,19 +52,31 @@ class Finding:
         return asdict(self)
 
 
-@dataclass(slots=True)
 class _Open:
-    """What the auditor keeps of a dossier still in progress."""
+    """What the auditor keeps of a dossier still in progress. A plain class with slots, its
+    fields set in place: the auditor updates one for every event it verifies (issue 15)."""
 
-    state: DossierState = field(default_factory=DossierState)
-    seen: dict[bytes, bytes] = field(default_factory=dict)  # event id -> its hash (raw bytes)
-    pending: dict[bytes, tuple[int, int, str, str | None]] = field(default_factory=dict)
-    due_at: datetime | None = None  # the current appointment
-    first_due_at: datetime | None = None  # the appointment before an apology reset it
-    ready_at: datetime | None = None  # status 9: the result is signed
-    judged: bool = True  # False after its first finding: later transitions are not judged
-    timeline: Timeline = field(default_factory=lambda: Timeline(0, 0))
-    imported: bool = False  # its history began with a DossierImported
+    __slots__ = ("name", "state", "seen", "pending", "due_at", "first_due_at", "ready_at",
+                 "judged", "entries", "fingerprint", "imported")
+
+    def __init__(self, name: str) -> None:
+        self.name = name  # the dossier id as text: the Kafka key its records must carry
+        self.state = DossierState()
+        self.seen: dict[bytes, bytes] = {}  # event id -> its hash (raw bytes)
+        self.pending: dict[bytes, tuple[int, int, str, str | None]] = {}
+        self.due_at: datetime | None = None  # the current appointment
+        self.first_due_at: datetime | None = None  # the appointment before an apology reset it
+        self.ready_at: datetime | None = None  # status 9: the result is signed
+        self.judged = True  # False after its first finding: later transitions are not judged
+        # The timeline applied so far (Timeline's two numbers, kept as ints rather than a new
+        # Timeline per event).
+        self.entries = 0
+        self.fingerprint = 0
+        self.imported = False  # its history began with a DossierImported
+
+    @property
+    def timeline(self) -> Timeline:
+        return Timeline(self.entries, self.fingerprint)
 
 
 @dataclass(slots=True, frozen=True)
@@ -143,18 +155,22 @@ class Auditor:
             self._report(str(document.get("dossier_id") or _key_text(key)), where, SCHEMA,
                          f"invalid event: {place}: {first['msg']}", document)
             return
-        dossier_id = str(event.dossier_id)
-        if event.schema_version > SCHEMA_VERSIONS[event.type]:
-            self._report(dossier_id, where, SCHEMA, f"{event.type} schema_version "
+        kind = event.type
+        dossier_key = event.dossier_id.bytes
+        dossier = self.dossiers.get(dossier_key)
+        # The dossier id as text, for the key check and the findings: kept by an open dossier,
+        # so that it is formatted once per dossier rather than once per event.
+        dossier_id = dossier.name if isinstance(dossier, _Open) else str(event.dossier_id)
+        if event.schema_version > SCHEMA_VERSIONS[kind]:
+            self._report(dossier_id, where, SCHEMA, f"{kind} schema_version "
                          f"{event.schema_version} is newer than this auditor knows", document)
             return
         if key is not None and key != dossier_id.encode():
             self._report(dossier_id, where, SCHEMA, f"Kafka key {_key_text(key)!r} is not the "
                          "dossier id: the event is outside its dossier's ordered history", document)
         verdict = self.verifier.check(document, event.occurred_at)
-        dossier_key = event.dossier_id.bytes
-        dossier = self.dossiers.get(dossier_key)
         event_key = event.event_id.bytes
+        hash_bytes = _hash_bytes(event.hash)
         if verdict is not None:
             # Not part of the history: a consumer dead-letters it and changes nothing. The rest
             # of this dossier is still checked for integrity, not judged against the lifecycle.
@@ -162,35 +178,38 @@ class Auditor:
             if isinstance(dossier, _Open):
                 dossier.judged = False
                 # Its id is known, so the events citing it are not taken for orphans as well.
-                dossier.seen.setdefault(event_key, _hash_bytes(event.hash))
+                dossier.seen.setdefault(event_key, hash_bytes)
                 dossier.pending.pop(event_key, None)
             return
         if dossier is None:  # a dossier starts with its first verified event
-            dossier = self.dossiers[dossier_key] = _Open()
-        if isinstance(dossier, _Ended):
+            dossier = self.dossiers[dossier_key] = _Open(dossier_id)
+        elif isinstance(dossier, _Ended):
             self._after_end(dossier_key, dossier, dossier_id, where, event, event_key, document)
             return
-        if event_key in dossier.seen:
-            same = dossier.seen[event_key] == _hash_bytes(event.hash)
+        seen = dossier.seen
+        if event_key in seen:
+            same = seen[event_key] == hash_bytes
             self._report(dossier_id, where, DUPLICATE,
                          f"event {event.event_id} appears twice "
                          f"({'an identical copy' if same else 'with different content'})",
                          document)
             return
         self._check_chain(dossier, dossier_id, where, event, document)
-        if isinstance(event, DossierSubmitted):
-            self._count_received(event)
-        elif isinstance(event, DossierImported) and event.causation_id is None:
+        if kind == "DossierSubmitted":
+            self._count_received(event)  # type: ignore[arg-type]
+        elif kind == "DossierImported" and event.causation_id is None:
             dossier.imported = True
-            self._count_imported(event)
+            self._count_imported(event)  # type: ignore[arg-type]
         elif dossier.imported:
             self.tally.continued_events += 1
-        hash_bytes = dossier.seen[event_key] = _hash_bytes(event.hash)
-        self._resolve_pending(dossier, dossier_id, where, event, event_key, document)
+        seen[event_key] = hash_bytes
+        if dossier.pending:
+            self._resolve_pending(dossier, dossier_id, where, event, event_key, document)
         if dossier.judged:
             try:
                 dossier.state = advance(dossier.state, event)
-                dossier.timeline = dossier.timeline.add(hash_bytes)
+                dossier.entries += 1
+                dossier.fingerprint ^= int.from_bytes(hash_bytes[:8])
             except IllegalTransition as error:
                 self._report(dossier_id, where, LIFECYCLE, str(error), document)
                 dossier.judged = False
@@ -198,7 +217,7 @@ class Auditor:
         if dossier.state.ended and not dossier.pending:
             status = dossier.state.status
             self.dossiers[dossier_key] = _Ended(int(status) if status else 0,
-                                                b"".join(dossier.seen), dossier.timeline,
+                                                b"".join(seen), dossier.timeline,
                                                 dossier.imported)
 
     def _count_imported(self, event: DossierImported) -> None:
