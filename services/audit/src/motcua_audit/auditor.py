@@ -62,8 +62,8 @@ class _Open:
     def __init__(self, name: str) -> None:
         self.name = name  # the dossier id as text: the Kafka key its records must carry
         self.state = DossierState()
-        self.seen: dict[bytes, bytes] = {}  # event id -> its hash (raw bytes)
-        self.pending: dict[bytes, tuple[int, int, str, str | None]] = {}
+        self.seen: dict[int, bytes] = {}  # event id (its UUID's integer) -> its hash (raw bytes)
+        self.pending: dict[int, tuple[int, int, str, str | None]] = {}  # cause's id -> effect
         self.due_at: datetime | None = None  # the current appointment
         self.first_due_at: datetime | None = None  # the appointment before an apology reset it
         self.ready_at: datetime | None = None  # status 9: the result is signed
@@ -133,7 +133,7 @@ class Auditor:
         self.max_findings = max_findings
         self.findings: list[Finding] = []
         self.tally = Tally()
-        self.dossiers: dict[bytes, _Open | _Ended] = {}
+        self.dossiers: dict[int, _Open | _Ended] = {}  # by the dossier UUID's integer
 
     # ---- the stream ---------------------------------------------------------------------------
 
@@ -156,7 +156,9 @@ class Auditor:
                          f"invalid event: {place}: {first['msg']}", document)
             return
         kind = event.type
-        dossier_key = event.dossier_id.bytes
+        # Dossiers and events are told apart by their UUIDs' integers: an attribute, where
+        # `.bytes` formats 16 bytes for every look-up.
+        dossier_key = event.dossier_id.int
         dossier = self.dossiers.get(dossier_key)
         # The dossier id as text, for the key check and the findings: kept by an open dossier,
         # so that it is formatted once per dossier rather than once per event.
@@ -169,7 +171,7 @@ class Auditor:
             self._report(dossier_id, where, SCHEMA, f"Kafka key {_key_text(key)!r} is not the "
                          "dossier id: the event is outside its dossier's ordered history", document)
         verdict = self.verifier.check(document, event.occurred_at)
-        event_key = event.event_id.bytes
+        event_key = event.event_id.int
         hash_bytes = _hash_bytes(event.hash)
         if verdict is not None:
             # Not part of the history: a consumer dead-letters it and changes nothing. The rest
@@ -217,7 +219,7 @@ class Auditor:
         if dossier.state.ended and not dossier.pending:
             status = dossier.state.status
             self.dossiers[dossier_key] = _Ended(int(status) if status else 0,
-                                                b"".join(seen), dossier.timeline,
+                                                _id_bytes(seen), dossier.timeline,
                                                 dossier.imported)
 
     def _count_imported(self, event: DossierImported) -> None:
@@ -241,8 +243,8 @@ class Auditor:
             if isinstance(dossier, _Open):
                 for cause, (partition, offset, kind, event_id) in dossier.pending.items():
                     self.findings_append(Finding(
-                        str(uuid.UUID(bytes=dossier_key)), partition, offset, CHAIN,
-                        f"{kind} cites cause {uuid.UUID(bytes=cause)}, which never appears in "
+                        str(uuid.UUID(int=dossier_key)), partition, offset, CHAIN,
+                        f"{kind} cites cause {uuid.UUID(int=cause)}, which never appears in "
                         "the log: an event was dropped", event_id, kind))
 
     def rebuilt(self) -> dict[uuid.UUID, Rebuilt]:
@@ -250,10 +252,10 @@ class Auditor:
         result = {}
         for key, dossier in self.dossiers.items():
             if isinstance(dossier, _Ended):
-                result[uuid.UUID(bytes=key)] = Rebuilt(dossier.status, dossier.timeline, True)
+                result[uuid.UUID(int=key)] = Rebuilt(dossier.status, dossier.timeline, True)
             else:
                 status = dossier.state.status
-                result[uuid.UUID(bytes=key)] = Rebuilt(int(status) if status else 0,
+                result[uuid.UUID(int=key)] = Rebuilt(int(status) if status else 0,
                                                        dossier.timeline, dossier.judged)
         return result
 
@@ -267,15 +269,15 @@ class Auditor:
                              "DossierSubmitted (or a DossierImported) starts a history",
                              document)
             return
-        cause_hash = dossier.seen.get(event.causation_id.bytes)
+        cause_hash = dossier.seen.get(event.causation_id.int)
         if cause_hash is None:
-            dossier.pending[event.causation_id.bytes] = (*where, event.type, str(event.event_id))
+            dossier.pending[event.causation_id.int] = (*where, event.type, str(event.event_id))
         elif cause_hash.hex() != event.causation_hash:
             self._report(dossier_id, where, CHAIN, f"causation_hash of {event.type} is not the "
                          f"hash of its cause {event.causation_id}", document)
 
     def _resolve_pending(self, dossier: _Open, dossier_id: str, where: tuple[int, int],
-                         event: Event, event_key: bytes, document: dict[str, Any]) -> None:
+                         event: Event, event_key: int, document: dict[str, Any]) -> None:
         effect = dossier.pending.pop(event_key, None)
         if effect is not None:
             partition, offset, kind, _ = effect
@@ -284,11 +286,12 @@ class Auditor:
                          f"offset {offset}), which it caused", document)
             dossier.judged = False
 
-    def _after_end(self, dossier_key: Any, dossier: _Ended, dossier_id: str,
-                   where: tuple[int, int], event: Event, event_key: bytes,
+    def _after_end(self, dossier_key: int, dossier: _Ended, dossier_id: str,
+                   where: tuple[int, int], event: Event, event_key: int,
                    document: dict[str, Any]) -> None:
         ids = dossier.event_ids
-        if any(ids[i:i + 16] == event_key for i in range(0, len(ids), 16)):
+        id_bytes = event_key.to_bytes(16)
+        if any(ids[i:i + 16] == id_bytes for i in range(0, len(ids), 16)):
             self._report(dossier_id, where, DUPLICATE,
                          f"event {event.event_id} appears twice (after the dossier ended)",
                          document)
@@ -298,7 +301,7 @@ class Auditor:
             # data; the applicant rating a delivered one: legal, changes nothing but the
             # timeline intake keeps of it.
             self.dossiers[dossier_key] = _Ended(
-                dossier.status, ids + event_key,
+                dossier.status, ids + id_bytes,
                 dossier.timeline.add(_hash_bytes(event.hash)), dossier.imported)
             if dossier.imported:
                 self.tally.continued_events += 1
@@ -363,6 +366,11 @@ def _hash_bytes(value: str | None) -> bytes:
         return bytes.fromhex(value or "")
     except ValueError:
         return b""
+
+
+def _id_bytes(event_ids: dict[int, bytes]) -> bytes:
+    """An ended dossier's event ids, 16 bytes each: a fifth of the memory of the integers."""
+    return b"".join(event_id.to_bytes(16) for event_id in event_ids)
 
 
 def _key_text(key: bytes | None) -> str | None:
