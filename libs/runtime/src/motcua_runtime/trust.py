@@ -38,6 +38,8 @@ KEY = "key"
 HASH = "hash"
 ENTITLEMENT = "entitlement"
 
+_ABSENT = object()  # a field the document does not have (None is a value it may hold)
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -52,10 +54,11 @@ class Verdict:
 
 def canonical_bytes(document: dict[str, Any]) -> tuple[bytes, str]:
     """The bytes that are hashed and signed, and their SHA-256 (hex), taken fast."""
-    claimed = document.get("hash")
-    # Serialise without the two fields by taking them out and putting them back: cheaper than
-    # copying the document, on a path every record takes.
-    removed = {k: document.pop(k) for k in ("hash", SIGNATURE) if k in document}
+    # Serialise without the two fields by taking them out and putting them back (in the same
+    # order): cheaper than copying the document, on a path every record takes; two pops, not a
+    # comprehension of them (a third of a microsecond, issue 15).
+    claimed = document.pop("hash", _ABSENT)
+    signature = document.pop(SIGNATURE, _ABSENT)
     try:
         body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
         digest = hashlib.sha256(body).hexdigest()
@@ -65,7 +68,10 @@ def canonical_bytes(document: dict[str, Any]) -> tuple[bytes, str]:
                 return slow, hashlib.sha256(slow).hexdigest()
         return body, digest
     finally:
-        document.update(removed)
+        if claimed is not _ABSENT:
+            document["hash"] = claimed
+        if signature is not _ABSENT:
+            document[SIGNATURE] = signature
 
 
 def competent_agency(document: dict[str, Any]) -> str | None:
