@@ -37,6 +37,8 @@ LIFECYCLE = "lifecycle"
 DEADLINE = "deadline"
 DATABASE = "database"
 
+_VALIDATE = EVENT_ADAPTER.validator.validate_python
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -148,7 +150,9 @@ class Auditor:
             self._report(_key_text(key), where, SCHEMA, f"not a JSON event: {error}")
             return
         try:
-            event: Event = EVENT_ADAPTER.validate_python(document)
+            # The adapter's own validator: the same schema, without TypeAdapter.validate_python's
+            # keyword arguments passed through on every call (half a microsecond, issue 15).
+            event: Event = _VALIDATE(document)
         except ValidationError as error:
             first = error.errors()[0]
             place = ".".join(str(part) for part in first["loc"]) or "body"
