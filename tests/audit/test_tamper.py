@@ -390,3 +390,18 @@ def test_a_genuine_event_the_lifecycle_forbids_and_one_without_a_cause_are_named
     assert orphan_found[0][0] == "chain" and "DossierAccepted has no cause" in orphan_found[0][1]
     # Nor may an acceptance follow the acceptance: the lifecycle says so too.
     assert [kind for kind, _ in orphan_found[1:]] == ["lifecycle"]
+
+
+def test_the_statuses_counted_without_a_database_are_those_of_the_rebuilt_dossiers(signed_log):
+    from collections import Counter
+
+    keys_dir, _, records = signed_log
+    records = list(records)
+    del records[position(records, "ResultSigned", skip=1)]  # one dossier left open
+    auditor = Auditor(Verifier(load_registry(keys_dir)))
+    for record in records:
+        auditor.feed(*record)
+    auditor.finish()
+    rebuilt = auditor.rebuilt()
+    assert auditor.statuses() == Counter(r.status for r in rebuilt.values())
+    assert len(rebuilt) == 120 and len(auditor.statuses()) > 2

@@ -15,6 +15,7 @@ after the end are still recognised. Nothing is kept per event beyond that."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -262,6 +263,18 @@ class Auditor:
                 result[uuid.UUID(int=key)] = Rebuilt(int(status) if status else 0,
                                                        dossier.timeline, dossier.judged)
         return result
+
+    def statuses(self) -> Counter[int]:
+        """How many dossiers the log leaves at each status (0: none reached), without building
+        `rebuilt()`'s record per dossier when nothing is compared with a database."""
+        counts: Counter[int] = Counter()
+        for dossier in self.dossiers.values():
+            if isinstance(dossier, _Ended):
+                counts[dossier.status] += 1
+            else:
+                status = dossier.state.status
+                counts[int(status) if status else 0] += 1
+        return counts
 
     # ---- the checks ---------------------------------------------------------------------------
 
