@@ -1,5 +1,5 @@
 """The replay's log file source: every record read once, by the share its partition falls to,
-whatever the blocks the file is read in cut; a malformed line named by its number."""
+whatever its read buffer cuts; a malformed line named by its number."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ def read(path, share, shares):
     return [record for batch in FileSource(path).read_sync(share, shares) for record in batch]
 
 
-@pytest.mark.parametrize("block", [7, 64, 1 << 20])  # lines cut by blocks, and whole
+@pytest.mark.parametrize("buffer", [7, 64, 1 << 20])  # lines cut by the buffer, and whole
 @pytest.mark.parametrize("shares", [1, 2, 3])
-def test_each_record_is_read_once_by_the_share_of_its_partition(tmp_path, monkeypatch, block,
+def test_each_record_is_read_once_by_the_share_of_its_partition(tmp_path, monkeypatch, buffer,
                                                                 shares):
-    monkeypatch.setattr(sources, "_BLOCK", block)
+    monkeypatch.setattr(sources, "_BUFFER", buffer)
     log = tmp_path / "log.tsv"
     assert write_log(log, RECORDS) == len(RECORDS)
     for share in range(shares):
