@@ -2,17 +2,22 @@
 password read from a file and kept only as an Argon2id hash; a bad agency, role, name or
 password, and a name taken already, are refused with a message and store nothing.
 `motcua officer change`: its roles and full name changed; disabled, it cannot sign in to the
-workspace (its sessions ended); enabled, it can again; a bad change changes nothing."""
+workspace (its sessions ended); enabled, it can again; a new password read from stdin (never
+from the command line) by the rules of creation, its sessions of the workspace and of the
+wallboard ended, the old password refused; a bad change changes nothing."""
 
 from __future__ import annotations
 
 import asyncio
+import io
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_cli.main import main
+from motcua_operations.signin import DEFAULT_LIMITS, StaffSessions
 from motcua_runtime.db import create_engine
 from motcua_runtime.passwords import verify_password
 from motcua_workspace.orm import Account, Session
@@ -91,13 +96,13 @@ def change(*arguments: str) -> None:
     main(["officer", "change", *arguments])
 
 
-def signed_in(database_url: str, name: str) -> int:
+def signed_in(database_url: str, name: str, password: str = PASSWORD) -> int:
     """The status of a sign-in at the workspace (303: signed in; 401: refused)."""
     async def attempt() -> int:
         engine = create_engine(database_url)
         try:
             async with workspace(async_sessionmaker(engine, expire_on_commit=False)) as client:
-                return (await sign_in(client, name, PASSWORD)).status_code
+                return (await sign_in(client, name, password)).status_code
         finally:
             await engine.dispose()
     return asyncio.run(attempt())
@@ -147,3 +152,81 @@ def test_a_bad_change_is_refused_and_changes_nothing(database_url, tmp_path, mon
         change(*arguments)
     assert [(a.user_name, a.roles, a.full_name, a.active)
             for a in accounts(database_url)] == before
+
+
+def on_wallboard(database_url: str, do):
+    """`do(StaffSessions)` on the operations centre's sessions of the database."""
+    async def run():
+        engine = create_engine(database_url)
+        try:
+            return await do(StaffSessions(async_sessionmaker(engine, expire_on_commit=False),
+                                          DEFAULT_LIMITS))
+        finally:
+            await engine.dispose()
+    return asyncio.run(run())
+
+
+def workspace_sessions(database_url: str, name: str) -> int:
+    async def count() -> int:
+        engine = create_engine(database_url)
+        try:
+            async with async_sessionmaker(engine)() as db:
+                return len((await db.scalars(select(Session).join(Account).where(
+                    Account.user_name == name))).all())
+        finally:
+            await engine.dispose()
+    return asyncio.run(count())
+
+
+NEW_PASSWORD = "Mật khẩu mới đủ dài 2027"
+
+
+def test_a_new_password_from_stdin_ends_the_sessions_and_the_old_one_is_refused(
+        database_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    add(tmp_path, "--agency", "STP", "--role", "appraisal", "--role", "operations",
+        "--name", "chi")
+    assert signed_in(database_url, "chi") == 303
+    now = datetime.now(timezone.utc)
+    wall = on_wallboard(database_url, lambda staff: staff.sign_in("chi", PASSWORD, now))
+    assert wall and workspace_sessions(database_url, "chi") == 1
+    capsys.readouterr()
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(NEW_PASSWORD + "\n"))
+    change("--name", "chi", "--password")
+    out = capsys.readouterr().out
+    assert "password changed" in out and "1 of the wallboard's" in out
+    assert NEW_PASSWORD not in out
+    (account,) = [a for a in accounts(database_url) if a.user_name == "chi"]
+    assert verify_password(account.password_hash, NEW_PASSWORD)  # stdin's newline not in it
+    assert not verify_password(account.password_hash, PASSWORD)
+    assert (account.roles, account.active) == (["appraisal", "operations"], True)
+    # Every browser signed in before has to sign in again: the workspace's, the wallboard's.
+    assert workspace_sessions(database_url, "chi") == 0
+    assert on_wallboard(database_url, lambda staff: staff.find(wall, now)) is None
+    assert signed_in(database_url, "chi") == 401
+    assert signed_in(database_url, "chi", NEW_PASSWORD) == 303
+
+
+@pytest.mark.parametrize(("stdin", "message"), [
+    ("ngắn\n", "at least"), ("", "stdin is empty")])
+def test_a_bad_new_password_is_refused_and_changes_nothing(database_url, tmp_path,
+                                                           monkeypatch, stdin, message):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    if not [a for a in accounts(database_url) if a.user_name == "dung"]:
+        add(tmp_path, "--agency", "STP", "--role", "appraisal", "--name", "dung")
+    assert signed_in(database_url, "dung") == 303
+    before = [(a.user_name, a.password_hash) for a in accounts(database_url)]
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    with pytest.raises(SystemExit, match=message):
+        change("--name", "dung", "--password")
+    assert [(a.user_name, a.password_hash) for a in accounts(database_url)] == before
+    assert workspace_sessions(database_url, "dung") >= 1  # nobody signed out
+
+
+def test_the_password_is_never_taken_from_the_command_line(database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(SystemExit) as refused:
+        change("--name", "an", "--password", NEW_PASSWORD)
+    assert refused.value.code == 2  # argparse: an unrecognised argument, nothing read

@@ -57,3 +57,28 @@ def test_markup_in_a_name_is_printed_as_text_and_the_bytes_are_stable(tmp_path):
 
     assert "Lê <b>Văn</b> & Con" in text_of(odd, tmp_path)
     assert hand_over_record(FACTS) == hand_over_record(FACTS)
+
+
+def test_the_post_office_hands_over_in_its_own_name_without_an_identity_line(tmp_path):
+    post = FACTS.model_copy(update={
+        "issuer": "Bưu điện tỉnh Lào Cai", "deliverer": "post", "officer": "buu.ta",
+        "relation": "addressee", "identity_checked": None, "authorisation": None})
+    text = text_of(post, tmp_path)
+
+    for expected in ("BƯU ĐIỆN TỈNH LÀO CAI",  # the heading's issuing body
+                     "Hồi 09 giờ 30, ngày 04/12/2026, Bưu điện tỉnh Lào Cai giao kết quả",
+                     "Bên giao: buu.ta, nhân viên bưu chính, Bưu điện tỉnh Lào Cai.",
+                     "Bên nhận: Lê Văn Cường, người nhận tại địa chỉ ghi trên bưu gửi."):
+        assert expected in text, expected
+    assert "Trung tâm Phục vụ" not in text and "Bộ phận Một cửa" not in text
+    assert "giấy tờ tùy thân" not in text
+
+
+def test_a_commune_centres_desk_is_named_in_the_heading_and_the_hand_over(tmp_path):
+    text = text_of(FACTS.model_copy(update={"issuer": "Ủy ban nhân dân phường Cốc Lếu"}),
+                   tmp_path)
+
+    assert "ỦY BAN NHÂN DÂN PHƯỜNG CỐC LẾU" in text  # the heading's issuing body
+    assert "tại Ủy ban nhân dân phường Cốc Lếu, Bộ phận Một cửa bàn giao" in text
+    assert "công chức Bộ phận Một cửa, Ủy ban nhân dân phường Cốc Lếu." in text
+    assert "Trung tâm Phục vụ" not in text

@@ -4,8 +4,9 @@ wallboard has no scrollbar and nothing sticks out of its tile or panel while dos
 figures change without a reload; the citizen rates a delivered dossier on the lookup page and
 the rating reaches the wallboard (through `DossierRated` on the topic); a threshold set in the
 page's own form turns its tile red and lists its alarm; a tile opens the dossiers behind it and
-a dossier its timeline; the receiving unit's filter narrows the figures and the II.06a report
-opens from the wallboard with the same filters. The public page is checked at 360 px and 1920
+a dossier its timeline, a cell of the service index the dossiers it counts; the receiving
+unit's filter narrows the figures and the II.06a report opens from the wallboard with the same
+filters. The public page is checked at 360 px and 1920
 px. Screenshots land in test-artifacts/."""
 
 from __future__ import annotations
@@ -257,6 +258,21 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                         "css selector", "#drill-rows a.dossier-link")) == 4, 15,
                     "the agency's on-time share did not list its 4 dossiers")
                 assert procedure["agency"] in wall.find_element("id", "drill-rows").text
+
+                # A cell of the service index opens the dossiers it is counted over: the
+                # electronic results' share, the 4 delivered this month.
+                wall.get(f"{wallboard}/")
+                cell = await asyncio.to_thread(
+                    wait_until, wall, lambda d: d.find_element(
+                        "css selector", '#index a[data-figure="index:delivered"]'),
+                    20, "the service index's cells are not links")
+                cell.click()
+                await asyncio.to_thread(
+                    wait_until, wall, lambda d: len(d.find_elements(
+                        "css selector", "#drill-rows a.dossier-link")) == 4, 15,
+                    "the index's electronic results did not list the 4 delivered dossiers")
+                assert "Chỉ số 766" in wall.find_element("id", "drill-title").text
+                wall.save_screenshot(str(ARTIFACTS / "wallboard-index-drill.png"))
 
                 # An agency's row in "Theo cơ quan" narrows the whole wall to it.
                 wall.get(f"{wallboard}/")

@@ -154,6 +154,26 @@ async def test_a_figure_opens_its_dossiers_and_a_bad_filter_is_a_422(app):
             assert answer.status_code == 422 and message in answer.text
 
 
+async def test_the_index_cells_open_the_dossiers_they_are_counted_over(app):
+    """The wallboard's service index cells link to `index:<base>`: the same dossiers, as many
+    as this month's index counts (the resolved, the received, the delivered), for the scope."""
+    async with signed_in(app[0], "dieuhanh") as (http, _):
+        for scope in ("", "&receiving_unit=UBNDCL", "&agency=SXD"):
+            index = (await http.get(f"/api/wallboard?period=today{scope}")).json()["index"]
+            for base in ("received", "resolved", "delivered"):
+                behind = (await http.get(
+                    f"/api/wallboard/dossiers?figure=index:{base}&period=today{scope}")).json()
+                assert behind["total"] == index["province"][base], (scope, base)
+                assert len(behind["dossiers"]) == behind["total"]
+        # Not vacuous: the delivered dossier was resolved and delivered this month.
+        index = (await http.get("/api/wallboard")).json()["index"]["province"]
+        assert (index["resolved"], index["delivered"]) == (1, 1)
+        resolved = (await http.get("/api/wallboard/dossiers?figure=index:resolved")).json()
+        assert [d["dossier_id"] for d in resolved["dossiers"]] == [str(app[1])]
+        answer = await http.get("/api/wallboard/dossiers?figure=index:rated")
+        assert answer.status_code == 422 and "query.figure" in answer.text
+
+
 async def test_the_receiving_unit_filter_counts_the_dossiers_received_there(app):
     month = NOW.astimezone(timezone(timedelta(hours=7))).strftime("%Y-%m")
     async with signed_in(app[0], "dieuhanh") as (http, _):

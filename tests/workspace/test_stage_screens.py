@@ -33,6 +33,7 @@ from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_catalogue.centre import Centre
 from motcua_contracts import uuid7
+from motcua_delivery.decisions import POSTAL
 from motcua_delivery.handlers import Delivery, delivery_stage
 from motcua_delivery.orm import WorkItem as DeliveryItem
 from motcua_delivery.reads import IntakeAccessLog
@@ -87,11 +88,11 @@ class Hosts(httpx.AsyncBaseTransport):
 
 
 def work_item(model, row, *, context: dict, due_in: timedelta, agency: str = "STP",
-              state: str = OPEN, channel: str = "counter"):
+              state: str = OPEN, channel: str = "counter", kind: str = "dossier"):
     dossier_facts = facts(row.id, code=row.code, procedure_code=row.procedure_code,
                           applicant_name=APPLICANT, received_at=row.received_at,
                           delivery_channel=channel)
-    return model(id=uuid7(), dossier_id=row.id, agency=agency, kind="dossier",
+    return model(id=uuid7(), dossier_id=row.id, agency=agency, kind=kind,
                  procedure_code=row.procedure_code, dossier=dossier_facts.model_dump(mode="json"),
                  opened_at=NOW - timedelta(hours=5), opened_by_event=uuid7(),
                  due_at=NOW + due_in, state=state, awaiting=[], answers=[], context=context)
@@ -131,6 +132,12 @@ async def stack(infra):
         "counter": work_item(DeliveryItem, rows["counter"], due_in=timedelta(hours=8), context={
             "result_number": "0007/2026/QĐ-STP", "ready_at": (NOW - timedelta(hours=1))
             .isoformat()}),
+        # The post office's item of a result SKHDT's desk handed to it (as the hand-off makes).
+        "postal": work_item(DeliveryItem, rows["sxd"], due_in=timedelta(days=1),
+                            agency="BUUDIEN", kind=POSTAL, channel="postal", context={
+                                "competent_agency": "SKHDT",
+                                "result_number": "0003/2026/GCN-SKHDT",
+                                "ready_at": (NOW - timedelta(hours=2)).isoformat()}),
     }
     async with sessions() as db, db.begin():
         db.add_all(items.values())
@@ -138,7 +145,8 @@ async def stack(infra):
                                 ("van.thu", ["signing"], "STP"),
                                 ("mot.cua", ["delivery"], "STP"),
                                 ("giam.doc", ["manager"], "STP"),
-                                ("khac", ["approval", "delivery"], "SKHDT")):
+                                ("khac", ["approval", "delivery"], "SKHDT"),
+                                ("buu.ta", ["delivery"], "BUUDIEN")):
         await add_account(sessions, agency=agency, roles=roles, user_name=user,
                           full_name=FULL_NAMES.get(user, f"Cán bộ {user}"), password=PASSWORD)
     calendar = WorkingCalendar()
@@ -414,6 +422,37 @@ async def test_the_desk_hands_over_at_the_counter_and_prints_the_record(stack, t
     assert "Trần Thị Bình" not in str(stored.context)  # the receiver's name kept sealed
 
 
+async def test_the_post_office_prints_its_own_hand_over_record_in_its_name(stack, tmp_path):
+    item = stack["items"]["postal"]
+    clerk = bearer("BUUDIEN", "delivery", "buu.ta")
+    async with httpx.AsyncClient(transport=stack["direct"], base_url="http://delivery") as direct:
+        url = f"/api/work-items/{item.id}"
+        assert (await direct.post(f"{url}/claim", headers=clerk)).status_code == 200
+        picked = await direct.post(f"{url}/decisions/pick-up", headers=clerk,
+                                   json={"tracking_number": "RR123456785VN"})
+        assert picked.status_code == 200, picked.text
+        delivered = await direct.post(f"{url}/decisions/deliver", headers=clerk, json={
+            "delivered_at": datetime.now(timezone.utc).isoformat(),
+            "recipient": "Lê Văn Cường"})
+        assert delivered.status_code == 200, delivered.text
+    path = f"/viec/delivery/{item.id}"
+    async with client_of(stack, "buu.ta") as client:
+        page = await client.get(path)
+        assert page.status_code == 200, page.text[:500]
+        assert 'id="da-phat"' in page.text and "Lê Văn Cường" in page.text
+        assert f'<iframe src="{path}/bien-ban.pdf#view=FitH"' in page.text
+        assert 'id="trao-tai-quay"' not in page.text  # the desk's form is not the post's
+        record = await client.get(f"{path}/bien-ban.pdf")
+    assert record.status_code == 200 and record.headers["content-type"] == "application/pdf"
+    text = text_of(record.content, tmp_path)
+    for expected in ("BƯU ĐIỆN TỈNH LÀO CAI", "Bưu điện tỉnh Lào Cai giao kết quả",
+                     "Bên giao: buu.ta, nhân viên bưu chính, Bưu điện tỉnh Lào Cai.",
+                     "Bên nhận: Lê Văn Cường, người nhận tại địa chỉ ghi trên bưu gửi.",
+                     "0003/2026/GCN-SKHDT", stack["rows"]["sxd"].code):
+        assert expected in text, expected
+    assert "Trung tâm Phục vụ" not in text and "giấy tờ tùy thân" not in text
+
+
 async def test_every_view_of_a_delivery_item_with_its_personal_data_opened_is_logged(stack):
     """After the hand-over above, delivery's item keeps the receiver's name sealed and opens it
     for the desk's page: each such view (the item, the list, as the desk or the manager) is in
@@ -532,7 +571,7 @@ async def test_a_manager_reads_the_agencys_report_and_its_csv(stack):
         page = await client.get("/quan-ly/bao-cao", params={"tu": first, "theo": "procedure"})
         assert page.status_code == 200, page.text[:500]
         assert 'id="bao-cao"' in page.text and "Mẫu II.06a" in page.text
-        row = re.search(r'<tr  data-key="2.000488">(.*?)</tr>', page.text, re.S)
+        row = re.search(r'<tr data-key="2.000488">(.*?)</tr>', page.text, re.S)
         assert row, page.text
         cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
         # Five STP dossiers received in the period, online, all in progress within the deadline.

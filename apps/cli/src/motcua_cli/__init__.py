@@ -13,3 +13,13 @@ IMPORT_PRODUCER = "import"
 SIGNERS = (*STAGES, IMPORT_PRODUCER)
 # The services that keep an outbox, an inbox and dead letters (all but the workspace).
 CONSUMERS = (*STAGES, "audit", "operations", "portal")
+
+
+def parse_service_row(value: str, example: str) -> tuple[str, int]:
+    """`SERVICE:ID`, how the commands that act on one service's table row (`motcua dlq`,
+    `motcua outbox`) name it; anything else stops the command with the expected form."""
+    service, _, row_id = value.partition(":")
+    if service not in CONSUMERS or not row_id.isdigit():
+        raise SystemExit(f"{value!r}: expected SERVICE:ID, e.g. {example} (services: "
+                         f"{', '.join(CONSUMERS)})")
+    return service, int(row_id)

@@ -19,7 +19,7 @@ from sqlalchemy import MetaData, Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from motcua_cli import CONSUMERS as SERVICES
-from motcua_cli import stackfile
+from motcua_cli import parse_service_row, stackfile
 from motcua_runtime.db import (
     DEAD,
     DEAD_LETTER_STATES,
@@ -57,14 +57,6 @@ def add_dlq_command(commands: Any) -> argparse.ArgumentParser:
     skip.add_argument("row", metavar="SERVICE:ID")
     skip.add_argument("--reason", required=True)
     return dlq
-
-
-def _row_ref(value: str) -> tuple[str, int]:
-    service, _, row_id = value.partition(":")
-    if service not in SERVICES or not row_id.isdigit():
-        raise SystemExit(f"{value!r}: expected SERVICE:ID, e.g. appraisal:42 (services: "
-                         f"{', '.join(SERVICES)})")
-    return service, int(row_id)
 
 
 async def _tables(engine: AsyncEngine, only: str | None) -> dict[str, Table]:
@@ -157,14 +149,14 @@ async def _run(args: argparse.Namespace, database_url: str) -> int:
                       f"{row['reason']}{pending}")
             return 0
         if args.dlq_command == "show":
-            print(json.dumps(await show_dead_letter(engine, *_row_ref(args.row)),
-                             ensure_ascii=False, indent=2))
+            row = parse_service_row(args.row, "appraisal:42")
+            print(json.dumps(await show_dead_letter(engine, *row), ensure_ascii=False, indent=2))
             return 0
         by = getpass.getuser()
         if args.dlq_command == "retry" and args.all:
             asked = await request(engine, RETRY, by, service=args.service)
         else:
-            service, row_id = _row_ref(args.row)
+            service, row_id = parse_service_row(args.row, "appraisal:42")
             what = RETRY if args.dlq_command == "retry" else SKIP
             asked = await request(engine, what, by, service=service, row_id=row_id,
                                   reason=getattr(args, "reason", None))

@@ -3,10 +3,12 @@
     motcua officer add     --agency STP --role appraisal [--role approval] --name an
                            [--full-name "Nguyễn Văn An"] [--password-file F]
                            an account of the officers' workspace (password from a prompt)
-    motcua officer change  --name an [--role appraisal ...] [--full-name "…"]
+    motcua officer change  --name an [--role appraisal ...] [--full-name "…"] [--password]
                            [--disable | --enable]
-                           its roles (all of them, replacing the old), its full name; disabled,
-                           it cannot sign in and its sessions end; enabled again
+                           its roles (all of them, replacing the old), its full name; a new
+                           password (from a prompt, or stdin's first line when it is not a
+                           terminal: never from the command line), its sessions ended;
+                           disabled, it cannot sign in and its sessions end; enabled again
     motcua officer token   --agency STP --role appraisal [--name an]     print a token
     motcua officer queue   --agency STP --stage appraisal [--state open]
     motcua officer claim   ITEM --agency STP --stage appraisal
@@ -25,6 +27,7 @@ import asyncio
 import getpass
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +62,15 @@ def add_officer_command(commands: Any) -> None:
     add.add_argument("--password-file", type=Path,
                      help="read the password from this file (default: a prompt)")
     change = actions.add_parser("change", help="change a workspace account: its roles, its "
-                                               "full name, disabled or enabled")
+                                               "full name, its password, disabled or enabled")
     change.add_argument("--name", required=True, help="the account's user name")
     change.add_argument("--role", action="append", choices=ROLES,
                         help="a role (repeatable): the account's roles become these")
     change.add_argument("--full-name", help="as the pages show it")
+    change.add_argument("--password", action="store_true",
+                        help="set a new password, read from a prompt (twice), or from the "
+                             "first line of stdin when it is not a terminal; the account's "
+                             "sessions (workspace, wallboard) end")
     state = change.add_mutually_exclusive_group()
     state.add_argument("--disable", dest="active", action="store_false", default=None,
                        help="it cannot sign in any more; its sessions end now")
@@ -162,31 +169,63 @@ def _change_account(args: argparse.Namespace, stack: Stack) -> int:
     """The account changed in the running stack's database (DATABASE_URL otherwise)."""
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
+    from motcua_operations.signin import DEFAULT_LIMITS, StaffSessions
     from motcua_runtime.db import create_engine
+    from motcua_runtime.passwords import WeakPassword, check_strength
     from motcua_workspace.accounts import AccountRefused, change_account
 
-    if args.role is None and args.full_name is None and args.active is None:
-        raise SystemExit("nothing to change: give --role, --full-name, --disable or --enable")
+    if args.role is None and args.full_name is None and args.active is None \
+            and not args.password:
+        raise SystemExit("nothing to change: give --role, --full-name, --password, --disable "
+                         "or --enable")
     if not stack.database_url:
         raise SystemExit("no database: start `motcua up` first (or set DATABASE_URL)")
+    password = None
+    if args.password:
+        password = _new_password()
+        try:
+            check_strength(password)  # before asking the database anything
+        except WeakPassword as refusal:
+            raise SystemExit(str(refusal)) from None
 
-    async def change() -> Any:
+    async def change() -> tuple[Any, int]:
         engine = create_engine(stack.database_url or "")
         try:
-            return await change_account(async_sessionmaker(engine, expire_on_commit=False),
-                                        args.name, roles=args.role, full_name=args.full_name,
-                                        active=args.active)
+            sessions = async_sessionmaker(engine, expire_on_commit=False)
+            account = await change_account(sessions, args.name, roles=args.role,
+                                           full_name=args.full_name, active=args.active,
+                                           password=password)
+            # The workspace's sessions ended with the change; the wallboard keeps its own
+            # (operations.sessions, for staff accounts): ended too, by its own code.
+            ended = 0 if password is None else \
+                await StaffSessions(sessions, DEFAULT_LIMITS).end_all(account.user_name)
+            return account, ended
         finally:
             await engine.dispose()
 
     try:
-        account = asyncio.run(change())
+        account, wallboard_sessions = asyncio.run(change())
     except AccountRefused as refusal:
         raise SystemExit(str(refusal)) from None
     state = "active" if account.active else "disabled (cannot sign in)"
     print(f"account {account.user_name} ({account.agency}: {', '.join(account.roles)}; "
           f"{account.full_name}) {state}")
+    if password is not None:
+        print(f"password changed; its sessions ended (the workspace's, and "
+              f"{wallboard_sessions} of the wallboard's)")
     return 0
+
+
+def _new_password() -> str:
+    """A new password, never from the command line (it would stay in the shell's history and
+    in the process list): twice at a prompt, or a script's stdin's first line."""
+    if sys.stdin.isatty():
+        return _password(None)
+    line = sys.stdin.readline()
+    if not line:
+        raise SystemExit("--password: stdin is empty; give the new password on its first line "
+                         "(or run in a terminal to be asked)")
+    return line.rstrip("\r\n")
 
 
 def _password(path: Path | None) -> str:

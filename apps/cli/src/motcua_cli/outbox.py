@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, Table, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from motcua_cli import CONSUMERS as SERVICES
-from motcua_cli import stackfile
+from motcua_cli import parse_service_row, stackfile
 from motcua_runtime.db import create_engine, outbox_table
 from motcua_runtime.outbox import DROPPED, behind
 
@@ -39,14 +39,6 @@ def add_outbox_command(commands: Any) -> argparse.ArgumentParser:
     drop.add_argument("row", metavar="SERVICE:ID")
     drop.add_argument("--reason", required=True)
     return outbox
-
-
-def _row_ref(value: str) -> tuple[str, int]:
-    service, _, row_id = value.partition(":")
-    if service not in SERVICES or not row_id.isdigit():
-        raise SystemExit(f"{value!r}: expected SERVICE:ID, e.g. intake:42 (services: "
-                         f"{', '.join(SERVICES)})")
-    return service, int(row_id)
 
 
 async def _outboxes(engine: AsyncEngine, only: str | None) -> dict[str, Table]:
@@ -148,13 +140,13 @@ async def _run(args: argparse.Namespace, database_url: str) -> int:
             if args.all:
                 released = await retry_parked(engine, args.service)
             else:
-                service, row_id = _row_ref(args.row)
+                service, row_id = parse_service_row(args.row, "intake:42")
                 released = await retry_parked(engine, service, row_id)
                 if not released:
                     raise SystemExit(f"{args.row} is not a parked row")
             print(f"released {len(released)}: " + " ".join(f"{s}:{i}" for s, i in released))
             return 0
-        service, row_id = _row_ref(args.row)
+        service, row_id = parse_service_row(args.row, "intake:42")
         done = await drop_parked(engine, service, row_id, args.reason, getpass.getuser())
         print(f"dropped {service}:{row_id}; released behind it: "
               + (" ".join(f"{s}:{i}" for s, i in done[1:]) or "none"))

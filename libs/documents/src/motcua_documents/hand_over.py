@@ -1,7 +1,10 @@
-"""The hand-over record (biên bản bàn giao kết quả): the one-stop desk hands the result to the
-applicant, or to someone they authorised, at the counter. It states the dossier, the result
-handed over (its number), who received it and how they were identified, who handed it over and
-when, with room for both to sign. Drawn on the same page as the results and forms 01 to 05
+"""The hand-over record (biên bản bàn giao kết quả): the unit that delivers the result hands it
+to the applicant, or to someone they authorised: a one-stop desk at its counter (the provincial
+centre's, a commune centre's, an agency's own), or the post office at the address on the postal
+item (Decision 45/2016: the post office records the hand-over). The unit is the record's issuer:
+its heading, and the sentence saying who handed over. It states the dossier, the result handed
+over (its number), who received it and how they were identified, who handed it over and when,
+with room for both to sign. Drawn on the same page as the results and forms 01 to 05
 (motcua_documents.page); pure, the same facts give the same bytes. Delivery draws it on request
 from its work item (docs/workspace.md)."""
 
@@ -32,21 +35,31 @@ from motcua_documents.page import (
 
 TITLE = "BIÊN BẢN BÀN GIAO KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
 SUFFIX = "BBBG"  # the number: {dossier code}/BBBG, one hand-over per dossier
-RELATIONS = {"self": "người nộp hồ sơ", "authorised": "người được người nộp hồ sơ ủy quyền"}
+RELATIONS = {"self": "người nộp hồ sơ", "authorised": "người được người nộp hồ sơ ủy quyền",
+             "addressee": "người nhận tại địa chỉ ghi trên bưu gửi"}
+# Who hands over for the delivering unit, as the record says it: the desk's civil servant, or
+# the post office's postman.
+DELIVERERS = {
+    "desk": ("tại {unit}, Bộ phận Một cửa bàn giao kết quả giải quyết hồ sơ sau:",
+             "công chức Bộ phận Một cửa"),
+    "post": ("{unit} giao kết quả giải quyết hồ sơ sau đến người nhận, tại địa chỉ ghi trên "
+             "bưu gửi:", "nhân viên bưu chính")}
 LOOKUP_BOTTOM = 70
 
 
 class HandOverRecord(FormFacts):
     """What the record states, besides the dossier (FormFacts): the result and the hand-over.
-    `officer` is who handed it over."""
+    `issuer` is the unit that handed it over (a desk's unit, or the post office: `deliverer`),
+    `officer` who did. The post office records no identity check (`identity_checked` None)."""
 
     result_number: str
     result_ready_at: datetime
     handed_over_at: datetime
     receiver_name: str
-    relation: Literal["self", "authorised"]
-    identity_checked: bool
+    relation: Literal["self", "authorised", "addressee"]
+    identity_checked: bool | None
     authorisation: str | None = None
+    deliverer: Literal["desk", "post"] = "desk"
 
 
 def hand_over_record(facts: HandOverRecord) -> bytes:
@@ -62,17 +75,18 @@ def hand_over_record(facts: HandOverRecord) -> bytes:
     page.write(escape(TITLE), style("title", "VN-Bold", 14, **CENTRED), gap=4)
     page.write(f"Mã hồ sơ: {bold(facts.dossier_code)}", style("code", size=12, **CENTRED),
                gap=18)
-    page.write(f"Hồi {_when(facts.handed_over_at)}, tại {escape(facts.issuer)}, "
-               "Bộ phận Một cửa bàn giao kết quả giải quyết hồ sơ sau:")
+    opening, staff = DELIVERERS[facts.deliverer]
+    page.write(f"Hồi {_when(facts.handed_over_at)}, "
+               + opening.format(unit=escape(facts.issuer)))
     _dossier_lines(page, facts)
     page.write(f"Kết quả giải quyết: văn bản số {bold(facts.result_number)}, có kết quả lúc "
                f"{_when(facts.result_ready_at)}.")
-    page.write(f"Bên giao: {escape(facts.officer or '')}, công chức Bộ phận Một cửa.")
+    page.write(f"Bên giao: {escape(facts.officer or '')}, {staff}, {escape(facts.issuer)}.")
     page.write(f"Bên nhận: {bold(facts.receiver_name)}, "
                f"{escape(RELATIONS[facts.relation])}.")
-    identity = ("Đã kiểm tra giấy tờ tùy thân của người nhận." if facts.identity_checked
-                else "Chưa kiểm tra giấy tờ tùy thân của người nhận.")
-    page.write(identity)
+    if facts.identity_checked is not None:
+        page.write("Đã kiểm tra giấy tờ tùy thân của người nhận." if facts.identity_checked
+                   else "Chưa kiểm tra giấy tờ tùy thân của người nhận.")
     if facts.authorisation:
         page.write(f"Giấy ủy quyền: {escape(facts.authorisation)}.")
     page.write("Bên nhận đã nhận đủ kết quả nêu trên. Biên bản lập thành hai bản, mỗi bên giữ "

@@ -21,7 +21,9 @@ from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import close, touch
 
 POSTAL = "postal"  # the kind of the post office's work item
-HANDED_OVER = "handed_over"  # in a desk item's context: who received the result at the counter
+# In a desk item's context: who received the result at the counter; in the post office's, who
+# signed for it at the address (when an officer recorded it).
+HANDED_OVER = "handed_over"
 CLOCK_SKEW = timedelta(minutes=5)
 _ID_NUMBER = re.compile(r"[0-9]{6,}")
 
@@ -198,8 +200,15 @@ def deliver_by_post(item: Any, emitter: Emitter, *, delivered_at: datetime, now:
         raise Rejected("delivered_at is in the future")
     if recipient is not None and seal is None:
         raise Rejected("the recipient's name cannot be sealed: no key for the dossier")
+    received_by = None if recipient is None else seal(recipient)  # type: ignore[misc]
+    if received_by is not None:
+        # The post office records the hand-over too (docs/domain.md): what its hand-over
+        # record prints (motcua_delivery.record), as the desk's counter hand-over keeps it.
+        item.context = {**item.context, HANDED_OVER: {
+            "received_by": received_by.model_dump(mode="json"), "relation": "addressee",
+            "identity_checked": None, "authorisation": None, "officer_full_name": None,
+            "at": delivered_at.isoformat()}}
     return _delivered(item, emitter, now=now, actor=actor,
                       agency=item.context["competent_agency"], channel="postal",
-                      delivered_at=delivered_at,
-                      received_by=None if recipient is None else seal(recipient),  # type: ignore[misc]
+                      delivered_at=delivered_at, received_by=received_by,
                       post_office=item.agency, tracking_number=number)

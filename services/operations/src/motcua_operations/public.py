@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_catalogue import Procedure
+from motcua_documents.templates import with_shared
 from motcua_operations.filters import Scope
 from motcua_operations.index_read import service_index
 from motcua_operations.service_index import IndexPeriod
@@ -28,7 +29,8 @@ _UNITS = {"working_days": "ngày làm việc", "calendar_days": "ngày",
 
 
 def templates() -> Environment:
-    environment = Environment(loader=PackageLoader("motcua_operations", "templates"),
+    # Its own templates, then those shared with the workspace (the II.06a table).
+    environment = Environment(loader=with_shared(PackageLoader("motcua_operations", "templates")),
                               autoescape=select_autoescape(["html"]))
     environment.filters["money"] = money
     environment.filters["percent"] = percent

@@ -7,7 +7,8 @@ officer, one password, one place to disable it. This service reads them (SELECT 
 workspace's session code (motcua_runtime.browser_sessions): it never writes the workspace's
 tables, and a stolen copy of either session table opens nothing (only each token's SHA-256 is
 stored). A session ends at sign-out, when unused for the idle limit, or at the absolute limit;
-a disabled account or one that lost the role ends it at the next request. The sign-in form is
+a disabled account or one that lost the role ends it at the next request, a new password at
+once (`StaffSessions.end_all`, called by `motcua officer change --password`). The sign-in form is
 protected by a double-submit token, the wallboard's own writes (thresholds) by the session's
 CSRF token."""
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_operations.orm import WORKSPACE_ACCOUNTS, StaffSession
@@ -82,6 +83,15 @@ class StaffSessions(browser_sessions.SessionStore[Staff]):
             row = (await db.execute(select(A.roles, A.active)
                                     .where(A.user_name == user_name))).first()
         return None if row is None else is_staff(row.active, row.roles)
+
+    async def end_all(self, user_name: str) -> int:
+        """End every session of `user_name` (its password was changed: `motcua officer
+        change --password`); how many there were."""
+        table = StaffSession.__table__
+        assert isinstance(table, Table)
+        async with self.sessions() as db, db.begin():
+            result = await db.execute(delete(table).where(table.c.user_name == user_name))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def sign_in(self, user_name: str, password: str, now: datetime) -> str | None:
         """A new session's token, or None: no such active account, a wrong password, or not

@@ -20,9 +20,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from motcua_catalogue import Catalogue
 from motcua_contracts import STATUS_NAMES, Status
 from motcua_operations.filters import Scope
+from motcua_operations.index_read import BASES, counted
 from motcua_operations.orm import DossierView as D
 from motcua_operations.overview import ON_THE_CLOCK, OPEN, STAGES, VIETNAM, Period, listed
-from motcua_operations.service_index import SATISFIED, rating_score
+from motcua_operations.service_index import SATISFIED, IndexPeriod, rating_score
 
 WindowName = Literal["today", "month", "year"]
 TREND_DAYS = 30
@@ -200,8 +201,10 @@ async def agencies(session: AsyncSession, windows: Windows, inside: ColumnElemen
 
 FIGURES = ("open", "overdue", "due_soon", "late", "delivered", "submitted", "rated")
 # The figures `figure_filter` takes, declared in the API's document (the schema says what the
-# 422 enforces): a name, or a stage, a status code 1-10 or a procedure after its prefix.
-FIGURE_PATTERN = (rf"^({'|'.join(FIGURES)}|stage:[a-z_]+|status:([1-9]|10)|procedure:\S+)$")
+# 422 enforces): a name, or a stage, a status code 1-10, a procedure or the base of one of this
+# month's service index figures after its prefix.
+FIGURE_PATTERN = (rf"^({'|'.join(FIGURES)}|stage:[a-z_]+|status:([1-9]|10)|procedure:\S+"
+                  rf"|index:({'|'.join(BASES)}))$")
 
 
 class UnknownFigure(ValueError):
@@ -211,7 +214,8 @@ class UnknownFigure(ValueError):
 def figure_filter(figure: str, windows: Windows, period: WindowName) -> ColumnElement[bool]:
     """The dossiers behind a figure of the wallboard: `open`, `overdue`, `due_soon`,
     `delivered` / `late` / `submitted` / `rated` (over the period), `stage:<name>`,
-    `status:<code>`, `procedure:<code>` (its late and overdue ones)."""
+    `status:<code>`, `procedure:<code>` (its late and overdue ones), `index:<base>` (the
+    dossiers this month's service index counts: received, resolved, delivered)."""
     since = windows.start(period)
     kind, _, value = figure.partition(":")
     simple: dict[str, ColumnElement[bool]] = {
@@ -235,9 +239,13 @@ def figure_filter(figure: str, windows: Windows, period: WindowName) -> ColumnEl
         late = and_(D.delivered_at >= since, D.on_time.is_(False))
         return and_(D.procedure_code == value,
                     late | and_(OPEN, ON_THE_CLOCK, D.due_at < windows.now))
+    if kind == "index" and value in BASES:
+        # The month the wallboard's index is of (wallboard_api: IndexPeriod.month_of(now)),
+        # whatever the wall's own period.
+        return counted(value, IndexPeriod.month_of(windows.now))
     raise UnknownFigure(
         f"figure {figure!r}: one of {', '.join(FIGURES)}, stage:<stage>, status:<1-10>, "
-        "procedure:<code>")
+        f"procedure:<code>, index:<{'|'.join(BASES)}>")
 
 
 async def dossiers_behind(session: AsyncSession, figure: str, windows: Windows, scope: Scope,

@@ -1,9 +1,10 @@
 """Officers' accounts: creating one (`motcua officer add`): the agency must be one of the
 catalogue's, each role an officer's role, the user name plain (it names the officer in events:
 `officer:<name>`), the password long enough; only its Argon2 hash is kept. Changing one
-(`motcua officer change`): its roles, its full name, disabled or enabled again; a disabled
-account's sessions end at once and it cannot sign in (the user name stays taken, so events
-that name it keep naming one officer)."""
+(`motcua officer change`): its roles, its full name, its password (by the same rules as at
+creation), disabled or enabled again; a new password or a disabled account ends the account's
+sessions at once, and a disabled one cannot sign in (the user name stays taken, so events that
+name it keep naming one officer)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_runtime.officers import OFFICER_ROLES
-from motcua_runtime.passwords import hash_password
+from motcua_runtime.passwords import WeakPassword, check_strength, hash_password
 from motcua_workspace.orm import Account, Session
 from motcua_workspace.sessions import account_named
 
@@ -58,10 +59,19 @@ async def add_account(sessions: async_sessionmaker[AsyncSession], *, agency: str
 
 async def change_account(sessions: async_sessionmaker[AsyncSession], user_name: str, *,
                          roles: Sequence[str] | None = None, full_name: str | None = None,
-                         active: bool | None = None) -> Account:
-    """Change what is given (None: left as it is). Disabling ends the account's sessions in the
-    same transaction; roles changed apply at the next request of a session (each request
-    reads the account)."""
+                         active: bool | None = None, password: str | None = None) -> Account:
+    """Change what is given (None: left as it is). A new password or disabling ends the
+    account's sessions in the same transaction (whoever had signed in with the old password
+    signs in again); roles changed apply at the next request of a session (each request reads
+    the account). A password too short or too long is refused (AccountRefused) before
+    anything changes."""
+    password_hash = None
+    if password is not None:
+        try:
+            check_strength(password)
+        except WeakPassword as refusal:
+            raise AccountRefused(str(refusal)) from None
+        password_hash = hash_password(password)  # Argon2: slow on purpose, outside the lock
     async with sessions() as db, db.begin():
         account = await account_named(db, user_name)
         if account is None:
@@ -72,8 +82,10 @@ async def change_account(sessions: async_sessionmaker[AsyncSession], user_name: 
             account.roles = list(dict.fromkeys(roles))
         if full_name is not None:
             account.full_name = full_name.strip()
+        if password_hash is not None:
+            account.password_hash = password_hash
         if active is not None:
             account.active = active
-            if not active:
-                await db.execute(delete(Session).where(Session.account_id == account.id))
+        if password_hash is not None or active is False:
+            await db.execute(delete(Session).where(Session.account_id == account.id))
     return account

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua_catalogue.catalogue import Catalogue
 from motcua_catalogue.centre import centre_from_env
+from motcua_documents.templates import with_shared
 from motcua_runtime.oidc import OpenIdConnect
 from motcua_runtime.passwords import hash_password
 from motcua_runtime.sign_in_limits import SignInLimits
@@ -46,7 +47,8 @@ class SignInRequired(Exception):
 
 
 def _templates() -> Environment:
-    environment = Environment(loader=PackageLoader("motcua_workspace", "templates"),
+    # Its own templates, then those shared with the operations centre (the II.06a table).
+    environment = Environment(loader=with_shared(PackageLoader("motcua_workspace", "templates")),
                               autoescape=select_autoescape(["html"]), trim_blocks=True,
                               lstrip_blocks=True)
     environment.filters["vn_time"] = words.shown

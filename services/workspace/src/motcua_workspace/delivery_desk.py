@@ -3,7 +3,8 @@ over (its number, when it was ready, how the applicant chose to receive it), the
 compare with the identity paper, and the two things the desk does: hand it over at the counter
 (the receiver's name, in person or authorised, the identity paper checked, the power of
 attorney) or hand it to the post office; once handed over, the hand-over record (biên bản bàn
-giao) in the page and to download.
+giao) in the page and to download. On the post office's own item, its record once it delivered
+the result to someone its officer recorded.
 
 The decisions are delivery's own (`hand-over`, `hand-to-post`): this module only gives the
 hand-over its own form, checked in Vietnamese before it is sent, and back to the item page
@@ -40,6 +41,7 @@ from motcua_workspace.upstream import Answer
 router = APIRouter()
 STAGE = "delivery"
 HAND_OVER, HAND_TO_POST = "hand-over", "hand-to-post"
+POSTAL = "postal"  # the post office's own item (motcua_delivery.decisions.POSTAL)
 RECORD = "hand-over-record"  # delivery's document of the item (motcua_delivery.record)
 PDF_POLICY = ("sandbox allow-same-origin; default-src 'none'; img-src 'self'; "
               "object-src 'self'; frame-ancestors 'self'")
@@ -113,16 +115,25 @@ async def hand_over_record(item_id: ItemId, ws: WorkspaceDep, who: Who,
 
 @panel
 async def delivery_panel(on_page: ItemOnPage) -> dict[str, Any]:
-    """The desk's panel on a delivery item of the one-stop desk (not the post office's): it
-    takes the hand-over and hand-to-post forms over from the side column."""
+    """The desk's panel on a delivery item of the one-stop desk: it takes the hand-over and
+    hand-to-post forms over from the side column. On the post office's item, only its
+    hand-over record once it delivered to a recipient its officer recorded."""
     item = on_page.item
-    if on_page.stage != STAGE or item.get("kind") != "dossier":
+    if on_page.stage != STAGE:
         return {}
     context = item.get("context") or {}
-    dossier = on_page.dossier or {}
-    applicant = dossier.get("applicant") or {}
     handed = context.get("handed_over")
     base = f"/viec/delivery/{item['id']}/bien-ban.pdf"
+    if item.get("kind") == POSTAL:
+        # The post office's item: its decisions stay in the side column; once its officer
+        # recorded who signed for the result, the post office's own hand-over record.
+        return {"post_record": {"received_by": handed.get("received_by"), "at": handed["at"],
+                                "url": base, "download": base + "?tai=true"}
+                if isinstance(handed, dict) else None}
+    if item.get("kind") != "dossier":
+        return {}
+    dossier = on_page.dossier or {}
+    applicant = dossier.get("applicant") or {}
     channel = dossier.get("delivery_channel")
     # The one the applicant chose (both when the dossier could not be read: the stage refuses
     # the other one with its message).

@@ -13,7 +13,11 @@ const STATUS_CODES = {1: "Mới nộp", 2: "Đã tiếp nhận", 3: "Từ chối
   10: "Đã trả kết quả"};
 const FIGURE_TITLES = {open: "Hồ sơ đang giải quyết", overdue: "Hồ sơ quá hạn",
   due_soon: "Hồ sơ sắp đến hạn", submitted: "Hồ sơ tiếp nhận", delivered: "Hồ sơ đã trả kết quả",
-  late: "Hồ sơ trả kết quả trễ hạn", rated: "Hồ sơ được đánh giá"};
+  late: "Hồ sơ trả kết quả trễ hạn", rated: "Hồ sơ được đánh giá",
+  // The dossiers this month's service index counts (its cells open them).
+  "index:received": "Chỉ số 766: hồ sơ tiếp nhận trong tháng",
+  "index:resolved": "Chỉ số 766: hồ sơ có kết quả trong tháng",
+  "index:delivered": "Chỉ số 766: hồ sơ trả kết quả trong tháng"};
 const PERIOD_NAMES = {today: "hôm nay", month: "tháng này", year: "năm nay"};
 
 Chart.defaults.color = "#e8edf5";
@@ -208,14 +212,19 @@ function drawAgencies(body) {
       h("td", {}, agencyFigure(a, "delivered", percent(a.on_time_share_month), "month")))));
   const index = body.index.province;
   setText("index-label", body.index.label);
-  const cells = [["Điểm tiến độ", `${decimal(index.progress_points, 2)}/20`],
-                 ["Đúng hạn", percent100(index.on_time_share)],
-                 ["Xử lý TB (ngày)", decimal(index.average_processing_days, 2)],
-                 ["Trực tuyến", percent100(index.online_share)],
-                 ["Kết quả điện tử", percent100(index.electronic_result_share)],
-                 ["Số hóa", percent100(index.digitised_share)]];
-  document.getElementById("index").replaceChildren(...cells.map(([term, value]) =>
-    h("div", {}, h("dt", {}, term), h("dd", {}, value))));
+  // Each cell opens the dossiers it is counted over: the resolved (progress, on time, average
+  // time), the received (online, digitised), the delivered (electronic results).
+  const cells = [["Điểm tiến độ", `${decimal(index.progress_points, 2)}/20`, "resolved"],
+                 ["Đúng hạn", percent100(index.on_time_share), "resolved"],
+                 ["Xử lý TB (ngày)", decimal(index.average_processing_days, 2), "resolved"],
+                 ["Trực tuyến", percent100(index.online_share), "received"],
+                 ["Kết quả điện tử", percent100(index.electronic_result_share), "delivered"],
+                 ["Số hóa", percent100(index.digitised_share), "received"]];
+  document.getElementById("index").replaceChildren(...cells.map(([term, value, base]) =>
+    h("div", {}, h("dt", {}, term),
+      h("dd", {}, h("a", {href: "#", "data-figure": `index:${base}`,
+                          title: `${FIGURE_TITLES[`index:${base}`]}: ${number(index[base])}`},
+                    value)))));
 }
 
 function agencyFigure(agency, figure, text, period) {
