@@ -291,3 +291,119 @@ def test_a_rating_after_delivery_is_part_of_the_history_and_before_it_a_finding(
     open_one = next(v for d, v in last.items() if d not in delivered)  # stopped, refused...
     findings = judge(keys_dir, rated(open_one[2], open_one[0], open_one[1]))
     assert [(f.kind, f.event_type) for f in findings] == [("lifecycle", "DossierRated")]
+
+
+def resigned(document, signer):
+    """`document` as `signer`'s instance would have signed it: what a producer that got its
+    content wrong emits (the signature is genuine; the replay must judge the content)."""
+    document = {k: v for k, v in document.items() if k not in ("hash", "signature")}
+    document["producer"] = signer.producer.model_dump(mode="json")
+    body = canonical_json(document)
+    return json.dumps(document | {"hash": hashlib.sha256(body).hexdigest(),
+                                  "signature": signer.sign(body)}).encode()
+
+
+def signer_of_document(signer_of, document):
+    return signer_of(document["producer"]["service"], document["producer"]["agency"])
+
+
+@pytest.mark.parametrize("change,reason", [
+    ({"agency": None}, "invalid event: DossierApproved.agency: Input should be a valid string"),
+    ({"schema_version": "1"}, "invalid event: DossierApproved.schema_version: Value error, "
+                              "Input should be a valid integer"),
+    ({"type": "DossierBlessed"}, "invalid event: body: Input tag 'DossierBlessed' found using "
+                                 "'type' does not match any of the expected tags"),
+    ({"schema_version": 99}, "DossierApproved schema_version 99 is newer than this auditor "
+                             "knows"),
+])
+def test_a_signed_event_that_breaks_the_schema_is_named(signed_log, change, reason):
+    keys_dir, signer_of, records = signed_log
+    records = list(records)
+    index = position(records, "DossierApproved", skip=4)
+    document = json.loads(records[index][3])
+    partition, offset, key, _ = records[index]
+    records[index] = (partition, offset, key,
+                      resigned(document | change, signer_of_document(signer_of, document)))
+    findings = judge(keys_dir, records)
+    assert (findings[0].dossier_id, findings[0].offset, findings[0].kind) == \
+        (key.decode(), offset, "schema")
+    assert findings[0].reason.startswith(reason), findings[0].reason
+    # Not part of the history: the next event cites what is no longer there.
+    assert [f.event_type for f in findings[1:] if f.kind == "chain"] == ["ResultSigned"]
+
+
+def test_a_record_that_is_not_json_and_one_under_another_dossiers_key_are_named(signed_log):
+    keys_dir, _, records = signed_log
+    records = list(records)
+    index = position(records, "DossierAccepted", skip=6)
+    partition, offset, key, value = records[index]
+    other_key = next(r[2] for r in records if r[2] != key)
+    records[index] = (partition, offset, other_key, value)
+    records.insert(index + 1, (partition, 20_000, key, value[:-1]))
+    findings = judge(keys_dir, records)
+    assert [(f.offset, f.kind) for f in findings] == [(offset, "schema"), (20_000, "schema")]
+    assert findings[0].dossier_id == key.decode()
+    assert f"Kafka key {other_key.decode()!r} is not the dossier id" in findings[0].reason
+    assert findings[1].reason.startswith("not a JSON event")
+
+
+def test_a_delivery_that_lies_about_the_deadline_is_named(signed_log):
+    keys_dir, signer_of, records = signed_log
+    records = list(records)
+    index = position(records, "ResultDelivered", skip=2)
+    document = json.loads(records[index][3])
+    partition, offset, key, _ = records[index]
+    records[index] = (partition, offset, key,
+                      resigned(document | {"on_time": not document["on_time"]},
+                               signer_of_document(signer_of, document)))
+    findings = judge(keys_dir, records)
+    assert [(f.offset, f.kind) for f in findings] == [(offset, "deadline")]
+    assert f"ResultDelivered says on_time={not document['on_time']}, but the result was " \
+           "ready at" in findings[0].reason
+
+
+def test_a_genuine_event_the_lifecycle_forbids_and_one_without_a_cause_are_named(signed_log):
+    """Signed by the entitled stage, well formed, in the chain: a second approval of the same
+    draft (the dossier has moved on to signing), and an acceptance that cites nothing."""
+    from motcua_contracts import uuid7
+
+    keys_dir, signer_of, records = signed_log
+    records = list(records)
+    index = position(records, "DossierApproved", skip=5)
+    approved = json.loads(records[index][3])
+    partition, _, key, _ = records[index]
+    again = resigned(approved | {"event_id": str(uuid7())},
+                     signer_of_document(signer_of, approved))
+    signed_at = next(i for i in range(index + 1, len(records)) if records[i][2] == key
+                     and types_of(records[i]) == "ResultSigned")
+    records.insert(signed_at + 1, (partition, 30_000, key, again))
+    accepted_at = position(records, "DossierAccepted", skip=7)
+    accepted = json.loads(records[accepted_at][3])
+    orphan = resigned(accepted | {"event_id": str(uuid7()), "causation_id": None,
+                                  "causation_hash": None},
+                      signer_of_document(signer_of, accepted))
+    records.insert(accepted_at + 1, (records[accepted_at][0], 30_001, records[accepted_at][2],
+                                     orphan))
+    findings = judge(keys_dir, records)
+    again_found = [(f.kind, f.reason) for f in findings if f.offset == 30_000]
+    assert len(again_found) == 1 and again_found[0][0] == "lifecycle"
+    assert "DossierApproved cannot happen now" in again_found[0][1]
+    orphan_found = [(f.kind, f.reason) for f in findings if f.offset == 30_001]
+    assert orphan_found[0][0] == "chain" and "DossierAccepted has no cause" in orphan_found[0][1]
+    # Nor may an acceptance follow the acceptance: the lifecycle says so too.
+    assert [kind for kind, _ in orphan_found[1:]] == ["lifecycle"]
+
+
+def test_the_statuses_counted_without_a_database_are_those_of_the_rebuilt_dossiers(signed_log):
+    from collections import Counter
+
+    keys_dir, _, records = signed_log
+    records = list(records)
+    del records[position(records, "ResultSigned", skip=1)]  # one dossier left open
+    auditor = Auditor(Verifier(load_registry(keys_dir)))
+    for record in records:
+        auditor.feed(*record)
+    auditor.finish()
+    rebuilt = auditor.rebuilt()
+    assert auditor.statuses() == Counter(r.status for r in rebuilt.values())
+    assert len(rebuilt) == 120 and len(auditor.statuses()) > 2

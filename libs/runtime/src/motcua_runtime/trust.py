@@ -12,12 +12,12 @@ written before (`motcua_contracts.canonical_json`), i.e. exactly the bytes whose
 too.
 
 Speed: the consumers verify every record they handle and the replay every record of the log, so
-the JSON is re-serialised with orjson and verified with libsodium (PyNaCl), about twice as fast
-as OpenSSL's Ed25519 here. orjson's output with sorted keys equals RFC 8785 for every document
-without floats whose keys sort the same by code point and by UTF-16 unit (checked on random
-Unicode strings); where it could differ (a float, a key outside the basic multilingual plane),
-the hash does not match and the exact canonical form is computed before the event is declared
-altered."""
+the JSON is re-serialised with orjson and verified with libsodium (PyNaCl's, the detached
+check: motcua_runtime.ed25519), about twice as fast as OpenSSL's Ed25519 here. orjson's output
+with sorted keys equals RFC 8785 for every document without floats whose keys sort the same by
+code point and by UTF-16 unit (checked on random Unicode strings); where it could differ (a
+float, a key outside the basic multilingual plane), the hash does not match and the exact
+canonical form is computed before the event is declared altered."""
 
 from __future__ import annotations
 
@@ -28,16 +28,17 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from nacl.bindings import crypto_sign_open
-from nacl.exceptions import BadSignatureError
 
 from motcua_contracts import PRODUCERS, canonical_json
+from motcua_runtime import ed25519
 from motcua_runtime.keys import KeyRecord, KeyRegistry
 
 SIGNATURE = "signature"  # kinds of verdicts, also the `kind` of the replay's findings
 KEY = "key"
 HASH = "hash"
 ENTITLEMENT = "entitlement"
+
+_ABSENT = object()  # a field the document does not have (None is a value it may hold)
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,11 @@ class Verdict:
 
 def canonical_bytes(document: dict[str, Any]) -> tuple[bytes, str]:
     """The bytes that are hashed and signed, and their SHA-256 (hex), taken fast."""
-    claimed = document.get("hash")
-    # Serialise without the two fields by taking them out and putting them back: cheaper than
-    # copying the document, on a path every record takes.
-    removed = {k: document.pop(k) for k in ("hash", SIGNATURE) if k in document}
+    # Serialise without the two fields by taking them out and putting them back (in the same
+    # order): cheaper than copying the document, on a path every record takes; two pops, not a
+    # comprehension of them (a third of a microsecond, issue 15).
+    claimed = document.pop("hash", _ABSENT)
+    signature = document.pop(SIGNATURE, _ABSENT)
     try:
         body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
         digest = hashlib.sha256(body).hexdigest()
@@ -66,7 +68,10 @@ def canonical_bytes(document: dict[str, Any]) -> tuple[bytes, str]:
                 return slow, hashlib.sha256(slow).hexdigest()
         return body, digest
     finally:
-        document.update(removed)
+        if claimed is not _ABSENT:
+            document["hash"] = claimed
+        if signature is not _ABSENT:
+            document[SIGNATURE] = signature
 
 
 def competent_agency(document: dict[str, Any]) -> str | None:
@@ -117,10 +122,9 @@ class Verifier:
                                  f", the event says {str(document.get('hash'))[:16]}…")
         try:
             raw_signature = binascii.a2b_base64(signature, strict_mode=True)
-            if len(raw_signature) != 64:
-                raise ValueError
-            crypto_sign_open(raw_signature + body, record.public_key)
-        except (BadSignatureError, ValueError, binascii.Error, TypeError):
+        except (ValueError, binascii.Error, TypeError):
+            raw_signature = b""  # not base64 (or not a string): no signature verifies
+        if not ed25519.verify(raw_signature, body, record.public_key):
             return Verdict(SIGNATURE, f"the signature does not verify with key {key_id}")
         return None
 

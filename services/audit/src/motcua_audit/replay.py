@@ -189,22 +189,23 @@ async def _judge_share(source: Source, registry_path: Path, database_url: str | 
                        share: int, shares: int, max_findings: int,
                        progress: Any) -> ShareResult:
     auditor = Auditor(Verifier(KeyRegistry.load(registry_path)), max_findings=max_findings)
+    feed = auditor.feed
     async for records in source.read(share, shares):
         for record in records:
-            auditor.feed(*record)
+            feed(*record)
         with progress.get_lock():
             progress.value += len(records)
     auditor.finish()
-    rebuilt = auditor.rebuilt()
     in_database = 0
     if database_url:
-        in_database = await _compare_with_intake(database_url, rebuilt, auditor)
+        in_database = await _compare_with_intake(database_url, auditor.rebuilt(), auditor)
     tally = auditor.tally
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return ShareResult(
-        events=tally.events, dossiers=len(rebuilt), on_time=tally.on_time, late=tally.late,
-        findings=auditor.findings, findings_by_kind=dict(tally.findings_by_kind),
-        statuses=dict(Counter(r.status for r in rebuilt.values())), in_database=in_database,
+        events=tally.events, dossiers=len(auditor.dossiers), on_time=tally.on_time,
+        late=tally.late, findings=auditor.findings,
+        findings_by_kind=dict(tally.findings_by_kind), statuses=dict(auditor.statuses()),
+        in_database=in_database,
         received_by_agency=dict(tally.received_by_agency),
         received_by_unit=dict(tally.received_by_unit),
         imported_dossiers=tally.imported_dossiers, imported_events=tally.imported_events,

@@ -24,6 +24,8 @@ from motcua_runtime.transport import kafka_client_options
 
 Record = tuple[int, int, bytes | None, bytes]
 
+_BUFFER = 1 << 20  # the read buffer of a log file
+
 
 class SourceError(RuntimeError):
     """The log cannot be read; the message says why, for the terminal."""
@@ -124,26 +126,49 @@ class FileSource:
 
     def read_sync(self, share: int, shares: int) -> Iterable[list[Record]]:
         try:
-            file = self.path.open("rb")
+            file = self.path.open("rb", buffering=_BUFFER)
         except OSError as error:
             raise SourceError(f"cannot read {self.path}: {error.strerror}") from None
+        # Each share's process reads every line, so a line's partition decides first, before
+        # the rest of it is split: another share's line costs a find and a dict look-up, not a
+        # split and two ints; and the file is read through a large buffer, which with lines of
+        # 1.4 kB is a third cheaper per line than the default 8 kB (issue 15). A malformed line
+        # is still reported, by the share its partition falls to, or by every share when its
+        # partition is not a number.
+        partitions: dict[bytes, int | None] = {}  # partition field -> number if mine, else None
         with file:
             records: list[Record] = []
             for number, line in enumerate(file, 1):
+                head = line[:line.find(b"\t")]
                 try:
-                    partition, offset, key, value = line.rstrip(b"\n").split(b"\t", 3)
-                    partition_number = int(partition)
-                    if partition_number % shares != share:
-                        continue
+                    partition_number = partitions[head]
+                except KeyError:
+                    partition_number = self._partition(head, share, shares, number)
+                    partitions[head] = partition_number
+                if partition_number is None:
+                    continue
+                try:
+                    _, offset, key, value = line.rstrip(b"\n").split(b"\t", 3)
                     records.append((partition_number, int(offset), key or None, value))
                 except ValueError:
-                    raise SourceError(f"{self.path}:{number}: not a log line "
-                                      "(partition TAB offset TAB key TAB value)") from None
+                    raise self._not_a_line(number) from None
                 if len(records) == 2000:
                     yield records
                     records = []
             if records:
                 yield records
+
+    def _partition(self, head: bytes, share: int, shares: int, number: int) -> int | None:
+        """The partition a line's first field names, if it is this share's; else None."""
+        try:
+            partition = int(head)
+        except ValueError:
+            raise self._not_a_line(number) from None
+        return partition if partition % shares == share else None
+
+    def _not_a_line(self, number: int) -> SourceError:
+        return SourceError(f"{self.path}:{number}: not a log line "
+                           "(partition TAB offset TAB key TAB value)")
 
 
 def write_log(path: Path, records: Iterable[Record]) -> int:
