@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -43,7 +44,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import ROOTS, Event
@@ -118,14 +119,24 @@ class ChainBook:
 
     async def save(self, session: AsyncSession, table: Table) -> None:
         """What the batch learned, in one statement: the rows as two arrays (an executemany
-        sends a message per row, most of the CPU a skipped record cost, issue 15). In key
-        order, so that two consumers sharing a schema lock in the same order."""
+        sends a message per row, most of the CPU a skipped record cost, issue 15)."""
         if self._learned:
-            learned = sorted(self._learned)
-            await session.execute(_statements(table).save, {
-                "dossier_ids": [dossier_id for dossier_id, _ in learned],
-                "hashes": [digest for _, digest in learned]})
+            await session.execute(_statements(table).save, self.learned())
+
+    def learned(self) -> dict[str, list[Any]]:
+        """The parameters of `saving(table)` for what the batch learned, then forgotten: a
+        consumer that saves them inside another statement of its own calls this. In key order,
+        so that two consumers sharing a schema lock in the same order."""
+        learned = sorted(self._learned)
         self._learned.clear()
+        return {"dossier_ids": [dossier_id for dossier_id, _ in learned],
+                "hashes": [digest for _, digest in learned]}
+
+
+def saving(table: Table) -> Insert:
+    """The statement that stores learned links, its parameters from `ChainBook.learned`: an
+    INSERT that a consumer may also run as a CTE of a statement of its own (one round trip)."""
+    return _statements(table).save
 
 
 class _Statements:

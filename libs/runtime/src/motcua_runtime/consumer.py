@@ -49,14 +49,14 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry.trace import Span, use_span
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Uuid, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua_contracts import EVENT_TYPES, Event, Headers, Producer
 from motcua_runtime import metrics
 from motcua_runtime.assignment import AssignmentGauge
-from motcua_runtime.chains import ROOT_TYPES, ChainBook
+from motcua_runtime.chains import ROOT_TYPES, ChainBook, saving
 from motcua_runtime.db import DEAD, PARKED, WAITING
 from motcua_runtime.kafka import fetch_limits, group_timing, max_message_bytes
 from motcua_runtime.keys import KeyRegistry, Signer, signer_from_settings
@@ -141,6 +141,7 @@ class BatchProcessor:
         self.verifier = verifier or Verifier(KeyRegistry.load(settings.registry_path()))
         self.producer: Producer = self.signer.producer
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._claim = _claiming(stage)
         self._lag = metrics.ConsumerLag(stage.name, self.group)
 
     def subscribe(self, broker: KafkaBroker) -> None:
@@ -250,10 +251,13 @@ class BatchProcessor:
         table = self.stage.dead_letters
         if table is None or not dossier_ids:
             return set()
+        # The ids as one array (any_), not an IN list: one statement to compile whatever their
+        # number.
         rows = await session.scalars(
             select(table.c.dossier_id)
-            .where(table.c.dossier_id.in_(dossier_ids), table.c.state.in_((PARKED, WAITING)))
-            .with_for_update(read=True))
+            .where(table.c.dossier_id == any_(bindparam("dossier_ids", type_=ARRAY(Uuid))),
+                   table.c.state.in_((PARKED, WAITING)))
+            .with_for_update(read=True), {"dossier_ids": list(dossier_ids)})
         return set(rows.all())
 
     async def _apply(self, records: tuple[ConsumerRecord, ...],
@@ -284,21 +288,22 @@ class BatchProcessor:
         messages: list[OutgoingMessage] = []
         async with spans.batch_transaction(self.stage.name, started_at) as processing, \
                 self.sessions() as session, session.begin():
+            book = None
             if chains is not None:
                 book = await ChainBook.load(session, chains, _asked(reads, headers))
                 wanted, dead = self._select(reads, book, headers)
-                await book.save(session, chains)
             unique: dict[uuid.UUID, tuple[ConsumerRecord, Event]] = {}
             for record, event in wanted:
                 unique.setdefault(event.event_id, (record, event))  # a copy inside one batch
             letters = {letter.message_id: letter for letter in dead}
             if not unique and not letters:
+                if book is not None and chains is not None:
+                    await book.save(session, chains)
                 return  # commits what the chains learned
-            claimed = set((await session.scalars(
-                insert(self.stage.inbox)
-                .values([{"message_id": i} for i in [*unique, *letters]])
-                .on_conflict_do_nothing().returning(self.stage.inbox.c.message_id)
-            )).all())
+            # The inbox's claim and the chain's new links in one round trip (issue 15).
+            claimed = set((await session.scalars(self._claim, {
+                "message_ids": [*unique, *letters],
+                **(book.learned() if book is not None else {})})).all())
             metrics.REDELIVERIES_SUPPRESSED.labels(self.stage.name).inc(len(unique) + len(letters) - len(claimed))  # noqa: E501
             todo = [pair for event_id, pair in unique.items() if event_id in claimed]
             fresh_dead = [letter for i, letter in letters.items() if i in claimed]
@@ -412,6 +417,20 @@ class BatchProcessor:
             "key": kept.key, "value": kept.value,
             "headers": [[name, base64.b64encode(value).decode()] for name, value in kept.headers],
         }
+
+
+def _claiming(stage: Stage) -> Insert:
+    """A batch's claim of its message ids in the inbox (those already there are redeliveries:
+    not returned), the ids as one array; with a chain table, what the batch learned of the
+    chains stored by the same statement (a CTE: one round trip, built and compiled once)."""
+    inbox = stage.inbox
+    claim = (insert(inbox)
+             .from_select(["message_id"],
+                          select(func.unnest(bindparam("message_ids", type_=ARRAY(Uuid)))))
+             .on_conflict_do_nothing().returning(inbox.c.message_id))
+    if stage.chain_links is None:
+        return claim
+    return claim.add_cte(saving(stage.chain_links).cte("chain_links_learned"))
 
 
 def _dossier_of(headers: RecordHeaders) -> uuid.UUID | None:
