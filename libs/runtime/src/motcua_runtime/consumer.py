@@ -29,7 +29,20 @@ one (`motcua dlq`, motcua_runtime.dead_letter_desk).
 
 Before any of that, every record of the batch is followed along its dossier's chain
 (motcua_runtime.chains): an event whose cause this consumer does not know for its dossier is
-DEAD ("chain: ..."), however well it is signed."""
+DEAD ("chain: ..."), however well it is signed.
+
+Deferred links. A batch this consumer acts on none of (every record skipped by its headers)
+changes nothing but the chain links it teaches, and its own transaction (checkout with the
+pool's pre-ping, BEGIN, the chain book's SELECT and INSERT, COMMIT) was nearly all it cost
+(issue 15). So the subscriber keeps such a batch in memory, neither followed nor stored, and
+does not commit its offsets; the next batch it acts on follows the kept records first, in their
+order, and stores their links in its own transaction, before its offsets (and theirs: a commit
+is every partition's position) are committed. Nothing is lost on a crash: the kept records'
+offsets were never committed, so they are read again and followed then; nothing is applied
+twice (the kept records apply nothing, and the inbox still guards what does). The records kept
+are at most DEFER_RECORDS and at most DEFER_SECONDS old (then stored alone, `settle`), so
+the consumer lag and the re-read after a crash stay small. `process` called directly (tests,
+tools) defers nothing unless told to."""
 
 from __future__ import annotations
 
@@ -76,6 +89,11 @@ from motcua_runtime.trust import Verifier
 from motcua_telemetry import spans
 
 log = structlog.get_logger(__name__)
+
+# A batch this consumer acts on none of is kept until a batch it acts on, or until this many
+# records are kept, or DEFER_SECONDS have passed ("Deferred links" in the module's docstring).
+DEFER_RECORDS = 2000
+DEFER_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -142,6 +160,12 @@ class BatchProcessor:
         self.producer: Producer = self.signer.producer
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._claim = _claiming(stage)
+        # Records of batches this consumer acts on none of, with their decoded headers, not
+        # yet followed along their chains nor stored; and the last of their messages, unacked.
+        self._deferred: list[tuple[ConsumerRecord, RecordHeaders]] = []
+        self._unacked: KafkaMessage | None = None
+        self._settling = asyncio.Lock()  # a batch, or the settling of the deferred ones
+        self._settle_task: asyncio.Task[None] | None = None
         self._lag = metrics.ConsumerLag(stage.name, self.group)
 
     def subscribe(self, broker: KafkaBroker) -> None:
@@ -163,18 +187,65 @@ class BatchProcessor:
 
         @subscriber
         async def on_dossier_events(message: KafkaMessage) -> None:
-            await self.process(message.raw_message)
-            await message.ack()  # commits offsets: only after the transaction committed
+            async with self._settling:
+                if await self.process(message.raw_message, may_defer=True):
+                    self._unacked = None
+                    # Commits every partition's position: only after the transaction committed
+                    # (with what earlier deferred batches learned, when there were some).
+                    await message.ack()
+                    await self._lag.update(message.consumer)
+                    return
+                self._unacked = message
+                if self._settle_task is None or self._settle_task.done():
+                    self._settle_task = asyncio.create_task(self._settle_later(),
+                                                            name="settle-deferred")
+
+    async def _settle_later(self) -> None:
+        """At most DEFER_SECONDS after a batch was deferred, it is stored even if no batch
+        that acts has come meanwhile."""
+        await asyncio.sleep(DEFER_SECONDS)
+        try:
+            await self.settle()
+        except Exception:  # e.g. the consumer stopped meanwhile: its records are read again
+            log.warning("deferred records not settled; they will be read again", exc_info=True)
+
+    async def close(self) -> None:
+        """Before the consumer stops: what was deferred stored and its offsets committed (a
+        failure here only means those records are read again at the next start)."""
+        if self._settle_task is not None:
+            self._settle_task.cancel()
+        try:
+            await self.settle()
+        except Exception:
+            log.warning("deferred records not settled; they will be read again", exc_info=True)
+
+    async def settle(self) -> None:
+        """Store what the deferred batches learned, then commit their offsets. A stopping
+        service calls it after the batch in hand (motcua_runtime.service)."""
+        async with self._settling:
+            message = self._unacked
+            if message is None:
+                return
+            await self.process(())
+            self._unacked = None
+            await message.ack()
             await self._lag.update(message.consumer)
 
-    async def process(self, records: tuple[ConsumerRecord, ...]) -> None:
-        """Apply a batch, retrying on infrastructure errors until it is applied."""
+    async def process(self, records: tuple[ConsumerRecord, ...], *,
+                      may_defer: bool = False) -> bool:
+        """Apply a batch, retrying on infrastructure errors until it is applied; with the
+        records deferred before it, if any. True when it is stored, and with it everything
+        deferred: their offsets may be committed. False only with `may_defer`, for a batch this
+        consumer acts on none of, kept to be stored with a later one ("Deferred links" in the
+        module's docstring): its offsets must not be committed before."""
         rejected: dict[uuid.UUID, DeadLetter] = {}
         backoff = 0.2
         while True:
             try:
-                await self._apply(records, rejected)
-                return
+                stored = await self._apply(records, rejected, may_defer)
+                if stored:
+                    self._deferred = []
+                return stored
             except HandlerRefused as rejection:
                 # The transaction was rolled back with whatever the handler had changed; apply
                 # the batch again with this event as a dead letter.
@@ -260,26 +331,40 @@ class BatchProcessor:
             .with_for_update(read=True), {"dossier_ids": list(dossier_ids)})
         return set(rows.all())
 
-    async def _apply(self, records: tuple[ConsumerRecord, ...],
-                     rejected: dict[uuid.UUID, DeadLetter]) -> None:
+    async def _apply(self, batch: tuple[ConsumerRecord, ...],
+                     rejected: dict[uuid.UUID, DeadLetter], may_defer: bool) -> bool:
         started, started_at = time.perf_counter(), spans.now()
         chains = self.stage.chain_links
         # Each record's headers are decoded once, for reading, skipping and following it.
-        headers = [RecordHeaders.of(record) for record in records]
+        batch_headers = [RecordHeaders.of(record) for record in batch]
         limit = max_message_bytes()
-        reads = [(record, self.read(record, record_headers, limit))
-                 for record, record_headers in zip(records, headers, strict=True)]
+        batch_reads = [(record, self.read(record, record_headers, limit))
+                       for record, record_headers in zip(batch, batch_headers, strict=True)]
         if chains is None:
-            wanted, dead = self._select(reads, None, headers)
+            wanted, dead = self._select(batch_reads, None, batch_headers)
             if not wanted and not dead:
-                return
-        elif all(read is None for _, read in reads):
-            # Nothing this consumer acts on: only what the chains learn, without a batch span.
+                return True
+        skipped_all = all(read is None for _, read in batch_reads)
+        if (chains is not None and skipped_all and may_defer
+                and len(self._deferred) + len(batch) < DEFER_RECORDS):
+            # Nothing this consumer acts on: kept, unsaved, its offsets not committed (module
+            # docstring, "Deferred links").
+            self._deferred.extend(zip(batch, batch_headers, strict=True))
+            return False
+        records, headers, reads = batch, batch_headers, batch_reads
+        if self._deferred:
+            # The deferred records come first, in the order they were read: this batch follows
+            # them along their chains. None is acted on (else it would not have been deferred).
+            records = (*(record for record, _ in self._deferred), *batch)
+            headers = [*(record_headers for _, record_headers in self._deferred), *batch_headers]
+            reads = [*((record, None) for record, _ in self._deferred), *batch_reads]
+        if chains is not None and skipped_all:
+            # Only what the chains learn, without a batch span.
             async with self.sessions() as session, session.begin():
                 book = await ChainBook.load(session, chains, _asked(reads, headers))
                 self._select(reads, book, headers)
                 await book.save(session, chains)
-            return
+            return True
         emitter = Emitter(self.producer, self.settings.dossier_topic, sign=self.signer.sign)
         handled: Counter[str] = Counter()
         applied: list[tuple[ConsumerRecord, Event]] = []
@@ -299,7 +384,7 @@ class BatchProcessor:
             if not unique and not letters:
                 if book is not None and chains is not None:
                     await book.save(session, chains)
-                return  # commits what the chains learned
+                return True  # commits what the chains learned
             # The inbox's claim and the chain's new links in one round trip (issue 15).
             claimed = set((await session.scalars(self._claim, {
                 "message_ids": [*unique, *letters],
@@ -357,6 +442,7 @@ class BatchProcessor:
         metrics.BATCH_SECONDS.labels(self.stage.name).observe(time.perf_counter() - started)
         if messages:
             self.relay.wake()
+        return True
 
     def handle(self, record: ConsumerRecord, event: Event, repository: object,
                emitter: Emitter, started_at: int, batch_size: int) -> Span:
