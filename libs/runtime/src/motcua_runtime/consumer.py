@@ -63,8 +63,9 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry.trace import Span, use_span
 from sqlalchemy import Uuid, any_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 
 from motcua_contracts import EVENT_TYPES, Event, Headers, Producer
 from motcua_runtime import metrics
@@ -373,22 +374,22 @@ class BatchProcessor:
         messages: list[OutgoingMessage] = []
         async with spans.batch_transaction(self.stage.name, started_at) as processing, \
                 self.sessions() as session, session.begin():
-            book = None
+            chain_book: ChainBook | None = None
             if chains is not None:
-                book = await ChainBook.load(session, chains, _asked(reads, headers))
-                wanted, dead = self._select(reads, book, headers)
+                chain_book = await ChainBook.load(session, chains, _asked(reads, headers))
+                wanted, dead = self._select(reads, chain_book, headers)
             unique: dict[uuid.UUID, tuple[ConsumerRecord, Event]] = {}
             for record, event in wanted:
                 unique.setdefault(event.event_id, (record, event))  # a copy inside one batch
             letters = {letter.message_id: letter for letter in dead}
             if not unique and not letters:
-                if book is not None and chains is not None:
-                    await book.save(session, chains)
+                if chain_book is not None and chains is not None:
+                    await chain_book.save(session, chains)
                 return True  # commits what the chains learned
             # The inbox's claim and the chain's new links in one round trip (issue 15).
             claimed = set((await session.scalars(self._claim, {
                 "message_ids": [*unique, *letters],
-                **(book.learned() if book is not None else {})})).all())
+                **(chain_book.learned() if chain_book is not None else {})})).all())
             metrics.REDELIVERIES_SUPPRESSED.labels(self.stage.name).inc(len(unique) + len(letters) - len(claimed))  # noqa: E501
             todo = [pair for event_id, pair in unique.items() if event_id in claimed]
             fresh_dead = [letter for i, letter in letters.items() if i in claimed]
@@ -505,7 +506,7 @@ class BatchProcessor:
         }
 
 
-def _claiming(stage: Stage) -> Insert:
+def _claiming(stage: Stage) -> ReturningInsert[Any]:
     """A batch's claim of its message ids in the inbox (those already there are redeliveries:
     not returned), the ids as one array; with a chain table, what the batch learned of the
     chains stored by the same statement (a CTE: one round trip, built and compiled once)."""
