@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -43,7 +44,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts import ROOTS, Event
@@ -79,10 +80,9 @@ class ChainBook:
                  if (raw := _raw(digest)) is not None}
         known: dict[uuid.UUID, set[bytes]] = {}
         if pairs:
-            ordered = sorted(pairs)
             rows = await session.execute(_statements(table).load, {
-                "dossier_ids": [dossier_id for dossier_id, _ in ordered],
-                "hashes": [digest for _, digest in ordered]})
+                "dossier_ids": [dossier_id for dossier_id, _ in pairs],
+                "hashes": [digest for _, digest in pairs]})
             for dossier_id, digest in rows:
                 known.setdefault(dossier_id, set()).add(bytes(digest))
         return cls(known)
@@ -118,14 +118,23 @@ class ChainBook:
 
     async def save(self, session: AsyncSession, table: Table) -> None:
         """What the batch learned, in one statement: the rows as two arrays (an executemany
-        sends a message per row, most of the CPU a skipped record cost, issue 15). In key
-        order, so that two consumers sharing a schema lock in the same order."""
+        sends a message per row, most of the CPU a skipped record cost, issue 15)."""
         if self._learned:
-            learned = sorted(self._learned)
-            await session.execute(_statements(table).save, {
-                "dossier_ids": [dossier_id for dossier_id, _ in learned],
-                "hashes": [digest for _, digest in learned]})
+            await session.execute(_statements(table).save, self.learned())
+
+    def learned(self) -> dict[str, list[Any]]:
+        """The parameters of `saving(table)` for what the batch learned, then forgotten: a
+        consumer that saves them inside another statement of its own calls this."""
+        learned = list(self._learned)  # sorted by the statement (a sort here was a tenth)
         self._learned.clear()
+        return {"dossier_ids": [dossier_id for dossier_id, _ in learned],
+                "hashes": [digest for _, digest in learned]}
+
+
+def saving(table: Table) -> Insert:
+    """The statement that stores learned links, its parameters from `ChainBook.learned`: an
+    INSERT that a consumer may also run as a CTE of a statement of its own (one round trip)."""
+    return _statements(table).save
 
 
 class _Statements:
@@ -139,8 +148,11 @@ class _Statements:
         given = select(pairs.c.dossier_id, pairs.c.hash)
         self.load = select(table.c.dossier_id, table.c.hash).where(
             tuple_(table.c.dossier_id, table.c.hash).in_(given))
-        self.save = (insert(table).from_select(["dossier_id", "hash"], given)
-                     .on_conflict_do_nothing())
+        # In key order, so that two consumers sharing a schema (an agency's instance and the
+        # shared one) lock the same links in the same order.
+        self.save = (insert(table).from_select(
+            ["dossier_id", "hash"], given.order_by(pairs.c.dossier_id, pairs.c.hash))
+            .on_conflict_do_nothing())
 
 
 _BUILT: dict[Table, _Statements] = {}

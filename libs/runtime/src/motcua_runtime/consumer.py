@@ -29,7 +29,20 @@ one (`motcua dlq`, motcua_runtime.dead_letter_desk).
 
 Before any of that, every record of the batch is followed along its dossier's chain
 (motcua_runtime.chains): an event whose cause this consumer does not know for its dossier is
-DEAD ("chain: ..."), however well it is signed."""
+DEAD ("chain: ..."), however well it is signed.
+
+Deferred links. A batch this consumer acts on none of (every record skipped by its headers)
+changes nothing but the chain links it teaches, and its own transaction (checkout with the
+pool's pre-ping, BEGIN, the chain book's SELECT and INSERT, COMMIT) was nearly all it cost
+(issue 15). So the subscriber keeps such a batch in memory, neither followed nor stored, and
+does not commit its offsets; the next batch it acts on follows the kept records first, in their
+order, and stores their links in its own transaction, before its offsets (and theirs: a commit
+is every partition's position) are committed. Nothing is lost on a crash: the kept records'
+offsets were never committed, so they are read again and followed then; nothing is applied
+twice (the kept records apply nothing, and the inbox still guards what does). The records kept
+are at most DEFER_RECORDS and at most DEFER_SECONDS old (then stored alone, `settle`), so
+the consumer lag and the re-read after a crash stay small. `process` called directly (tests,
+tools) defers nothing unless told to."""
 
 from __future__ import annotations
 
@@ -49,14 +62,15 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry.trace import Span, use_span
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Uuid, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 
 from motcua_contracts import EVENT_TYPES, Event, Headers, Producer
 from motcua_runtime import metrics
 from motcua_runtime.assignment import AssignmentGauge
-from motcua_runtime.chains import ROOT_TYPES, ChainBook
+from motcua_runtime.chains import ROOT_TYPES, ChainBook, saving
 from motcua_runtime.db import DEAD, PARKED, WAITING
 from motcua_runtime.kafka import fetch_limits, group_timing, max_message_bytes
 from motcua_runtime.keys import KeyRegistry, Signer, signer_from_settings
@@ -76,6 +90,11 @@ from motcua_runtime.trust import Verifier
 from motcua_telemetry import spans
 
 log = structlog.get_logger(__name__)
+
+# A batch this consumer acts on none of is kept until a batch it acts on, or until this many
+# records are kept, or DEFER_SECONDS have passed ("Deferred links" in the module's docstring).
+DEFER_RECORDS = 2000
+DEFER_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +160,13 @@ class BatchProcessor:
         self.verifier = verifier or Verifier(KeyRegistry.load(settings.registry_path()))
         self.producer: Producer = self.signer.producer
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._claim = _claiming(stage)
+        # Records of batches this consumer acts on none of, with their decoded headers, not
+        # yet followed along their chains nor stored; and the last of their messages, unacked.
+        self._deferred: list[tuple[ConsumerRecord, RecordHeaders]] = []
+        self._unacked: KafkaMessage | None = None
+        self._settling = asyncio.Lock()  # a batch, or the settling of the deferred ones
+        self._settle_task: asyncio.Task[None] | None = None
         self._lag = metrics.ConsumerLag(stage.name, self.group)
 
     def subscribe(self, broker: KafkaBroker) -> None:
@@ -162,18 +188,65 @@ class BatchProcessor:
 
         @subscriber
         async def on_dossier_events(message: KafkaMessage) -> None:
-            await self.process(message.raw_message)
-            await message.ack()  # commits offsets: only after the transaction committed
+            async with self._settling:
+                if await self.process(message.raw_message, may_defer=True):
+                    self._unacked = None
+                    # Commits every partition's position: only after the transaction committed
+                    # (with what earlier deferred batches learned, when there were some).
+                    await message.ack()
+                    await self._lag.update(message.consumer)
+                    return
+                self._unacked = message
+                if self._settle_task is None or self._settle_task.done():
+                    self._settle_task = asyncio.create_task(self._settle_later(),
+                                                            name="settle-deferred")
+
+    async def _settle_later(self) -> None:
+        """At most DEFER_SECONDS after a batch was deferred, it is stored even if no batch
+        that acts has come meanwhile."""
+        await asyncio.sleep(DEFER_SECONDS)
+        try:
+            await self.settle()
+        except Exception:  # e.g. the consumer stopped meanwhile: its records are read again
+            log.warning("deferred records not settled; they will be read again", exc_info=True)
+
+    async def close(self) -> None:
+        """Before the consumer stops: what was deferred stored and its offsets committed (a
+        failure here only means those records are read again at the next start)."""
+        if self._settle_task is not None:
+            self._settle_task.cancel()
+        try:
+            await self.settle()
+        except Exception:
+            log.warning("deferred records not settled; they will be read again", exc_info=True)
+
+    async def settle(self) -> None:
+        """Store what the deferred batches learned, then commit their offsets. A stopping
+        service calls it after the batch in hand (motcua_runtime.service)."""
+        async with self._settling:
+            message = self._unacked
+            if message is None:
+                return
+            await self.process(())
+            self._unacked = None
+            await message.ack()
             await self._lag.update(message.consumer)
 
-    async def process(self, records: tuple[ConsumerRecord, ...]) -> None:
-        """Apply a batch, retrying on infrastructure errors until it is applied."""
+    async def process(self, records: tuple[ConsumerRecord, ...], *,
+                      may_defer: bool = False) -> bool:
+        """Apply a batch, retrying on infrastructure errors until it is applied; with the
+        records deferred before it, if any. True when it is stored, and with it everything
+        deferred: their offsets may be committed. False only with `may_defer`, for a batch this
+        consumer acts on none of, kept to be stored with a later one ("Deferred links" in the
+        module's docstring): its offsets must not be committed before."""
         rejected: dict[uuid.UUID, DeadLetter] = {}
         backoff = 0.2
         while True:
             try:
-                await self._apply(records, rejected)
-                return
+                stored = await self._apply(records, rejected, may_defer)
+                if stored:
+                    self._deferred = []
+                return stored
             except HandlerRefused as rejection:
                 # The transaction was rolled back with whatever the handler had changed; apply
                 # the batch again with this event as a dead letter.
@@ -250,32 +323,49 @@ class BatchProcessor:
         table = self.stage.dead_letters
         if table is None or not dossier_ids:
             return set()
+        # The ids as one array (any_), not an IN list: one statement to compile whatever their
+        # number.
         rows = await session.scalars(
             select(table.c.dossier_id)
-            .where(table.c.dossier_id.in_(dossier_ids), table.c.state.in_((PARKED, WAITING)))
-            .with_for_update(read=True))
+            .where(table.c.dossier_id == any_(bindparam("dossier_ids", type_=ARRAY(Uuid))),
+                   table.c.state.in_((PARKED, WAITING)))
+            .with_for_update(read=True), {"dossier_ids": list(dossier_ids)})
         return set(rows.all())
 
-    async def _apply(self, records: tuple[ConsumerRecord, ...],
-                     rejected: dict[uuid.UUID, DeadLetter]) -> None:
+    async def _apply(self, batch: tuple[ConsumerRecord, ...],
+                     rejected: dict[uuid.UUID, DeadLetter], may_defer: bool) -> bool:
         started, started_at = time.perf_counter(), spans.now()
         chains = self.stage.chain_links
         # Each record's headers are decoded once, for reading, skipping and following it.
-        headers = [RecordHeaders.of(record) for record in records]
+        batch_headers = [RecordHeaders.of(record) for record in batch]
         limit = max_message_bytes()
-        reads = [(record, self.read(record, record_headers, limit))
-                 for record, record_headers in zip(records, headers, strict=True)]
+        batch_reads = [(record, self.read(record, record_headers, limit))
+                       for record, record_headers in zip(batch, batch_headers, strict=True)]
         if chains is None:
-            wanted, dead = self._select(reads, None, headers)
+            wanted, dead = self._select(batch_reads, None, batch_headers)
             if not wanted and not dead:
-                return
-        elif all(read is None for _, read in reads):
-            # Nothing this consumer acts on: only what the chains learn, without a batch span.
+                return True
+        skipped_all = all(read is None for _, read in batch_reads)
+        if (chains is not None and skipped_all and may_defer
+                and len(self._deferred) + len(batch) < DEFER_RECORDS):
+            # Nothing this consumer acts on: kept, unsaved, its offsets not committed (module
+            # docstring, "Deferred links").
+            self._deferred.extend(zip(batch, batch_headers, strict=True))
+            return False
+        records, headers, reads = batch, batch_headers, batch_reads
+        if self._deferred:
+            # The deferred records come first, in the order they were read: this batch follows
+            # them along their chains. None is acted on (else it would not have been deferred).
+            records = (*(record for record, _ in self._deferred), *batch)
+            headers = [*(record_headers for _, record_headers in self._deferred), *batch_headers]
+            reads = [*((record, None) for record, _ in self._deferred), *batch_reads]
+        if chains is not None and skipped_all:
+            # Only what the chains learn, without a batch span.
             async with self.sessions() as session, session.begin():
                 book = await ChainBook.load(session, chains, _asked(reads, headers))
                 self._select(reads, book, headers)
                 await book.save(session, chains)
-            return
+            return True
         emitter = Emitter(self.producer, self.settings.dossier_topic, sign=self.signer.sign)
         handled: Counter[str] = Counter()
         applied: list[tuple[ConsumerRecord, Event]] = []
@@ -284,21 +374,22 @@ class BatchProcessor:
         messages: list[OutgoingMessage] = []
         async with spans.batch_transaction(self.stage.name, started_at) as processing, \
                 self.sessions() as session, session.begin():
+            chain_book: ChainBook | None = None
             if chains is not None:
-                book = await ChainBook.load(session, chains, _asked(reads, headers))
-                wanted, dead = self._select(reads, book, headers)
-                await book.save(session, chains)
+                chain_book = await ChainBook.load(session, chains, _asked(reads, headers))
+                wanted, dead = self._select(reads, chain_book, headers)
             unique: dict[uuid.UUID, tuple[ConsumerRecord, Event]] = {}
             for record, event in wanted:
                 unique.setdefault(event.event_id, (record, event))  # a copy inside one batch
             letters = {letter.message_id: letter for letter in dead}
             if not unique and not letters:
-                return  # commits what the chains learned
-            claimed = set((await session.scalars(
-                insert(self.stage.inbox)
-                .values([{"message_id": i} for i in [*unique, *letters]])
-                .on_conflict_do_nothing().returning(self.stage.inbox.c.message_id)
-            )).all())
+                if chain_book is not None and chains is not None:
+                    await chain_book.save(session, chains)
+                return True  # commits what the chains learned
+            # The inbox's claim and the chain's new links in one round trip (issue 15).
+            claimed = set((await session.scalars(self._claim, {
+                "message_ids": [*unique, *letters],
+                **(chain_book.learned() if chain_book is not None else {})})).all())
             metrics.REDELIVERIES_SUPPRESSED.labels(self.stage.name).inc(len(unique) + len(letters) - len(claimed))  # noqa: E501
             todo = [pair for event_id, pair in unique.items() if event_id in claimed]
             fresh_dead = [letter for i, letter in letters.items() if i in claimed]
@@ -352,6 +443,7 @@ class BatchProcessor:
         metrics.BATCH_SECONDS.labels(self.stage.name).observe(time.perf_counter() - started)
         if messages:
             self.relay.wake()
+        return True
 
     def handle(self, record: ConsumerRecord, event: Event, repository: object,
                emitter: Emitter, started_at: int, batch_size: int) -> Span:
@@ -361,19 +453,26 @@ class BatchProcessor:
         raise HandlerRefused: the caller rolls back and goes again without the event."""
         span = spans.start_consume(record.headers, event, start_time=started_at,
                                    batch_size=batch_size)
-        with use_span(span, record_exception=False, set_status_on_exception=False), \
-                structlog.contextvars.bound_contextvars(
-                    dossier_id=str(event.dossier_id), event_id=str(event.event_id),
-                    event_type=event.type):
-            try:
-                self.stage.handlers[event.type](event, repository, emitter)
-            except Exception as error:  # handlers do no I/O: a failure here is the message's
-                log.warning("event rejected", reason=str(error),
-                            exc_info=not isinstance(error, ValueError))
-                spans.fail(span, error)
-                span.end()
-                raise HandlerRefused(DeadLetter(record, f"{type(error).__name__}: {error}",
-                                            event.event_id, event)) from error
+        # The ids are bound by their tokens and reset after, not with bound_contextvars: that
+        # copies the whole context and walks every variable in it to save what it rebinds, a
+        # tenth of the operations view's CPU per event (issue 15). A reset restores the values
+        # bound before exactly, as bound_contextvars does.
+        tokens = structlog.contextvars.bind_contextvars(
+            dossier_id=str(event.dossier_id), event_id=str(event.event_id),
+            event_type=event.type)
+        try:
+            with use_span(span, record_exception=False, set_status_on_exception=False):
+                try:
+                    self.stage.handlers[event.type](event, repository, emitter)
+                except Exception as error:  # handlers do no I/O: a failure is the message's
+                    log.warning("event rejected", reason=str(error),
+                                exc_info=not isinstance(error, ValueError))
+                    spans.fail(span, error)
+                    span.end()
+                    raise HandlerRefused(DeadLetter(record, f"{type(error).__name__}: {error}",
+                                                    event.event_id, event)) from error
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
         return span
 
     def dead_letter_message(self, letter: DeadLetter) -> OutgoingMessage:
@@ -405,6 +504,20 @@ class BatchProcessor:
             "key": kept.key, "value": kept.value,
             "headers": [[name, base64.b64encode(value).decode()] for name, value in kept.headers],
         }
+
+
+def _claiming(stage: Stage) -> ReturningInsert[Any]:
+    """A batch's claim of its message ids in the inbox (those already there are redeliveries:
+    not returned), the ids as one array; with a chain table, what the batch learned of the
+    chains stored by the same statement (a CTE: one round trip, built and compiled once)."""
+    inbox = stage.inbox
+    claim = (insert(inbox)
+             .from_select(["message_id"],
+                          select(func.unnest(bindparam("message_ids", type_=ARRAY(Uuid)))))
+             .on_conflict_do_nothing().returning(inbox.c.message_id))
+    if stage.chain_links is None:
+        return claim
+    return claim.add_cte(saving(stage.chain_links).cte("chain_links_learned"))
 
 
 def _dossier_of(headers: RecordHeaders) -> uuid.UUID | None:

@@ -1,7 +1,8 @@
 """Running a stage service: the shared lifecycle every `__main__` calls into. Builds the engine,
 the Kafka producer and relay, the batch consumer and the metrics endpoint; runs until SIGINT or
 SIGTERM; then drains: lets the batch in hand finish (its transaction and its offset commit), takes
-no new one, stops consuming, flushes the outbox, and closes connections in order.
+no new one, stores what the consumer deferred (and commits those offsets), stops consuming,
+flushes the outbox, and closes connections in order.
 
 Why the drain: FastStream's `broker.stop()` cancels the subscriber's consume task, and the
 handler runs inside it, so a batch in flight would be cut mid-transaction or between the
@@ -161,6 +162,8 @@ async def run_stage(settings: ServiceSettings, stage: Stage, *,
         if not await drain.idle():
             log.warning("the batch in hand did not finish in time; it will be read again",
                         waited_seconds=DRAIN_SECONDS)
+        with contextlib.suppress(TimeoutError):  # too slow: read again at the next start
+            await asyncio.wait_for(processor.close(), timeout=DRAIN_SECONDS)
         drained = time.perf_counter()
         await broker.stop()
         log.info("consumer stopped", drain_seconds=round(drained - waited, 2),
