@@ -94,6 +94,13 @@ def create_app(state: PortalState | None = None) -> FastAPI:
 
     @app.post("/service")
     async def service(request: Request) -> JSONResponse:
+        return await serve(request, "service")
+
+    @app.post("/share")  # the shared lists' endpoint (OpenCPS's share_endpoint)
+    async def share(request: Request) -> JSONResponse:
+        return await serve(request, "share")
+
+    async def serve(request: Request, kind: str) -> JSONResponse:
         body = await request.json()
         answer = portal.fault()
         if answer is None:
@@ -107,7 +114,7 @@ def create_app(state: PortalState | None = None) -> FastAPI:
                 if portal.slow_calls > 0:  # applied, but the answer comes late
                     portal.slow_calls -= 1
                     await asyncio.sleep(portal.slow_seconds)
-        return note("service", body, answer)
+        return note(kind, body, answer)
 
     @app.post("/control/faults")
     async def faults(request: Request) -> dict[str, Any]:

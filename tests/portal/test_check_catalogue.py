@@ -15,7 +15,7 @@ from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.embedded import free_port
 from tests.portal.portal_catalogue import portal_view, with_differences, write
 from tests.portal.running import running_portal
-from tests.portal.server import PASSWORD, UNIT, USERNAME
+from tests.portal.server import PASSWORD
 
 
 def check(database_url: str, data_dir, env: dict[str, str], *argv: str
@@ -37,16 +37,17 @@ async def test_the_differences_are_reported_and_the_status_says_so(infra, log_di
     with running_portal(log_dir / "test-portal.log",
                         catalogue=write(view, tmp_path / "portal.json")) as portal:
         await portal.faults(burst_429=3)
-        done = check(database_url, tmp_path, portal.env(), "--json")
+        done = check(database_url, tmp_path, portal.env(PORTAL_SHARE_PATH="/share"), "--json")
         assert done.returncode == 1, done.stderr
         report = json.loads(done.stdout)
         assert sorted((item["kind"], item["code"]) for item in report["differences"]) == \
             sorted(picked.items())
         assert (report["catalogue_version"], report["procedures"], report["agencies"]) == (
             0, len(catalogue.procedures), len(catalogue.agencies))
-        asked = [call for call in await portal.received() if call["kind"] == "service"]
-        assert {call["service"] for call in asked if call["status"] == 200} == {
-            "LayThuTuc", "LayDanhMucCoQuan"}
+        answered = {(call["kind"], call["service"]) for call in await portal.received()
+                    if call["status"] == 200}
+        assert answered == {("login", "login"), ("service", "LayThuTuc"),
+                            ("share", "LayDanhMucCoQuan")}
 
         await portal.faults(expire_sessions=True)
         text = check(database_url, tmp_path, portal.env())
@@ -65,6 +66,9 @@ async def test_the_same_catalogue_exits_0_and_a_portal_out_of_reach_is_a_message
         done = check(database_url, tmp_path, portal.env())
         assert done.returncode == 0, done.stdout + done.stderr
         assert done.stdout.strip().endswith("no differences")
+        refused = check(database_url, tmp_path, portal.env(PORTAL_PASSWORD=PASSWORD + "x"))
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+        assert "login refused: error_code -1 Sai tài khoản" in refused.stderr
         env = portal.env()
     # The same settings once the portal is gone: nothing listens on its port.
     gone = check(database_url, tmp_path, env)
@@ -75,7 +79,3 @@ async def test_the_same_catalogue_exits_0_and_a_portal_out_of_reach_is_a_message
     unset = check(database_url, tmp_path, {"PORTAL_URL": f"http://127.0.0.1:{free_port()}"})
     assert unset.returncode == 2 and "Traceback" not in unset.stderr
     assert "PORTAL_UNIT_CODE" in unset.stderr and "PORTAL_USERNAME" in unset.stderr
-
-    wrong = check(database_url, tmp_path, {**env, "PORTAL_PASSWORD": PASSWORD + "x",
-                                           "PORTAL_UNIT_CODE": UNIT, "PORTAL_USERNAME": USERNAME})
-    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr

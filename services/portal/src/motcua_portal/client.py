@@ -59,14 +59,17 @@ class PortalClient:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def call(self, service: str, **fields: Any) -> Answer:
-        """POST `service` with `fields`; one new login if the session expired."""
+    async def call(self, service: str, *, shared: bool = False, **fields: Any) -> Answer:
+        """POST `service` with `fields`; one new login if the session expired. `shared`: a
+        shared list (LayDanhMucCoQuan), sent to PORTAL_SHARE_PATH when it is set."""
+        path = (self._settings.share_path or self._settings.service_path) if shared \
+            else self._settings.service_path
         for _ in range(2):
             if self._session is None:
                 await self._login()
             body = {"session": self._session, "madonvi": self._settings.unit_code,
                     "service": service, **fields}
-            response = await self._post(self._settings.service_path, body)
+            response = await self._post(path, body)
             if response.status_code in (401, 403):
                 self._session = None  # expired or revoked: log in again, once
                 continue

@@ -130,7 +130,7 @@ async def read_portal_catalogue(client: PortalClient, settings: PortalSettings,
     PORTAL_CONCURRENCY at a time."""
     rng = rng or random.Random()
     agencies = [parse_agency(item) for item in results(
-        AGENCIES_SERVICE, await _read(client, settings, rng, AGENCIES_SERVICE))]
+        AGENCIES_SERVICE, await _read(client, settings, rng, AGENCIES_SERVICE, shared=True))]
     limit = asyncio.Semaphore(settings.concurrency)
 
     async def procedure(code: str) -> list[PortalProcedure]:
@@ -147,12 +147,12 @@ async def read_portal_catalogue(client: PortalClient, settings: PortalSettings,
 
 
 async def _read(client: PortalClient, settings: PortalSettings, rng: random.Random,
-                service: str, **fields: Any) -> Answer:
+                service: str, shared: bool = False, **fields: Any) -> Answer:
     """One read, retried on the sync's backoff (a 429's Retry-After honoured) up to
     READ_ATTEMPTS times; the last failure is raised, with how many tries it took."""
     for attempt in range(1, READ_ATTEMPTS + 1):
         try:
-            return await client.call(service, **fields)
+            return await client.call(service, shared=shared, **fields)
         except PortalUnavailable as error:
             if attempt == READ_ATTEMPTS:
                 raise PortalUnavailable(f"{service}: {error} (after {attempt} tries)",
