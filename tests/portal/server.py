@@ -2,10 +2,10 @@
 (docs/domain.md): a login answering a `session` with `error_code` "0"; sessions that expire (401);
 `DongBoHoSoMC` creating or (isUpdating) updating records, a create of a record it holds
 answering error_code "-3" "đã tồn tại"; `CapNhatTienDoHoSoMC` adding progress rows to a record
-it holds; `TraCuuHoSo` answering a record and its rows; `LayThuTuc` (a procedure by `maTTHC`, an empty
-`result` for a code it does not know) and `LayDanhMucCoQuan` (every agency) from the catalogue
-it is given (`--catalogue FILE`: {"procedures": [...], "agencies": [...]} in the portal's own
-field names, docs/portal.md). Run in its own process:
+it holds; `TraCuuHoSo` answering a record and its rows; `LayThuTuc` (a procedure by
+`maTTHC`, an empty `result` for a code it does not know) and `LayDanhMucCoQuan` (every agency,
+also at `/share`) from the catalogue it is given (`--catalogue FILE`: {"procedures": [...],
+"agencies": [...]} in the portal's own field names, docs/portal.md). Run in its own process:
 `python -m tests.portal.server --port N [--catalogue FILE]`.
 
 For the tests, `/control/faults` switches faults on and off (an outage answering 503 to
