@@ -1,8 +1,9 @@
 """`motcua portal check-catalogue` as a process against the test portal in its own process and a
 real Postgres (the catalogue in force: the shipped one, no version imported): every planted
-difference reported and exit status 1; the same catalogue on both sides, exit 0; through a
-burst of 429s and an expired session (the sync's retries and session handling); a portal that
-cannot be reached, or settings missing, a clear message and exit 2, no traceback."""
+difference reported (JSON and text) and exit status 1, through a burst of 429s (the sync's
+retries), the agencies asked at PORTAL_SHARE_PATH; the same catalogue on both sides, exit 0; a
+refused login, a portal that cannot be reached or settings missing: a clear message and exit 2,
+no traceback. And the reading alone: an answer in a shape we do not read ends it, named."""
 
 from __future__ import annotations
 
@@ -11,11 +12,16 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.embedded import free_port
+from motcua_portal.client import PortalClient
+from motcua_portal.portal_catalogue import PortalAnswerError, read_portal_catalogue
+from motcua_portal.settings import PortalSettings
 from tests.portal.portal_catalogue import portal_view, with_differences, write
 from tests.portal.running import running_portal
-from tests.portal.server import PASSWORD
+from tests.portal.server import PASSWORD, UNIT, USERNAME
 
 
 def check(database_url: str, data_dir, env: dict[str, str], *argv: str
@@ -49,7 +55,6 @@ async def test_the_differences_are_reported_and_the_status_says_so(infra, log_di
         assert answered == {("login", "login"), ("service", "LayThuTuc"),
                             ("share", "LayDanhMucCoQuan")}
 
-        await portal.faults(expire_sessions=True)
         text = check(database_url, tmp_path, portal.env())
         assert text.returncode == 1, text.stderr
         assert f"procedure_unknown  {picked['procedure_unknown']}" in text.stdout
@@ -79,3 +84,30 @@ async def test_the_same_catalogue_exits_0_and_a_portal_out_of_reach_is_a_message
     unset = check(database_url, tmp_path, {"PORTAL_URL": f"http://127.0.0.1:{free_port()}"})
     assert unset.returncode == 2 and "Traceback" not in unset.stderr
     assert "PORTAL_UNIT_CODE" in unset.stderr and "PORTAL_USERNAME" in unset.stderr
+
+
+async def test_a_procedure_the_portal_answers_in_a_shape_we_do_not_read_ends_the_check(
+        log_dir, tmp_path):
+    catalogue = default_catalogue()
+    view = portal_view(catalogue)
+    odd = sorted(catalogue.procedures)[-1]
+    next(item for item in view["procedures"] if item["MATTHC"] == odd)[
+        "CACHTHUCTHUCHIEN"] = "không rõ"
+    with running_portal(log_dir / "test-portal.log",
+                        catalogue=write(view, tmp_path / "portal.json")) as portal:
+        settings = PortalSettings(url=portal.url, unit_code=UNIT, username=USERNAME,
+                                  password=PASSWORD, database_url="postgresql+asyncpg://unused",
+                                  environment="development", concurrency=2)
+        client = PortalClient(settings)
+        try:
+            with pytest.raises(PortalAnswerError,
+                               match=f"LayThuTuc {odd}: CACHTHUCTHUCHIEN is not a list"):
+                await read_portal_catalogue(client, settings, catalogue.procedures)
+            whole = await read_portal_catalogue(client, settings,
+                                                [code for code in catalogue.procedures
+                                                 if code != odd])
+        finally:
+            await client.close()
+    assert set(whole.procedures) == set(catalogue.procedures) - {odd}
+    assert set(whole.agencies) == {agency.electronic_id
+                                   for agency in catalogue.agencies.values()}

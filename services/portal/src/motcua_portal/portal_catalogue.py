@@ -141,8 +141,16 @@ async def read_portal_catalogue(client: PortalClient, settings: PortalSettings,
         found = [parse_procedure(item) for item in results(PROCEDURE_SERVICE, answer)]
         return [item for item in found if item.code == code][:1]
 
-    found = await asyncio.gather(*(procedure(code) for code in sorted(set(procedure_codes))))
-    return PortalCatalogue({item.code: item for items in found for item in items},
+    try:  # the first call that fails for good ends the others: the check cannot be whole
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(procedure(code))
+                     for code in sorted(set(procedure_codes))]
+    except ExceptionGroup as failed:
+        first = failed.exceptions[0]
+        if isinstance(first, PortalUnavailable):
+            raise first from None
+        raise
+    return PortalCatalogue({item.code: item for task in tasks for item in task.result()},
                            {agency.code: agency for agency in agencies})
 
 
