@@ -74,6 +74,8 @@ async def test_the_same_catalogue_exits_0_and_a_portal_out_of_reach_is_a_message
         refused = check(database_url, tmp_path, portal.env(PORTAL_PASSWORD=PASSWORD + "x"))
         assert refused.returncode == 2 and "Traceback" not in refused.stderr
         assert "login refused: error_code -1 Sai tài khoản" in refused.stderr
+        logins = [call for call in await portal.received() if call["kind"] == "login"]
+        assert logins[-1]["error_code"] == "-1" and logins[-2]["error_code"] == "0"  # once
         env = portal.env()
     # The same settings once the portal is gone: nothing listens on its port.
     gone = check(database_url, tmp_path, env)

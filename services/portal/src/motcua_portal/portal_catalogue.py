@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from motcua_portal.client import DONE, Answer, PortalClient, PortalUnavailable
+from motcua_portal.client import DONE, Answer, PortalClient, PortalRefused, PortalUnavailable
 from motcua_portal.sender import backoff
 from motcua_portal.settings import PortalSettings
 
@@ -24,7 +24,7 @@ PROCEDURE_SERVICE, AGENCIES_SERVICE = "LayThuTuc", "LayDanhMucCoQuan"
 READ_ATTEMPTS = 4
 
 
-class PortalAnswerError(PortalUnavailable):
+class PortalAnswerError(PortalRefused):
     """The portal answered, but not with what the service gives (a refusal, or a shape we do
     not read): named, so the operator can tell it from a portal that is down."""
 
@@ -157,10 +157,13 @@ async def read_portal_catalogue(client: PortalClient, settings: PortalSettings,
 async def _read(client: PortalClient, settings: PortalSettings, rng: random.Random,
                 service: str, shared: bool = False, **fields: Any) -> Answer:
     """One read, retried on the sync's backoff (a 429's Retry-After honoured) up to
-    READ_ATTEMPTS times; the last failure is raised, with how many tries it took."""
+    READ_ATTEMPTS times; the last failure is raised, with how many tries it took. A refusal
+    (the login) is raised at once: asking again would be answered the same."""
     for attempt in range(1, READ_ATTEMPTS + 1):
         try:
             return await client.call(service, shared=shared, **fields)
+        except PortalRefused:
+            raise
         except PortalUnavailable as error:
             if attempt == READ_ATTEMPTS:
                 raise PortalUnavailable(f"{service}: {error} (after {attempt} tries)",
