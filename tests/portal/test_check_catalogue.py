@@ -87,6 +87,12 @@ async def test_the_same_catalogue_exits_0_and_a_portal_out_of_reach_is_a_message
     assert unset.returncode == 2 and "Traceback" not in unset.stderr
     assert "PORTAL_UNIT_CODE" in unset.stderr and "PORTAL_USERNAME" in unset.stderr
 
+    without_password = {key: value for key, value in env.items() if key != "PORTAL_PASSWORD"}
+    no_file = check(database_url, tmp_path, {**without_password,
+                                             "PORTAL_PASSWORD_FILE": str(tmp_path / "none")})
+    assert no_file.returncode == 2 and "Traceback" not in no_file.stderr
+    assert "the portal's settings:" in no_file.stderr and "none" in no_file.stderr
+
 
 async def test_a_procedure_the_portal_answers_in_a_shape_we_do_not_read_ends_the_check(
         log_dir, tmp_path):

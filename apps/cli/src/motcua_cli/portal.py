@@ -58,7 +58,7 @@ async def _check_catalogue(args: argparse.Namespace, database_url: str) -> int:
     from pydantic import ValidationError
     from sqlalchemy.exc import DBAPIError
 
-    from motcua_catalogue.catalogue import default_catalogue
+    from motcua_catalogue.catalogue import CatalogueError, default_catalogue
     from motcua_intake.catalogue_versions import CatalogueVersions
     from motcua_portal.catalogue_check import compare
     from motcua_portal.client import PortalClient, PortalUnavailable
@@ -71,11 +71,15 @@ async def _check_catalogue(args: argparse.Namespace, database_url: str) -> int:
         problems = "; ".join(f"{'PORTAL_' + str(item['loc'][0]).upper() if item['loc'] else ''}"
                              f" {item['msg']}".strip() for item in error.errors())
         return _failed(f"the portal's settings: {problems}")
+    except OSError as error:  # PORTAL_PASSWORD_FILE unreadable
+        return _failed(f"the portal's settings: {error}")
     engine = create_engine(database_url, pool_size=1)
     try:
         async with engine.connect() as connection:
             catalogue = await CatalogueVersions(default_catalogue()).in_force(
                 connection, datetime.now(timezone.utc))
+    except CatalogueError as error:  # MOTCUA_CATALOGUE names a file that is wrong
+        return _failed(f"the catalogue: {error}")
     except (OSError, DBAPIError) as error:
         return _failed(f"database unavailable: {str(error).splitlines()[0]}")
     finally:
