@@ -3,7 +3,7 @@ real Postgres (the catalogue in force: the shipped one, no version imported): ev
 difference reported (JSON and text) and exit status 1, through a burst of 429s (the sync's
 retries), the agencies asked at PORTAL_SHARE_PATH; the same catalogue on both sides, exit 0; a
 refused login, a portal that cannot be reached or settings missing: a clear message and exit 2,
-no traceback. And the reading alone: an answer in a shape we do not read ends it, named."""
+no traceback; an imported version in force is the one checked. And the reading alone: an answer in a shape we do not read ends it, named."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ import json
 import os
 import subprocess
 import sys
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
-from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.catalogue import SHIPPED, default_catalogue
+from motcua_catalogue.export import parse_export
 from motcua_cli.embedded import free_port
 from motcua_portal.client import PortalClient
 from motcua_portal.portal_catalogue import PortalAnswerError, read_portal_catalogue
@@ -119,3 +122,23 @@ async def test_a_procedure_the_portal_answers_in_a_shape_we_do_not_read_ends_the
     assert set(whole.procedures) == set(catalogue.procedures) - {odd}
     assert set(whole.agencies) == {agency.electronic_id
                                    for agency in catalogue.agencies.values()}
+
+
+async def test_the_catalogue_checked_is_the_imported_version_in_force(infra, log_dir, tmp_path):
+    database_url, _ = await infra.isolated("portal-catalogue-version")
+    shipped = Path(str(resources.files("motcua_catalogue") / "data" / SHIPPED))
+    imported = parse_export(shipped.read_text(encoding="utf-8"), shipped.name).catalogue
+    stored = subprocess.run(
+        [sys.executable, "-m", "motcua_cli", "--data-dir", str(tmp_path), "catalogue", "import",
+         str(shipped)], env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True, text=True, timeout=120)
+    assert stored.returncode == 0, stored.stderr
+    # The portal knows the imported catalogue, not the one shipped to the tests (version 0).
+    assert set(imported.procedures) != set(default_catalogue().procedures)
+    with running_portal(log_dir / "test-portal.log",
+                        catalogue=write(portal_view(imported), tmp_path / "portal.json")) as portal:
+        done = check(database_url, tmp_path, portal.env(), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert (report["catalogue_version"], report["procedures"], report["differences"]) == (
+        1, len(imported.procedures), [])
