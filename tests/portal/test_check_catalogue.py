@@ -1,9 +1,10 @@
 """`motcua portal check-catalogue` as a process against the test portal in its own process and a
-real Postgres (the catalogue in force: the shipped one, no version imported): every planted
-difference reported (JSON and text) and exit status 1, through a burst of 429s (the sync's
-retries), the agencies asked at PORTAL_SHARE_PATH; the same catalogue on both sides, exit 0; a
-refused login, a portal that cannot be reached or settings missing: a clear message and exit 2,
-no traceback; an imported version in force is the one checked. And the reading alone: an answer in a shape we do not read ends it, named."""
+real Postgres (the catalogue in force: the tests' shipped one, or an imported version): every
+planted difference reported (JSON and text) and exit status 1, through a burst of 429s (the
+sync's retries), the agencies asked at PORTAL_SHARE_PATH; the same catalogue on both sides,
+exit 0; a refused login, a portal that cannot be reached or settings missing: a clear message
+and exit 2, no traceback; an imported version in force is the one checked. And the reading
+alone: an answer in a shape we do not read ends it, named."""
 
 from __future__ import annotations
 
