@@ -85,6 +85,21 @@ def test_a_limit_among_the_portals_cases_and_same_day_as_zero_days_match():
     assert compare(catalogue, parsed(view)) == []
 
 
+def test_a_fee_and_a_charge_on_one_row_add_up_to_our_fee():
+    catalogue = default_catalogue()
+    view = portal_view(catalogue)
+    code = next(code for code, item in sorted(catalogue.procedures.items())
+                if item.fee_counter >= 2)
+    item = next(item for item in view["procedures"] if item["MATTHC"] == code)
+    charges = item["CACHTHUCTHUCHIEN"][0]["THOIGIAN"][0]["PHILEPHI"]
+    whole = charges[0]["SOTIEN"]
+    charges[:] = [{**charges[0], "SOTIEN": whole - 1}, {**charges[0], "SOTIEN": 1}]
+    assert compare(catalogue, parsed(view)) == []
+    charges[1]["SOTIEN"] = 2
+    [found] = compare(catalogue, parsed(view))
+    assert (found.kind, found.code, found.portal) == ("fee_counter", code, f"{whole + 1:,} đ")
+
+
 def test_a_unit_we_do_not_know_is_reported_not_guessed():
     catalogue = default_catalogue()
     view = portal_view(catalogue)

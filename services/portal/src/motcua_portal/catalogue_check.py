@@ -5,7 +5,9 @@ what we hold and what the portal says:
 - a procedure whose national code (MATTHC) the portal does not know, or whose name differs;
 - a time limit that is none of those the portal gives for the procedure (on the counter
   channel, KENH 1, when it gives one; else on any channel);
-- a counter or online fee that is none of the portal's amounts on that channel;
+- a counter or online fee that is none of the portal's on that channel (a THOIGIAN row's fee
+  is the sum of its PHILEPHI, a fee and a charge both applying, as the catalogue's export
+  format reads it: docs/catalogue.md);
 - an agency whose electronic ID (MADONVI) the portal does not list, or lists under another name.
 
 A figure the portal does not give (no THOIGIAN, no PHILEPHI) is not compared: the portal is
@@ -20,14 +22,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from motcua_catalogue import Catalogue, Procedure
+from motcua_catalogue.export import UNITS as EXPORT_UNITS
 from motcua_portal.portal_catalogue import PortalCatalogue, PortalProcedure, PortalTimeLimit
 
 COUNTER, ONLINE = "1", "2"  # KENH: how it is filed
 
-# DONVITINH as the portal writes it -> our limit unit (motcua_catalogue.catalogue.LimitUnit).
-UNITS = {"ngày làm việc": "working_days", "ngày": "calendar_days",
-         "ngày lịch": "calendar_days", "giờ làm việc": "working_hours", "giờ": "working_hours",
-         "trong ngày": "same_day"}
+# DONVITINH as the portal writes it -> our limit unit: the export format's words, and two
+# shorter forms a portal's record may use.
+UNITS = {**EXPORT_UNITS, "ngày lịch": "calendar_days", "giờ": "working_hours"}
 UNIT_WORDS = {"working_days": "ngày làm việc", "calendar_days": "ngày",
               "working_hours": "giờ làm việc", "same_day": "trong ngày"}
 
@@ -79,8 +81,8 @@ def _procedure(ours: Procedure, theirs: PortalProcedure | None) -> list[Differen
                                 "; ".join(sorted({_their_limit(limit) for limit in given}))))
     for kind, channel, fee in (("fee_counter", COUNTER, ours.fee_counter),
                                ("fee_online", ONLINE, ours.fee_online)):
-        amounts = {amount for limit in _on_channel(theirs.limits, channel)
-                   for amount in limit.fees}
+        amounts = {sum(limit.fees) for limit in _on_channel(theirs.limits, channel)
+                   if limit.fees}
         if amounts and float(fee) not in amounts:
             found.append(Difference(kind, ours.code, ours.name, f"{fee:,} đ",
                                     "; ".join(f"{amount:,.0f} đ" for amount in sorted(amounts))))
