@@ -41,11 +41,14 @@ class PortalStandIn:
 
 
 @contextmanager
-def running_portal(log_path: Path, tls: tuple[Path, Path, Path] | None = None
-                   ) -> Iterator[PortalStandIn]:
-    """`tls`: (certificate, key, the CA that issued it): the portal serves https."""
+def running_portal(log_path: Path, tls: tuple[Path, Path, Path] | None = None,
+                   catalogue: Path | None = None) -> Iterator[PortalStandIn]:
+    """`tls`: (certificate, key, the CA that issued it): the portal serves https.
+    `catalogue`: the portal's own catalogue (tests.portal.server's --catalogue)."""
     port = free_port()
     command = [sys.executable, "-m", "tests.portal.server", "--port", str(port)]
+    if catalogue is not None:
+        command += ["--catalogue", str(catalogue)]
     if tls is not None:
         command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,11 @@
 (docs/domain.md): a login answering a `session` with `error_code` "0"; sessions that expire (401);
 `DongBoHoSoMC` creating or (isUpdating) updating records, a create of a record it holds
 answering error_code "-3" "đã tồn tại"; `CapNhatTienDoHoSoMC` adding progress rows to a record
-it holds; `TraCuuHoSo` answering a record and its rows. Run in its own process:
-`python -m tests.portal.server --port N`.
+it holds; `TraCuuHoSo` answering a record and its rows; `LayThuTuc` (a procedure by
+`maTTHC`, an empty `result` for a code it does not know) and `LayDanhMucCoQuan` (every agency,
+also at `/share`) from the catalogue it is given (`--catalogue FILE`: {"procedures": [...],
+"agencies": [...]} in the portal's own field names, docs/portal.md). Run in its own process:
+`python -m tests.portal.server --port N [--catalogue FILE]`.
 
 For the tests, `/control/faults` switches faults on and off (an outage answering 503 to
 everything, a burst of 429s or of 5xx, slow answers applied before they are sent, sessions
@@ -17,6 +20,7 @@ import asyncio
 import json
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -40,6 +44,14 @@ class PortalState:
         self.statuses: dict[str, list[str]] = {}  # each record's TrangThaiHoSo as applied
         self.progress: dict[str, list[dict[str, Any]]] = {}
         self.received: list[dict[str, Any]] = []  # every request, with the answer's status
+        # The portal's own catalogue: LayThuTuc's items by MATTHC, LayDanhMucCoQuan's list.
+        self.procedures: dict[str, dict[str, Any]] = {}
+        self.agencies: list[dict[str, Any]] = []
+
+    def load_catalogue(self, path: Path) -> None:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        self.procedures = {item["MATTHC"]: item for item in document.get("procedures", [])}
+        self.agencies = list(document.get("agencies", []))
 
     def fault(self) -> JSONResponse | None:
         if self.down:
@@ -82,6 +94,13 @@ def create_app(state: PortalState | None = None) -> FastAPI:
 
     @app.post("/service")
     async def service(request: Request) -> JSONResponse:
+        return await serve(request, "service")
+
+    @app.post("/share")  # the shared lists' endpoint (OpenCPS's share_endpoint)
+    async def share(request: Request) -> JSONResponse:
+        return await serve(request, "share")
+
+    async def serve(request: Request, kind: str) -> JSONResponse:
         body = await request.json()
         answer = portal.fault()
         if answer is None:
@@ -95,7 +114,7 @@ def create_app(state: PortalState | None = None) -> FastAPI:
                 if portal.slow_calls > 0:  # applied, but the answer comes late
                     portal.slow_calls -= 1
                     await asyncio.sleep(portal.slow_seconds)
-        return note("service", body, answer)
+        return note(kind, body, answer)
 
     @app.post("/control/faults")
     async def faults(request: Request) -> dict[str, Any]:
@@ -150,6 +169,13 @@ def apply(portal: PortalState, body: dict[str, Any]) -> JSONResponse:
             return JSONResponse({"error_code": "-1", "message": f"Không có hồ sơ {code}"})
         return JSONResponse({"error_code": "0", "message": "Thành công", "result": {
             **portal.records[code], "QuaTrinhXuLy": portal.progress.get(code, [])}})
+    if name == "LayThuTuc":
+        known = portal.procedures.get(str(body.get("maTTHC")))
+        return JSONResponse({"error_code": "0", "message": "Thành công",
+                             "result": [known] if known else []})
+    if name == "LayDanhMucCoQuan":
+        return JSONResponse({"error_code": "0", "message": "Thành công",
+                             "result": portal.agencies})
     return JSONResponse({"error_code": "-1", "message": f"Không có dịch vụ {name}"})
 
 
@@ -158,8 +184,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
     parser.add_argument("--tls-key", help="and this key")
+    parser.add_argument("--catalogue", type=Path,
+                        help="the portal's catalogue that LayThuTuc and LayDanhMucCoQuan answer")
     args = parser.parse_args()
-    uvicorn.run(create_app(), host="127.0.0.1", port=args.port, log_level="warning",
+    state = PortalState()
+    if args.catalogue:
+        state.load_catalogue(args.catalogue)
+    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning",
                 ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
 
 

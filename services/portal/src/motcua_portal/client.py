@@ -26,6 +26,11 @@ class PortalUnavailable(Exception):
         self.retry_after = retry_after
 
 
+class PortalRefused(PortalUnavailable):
+    """The portal answered, and the answer was no (a login refused): the sync retries it like
+    any failure (the account may be fixed meanwhile); a one-off read does not."""
+
+
 class PortalUnsure(PortalUnavailable):
     """No usable answer (a timeout, a 5xx, a dropped connection after the request left): the
     call may have been applied, so look before sending a progress row again."""
@@ -59,14 +64,17 @@ class PortalClient:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def call(self, service: str, **fields: Any) -> Answer:
-        """POST `service` with `fields`; one new login if the session expired."""
+    async def call(self, service: str, *, shared: bool = False, **fields: Any) -> Answer:
+        """POST `service` with `fields`; one new login if the session expired. `shared`: a
+        shared list (LayDanhMucCoQuan), sent to PORTAL_SHARE_PATH when it is set."""
+        path = (self._settings.share_path or self._settings.service_path) if shared \
+            else self._settings.service_path
         for _ in range(2):
             if self._session is None:
                 await self._login()
             body = {"session": self._session, "madonvi": self._settings.unit_code,
                     "service": service, **fields}
-            response = await self._post(self._settings.service_path, body)
+            response = await self._post(path, body)
             if response.status_code in (401, 403):
                 self._session = None  # expired or revoked: log in again, once
                 continue
@@ -79,12 +87,12 @@ class PortalClient:
         response = await self._post(self._settings.login_path,
                                     {"username": self._settings.username, "password": password})
         if response.status_code in (401, 403):
-            raise PortalUnavailable(f"login refused ({response.status_code})")
+            raise PortalRefused(f"login refused ({response.status_code})")
         answer = _answer(response)
         session = answer.body.get("session")
         if answer.error_code != DONE or not session:
-            raise PortalUnavailable(f"login refused: error_code {answer.error_code} "
-                                    f"{answer.message}")
+            raise PortalRefused(f"login refused: error_code {answer.error_code} "
+                                f"{answer.message}")
         self._session = str(session)
 
     async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:

@@ -22,6 +22,10 @@ class PortalSettings(ServiceSettings):
     login_path: str = Field(default="/login", description="Appended to `url` for the login.")
     service_path: str = Field(default="/service",
                               description="Appended to `url` for every service call.")
+    share_path: str | None = Field(
+        default=None, description="Appended to `url` for the shared lists (LayDanhMucCoQuan), "
+                                  "which OpenCPS sends to a sharing endpoint of their own; "
+                                  "unset: `service_path`.")
     unit_code: str = Field(min_length=1, description="`madonvi`: the province's unit code on "
                                                      "the portal.")
     username: str = Field(min_length=1)
