@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, String, Text, Uuid, select
-from sqlalchemy.dialects.postgresql import JSONB
+import orjson
+from sqlalchemy import DateTime, Select, String, Text, Uuid, any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -68,7 +69,16 @@ class WorkItemColumns:
         return "work_items"
 
     def facts(self) -> DossierFacts:
-        return DossierFacts.model_validate(self.dossier)
+        """The item's dossier facts, validated once for as long as `dossier` holds the same
+        value (a handler asks two or three times: the terms, the event it emits, the result it
+        renders). `dossier` is only ever replaced whole (`touch`), never changed in place."""
+        dossier = self.dossier
+        memo = self.__dict__.get("_facts_memo")
+        if memo is not None and memo[0] is dossier:
+            return memo[1]  # type: ignore[no-any-return]
+        facts = DossierFacts.model_validate(dossier)
+        self.__dict__["_facts_memo"] = (dossier, facts)
+        return facts
 
     def cause(self) -> Cause:
         return Cause(self.cause_event_id or self.opened_by_event, self.cause_hash,
@@ -86,24 +96,73 @@ class Cause:
     agency: str
 
 
+_PRELOADS: dict[type[Any], Select[Any]] = {}
+_INSERTS: dict[type[Any], Any] = {}
+
+
+def _preload_statement(model: type[Any]) -> Select[Any]:
+    """Every item of the given dossiers, as one statement whatever their number (`= ANY` of an
+    array: `IN` of N parameters is a new statement, prepared anew, for every batch size)."""
+    statement = _PRELOADS.get(model)
+    if statement is None:
+        statement = _PRELOADS[model] = (
+            select(model).where(model.dossier_id == any_(bindparam("dossier_ids",
+                                                                   type_=ARRAY(Uuid))))
+            .order_by(model.opened_at, model.id))
+    return statement
+
+
+def _insert_statement(model: type[Any]) -> Any:
+    """New items of a batch as one statement and one execution: the rows as one JSON array,
+    spread into the table's row type by Postgres."""
+    statement = _INSERTS.get(model)
+    if statement is None:
+        table = model.__table__
+        columns = ", ".join(column.name for column in table.columns)
+        statement = _INSERTS[model] = text(
+            f"INSERT INTO {table.schema}.{table.name} ({columns}) SELECT {columns} FROM "
+            f"jsonb_populate_recordset(NULL::{table.schema}.{table.name}, CAST(:rows AS jsonb))"
+        ).bindparams(bindparam("rows", type_=Text))
+    return statement
+
+
 class WorkItems:
     """Repository over a stage's work items. `preload` reads every item of a batch's dossiers in
-    one query; after that, handlers look items up and add new ones without I/O."""
+    one query; after that, handlers look items up and add new ones without I/O; `save` writes
+    the batch's new items in one statement (the consumer calls it after the handlers; an
+    officer's decision leaves its new items to the session's flush)."""
 
     def __init__(self, session: AsyncSession, model: type[Any]) -> None:
         self._session = session
         self._model = model
         self._by_dossier: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        self._new: list[Any] = []
 
     async def preload(self, events: Sequence[Event]) -> None:
         ids = {event.dossier_id for event in events}
         if not ids:
             return
-        rows = await self._session.scalars(
-            select(self._model).where(self._model.dossier_id.in_(ids))
-            .order_by(self._model.opened_at, self._model.id))
+        rows = await self._session.scalars(_preload_statement(self._model),
+                                           {"dossier_ids": list(ids)})
         for item in rows:
             self._by_dossier[item.dossier_id].append(item)
+
+    async def save(self) -> None:
+        """The items the batch opened, as they stand after its handlers, in one INSERT instead
+        of the unit of work's one execution per item (taken out of the session for that).
+        Items loaded and changed are still the session's to update."""
+        pending = self._session.new  # a set built anew at each access: once
+        new, self._new = [item for item in self._new if item in pending], []
+        if not new:
+            return
+        columns = [column.key for column in self._model.__table__.columns]
+        for item in new:
+            self._session.expunge(item)
+        rows = [{name: getattr(item, name) for name in columns} for item in new]
+        # orjson writes UUIDs and datetimes as Postgres reads them back (RFC 3339; a naive
+        # one as UTC, as asyncpg sends it).
+        await self._session.execute(_insert_statement(self._model), {
+            "rows": orjson.dumps(rows, option=orjson.OPT_NAIVE_UTC).decode()})
 
     def for_dossier(self, dossier_id: uuid.UUID) -> list[Any]:
         """Every item this stage has held for the dossier, oldest first."""
@@ -111,6 +170,7 @@ class WorkItems:
 
     def add(self, item: Any) -> None:
         self._session.add(item)
+        self._new.append(item)
         self._by_dossier[item.dossier_id].append(item)
 
 
