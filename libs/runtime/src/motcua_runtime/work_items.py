@@ -12,8 +12,20 @@ from datetime import datetime, timezone
 from typing import Any
 
 import orjson
-from sqlalchemy import DateTime, Select, String, Text, Uuid, any_, bindparam, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import (
+    DateTime,
+    Select,
+    String,
+    Table,
+    Text,
+    Uuid,
+    any_,
+    bindparam,
+    cast,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -112,18 +124,52 @@ def _preload_statement(model: type[Any]) -> Select[Any]:
     return statement
 
 
-def _insert_statement(model: type[Any]) -> Any:
-    """New items of a batch as one statement and one execution: the rows as one JSON array,
-    spread into the table's row type by Postgres."""
-    statement = _INSERTS.get(model)
+def rows_insert(table: Table) -> Any:
+    """An INSERT of any number of rows as one statement: one array per column, unnested (JSONB
+    columns travel as text and are read by Postgres as it reads a JSONB parameter). The unit of
+    work sends one INSERT per row; this is one execution per batch, and a constant statement
+    the connection prepares once. Its parameters: `row_arrays(table, objects)`."""
+    def array_of(column: Any) -> Any:
+        return ARRAY(Text) if isinstance(column.type, JSONB) else ARRAY(column.type)
+
+    columns = list(table.columns)
+    given = func.unnest(*(bindparam(column.name, type_=array_of(column)) for column in columns)
+                        ).table_valued(*(column.name for column in columns)).render_derived()
+    return insert(table).from_select(
+        [column.name for column in columns],
+        select(*(cast(given.c[column.name], JSONB) if isinstance(column.type, JSONB)
+                 else given.c[column.name] for column in columns)))
+
+
+def row_arrays(table: Table, objects: Sequence[Any]) -> dict[str, list[Any]]:
+    """The parameters of `rows_insert(table)` for these ORM objects, as they stand. A JSONB
+    value is written as JSON (None as JSON null, as the session writes it)."""
+    arrays: dict[str, list[Any]] = {}
+    for column in table.columns:
+        values = [getattr(item, column.key) for item in objects]
+        if isinstance(column.type, JSONB):
+            values = [orjson.dumps(value).decode() for value in values]
+        arrays[column.name] = values
+    return arrays
+
+
+_INSERTS: dict[Table, Any] = {}
+
+
+async def insert_new(session: AsyncSession, model: type[Any], candidates: Sequence[Any]) -> None:
+    """Write the candidates (of `model`) still pending in the session in one statement, taking
+    them out of the session so that its flush does not write them again."""
+    pending = session.new  # a set built anew at each access: once
+    new = [item for item in candidates if item in pending and isinstance(item, model)]
+    if not new:
+        return
+    for item in new:
+        session.expunge(item)
+    table = model.__table__
+    statement = _INSERTS.get(table)
     if statement is None:
-        table = model.__table__
-        columns = ", ".join(column.name for column in table.columns)
-        statement = _INSERTS[model] = text(
-            f"INSERT INTO {table.schema}.{table.name} ({columns}) SELECT {columns} FROM "
-            f"jsonb_populate_recordset(NULL::{table.schema}.{table.name}, CAST(:rows AS jsonb))"
-        ).bindparams(bindparam("rows", type_=Text))
-    return statement
+        statement = _INSERTS[table] = rows_insert(table)
+    await session.execute(statement, row_arrays(table, new))
 
 
 class WorkItems:
@@ -149,20 +195,10 @@ class WorkItems:
 
     async def save(self) -> None:
         """The items the batch opened, as they stand after its handlers, in one INSERT instead
-        of the unit of work's one execution per item (taken out of the session for that).
-        Items loaded and changed are still the session's to update."""
-        pending = self._session.new  # a set built anew at each access: once
-        new, self._new = [item for item in self._new if item in pending], []
-        if not new:
-            return
-        columns = [column.key for column in self._model.__table__.columns]
-        for item in new:
-            self._session.expunge(item)
-        rows = [{name: getattr(item, name) for name in columns} for item in new]
-        # orjson writes UUIDs and datetimes as Postgres reads them back (RFC 3339; a naive
-        # one as UTC, as asyncpg sends it).
-        await self._session.execute(_insert_statement(self._model), {
-            "rows": orjson.dumps(rows, option=orjson.OPT_NAIVE_UTC).decode()})
+        of the unit of work's one execution per item. Items loaded and changed are still the
+        session's to update."""
+        new, self._new = self._new, []
+        await insert_new(self._session, self._model, new)
 
     def for_dossier(self, dossier_id: uuid.UUID) -> list[Any]:
         """Every item this stage has held for the dossier, oldest first."""
