@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from motcua_approval.orm import WorkItem
@@ -18,6 +18,7 @@ from motcua_contracts import uuid7
 from motcua_runtime.db import create_engine
 from motcua_runtime.work_items import DONE, OPEN, WorkItems, close, take_over
 from motcua_signing.orm import ResultDocument
+from motcua_signing.orm import WorkItem as SigningItem
 from motcua_signing.repository import SigningRepository
 from tests.personal import facts
 
@@ -99,8 +100,19 @@ async def test_new_items_are_written_in_one_insert_as_the_session_would(sessions
 
 async def test_signings_documents_are_written_with_the_batch(sessions):
     document_id, dossier_id = uuid7(), uuid7()
+    inserts: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if statement.startswith("INSERT"):
+            inserts.append(statement)
+
     async with sessions() as session, session.begin():
+        event.listen(session.bind.sync_engine, "before_cursor_execute", record)
         results = SigningRepository(session)
+        opening = _Opening(7)
+        await results.preload([opening])
+        take_over(results, SigningItem, opening, opening.dossier, "signing",
+                  context={"outcome": "approved", "body": "Đồng ý"})
         session.add(ResultDocument(
             id=document_id, dossier_id=dossier_id, dossier_code="000.00.15.H38-261206-0009",
             agency="STP", result_number="9/2026/QĐ-STP", outcome="approved",
@@ -108,6 +120,12 @@ async def test_signings_documents_are_written_with_the_batch(sessions):
             certificate_fingerprint=None, signed_at=NOW))
         await results.save()
         assert not session.new
+        event.remove(session.bind.sync_engine, "before_cursor_execute", record)
+    # The counters' row, then each kind in one statement of arrays (neither flushed row by row
+    # by the other's statement).
+    written = [statement.split(" (")[0] for statement in inserts if "unnest" in statement]
+    assert written == ["INSERT INTO signing.work_items", "INSERT INTO signing.results"]
+    assert len([s for s in inserts if "signing.results" in s or "signing.work_items" in s]) == 2
     async with sessions() as session:
         stored = await session.get(ResultDocument, document_id)
         assert stored is not None

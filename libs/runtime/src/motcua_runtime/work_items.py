@@ -169,7 +169,10 @@ async def insert_new(session: AsyncSession, model: type[Any], candidates: Sequen
     statement = _INSERTS.get(table)
     if statement is None:
         statement = _INSERTS[table] = rows_insert(table)
-    await session.execute(statement, row_arrays(table, new))
+    # Without autoflush: the session would first write what else is pending (another
+    # repository's rows, due in their own one statement) one row at a time.
+    with session.no_autoflush:
+        await session.execute(statement, row_arrays(table, new))
 
 
 class WorkItems:
