@@ -87,7 +87,7 @@ class WorkItemColumns:
         dossier = self.dossier
         memo = self.__dict__.get("_facts_memo")
         if memo is not None and memo[0] is dossier:
-            return memo[1]  # type: ignore[no-any-return]
+            return memo[1]
         facts = DossierFacts.model_validate(dossier)
         self.__dict__["_facts_memo"] = (dossier, facts)
         return facts
@@ -109,7 +109,6 @@ class Cause:
 
 
 _PRELOADS: dict[type[Any], Select[Any]] = {}
-_INSERTS: dict[type[Any], Any] = {}
 
 
 def _preload_statement(model: type[Any]) -> Select[Any]:
