@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua_catalogue.working_time import VIETNAM
 from motcua_contracts import Event
 from motcua_privacy import Keyring, load_keys
-from motcua_runtime.work_items import WorkItems, insert_new
+from motcua_runtime.work_items import WorkItems
 from motcua_signing.documents import DocumentStore, PostgresDocumentStore
-from motcua_signing.orm import ResultCounter, ResultDocument, WorkItem
+from motcua_signing.orm import ResultCounter, WorkItem
 
 
 class SigningRepository(WorkItems):
@@ -48,13 +48,6 @@ class SigningRepository(WorkItems):
             .where(tuple_(ResultCounter.agency, ResultCounter.year).in_(keys))
             .order_by(ResultCounter.agency, ResultCounter.year).with_for_update())
         self._counters = {(c.agency, c.year): c for c in counters}
-
-    async def save(self) -> None:
-        """The batch's new work items and issued documents, each kind in one statement (the
-        consumer calls this after the handlers; an officer's signature is flushed by the
-        session as before)."""
-        await super().save()
-        await insert_new(self._session, ResultDocument, list(self._session.new))
 
     def next_number(self, agency: str, year: int) -> int:
         counter = self._counters[(agency, year)]
