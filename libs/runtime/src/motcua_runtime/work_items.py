@@ -168,8 +168,8 @@ async def insert_new(session: AsyncSession, model: type[Any], candidates: Sequen
     statement = _INSERTS.get(table)
     if statement is None:
         statement = _INSERTS[table] = rows_insert(table)
-    # Without autoflush: the session would first write what else is pending (another
-    # repository's rows, due in their own one statement) one row at a time.
+    # Without autoflush: the session would first write the rest of what is pending (signing's
+    # documents) in statements of their own, before this one; they go at the commit's flush.
     with session.no_autoflush:
         await session.execute(statement, row_arrays(table, new))
 
