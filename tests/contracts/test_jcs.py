@@ -89,3 +89,46 @@ def test_a_number_jcs_cannot_carry_is_refused_at_the_edge():
 
     with pytest.raises(ValueError, match="exactly between agencies"):
         check_data({"id": 2**60})
+
+
+def test_the_fast_writer_gives_the_rfc8785_packages_bytes_on_generated_documents():
+    """canonical_json writes most events with the standard library's JSON writer and falls
+    back to the rfc8785 package for what it cannot vouch for: on documents full of the edge
+    cases (integral, tiny, huge and negative-zero floats, integers at 2**53, keys outside ASCII
+    and the BMP, control characters) both give the same bytes, or the same error."""
+    import random
+
+    import rfc8785
+
+    rng = random.Random(15)
+    keys = ["a", "b", "Z", "aa", "", "fee", "x_1", "\u00e9", "\U0001F600", "\ue000"]
+    floats = [0.0, -0.0, 1e-4, 9.99e-5, 1e-7, 5e-324, 0.1, 123.456, 2.0**53, 2.0**53 + 2, 1e16,
+              1e21, 1e300, float("inf"), float("nan")]
+    integers = [0, 7, -3, 2**53 - 1, -(2**53 - 1), 2**53, -(2**53), 10**20]
+
+    def value(depth: int) -> object:
+        pick = rng.random()
+        if depth < 3 and pick < 0.15:
+            return {rng.choice(keys): value(depth + 1) for _ in range(rng.randint(0, 5))}
+        if depth < 3 and pick < 0.25:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        return rng.choice([
+            lambda: rng.choice(floats), lambda: rng.uniform(-1e6, 1e6),
+            lambda: float(rng.randint(-10**6, 10**6)), lambda: rng.choice(integers),
+            lambda: rng.randint(-10**9, 10**9), lambda: rng.choice([True, False, None]),
+            lambda: rng.uniform(-1, 1) * 10 ** rng.randint(-8, 22),
+            lambda: "".join(chr(rng.choice([rng.randint(0, 0x7f), rng.randint(0x80, 0x2fff),
+                                            0x2028, 0x1F600, 0xe000, 0xd800]))
+                            for _ in range(rng.randint(0, 12))),
+        ])()
+
+    def outcome(write, document):
+        try:
+            return write(document)
+        except Exception as error:  # noqa: BLE001 - the same refusal is part of the contract
+            return type(error)
+
+    for _ in range(5000):
+        document = {rng.choice(keys): value(0) for _ in range(rng.randint(0, 6))}
+        document["canonicalization"] = JCS
+        assert outcome(canonical_json, document) == outcome(rfc8785.dumps, document), document

@@ -19,8 +19,22 @@ from aiokafka import AIOKafkaProducer
 from aiokafka import errors as kafka_errors
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from opentelemetry.trace import Span, set_span_in_context
-from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import (
+    LargeBinary,
+    Select,
+    Table,
+    bindparam,
+    cast,
+    false,
+    func,
+    null,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from motcua_contracts import Event, headers_for
 from motcua_runtime import metrics
@@ -143,61 +157,93 @@ class OutboxRelay:
         self._lock_key = zlib.crc32(f"motcua.outbox.{outbox.schema}".encode())
         self._wakeup = asyncio.Event()
         self._service = str(outbox.schema)
+        self._lock = select(func.pg_try_advisory_xact_lock(self._lock_key))
+        self._statement: Select[Any] | None = None
+        self._publishing = asyncio.Lock()
 
     def wake(self) -> None:
         """Called after a commit that wrote outbox rows, so they go out without polling delay."""
         self._wakeup.set()
 
     async def run(self) -> None:
+        """Publish until cancelled. The relay keeps one connection of the pool while it runs:
+        a checkout per batch cost the pool's pre-ping (BEGIN, a ping, ROLLBACK: three round
+        trips) before every batch and every idle poll. A failure gives the connection back
+        (invalidated when it broke) and the next attempt takes a fresh one."""
         backoff = 0.5
         while True:
             try:
-                while await self.publish_batch() == self._batch_size:
-                    pass
-                backoff = 0.5
+                async with self._engine.connect() as connection:
+                    while True:
+                        while await self.publish_batch(connection) == self._batch_size:
+                            pass
+                        backoff = 0.5
+                        try:
+                            await asyncio.wait_for(self._wakeup.wait(), timeout=self._idle_poll)
+                        except TimeoutError:
+                            pass
+                        self._wakeup.clear()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox relay failed; retrying", retry_in_seconds=backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
-                continue
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._idle_poll)
-            except TimeoutError:
-                pass
-            self._wakeup.clear()
 
-    async def _parked_heads(self, conn: Any) -> dict[tuple[str, bytes], int]:
-        """The first parked row of each topic and key still waiting for an operator (a partial
-        index keeps this cheap: parked rows are few)."""
+    def _pending_and_parked(self) -> Select[Any]:
+        """What a batch reads, in one statement: up to a batch of pending rows, and the first
+        parked row of each topic and key still waiting for an operator (a partial index keeps
+        that part cheap: parked rows are few); rows of that second kind have `head` true and no
+        value. Built once per relay, so the connection prepares it once. (The advisory lock
+        stays a statement of its own, before this one: taken inside it, the lock would come
+        after the statement's snapshot, which could then still show as pending the rows another
+        instance stamped sent just before letting the lock go.)"""
+        if self._statement is not None:
+            return self._statement
         outbox = self._outbox
-        rows = await conn.execute(
-            select(outbox.c.topic, outbox.c.key, func.min(outbox.c.id))
+        pending = (
+            select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers,
+                   false().label("head"))
+            .where(outbox.c.sent_at.is_(None), outbox.c.parked_at.is_(None))
+            .order_by(outbox.c.id).limit(self._batch_size))
+        heads = (
+            select(func.min(outbox.c.id), outbox.c.topic, outbox.c.key,
+                   cast(null(), LargeBinary), cast(null(), JSONB), true())
             .where(outbox.c.parked_at.is_not(None), outbox.c.sent_at.is_(None),
                    outbox.c.key.is_not(None), outbox.c.park_reason.not_like(f"{DROPPED}%"))
             .group_by(outbox.c.topic, outbox.c.key))
-        return {(topic, key): head for topic, key, head in rows}
+        self._statement = select(union_all(pending, heads).subquery("batch"))
+        return self._statement
 
-    async def publish_batch(self) -> int:
+    async def publish_batch(self, connection: AsyncConnection | None = None) -> int:
         """Send up to one batch of pending rows, mark them sent or parked; returns how many it
         settled. A retriable failure commits what was settled, then raises (the caller backs
-        off); the failed rows and those after them of the same key stay pending."""
+        off); the failed rows and those after them of the same key stay pending. `connection`:
+        the relay's own (run); without it, one of the pool's for this batch."""
+        if connection is None:
+            async with self._engine.connect() as own:
+                return await self.publish_batch(own)
+        async with self._publishing:  # the run loop's and a last one at shutdown: one by one
+            return await self._publish(connection)
+
+    async def _publish(self, conn: AsyncConnection) -> int:
         outbox = self._outbox
         started = spans.now()
         publishing: list[Span] = []
         retry: BaseException | None = None
-        async with self._engine.begin() as conn:
-            if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
+        async with conn.begin():
+            if not await conn.scalar(self._lock):
                 return 0  # another instance of this stage is publishing
-            fetched = (await conn.execute(
-                select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers)
-                .where(outbox.c.sent_at.is_(None), outbox.c.parked_at.is_(None))
-                .order_by(outbox.c.id).limit(self._batch_size)
-            )).all()
+            fetched = []
+            heads: dict[tuple[str, bytes], int] = {}
+            for batch_row in await conn.execute(self._pending_and_parked()):
+                if batch_row.head:
+                    heads[(batch_row.topic, batch_row.key)] = batch_row.id
+                else:
+                    fetched.append(batch_row)
             if not fetched:
                 return 0
-            heads = await self._parked_heads(conn)
+            fetched.sort(key=lambda pending_row: pending_row.id)  # a union keeps no order
             parked: dict[int, str] = {}
             # Waves: the n-th row of each topic and key goes in wave n. A wave is pipelined
             # (send() only queues; the futures are awaited together), and a key's next row is

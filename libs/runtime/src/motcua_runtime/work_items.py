@@ -11,8 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, String, Text, Uuid, select
-from sqlalchemy.dialects.postgresql import JSONB
+import orjson
+from sqlalchemy import (
+    DateTime,
+    Select,
+    String,
+    Table,
+    Text,
+    Uuid,
+    any_,
+    bindparam,
+    cast,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -68,7 +81,16 @@ class WorkItemColumns:
         return "work_items"
 
     def facts(self) -> DossierFacts:
-        return DossierFacts.model_validate(self.dossier)
+        """The item's dossier facts, validated once for as long as `dossier` holds the same
+        value (a handler asks two or three times: the terms, the event it emits, the result it
+        renders). `dossier` is only ever replaced whole (`touch`), never changed in place."""
+        dossier = self.dossier
+        memo = self.__dict__.get("_facts_memo")
+        if memo is not None and memo[0] is dossier:
+            return memo[1]
+        facts = DossierFacts.model_validate(dossier)
+        self.__dict__["_facts_memo"] = (dossier, facts)
+        return facts
 
     def cause(self) -> Cause:
         return Cause(self.cause_event_id or self.opened_by_event, self.cause_hash,
@@ -86,24 +108,99 @@ class Cause:
     agency: str
 
 
+_PRELOADS: dict[type[Any], Select[Any]] = {}
+
+
+def _preload_statement(model: type[Any]) -> Select[Any]:
+    """Every item of the given dossiers, as one statement whatever their number (`= ANY` of an
+    array: `IN` of N parameters is a new statement, prepared anew, for every batch size)."""
+    statement = _PRELOADS.get(model)
+    if statement is None:
+        statement = _PRELOADS[model] = (
+            select(model).where(model.dossier_id == any_(bindparam("dossier_ids",
+                                                                   type_=ARRAY(Uuid))))
+            .order_by(model.opened_at, model.id))
+    return statement
+
+
+def rows_insert(table: Table) -> Any:
+    """An INSERT of any number of rows as one statement: one array per column, unnested (JSONB
+    columns travel as text and are read by Postgres as it reads a JSONB parameter). The unit of
+    work sends one INSERT per row; this is one execution per batch, and a constant statement
+    the connection prepares once. Its parameters: `row_arrays(table, objects)`."""
+    def array_of(column: Any) -> Any:
+        return ARRAY(Text) if isinstance(column.type, JSONB) else ARRAY(column.type)
+
+    columns = list(table.columns)
+    given = func.unnest(*(bindparam(column.name, type_=array_of(column)) for column in columns)
+                        ).table_valued(*(column.name for column in columns)).render_derived()
+    return insert(table).from_select(
+        [column.name for column in columns],
+        select(*(cast(given.c[column.name], JSONB) if isinstance(column.type, JSONB)
+                 else given.c[column.name] for column in columns)))
+
+
+def row_arrays(table: Table, objects: Sequence[Any]) -> dict[str, list[Any]]:
+    """The parameters of `rows_insert(table)` for these ORM objects, as they stand. A JSONB
+    value is written as JSON (None as JSON null, as the session writes it)."""
+    arrays: dict[str, list[Any]] = {}
+    for column in table.columns:
+        values = [getattr(item, column.key) for item in objects]
+        if isinstance(column.type, JSONB):
+            values = [orjson.dumps(value).decode() for value in values]
+        arrays[column.name] = values
+    return arrays
+
+
+_INSERTS: dict[Table, Any] = {}
+
+
+async def insert_new(session: AsyncSession, model: type[Any], candidates: Sequence[Any]) -> None:
+    """Write the candidates (of `model`) still pending in the session in one statement, taking
+    them out of the session so that its flush does not write them again."""
+    pending = session.new  # a set built anew at each access: once
+    new = [item for item in candidates if item in pending and isinstance(item, model)]
+    if not new:
+        return
+    for item in new:
+        session.expunge(item)
+    table = model.__table__
+    statement = _INSERTS.get(table)
+    if statement is None:
+        statement = _INSERTS[table] = rows_insert(table)
+    # Without autoflush: the session would first write the rest of what is pending (signing's
+    # documents) in statements of their own, before this one; they go at the commit's flush.
+    with session.no_autoflush:
+        await session.execute(statement, row_arrays(table, new))
+
+
 class WorkItems:
     """Repository over a stage's work items. `preload` reads every item of a batch's dossiers in
-    one query; after that, handlers look items up and add new ones without I/O."""
+    one query; after that, handlers look items up and add new ones without I/O; `save` writes
+    the batch's new items in one statement (the consumer calls it after the handlers; an
+    officer's decision leaves its new items to the session's flush)."""
 
     def __init__(self, session: AsyncSession, model: type[Any]) -> None:
         self._session = session
         self._model = model
         self._by_dossier: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        self._new: list[Any] = []
 
     async def preload(self, events: Sequence[Event]) -> None:
         ids = {event.dossier_id for event in events}
         if not ids:
             return
-        rows = await self._session.scalars(
-            select(self._model).where(self._model.dossier_id.in_(ids))
-            .order_by(self._model.opened_at, self._model.id))
+        rows = await self._session.scalars(_preload_statement(self._model),
+                                           {"dossier_ids": list(ids)})
         for item in rows:
             self._by_dossier[item.dossier_id].append(item)
+
+    async def save(self) -> None:
+        """The items the batch opened, as they stand after its handlers, in one INSERT instead
+        of the unit of work's one execution per item. Items loaded and changed are still the
+        session's to update."""
+        new, self._new = self._new, []
+        await insert_new(self._session, self._model, new)
 
     def for_dossier(self, dossier_id: uuid.UUID) -> list[Any]:
         """Every item this stage has held for the dossier, oldest first."""
@@ -111,6 +208,7 @@ class WorkItems:
 
     def add(self, item: Any) -> None:
         self._session.add(item)
+        self._new.append(item)
         self._by_dossier[item.dossier_id].append(item)
 
 
