@@ -57,7 +57,15 @@ async def test_a_closed_loop_run_reports_throughput_latency_ceiling_and_every_pr
     assert shape["cpu_ms_per_dossier"]["signing"] > 0
     assert {"DossierAccepted", "ResultSigned", "ResultDelivered"} <= set(shape["stage_ms"])
     assert sum(bucket["delivered"] for bucket in shape["timeline"]) == DOSSIERS
-    assert shape["backlog"] and {"t", "outbox_unsent", "consumer_lag"} <= set(shape["backlog"][0])
+    assert shape["backlog"] and {"t", "outbox_unsent", "consumer_lag",
+                                 "forms_pending"} <= set(shape["backlog"][0])
+    # The run ends when nothing is left: every group has read every record, every outbox is
+    # sent and intake has stored every dossier's receipt (form 01), which it draws after the
+    # acceptance has moved on; the CPU per dossier counts that work.
+    last = shape["backlog"][-1]
+    assert last["outbox_unsent"] == last["consumer_lag"] == last["forms_pending"] == 0
+    assert shape["settled_seconds"] >= shape["seconds"]
+    assert 0 < shape["settled_dossiers_per_second"] <= shape["dossiers_per_second"]
 
     picture = plot(result, tmp_path / "bench.png")
     assert picture.read_bytes().startswith(b"\x89PNG")
