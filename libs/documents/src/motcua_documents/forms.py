@@ -125,15 +125,15 @@ class Stopping(FormFacts):
     reason: str
 
 
-def _when(moment: datetime) -> str:
+def when(moment: datetime) -> str:
     return f"{moment.astimezone(VIETNAM):%H giờ %M, ngày %d/%m/%Y}"
 
 
-def _bold(text: str) -> Run:
+def bold(text: str) -> Run:
     return (text, "VN-Bold")
 
 
-class _Page:
+class Page:
     """Paragraphs from the top down, onto a new page when the next one would reach the lookup
     QR code (drawn on the last page; the header is on the first only: a form is rarely longer
     than a page, a long list of documents makes it so). Text is runs of (text, face), or a
@@ -157,7 +157,7 @@ def _template() -> Template:
     return prepared_template([])
 
 
-def _header(ops: list[str], facts: FormFacts, number: str) -> float:
+def _header(ops: list[str], facts: FormFacts, number: str, dated: datetime) -> float:
     """motcua_documents.page.draw_header: the issuer and the number (left), the national name,
     the motto and the place and date (right). Returns the y below it."""
     left = paragraph(ops, facts.issuer.upper(), _AGENCY, MARGIN, _TOP, _COLUMN)
@@ -165,44 +165,53 @@ def _header(ops: list[str], facts: FormFacts, number: str) -> float:
     y = paragraph(ops, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", _NATION, _RIGHT_X, _TOP,
                   _COLUMN + 20)
     y = paragraph(ops, "Độc lập - Tự do - Hạnh phúc", _MOTTO, _RIGHT_X, y, _COLUMN + 20)
-    local = facts.issued_at.astimezone(VIETNAM)
+    local = dated.astimezone(VIETNAM)
     y = paragraph(ops, f"{facts.place}, ngày {local:%d} tháng {local:%m} năm {local:%Y}",
                   _DATE, _RIGHT_X, y - 10, _COLUMN + 20)
     return min(y, left)
 
 
-def _form(form: FormCode, facts: FormFacts, body: Callable[[_Page], None]) -> bytes:
-    number = f"{facts.dossier_code}/{SUFFIXES[form]}"
+def start(facts: FormFacts, *, number: str, dated: datetime, corner: str, title: str) -> Page:
+    """A page with the header, `corner` top right above it (which form it is), the title and
+    the dossier's code under it; the body is written from there on."""
     ops: list[str] = []
-    page = _Page(ops, _header(ops, facts, number))
-    paragraph(ops, f"Mẫu số {form}", _FORM_NUMBER, MARGIN, PAGE_HEIGHT - MARGIN + 20,
-              CONTENT_WIDTH)
+    page = Page(ops, _header(ops, facts, number, dated))
+    paragraph(ops, corner, _FORM_NUMBER, MARGIN, PAGE_HEIGHT - MARGIN + 20, CONTENT_WIDTH)
     page.y -= 28
-    page.write(TITLES[form], _TITLE, gap=4)
-    page.write((("Mã hồ sơ: ", "VN"), _bold(facts.dossier_code)), _CODE, gap=18)
-    body(page)
-    column_x, column_width = PAGE_WIDTH / 2, PAGE_WIDTH / 2 - MARGIN
-    page.write("NGƯỜI LẬP PHIẾU" if form != "01" else "NGƯỜI TIẾP NHẬN", _SIGNER, x=column_x,
-               width=column_width, gap=2)
-    page.write(facts.officer or AUTOMATIC, _OFFICER, x=column_x, width=column_width)
-    # motcua_documents.page.draw_lookup: the QR code, its address printed under it.
+    page.write(title, _TITLE, gap=4)
+    page.write((("Mã hồ sơ: ", "VN"), bold(facts.dossier_code)), _CODE, gap=18)
+    return page
+
+
+def finish(page: Page, facts: FormFacts, *, title: str) -> bytes:
+    """The lookup QR code and its address at the foot of the last page, then the file."""
     last = page.pages[-1]
     qr_code(last, facts.lookup_url, MARGIN, LOOKUP_BOTTOM, size=_QR_SIZE)
     paragraph(last, f"Tra cứu hồ sơ: {facts.lookup_url}", _LOOKUP, MARGIN, LOOKUP_BOTTOM - 12,
               240)
     document = Document(_template())
-    document.page(page.pages[0], more=page.pages[1:],
-                  title=f"Mẫu số {form}: {TITLES[form].capitalize()}", author=facts.issuer,
+    document.page(page.pages[0], more=page.pages[1:], title=title, author=facts.issuer,
                   subject=f"Hồ sơ {facts.dossier_code}")
     return document.finish()
 
 
-def _dossier_lines(page: _Page, facts: FormFacts) -> None:
-    page.write((("Người nộp hồ sơ: ", "VN"), _bold(facts.applicant_name), (".", "VN")))
+def _form(form: FormCode, facts: FormFacts, body: Callable[[Page], None]) -> bytes:
+    page = start(facts, number=f"{facts.dossier_code}/{SUFFIXES[form]}", dated=facts.issued_at,
+                 corner=f"Mẫu số {form}", title=TITLES[form])
+    body(page)
+    column_x, column_width = PAGE_WIDTH / 2, PAGE_WIDTH / 2 - MARGIN
+    page.write("NGƯỜI LẬP PHIẾU" if form != "01" else "NGƯỜI TIẾP NHẬN", _SIGNER, x=column_x,
+               width=column_width, gap=2)
+    page.write(facts.officer or AUTOMATIC, _OFFICER, x=column_x, width=column_width)
+    return finish(page, facts, title=f"Mẫu số {form}: {TITLES[form].capitalize()}")
+
+
+def dossier_lines(page: Page, facts: FormFacts) -> None:
+    page.write((("Người nộp hồ sơ: ", "VN"), bold(facts.applicant_name), (".", "VN")))
     page.write(f"Thủ tục hành chính: {facts.procedure_name} (mã {facts.procedure_code}).")
 
 
-def _items(page: _Page, names: list[str]) -> None:
+def _items(page: Page, names: list[str]) -> None:
     for number, name in enumerate(names, start=1):
         page.write(f"{number}. {name}", _ITEM, gap=2)
     page.y -= 4
@@ -210,16 +219,16 @@ def _items(page: _Page, names: list[str]) -> None:
 
 def receipt(facts: Receipt) -> bytes:
     """Form 01: the receipt of a complete dossier and the appointment to return the result."""
-    def body(page: _Page) -> None:
+    def body(page: Page) -> None:
         page.write(f"{facts.issuer} tiếp nhận hồ sơ của:")
-        _dossier_lines(page, facts)
-        page.write(f"Thời gian tiếp nhận: {_when(facts.received_at)}.")
+        dossier_lines(page, facts)
+        page.write(f"Thời gian tiếp nhận: {when(facts.received_at)}.")
         page.write(f"Hồ sơ gồm {len(facts.documents)} thành phần:")
         _items(page, facts.documents)
         if facts.due_at is None:
             page.write("Thời gian trả kết quả: trả ngay trong ngày tiếp nhận.")
         else:
-            page.write((("Thời gian hẹn trả kết quả: ", "VN"), _bold(_when(facts.due_at)),
+            page.write((("Thời gian hẹn trả kết quả: ", "VN"), bold(when(facts.due_at)),
                         (".", "VN")))
         channel = DELIVERY.get(facts.delivery_channel, facts.delivery_channel)
         page.write(f"Hình thức nhận kết quả: {channel}.")
@@ -230,15 +239,15 @@ def receipt(facts: Receipt) -> bytes:
 
 def supplement_request(facts: SupplementRequest) -> bytes:
     """Form 02: what the dossier lacks, asked once and in writing, and the deadline."""
-    def body(page: _Page) -> None:
+    def body(page: Page) -> None:
         page.write(f"{facts.requested_by} đề nghị người nộp hồ sơ bổ sung, hoàn thiện "
                    "hồ sơ sau:")
-        _dossier_lines(page, facts)
+        dossier_lines(page, facts)
         page.write(f"Lý do: {facts.reason}")
         if facts.missing_documents:
             page.write("Thành phần hồ sơ cần bổ sung:")
             _items(page, facts.missing_documents)
-        page.write((("Thời hạn bổ sung: trước ", "VN"), _bold(_when(facts.respond_by)),
+        page.write((("Thời hạn bổ sung: trước ", "VN"), bold(when(facts.respond_by)),
                     (". Quá thời hạn này mà hồ sơ chưa được bổ sung, hồ sơ sẽ bị từ chối giải "
                      "quyết.", "VN")))
         page.write("Thời gian bổ sung hồ sơ không tính vào thời hạn giải quyết.", gap=18)
@@ -247,10 +256,10 @@ def supplement_request(facts: SupplementRequest) -> bytes:
 
 def refusal(facts: Refusal) -> bytes:
     """Form 03: the dossier is not taken up, and why."""
-    def body(page: _Page) -> None:
+    def body(page: Page) -> None:
         page.write(f"{facts.issuer} từ chối tiếp nhận, giải quyết hồ sơ sau:")
-        _dossier_lines(page, facts)
-        page.write(f"Thời gian tiếp nhận: {_when(facts.received_at)}.")
+        dossier_lines(page, facts)
+        page.write(f"Thời gian tiếp nhận: {when(facts.received_at)}.")
         page.write(f"Lý do từ chối: {facts.reason}")
         if facts.missing_documents:
             page.write("Thành phần hồ sơ còn thiếu:")
@@ -262,14 +271,14 @@ def refusal(facts: Refusal) -> bytes:
 
 def apology(facts: Apology) -> bytes:
     """Form 04: the agency apologises for the delay and sets the one new appointment."""
-    def body(page: _Page) -> None:
+    def body(page: Page) -> None:
         page.write(f"Ngày {facts.previous_due_at.astimezone(VIETNAM):%d/%m/%Y}, "
                    f"{facts.issuer} đã hẹn trả kết quả hồ sơ sau:")
-        _dossier_lines(page, facts)
+        dossier_lines(page, facts)
         page.write(f"Hồ sơ đang được {facts.agency_name} giải quyết nhưng chưa có kết "
                    f"quả đúng hẹn. Lý do: {facts.reason}")
-        page.write(f"Thời gian hẹn trả kết quả trước đây: {_when(facts.previous_due_at)}.")
-        page.write((("Thời gian hẹn trả kết quả mới: ", "VN"), _bold(_when(facts.new_due_at)),
+        page.write(f"Thời gian hẹn trả kết quả trước đây: {when(facts.previous_due_at)}.")
+        page.write((("Thời gian hẹn trả kết quả mới: ", "VN"), bold(when(facts.new_due_at)),
                     (".", "VN")))
         page.write(f"{facts.agency_name} xin lỗi người nộp hồ sơ vì sự chậm trễ này và "
                    "mong nhận được sự thông cảm.", gap=18)
@@ -278,10 +287,10 @@ def apology(facts: Apology) -> bytes:
 
 def stopping(facts: Stopping) -> bytes:
     """Form 05: processing of the dossier stopped (a withdrawal the desk confirmed)."""
-    def body(page: _Page) -> None:
+    def body(page: Page) -> None:
         page.write(f"{facts.issuer} thông báo dừng giải quyết hồ sơ sau:")
-        _dossier_lines(page, facts)
-        page.write(f"Thời gian tiếp nhận: {_when(facts.received_at)}.")
+        dossier_lines(page, facts)
+        page.write(f"Thời gian tiếp nhận: {when(facts.received_at)}.")
         page.write(f"Lý do dừng giải quyết: {facts.reason}")
         page.write("Hồ sơ đã nộp được lưu tại hệ thống; người nộp hồ sơ có thể nộp lại hồ sơ "
                    "mới khi có nhu cầu.", gap=18)
