@@ -4,8 +4,8 @@ centre's, a commune centre's, an agency's own), or the post office at the addres
 item (Decision 45/2016: the post office records the hand-over). The unit is the record's issuer:
 its heading, and the sentence saying who handed over. It states the dossier, the result handed
 over (its number), who received it and how they were identified, who handed it over and when,
-with room for both to sign. Drawn on the same page as the results and forms 01 to 05
-(motcua_documents.page); pure, the same facts give the same bytes. Delivery draws it on request
+with room for both to sign. Drawn on the same page as forms 01 to 05 (motcua_documents.forms,
+on the prepared template); pure, the same facts give the same bytes. Delivery draws it on request
 from its work item (docs/workspace.md)."""
 
 from __future__ import annotations
