@@ -1,8 +1,8 @@
 """Pages written straight to PDF from a prepared template, for documents issued by the thousand
-(signing's results): the fonts (fonts.py) and whatever a page draws the same every time are
-serialised once into a constant prefix of the file; a document adds only its own text, its QR
-code and a dozen small objects. reportlab (page.py) costs about 20 ms a page, mostly re-subsetting
-the fonts and serialising its object tree; this about 0.3 ms.
+(signing's results, intake's forms 01 to 05): the fonts (fonts.py) and whatever a page draws
+the same every time are serialised once into a constant prefix of the file; a document adds
+only its own text, its QR code and a dozen small objects. reportlab (page.py) costs about 20 ms
+a page, mostly re-subsetting the fonts and serialising its object tree; this 0.3 to 0.7 ms.
 
 The layout follows reportlab's paragraphs, so the page shows the same as page.py's: words
 wrapped greedily on the face's advance widths, a line every 1.35 x the font size, the first
