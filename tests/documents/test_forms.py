@@ -3,6 +3,9 @@ the PDF (poppler's pdftotext) keeps every diacritic."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
@@ -167,3 +170,19 @@ def test_each_form_renders_from_its_facts_as_json_the_same_bytes_every_time(form
     facts = model(**COMMON, **extra)
 
     assert forms.render(form, facts.model_dump_json()) == draw(facts) == draw(facts)
+
+
+def test_another_process_draws_the_same_bytes_from_the_same_facts():
+    """Another intake instance, or the worker after a restart: nothing in the file depends on
+    the process (the embedded fonts keep their own timestamp, not the time they were subset)."""
+    facts = forms.Stopping(**COMMON, received_at=COMMON["issued_at"], reason="Rút hồ sơ")
+    here = forms.stopping(facts)  # this process's fonts are prepared by now
+    # The other one prepares its fonts more than a second later (font timestamps are seconds).
+    script = ("import sys, time; time.sleep(1.1); from motcua_documents import forms; "
+              "sys.stdout.buffer.write(forms.render('05', sys.stdin.read()))")
+
+    drawn = subprocess.run([sys.executable, "-c", script], input=facts.model_dump_json().encode(),
+                           capture_output=True, check=True,
+                           env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)}).stdout
+
+    assert drawn == here

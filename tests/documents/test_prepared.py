@@ -56,3 +56,43 @@ def test_the_text_of_a_prepared_page_extracts_back_to_vietnamese(tmp_path):
 
 def test_a_character_the_font_lacks_is_the_notdef_glyph():
     assert fonts()["VN"].encode("A漢") == f"{fonts()['VN'].glyphs['A']:04X}0000"
+
+
+def test_a_hanging_item_breaks_its_lines_where_reportlab_does_and_starts_them_indented():
+    """The forms' numbered items (reportlab's leftIndent 18, firstLineIndent -12): the first
+    line 6 points in, the others 18, each as wide as reportlab makes it."""
+    from reportlab.platypus import Paragraph
+
+    from motcua_documents.page import register_fonts, style
+
+    register_fonts()
+    text = ("1. Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp theo mẫu ban hành kèm theo Thông tư "
+            "liên tịch, bản chụp Căn cước công dân và giấy tờ chứng minh nơi cư trú")
+    theirs = Paragraph(text, style("item", size=12, leftIndent=18, firstLineIndent=-12))
+    theirs.wrap(200, 800)
+    their_lines = [" ".join(words) for _, words in theirs.blPara.lines]
+    ops: list[str] = []
+
+    bottom = paragraph(ops, text, TextStyle("VN", 12, left_indent=18, first_indent=-12),
+                       50, 700, 200)
+
+    assert len(their_lines) > 2 and bottom == 700 - len(their_lines) * 12 * 1.35
+    lines = ops[0].split("BT ")[1:]
+    assert [float(line.split()[0]) for line in lines] == [56.0] + [68.0] * (len(lines) - 1)
+    face = fonts()["VN"]
+    assert len(lines) == len(their_lines)
+    for line, their_line in zip(lines, their_lines, strict=True):  # each starts on their word
+        assert f"[<{face.encode(their_line.split()[0])}>" in line, their_line
+
+
+def test_a_document_with_more_pages_has_them_in_order_and_they_extract(tmp_path):
+    first: list[str] = []
+    second: list[str] = []
+    paragraph(first, "Trang một", TextStyle(), 56, 700, 480)
+    paragraph(second, "Trang hai", TextStyle(), 56, 700, 480)
+    document = Document(template([]))
+    document.page(first, more=[second], title="Thử", author="Sở Tư pháp", subject="Hồ sơ 1")
+
+    text = pdftotext(document.finish(), tmp_path)
+
+    assert text.index("Trang một") < text.index("\f") < text.index("Trang hai")

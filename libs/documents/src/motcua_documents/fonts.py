@@ -80,7 +80,9 @@ def _subset(weight: str) -> TTFont:
     options.drop_tables += ["GSUB", "GPOS", "GDEF"]
     options.notdef_outline = True
     options.name_IDs = [1, 2, 4, 6]
-    font = TTFont(font_path(weight))
+    # The file's own "modified" time, not the time of saving the subset: the same facts give the
+    # same bytes in every process (a form drawn again after a crash, another intake instance).
+    font = TTFont(font_path(weight), recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=list(font.getBestCmap()))
     subsetter.subset(font)

@@ -4,34 +4,26 @@ centre's, a commune centre's, an agency's own), or the post office at the addres
 item (Decision 45/2016: the post office records the hand-over). The unit is the record's issuer:
 its heading, and the sentence saying who handed over. It states the dossier, the result handed
 over (its number), who received it and how they were identified, who handed it over and when,
-with room for both to sign. Drawn on the same page as the results and forms 01 to 05
-(motcua_documents.page); pure, the same facts give the same bytes. Delivery draws it on request
+with room for both to sign. Drawn on the same page as forms 01 to 05 (motcua_documents.forms,
+on the prepared template); pure, the same facts give the same bytes. Delivery draws it on request
 from its work item (docs/workspace.md)."""
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from typing import Literal
-from xml.sax.saxutils import escape
 
-from reportlab.lib.enums import TA_RIGHT
-
-from motcua_documents.forms import FormFacts, _dossier_lines, _Page, _when
-from motcua_documents.page import (
-    CENTRED,
-    CONTENT_WIDTH,
-    MARGIN,
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
+from motcua_documents.forms import (
+    FormFacts,
+    Page,
     bold,
-    draw_header,
-    draw_lookup,
+    dossier_lines,
     finish,
-    new_canvas,
-    paragraph,
-    style,
+    start,
+    when,
 )
+from motcua_documents.page import MARGIN, PAGE_WIDTH
+from motcua_documents.prepared import TextStyle, paragraph
 
 TITLE = "BIÊN BẢN BÀN GIAO KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
 SUFFIX = "BBBG"  # the number: {dossier code}/BBBG, one hand-over per dossier
@@ -44,7 +36,8 @@ DELIVERERS = {
              "công chức Bộ phận Một cửa"),
     "post": ("{unit} giao kết quả giải quyết hồ sơ sau đến người nhận, tại địa chỉ ghi trên "
              "bưu gửi:", "nhân viên bưu chính")}
-LOOKUP_BOTTOM = 70
+_SIDE = TextStyle("VN-Bold", 11, "centre")
+_HINT = TextStyle("VN-Italic", 10, "centre")
 
 
 class HandOverRecord(FormFacts):
@@ -63,42 +56,33 @@ class HandOverRecord(FormFacts):
 
 
 def hand_over_record(facts: HandOverRecord) -> bytes:
-    buffer = io.BytesIO()
-    number = f"{facts.dossier_code}/{SUFFIX}"
-    canvas = new_canvas(buffer, title=f"Biên bản bàn giao kết quả {facts.dossier_code}",
-                        author=facts.issuer, subject=f"Hồ sơ {facts.dossier_code}")
-    page = _Page(canvas, draw_header(canvas, issuer=facts.issuer, number=number,
-                                     dated=facts.handed_over_at, place=facts.place))
-    paragraph(canvas, "Biên bản bàn giao", style("form", "VN-Italic", 9, alignment=TA_RIGHT),
-              MARGIN, PAGE_HEIGHT - MARGIN + 20, CONTENT_WIDTH)
-    page.y -= 28
-    page.write(escape(TITLE), style("title", "VN-Bold", 14, **CENTRED), gap=4)
-    page.write(f"Mã hồ sơ: {bold(facts.dossier_code)}", style("code", size=12, **CENTRED),
-               gap=18)
+    page = start(facts, number=f"{facts.dossier_code}/{SUFFIX}", dated=facts.handed_over_at,
+                 corner="Biên bản bàn giao", title=TITLE)
     opening, staff = DELIVERERS[facts.deliverer]
-    page.write(f"Hồi {_when(facts.handed_over_at)}, "
-               + opening.format(unit=escape(facts.issuer)))
-    _dossier_lines(page, facts)
-    page.write(f"Kết quả giải quyết: văn bản số {bold(facts.result_number)}, có kết quả lúc "
-               f"{_when(facts.result_ready_at)}.")
-    page.write(f"Bên giao: {escape(facts.officer or '')}, {staff}, {escape(facts.issuer)}.")
-    page.write(f"Bên nhận: {bold(facts.receiver_name)}, "
-               f"{escape(RELATIONS[facts.relation])}.")
+    page.write(f"Hồi {when(facts.handed_over_at)}, " + opening.format(unit=facts.issuer))
+    dossier_lines(page, facts)
+    page.write((("Kết quả giải quyết: văn bản số ", "VN"), bold(facts.result_number),
+                (f", có kết quả lúc {when(facts.result_ready_at)}.", "VN")))
+    page.write(f"Bên giao: {facts.officer or ''}, {staff}, {facts.issuer}.")
+    page.write((("Bên nhận: ", "VN"), bold(facts.receiver_name),
+                (f", {RELATIONS[facts.relation]}.", "VN")))
     if facts.identity_checked is not None:
         page.write("Đã kiểm tra giấy tờ tùy thân của người nhận." if facts.identity_checked
                    else "Chưa kiểm tra giấy tờ tùy thân của người nhận.")
     if facts.authorisation:
-        page.write(f"Giấy ủy quyền: {escape(facts.authorisation)}.")
+        page.write(f"Giấy ủy quyền: {facts.authorisation}.")
     page.write("Bên nhận đã nhận đủ kết quả nêu trên. Biên bản lập thành hai bản, mỗi bên giữ "
                "một bản.", gap=24)
-    top = page.y
+    _signatures(page, facts)
+    return finish(page, facts, title=f"Biên bản bàn giao kết quả {facts.dossier_code}")
+
+
+def _signatures(page: Page, facts: HandOverRecord) -> None:
+    """Both sides' places to sign, side by side, each with its name under the room left."""
+    ops, top = page.pages[-1], page.y
     half = PAGE_WIDTH / 2 - MARGIN
     for x, who, name in ((MARGIN, "BÊN NHẬN", facts.receiver_name),
                          (PAGE_WIDTH / 2, "BÊN GIAO", facts.officer or "")):
-        y = paragraph(canvas, who, style("side", "VN-Bold", 11, **CENTRED), x, top, half)
-        y = paragraph(canvas, "(Ký, ghi rõ họ tên)", style("hint", "VN-Italic", 10, **CENTRED),
-                      x, y, half)
-        paragraph(canvas, escape(name), style("name", "VN-Bold", 11, **CENTRED), x, y - 60,
-                  half)
-    draw_lookup(canvas, facts.lookup_url, MARGIN, LOOKUP_BOTTOM)
-    return finish(canvas, buffer)
+        y = paragraph(ops, who, _SIDE, x, top, half)
+        y = paragraph(ops, "(Ký, ghi rõ họ tên)", _HINT, x, y, half)
+        paragraph(ops, name, _SIDE, x, y - 60, half)

@@ -1,7 +1,9 @@
 """What every document page of motcua is drawn with: an A4 page in Vietnamese laid out like an
 administrative document (Decree 30/2020): the issuing body top left with its number, the
 national motto top right with the place and date, wrapped paragraphs, and a QR code to the
-public lookup page. Signing's result documents and intake's forms 01 to 05 both use it.
+public lookup page. Its geometry is every document's: the results, forms 01 to 05 and the
+hand-over record follow it on the prepared template (motcua_documents.prepared, no
+reportlab); the reportlab helpers draw what is rare (the sample attachments).
 
 Rendered with reportlab (mature, fast, embeds TrueType subsets); the QR code is encoded by segno
 and drawn as one path (reportlab's own QR widget builds a validated shape per module and took a

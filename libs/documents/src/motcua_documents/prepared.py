@@ -1,8 +1,8 @@
 """Pages written straight to PDF from a prepared template, for documents issued by the thousand
-(signing's results): the fonts (fonts.py) and whatever a page draws the same every time are
-serialised once into a constant prefix of the file; a document adds only its own text, its QR
-code and a dozen small objects. reportlab (page.py) costs about 20 ms a page, mostly re-subsetting
-the fonts and serialising its object tree; this about 0.3 ms.
+(signing's results, intake's forms 01 to 05): the fonts (fonts.py) and whatever a page draws
+the same every time are serialised once into a constant prefix of the file; a document adds
+only its own text, its QR code and a dozen small objects. reportlab (page.py) costs about 20 ms
+a page, mostly re-subsetting the fonts and serialising its object tree; this 0.3 to 0.7 ms.
 
 The layout follows reportlab's paragraphs, so the page shows the same as page.py's: words
 wrapped greedily on the face's advance widths, a line every 1.35 x the font size, the first
@@ -38,6 +38,10 @@ class TextStyle:
     align: Align = "left"
     colour: tuple[float, float, float] | None = None
     underline: bool = False
+    # reportlab's leftIndent and firstLineIndent: every line starts `left_indent` right of the
+    # paragraph's x, the first `first_indent` more (negative: a hanging number, "1. ...").
+    left_indent: float = 0
+    first_indent: float = 0
 
     @property
     def leading(self) -> float:
@@ -88,16 +92,18 @@ def _words(runs: Sequence[Run], size: float) -> list[_Word | None]:
     return words
 
 
-def _lines(words: list[_Word | None], width: float, size: float
+def _lines(words: list[_Word | None], others: float, size: float, first: float | None = None
            ) -> list[tuple[list[_Word], bool]]:
-    """Greedy breaking; each line with whether it ends its paragraph (or a forced break)."""
+    """Greedy breaking, the first line `first` wide (`others` by default), the others `others`;
+    each line with whether it ends its paragraph (or a forced break)."""
     lines: list[tuple[list[_Word], bool]] = []
     line: list[_Word] = []
     used = 0.0
+    width = others if first is None else first
     for word in words:
         if word is None:
             lines.append((line, True))
-            line, used = [], 0.0
+            line, used, width = [], 0.0, others
             continue
         while word.width > width + 1e-6:  # longer than a line (a link): split it, as reportlab
             room = width - used - (word.space if line else 0.0)
@@ -105,10 +111,10 @@ def _lines(words: list[_Word | None], width: float, size: float
             if head is not None:
                 line.append(head)
             lines.append((line, False))
-            line, used = [], 0.0
+            line, used, width = [], 0.0, others
         if line and used + word.space + word.width > width + 1e-6:
             lines.append((line, False))
-            line, used = [], 0.0
+            line, used, width = [], 0.0, others
         used += (word.space if line else 0.0) + word.width
         line.append(word)
     lines.append((line, True))
@@ -138,10 +144,18 @@ def _split(word: _Word, room: float, size: float) -> tuple[_Word | None, _Word]:
 def paragraph(ops: list[str], runs: Sequence[Run] | str, style: TextStyle, x: float, top: float,
               width: float) -> float:
     """Draw the wrapped runs with their top at `top`; return the y below them."""
-    drawn, height = _paragraph(tuple(runs) if not isinstance(runs, str)
-                               else ((runs, style.font),), style, x, top, width)
+    drawn, tall = _paragraph(_runs(runs, style), style, x, top, width)
     ops.append(drawn)
-    return top - height
+    return top - tall
+
+
+def height(runs: Sequence[Run] | str, style: TextStyle, width: float) -> float:
+    """How tall `paragraph` would draw the runs (to see whether they fit before drawing)."""
+    return _paragraph(_runs(runs, style), style, 0.0, 0.0, width)[1]
+
+
+def _runs(runs: Sequence[Run] | str, style: TextStyle) -> tuple[Run, ...]:
+    return tuple(runs) if not isinstance(runs, str) else ((runs, style.font),)
 
 
 @lru_cache(maxsize=8192)  # a page's constant and per-agency paragraphs are drawn once
@@ -149,23 +163,27 @@ def _paragraph(runs: tuple[Run, ...], style: TextStyle, x: float, top: float,
                width: float) -> tuple[str, float]:
     faces = fonts()
     size = style.size
-    lines = _lines(_words(runs, size), width, size)
+    indent = style.left_indent
+    lines = _lines(_words(runs, size), width - indent, size,
+                   width - indent - style.first_indent)
     out: list[str] = []
     if style.colour:
         out.append(f"q {' '.join(_number(c) for c in style.colour)} rg "
                    f"{' '.join(_number(c) for c in style.colour)} RG")
     baseline = top - size
-    for words, last in lines:
+    for number, (words, last) in enumerate(lines):
         if words:
             used = sum(w.width for w in words) + sum(w.space for w in words[1:])
             extra = 0.0
-            start = x
+            left = x + indent + (style.first_indent if number == 0 else 0.0)
+            room = x + width - left
+            start = left
             if style.align == "centre":
-                start = x + (width - used) / 2
+                start = left + (room - used) / 2
             elif style.align == "right":
-                start = x + width - used
+                start = left + room - used
             elif style.align == "justify" and not last and len(words) > 1:
-                extra = (width - used) / (len(words) - 1)
+                extra = (room - used) / (len(words) - 1)
             out.append(_line(faces, words, size, start, baseline, extra))
             if style.underline:
                 y = baseline - 0.125 * size
@@ -320,25 +338,37 @@ class Document:
         return number
 
     def page(self, ops: Sequence[str], *, annotations: Sequence[int] = (),
-             acroform: int | None = None, title: str, author: str, subject: str) -> None:
-        """The catalogue, the one page (the template's streams, then `ops`) and the info."""
+             acroform: int | None = None, title: str, author: str, subject: str,
+             more: Sequence[Sequence[str]] = ()) -> None:
+        """The catalogue, the first page (the template's streams, then `ops`; the annotations
+        are its), each of `more` a page after it (its own operators only), and the info."""
         self.catalog, pages, page = self.reserve(), self.reserve(), self.reserve()
         self.page_object = page
         content = self.add(stream("\n".join(ops).encode("latin-1")))
-        resources = " ".join(f"/{font.resource} {FIRST_FONT_OBJECT + 5 * number} 0 R"
-                             for number, font in enumerate(fonts().values()))
-        contents = " ".join(f"{n} 0 R" for n in (*self.template.streams, content))
         annots = f" /Annots [{' '.join(f'{n} 0 R' for n in annotations)}]" if annotations \
             else ""
         form = f" /AcroForm {acroform} 0 R" if acroform else ""
         self.bodies[self.catalog] = f"<< /Type /Catalog /Pages {pages} 0 R{form} >>".encode()
-        self.bodies[pages] = f"<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>".encode()
-        self.bodies[page] = (
-            f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {_number(PAGE_WIDTH)} "
-            f"{_number(PAGE_HEIGHT)}] /Resources << /Font << {resources} >> >> "
-            f"/Contents [{contents}]{annots} >>").encode()
+        kids = [page]
+        self.bodies[page] = self._page(pages, (*self.template.streams, content), annots)
+        for page_ops in more:
+            kid = self.reserve()
+            kids.append(kid)
+            self.bodies[kid] = self._page(
+                pages, (self.add(stream("\n".join(page_ops).encode("latin-1"))),), "")
+        self.bodies[pages] = (f"<< /Type /Pages /Kids [{' '.join(f'{n} 0 R' for n in kids)}] "
+                              f"/Count {len(kids)} >>").encode()
         self.info = self.add(f"<< /Title {text_string(title)} /Author {text_string(author)} "
                              f"/Subject {text_string(subject)} /Producer (motcua) >>".encode())
+
+    @staticmethod
+    def _page(pages: int, streams: Sequence[int], annots: str) -> bytes:
+        resources = " ".join(f"/{font.resource} {FIRST_FONT_OBJECT + 5 * number} 0 R"
+                             for number, font in enumerate(fonts().values()))
+        contents = " ".join(f"{n} 0 R" for n in streams)
+        return (f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {_number(PAGE_WIDTH)} "
+                f"{_number(PAGE_HEIGHT)}] /Resources << /Font << {resources} >> >> "
+                f"/Contents [{contents}]{annots} >>").encode()
 
     def finish(self) -> bytes:
         out = bytearray(self.template.prefix)

@@ -6,7 +6,8 @@ and the place where the agency's seal (the visible PAdES signature) goes.
 Results are issued by the thousand, so the page is written on a prepared template
 (motcua_documents.prepared): the fonts, the motto, the signature block and the seal's frame are
 serialised once per process, a document adds its own text and QR code. It shows what intake's
-forms (motcua_documents.page, reportlab) show: the same font, sizes, places and wrapping.
+forms (motcua_documents.forms, on the same kind of template) show: the same font, sizes,
+places and wrapping.
 
 One drawing for both uses: `draw` gives the page's parts, which signing's sealer writes with the
 signature in place (motcua_signing.seal); `draw(facts, draft=True)` is the leader's draft that
