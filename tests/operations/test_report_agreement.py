@@ -40,9 +40,9 @@ from motcua_contracts.intake import (
 from motcua_contracts.shared import SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_documents.report_06a import Period
+from motcua_intake.dossier_row import DossierRow
 from motcua_intake.handlers import Intake, dossier_from, track
 from motcua_intake.legacy import imported_event, read_lines
-from motcua_intake.dossier_row import DossierRow
 from motcua_intake.orm import Dossier, Rating, TimelineEntry
 from motcua_intake.tracking import reports
 from motcua_operations import report_06a

@@ -71,7 +71,7 @@ class DossierRow:
         object.__setattr__(self, "new", True)
 
     @classmethod
-    def of(cls, values: Mapping[str, Any]) -> DossierRow:
+    def of(cls, values: Mapping[Any, Any]) -> DossierRow:
         """A row as read (a selected row's mapping of every column), nothing changed yet."""
         row = cls.__new__(cls)
         for name in cls.COLUMNS:
