@@ -138,7 +138,7 @@ class Dossiers:
         if changed:
             # One statement for the batch, of every column one of its rows changed: a row that
             # did not change one writes it as it was read. (A statement per set of columns
-            # costs a round trip and its execution each: the fewer columns did not pay for it.)
+            # costs a round trip and a prepare each, the fewer columns do not pay for it.)
             columns = tuple(sorted(set().union(*(d.changed for d in changed))))
             await self._write(rows.updating(_DOSSIERS, columns), changed, ("id", *columns))
         for dossier in self._loaded.values():
