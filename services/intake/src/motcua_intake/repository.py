@@ -134,13 +134,12 @@ class Dossiers:
             with self._session.no_autoflush:
                 await self._write(rows.inserting(_DOSSIERS, DossierRow.COLUMNS), new,
                                   DossierRow.COLUMNS)
-        changed = [d for d in self._loaded.values() if d.changed and not d.new]
-        if changed:
-            # One statement for the batch, of every column one of its rows changed: a row that
-            # did not change one writes it as it was read. (A statement per set of columns
-            # costs a round trip and a prepare each, the fewer columns do not pay for it.)
-            columns = tuple(sorted(set().union(*(d.changed for d in changed))))
-            await self._write(rows.updating(_DOSSIERS, columns), changed, ("id", *columns))
+        changed: dict[tuple[str, ...], list[DossierRow]] = {}
+        for dossier in self._loaded.values():
+            if dossier.changed and not dossier.new:
+                changed.setdefault(tuple(sorted(dossier.changed)), []).append(dossier)
+        for columns, group in changed.items():  # one statement per set of columns changed
+            await self._write(rows.updating(_DOSSIERS, columns), group, ("id", *columns))
         for dossier in self._loaded.values():
             dossier.changed.clear()
             dossier.new = False
