@@ -40,9 +40,10 @@ from motcua_contracts.intake import (
 from motcua_contracts.shared import SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_documents.report_06a import Period
+from motcua_intake.dossier_row import DossierRow
 from motcua_intake.handlers import Intake, dossier_from, track
 from motcua_intake.legacy import imported_event, read_lines
-from motcua_intake.orm import Rating, TimelineEntry
+from motcua_intake.orm import Dossier, Rating, TimelineEntry
 from motcua_intake.tracking import reports
 from motcua_operations import report_06a
 from motcua_operations.filters import Scope
@@ -232,7 +233,9 @@ async def folded(infra):
         statuses.add(view.status_code)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as session, session.begin():
-        session.add_all([*dossiers.dossiers.values(),
+        # The consumer's plain rows (an imported dossier's) as ORM objects, to be added here.
+        session.add_all([*(Dossier(**row.values()) if isinstance(row, DossierRow) else row
+                           for row in dossiers.dossiers.values()),
                          *(DossierView(**view.values()) for view in views)])  # as the view writes
         await session.flush()
         session.add_all([*(TimelineEntry(**vars(entry)) for entry in dossiers.timeline),

@@ -14,7 +14,7 @@ import structlog
 
 from motcua_catalogue.calendar_store import OverrideStore
 from motcua_catalogue.office_hours import DEFAULT_OFFICE_HOURS, OfficeHours
-from motcua_catalogue.working_time import WorkingCalendar
+from motcua_catalogue.working_time import ChangingOverrides, WorkingCalendar
 
 log = structlog.get_logger(__name__)
 
@@ -70,11 +70,14 @@ class CalendarSource:
         await self.stop()
 
 
-class _Latest(Mapping[date, bool]):
+class _Latest(ChangingOverrides):
     """The source's current overrides, read at each lookup (a refresh swaps them whole)."""
 
     def __init__(self, source: CalendarSource) -> None:
         self._source = source
+
+    def snapshot(self) -> Mapping[date, bool]:
+        return self._source._overrides
 
     def __getitem__(self, day: date) -> bool:
         return self._source._overrides[day]

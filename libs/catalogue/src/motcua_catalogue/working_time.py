@@ -11,6 +11,7 @@ services a fresh one with the overrides of the moment."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -25,6 +26,25 @@ HOURS_PER_DAY = 8
 SAME_DAY_CUTOFF = time(15, 0)
 # An office closed for this long is a configuration error, not a calendar: stop looking.
 _HORIZON = timedelta(days=400)
+_ONE_DAY = timedelta(days=1)
+Opening = tuple[datetime, datetime]  # an office interval of one day, in +07:00
+
+
+class ChangingOverrides(Mapping[date, bool]):
+    """Overrides that change while a calendar lives (calendar_source's live mapping): they say
+    which mapping they are at the moment, and the days computed from one are kept until it is
+    replaced. Any other mapping is taken as a value that does not change."""
+
+    @abstractmethod
+    def snapshot(self) -> Mapping[date, bool]: ...
+
+
+@dataclass
+class _Days:
+    """A calendar's openings of each day it was asked about, as computed from `overrides`."""
+
+    overrides: object = None
+    openings: dict[date, tuple[tuple[Opening, ...], timedelta]] = field(default_factory=dict)
 
 
 class TimeLimited(Protocol):
@@ -46,6 +66,9 @@ class WorkingCalendar:
     # date -> True (an extra working day, e.g. a Saturday swapped in) or False (an extra day off).
     # Wins over the government decisions, which win over the statutory holidays.
     overrides: Mapping[date, bool] = field(default_factory=dict)
+    # Each day's openings, computed once (day by day through the three layers, they were most of
+    # an appointment's cost: 34 µs an add_working_hours, issue 15). Not part of the value.
+    _days: _Days = field(default_factory=_Days, init=False, repr=False, compare=False)
 
     def _decided(self, day: date) -> bool | None:
         """True/False when an override, a government decision or the law settles `day`."""
@@ -74,18 +97,39 @@ class WorkingCalendar:
     def is_working_day(self, day: date) -> bool:
         return bool(self.hours_on(day))
 
-    def _openings(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
+    def _known_days(self) -> dict[date, tuple[tuple[Opening, ...], timedelta]]:
+        """The days computed so far, for the overrides of the moment (a live calendar's
+        refresh starts afresh)."""
+        source = self.overrides
+        current = source.snapshot() if isinstance(source, ChangingOverrides) else source
+        days = self._days
+        if days.overrides is not current:
+            days.overrides, days.openings = current, {}
+        return days.openings
+
+    def _day(self, day: date, known: dict[date, tuple[tuple[Opening, ...], timedelta]]
+             ) -> tuple[tuple[Opening, ...], timedelta]:
+        """`hours_on(day)` as moments in +07:00, with their total, computed once."""
+        found = known.get(day)
+        if found is None:
+            openings = tuple((datetime.combine(day, start, VIETNAM),
+                              datetime.combine(day, end, VIETNAM))
+                             for start, end in self.hours_on(day))
+            found = known[day] = (openings, sum((end - start for start, end in openings),
+                                                timedelta()))
+        return found
+
+    def _openings(self, moment: datetime) -> Iterator[Opening]:
         """Office intervals in +07:00 from `moment` on, the first one clipped to start there."""
         local = moment.astimezone(VIETNAM)
         day, last_open = local.date(), local.date()
+        known = self._known_days()
         while day - last_open < _HORIZON:
-            for start, end in self.hours_on(day):
-                opens, closes = (datetime.combine(day, start, VIETNAM),
-                                 datetime.combine(day, end, VIETNAM))
+            for opens, closes in self._day(day, known)[0]:
                 if closes > local:
                     last_open = day
                     yield max(opens, local), closes
-            day += timedelta(days=1)
+            day += _ONE_DAY
         raise ValueError(f"the office does not open within {_HORIZON.days} days of {moment}")
 
     def next_opening(self, moment: datetime) -> datetime:
@@ -95,22 +139,52 @@ class WorkingCalendar:
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """The moment `hours` working hours after `start` (counted from the next opening)."""
         remaining = timedelta(hours=hours)
-        for opens, closes in self._openings(start):
-            if remaining <= closes - opens:
-                return opens + remaining
-            remaining -= closes - opens
-        raise AssertionError("unreachable: _openings ends by raising")
+        local = start.astimezone(VIETNAM)
+        day = last_open = local.date()
+        known = self._known_days()
+        for opens, closes in self._day(day, known)[0]:  # the first day: from `start` on
+            if closes > local:
+                opens = max(opens, local)
+                if remaining <= closes - opens:
+                    return opens + remaining
+                remaining -= closes - opens
+        day += _ONE_DAY
+        while day - last_open < _HORIZON:
+            openings, total = self._day(day, known)
+            if openings:
+                last_open = day
+                if remaining > total:  # the whole day goes by, interval after interval
+                    remaining -= total
+                else:
+                    for opens, closes in openings:
+                        if remaining <= closes - opens:
+                            return opens + remaining
+                        remaining -= closes - opens
+            day += _ONE_DAY
+        raise ValueError(f"the office does not open within {_HORIZON.days} days of {start}")
 
     def working_hours_between(self, start: datetime, end: datetime) -> float:
         """Working hours in [start, end): the time a step used, for the control sheet (form 06).
         Zero when `end` is not after `start`."""
         total = timedelta()
-        if end > start:
-            for opens, closes in self._openings(start):
-                if opens >= end:
-                    break
-                total += min(closes, end) - opens
-        return total / timedelta(hours=1)
+        if end <= start:
+            return 0.0
+        local = start.astimezone(VIETNAM)
+        day = last_open = local.date()
+        known = self._known_days()
+        while day - last_open < _HORIZON:
+            openings, whole = self._day(day, known)
+            if openings and local <= openings[0][0] and openings[-1][1] <= end:
+                last_open, total = day, total + whole  # a whole working day within
+            else:
+                for opens, closes in openings:
+                    if closes > local:
+                        last_open, opens = day, max(opens, local)
+                        if opens >= end:
+                            return total / timedelta(hours=1)
+                        total += min(closes, end) - opens
+            day += _ONE_DAY
+        raise ValueError(f"the office does not open within {_HORIZON.days} days of {start}")
 
     def closing_time(self, day: date) -> datetime:
         """When the office closes on working day `day`."""

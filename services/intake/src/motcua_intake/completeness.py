@@ -18,14 +18,14 @@ from motcua_contracts.intake import DossierAccepted, DossierRefused
 from motcua_contracts.sealed import Sealed
 from motcua_contracts.shared import SupplementRequested
 from motcua_intake import domain, personal
-from motcua_intake.orm import Dossier
+from motcua_intake.dossier_row import DossierRecord
 from motcua_privacy import Keyring
 from motcua_runtime.policy import terms_of
 from motcua_runtime.stage import Emitter, Rejected
 from motcua_runtime.work_items import Cause
 
 
-def acceptance(dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar,
+def acceptance(dossier: DossierRecord, procedure: Procedure, calendar: WorkingCalendar,
                keys: Keyring, *, checked_at: datetime,
                waited_since: datetime | None = None) -> DossierFacts:
     """The facts a complete dossier is handed on with: the appointment and each step's deadline.
@@ -67,7 +67,7 @@ def accept(facts: DossierFacts, cause: Event | Cause, emitter: Emitter, *,
     return emitter.emit(DossierAccepted, cause=cause, actor=actor, dossier=facts)
 
 
-def ask_for_supplement(dossier: Dossier, procedure: Procedure, calendar: WorkingCalendar,
+def ask_for_supplement(dossier: DossierRecord, procedure: Procedure, calendar: WorkingCalendar,
                        cause: Event | Cause, emitter: Emitter, *, missing: Sequence[str],
                        reason: str, now: datetime, days: int,
                        actor: str = "auto") -> SupplementRequested:

@@ -23,7 +23,8 @@ from motcua_contracts import Event
 from motcua_contracts.dossier import DossierFacts
 from motcua_contracts.intake import MAX_DOCUMENTS, SupplementProvided
 from motcua_intake import STAGE, completeness
-from motcua_intake.orm import Dossier, WorkItem
+from motcua_intake.dossier_row import DossierRecord
+from motcua_intake.orm import WorkItem
 from motcua_runtime.keys import Signer
 from motcua_runtime.officers import OfficerDependency
 from motcua_runtime.policy import procedure_of
@@ -76,7 +77,7 @@ class Refuse(BaseModel):
                                                   max_length=MAX_DOCUMENTS)
 
 
-def open_for_desk(items: WorkItems, cause: Event, dossier: Dossier, facts: DossierFacts, *,
+def open_for_desk(items: WorkItems, cause: Event, dossier: DossierRecord, facts: DossierFacts, *,
                   receiving_unit: str, checked_at: datetime, waited_since: datetime | None,
                   missing: Sequence[str]) -> Any:
     """The desk's item for a dossier to check: a new one for a filing, the waiting one again
@@ -105,7 +106,7 @@ def desk_decisions(catalogue: Catalogue, calendar_of: Callable[[str], WorkingCal
     `catalogue_of(version)` the catalogue a dossier received under that version is handled
     under (None: `catalogue` for every dossier)."""
 
-    def terms(dossier: Dossier) -> Procedure:
+    def terms(dossier: DossierRecord) -> Procedure:
         """The dossier's procedure under its catalogue version, in its case."""
         source = catalogue_of(dossier.catalogue_version) if catalogue_of else catalogue
         procedure = procedure_of(source, dossier.procedure_code)
@@ -115,13 +116,13 @@ def desk_decisions(catalogue: Catalogue, calendar_of: Callable[[str], WorkingCal
             raise Rejected(f"procedure {dossier.procedure_code} has no case "
                            f"{dossier.case_code!r} in the dossier's catalogue") from None
 
-    def dossier_of(item: Any, context: DecisionContext) -> Dossier:
-        dossier: Dossier | None = context.repository.get(item.dossier_id)
+    def dossier_of(item: Any, context: DecisionContext) -> DossierRecord:
+        dossier: DossierRecord | None = context.repository.get(item.dossier_id)
         if dossier is None:
             raise Rejected(f"no dossier {item.dossier_id} at intake")
         return dossier
 
-    def cause_of(item: Any, dossier: Dossier) -> Cause:
+    def cause_of(item: Any, dossier: DossierRecord) -> Cause:
         # The filing (or supplement) the item checks, addressed as the automatic check's
         # events are: to the competent agency, not to the desk that received it.
         return Cause(item.cause_event_id or item.opened_by_event, item.cause_hash,

@@ -35,6 +35,7 @@ from motcua_contracts.signing import ResultSigned
 from motcua_contracts.topic import EVENT_TYPES
 from motcua_intake import STAGE, completeness, desk_queue, domain
 from motcua_intake.catalogue_versions import CatalogueVersions, UnknownCatalogueVersion
+from motcua_intake.dossier_row import DossierRecord, DossierRow
 from motcua_intake.forms.issuing import FormIssuer
 from motcua_intake.notices import Notices
 from motcua_intake.orm import (
@@ -62,7 +63,7 @@ ENDING = {Status.RESULT_READY, Status.DELIVERED, Status.STOPPED, Status.REFUSED}
 WITHDRAWN = "Dừng giải quyết theo đề nghị của công dân"
 
 
-def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> Dossier:
+def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> DossierRecord:
     """Fold any event into the dossier's status, deadlines and timeline (what citizens see).
     An event the lifecycle rules refuse raises, and so changes nothing."""
     dossier = dossiers.get(event.dossier_id)
@@ -86,7 +87,7 @@ def track(event: Event, dossiers: Dossiers, emitter: Emitter) -> Dossier:
     return dossier
 
 
-def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> None:
+def _follow_deadlines(dossier: DossierRecord, event: Event, state: DossierState) -> None:
     facts = field_value(event, "dossier")
     if facts is not None:  # every hand-off carries the newest deadlines
         dossier.facts = facts.model_dump(mode="json")
@@ -120,7 +121,7 @@ def _follow_deadlines(dossier: Dossier, event: Event, state: DossierState) -> No
 
 
 def _add_if_new(event: DossierSubmitted | DossierImported, dossiers: Dossiers,
-                build: Callable[[Any], Dossier]) -> None:
+                build: Callable[[Any], DossierRow]) -> None:
     """Create the dossier an event opens, unless it exists (a redelivery); a code that already
     belongs to another dossier is refused."""
     if dossiers.get(event.dossier_id) is not None:
@@ -173,7 +174,7 @@ class Intake:
         self.notify(event, dossier, dossiers)
         self.queue_form(event, dossier, dossiers)
 
-    def queue_form(self, event: Event, dossier: Dossier, dossiers: Dossiers) -> None:
+    def queue_form(self, event: Event, dossier: DossierRecord, dossiers: Dossiers) -> None:
         """Queue the form `event` calls for (01 to 05), keyed by the event's id, its facts sealed
         under the dossier's key; the worker renders and stores it after the batch commits
         (motcua_intake.forms.worker). Nothing is queued once the applicant was erased."""
@@ -196,7 +197,7 @@ class Intake:
                 event_id=event.event_id, dossier_id=dossier.id, form=form,
                 issued_at=event.occurred_at, facts=sealed.model_dump_json()))
 
-    def notify(self, event: Event, dossier: Dossier, dossiers: Dossiers) -> None:
+    def notify(self, event: Event, dossier: DossierRecord, dossiers: Dossiers) -> None:
         """Queue the applicant's e-mail about `event`, keyed by the event's id (the inbox makes
         each event handled once, so each e-mail is queued once)."""
         if self.notices is None:
@@ -227,7 +228,7 @@ class Intake:
                      emitter: Emitter) -> None:
         """Record the submission, then check completeness. A portal may publish submissions
         straight to the topic; those create the dossier here."""
-        _add_if_new(event, dossiers, dossier_from)
+        _add_if_new(event, dossiers, lambda submitted: DossierRow(**dossier_values(submitted)))
         dossier = track(event, dossiers, emitter)
         self.check(dossier, event, emitter, event.received_at, dossiers)
 
@@ -302,7 +303,7 @@ class Intake:
             emitter.emit(DossierStopped, cause=event,
                          reason=WITHDRAWN)
 
-    def check(self, dossier: Dossier, cause: Event, emitter: Emitter, now: datetime,
+    def check(self, dossier: DossierRecord, cause: Event, emitter: Emitter, now: datetime,
               dossiers: Dossiers, *, waited_since: datetime | None = None) -> None:
         """Completeness: accept with the receipt and appointment (form 01), ask once in writing
         for what is missing (form 02), or refuse with the reason (form 03). Where the catalogue
@@ -356,7 +357,7 @@ class Intake:
                                                     checked_at=now, waited_since=waited_since),
                             cause, emitter)
 
-    def receiving_unit(self, dossier: Dossier) -> str:
+    def receiving_unit(self, dossier: DossierRecord) -> str:
         """The agency whose desk received the dossier (its code's prefix): its desk officers
         check it. A code of no known unit (a portal publishing its own) falls to the competent
         agency's desk."""
@@ -366,8 +367,14 @@ class Intake:
 
 
 def dossier_from(event: DossierSubmitted, trace_parent: str | None = None) -> Dossier:
-    """The dossier's row; `trace_parent` roots its trace (default: the current span's)."""
-    return Dossier(
+    """The dossier's row, as the HTTP side adds it; `trace_parent` roots its trace (default:
+    the current span's)."""
+    return Dossier(**dossier_values(event, trace_parent))
+
+
+def dossier_values(event: DossierSubmitted, trace_parent: str | None = None) -> dict[str, Any]:
+    """The columns of a submitted dossier's row, before its submission is tracked."""
+    return dict(
         id=event.dossier_id, code=event.code, procedure_code=event.procedure_code,
         agency=event.agency, channel=event.channel,
         applicant=event.applicant.model_dump(mode="json"),
@@ -382,9 +389,9 @@ def dossier_from(event: DossierSubmitted, trace_parent: str | None = None) -> Do
     )
 
 
-def imported_dossier(event: DossierImported) -> Dossier:
+def imported_dossier(event: DossierImported) -> DossierRow:
     """The row of a dossier brought in from the old system, before its import is tracked."""
-    return Dossier(
+    return DossierRow(
         id=event.dossier_id, code=event.code, procedure_code=event.procedure_code,
         agency=event.agency, channel=event.channel,
         applicant=event.applicant.model_dump(mode="json"), documents=[],
@@ -398,7 +405,7 @@ def imported_dossier(event: DossierImported) -> Dossier:
                   "history": [step.model_dump(mode="json") for step in event.history]})
 
 
-def cause_of(dossier: Dossier, *, waiting: bool = False) -> Cause:
+def cause_of(dossier: DossierRecord, *, waiting: bool = False) -> Cause:
     """The dossier's newest event (or the request the applicant answers), as a cause."""
     if waiting:
         if dossier.waiting_on_event_id is None:

@@ -27,7 +27,7 @@ from motcua_contracts.sealed import Sealed
 from motcua_contracts.shared import DelayApologized, SupplementRequested
 from motcua_contracts.signing import ResultSigned
 from motcua_intake.domain import acting_agency
-from motcua_intake.orm import Dossier
+from motcua_intake.dossier_row import DossierRecord
 from motcua_intake.personal import SEALED_RECIPIENT, keyring
 from motcua_notify import templates
 from motcua_notify.templates import Message
@@ -44,7 +44,7 @@ class Notices:
         """The applicant's e-mail address (the opened applicant), when they gave one."""
         return applicant.get("email") or None
 
-    def message_for(self, event: Event, dossier: Dossier,
+    def message_for(self, event: Event, dossier: DossierRecord,
                     applicant: dict[str, Any] | None = None) -> Message | None:
         """The mail `event` calls for, or None when the applicant is not told of it."""
         about = self._about(dossier, applicant or {})
@@ -72,7 +72,7 @@ class Notices:
                                            tracking_number=event.tracking_number)
         return None
 
-    def _about(self, dossier: Dossier, applicant: dict[str, Any]) -> templates.Dossier:
+    def _about(self, dossier: DossierRecord, applicant: dict[str, Any]) -> templates.Dossier:
         procedure = self.catalogue.procedures.get(dossier.procedure_code)
         return templates.Dossier(
             code=dossier.code, applicant_name=applicant.get("full_name", ""),

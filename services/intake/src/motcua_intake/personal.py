@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua_contracts.sealed import CLEAR, Sealed, filled_fields
-from motcua_intake.orm import Dossier
+from motcua_intake.dossier_row import DossierRecord
 from motcua_privacy import Keyring, PrivacyProblem, load_keys
 
 SEALED_RECIPIENT = "(sealed)"  # a notification's recipient column: the address is in its body
 
 
-def person(ring: Keyring, dossier: Dossier) -> dict[str, Any] | None:
+def person(ring: Keyring, dossier: DossierRecord) -> dict[str, Any] | None:
     """The applicant (Applicant fields) and, as `delivery_address`, the postal address; None
     once erased (or when the key store has no key for the dossier)."""
     try:
@@ -41,11 +41,11 @@ def same_id(applicant: dict[str, Any] | None, id_number: str) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), id_number.strip().encode())
 
 
-def erased_at(ring: Keyring, dossier: Dossier) -> datetime | None:
+def erased_at(ring: Keyring, dossier: DossierRecord) -> datetime | None:
     return ring.erased.get(dossier.id) if ring.is_erased(dossier.id) else None
 
 
-def opened_form_data(ring: Keyring, dossier: Dossier) -> dict[str, Any] | None:
+def opened_form_data(ring: Keyring, dossier: DossierRecord) -> dict[str, Any] | None:
     """The form data in clear, for an officer's view; None once erased. A row written before
     the form data was sealed holds it in clear."""
     stored = dossier.data or {}
@@ -58,7 +58,7 @@ def opened_form_data(ring: Keyring, dossier: Dossier) -> dict[str, Any] | None:
     return opened if isinstance(opened, dict) else None
 
 
-def form_data(ring: Keyring, dossier: Dossier,
+def form_data(ring: Keyring, dossier: DossierRecord,
               required: Iterable[str]) -> tuple[Sealed | None, list[str]]:
     """The dossier's form data as hand-offs carry it (sealed; a row written before the form data
     was sealed is sealed now), and which of the procedure's `required` fields were filled in:
@@ -80,5 +80,5 @@ async def keyring(session: AsyncSession, dossier_ids: Iterable[uuid.UUID]) -> Ke
     return await load_keys(session, None, dossier_ids)
 
 
-async def person_of(session: AsyncSession, dossier: Dossier) -> dict[str, Any] | None:
+async def person_of(session: AsyncSession, dossier: DossierRecord) -> dict[str, Any] | None:
     return person(await keyring(session, [dossier.id]), dossier)

@@ -9,7 +9,20 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    String,
+    Table,
+    TextClause,
+    Uuid,
+    any_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +31,8 @@ from motcua_contracts import Event, Status
 from motcua_contracts.imported import DossierImported
 from motcua_contracts.intake import DossierSubmitted
 from motcua_intake import personal
+from motcua_intake import row_statements as rows
+from motcua_intake.dossier_row import DossierRecord, DossierRow
 from motcua_intake.orm import (
     DailyCounter,
     Dossier,
@@ -38,21 +53,28 @@ def _columns(entity: type[Any]) -> tuple[Table, tuple[tuple[str, str], ...]]:
             tuple((prop.key, prop.columns[0].name) for prop in mapper.column_attrs))
 
 
-_DOSSIERS, _DOSSIER_COLUMNS = _columns(Dossier)
+_DOSSIERS = cast(Table, Dossier.__table__)
 _TIMELINE, _TIMELINE_COLUMNS = _columns(TimelineEntry)
 _TIMELINE_ATTRIBUTES = frozenset(attribute for attribute, _ in _TIMELINE_COLUMNS)
+# A batch's dossiers by id or code, the lists as two arrays: one statement compiled once (an IN
+# list is rendered again, a cast per value, for every batch).
+_BATCH_DOSSIERS = select(_DOSSIERS).where(or_(
+    _DOSSIERS.c.id == any_(bindparam("ids", type_=ARRAY(Uuid))),
+    _DOSSIERS.c.code == any_(bindparam("codes", type_=ARRAY(String)))))
 
 
 class Dossiers:
-    """The batch's dossiers, loaded in one query. `save` writes what the batch changed in two
-    statements, the changed rows (one executemany) and the timeline entries, instead of the
-    ORM's unit of work, which issues an UPDATE per row (a quarter of the tracking view's CPU per
-    event, issue 15). New dossiers, forms and notices are inserted by the ORM as before."""
+    """The batch's dossiers, read in one query as plain rows (motcua_intake.dossier_row).
+    `save` writes what the batch changed in three statements: the new dossiers, the changed
+    columns of the others and the timeline entries, each one statement of arrays whatever the
+    batch's size (an executemany of every column of every row, and the ORM objects before it,
+    were a quarter of the tracking view's CPU per event, issue 15). Forms, notices and work
+    items are inserted by the ORM as before."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._loaded: dict[uuid.UUID, Dossier] = {}
-        self._by_code: dict[str, Dossier] = {}
+        self._loaded: dict[uuid.UUID, DossierRow] = {}
+        self._by_code: dict[str, DossierRow] = {}
         self._timeline: list[dict[str, Any]] = []
         self.keys = Keyring()  # the data keys of the batch's dossiers (motcua_privacy)
         # The desk's work items (motcua_intake.desk_queue), where officers check completeness.
@@ -65,30 +87,31 @@ class Dossiers:
         codes = {event.code for event in events
                  if isinstance(event, DossierSubmitted | DossierImported)}
         if ids:
-            rows = await self._session.scalars(
-                select(Dossier).where(or_(Dossier.id.in_(ids), Dossier.code.in_(codes))))
-            for dossier in rows:
+            rows = await self._session.execute(_BATCH_DOSSIERS,
+                                               {"ids": list(ids), "codes": list(codes)})
+            for values in rows.mappings():
+                dossier = DossierRow.of(values)
                 self._loaded[dossier.id] = dossier
                 self._by_code[dossier.code] = dossier
             self.keys.update(await load_keys(self._session, None, ids))
             await self.work_items.preload(events)
 
-    def get(self, dossier_id: uuid.UUID) -> Dossier | None:
+    def get(self, dossier_id: uuid.UUID) -> DossierRow | None:
         return self._loaded.get(dossier_id)
 
-    def with_code(self, code: str) -> Dossier | None:
+    def with_code(self, code: str) -> DossierRow | None:
         return self._by_code.get(code)
 
-    def add(self, dossier: Dossier) -> None:
-        self._session.add(dossier)
+    def add(self, dossier: DossierRow) -> None:
+        """A new dossier, inserted by `save`."""
         self._loaded[dossier.id] = dossier
         self._by_code[dossier.code] = dossier
 
-    def person(self, dossier: Dossier) -> dict[str, Any] | None:
+    def person(self, dossier: DossierRecord) -> dict[str, Any] | None:
         """The applicant in clear (motcua_intake.personal), None once erased."""
         return personal.person(self.keys, dossier)
 
-    def seal_message(self, dossier: Dossier, recipient: str, message: Message) -> Message:
+    def seal_message(self, dossier: DossierRecord, recipient: str, message: Message) -> Message:
         """A notice with its recipient and body sealed under the dossier's key, as the queue
         keeps it (motcua_intake.notices.open_notification opens it to send)."""
         body = self.keys.seal(dossier.id, {"to": recipient, "body": message.body})
@@ -104,21 +127,34 @@ class Dossiers:
         self._timeline.append(entry)
 
     async def save(self) -> None:
-        changed = []
+        new = [dossier for dossier in self._loaded.values() if dossier.new]
+        if new:
+            # Before the forms, notices and work items the ORM has pending, which may name a
+            # new dossier: they are flushed by the next statement.
+            with self._session.no_autoflush:
+                await self._write(rows.inserting(_DOSSIERS, DossierRow.COLUMNS), new,
+                                  DossierRow.COLUMNS)
+        changed: dict[tuple[str, ...], list[DossierRow]] = {}
         for dossier in self._loaded.values():
-            state = sa_inspect(dossier)
-            if state.persistent and state.modified:
-                changed.append({"key": dossier.id, **{
-                    column: getattr(dossier, attribute) for attribute, column in _DOSSIER_COLUMNS}})
-                self._session.expunge(dossier)  # written here, not by the unit of work
-        if changed:
+            if dossier.changed and not dossier.new:
+                changed.setdefault(tuple(sorted(dossier.changed)), []).append(dossier)
+        for columns, group in changed.items():  # one statement per set of columns changed
+            await self._write(rows.updating(_DOSSIERS, columns), group, ("id", *columns))
+        for dossier in self._loaded.values():
+            dossier.changed.clear()
+            dossier.new = False
+        if self._timeline:  # after the new dossiers
+            columns = tuple(column for _, column in _TIMELINE_COLUMNS)
+            attribute_of = dict((column, attribute) for attribute, column in _TIMELINE_COLUMNS)
             await self._session.execute(
-                update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("key")), changed)
-        if self._timeline:  # after the new dossiers: executing flushes them first
-            await self._session.execute(insert(_TIMELINE), [
-                {column: entry.get(attribute) for attribute, column in _TIMELINE_COLUMNS}
-                for entry in self._timeline])
+                rows.inserting(_TIMELINE, columns),
+                rows.arrays(_TIMELINE, columns, self._timeline,
+                            lambda entry, column: entry.get(attribute_of[column])))
             self._timeline.clear()
+
+    async def _write(self, statement: TextClause, dossiers: Sequence[DossierRow],
+                     columns: Sequence[str]) -> None:
+        await self._session.execute(statement, rows.arrays(_DOSSIERS, columns, dossiers))
 
     def queue_form(self, form: DossierForm) -> None:
         """A form 01 to 05, rendered and stored after this batch commits (forms/worker.py)."""

@@ -21,7 +21,7 @@ from motcua_contracts.shared import DelayApologized, DossierStopped, SupplementR
 from motcua_documents import forms
 from motcua_documents.page import lookup_url
 from motcua_intake.domain import acting_agency, receiving_unit
-from motcua_intake.orm import Dossier
+from motcua_intake.dossier_row import DossierRecord
 
 OFFICER_ACTOR = "officer:"
 
@@ -38,7 +38,7 @@ class FormIssuer:
     public_base_url: str  # where the lookup page is, as the form's QR code points to it
     centre: Centre  # the place the forms are dated from; the desk's name for an unknown unit
 
-    def desk_of(self, dossier: Dossier) -> str:
+    def desk_of(self, dossier: DossierRecord) -> str:
         """Who issues the desk's forms: the unit whose one-stop desk received the dossier at its
         counter or by post (the centre, a commune's, an agency's own desk), as the catalogue
         names it: its e-ID numbers the dossier. A dossier filed on the portal was received by
@@ -51,7 +51,7 @@ class FormIssuer:
         agency = self.catalogue.agencies.get(unit or "")
         return agency.name if agency else self.centre.name
 
-    def facts_for(self, event: Event, dossier: Dossier,
+    def facts_for(self, event: Event, dossier: DossierRecord,
                   applicant: dict[str, Any]) -> tuple[str, forms.FormFacts] | None:
         """The form `event` calls for and its facts, or None when it calls for none."""
         procedure = self.catalogue.procedures.get(dossier.procedure_code)
