@@ -261,7 +261,7 @@ class Intake:
             dossier.on_time = domain.on_time(event.dossier, event.ended_at,
                                              event.dossier.supplements_requested)
 
-    def open_imported_for_desk(self, event: DossierImported, dossier: Dossier,
+    def open_imported_for_desk(self, event: DossierImported, dossier: DossierRecord,
                                dossiers: Dossiers) -> None:
         """An imported dossier not yet checked (status 1) waits for the first check of the desk
         that received it, as a native filing waits where officers are in charge of intake
