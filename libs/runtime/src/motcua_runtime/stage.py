@@ -21,8 +21,9 @@ E = TypeVar("E", bound=Event)
 
 class Repository(Protocol):
     """A batch's state. It may also have `async def save(self) -> None`, called once after
-    the batch's handlers, in its transaction: a repository that writes what they changed in a
-    few statements of its own instead of the ORM's unit of work (one UPDATE per row)."""
+    the batch's handlers, in its transaction (and after an officer's decision, in the
+    decision's): a repository that writes what they changed in a few statements of its own
+    instead of the ORM's unit of work (one UPDATE per row)."""
 
     async def preload(self, events: Sequence[Event]) -> None:
         """Load, in as few queries as possible, the state a batch of events touches, so that

@@ -453,6 +453,11 @@ class WorkQueue:
                 decision.apply(item, body, emitter, DecisionContext(officer, now, repository))
         except (Rejected, ValueError) as error:
             raise HTTPException(409, detail={"message": str(error)}) from None
+        # A decision is a batch of one: what the repository keeps outside the session's unit
+        # of work (intake's dossiers are plain rows) is written as the consumer writes it.
+        save = getattr(repository, "save", None)
+        if save is not None:
+            await save()
 
 
 def _claimable(item: Any, officer: Officer) -> None:
