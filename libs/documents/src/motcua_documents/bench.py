@@ -10,31 +10,33 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
+from motcua_catalogue.centre import centre_from_env
 from motcua_documents import forms
 from motcua_documents.page import lookup_url
 
 _VN = timezone(timedelta(hours=7))
 _WARM_UP = 20
 _DOCUMENTS = ["Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp", "Bản chụp Căn cước công dân"]
-_AGENCY = "Sở Tư pháp tỉnh Lào Cai"
 
 
 def sample(form: str, n: int) -> forms.FormFacts:
     """The facts of form `form` for the n-th sample dossier."""
-    code = f"000.00.15.H38-260429-{n:04d}"
+    centre = centre_from_env()  # the names of the installation's own province (MOTCUA_*)
+    code = f"000.00.15.BENCH-260429-{n:04d}"
+    agency = f"Sở Tư pháp tỉnh {centre.province}"
     at = datetime(2026, 4, 29, 9, 5, tzinfo=_VN) + timedelta(minutes=7 * n)
-    common = dict(issuer="Trung tâm Phục vụ hành chính công tỉnh Lào Cai", place="Lào Cai",
+    common = dict(issuer=centre.name, place=centre.province,
                   dossier_code=code, applicant_name=f"Nguyễn Thị Hường {n}",
                   procedure_code="2.000488",
                   procedure_name="Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam",
-                  issued_at=at, lookup_url=lookup_url("https://dichvucong.laocai.gov.vn", code))
+                  issued_at=at, lookup_url=lookup_url("https://dichvucong.example.gov.vn", code))
     later = at + timedelta(days=9)
     own: dict[str, dict[str, object]] = {
         "01": dict(received_at=at, due_at=later, documents=_DOCUMENTS, delivery_channel="online"),
-        "02": dict(requested_by=_AGENCY, reason=f"Thiếu bản chụp giấy tờ tùy thân ({n}).",
+        "02": dict(requested_by=agency, reason=f"Thiếu bản chụp giấy tờ tùy thân ({n}).",
                    missing_documents=_DOCUMENTS, respond_by=at + timedelta(days=5)),
         "03": dict(received_at=at, reason=f"Hồ sơ không thuộc thẩm quyền giải quyết ({n})."),
-        "04": dict(agency_name=_AGENCY, reason=f"Cần xác minh thêm ({n}).",
+        "04": dict(agency_name=agency, reason=f"Cần xác minh thêm ({n}).",
                    previous_due_at=later, new_due_at=later + timedelta(days=5)),
         "05": dict(received_at=at, reason=f"Người nộp hồ sơ đề nghị rút hồ sơ ({n}).")}
     model, _ = forms.FORMS[form]
