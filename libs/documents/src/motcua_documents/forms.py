@@ -26,6 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from motcua_catalogue.working_time import VIETNAM
+from motcua_documents import letterhead
 from motcua_documents.page import CONTENT_WIDTH, MARGIN, PAGE_HEIGHT, PAGE_WIDTH
 from motcua_documents.prepared import Document, Run, Template, TextStyle, height, paragraph, qr_code
 from motcua_documents.prepared import template as prepared_template
@@ -48,15 +49,6 @@ DELIVERY = {"counter": "nhận trực tiếp tại Bộ phận Một cửa",
 LOOKUP_BOTTOM = 70  # the QR code's bottom edge; the text never runs below the code's top
 _BODY = TextStyle("VN", 12, "justify")
 _ITEM = TextStyle("VN", 12, left_indent=18, first_indent=-12)
-# motcua_documents.page.draw_header's geometry and faces.
-_COLUMN = CONTENT_WIDTH / 2 - 10
-_TOP = PAGE_HEIGHT - MARGIN
-_RIGHT_X = PAGE_WIDTH - MARGIN - _COLUMN - 20
-_AGENCY = TextStyle("VN-Bold", 11, "centre")
-_NUMBER = TextStyle("VN", 11, "centre")
-_NATION = TextStyle("VN-Bold", 10.5, "centre")
-_MOTTO = TextStyle("VN-Bold", 11, "centre", underline=True)
-_DATE = TextStyle("VN-Italic", 11, "centre")
 _FORM_NUMBER = TextStyle("VN-Italic", 9, "right")
 _TITLE = TextStyle("VN-Bold", 14, "centre")
 _CODE = TextStyle("VN", 12, "centre")
@@ -160,14 +152,9 @@ def _template() -> Template:
 def _header(ops: list[str], facts: FormFacts, number: str, dated: datetime) -> float:
     """motcua_documents.page.draw_header: the issuer and the number (left), the national name,
     the motto and the place and date (right). Returns the y below it."""
-    left = paragraph(ops, facts.issuer.upper(), _AGENCY, MARGIN, _TOP, _COLUMN)
-    left = paragraph(ops, f"Số: {number}", _NUMBER, MARGIN, left - 6, _COLUMN)
-    y = paragraph(ops, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", _NATION, _RIGHT_X, _TOP,
-                  _COLUMN + 20)
-    y = paragraph(ops, "Độc lập - Tự do - Hạnh phúc", _MOTTO, _RIGHT_X, y, _COLUMN + 20)
-    local = dated.astimezone(VIETNAM)
-    y = paragraph(ops, f"{facts.place}, ngày {local:%d} tháng {local:%m} năm {local:%Y}",
-                  _DATE, _RIGHT_X, y - 10, _COLUMN + 20)
+    left = letterhead.agency_and_number(ops, facts.issuer, number)
+    y = letterhead.nation_and_motto(ops)
+    y = letterhead.place_and_date(ops, facts.place, dated.astimezone(VIETNAM), y - 10)
     return min(y, left)
 
 

@@ -23,6 +23,7 @@ from functools import cache
 
 from motcua_catalogue.centre import centre_from_env
 from motcua_catalogue.working_time import VIETNAM
+from motcua_documents import letterhead
 from motcua_documents.page import (
     CONTENT_WIDTH,
     MARGIN,
@@ -59,13 +60,6 @@ _MARK_ANGLE = 40
 _NOTE = TextStyle("VN-Bold", 9, "centre", colour=SEAL_RED)
 _BOX_HINT = TextStyle("VN-Italic", 9, "centre", colour=(0.45, 0.45, 0.45))
 
-# The header's columns (motcua_documents.page.draw_header's geometry).
-_COLUMN = CONTENT_WIDTH / 2 - 10
-_TOP = PAGE_HEIGHT - MARGIN
-_RIGHT_X = PAGE_WIDTH - MARGIN - _COLUMN - 20
-_AGENCY = TextStyle("VN-Bold", 11, "centre")
-_NUMBER = TextStyle("VN", 11, "centre")
-_DATE = TextStyle("VN-Italic", 11, "centre")
 _TITLE = TextStyle("VN-Bold", 15, "centre")
 _SUBTITLE = TextStyle("VN-Bold", 12, "centre")
 _BODY = TextStyle("VN", 12, "justify")
@@ -126,11 +120,7 @@ def _constant(draft: bool = False) -> tuple[Template, float]:
     ops: list[str] = []
     if draft:
         _draft_marks(ops)  # first: the page's text is drawn over the mark
-    y = paragraph(ops, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", TextStyle("VN-Bold", 10.5, "centre"),
-                  _RIGHT_X, _TOP, _COLUMN + 20)
-    date_top = paragraph(ops, "Độc lập - Tự do - Hạnh phúc",
-                         TextStyle("VN-Bold", 11, "centre", underline=True), _RIGHT_X, y,
-                         _COLUMN + 20) - 10
+    date_top = letterhead.nation_and_motto(ops) - 10
     left, bottom, right, top = SEAL_BOX
     y = paragraph(ops, "THỦ TRƯỞNG CƠ QUAN", TextStyle("VN-Bold", 11, "centre"), left, top + 48,
                   right - left)
@@ -176,12 +166,9 @@ def draw(facts: ResultFacts, *, draft: bool = False) -> Page:
     template, date_top = _constant(draft)
     ops: list[str] = []
     # The header: the agency and the number (left), the date under the motto (right).
-    y = paragraph(ops, facts.agency_name.upper(), _AGENCY, MARGIN, _TOP, _COLUMN)
-    paragraph(ops, f"Số: {facts.result_number}", _NUMBER, MARGIN, y - 6, _COLUMN)
-    issued = facts.issued_at.astimezone(VIETNAM)
-    place = centre_from_env().province
-    paragraph(ops, f"{place}, ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}", _DATE,
-              _RIGHT_X, date_top, _COLUMN + 20)
+    letterhead.agency_and_number(ops, facts.agency_name, facts.result_number)
+    letterhead.place_and_date(ops, centre_from_env().province,
+                              facts.issued_at.astimezone(VIETNAM), date_top)
 
     title, subtitle = title_for(facts.procedure_code, facts.outcome, facts.result_title)
     y = paragraph(ops, title, _TITLE, MARGIN, PAGE_HEIGHT - 190, CONTENT_WIDTH)
