@@ -6,10 +6,13 @@ as the published clients read them, a wrong shape named."""
 from __future__ import annotations
 
 import unicodedata
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
-from motcua_catalogue.catalogue import default_catalogue
+from motcua_catalogue.catalogue import SHIPPED, default_catalogue
+from motcua_catalogue.export import parse_export
 from motcua_portal.catalogue_check import compare
 from motcua_portal.client import Answer
 from motcua_portal.portal_catalogue import (
@@ -112,7 +115,9 @@ def test_a_unit_we_do_not_know_is_reported_not_guessed():
 
 
 def test_answers_are_read_as_the_published_clients_read_them():
-    item = portal_procedure(next(iter(default_catalogue().procedures.values())))
+    catalogue = default_catalogue()
+    first = next(iter(catalogue.procedures.values()))
+    item = portal_procedure(first, catalogue.agencies[first.agency])
     assert results("LayThuTuc", Answer("0", "", {"result": [item]})) == [item]
     assert results("LayThuTuc", Answer("0", "", {"result": []})) == []
     # Thanh Hóa's platform wraps the portal's answer as a JSON string in `message`.
@@ -128,3 +133,68 @@ def test_answers_are_read_as_the_published_clients_read_them():
             {"THOIGIANGIAIQUYET": 5, "PHILEPHI": [{"SOTIEN": "hai trăm"}]}]}]})
     with pytest.raises(PortalAnswerError, match="without MADONVI"):
         parse_agency({"TENDONVI": "Sở"})
+
+
+def performers(view, code: str, *agencies: tuple[str, str]) -> None:
+    item = next(item for item in view["procedures"] if item["MATTHC"] == code)
+    item["COQUANTHUCHIEN"] = [{"MADONVI": madonvi, "TENDONVI": tendonvi}
+                              for madonvi, tendonvi in agencies]
+
+
+def by_unit(catalogue, level: str, unit: str | None) -> list[str]:
+    return sorted(code for code, item in catalogue.procedures.items()
+                  if item.level == level and catalogue.agencies[item.agency].commune_unit == unit)
+
+
+def shipped_catalogue():
+    """The catalogue shipped with the software: both levels, commune police and committees (the
+    tests' default one is provincial only)."""
+    shipped = Path(str(resources.files("motcua_catalogue") / "data" / SHIPPED))
+    return parse_export(shipped.read_text(encoding="utf-8"), shipped.name).catalogue
+
+
+def test_a_commune_procedure_matches_its_level_or_any_commune_of_its_kind():
+    catalogue = shipped_catalogue()
+    committee, police = by_unit(catalogue, "commune", "people_committee"), \
+        by_unit(catalogue, "commune", "police")
+    other_commune = next(agency for agency in catalogue.agencies.values()
+                         if agency.commune_unit == "people_committee"
+                         and agency.code != catalogue.procedures[committee[0]].agency)
+    view = portal_view(catalogue)
+    performers(view, committee[0], ("", "Uỷ ban nhân dân cấp xã"))  # the other tone mark
+    performers(view, committee[1], ("000.77.01.H99", "UBND xã Tân Hợp"))  # a commune not ours
+    performers(view, committee[2], (other_commune.electronic_id, ""))  # another of ours, by ID
+    performers(view, committee[3], ("", "Chủ tịch Ủy ban nhân dân xã"))
+    performers(view, committee[4], ("", "Sở Tư pháp"), ("", "Ủy ban nhân dân phường"))
+    performers(view, police[0], ("", "Công an xã, phường, đặc khu"))
+    assert compare(catalogue, parsed(view)) == []
+
+    performers(view, committee[5], ("", "Công an cấp xã"))  # the police, not the committee
+    performers(view, committee[6], ("000.00.15.H38", "Sở Tư pháp"))  # a department
+    performers(view, police[1], ("", "Ủy ban nhân dân cấp xã"))  # the committee, not the police
+    performers(view, police[2], ("", "Ủy ban nhân dân tỉnh"))
+    found = compare(catalogue, parsed(view))
+    assert sorted((item.kind, item.code) for item in found) == sorted(
+        ("procedure_agency", code) for code in (committee[5], committee[6], police[1], police[2]))
+    by_code = {item.code: item for item in found}
+    assert by_code[committee[6]].ours == "Ủy ban nhân dân cấp xã (any commune's)"
+    assert by_code[committee[6]].portal == "000.00.15.H38 Sở Tư pháp"
+    assert by_code[police[1]].ours == "Công an cấp xã (any commune's)"
+
+
+def test_a_provincial_procedure_must_name_the_same_department():
+    catalogue = shipped_catalogue()
+    [first, second, third, fourth] = by_unit(catalogue, "provincial", None)[:4]
+    lead = catalogue.agencies[catalogue.procedures[first].agency]
+    view = portal_view(catalogue)
+    performers(view, first, ("", lead.name.upper()))  # by name, no ID
+    performers(view, second, (catalogue.agencies[catalogue.procedures[second].agency]
+                              .electronic_id, "Tên khác"))  # by ID, another spelling
+    performers(view, third)  # none given: not compared
+    assert compare(catalogue, parsed(view)) == []
+    performers(view, fourth, ("", "Ủy ban nhân dân cấp xã"), ("000.00.99.H99", "Sở khác"))
+    [found] = compare(catalogue, parsed(view))
+    ours = catalogue.agencies[catalogue.procedures[fourth].agency]
+    assert (found.kind, found.code, found.ours, found.portal) == (
+        "procedure_agency", fourth, f"{ours.electronic_id} {ours.name}",
+        "Ủy ban nhân dân cấp xã; 000.00.99.H99 Sở khác")

@@ -20,6 +20,7 @@ import pytest
 from motcua_catalogue.catalogue import SHIPPED, default_catalogue
 from motcua_catalogue.export import parse_export
 from motcua_cli.embedded import free_port
+from motcua_portal.catalogue_check import compare
 from motcua_portal.client import PortalClient
 from motcua_portal.portal_catalogue import PortalAnswerError, read_portal_catalogue
 from motcua_portal.settings import PortalSettings
@@ -143,3 +144,43 @@ async def test_the_catalogue_checked_is_the_imported_version_in_force(infra, log
     report = json.loads(done.stdout)
     assert (report["catalogue_version"], report["procedures"], report["differences"]) == (
         1, len(imported.procedures), [])
+
+
+async def test_the_performing_agency_read_from_the_portal_by_level_for_commune_procedures(
+        log_dir, tmp_path):
+    """The shipped catalogue (both levels) against the test portal: a commune procedure the
+    portal gives to the commune level or to another commune matches; one it gives to a
+    department, or to the commune's other kind of unit, differs; so does a provincial procedure
+    it gives to another department."""
+    shipped = Path(str(resources.files("motcua_catalogue") / "data" / SHIPPED))
+    catalogue = parse_export(shipped.read_text(encoding="utf-8"), shipped.name).catalogue
+    view = portal_view(catalogue)
+    items = {item["MATTHC"]: item for item in view["procedures"]}
+
+    def unit_of(code: str) -> str | None:
+        return catalogue.agencies[catalogue.procedures[code].agency].commune_unit
+
+    committee = sorted(code for code in items if unit_of(code) == "people_committee")
+    police = sorted(code for code in items if unit_of(code) == "police")
+    provincial = sorted(code for code in items if catalogue.procedures[code].level == "provincial")
+    items[committee[0]]["COQUANTHUCHIEN"] = [{"MADONVI": "000.77.01.H99",
+                                              "TENDONVI": "Ủy ban nhân dân xã Tân Hợp"}]
+    items[committee[1]]["COQUANTHUCHIEN"] = [{"MADONVI": "000.00.15.H38",
+                                              "TENDONVI": "Sở Tư pháp"}]
+    items[police[0]]["COQUANTHUCHIEN"] = [{"TENDONVI": "Ủy ban nhân dân cấp xã"}]
+    items[provincial[0]]["COQUANTHUCHIEN"] = [{"MADONVI": "000.00.99.H99",
+                                               "TENDONVI": "Sở khác"}]
+    with running_portal(log_dir / "test-portal.log",
+                        catalogue=write(view, tmp_path / "portal.json")) as portal:
+        settings = PortalSettings(url=portal.url, unit_code=UNIT, username=USERNAME,
+                                  password=PASSWORD, database_url="postgresql+asyncpg://unused",
+                                  environment="development", concurrency=2)
+        client = PortalClient(settings)
+        try:
+            read = await read_portal_catalogue(client, settings, catalogue.procedures)
+        finally:
+            await client.close()
+    assert read.procedures[committee[0]].agencies[0].name == "Ủy ban nhân dân xã Tân Hợp"
+    found = compare(catalogue, read)
+    assert sorted((item.kind, item.code) for item in found) == sorted(
+        ("procedure_agency", code) for code in (committee[1], police[0], provincial[0]))

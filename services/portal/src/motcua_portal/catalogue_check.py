@@ -8,6 +8,12 @@ what we hold and what the portal says:
 - a counter or online fee that is none of the portal's on that channel (a THOIGIAN row's fee
   is the sum of its PHILEPHI, a fee and a charge both applying, as the catalogue's export
   format reads it: docs/catalogue.md);
+- a performing agency (COQUANTHUCHIEN) that is not ours: a provincial procedure's must be our
+  lead agency (its electronic ID, or its name); a commune-level procedure is handled by the
+  applicant's commune, so the portal names a level ("Ủy ban nhân dân cấp xã") or some commune's
+  unit, and it matches when one of those it names is a commune-level unit of our lead's kind
+  (a People's Committee, or the commune police for the residence procedures): by name, or by
+  the electronic ID of one of our commune units of that kind;
 - an agency whose electronic ID (MADONVI) the portal does not list, or lists under another name.
 
 A figure the portal does not give (no THOIGIAN, no PHILEPHI) is not compared: the portal is
@@ -23,7 +29,12 @@ from typing import Any
 
 from motcua_catalogue import Catalogue, Procedure
 from motcua_catalogue.export import UNITS as EXPORT_UNITS
-from motcua_portal.portal_catalogue import PortalCatalogue, PortalProcedure, PortalTimeLimit
+from motcua_portal.portal_catalogue import (
+    PerformingAgency,
+    PortalCatalogue,
+    PortalProcedure,
+    PortalTimeLimit,
+)
 
 COUNTER, ONLINE = "1", "2"  # KENH: how it is filed
 
@@ -33,11 +44,18 @@ UNITS = {**EXPORT_UNITS, "ngày lịch": "calendar_days", "giờ": "working_hour
 UNIT_WORDS = {"working_days": "ngày làm việc", "calendar_days": "ngày",
               "working_hours": "giờ làm việc", "same_day": "trong ngày"}
 
+# A commune-level unit as the national database names it: the kind of unit, then the level or
+# the kind of commune ("Ủy ban nhân dân cấp xã", "UBND phường ...", "Công an xã ..."), after an
+# optional "Chủ tịch" (the chair decides some commune procedures). Matched on _normal() names.
+COMMUNE_KIND_WORDS = {"people_committee": "ủy ban nhân dân", "police": "công an"}
+COMMUNE_WORDS = "cấp xã|xã|phường|thị trấn|đặc khu"
+COMMUNE_LEVEL_NAMES = {"people_committee": "Ủy ban nhân dân cấp xã", "police": "Công an cấp xã"}
+
 
 @dataclass(frozen=True)
 class Difference:
     kind: str  # procedure_unknown, procedure_name, time_limit, fee_counter, fee_online,
-    #            agency_unknown, agency_name
+    #            procedure_agency, agency_unknown, agency_name
     code: str  # the procedure's national code or the agency's electronic ID
     what: str  # our procedure's or agency's name (and our agency code)
     ours: str
@@ -51,7 +69,11 @@ def compare(catalogue: Catalogue, portal: PortalCatalogue) -> list[Difference]:
     """Every difference, procedures first (by code), then agencies (by electronic ID)."""
     found: list[Difference] = []
     for code in sorted(catalogue.procedures):
-        found += _procedure(catalogue.procedures[code], portal.procedures.get(code))
+        procedure = catalogue.procedures[code]
+        theirs = portal.procedures.get(code)
+        found += _procedure(procedure, theirs)
+        if theirs is not None:
+            found += _performing_agency(catalogue, procedure, theirs)
     for agency in sorted(catalogue.agencies.values(), key=lambda item: item.electronic_id):
         theirs = portal.agencies.get(agency.electronic_id)
         what = f"{agency.code} {agency.name}"
@@ -87,6 +109,40 @@ def _procedure(ours: Procedure, theirs: PortalProcedure | None) -> list[Differen
             found.append(Difference(kind, ours.code, ours.name, f"{fee:,} đ",
                                     "; ".join(f"{amount:,.0f} đ" for amount in sorted(amounts))))
     return found
+
+
+def _performing_agency(catalogue: Catalogue, ours: Procedure,
+                       theirs: PortalProcedure) -> list[Difference]:
+    """Whether the agency the portal says performs the procedure is ours (none given: not
+    compared)."""
+    if not theirs.agencies:
+        return []
+    lead = catalogue.agencies[ours.agency]
+    if lead.level == "commune":
+        kind = lead.commune_unit or "people_committee"
+        our_ids = {agency.electronic_id for agency in catalogue.agencies.values()
+                   if agency.level == "commune" and agency.commune_unit == kind}
+        matches = any(agency.code in our_ids or _names_commune_unit(agency.name, kind)
+                      for agency in theirs.agencies)
+        expected = f"{COMMUNE_LEVEL_NAMES[kind]} (any commune's)"
+    else:
+        matches = any(agency.code == lead.electronic_id or same_name(agency.name, lead.name)
+                      for agency in theirs.agencies)
+        expected = f"{lead.electronic_id} {lead.name}"
+    if matches:
+        return []
+    return [Difference("procedure_agency", ours.code, ours.name, expected,
+                       "; ".join(_their_agency(agency) for agency in theirs.agencies))]
+
+
+def _names_commune_unit(name: str, kind: str) -> bool:
+    normal = _normal(name).replace("uỷ", "ủy")  # both tone-mark placements are written
+    normal = re.sub(r"^ubnd\b", "ủy ban nhân dân", re.sub(r"^chủ tịch\s+", "", normal))
+    return re.match(rf"{COMMUNE_KIND_WORDS[kind]} ({COMMUNE_WORDS})\b", normal) is not None
+
+
+def _their_agency(agency: PerformingAgency) -> str:
+    return f"{agency.code} {agency.name}".strip()
 
 
 def _on_channel(limits: tuple[PortalTimeLimit, ...], channel: str) -> list[PortalTimeLimit]:

@@ -38,10 +38,20 @@ class PortalTimeLimit:
 
 
 @dataclass(frozen=True)
+class PerformingAgency:
+    """One of COQUANTHUCHIEN: the agency the portal says performs the procedure. A commune-level
+    procedure's is often a level ("Ủy ban nhân dân cấp xã"), with no electronic ID."""
+
+    code: str  # MADONVI; "" when the portal gives none
+    name: str  # TENDONVI
+
+
+@dataclass(frozen=True)
 class PortalProcedure:
     code: str  # MATTHC
     name: str  # TENTTHC
     limits: tuple[PortalTimeLimit, ...]  # CACHTHUCTHUCHIEN[].THOIGIAN[]
+    agencies: tuple[PerformingAgency, ...] = ()  # COQUANTHUCHIEN[]
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,11 @@ def parse_procedure(item: dict[str, Any]) -> PortalProcedure:
                 channel=str(way.get("KENH", "")).strip(),
                 value=None if value in (None, "") else _number(value, "THOIGIANGIAIQUYET", code),
                 unit=str(time.get("DONVITINH") or "").strip(), fees=fees))
-    return PortalProcedure(code.strip(), name, tuple(limits))
+    agencies = tuple(PerformingAgency(str(agency.get("MADONVI") or "").strip(),
+                                      str(agency.get("TENDONVI") or "").strip())
+                     for agency in _objects(item.get("COQUANTHUCHIEN"), "COQUANTHUCHIEN", code))
+    return PortalProcedure(code.strip(), name, tuple(limits),
+                           tuple(agency for agency in agencies if agency.code or agency.name))
 
 
 def parse_agency(item: dict[str, Any]) -> PortalAgency:
