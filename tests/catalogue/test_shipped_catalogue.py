@@ -42,7 +42,7 @@ def test_the_departments_are_those_after_the_mergers(shipped):
 
 
 def test_the_criminal_record_certificate_is_the_provincial_polices(shipped):
-    record = shipped.procedures["2.000488"]
+    record = shipped.procedures["3.000333"]
     assert (record.agency, record.level) == ("CAT", "provincial")
     assert (record.limit_value, record.limit_unit, record.fee_counter) == (10, "working_days",
                                                                            200000)
@@ -60,5 +60,5 @@ def test_every_procedure_has_steps_performed_by_someone_and_its_components(shipp
 
 
 def test_the_codes_the_tests_use_are_in_it(shipped):
-    assert {"1.001193", "2.000488", "2.001610", "1.004194", "1.009975"} <= set(
+    assert {"1.001193", "3.000333", "2.001610", "1.004194", "1.009975"} <= set(
         shipped.procedures)
