@@ -90,7 +90,8 @@ def test_the_post_offices_delivery_to_a_recorded_recipient_has_a_record_in_its_n
     QUEUE["pick-up"].apply(office, PickUp(tracking_number="RR123456785VN"), post,
                            officer("buu.ta", "BUUDIEN"))
     signed_for = datetime.now(timezone.utc)
-    QUEUE["deliver"].apply(office, Deliver(delivered_at=signed_for, recipient="Lê Văn Cường"),
+    QUEUE["deliver"].apply(office, Deliver(delivered_at=signed_for, recipient="Lê Văn Cường",
+                                           officer_full_name=" Phạm  Thị Hoa "),
                            post, officer("buu.ta", "BUUDIEN", now=signed_for))
 
     handed = office.context[HANDED_OVER]
@@ -101,7 +102,8 @@ def test_the_post_offices_delivery_to_a_recorded_recipient_has_a_record_in_its_n
         office, handed, "Lê Văn Cường", "Trần Thị Bình")
     assert (facts.issuer, facts.deliverer, facts.officer, facts.relation,
             facts.identity_checked, facts.result_number) == (
-        "Bưu điện tỉnh Lào Cai", "post", "buu.ta", "addressee", None, "0007/2025/QĐ-STP")
+        "Bưu điện tỉnh Lào Cai", "post", "Phạm Thị Hoa", "addressee", None,
+        "0007/2025/QĐ-STP")
 
 
 def test_the_desks_counter_hand_over_names_the_desk_that_received_the_dossier(items, emitter):

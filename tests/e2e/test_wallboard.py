@@ -355,7 +355,15 @@ async def test_the_wallboard_on_a_1920_screen_while_dossiers_flow(infra, log_dir
                     "the II.06a report did not open")
                 assert total.find_elements("tag name", "td")[0].text == "4"  # received
                 assert "Mẫu II.06a" in laptop.find_element("tag name", "header").text
+                laptop.save_screenshot(str(ARTIFACTS / "wallboard-report-06a-1366.png"))
                 full_page_screenshot(laptop, ARTIFACTS / "wallboard-report-06a.png")
+                # Its 19 columns fit the laptop's 1366 px: neither the page nor the table's
+                # card scrolls sideways.
+                assert laptop.execute_script(
+                    "return document.documentElement.scrollWidth <= window.innerWidth;")
+                assert laptop.execute_script(
+                    "const card = document.querySelector('.table-wrap');"
+                    "return card.scrollWidth <= card.clientWidth;")
             finally:
                 laptop.quit()
 

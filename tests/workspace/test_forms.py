@@ -78,7 +78,9 @@ def test_a_checkbox_an_optional_text_and_a_time_in_vietnam_time():
 def test_the_officers_full_name_comes_from_the_account_never_from_the_form():
     policy = Delivery(default_catalogue(), officers=True)
     document = openapi(delivery_stage(policy), DeliveryItem, policy.work_queue(), "delivery")
-    hand_over, deliver = decision_forms(document, ["hand-over", "deliver"])
+    forms = {f.name: f for f in decision_forms(document, ["hand-over", "deliver",
+                                                          "hand-to-post"])}
+    hand_over, deliver, to_post = forms["hand-over"], forms["deliver"], forms["hand-to-post"]
     assert "officer_full_name" in hand_over.schema["properties"]  # delivery takes it
     assert "officer_full_name" not in {f.name for f in hand_over.fields}  # no input for it
     account = {"officer_full_name": "Lò Văn Minh"}
@@ -86,5 +88,8 @@ def test_the_officers_full_name_comes_from_the_account_never_from_the_form():
                                          "identity_checked": ["true"],
                                          "officer_full_name": ["Người Giả Danh"]}, account)
     assert errors == {} and body["officer_full_name"] == "Lò Văn Minh"
+    # The post office's delivery makes a hand-over record too: it takes the name as well.
     body, _ = read_form(deliver, {"recipient": ["Lò Văn Sáng"]}, account)
+    assert body["officer_full_name"] == "Lò Văn Minh"
+    body, _ = read_form(to_post, {"note": ["Gửi bảo đảm"]}, account)
     assert "officer_full_name" not in body  # a decision that does not take it gets none

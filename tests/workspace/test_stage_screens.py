@@ -74,7 +74,8 @@ CATALOGUE = default_catalogue()
 NOW = datetime.now(timezone.utc)
 PROCEDURE = CATALOGUE.procedures["2.000488"]  # STP's: Phiếu lý lịch tư pháp
 APPLICANT = "Nguyễn Văn An"  # tests.intake.tracking_rows' applicant
-FULL_NAMES = {"mot.cua": "Lò Văn Minh"}  # the desk officer's, as their account gives it
+# The desk officer's and the post office clerk's, as their accounts give them.
+FULL_NAMES = {"mot.cua": "Lò Văn Minh", "buu.ta": "Phạm Thị Hoa"}
 
 
 class Hosts(httpx.AsyncBaseTransport):
@@ -431,12 +432,17 @@ async def test_the_post_office_prints_its_own_hand_over_record_in_its_name(stack
         picked = await direct.post(f"{url}/decisions/pick-up", headers=clerk,
                                    json={"tracking_number": "RR123456785VN"})
         assert picked.status_code == 200, picked.text
-        delivered = await direct.post(f"{url}/decisions/deliver", headers=clerk, json={
-            "delivered_at": datetime.now(timezone.utc).isoformat(),
-            "recipient": "Lê Văn Cường"})
-        assert delivered.status_code == 200, delivered.text
     path = f"/viec/delivery/{item.id}"
     async with client_of(stack, "buu.ta") as client:
+        # The delivery recorded in the workspace, which adds the clerk's full name from the
+        # account: the record names the person, not the user name the token carries.
+        form = await client.get(path)
+        assert f'action="{path}/quyet-dinh/deliver"' in form.text
+        assert 'name="officer_full_name"' not in form.text  # from the account, not typed
+        delivered = await client.post(f"{path}/quyet-dinh/deliver", data={
+            "csrf_token": csrf_of(form.text), "recipient": "Lê Văn Cường",
+            "delivered_at": datetime.now(timezone.utc).isoformat()})
+        assert delivered.status_code == 303, delivered.text[:500]
         page = await client.get(path)
         assert page.status_code == 200, page.text[:500]
         assert 'id="da-phat"' in page.text and "Lê Văn Cường" in page.text
@@ -446,11 +452,12 @@ async def test_the_post_office_prints_its_own_hand_over_record_in_its_name(stack
     assert record.status_code == 200 and record.headers["content-type"] == "application/pdf"
     text = text_of(record.content, tmp_path)
     for expected in ("BƯU ĐIỆN TỈNH LÀO CAI", "Bưu điện tỉnh Lào Cai giao kết quả",
-                     "Bên giao: buu.ta, nhân viên bưu chính, Bưu điện tỉnh Lào Cai.",
+                     "Bên giao: Phạm Thị Hoa, nhân viên bưu chính, Bưu điện tỉnh Lào Cai.",
                      "Bên nhận: Lê Văn Cường, người nhận tại địa chỉ ghi trên bưu gửi.",
                      "0003/2026/GCN-SKHDT", stack["rows"]["sxd"].code):
         assert expected in text, expected
     assert "Trung tâm Phục vụ" not in text and "giấy tờ tùy thân" not in text
+    assert "buu.ta" not in text
 
 
 async def test_every_view_of_a_delivery_item_with_its_personal_data_opened_is_logged(stack):

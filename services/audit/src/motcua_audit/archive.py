@@ -39,10 +39,12 @@ def row_of(record: ConsumerRecord) -> dict[str, object]:
     }
 
 
-async def store(engine: AsyncEngine, records: Sequence[ConsumerRecord]) -> None:
+async def store(engine: AsyncEngine, records: Sequence[ConsumerRecord]) -> int:
     """Insert the records in arrival order; a redelivered one is already there and skipped
     (ON CONFLICT DO NOTHING is an insert that does nothing: the append-only triggers allow it),
-    and so is a restore's copy, found at its place with its bytes in `audit.restored`."""
+    and so is a restore's copy, found at its place with its bytes in `audit.restored`. Returns
+    how many were archived now: the skipped ones are not counted as handled (after a restore,
+    the whole log is offered again and the wallboard would show it archived a second time)."""
     rows = [row_of(record) for record in records]
     async with engine.begin() as connection:
         # A restore's copies of archived records (motcua_audit.restore) are archived already.
@@ -54,9 +56,12 @@ async def store(engine: AsyncEngine, records: Sequence[ConsumerRecord]) -> None:
                    .in_(places)))).all())
         rows = [row for row in rows if (row["topic"], row["partition"], row["offset"],
                                         row["value_sha256"]) not in restored]
-        if rows:
-            await connection.execute(
-                insert(EVENTS).on_conflict_do_nothing(constraint="events_record_once"), rows)
+        if not rows:
+            return 0
+        stored = await connection.execute(
+            insert(EVENTS).on_conflict_do_nothing(constraint="events_record_once")
+            .returning(EVENTS.c.id), rows)
+        return len(stored.all())
 
 
 def create_consumer(bootstrap_servers: str, group: str = STAGE) -> AIOKafkaConsumer:
@@ -75,6 +80,7 @@ async def archive(consumer: AIOKafkaConsumer, engine: AsyncEngine, topics: list[
     lag = metrics.ConsumerLag(STAGE, STAGE)  # the archive's group (create_consumer)
     consumer.subscribe(topics, listener=AssignmentGauge(STAGE, lag))
     archived = metrics.EVENTS_HANDLED.labels(STAGE, "archived")
+    suppressed = metrics.REDELIVERIES_SUPPRESSED.labels(STAGE)  # held already: not again
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=500, max_records=batch_max_records)
         records = [record for part in batches.values() for record in part]
@@ -83,7 +89,7 @@ async def archive(consumer: AIOKafkaConsumer, engine: AsyncEngine, topics: list[
         backoff = 0.2
         while True:
             try:
-                await store(engine, records)
+                fresh = await store(engine, records)
                 break
             except asyncio.CancelledError:
                 raise
@@ -94,5 +100,6 @@ async def archive(consumer: AIOKafkaConsumer, engine: AsyncEngine, topics: list[
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
         await consumer.commit()
-        archived.inc(len(records))
+        archived.inc(fresh)
+        suppressed.inc(len(records) - fresh)
         await lag.update(consumer)

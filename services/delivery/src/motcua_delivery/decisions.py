@@ -28,6 +28,21 @@ CLOCK_SKEW = timedelta(minutes=5)
 _ID_NUMBER = re.compile(r"[0-9]{6,}")
 
 
+# The handing officer's full name, in the body of each decision that makes a hand-over record
+# (the counter's hand-over, the post office's delivery): the token names the officer by user
+# name only.
+OFFICER_FULL_NAME = Field(
+    default=None, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
+    description="The handing officer's full name, as their account gives it (the officers' "
+                "workspace fills it in from the signed-in account; the token names the "
+                "officer by user name only), printed on the hand-over record; without it "
+                "the record names the officer by user name.")
+
+
+def _one_spaced(name: str | None) -> str | None:
+    return " ".join(name.split()) if name else None
+
+
 class HandOver(BaseModel):
     """At the counter: who received the result, after the officer checked their identity paper.
     The paper's number is not asked for, so it is in no event and no log."""
@@ -39,12 +54,7 @@ class HandOver(BaseModel):
     authorisation: str | None = Field(
         default=None, max_length=200,
         description="For an authorised receiver: the power of attorney (giấy ủy quyền).")
-    officer_full_name: str | None = Field(
-        default=None, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
-        description="The handing officer's full name, as their account gives it (the officers' "
-                    "workspace fills it in from the signed-in account; the token names the "
-                    "officer by user name only), printed on the hand-over record; without it "
-                    "the record names the officer by user name.")
+    officer_full_name: str | None = OFFICER_FULL_NAME
 
     @field_validator("receiver_name")
     @classmethod
@@ -78,6 +88,7 @@ class PickUp(BaseModel):
 class Deliver(BaseModel):
     delivered_at: AwareDatetime = Field(description="When the addressee signed for it.")
     recipient: str = Field(min_length=1, max_length=200, description="Who signed for it.")
+    officer_full_name: str | None = OFFICER_FULL_NAME
 
 
 def _on_time(item: Any) -> bool:
@@ -139,8 +150,7 @@ def hand_over(item: Any, emitter: Emitter, *, now: datetime, actor: str = "auto"
             "received_by": fields["received_by"].model_dump(mode="json"),
             "relation": body.relation, "identity_checked": body.identity_checked,
             "authorisation": body.authorisation if body.relation == "authorised" else None,
-            "officer_full_name": (" ".join(body.officer_full_name.split())
-                                  if body.officer_full_name else None),
+            "officer_full_name": _one_spaced(body.officer_full_name),
             "at": now.isoformat()}}
     return _delivered(item, emitter, now=now, actor=actor, agency=item.agency, reason=reason,
                       channel="counter", **fields)
@@ -189,7 +199,8 @@ def pick_up(item: Any, emitter: Emitter, *, tracking_number: str, now: datetime,
 
 def deliver_by_post(item: Any, emitter: Emitter, *, delivered_at: datetime, now: datetime,
                     recipient: str | None = None, actor: str = "auto",
-                    seal: Seal | None = None) -> ResultDelivered:
+                    seal: Seal | None = None,
+                    officer_full_name: str | None = None) -> ResultDelivered:
     _postal(item, "deliver")
     number = item.context.get("tracking_number")
     if number is None:
@@ -206,7 +217,8 @@ def deliver_by_post(item: Any, emitter: Emitter, *, delivered_at: datetime, now:
         # record prints (motcua_delivery.record), as the desk's counter hand-over keeps it.
         item.context = {**item.context, HANDED_OVER: {
             "received_by": received_by.model_dump(mode="json"), "relation": "addressee",
-            "identity_checked": None, "authorisation": None, "officer_full_name": None,
+            "identity_checked": None, "authorisation": None,
+            "officer_full_name": _one_spaced(officer_full_name),
             "at": delivered_at.isoformat()}}
     return _delivered(item, emitter, now=now, actor=actor,
                       agency=item.context["competent_agency"], channel="postal",

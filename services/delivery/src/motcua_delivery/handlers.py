@@ -119,7 +119,8 @@ class Delivery:
             decisions.deliver_by_post(item, emitter, delivered_at=body.delivered_at,
                                       recipient=body.recipient, now=context.now,
                                       actor=context.officer.actor,
-                                      seal=sealer(context.repository, item))
+                                      seal=sealer(context.repository, item),
+                                      officer_full_name=body.officer_full_name)
 
         desk, post = frozenset({DOSSIER}), frozenset({POSTAL})
         return {

@@ -138,6 +138,9 @@ class Dossiers:
         for dossier in self._loaded.values():
             if dossier.changed and not dossier.new:
                 changed.setdefault(tuple(sorted(dossier.changed)), []).append(dossier)
+        # Only the columns the batch changed: the rows were read without a lock, and the
+        # deadline watch may have marked one overdue (overdue_at) since; a whole row written
+        # back would put back the null read (tests/intake/test_overdue_interleaving.py).
         for columns, group in changed.items():  # one statement per set of columns changed
             await self._write(rows.updating(_DOSSIERS, columns), group, ("id", *columns))
         for dossier in self._loaded.values():
