@@ -57,28 +57,32 @@ class GaugeWatch:
     def __init__(self, engine: AsyncEngine, service: str, outbox: Table | None,
                  open_work: OpenWork | None) -> None:
         self._engine, self._service = engine, service
-        self._outbox, self._open_work = outbox, open_work
         self._open = _LabelledGauge(metrics.OPEN_WORK, service)
         self._overdue = _LabelledGauge(metrics.OVERDUE_WORK, service)
+        # The statements, built once (the times in them are Postgres's now(), evaluated at each
+        # execution): building them at every refresh was CPU spent in every service for the
+        # same query (issue 15).
+        self._backlog: Select | None = None
+        self._parked: Select | None = None
+        if outbox is not None:
+            self._backlog = (select(func.count(), func.extract(
+                "epoch", func.now() - func.min(outbox.c.created_at)))
+                .where(outbox.c.sent_at.is_(None), outbox.c.parked_at.is_(None)))
+            self._parked = select(func.count()).where(
+                outbox.c.parked_at.is_not(None), outbox.c.sent_at.is_(None),
+                outbox.c.park_reason.not_like(f"{DROPPED}%"))
+        self._open_work_query = open_work() if open_work is not None else None
 
     async def refresh(self) -> None:
         async with self._engine.connect() as connection:
-            if self._outbox is not None:
-                outbox = self._outbox
-                backlog, oldest = (await connection.execute(
-                    select(func.count(), func.extract(
-                        "epoch", func.now() - func.min(outbox.c.created_at)))
-                    .where(outbox.c.sent_at.is_(None), outbox.c.parked_at.is_(None)))).one()
+            if self._backlog is not None and self._parked is not None:
+                backlog, oldest = (await connection.execute(self._backlog)).one()
                 metrics.OUTBOX_BACKLOG.labels(self._service).set(backlog)
-                parked = (await connection.execute(
-                    select(func.count()).where(outbox.c.parked_at.is_not(None),
-                                               outbox.c.sent_at.is_(None),
-                                               outbox.c.park_reason.not_like(f"{DROPPED}%"))
-                )).scalar_one()
+                parked = (await connection.execute(self._parked)).scalar_one()
                 metrics.OUTBOX_PARKED_ROWS.labels(self._service).set(parked)
                 metrics.OUTBOX_OLDEST.labels(self._service).set(float(oldest or 0))
-            if self._open_work is not None:
-                rows = (await connection.execute(self._open_work())).all()
+            if self._open_work_query is not None:
+                rows = (await connection.execute(self._open_work_query)).all()
                 self._open.replace({(agency, state): n for agency, state, n, _ in rows})
                 self._overdue.replace({(agency, state): late for agency, state, _, late in rows})
 
