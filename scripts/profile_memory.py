@@ -10,6 +10,10 @@ the places whose traced memory grew most between the first and the last sample.
     python scripts/profile_memory.py operations --dossiers 3000 [--every 500] [--batch 100]
     python scripts/profile_memory.py intake|appraisal|approval|signing|delivery ...
     python scripts/profile_memory.py operations --dossiers 3000 --no-trace   # RSS only
+    python scripts/profile_memory.py forms --dossiers 20000 --every 2000 --no-trace
+
+`forms` draws form 01 (intake's receipt) for N distinct dossiers (motcua_documents.bench's
+samples), without Postgres: the documents' own caches (paragraphs, QR code rows).
 
 The log is generated before the first sample and kept out of the figures (its records are
 frozen out of the collector's passes, and tracemalloc starts after it). tracemalloc slows the
@@ -48,7 +52,7 @@ from motcua_runtime.keys import DEV_PASSPHRASE, REGISTRY_FILE, KeyRegistry, sign
 from motcua_runtime.trust import Verifier
 
 TOPIC = "memory.dossier.events"
-SERVICES = ("intake", "operations", "appraisal", "approval", "signing", "delivery")
+SERVICES = ("forms", "intake", "operations", "appraisal", "approval", "signing", "delivery")
 KEYS = Path(tempfile.mkdtemp(prefix="memory-keys-"))
 
 
@@ -66,7 +70,7 @@ def records(dossiers: int) -> list[ConsumerRecord]:
     return out
 
 
-def stage_of(service: str, scratch: Path):  # noqa: ANN201 (a Stage, its settings class, extra)
+def stage_of(service: str, scratch: Path, database_url: str):  # noqa: ANN201 (a Stage, its settings class, extra)
     """The service's stage as its composition root wires it, with a fixed working calendar."""
     from motcua_cli.keys import privacy_master_key_env
 
@@ -100,14 +104,15 @@ def stage_of(service: str, scratch: Path):  # noqa: ANN201 (a Stage, its setting
         from motcua_delivery.settings import DeliverySettings
 
         return delivery_stage(Delivery(catalogue)), DeliverySettings, signer, extra
-    from motcua_cli.pki import ensure_dev_pki
+    from motcua_cli.pki import ensure_dev_pki, passphrase
     from motcua_signing.app import build_issuer
     from motcua_signing.handlers import Signing, signing_stage
     from motcua_signing.settings import SigningSettings
 
     ensure_dev_pki(scratch / "pki")
-    extra = {"pki_dir": scratch / "pki"}
-    issuer = build_issuer(SigningSettings(pki_dir=scratch / "pki"), catalogue)
+    extra = {"pki_dir": scratch / "pki", "MOTCUA_PKI_PASSPHRASE": passphrase()}
+    issuer = build_issuer(SigningSettings(DATABASE_URL=database_url, pki_dir=scratch / "pki",
+                                          MOTCUA_PKI_PASSPHRASE=passphrase()), catalogue)
     return signing_stage(Signing(catalogue, calendar, issuer)), SigningSettings, signer, extra
 
 
@@ -124,6 +129,22 @@ def slope_per_thousand(points: list[tuple[int, float]]) -> float:
     return 1000 * sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
 
 
+def forms(dossiers: int, every: int) -> None:
+    from motcua_documents import forms as drawn
+    from motcua_documents.bench import sample
+
+    _, draw = drawn.FORMS["01"]
+    samples: list[tuple[int, float]] = []
+    for n in range(dossiers):
+        draw(sample("01", n))
+        if (n + 1) % every == 0:
+            gc.collect()
+            samples.append((n + 1, rss_mb()))
+            print(f"{n + 1:>9} forms 01 {samples[-1][1]:>8.1f} MB RSS", flush=True)
+    print(f"forms: RSS per 1,000 forms after the first sample "
+          f"{slope_per_thousand(samples[1:]):+.2f} MB")
+
+
 async def main(service: str, dossiers: int, every: int, batch: int, trace: bool,
                top: int) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="memory-pg-"))
@@ -133,7 +154,7 @@ async def main(service: str, dossiers: int, every: int, batch: int, trace: bool,
         database_url = await create_database(server, "memory")
         await asyncio.to_thread(migrate_all, database_url)
         log = records(dossiers)
-        stage, settings_class, signer, extra = stage_of(service, scratch)
+        stage, settings_class, signer, extra = stage_of(service, scratch, database_url)
         settings = settings_class(DATABASE_URL=database_url, DOSSIER_TOPIC=TOPIC,
                                   metrics_port=0, **extra)
         engine = create_engine(database_url)
@@ -182,7 +203,10 @@ async def main(service: str, dossiers: int, every: int, batch: int, trace: bool,
               f"{rss_slope:+.2f} MB, traced {traced_slope:+.2f} MB; RSS at {at:,} dossiers "
               f"projected {projected:.0f} MB")
         if trace and first is not None:
-            last = tracemalloc.take_snapshot()
+            # The script's own set of the dossiers seen is not the consumer's.
+            mine = (tracemalloc.Filter(False, __file__),)
+            last = tracemalloc.take_snapshot().filter_traces(mine)
+            first = first.filter_traces(mine)
             print(f"top {top} growths of traced memory, first sample to last:")
             for stat in last.compare_to(first, "traceback")[:top]:
                 frames = [f"{frame.filename.split('/src/')[-1]}:{frame.lineno}"
@@ -212,5 +236,8 @@ if __name__ == "__main__":
     arguments = parser.parse_args()
     if arguments.every <= 0 or arguments.dossiers < 2 * arguments.every:
         sys.exit("--every must be positive and --dossiers at least twice --every")
+    if arguments.service == "forms":
+        forms(arguments.dossiers, arguments.every)
+        sys.exit()
     asyncio.run(main(arguments.service, arguments.dossiers, arguments.every, arguments.batch,
                      arguments.trace, arguments.top))
