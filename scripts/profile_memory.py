@@ -8,9 +8,15 @@ first, which is the warm-up: imports, caches of constant things, the pool's conn
 the places whose traced memory grew most between the first and the last sample.
 
     python scripts/profile_memory.py operations --dossiers 3000 [--every 500] [--batch 100]
-    python scripts/profile_memory.py intake|appraisal|approval|signing|delivery ...
+    python scripts/profile_memory.py intake|delivery ...
     python scripts/profile_memory.py operations --dossiers 3000 --no-trace   # RSS only
     python scripts/profile_memory.py forms --dossiers 20000 --every 2000 --no-trace
+
+Appraisal, approval and signing are not offered: the generated log's answers (fees paid, a
+consultation's answer, approval's return) answer the generator's requests, not the stage's own,
+so the stage rightly dead-letters them and parks the dossier, and signing opens the applicant's
+name with a data key that intake's key store would hold. They are measured on the stack
+(docs/performance.md, "Memory").
 
 `forms` draws form 01 (intake's receipt) for N distinct dossiers (motcua_documents.bench's
 samples), without Postgres: the documents' own caches (paragraphs, QR code rows).
@@ -33,7 +39,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from pathlib import Path
 
 import psutil
@@ -52,7 +57,7 @@ from motcua_runtime.keys import DEV_PASSPHRASE, REGISTRY_FILE, KeyRegistry, sign
 from motcua_runtime.trust import Verifier
 
 TOPIC = "memory.dossier.events"
-SERVICES = ("forms", "intake", "operations", "appraisal", "approval", "signing", "delivery")
+SERVICES = ("forms", "intake", "operations", "delivery")
 KEYS = Path(tempfile.mkdtemp(prefix="memory-keys-"))
 
 
@@ -70,50 +75,30 @@ def records(dossiers: int) -> list[ConsumerRecord]:
     return out
 
 
-def stage_of(service: str, scratch: Path, database_url: str):  # noqa: ANN201 (a Stage, its settings class, extra)
+def stage_of(service: str):  # noqa: ANN201 (a Stage, its settings class, its signer)
     """The service's stage as its composition root wires it, with a fixed working calendar."""
     from motcua_cli.keys import privacy_master_key_env
 
     os.environ.update({"MOTCUA_ENV": "development", **privacy_master_key_env()})  # published key
     catalogue, calendar = default_catalogue(), WorkingCalendar()
-    extra: dict[str, object] = {}
     if service == "operations":
         from motcua_operations.app import no_signing_key
         from motcua_operations.handlers import operations_stage
         from motcua_operations.settings import OperationsSettings
 
-        return operations_stage(), OperationsSettings, no_signing_key(), extra
+        return operations_stage(), OperationsSettings, no_signing_key()
     signer = signer_for(KEYS, service, None, passphrase=DEV_PASSPHRASE)
     if service == "intake":
         from motcua_intake.handlers import Intake, intake_stage
         from motcua_intake.settings import IntakeSettings
 
-        return intake_stage(Intake(catalogue, calendar)), IntakeSettings, signer, extra
-    if service == "appraisal":
-        from motcua_appraisal.handlers import Appraisal, appraisal_stage
-        from motcua_appraisal.settings import AppraisalSettings
-
-        return appraisal_stage(Appraisal(catalogue, calendar)), AppraisalSettings, signer, extra
-    if service == "approval":
-        from motcua_approval.handlers import Approval, approval_stage
-        from motcua_approval.settings import ApprovalSettings
-
-        return approval_stage(Approval(catalogue, calendar)), ApprovalSettings, signer, extra
+        return intake_stage(Intake(catalogue, calendar)), IntakeSettings, signer
     if service == "delivery":
         from motcua_delivery.handlers import Delivery, delivery_stage
         from motcua_delivery.settings import DeliverySettings
 
-        return delivery_stage(Delivery(catalogue)), DeliverySettings, signer, extra
-    from motcua_cli.pki import ensure_dev_pki, passphrase
-    from motcua_signing.app import build_issuer
-    from motcua_signing.handlers import Signing, signing_stage
-    from motcua_signing.settings import SigningSettings
-
-    ensure_dev_pki(scratch / "pki")
-    extra = {"pki_dir": scratch / "pki", "MOTCUA_PKI_PASSPHRASE": passphrase()}
-    issuer = build_issuer(SigningSettings(DATABASE_URL=database_url, pki_dir=scratch / "pki",
-                                          MOTCUA_PKI_PASSPHRASE=passphrase()), catalogue)
-    return signing_stage(Signing(catalogue, calendar, issuer)), SigningSettings, signer, extra
+        return delivery_stage(Delivery(catalogue)), DeliverySettings, signer
+    raise ValueError(f"no consumer {service!r} here")
 
 
 def rss_mb() -> float:
@@ -154,9 +139,9 @@ async def main(service: str, dossiers: int, every: int, batch: int, trace: bool,
         database_url = await create_database(server, "memory")
         await asyncio.to_thread(migrate_all, database_url)
         log = records(dossiers)
-        stage, settings_class, signer, extra = stage_of(service, scratch, database_url)
+        stage, settings_class, signer = stage_of(service)
         settings = settings_class(DATABASE_URL=database_url, DOSSIER_TOPIC=TOPIC,
-                                  metrics_port=0, **extra)
+                                  metrics_port=0)
         engine = create_engine(database_url)
         verifier = Verifier(KeyRegistry.load(KEYS / REGISTRY_FILE))
         processor = BatchProcessor(stage, engine, settings, relay=_NoRelay(), signer=signer,
@@ -167,7 +152,7 @@ async def main(service: str, dossiers: int, every: int, batch: int, trace: bool,
         gc.freeze()  # the generated log is the script's, not the consumer's
         if trace:
             tracemalloc.start(8)
-        seen: set[uuid.UUID] = set()
+        seen: set[bytes] = set()  # the headers' own bytes: no object of the script's per dossier
         samples: list[tuple[int, float, float]] = []  # dossiers, RSS MB, traced MB
         first = None
         next_sample = every
@@ -180,7 +165,7 @@ async def main(service: str, dossiers: int, every: int, batch: int, trace: bool,
             for record in chunk:
                 for name, value in record.headers:
                     if name == Headers.DOSSIER_ID:
-                        seen.add(uuid.UUID(value.decode()))
+                        seen.add(value)
                         break
             if len(seen) >= next_sample or start + batch >= len(log):
                 if defer:
