@@ -16,26 +16,25 @@ import io
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
-import segno
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph
-
 from motcua_catalogue.working_time import VIETNAM
 
+if TYPE_CHECKING:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen.canvas import Canvas
+
+# reportlab and segno are imported by the helpers that draw with them, not here: every service
+# that needs only the geometry, the media type or the lookup link (approval's default decision,
+# delivery, the workspace) would otherwise hold reportlab's modules for ever, about 20 MB of
+# RSS per process (docs/performance.md, "Memory").
 MEDIA_TYPE = "application/pdf"
-PAGE_WIDTH, PAGE_HEIGHT = A4
+PAGE_WIDTH, PAGE_HEIGHT = 595.2755905511812, 841.8897637795277  # reportlab's A4: 210 x 297 mm
 MARGIN = 56
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
-CENTRED: dict[str, Any] = {"alignment": TA_CENTER}
+CENTRED: dict[str, Any] = {"alignment": 1}  # reportlab.lib.enums.TA_CENTER
 
 
 @cache
@@ -49,6 +48,9 @@ def font_path(weight: str = "Regular") -> Path:
 def register_fonts() -> None:
     """The fonts as "VN", "VN-Bold" and "VN-Italic". Once per process: parsing the TrueType
     files is the slow part; subsets are per document."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     for name, weight in (("VN", "Regular"), ("VN-Bold", "Bold"), ("VN-Italic", "Italic")):
         pdfmetrics.registerFont(TTFont(name, str(font_path(weight))))
 
@@ -59,6 +61,8 @@ def lookup_url(public_base_url: str, dossier_code: str) -> str:
 
 
 def style(name: str, font: str = "VN", size: float = 11, **extra: Any) -> ParagraphStyle:
+    from reportlab.lib.styles import ParagraphStyle
+
     return ParagraphStyle(name, fontName=font, fontSize=size, leading=size * 1.35, **extra)
 
 
@@ -71,6 +75,8 @@ def paragraph(canvas: Canvas, text: str, paragraph_style: ParagraphStyle, x: flo
               width: float) -> float:
     """Draw wrapped text (reportlab paragraph markup: escape what is not markup) with its top at
     `top`; return the y below it."""
+    from reportlab.platypus import Paragraph
+
     drawn = Paragraph(text, paragraph_style)
     _, height = drawn.wrapOn(canvas, width, PAGE_HEIGHT)
     drawn.drawOn(canvas, x, top - height)
@@ -80,8 +86,10 @@ def paragraph(canvas: Canvas, text: str, paragraph_style: ParagraphStyle, x: flo
 def new_canvas(buffer: io.BytesIO, *, title: str, author: str, subject: str) -> Canvas:
     """An A4 canvas with the fonts registered and the document's metadata. `invariant`: the
     same facts give the same bytes (no creation time, no random id)."""
+    from reportlab.pdfgen.canvas import Canvas
+
     register_fonts()
-    canvas = Canvas(buffer, pagesize=A4, invariant=True)
+    canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=True)
     canvas.setTitle(title)
     canvas.setAuthor(author)
     canvas.setSubject(subject)
@@ -111,6 +119,8 @@ def draw_header(canvas: Canvas, *, issuer: str, number: str, dated: datetime,
 
 def draw_qr(canvas: Canvas, data: str, x: float, y: float, *, size: float) -> None:
     """The QR code as filled rectangles, one per run of dark modules in a row."""
+    import segno
+
     matrix = segno.make_qr(data, error="m").matrix
     module = size / len(matrix)
     path = canvas.beginPath()
