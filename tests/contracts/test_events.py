@@ -16,6 +16,7 @@ from motcua_contracts import (
     UnsupportedEvent,
     event_hash,
     new_event,
+    parse_document,
     parse_event,
     uuid7,
 )
@@ -192,6 +193,32 @@ def test_a_newer_schema_version_is_refused_with_a_readable_reason():
 
     assert str(caught.value) == ("DossierAppraised schema_version 4 is newer than 3, "
                                  "the newest this service understands")
+
+
+# What a field of a body may be replaced by, each one JSON a reader may receive.
+ODD_VALUES = [True, "5", 5, 1.5, None, [], {}, "2026-04-29", "not a time", [1], {"a": 1}]
+
+
+def _verdict(parse, body):  # noqa: ANN001, ANN202
+    try:
+        return parse(body)
+    except UnsupportedEvent as error:
+        return f"refused: {error}"
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
+def test_a_parsed_document_is_judged_as_its_bytes_are(event_type: str):
+    """A consumer validates the dict it verified (parse_document), not the bytes a second time:
+    every alteration of every field of every type is accepted or refused the same way, with
+    the same reason, as parse_event of the bytes would."""
+    document = raw(make(event_type))
+    altered = [document] + [{**document, name: odd} for name in document for odd in ODD_VALUES]
+    altered += [{**document, name: {**value, inner: odd}}
+                for name, value in document.items() if isinstance(value, dict)
+                for inner in value for odd in ODD_VALUES]
+    for body in altered:
+        assert _verdict(parse_document, json.loads(json.dumps(body))) == \
+            _verdict(parse_event, json.dumps(body).encode()), body
 
 
 def test_invalid_json_is_an_unsupported_event():

@@ -43,7 +43,7 @@ def test_the_arrays_are_one_per_column_json_as_text_and_none_as_null():
     parameters = arrays(TABLE, ("id", "facts", "status_code"), rows)
 
     assert parameters == {"p0": [rows[0].id, rows[1].id],
-                          "p1": ['{"due_at": "2026-03-02"}', None], "p2": [3, 4]}
+                          "p1": ['{"due_at":"2026-03-02"}', None], "p2": [3, 4]}
 
 
 def test_the_statements_cast_each_array_and_json_back():

@@ -29,6 +29,7 @@ from motcua_contracts.topic import (
     Headers,
     UnsupportedEvent,
     headers_for,
+    parse_document,
     parse_event,
 )
 
@@ -54,6 +55,7 @@ __all__ = [
     "headers_for",
     "new_event",
     "seal",
+    "parse_document",
     "parse_event",
     "uuid7",
 ]

@@ -3,7 +3,7 @@ consumer skip what it does not handle before parsing a body, and the one way to 
 
 from __future__ import annotations
 
-from typing import Annotated, Union, get_args
+from typing import Annotated, Any, Union, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -136,9 +136,38 @@ def parse_event(body: bytes) -> Event:
     try:
         event = EVENT_ADAPTER.validate_json(body)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise UnsupportedEvent(f"invalid event: {where}: {first['msg']}") from None
+        raise _invalid(error) from None
+    return _supported(event)
+
+
+def parse_document(document: dict[str, Any]) -> Event:
+    """`parse_event` of a body its reader has parsed already (orjson's dict of it, what a
+    consumer verifies): the same checks, without parsing the JSON a second time. The dict of
+    plain JSON values validates as its text does (strings for times and ids, numbers, lists)
+    and in two thirds of the time of `validate_json` of the bytes (issue 15)."""
+    try:
+        event = EVENT_ADAPTER.validate_python(document)
+    except ValidationError as error:
+        raise _invalid(error, _JSON_WORDING) from None
+    return _supported(event)
+
+
+# The reasons pydantic gives in Python terms where the JSON's are clearer ("a valid dictionary or
+# instance of Producer"), worded as validate_json words them: a dead letter reads the same
+# whichever way its record was validated.
+_JSON_WORDING = {"model_type": "Input should be an object",
+                 "dict_type": "Input should be an object",
+                 "list_type": "Input should be a valid array"}
+
+
+def _invalid(error: ValidationError, wording: dict[str, str] | None = None) -> UnsupportedEvent:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    message = (wording or {}).get(first["type"], first["msg"])
+    return UnsupportedEvent(f"invalid event: {where}: {message}")
+
+
+def _supported(event: Event) -> Event:
     newest = SCHEMA_VERSIONS[event.type]
     if event.schema_version > newest:
         raise UnsupportedEvent(

@@ -537,7 +537,9 @@ def _asked(reads: list[tuple[ConsumerRecord, Event | str | None]],
     own hash and its cause's, as its headers say and, for a record read in full, as its body
     says (a record written before the chain headers, a root followed in full, is read then)."""
     for (record, read), record_headers in zip(reads, headers, strict=True):
-        if isinstance(read, Event):
+        # Not isinstance(read, Event): on a pydantic class that is ABCMeta's, a tenth of what a
+        # skipped record (None) costs (issue 15). A read is an Event, a reason (str) or None.
+        if read is not None and not isinstance(read, str):
             yield read.dossier_id, read.hash
             yield read.dossier_id, read.causation_hash
         dossier_id = _dossier_of(record_headers)

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from aiokafka.structs import ConsumerRecord
 
-from motcua_contracts import Event, Headers, UnsupportedEvent, parse_event
+from motcua_contracts import Event, Headers, UnsupportedEvent, parse_document
 from motcua_runtime.kafka import max_message_bytes
 from motcua_runtime.trust import Verifier
 
@@ -136,7 +136,8 @@ def _read(record: ConsumerRecord, headers: RecordHeaders, verifier: Verifier,
     if missing:
         return f"missing header(s): {', '.join(missing)}"
     try:
-        event = parse_event(value)
+        # The document just parsed, not the bytes again: what is validated is what is verified.
+        event = parse_document(document)
     except UnsupportedEvent as error:  # not a valid event, or a newer schema_version
         return str(error)
     for name, field in _ENVELOPE_HEADERS.items():
