@@ -1,5 +1,6 @@
 """The dossier topic: its name, the union of every event on it, the Kafka headers that let a
-consumer skip what it does not handle before parsing a body, and the one way to parse a message."""
+consumer skip what it does not handle before parsing a body, and the way to parse a message (its
+bytes, or the document a reader parsed already to verify it)."""
 
 from __future__ import annotations
 
