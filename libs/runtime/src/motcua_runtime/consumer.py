@@ -62,9 +62,10 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry.trace import Span, use_span
-from sqlalchemy import Select, Table, Uuid, any_, bindparam, false, func, select, true, union_all
+from sqlalchemy import Uuid, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 
 from motcua_contracts import EVENT_TYPES, Event, Headers, Producer
 from motcua_runtime import metrics
@@ -314,6 +315,23 @@ class BatchProcessor:
         if causation_hash is not None:
             book.follow(dossier_id, event_hash, causation_hash)
 
+    async def held_dossiers(self, session: AsyncSession,
+                            dossier_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        """The dossiers among these whose events wait behind a parked one. FOR SHARE: an
+        operator's release of one of them (dead_letter_desk) commits before or after this batch,
+        never in between, so no event is left waiting behind a head that was just resolved."""
+        table = self.stage.dead_letters
+        if table is None or not dossier_ids:
+            return set()
+        # The ids as one array (any_), not an IN list: one statement to compile whatever their
+        # number.
+        rows = await session.scalars(
+            select(table.c.dossier_id)
+            .where(table.c.dossier_id == any_(bindparam("dossier_ids", type_=ARRAY(Uuid))),
+                   table.c.state.in_((PARKED, WAITING)))
+            .with_for_update(read=True), {"dossier_ids": list(dossier_ids)})
+        return set(rows.all())
+
     async def _apply(self, batch: tuple[ConsumerRecord, ...],
                      rejected: dict[uuid.UUID, DeadLetter], may_defer: bool) -> bool:
         started, started_at = time.perf_counter(), spans.now()
@@ -368,19 +386,14 @@ class BatchProcessor:
                 if chain_book is not None and chains is not None:
                     await chain_book.save(session, chains)
                 return True  # commits what the chains learned
-            # The inbox's claim, the chain's new links and the held dossiers among the batch's
-            # (`_held`, for every event read: a redelivery's dossier is asked too) in one
-            # round trip (issue 15).
-            claimed: set[uuid.UUID] = set()
-            held: set[uuid.UUID] = set()
-            for is_held, some_id in (await session.execute(self._claim, {
-                    "message_ids": [*unique, *letters],
-                    "held_of": list({event.dossier_id for _, event in unique.values()}),
-                    **(chain_book.learned() if chain_book is not None else {})})).all():
-                (held if is_held else claimed).add(some_id)
+            # The inbox's claim and the chain's new links in one round trip (issue 15).
+            claimed = set((await session.scalars(self._claim, {
+                "message_ids": [*unique, *letters],
+                **(chain_book.learned() if chain_book is not None else {})})).all())
             metrics.REDELIVERIES_SUPPRESSED.labels(self.stage.name).inc(len(unique) + len(letters) - len(claimed))  # noqa: E501
             todo = [pair for event_id, pair in unique.items() if event_id in claimed]
             fresh_dead = [letter for i, letter in letters.items() if i in claimed]
+            held = await self.held_dossiers(session, {event.dossier_id for _, event in todo})
             repository = self.stage.open_repository(session)
             await repository.preload([event for _, event in todo
                                       if event.dossier_id not in held])
@@ -493,37 +506,18 @@ class BatchProcessor:
         }
 
 
-def _claiming(stage: Stage) -> Any:
+def _claiming(stage: Stage) -> ReturningInsert[Any]:
     """A batch's claim of its message ids in the inbox (those already there are redeliveries:
     not returned), the ids as one array; with a chain table, what the batch learned of the
-    chains stored by the same statement (a CTE: one round trip, built and compiled once); with
-    a dead-letter table, the same statement also returns which of the batch's dossiers are held
-    (`_held`). Its rows: (held, id), an inbox id when `held` is false, a held dossier's when
-    true."""
+    chains stored by the same statement (a CTE: one round trip, built and compiled once)."""
     inbox = stage.inbox
     claim = (insert(inbox)
              .from_select(["message_id"],
                           select(func.unnest(bindparam("message_ids", type_=ARRAY(Uuid)))))
              .on_conflict_do_nothing().returning(inbox.c.message_id))
-    if stage.chain_links is not None:
-        claim = claim.add_cte(saving(stage.chain_links).cte("chain_links_learned"))
-    if stage.dead_letters is None:
-        return select(false().label("held"), claim.cte("claimed").c.message_id.label("id"))
-    claimed = claim.cte("claimed")
-    held = _held(stage.dead_letters).cte("held")
-    return union_all(select(false().label("held"), claimed.c.message_id.label("id")),
-                     select(true(), held.c.dossier_id))
-
-
-def _held(dead_letters: Table) -> Select[Any]:
-    """The dossiers among `held_of` whose events wait behind a parked one. FOR SHARE: an
-    operator's release of one of them (dead_letter_desk) commits before or after this batch,
-    never in between, so no event is left waiting behind a head that was just resolved. The
-    ids as one array (any_), not an IN list: one statement to compile whatever their number."""
-    return (select(dead_letters.c.dossier_id)
-            .where(dead_letters.c.dossier_id == any_(bindparam("held_of", type_=ARRAY(Uuid))),
-                   dead_letters.c.state.in_((PARKED, WAITING)))
-            .with_for_update(read=True))
+    if stage.chain_links is None:
+        return claim
+    return claim.add_cte(saving(stage.chain_links).cte("chain_links_learned"))
 
 
 def _dossier_of(headers: RecordHeaders) -> uuid.UUID | None:
