@@ -66,8 +66,10 @@ async def logged_in_roles(database_url: str) -> set[str]:
     admin = await asyncpg.connect(user=url.username, database=url.database,
                                   host=url.query.get("host") or url.host, port=url.port)
     try:
+        # Client connections only: an autovacuum worker on this database has no user (None).
         rows = await admin.fetch("SELECT DISTINCT usename FROM pg_stat_activity "
-                                 "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                                 "AND backend_type = 'client backend'")
     finally:
         await admin.close()
     return {row[0] for row in rows}

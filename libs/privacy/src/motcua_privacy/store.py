@@ -22,10 +22,13 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    any_,
+    bindparam,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from motcua_contracts.sealed import Sealed
@@ -124,6 +127,13 @@ async def create_key(db: Db, master_key: bytes | None, dossier_id: uuid.UUID,
     return data_key
 
 
+# The ids as one array (`= ANY`), not an IN list of as many parameters: one statement, compiled
+# and prepared once whatever the number of a batch's dossiers (issue 15).
+_LOAD_KEYS = (
+    select(DOSSIER_KEYS.c.dossier_id, DOSSIER_KEYS.c.wrapped_key, DOSSIER_KEYS.c.erased_at)
+    .where(DOSSIER_KEYS.c.dossier_id == any_(bindparam("dossier_ids", type_=ARRAY(Uuid)))))
+
+
 async def load_keys(db: Db, master_key: bytes | None,
                     dossier_ids: Iterable[uuid.UUID]) -> Keyring:
     """The keys of these dossiers that the store has (erased ones as erased); `master_key`
@@ -134,9 +144,7 @@ async def load_keys(db: Db, master_key: bytes | None,
     ring = Keyring()
     if not ids:
         return ring
-    rows = await db.execute(select(DOSSIER_KEYS.c.dossier_id, DOSSIER_KEYS.c.wrapped_key,
-                                   DOSSIER_KEYS.c.erased_at)
-                            .where(DOSSIER_KEYS.c.dossier_id.in_(ids)))
+    rows = await db.execute(_LOAD_KEYS, {"dossier_ids": ids})
     for dossier_id, wrapped, erased_at in rows:
         if wrapped is None:
             ring.erased[dossier_id] = erased_at

@@ -74,7 +74,7 @@ from motcua_runtime.chains import ROOT_TYPES, ChainBook, saving
 from motcua_runtime.db import DEAD, PARKED, WAITING
 from motcua_runtime.kafka import fetch_limits, group_timing, max_message_bytes
 from motcua_runtime.keys import KeyRegistry, Signer, signer_from_settings
-from motcua_runtime.outbox import OutboxRelay, OutgoingMessage
+from motcua_runtime.outbox import OutboxRelay, OutgoingMessage, outbox_arrays, outbox_insert
 from motcua_runtime.records import (
     _UNPARSED,
     RecordHeaders,
@@ -418,7 +418,7 @@ class BatchProcessor:
             to_dlq = fresh_dead + [letter for letter, state in held_back if state == PARKED]
             messages = emitter.messages + [self.dead_letter_message(d) for d in to_dlq]
             if messages:
-                await session.execute(insert(self.stage.outbox), [m.as_row() for m in messages])
+                await session.execute(outbox_insert(self.stage.outbox), outbox_arrays(messages))
             # In the batch's order: a dossier's waiting rows are released in id order.
             position = {id(record): i for i, record in enumerate(records)}
             rows = [self.dead_letter_row(d, state) for d, state in sorted(

@@ -3,6 +3,9 @@ inbox, and the dead letters it holds back."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -16,11 +19,13 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    event,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # libpq's TLS parameters that asyncpg reads only from a DSN. SQLAlchemy never hands asyncpg a DSN
@@ -47,9 +52,47 @@ def engine_url(url: str | URL) -> URL:
     return url.set(query=query)
 
 
+# A pooled connection idle for longer than this is pinged before it is used (ping_after_idle).
+IDLE_PING_SECONDS = 5.0
+
+
 def create_engine(url: str | URL, *, pool_size: int = 5) -> AsyncEngine:
-    return create_async_engine(engine_url(url), pool_size=pool_size, max_overflow=5,
-                               pool_pre_ping=True)
+    engine = create_async_engine(engine_url(url), pool_size=pool_size, max_overflow=5)
+    ping_after_idle(engine, IDLE_PING_SECONDS)
+    return engine
+
+
+def ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection at checkout only when it has been idle for `idle_seconds`.
+
+    Why not `pool_pre_ping`: it pings at every checkout, and asyncpg's ping is three round trips
+    (BEGIN, an empty query, ROLLBACK), which a busy stage paid on every batch (issue 15). A
+    connection in steady use does not need it: if Postgres restarted or killed it meanwhile, the
+    first statement fails as a disconnect, SQLAlchemy invalidates that connection and every
+    pooled one older than the failure, and the caller's retry (a consumer retries the whole
+    batch, whose transaction was rolled back) takes a fresh one. A connection that sat idle, the
+    likely one to have outlived a restart or an idle timeout, is still pinged, so a quiet
+    service's first request after a restart does not fail: a dead one is replaced at checkout
+    (the pool retries with a new connection on DisconnectionError)."""
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        checked_in_at = record.info.get(_CHECKED_IN_AT)
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
+            return  # new, or in steady use
+        try:
+            sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError(f"pooled connection idle for "
+                                     f"{time.monotonic() - checked_in_at:.0f}s is dead") from error
+
+
+_CHECKED_IN_AT = "motcua_checked_in_at"
 
 
 def outbox_table(metadata: MetaData) -> Table:

@@ -11,9 +11,11 @@ import asyncio
 import base64
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka import errors as kafka_errors
@@ -23,6 +25,7 @@ from sqlalchemy import (
     LargeBinary,
     Select,
     Table,
+    Text,
     bindparam,
     cast,
     false,
@@ -33,7 +36,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from motcua_contracts import Event, headers_for
@@ -65,6 +68,43 @@ class OutgoingMessage:
             "value": self.value,
             "headers": [[name, base64.b64encode(value).decode()] for name, value in self.headers],
         }
+
+
+def outbox_insert(outbox: Table) -> Any:
+    """The INSERT of any number of outbox rows as one statement: one array per column (topic,
+    key, value, headers as JSON text), unnested by Postgres. An executemany sends a Bind and an
+    Execute per row (a consumer's batch writes one to a few rows per dossier); this is one
+    execution whatever their number, built and prepared once per table. Its parameters:
+    `outbox_arrays(messages)`."""
+    statement = _OUTBOX_INSERTS.get(outbox)
+    if statement is None:
+        given = func.unnest(bindparam("topics", type_=ARRAY(Text)),
+                            bindparam("keys", type_=ARRAY(LargeBinary)),
+                            bindparam("values", type_=ARRAY(LargeBinary)),
+                            bindparam("headers", type_=ARRAY(Text)),
+                            ).table_valued("topic", "key", "value", "headers",
+                                           with_ordinality="position").render_derived()
+        # In the arrays' order: the ids it draws are the relay's sending order.
+        statement = _OUTBOX_INSERTS[outbox] = insert(outbox).from_select(
+            ["topic", "key", "value", "headers"],
+            select(given.c.topic, given.c.key, given.c.value, cast(given.c.headers, JSONB))
+            .order_by(given.c.position))
+    return statement
+
+
+_OUTBOX_INSERTS: dict[Table, Any] = {}
+
+
+def outbox_arrays(messages: Sequence[OutgoingMessage]) -> dict[str, list[Any]]:
+    """The parameters of `outbox_insert`: the same columns `OutgoingMessage.as_row` gives, in
+    the messages' order (the rows' ids, hence the relay's sending order, follow it)."""
+    return {
+        "topics": [m.topic for m in messages],
+        "keys": [m.key for m in messages],
+        "values": [m.value for m in messages],
+        "headers": [orjson.dumps([[name, base64.b64encode(value).decode()]
+                                  for name, value in m.headers]).decode() for m in messages],
+    }
 
 
 # The relay adds the publish span's `traceparent` (55 bytes) and may add `tracestate`: room for
