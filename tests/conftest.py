@@ -14,11 +14,11 @@ import pytest
 
 from motcua_cli.db_roles import require_passwords
 from motcua_cli.embedded import (
-    LISTEN_RANGE,
     PORT_RANGE_ENV,
     EmbeddedBroker,
     EmbeddedPostgres,
     free_port,
+    listen_range,
 )
 from motcua_privacy import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, generate_master_key
 from motcua_runtime.kafka import MIN_SESSION_TIMEOUT_MS, SESSION_TIMEOUT_ENV
@@ -43,10 +43,11 @@ os.environ.setdefault(SESSION_TIMEOUT_ENV, str(MIN_SESSION_TIMEOUT_MS))
 
 # Parallel workers (pytest-xdist: PYTEST_XDIST_WORKER gw0, gw1, ...; PYTEST_XDIST_WORKER_COUNT)
 # each listen on a part of the port range of their own, so two stacks never pick the same port;
-# the processes a worker starts inherit its part.
+# the processes a worker starts inherit its part. The range split is the run's own
+# (MOTCUA_PORT_RANGE, when several runs share the machine), else the default.
 if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     _index = int(os.environ["PYTEST_XDIST_WORKER"][2:])
-    _first, _last = LISTEN_RANGE
+    _first, _last = listen_range()
     _share = (_last - _first) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     os.environ[PORT_RANGE_ENV] = f"{_first + _index * _share}-{_first + (_index + 1) * _share - 1}"
 
