@@ -5,6 +5,7 @@ MOTCUA_TEST_KAFKA_BOOTSTRAP_SERVERS), and stopped at the end."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +14,11 @@ import pytest
 
 from motcua_cli.db_roles import require_passwords
 from motcua_cli.embedded import (
-    LISTEN_RANGE,
     PORT_RANGE_ENV,
     EmbeddedBroker,
     EmbeddedPostgres,
     free_port,
+    listen_range,
 )
 from motcua_privacy import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, generate_master_key
 from motcua_runtime.kafka import MIN_SESSION_TIMEOUT_MS, SESSION_TIMEOUT_ENV
@@ -25,6 +26,7 @@ from motcua_runtime.keys import DEV_PASSPHRASE, PASSPHRASE_ENV, PASSPHRASE_FILE_
 from tests.support import Infrastructure, create_test_keys
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+FILE_WEIGHTS = Path(__file__).resolve().parent / "file_weights.json"
 
 # The tests run on a catalogue of their own (the former sample, on the agencies of before the
 # 2025 reforms), so that they name its agencies and procedures whatever the province's shipped
@@ -41,12 +43,40 @@ os.environ.setdefault(SESSION_TIMEOUT_ENV, str(MIN_SESSION_TIMEOUT_MS))
 
 # Parallel workers (pytest-xdist: PYTEST_XDIST_WORKER gw0, gw1, ...; PYTEST_XDIST_WORKER_COUNT)
 # each listen on a part of the port range of their own, so two stacks never pick the same port;
-# the processes a worker starts inherit its part.
+# the processes a worker starts inherit its part. The range split is the run's own
+# (MOTCUA_PORT_RANGE, when several runs share the machine), else the default.
 if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     _index = int(os.environ["PYTEST_XDIST_WORKER"][2:])
-    _first, _last = LISTEN_RANGE
+    _first, _last = listen_range()
     _share = (_last - _first) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     os.environ[PORT_RANGE_ENV] = f"{_first + _index * _share}-{_first + (_index + 1) * _share - 1}"
+
+
+# The order the pytest-xdist workers get the files in (`--dist loadfile`: a file at a time, to
+# whichever worker is free). By default xdist hands out the files with the most tests first, so
+# the e2e files (one to three tests, but up to a minute each) came last, and the last of them
+# decided the run's tail: one worker ran a 45-second file while the other sat idle. The longest
+# files (tests/file_weights.json: seconds per file of a whole run, `python -m tests.file_weights`
+# writes it) go first instead, so what is left at the end is short and both workers end
+# together. A file not recorded yet comes after them, in the order collected.
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not FILE_WEIGHTS.is_file():
+        return  # one process runs every file anyway: the collected order
+    weights: dict[str, float] = json.loads(FILE_WEIGHTS.read_text())
+    first_seen: dict[str, int] = {}
+    for item in items:
+        first_seen.setdefault(item.nodeid.split("::")[0], len(first_seen))
+
+    def order(item: pytest.Item) -> tuple[float, int]:
+        path = item.nodeid.split("::")[0]
+        return -weights.get(path, 0.0), first_seen[path]
+
+    items.sort(key=order)  # stable: a file's tests keep their order and stay together
 
 
 @pytest.fixture(scope="session", autouse=True)

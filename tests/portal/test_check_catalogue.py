@@ -8,6 +8,7 @@ alone: an answer in a shape we do not read ends it, named."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -41,8 +42,17 @@ def check(database_url: str, data_dir, env: dict[str, str], *argv: str
         capture_output=True, text=True, timeout=120)
 
 
-async def test_the_differences_are_reported_and_the_status_says_so(infra, log_dir, tmp_path):
+@pytest.fixture(scope="module")
+async def shipped_database(infra) -> str:
+    """A database with no imported catalogue (the tests' shipped one in force, version 0), for
+    the checks that only read it: the CLI's check-catalogue writes nothing."""
     database_url, _ = await infra.isolated("portal-catalogue")
+    return database_url
+
+
+async def test_the_differences_are_reported_and_the_status_says_so(shipped_database, log_dir,
+                                                                   tmp_path):
+    database_url = shipped_database
     catalogue = default_catalogue()
     view, picked = with_differences(catalogue)
     with running_portal(log_dir / "test-portal.log",
@@ -68,8 +78,8 @@ async def test_the_differences_are_reported_and_the_status_says_so(infra, log_di
 
 
 async def test_the_same_catalogue_exits_0_and_a_portal_out_of_reach_is_a_message(
-        infra, log_dir, tmp_path):
-    database_url, _ = await infra.isolated("portal-catalogue-same")
+        shipped_database, log_dir, tmp_path):
+    database_url = shipped_database
     view = portal_view(default_catalogue())
     with running_portal(log_dir / "test-portal.log",
                         catalogue=write(view, tmp_path / "portal.json")) as portal:
@@ -82,19 +92,21 @@ async def test_the_same_catalogue_exits_0_and_a_portal_out_of_reach_is_a_message
         logins = [call for call in await portal.received() if call["kind"] == "login"]
         assert logins[-1]["error_code"] == "-1" and logins[-2]["error_code"] == "0"  # once
         env = portal.env()
-    # The same settings once the portal is gone: nothing listens on its port.
-    gone = check(database_url, tmp_path, env)
+    # Three runs that end in a message, each its own process, side by side (none depends on
+    # another; the CLI's start is most of each): the same settings once the portal is gone
+    # (nothing listens on its port), settings missing, a password file that is not there.
+    without_password = {key: value for key, value in env.items() if key != "PORTAL_PASSWORD"}
+    gone, unset, no_file = await asyncio.gather(*(
+        asyncio.to_thread(check, database_url, tmp_path, settings) for settings in (
+            env, {"PORTAL_URL": f"http://127.0.0.1:{free_port()}"},
+            {**without_password, "PORTAL_PASSWORD_FILE": str(tmp_path / "none")})))
     assert gone.returncode == 2
     assert "the portal at http://127.0.0.1" in gone.stderr and "cannot connect" in gone.stderr
     assert "after 4 tries" in gone.stderr and "Traceback" not in gone.stderr
 
-    unset = check(database_url, tmp_path, {"PORTAL_URL": f"http://127.0.0.1:{free_port()}"})
     assert unset.returncode == 2 and "Traceback" not in unset.stderr
     assert "PORTAL_UNIT_CODE" in unset.stderr and "PORTAL_USERNAME" in unset.stderr
 
-    without_password = {key: value for key, value in env.items() if key != "PORTAL_PASSWORD"}
-    no_file = check(database_url, tmp_path, {**without_password,
-                                             "PORTAL_PASSWORD_FILE": str(tmp_path / "none")})
     assert no_file.returncode == 2 and "Traceback" not in no_file.stderr
     assert "the portal's settings:" in no_file.stderr and "none" in no_file.stderr
 
