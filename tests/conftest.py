@@ -57,7 +57,7 @@ if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
 # the e2e files (one to three tests, but up to a minute each) came last, and the last of them
 # decided the run's tail: one worker ran a 45-second file while the other sat idle. The longest
 # files (tests/file_weights.json: seconds per file of a whole run, `python -m tests.file_weights`
-# writes it) go first instead, so what is left at the end is short and both workers end
+# writes it) go first instead, so what is left at the end is short and the workers end
 # together. A file not recorded yet comes after them, in the order collected.
 def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config.option, "loadscopereorder"):

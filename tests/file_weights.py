@@ -49,7 +49,7 @@ def main() -> None:
     totals = seconds_per_file(args.report)
     for path, seconds in list(totals.items())[:args.top]:
         print(f"{seconds:8.1f} s  {path}")
-    print(f"{sum(totals.values()):8.1f} s  in {len(totals)} files (the sum over both workers)")
+    print(f"{sum(totals.values()):8.1f} s  in {len(totals)} files (the sum over every worker)")
     if args.write:
         WEIGHTS.write_text(json.dumps({path: round(seconds, 1) for path, seconds
                                        in totals.items()}, indent=0) + "\n")
