@@ -51,7 +51,9 @@ TOPIC = "fold.dossier.events"
 SORT = "cumulative"
 
 
-def records(keys_dir: Path, dossiers: int) -> list[ConsumerRecord]:
+def records(keys_dir: Path, dossiers: int, topic: str = TOPIC) -> list[ConsumerRecord]:
+    """The generator's signed log of `dossiers` dossiers as records of `topic`, with the
+    headers a producer sets (scripts/profile_memory.py reads the same log)."""
     signer_of = prepare_keys(keys_dir)
     out = []
     for partition, offset, key, value in generate(signer_of, dossiers):
@@ -60,7 +62,7 @@ def records(keys_dir: Path, dossiers: int) -> list[ConsumerRecord]:
         except UnsupportedEvent:  # what the generator writes that today's contracts refuse
             continue
         headers = [(name, v) for name, v in headers_for(event)]
-        out.append(ConsumerRecord(TOPIC, partition, offset, int(time.time() * 1000), 0, key,
+        out.append(ConsumerRecord(topic, partition, offset, int(time.time() * 1000), 0, key,
                                   value, None, len(key), len(value), headers))
     return out
 

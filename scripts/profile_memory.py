@@ -37,20 +37,20 @@ import os
 import resource
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
 import psutil
 from aiokafka.structs import ConsumerRecord
 
-from motcua_audit.generator import generate, prepare_keys
+# The same generated log as the folding profile (this folder is on the path of a script run).
+from profile_folding import records as folding_records
+
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.embedded import EmbeddedPostgres, create_database
 from motcua_cli.up import migrate_all
-from motcua_contracts import Headers, headers_for
-from motcua_contracts.topic import UnsupportedEvent, parse_event
+from motcua_contracts import Headers
 from motcua_runtime.consumer import BatchProcessor
 from motcua_runtime.db import create_engine
 from motcua_runtime.keys import DEV_PASSPHRASE, REGISTRY_FILE, KeyRegistry, signer_for
@@ -62,17 +62,7 @@ KEYS = Path(tempfile.mkdtemp(prefix="memory-keys-"))
 
 
 def records(dossiers: int) -> list[ConsumerRecord]:
-    signer_of = prepare_keys(KEYS)
-    out = []
-    for partition, offset, key, value in generate(signer_of, dossiers):
-        try:
-            event = parse_event(value)
-        except UnsupportedEvent:  # what the generator writes that today's contracts refuse
-            continue
-        headers = [(name, v) for name, v in headers_for(event)]
-        out.append(ConsumerRecord(TOPIC, partition, offset, int(time.time() * 1000), 0, key,
-                                  value, None, len(key), len(value), headers))
-    return out
+    return folding_records(KEYS, dossiers, TOPIC)
 
 
 def stage_of(service: str):  # noqa: ANN201 (a Stage, its settings class, its signer)
