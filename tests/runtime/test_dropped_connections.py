@@ -35,13 +35,15 @@ def appraise(event, items, emitter) -> None:
 
 
 async def kill_other_connections(database_url: str) -> int:
-    """Terminate every other connection to this database, as a Postgres restart does."""
+    """Terminate every other client connection to this database, as a Postgres restart does
+    (client backends only: an autovacuum worker on the database would be counted too)."""
     killer = create_async_engine(engine_url(database_url), poolclass=NullPool)
     try:
         async with killer.connect() as connection:
             killed = await connection.scalar(text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND backend_type = 'client backend'"))
     finally:
         await killer.dispose()
     return int(killed or 0)
