@@ -3,7 +3,7 @@ setup, call and teardown of every test summed per file, the longest first. With 
 records them in tests/file_weights.json, which tests/conftest.py reads to hand the longest
 files to the pytest-xdist workers first (see the comment there).
 
-    .venv/bin/pytest --numprocesses 2 --dist loadfile --junitxml=/tmp/suite.xml
+    .venv/bin/pytest --numprocesses 3 --dist loadfile --junitxml=/tmp/suite.xml
     .venv/bin/python -m tests.file_weights /tmp/suite.xml --write
 """
 
