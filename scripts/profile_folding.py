@@ -106,12 +106,8 @@ async def main(view: str, dossiers: int, batch: int, profile: bool) -> None:
         await asyncio.to_thread(migrate_all, database_url)
         log = records(KEYS, dossiers)
         stage, settings_class, signer = stage_of(view)
-        settings = settings_class(DATABASE_URL=database_url, DOSSIER_TOPIC=TOPIC,
-                                  metrics_port=0)
-        engine = create_engine(database_url)
-        verifier = Verifier(KeyRegistry.load(KEYS / REGISTRY_FILE))
-        processor = BatchProcessor(stage, engine, settings, relay=_NoRelay(), signer=signer,
-                                   verifier=verifier)
+        processor, engine = batch_processor(stage, settings_class, signer, database_url,
+                                            KEYS, TOPIC)
         if view == "skip":
             log = await skipped_only(log, processor, engine)
         warm = log[:batch]
@@ -178,6 +174,18 @@ async def learned(processor: BatchProcessor, engine: AsyncEngine, skipped: int) 
     async with engine.connect() as connection:
         rows = (await connection.execute(select(func.count()).select_from(chains))).scalar_one()
     print(f"skip: the chain book holds {rows} hashes, {skipped} of them the skipped records'")
+
+
+def batch_processor(stage, settings_class, signer, database_url: str, keys_dir: Path,  # noqa: ANN001
+                    topic: str) -> tuple[BatchProcessor, AsyncEngine]:
+    """The shared batch consumer on `stage`, as the service's composition root builds it,
+    trusting the generated log's keys, with no outbox relay (scripts/profile_memory.py too)."""
+    settings = settings_class(DATABASE_URL=database_url, DOSSIER_TOPIC=topic, metrics_port=0)
+    engine = create_engine(database_url)
+    verifier = Verifier(KeyRegistry.load(keys_dir / REGISTRY_FILE))
+    processor = BatchProcessor(stage, engine, settings, relay=_NoRelay(), signer=signer,
+                               verifier=verifier)
+    return processor, engine
 
 
 class _NoRelay:

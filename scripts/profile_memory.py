@@ -44,6 +44,7 @@ import psutil
 from aiokafka.structs import ConsumerRecord
 
 # The same generated log as the folding profile (this folder is on the path of a script run).
+from profile_folding import batch_processor
 from profile_folding import records as folding_records
 
 from motcua_catalogue import WorkingCalendar
@@ -51,10 +52,7 @@ from motcua_catalogue.catalogue import default_catalogue
 from motcua_cli.embedded import EmbeddedPostgres, create_database
 from motcua_cli.up import migrate_all
 from motcua_contracts import Headers
-from motcua_runtime.consumer import BatchProcessor
-from motcua_runtime.db import create_engine
-from motcua_runtime.keys import DEV_PASSPHRASE, REGISTRY_FILE, KeyRegistry, signer_for
-from motcua_runtime.trust import Verifier
+from motcua_runtime.keys import DEV_PASSPHRASE, signer_for
 
 TOPIC = "memory.dossier.events"
 SERVICES = ("forms", "intake", "operations", "delivery")
@@ -130,12 +128,8 @@ async def main(service: str, dossiers: int, every: int, batch: int, trace: bool,
         await asyncio.to_thread(migrate_all, database_url)
         log = records(dossiers)
         stage, settings_class, signer = stage_of(service)
-        settings = settings_class(DATABASE_URL=database_url, DOSSIER_TOPIC=TOPIC,
-                                  metrics_port=0)
-        engine = create_engine(database_url)
-        verifier = Verifier(KeyRegistry.load(KEYS / REGISTRY_FILE))
-        processor = BatchProcessor(stage, engine, settings, relay=_NoRelay(), signer=signer,
-                                   verifier=verifier)
+        processor, engine = batch_processor(stage, settings_class, signer, database_url,
+                                            KEYS, TOPIC)
         defer = ({"may_defer": True}
                  if "may_defer" in inspect.signature(processor.process).parameters else {})
         gc.collect()
@@ -191,13 +185,6 @@ async def main(service: str, dossiers: int, every: int, batch: int, trace: bool,
         await engine.dispose()
     finally:
         postgres.stop()
-
-
-class _NoRelay:
-    """The relay's only part a batch touches: waking it after outbox rows were written."""
-
-    def wake(self) -> None:
-        pass
 
 
 if __name__ == "__main__":
