@@ -50,6 +50,13 @@ async def shipped_database(infra) -> str:
     return database_url
 
 
+
+def portal_settings(url: str) -> PortalSettings:
+    """The sync's settings for the test portal at `url` (the check reads no database)."""
+    return PortalSettings(url=url, unit_code=UNIT, username=USERNAME, password=PASSWORD,
+                          database_url="postgresql+asyncpg://unused",
+                          environment="development", concurrency=2)
+
 async def test_the_differences_are_reported_and_the_status_says_so(shipped_database, log_dir,
                                                                    tmp_path):
     database_url = shipped_database
@@ -120,9 +127,7 @@ async def test_a_procedure_the_portal_answers_in_a_shape_we_do_not_read_ends_the
         "CACHTHUCTHUCHIEN"] = "không rõ"
     with running_portal(log_dir / "test-portal.log",
                         catalogue=write(view, tmp_path / "portal.json")) as portal:
-        settings = PortalSettings(url=portal.url, unit_code=UNIT, username=USERNAME,
-                                  password=PASSWORD, database_url="postgresql+asyncpg://unused",
-                                  environment="development", concurrency=2)
+        settings = portal_settings(portal.url)
         client = PortalClient(settings)
         try:
             with pytest.raises(PortalAnswerError,
@@ -184,9 +189,7 @@ async def test_the_performing_agency_read_from_the_portal_by_level_for_commune_p
                                                "TENDONVI": "Sở khác"}]
     with running_portal(log_dir / "test-portal.log",
                         catalogue=write(view, tmp_path / "portal.json")) as portal:
-        settings = PortalSettings(url=portal.url, unit_code=UNIT, username=USERNAME,
-                                  password=PASSWORD, database_url="postgresql+asyncpg://unused",
-                                  environment="development", concurrency=2)
+        settings = portal_settings(portal.url)
         client = PortalClient(settings)
         try:
             read = await read_portal_catalogue(client, settings, catalogue.procedures)
