@@ -33,12 +33,16 @@ from motcua_cli.supervisor import ServiceProcess, plan_services, start_all, stop
 from motcua_cli.up import migrate_all
 from motcua_contracts import DLQ_SUFFIX, Event, canonical_json, seal
 from motcua_files import FilesSettings, FilesystemStore
+from motcua_intake.api import create_api
+from motcua_intake.desk_queue import add_desk_queue
 from motcua_intake.files.documents import DossierFiles
+from motcua_intake.handlers import Intake, intake_stage
 from motcua_pki import DEV_PASSPHRASE, PASSPHRASE_ENV, init_dev_pki
 from motcua_runtime.kafka import create_topics
 from motcua_runtime.keys import Signer, ensure_keys, signer_for
 from motcua_runtime.officers import Officer
 from motcua_runtime.roles import ensure_service_roles, generate_passwords
+from motcua_runtime.scope import AgencyScope
 from tests.officer_tokens import issuer_private_key_file, issuer_public_key_file, officer_token
 
 
@@ -179,6 +183,19 @@ def running_stack(infra: Infrastructure, database_url: str, topic: str, log_dir:
 # Roles are cluster-wide and every test database shares the session's server: one password per
 # role for the whole session, so setting them for a new database never locks out a running one.
 TEST_ROLE_PASSWORDS = generate_passwords()
+
+
+def intake_with_desk_queue(sessions: Any, catalogue: Any, calendar: Any, topic: str,
+                           current_officer: Any, files: DossierFiles) -> Any:
+    """Intake's API with the desk officers' work queue, as motcua_intake.app wires them (one
+    Intake for the stage and the queue; every agency's items; no outbox relay to wake)."""
+    app = create_api(sessions, catalogue, calendar, topic, on_commit=lambda: None,
+                     current_officer=current_officer, signer=signer_of("intake"), files=files)
+    intake = Intake(catalogue, calendar)
+    add_desk_queue(app, intake_stage(intake), intake.work_queue(), current_officer=current_officer,
+                   scope=AgencyScope.shared(set()), signer=signer_of("intake"), topic=topic,
+                   on_commit=lambda: None)
+    return app
 
 
 def dossier_files(root: Path | None = None) -> DossierFiles:

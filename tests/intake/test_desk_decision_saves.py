@@ -17,17 +17,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_contracts import uuid7
-from motcua_intake.api import create_api
-from motcua_intake.desk_queue import CHECKED_AT, add_desk_queue
-from motcua_intake.handlers import Intake, intake_stage
+from motcua_intake.desk_queue import CHECKED_AT
 from motcua_intake.orm import OUTBOX, Dossier, WorkItem
 from motcua_runtime.db import create_engine
-from motcua_runtime.scope import AgencyScope
 from motcua_runtime.work_items import OPEN
 from tests.intake.tracking_rows import dossier, insert
 from tests.officer_tokens import bearer, current_officer
 from tests.personal import facts
-from tests.support import dossier_files, signer_of
+from tests.support import dossier_files, intake_with_desk_queue
 
 CATALOGUE = default_catalogue()
 NOW = datetime.now(timezone.utc)
@@ -40,13 +37,8 @@ async def desk(infra):
     engine = create_engine(database_url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     calendar = WorkingCalendar()
-    intake = create_api(sessions, CATALOGUE, calendar, topic, on_commit=lambda: None,
-                        current_officer=current_officer(), signer=signer_of("intake"),
-                        files=dossier_files())
-    add_desk_queue(intake, intake_stage(Intake(CATALOGUE, calendar)),
-                   Intake(CATALOGUE, calendar).work_queue(), current_officer=current_officer(),
-                   scope=AgencyScope.shared(set()), signer=signer_of("intake"), topic=topic,
-                   on_commit=lambda: None)
+    intake = intake_with_desk_queue(sessions, CATALOGUE, calendar, topic, current_officer(),
+                                    dossier_files())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=intake),
                                  base_url="http://intake") as client:
         yield client, engine

@@ -24,20 +24,16 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from motcua_catalogue import WorkingCalendar
 from motcua_catalogue.catalogue import default_catalogue
 from motcua_files import FilesSettings, FilesystemStore
-from motcua_intake.api import create_api
-from motcua_intake.desk_queue import add_desk_queue
 from motcua_intake.files.documents import DossierFiles
-from motcua_intake.handlers import Intake, intake_stage
 from motcua_intake.orm import OUTBOX, Dossier, StoredUpload
 from motcua_runtime.db import create_engine
-from motcua_runtime.scope import AgencyScope
 from motcua_workspace import desk
 from motcua_workspace.accounts import add_account
 from motcua_workspace.upstream import Directory, Upstream
 from tests.files.data import JPEG_BYTES, PNG_BYTES, pdf_of
 from tests.intake.tracking_rows import waiting_for_supplement
 from tests.officer_tokens import ISSUER, current_officer
-from tests.support import signer_of
+from tests.support import intake_with_desk_queue
 from tests.workspace.test_pages import PASSWORD, csrf_of, sign_in, workspace
 
 CATALOGUE = default_catalogue()
@@ -51,13 +47,8 @@ async def stack(infra, tmp_path):
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     store = FilesystemStore(tmp_path / "files")
     officer = current_officer("intake")
-    intake = create_api(sessions, CATALOGUE, WorkingCalendar(), topic, on_commit=lambda: None,
-                        current_officer=officer, signer=signer_of("intake"),
-                        files=DossierFiles(store, FilesSettings(dir=tmp_path / "files")))
-    add_desk_queue(intake, intake_stage(Intake(CATALOGUE, WorkingCalendar())),
-                   Intake(CATALOGUE, WorkingCalendar()).work_queue(), current_officer=officer,
-                   scope=AgencyScope.shared(set()), signer=signer_of("intake"), topic=topic,
-                   on_commit=lambda: None)
+    intake = intake_with_desk_queue(sessions, CATALOGUE, WorkingCalendar(), topic, officer,
+                                    DossierFiles(store, FilesSettings(dir=tmp_path / "files")))
     for name, roles in (("tiep.nhan", ["intake"]), ("chuyen.vien", ["appraisal"])):
         await add_account(sessions, agency="STP", roles=roles, user_name=name,
                           full_name="Hà Thị Thu", password=PASSWORD)

@@ -41,9 +41,6 @@ from motcua_delivery.record import NAME as RECORD
 from motcua_delivery.record import HandOverRecords
 from motcua_delivery.repository import open_sealed_context
 from motcua_documents.result import default_decision
-from motcua_intake.api import create_api
-from motcua_intake.desk_queue import add_desk_queue
-from motcua_intake.handlers import Intake, intake_stage
 from motcua_pki import DEV_PASSPHRASE
 from motcua_runtime.db import create_engine
 from motcua_runtime.officers import Officer
@@ -67,7 +64,7 @@ from tests.personal import facts
 from tests.runtime.test_agency_queue import POLICY as APPRAISAL
 from tests.runtime.test_agency_queue import STAGE as APPRAISAL_STAGE
 from tests.signing.pdf_tools import pdftotext
-from tests.support import dev_pki, dossier_files, signer_of
+from tests.support import dev_pki, dossier_files, intake_with_desk_queue, signer_of
 from tests.workspace.test_pages import PASSWORD, csrf_of, sign_in, workspace
 
 CATALOGUE = default_catalogue()
@@ -156,13 +153,8 @@ async def stack(infra):
         DATABASE_URL=database_url, MOTCUA_PKI_PASSPHRASE=DEV_PASSPHRASE, pki_dir=dev_pki()),
         CATALOGUE), officers=True)
     approval = Approval(CATALOGUE, calendar, officers=True)
-    intake = create_api(sessions, CATALOGUE, calendar, topic, on_commit=lambda: None,
-                        current_officer=officer_dependency(), signer=signer_of("intake"),
-                        files=dossier_files())
-    add_desk_queue(intake, intake_stage(Intake(CATALOGUE, calendar)),
-                   Intake(CATALOGUE, calendar).work_queue(), current_officer=officer_dependency(),
-                   scope=AgencyScope.shared(set()), signer=signer_of("intake"), topic=topic,
-                   on_commit=lambda: None)
+    intake = intake_with_desk_queue(sessions, CATALOGUE, calendar, topic, officer_dependency(),
+                                    dossier_files())
     # Delivery records in intake's access log what it opens for an officer (as its app does).
     reads = IntakeAccessLog("http://intake", ServiceTokens(signer_of("delivery")), what=RECORD,
                             transport=httpx.ASGITransport(app=intake))
