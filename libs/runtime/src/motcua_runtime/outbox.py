@@ -62,12 +62,12 @@ class OutgoingMessage:
                    spans.with_trace_context(headers_for(event)))
 
     def as_row(self) -> dict[str, Any]:
-        return {
-            "topic": self.topic,
-            "key": self.key,
-            "value": self.value,
-            "headers": [[name, base64.b64encode(value).decode()] for name, value in self.headers],
-        }
+        return {"topic": self.topic, "key": self.key, "value": self.value,
+                "headers": self.stored_headers()}
+
+    def stored_headers(self) -> list[list[str]]:
+        """The headers as the outbox's JSON column keeps them: [name, base64 of the value]."""
+        return [[name, base64.b64encode(value).decode()] for name, value in self.headers]
 
 
 def outbox_insert(outbox: Table) -> Any:
@@ -102,8 +102,7 @@ def outbox_arrays(messages: Sequence[OutgoingMessage]) -> dict[str, list[Any]]:
         "topics": [m.topic for m in messages],
         "keys": [m.key for m in messages],
         "values": [m.value for m in messages],
-        "headers": [orjson.dumps([[name, base64.b64encode(value).decode()]
-                                  for name, value in m.headers]).decode() for m in messages],
+        "headers": [orjson.dumps(m.stored_headers()).decode() for m in messages],
     }
 
 
